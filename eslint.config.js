@@ -1,0 +1,75 @@
+import tseslint from 'typescript-eslint';
+import unicorn from 'eslint-plugin-unicorn';
+
+/**
+ * Layers (STYLE.md §2): cli → gateway → (policy, workflows, discovery, agents) → catalog → upstream →
+ * config/telemetry/store/core. A folder may import only from the folders below it.
+ */
+const layers = {
+  cli: ['gateway', 'policy', 'workflows', 'discovery', 'agents', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  gateway: ['policy', 'workflows', 'discovery', 'agents', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  policy: ['catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  workflows: ['discovery', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  discovery: ['catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  agents: ['catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  catalog: ['upstream', 'config', 'telemetry', 'store', 'core'],
+  upstream: ['config', 'telemetry', 'store', 'core'],
+  config: ['core'],
+  telemetry: ['core'],
+  store: ['config', 'telemetry', 'core'],
+  core: []
+};
+const all = Object.keys(layers);
+
+const layerRules = Object.entries(layers).map(([layer, allowed]) => ({
+  files: [`src/${layer}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: all
+          .filter(other => other !== layer && !allowed.includes(other))
+          .map(other => ({
+            group: [`../${other}/*`, `../../${other}/*`, `../../../${other}/*`, `../${other}`, `../../${other}`],
+            message: `src/${layer} may not import src/${other}: dependencies point one way (STYLE.md §2).`
+          }))
+      }
+    ]
+  }
+}));
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'scratch/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname }
+    },
+    plugins: { unicorn },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/restrict-template-expressions': 'off',
+      '@typescript-eslint/no-redundant-type-constituents': 'off',
+      'unicorn/filename-case': ['error', { case: 'kebabCase' }]
+    }
+  },
+  { files: ['src/**/*.ts'], rules: { 'no-console': 'error' } },
+  ...layerRules,
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-explicit-any': 'off'
+    }
+  }
+);

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Runs every test (node:test, TypeScript through tsx), then checks that no server process was left behind,
+// and ends with the line CI reads: "N passed, N failed".
+import { spawn, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const filters = process.argv.slice(2);
+
+function findTests(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir)) {
+    if (entry === 'node_modules' || entry === 'dist' || entry.startsWith('.')) continue;
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (entry.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const files = [...findTests(join(root, 'src')), ...findTests(join(root, 'test'))]
+  .filter(file => filters.length === 0 || filters.some(filter => file.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+function serverProcesses() {
+  try {
+    const text = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+    return text
+      .split('\n')
+      .map(line => line.trim())
+      .filter(line => line.includes(root) && /(node_modules\/@modelcontextprotocol\/server-|test\/fixtures\/|src\/cli\/bin\.ts|dist\/cli\/bin\.js)/.test(line))
+      .filter(line => !line.startsWith(String(process.pid) + ' '));
+  } catch {
+    return [];
+  }
+}
+
+const before = new Set(serverProcesses().map(line => line.split(' ')[0]));
+const tapFile = join(tmpdir(), `manifold-tests-${process.pid}.tap`);
+const started = Date.now();
+const child = spawn(
+  process.execPath,
+  [
+    '--import', 'tsx',
+    '--test',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files.map(file => relative(root, file))
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, MANIFOLD_TEST: '1' } }
+);
+const code = await new Promise(resolve => child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+
+const tap = (() => {
+  try {
+    return readFileSync(tapFile, 'utf8');
+  } catch {
+    return '';
+  }
+})();
+rmSync(tapFile, { force: true });
+const count = name => Number([...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+let passed = count('pass');
+let failed = count('fail') + count('cancelled');
+
+// Leaked children: server processes that appeared during the run and are still alive.
+await new Promise(resolve => setTimeout(resolve, 1500));
+const leaked = serverProcesses().filter(line => !before.has(line.split(' ')[0]));
+if (leaked.length > 0) {
+  console.error(`\nleaked processes after the tests (a test or the gateway did not reap its children):\n${leaked.join('\n')}`);
+  failed += 1;
+}
+if (code !== 0 && failed === 0) failed = 1;
+console.log(`\ntests: ${files.length} files in ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

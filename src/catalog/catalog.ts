@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+
+import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
+import { UriTemplate } from '@modelcontextprotocol/client';
+
+import { createNameFilter } from '../core/glob.js';
+import { errorMessage, ManifoldError } from '../core/errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ListKind, ResourceTemplateEntry, UpstreamConnection } from '../upstream/index.js';
+
+/** The separator between server and tool in public names. */
+export const nameSeparator = '__';
+const maxNameLength = 64;
+
+export interface CatalogTool {
+  /** The name clients see and call. */
+  name: string;
+  /** The upstream that serves it. */
+  upstream: string;
+  /** The name on the upstream. */
+  originalName: string;
+  /** The definition as re-advertised: the upstream's, byte for byte, with only `name` changed. */
+  definition: Tool;
+  /** sha256 of the upstream description and input schema (for pinning and change detection). */
+  descriptionHash: string;
+}
+
+export interface CatalogPrompt {
+  name: string;
+  upstream: string;
+  originalName: string;
+  definition: Prompt;
+}
+
+export interface CatalogResource {
+  uri: string;
+  upstream: string;
+  definition: Resource;
+}
+
+export interface CatalogResourceTemplate {
+  uriTemplate: string;
+  upstream: string;
+  definition: ResourceTemplateEntry;
+  matcher: UriTemplate | undefined;
+}
+
+export type CatalogChange = { kinds: ListKind[]; upstream: string };
+
+/** Public name of an upstream's tool or prompt: `<server>__<name>`, made safe for every LLM API. */
+export function toPublicName(server: string, name: string, prefix: boolean): string {
+  if (!prefix) return name;
+  const safe = name.replace(/[^A-Za-z0-9_-]/g, '_');
+  const full = `${server}${nameSeparator}${safe}`;
+  if (full.length <= maxNameLength && safe === name) return full;
+  if (full.length <= maxNameLength) return full;
+  // Too long: keep a readable head and a short hash of the original, so names stay unique and stable.
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${full.slice(0, maxNameLength - 9)}_${hash}`;
+}
+
+export function hashDefinition(tool: Tool): string {
+  return createHash('sha256')
+    .update(JSON.stringify([tool.description ?? '', tool.inputSchema ?? {}, tool.outputSchema ?? null]))
+    .digest('hex');
+}
+
+/**
+ * The merged registry of every upstream's tools, prompts, resources and templates, under public names.
+ * Rebuilt per upstream when that upstream's lists change; announces changes to listeners.
+ */
+export class Catalog {
+  private readonly upstreams: UpstreamConnection[];
+  private readonly logger: Logger;
+  private toolList: CatalogTool[] = [];
+  private toolIndex = new Map<string, CatalogTool>();
+  private promptList: CatalogPrompt[] = [];
+  private promptIndex = new Map<string, CatalogPrompt>();
+  private resourceList: CatalogResource[] = [];
+  private resourceIndex = new Map<string, CatalogResource>();
+  private templateList: CatalogResourceTemplate[] = [];
+  private readonly listeners = new Set<(change: CatalogChange) => void>();
+  private clashes: string[] = [];
+
+  constructor(upstreams: UpstreamConnection[], logger: Logger) {
+    this.upstreams = upstreams;
+    this.logger = logger.child('catalog');
+    for (const upstream of upstreams) {
+      upstream.onEvent(event => {
+        if (event.type === 'lists-changed') this.rebuild({ kinds: event.kinds, upstream: upstream.name });
+        // A server that goes down keeps its last lists (calls fail with a clear error while it reconnects);
+        // a stopped one leaves the catalog.
+        else if (event.state.kind === 'stopped') this.rebuild({ kinds: ['tools', 'prompts', 'resources'], upstream: upstream.name });
+      });
+    }
+    this.rebuild(undefined);
+  }
+
+  onChange(listener: (change: CatalogChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Names claimed by two upstreams (with `prefix: false`); the first in config order keeps the name. */
+  get nameClashes(): readonly string[] {
+    return this.clashes;
+  }
+
+  get tools(): readonly CatalogTool[] {
+    return this.toolList;
+  }
+
+  get prompts(): readonly CatalogPrompt[] {
+    return this.promptList;
+  }
+
+  get resources(): readonly CatalogResource[] {
+    return this.resourceList;
+  }
+
+  get resourceTemplates(): readonly CatalogResourceTemplate[] {
+    return this.templateList;
+  }
+
+  findTool(name: string): CatalogTool | undefined {
+    return this.toolIndex.get(name);
+  }
+
+  /** The tool, or TOOL_NOT_FOUND with the nearest names as a hint. */
+  getTool(name: string): CatalogTool {
+    const found = this.toolIndex.get(name);
+    if (found) return found;
+    throw new ManifoldError('TOOL_NOT_FOUND', `unknown tool "${name}"${this.suggest(name, this.toolList.map(tool => tool.name))}`, {
+      data: { tool: name }
+    });
+  }
+
+  getPrompt(name: string): CatalogPrompt {
+    const found = this.promptIndex.get(name);
+    if (found) return found;
+    throw new ManifoldError('PROMPT_NOT_FOUND', `unknown prompt "${name}"${this.suggest(name, this.promptList.map(prompt => prompt.name))}`, {
+      data: { prompt: name }
+    });
+  }
+
+  /** Which upstream serves a resource URI: a listed resource, then a template match, then the only resource server. */
+  resolveResource(uri: string): string {
+    const listed = this.resourceIndex.get(uri);
+    if (listed) return listed.upstream;
+    for (const template of this.templateList) {
+      if (template.matcher?.match(uri)) return template.upstream;
+    }
+    const withResources = this.upstreams.filter(upstream => upstream.state.kind === 'ready' && upstream.serverCapabilities?.resources);
+    if (withResources.length === 1 && withResources[0]) return withResources[0].name;
+    throw new ManifoldError('RESOURCE_NOT_FOUND', `Resource ${uri} not found: no server lists it or a template that matches it`, {
+      data: { uri }
+    });
+  }
+
+  /** Which upstream owns a resource template (for completion). */
+  resolveTemplate(uriTemplate: string): string | undefined {
+    return this.templateList.find(template => template.uriTemplate === uriTemplate)?.upstream;
+  }
+
+  private suggest(name: string, names: string[]): string {
+    if (names.length === 0) return '; no tools are available (is every server down? see manifold doctor)';
+    const tailOf = (value: string) => {
+      const lower = value.toLowerCase();
+      const index = lower.indexOf(nameSeparator);
+      return index >= 0 ? lower.slice(index + nameSeparator.length) : lower;
+    };
+    const needle = name.toLowerCase();
+    const needleTail = tailOf(name);
+    const scored = names
+      .map(candidate => {
+        const lower = candidate.toLowerCase();
+        const distance = Math.min(editDistance(needle, lower), editDistance(needleTail, tailOf(candidate)));
+        return { candidate, distance, limit: Math.max(2, Math.floor(Math.min(needle.length, lower.length) / 3)) };
+      })
+      .filter(entry => entry.distance <= entry.limit)
+      .sort((a, b) => a.distance - b.distance);
+    if (scored.length > 0) return `; did you mean ${scored.slice(0, 3).map(entry => `"${entry.candidate}"`).join(', ')}?`;
+    return '; list the tools to see what exists';
+  }
+
+  private rebuild(change: CatalogChange | undefined): void {
+    const clashes: string[] = [];
+    const tools: CatalogTool[] = [];
+    const toolIndex = new Map<string, CatalogTool>();
+    const prompts: CatalogPrompt[] = [];
+    const promptIndex = new Map<string, CatalogPrompt>();
+    const resources: CatalogResource[] = [];
+    const resourceIndex = new Map<string, CatalogResource>();
+    const templates: CatalogResourceTemplate[] = [];
+
+    for (const upstream of this.upstreams) {
+      if (upstream.state.kind === 'stopped') continue;
+      const { config, name } = upstream;
+      const keep = createNameFilter(config.include, config.exclude);
+      const snapshot = upstream.snapshot;
+      for (const tool of snapshot.tools) {
+        if (typeof tool?.name !== 'string' || !keep(tool.name)) continue;
+        const publicName = toPublicName(name, tool.name, config.prefix);
+        const existing = toolIndex.get(publicName);
+        if (existing) {
+          clashes.push(`tool "${publicName}" is served by both "${existing.upstream}" and "${name}"; "${existing.upstream}" keeps it (set prefix: true on one of them, or exclude the tool)`);
+          continue;
+        }
+        const entry: CatalogTool = {
+          name: publicName,
+          upstream: name,
+          originalName: tool.name,
+          definition: publicName === tool.name ? tool : { ...tool, name: publicName },
+          descriptionHash: hashDefinition(tool)
+        };
+        tools.push(entry);
+        toolIndex.set(publicName, entry);
+      }
+      for (const prompt of snapshot.prompts) {
+        if (typeof prompt?.name !== 'string') continue;
+        const publicName = toPublicName(name, prompt.name, config.prefix);
+        const existing = promptIndex.get(publicName);
+        if (existing) {
+          clashes.push(`prompt "${publicName}" is served by both "${existing.upstream}" and "${name}"; "${existing.upstream}" keeps it`);
+          continue;
+        }
+        const entry: CatalogPrompt = {
+          name: publicName,
+          upstream: name,
+          originalName: prompt.name,
+          definition: publicName === prompt.name ? prompt : { ...prompt, name: publicName }
+        };
+        prompts.push(entry);
+        promptIndex.set(publicName, entry);
+      }
+      for (const resource of snapshot.resources) {
+        if (typeof resource?.uri !== 'string') continue;
+        const existing = resourceIndex.get(resource.uri);
+        if (existing) {
+          if (existing.upstream !== name) clashes.push(`resource "${resource.uri}" is listed by both "${existing.upstream}" and "${name}"; "${existing.upstream}" serves it`);
+          continue;
+        }
+        const entry: CatalogResource = { uri: resource.uri, upstream: name, definition: resource };
+        resources.push(entry);
+        resourceIndex.set(resource.uri, entry);
+      }
+      for (const template of snapshot.resourceTemplates) {
+        if (typeof template?.uriTemplate !== 'string') continue;
+        templates.push({ uriTemplate: template.uriTemplate, upstream: name, definition: template, matcher: compileTemplate(template.uriTemplate) });
+      }
+    }
+
+    for (const clash of clashes) if (!this.clashes.includes(clash)) this.logger.error(clash);
+    this.clashes = clashes;
+    this.toolList = tools;
+    this.toolIndex = toolIndex;
+    this.promptList = prompts;
+    this.promptIndex = promptIndex;
+    this.resourceList = resources;
+    this.resourceIndex = resourceIndex;
+    this.templateList = templates;
+    if (change) {
+      for (const listener of this.listeners) {
+        try {
+          listener(change);
+        } catch (error) {
+          this.logger.error('catalog listener failed', { error: errorMessage(error) });
+        }
+      }
+    }
+  }
+}
+
+function compileTemplate(template: string): UriTemplate | undefined {
+  try {
+    return new UriTemplate(template);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,54 @@
+import { errorMessage, ManifoldError } from '../../core/errors.js';
+import { serveHttp, serveStdio } from '../../gateway/index.js';
+import { openGateway } from '../open-gateway.js';
+import type { Output } from '../output.js';
+import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
+
+/** `manifold serve`: stdio by default, Streamable HTTP with --http. Runs until stdin closes or a signal. */
+export async function runServe(parsed: ParsedCommand, output: Output): Promise<number> {
+  const httpFlag = stringOption(parsed, 'http');
+  const useHttp = httpFlag !== undefined;
+  const { core, loaded, logger } = await openGateway(commonOptions(parsed), 'info');
+
+  const up = [...core.upstreams.values()].filter(upstream => upstream.state.kind === 'ready').length;
+  logger.info(`${up} of ${core.upstreams.size} servers up; ${core.catalog.tools.length} tools (config ${loaded.path})`);
+
+  let stop: () => Promise<void>;
+  let finished: Promise<void>;
+  if (useHttp) {
+    const httpConfig = loaded.config.gateway.http;
+    const port = httpFlag === '' ? httpConfig.port : Number(httpFlag);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      await core.close();
+      throw new ManifoldError('CONFIG_INVALID', `--http takes a port number (0-65535), got "${httpFlag}"`);
+    }
+    const host = stringOption(parsed, 'host') ?? httpConfig.host;
+    const http = await serveHttp(core, {
+      host,
+      port,
+      allowedHosts: httpConfig.allowedHosts,
+      allowedOrigins: httpConfig.allowedOrigins
+    }).catch(async error => {
+      await core.close();
+      throw new ManifoldError('CONFIG_INVALID', `cannot listen on ${host}:${port}: ${errorMessage(error)}`, { cause: error });
+    });
+    // The one line a script waits for; stderr, because stdout is reserved.
+    output.err(`manifold: serving MCP at ${http.url}`);
+    stop = () => http.close();
+    finished = new Promise(() => {});
+  } else {
+    const stdio = serveStdio(core);
+    stop = () => stdio.close();
+    finished = stdio.closed;
+  }
+
+  const signalled = new Promise<string>(resolve => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
+  });
+  const reason = await Promise.race([finished.then(() => 'client disconnected'), signalled]);
+  logger.info(`shutting down (${reason})`);
+  // Ordered shutdown: stop accepting, then close upstreams (which reaps their process groups).
+  await stop().catch(() => {});
+  await core.close();
+  return 0;
+}

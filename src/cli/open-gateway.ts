@@ -1,0 +1,26 @@
+import { loadConfig, type LoadedConfig, resolveConfigPath } from '../config/index.js';
+import { GatewayCore } from '../gateway/index.js';
+import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.js';
+
+export interface CommonOptions {
+  config?: string;
+  logLevel?: LogLevel;
+}
+
+/** Loads the config (--config, MANIFOLD_CONFIG, ./manifold.yaml) and reports its warnings. */
+export function loadCliConfig(options: CommonOptions, logger: Logger): LoadedConfig {
+  const path = resolveConfigPath(options.config, process.env);
+  const loaded = loadConfig(path);
+  for (const warning of loaded.warnings) logger.warn(warning);
+  return loaded;
+}
+
+/** Loads the config and connects to every upstream: the start of every command that needs the gateway. */
+export async function openGateway(options: CommonOptions, defaultLevel: LogLevel): Promise<{ core: GatewayCore; loaded: LoadedConfig; logger: Logger }> {
+  const bootstrap = createLogger({ level: options.logLevel ?? defaultLevel });
+  const loaded = loadCliConfig(options, bootstrap);
+  const logger = createLogger({ level: options.logLevel ?? (defaultLevel === 'info' ? loaded.config.gateway.logLevel : defaultLevel) });
+  const core = new GatewayCore({ config: loaded.config, configPath: loaded.path, logger });
+  await core.start();
+  return { core, loaded, logger };
+}

@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+import { ManifoldError } from '../core/errors.js';
+import { type ParsedConfig, parseConfig } from './parse-config.js';
+
+export const defaultConfigNames = ['manifold.yaml', 'manifold.yml', 'manifold.json'];
+
+/** Which config file to use: `--config`, then `MANIFOLD_CONFIG`, then ./manifold.{yaml,yml,json}. */
+export function resolveConfigPath(explicit: string | undefined, env: Record<string, string | undefined>, cwd = process.cwd()): string {
+  const chosen = explicit ?? env.MANIFOLD_CONFIG;
+  if (chosen) return resolve(cwd, chosen);
+  for (const name of defaultConfigNames) {
+    const candidate = resolve(cwd, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new ManifoldError(
+    'CONFIG_NOT_FOUND',
+    `no config file: pass --config <file>, set MANIFOLD_CONFIG, or create ./manifold.yaml (try: manifold init, or --config examples/default.yaml)`
+  );
+}
+
+export interface LoadedConfig extends ParsedConfig {
+  path: string;
+}
+
+/** Reads and parses a config file (thin I/O around {@link parseConfig}). */
+export function loadConfig(path: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ManifoldError('CONFIG_NOT_FOUND', `cannot read config file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  // MANIFOLD_CONFIG_DIR lets a config name files beside itself portably.
+  const withDir = { MANIFOLD_CONFIG_DIR: dirname(resolve(path)), ...env };
+  return { ...parseConfig(text, { env: withDir, source: path }), path };
+}

@@ -1,0 +1,124 @@
+import * as z from 'zod/v4';
+
+/**
+ * Upstream names become the prefix of public names (`<server>__<tool>`), so they may not contain `__`
+ * nor start or end with `_`: the first `__` in a public name then always ends the server name.
+ */
+export const serverNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*(?<!_)$/;
+
+const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
+
+/** A duration: a number of milliseconds, or a string such as `500ms`, `30s`, `2m`. Parsed to ms. */
+export const durationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, context) => {
+  if (typeof value === 'number') return value;
+  const match = durationPattern.exec(value.trim());
+  if (!match) {
+    context.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 30s or 2m, got "${value}"` });
+    return z.NEVER;
+  }
+  const amount = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  const factor = unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1;
+  return Math.round(amount * factor);
+});
+
+const globList = z.array(z.string().min(1)).optional();
+
+const commonServerFields = {
+  /** Off switch without deleting the entry. */
+  enabled: z.boolean().default(true),
+  /** Per-request timeout toward this upstream. */
+  timeout: durationSchema.optional(),
+  /** Tool globs (on the upstream's own names) to keep; all when absent. */
+  include: globList,
+  /** Tool globs (on the upstream's own names) to drop. */
+  exclude: globList,
+  /** Prefix public tool and prompt names with `<server>__` (default). `false` keeps upstream names. */
+  prefix: z.boolean().default(true),
+  /** Which protocol era to speak: probe (`auto`, default), or pin `legacy` (2025-11-25 and before) or `modern`. */
+  protocol: z.enum(['auto', 'legacy', 'modern']).default('auto'),
+  /** What this server is for, in a sentence: shown to clients and used by search. */
+  description: z.string().optional()
+};
+
+export const stdioServerSchema = z.strictObject({
+  type: z.literal('stdio').optional(),
+  command: z.string().min(1, 'expected the command that starts the server'),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  ...commonServerFields
+});
+
+const httpUrl = z
+  .string()
+  .refine(value => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'expected an http(s) URL');
+
+export const remoteServerSchema = z.strictObject({
+  /** `http` (Streamable HTTP), `sse` (legacy HTTP+SSE); absent: try Streamable HTTP, then fall back to SSE. */
+  type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
+  url: httpUrl,
+  headers: z.record(z.string(), z.string()).default({}),
+  ...commonServerFields
+});
+
+export const serverSchema = z.union([stdioServerSchema, remoteServerSchema]);
+
+export const httpOptionsSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(3333),
+  /** Extra Host header values to accept besides localhost (DNS-rebinding protection). */
+  allowedHosts: z.array(z.string()).default([]),
+  /** Extra Origin values to accept besides localhost. */
+  allowedOrigins: z.array(z.string()).default([])
+});
+
+export const gatewayOptionsSchema = z.strictObject({
+  /** The name the gateway gives itself to clients. */
+  name: z.string().default('manifold'),
+  /** Text put first in the merged instructions. */
+  instructions: z.string().optional(),
+  /** Default per-request timeout toward upstreams. */
+  timeout: durationSchema.default(60_000),
+  /** How long to wait for an upstream to connect at start before serving without it. */
+  connectTimeout: durationSchema.default(30_000),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  http: httpOptionsSchema.prefault({})
+});
+
+export const configSchema = z.strictObject({
+  /** `$schema` and comments are allowed and ignored. */
+  $schema: z.string().optional(),
+  servers: z
+    .record(z.string(), serverSchema)
+    .default({})
+    .superRefine((servers, context) => {
+      for (const name of Object.keys(servers)) {
+        if (!serverNamePattern.test(name)) {
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `server name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), so that "<server>__<tool>" names stay unambiguous`
+          });
+        }
+      }
+    }),
+  gateway: gatewayOptionsSchema.prefault({})
+});
+
+export type ManifoldConfig = z.infer<typeof configSchema>;
+export type ServerConfig = z.infer<typeof serverSchema>;
+export type StdioServerConfig = z.infer<typeof stdioServerSchema>;
+export type RemoteServerConfig = z.infer<typeof remoteServerSchema>;
+export type GatewayOptions = z.infer<typeof gatewayOptionsSchema>;
+
+export function isStdioServer(server: ServerConfig): server is StdioServerConfig {
+  return 'command' in server;
+}

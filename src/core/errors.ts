@@ -1,0 +1,78 @@
+/**
+ * The one error type Manifold throws for local failures, and the one table that maps its codes to the
+ * wire (JSON-RPC code, HTTP status, whether a retry can help). Unknown throws are normalised with
+ * {@link toManifoldError} at each boundary, keeping the original as `cause`.
+ */
+
+export const errorTable = {
+  CONFIG_INVALID: { jsonRpc: -32603, http: 500, retryable: false },
+  CONFIG_NOT_FOUND: { jsonRpc: -32603, http: 500, retryable: false },
+  NAME_CLASH: { jsonRpc: -32603, http: 500, retryable: false },
+  TOOL_NOT_FOUND: { jsonRpc: -32602, http: 200, retryable: false },
+  PROMPT_NOT_FOUND: { jsonRpc: -32602, http: 200, retryable: false },
+  RESOURCE_NOT_FOUND: { jsonRpc: -32602, http: 200, retryable: false },
+  INVALID_PARAMS: { jsonRpc: -32602, http: 200, retryable: false },
+  METHOD_NOT_SUPPORTED: { jsonRpc: -32601, http: 200, retryable: false },
+  UPSTREAM_UNAVAILABLE: { jsonRpc: -32010, http: 503, retryable: true },
+  UPSTREAM_TIMEOUT: { jsonRpc: -32011, http: 504, retryable: true },
+  UPSTREAM_CLOSED: { jsonRpc: -32012, http: 502, retryable: true },
+  UPSTREAM_ERROR: { jsonRpc: -32603, http: 502, retryable: false },
+  SPAWN_FAILED: { jsonRpc: -32010, http: 503, retryable: true },
+  CANCELLED: { jsonRpc: -32800, http: 499, retryable: false },
+  INTERNAL: { jsonRpc: -32603, http: 500, retryable: false }
+} as const satisfies Record<string, { jsonRpc: number; http: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof errorTable;
+
+export interface ManifoldErrorOptions {
+  cause?: unknown;
+  /** Structured details for the wire (`error.data`) and for logs. */
+  data?: Record<string, unknown>;
+}
+
+/** A local failure with a string code; translated to the wire at the edge, never leaked raw. */
+export class ManifoldError extends Error {
+  override readonly name = 'ManifoldError';
+  readonly code: ErrorCode;
+  readonly data: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: ManifoldErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.data = options.data;
+  }
+
+  get jsonRpcCode(): number {
+    return errorTable[this.code].jsonRpc;
+  }
+
+  get httpStatus(): number {
+    return errorTable[this.code].http;
+  }
+
+  get retryable(): boolean {
+    return errorTable[this.code].retryable;
+  }
+}
+
+export function isManifoldError(value: unknown): value is ManifoldError {
+  return value instanceof ManifoldError;
+}
+
+/** Normalises any thrown value into a ManifoldError, keeping the original as `cause`. */
+export function toManifoldError(value: unknown, fallback: ErrorCode = 'INTERNAL'): ManifoldError {
+  if (value instanceof ManifoldError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new ManifoldError(fallback, message, { cause: value });
+}
+
+/** The message of any thrown value, for logs and error texts. */
+export function errorMessage(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}

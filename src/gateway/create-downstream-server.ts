@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+
+import { ResultSchema } from '@modelcontextprotocol/core';
+import type { ClientCapabilities, LoggingLevel, ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
+
+import { isManifoldError, ManifoldError, toManifoldError } from '../core/errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { GatewayCore } from './gateway-core.js';
+import type { DispatchMethod, DownstreamContext } from './pipeline.js';
+import { type DownstreamSession, logSeverity } from './sessions.js';
+
+/** How long a relayed request to the client (an elicitation a person answers) may take. */
+const clientRequestTimeoutMs = 10 * 60_000;
+
+export interface DownstreamServerOptions {
+  /** Register the instance as a lasting session (stdio, legacy HTTP session) for unsolicited notifications. */
+  session: boolean;
+}
+
+/**
+ * Builds the MCP server one downstream connection talks to: a low-level `Server` whose handlers answer
+ * lists from the catalog and send everything else through the pipeline.
+ */
+export function createDownstreamServer(core: GatewayCore, options: DownstreamServerOptions): { server: Server; session: DownstreamSession | undefined } {
+  const server = new Server(
+    { name: core.info.name, version: core.info.version },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        completions: {},
+        logging: {}
+      },
+      instructions: core.instructions()
+    }
+  );
+  const session: DownstreamSession | undefined = options.session
+    ? { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set(), era: undefined }
+    : undefined;
+  const logger = core.logger;
+
+  const contextFor = (ctx: ServerContext): DownstreamContext => {
+    const modern = ctx.mcpReq.envelope !== undefined;
+    if (session && session.era === undefined) session.era = modern ? 'modern' : 'legacy';
+    const capabilities = modern
+      ? ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined)
+      : server.getClientCapabilities();
+    const requestState = modern ? ctx.mcpReq.requestState<string>() : undefined;
+    return {
+      era: modern ? 'modern' : 'legacy',
+      sessionId: session?.id ?? '',
+      signal: ctx.mcpReq.signal,
+      clientCapabilities: capabilities,
+      progressToken: ctx.mcpReq._meta?.progressToken,
+      notify: notification => ctx.mcpReq.notify(notification),
+      log: (level: LoggingLevel, data: unknown, loggerName?: string) => {
+        if (modern) {
+          void ctx.mcpReq.log(level, data, loggerName).catch(() => {});
+          return;
+        }
+        const threshold = session?.logLevel;
+        if (threshold !== undefined && logSeverity[level] < logSeverity[threshold]) return;
+        void ctx.mcpReq
+          .notify({ method: 'notifications/message', params: { level, data, ...(loggerName ? { logger: loggerName } : {}) } })
+          .catch(() => {});
+      },
+      ...(modern
+        ? {}
+        : {
+            requestClient: async (method: string, params: Record<string, unknown>, signal: AbortSignal) =>
+              (await ctx.mcpReq.send({ method, params }, ResultSchema, { signal, timeout: clientRequestTimeoutMs }))
+          }),
+      ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
+      ...(requestState !== undefined ? { requestState } : {})
+    };
+  };
+
+  const dispatch = async (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) => {
+    try {
+      return await core.pipeline({ method, params, downstream: contextFor(ctx) });
+    } catch (error) {
+      throw toWireError(error, logger);
+    }
+  };
+
+  const paramsOf = (request: { params?: unknown }): Record<string, unknown> => (request.params ?? {}) as Record<string, unknown>;
+
+  server.setRequestHandler('tools/list', () => ({ tools: core.catalog.tools.map(tool => tool.definition) }));
+  server.setRequestHandler('prompts/list', () => ({ prompts: core.catalog.prompts.map(prompt => prompt.definition) }));
+  server.setRequestHandler('resources/list', () => ({ resources: core.catalog.resources.map(resource => resource.definition) }));
+  server.setRequestHandler('resources/templates/list', () => ({
+    resourceTemplates: core.catalog.resourceTemplates.map(template => template.definition)
+  }));
+
+  /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- forwarded results are raw upstream JSON */
+  server.setRequestHandler('tools/call', ((request: { params?: unknown }, ctx: ServerContext) =>
+    dispatch('tools/call', paramsOf(request), ctx)) as any);
+  server.setRequestHandler('prompts/get', ((request: { params?: unknown }, ctx: ServerContext) =>
+    dispatch('prompts/get', paramsOf(request), ctx)) as any);
+  server.setRequestHandler('resources/read', ((request: { params?: unknown }, ctx: ServerContext) =>
+    dispatch('resources/read', paramsOf(request), ctx)) as any);
+  server.setRequestHandler('completion/complete', ((request: { params?: unknown }, ctx: ServerContext) =>
+    dispatch('completion/complete', paramsOf(request), ctx)) as any);
+  /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument */
+
+  server.setRequestHandler('resources/subscribe', async (request, ctx) => {
+    if (session) core.sessions.subscribe(session, request.params.uri);
+    else await dispatch('resources/subscribe', paramsOf(request), ctx);
+    return {};
+  });
+  server.setRequestHandler('resources/unsubscribe', async (request, ctx) => {
+    if (session) core.sessions.unsubscribe(session, request.params.uri);
+    else await dispatch('resources/unsubscribe', paramsOf(request), ctx);
+    return {};
+  });
+  server.setRequestHandler('logging/setLevel', request => {
+    if (session) core.sessions.setLogLevel(session, request.params.level);
+    return {};
+  });
+
+  // Roots changed on the client: upstreams that asked for roots get told.
+  server.setNotificationHandler('notifications/roots/list_changed', () => core.rootsChanged());
+
+  return { server, session };
+}
+
+/** Translates a local failure to a JSON-RPC error at the edge; upstream protocol errors pass unchanged. */
+export function toWireError(error: unknown, logger: Logger): Error {
+  if (error instanceof ProtocolError) return error;
+  if (isProtocolErrorLike(error)) return new ProtocolError(error.code, error.message, error.data);
+  const local = isManifoldError(error) ? error : toManifoldError(error);
+  if (local.code === 'INTERNAL') logger.error(`internal error: ${local.message}`, { stack: (local.cause as Error | undefined)?.stack });
+  return new ProtocolError(local.jsonRpcCode, local.message, { code: local.code, ...local.data });
+}
+
+function isProtocolErrorLike(error: unknown): error is { code: number; message: string; data?: unknown } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    !(error instanceof ManifoldError) &&
+    typeof (error as { code?: unknown }).code === 'number' &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}

@@ -1,0 +1,130 @@
+import { CLIENT_CAPABILITIES_META_KEY, SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
+
+import type { Catalog } from '../catalog/index.js';
+import { ManifoldError } from '../core/errors.js';
+import type { UpstreamConnection } from '../upstream/index.js';
+import type { InflightRegistry } from './inflight.js';
+import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from './pipeline.js';
+
+interface Route {
+  upstream: UpstreamConnection;
+  params: Record<string, unknown>;
+  describe: string;
+}
+
+/**
+ * The last stage of the pipeline: finds the upstream that serves a request, rewrites public names to the
+ * upstream's own, and forwards with the client's cancellation, progress and capabilities. Nothing else in
+ * Manifold calls an upstream.
+ */
+export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string, UpstreamConnection>, inflight: InflightRegistry): Handler {
+  const upstreamNamed = (name: string): UpstreamConnection => {
+    const upstream = upstreams.get(name);
+    if (!upstream) throw new ManifoldError('UPSTREAM_UNAVAILABLE', `server "${name}" is not configured`);
+    return upstream;
+  };
+
+  const route = (request: GatewayRequest): Route => {
+    const { params } = request;
+    switch (request.method) {
+      case 'tools/call': {
+        const name = requireString(params, 'name', 'tools/call');
+        const tool = catalog.getTool(name);
+        return {
+          upstream: upstreamNamed(tool.upstream),
+          params: { ...params, name: tool.originalName },
+          describe: `tool "${name}"`
+        };
+      }
+      case 'prompts/get': {
+        const name = requireString(params, 'name', 'prompts/get');
+        const prompt = catalog.getPrompt(name);
+        return { upstream: upstreamNamed(prompt.upstream), params: { ...params, name: prompt.originalName }, describe: `prompt "${name}"` };
+      }
+      case 'resources/read':
+      case 'resources/subscribe':
+      case 'resources/unsubscribe': {
+        const uri = requireString(params, 'uri', request.method);
+        return { upstream: upstreamNamed(catalog.resolveResource(uri)), params, describe: `resource ${uri}` };
+      }
+      case 'completion/complete': {
+        const ref = params.ref as { type?: string; name?: string; uri?: string } | undefined;
+        if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+          const prompt = catalog.getPrompt(ref.name);
+          return {
+            upstream: upstreamNamed(prompt.upstream),
+            params: { ...params, ref: { ...ref, name: prompt.originalName } },
+            describe: `completion for prompt "${ref.name}"`
+          };
+        }
+        if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+          const owner = catalog.resolveTemplate(ref.uri) ?? catalog.resolveResource(ref.uri);
+          return { upstream: upstreamNamed(owner), params, describe: `completion for ${ref.uri}` };
+        }
+        throw new ManifoldError('INVALID_PARAMS', 'completion/complete needs ref {type: "ref/prompt", name} or {type: "ref/resource", uri}');
+      }
+    }
+  };
+
+  return async (request: GatewayRequest): Promise<GatewayResult> => {
+    const { upstream, params, describe } = route(request);
+    const downstream = request.downstream;
+    const forwarded = withForwardedMeta(params, downstream, upstream);
+    const leave = inflight.enter(upstream.name, downstream);
+    try {
+      const result = await upstream.request(request.method, forwarded, {
+        describe,
+        signal: downstream.signal,
+        resetTimeoutOnProgress: true,
+        allowInputRequired: true,
+        ...(downstream.progressToken !== undefined
+          ? {
+              onprogress: progress => {
+                void downstream.notify({
+                  method: 'notifications/progress',
+                  params: { ...progress, progressToken: downstream.progressToken }
+                });
+              }
+            }
+          : {})
+      });
+      return stripUpstreamIdentity(result);
+    } finally {
+      leave();
+    }
+  };
+}
+
+function requireString(params: Record<string, unknown>, key: string, method: string): string {
+  const value = params[key];
+  if (typeof value !== 'string' || value === '') {
+    throw new ManifoldError('INVALID_PARAMS', `${method} needs params.${key} (a string)`);
+  }
+  return value;
+}
+
+/**
+ * What the upstream must see of the client: on a modern upstream, the client's own capabilities (so the
+ * server asks only for what the client can give) and any multi-round-trip answers being retried.
+ */
+function withForwardedMeta(params: Record<string, unknown>, downstream: DownstreamContext, upstream: UpstreamConnection): Record<string, unknown> {
+  const { _meta: meta, ...rest } = params as { _meta?: Record<string, unknown> };
+  const out: Record<string, unknown> = { ...rest };
+  const nextMeta: Record<string, unknown> = { ...meta };
+  delete nextMeta.progressToken;
+  if (upstream.era === 'modern') {
+    nextMeta[CLIENT_CAPABILITIES_META_KEY] = downstream.clientCapabilities ?? {};
+    if (downstream.inputResponses) out.inputResponses = downstream.inputResponses;
+    if (downstream.requestState !== undefined) out.requestState = downstream.requestState;
+  }
+  if (Object.keys(nextMeta).length > 0) out._meta = nextMeta;
+  return out;
+}
+
+/** An upstream's own identity must not leak through the gateway. */
+function stripUpstreamIdentity(result: GatewayResult): GatewayResult {
+  const meta = result._meta as Record<string, unknown> | undefined;
+  if (!meta || !(SERVER_INFO_META_KEY in meta)) return result;
+  const { [SERVER_INFO_META_KEY]: _dropped, ...rest } = meta;
+  return { ...result, _meta: rest };
+}

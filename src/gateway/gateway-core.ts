@@ -1,0 +1,132 @@
+import { Catalog } from '../catalog/index.js';
+import type { ManifoldConfig } from '../config/index.js';
+import { ManifoldError } from '../core/errors.js';
+import { manifoldVersion } from '../core/version.js';
+import type { Logger } from '../telemetry/logger.js';
+import { UpstreamConnection } from '../upstream/index.js';
+import { createDispatcher } from './dispatcher.js';
+import { InflightRegistry } from './inflight.js';
+import { composePipeline, type Handler, type Middleware } from './pipeline.js';
+import { SessionRegistry } from './sessions.js';
+
+export interface GatewayCoreOptions {
+  config: ManifoldConfig;
+  /** The config file, for resolving relative paths (server cwd). */
+  configPath?: string;
+  logger: Logger;
+  /** Pipeline stages before the dispatcher, outermost first. */
+  middlewares?: Middleware[];
+  /** Backoff for reconnecting upstreams (tests shorten it). */
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+/**
+ * The gateway's state, shared by every downstream connection: the upstream connections, the merged
+ * catalog, the pipeline, and the registry of connected clients.
+ */
+export class GatewayCore implements AsyncDisposable {
+  readonly info: { name: string; version: string };
+  readonly config: ManifoldConfig;
+  readonly logger: Logger;
+  readonly upstreams = new Map<string, UpstreamConnection>();
+  readonly catalog: Catalog;
+  readonly sessions: SessionRegistry;
+  readonly inflight: InflightRegistry;
+  readonly pipeline: Handler;
+  private closed = false;
+
+  constructor(options: GatewayCoreOptions) {
+    this.config = options.config;
+    this.logger = options.logger;
+    this.info = { name: options.config.gateway.name, version: manifoldVersion };
+    this.sessions = new SessionRegistry(this.logger.child('sessions'));
+    this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'));
+    for (const [name, server] of Object.entries(options.config.servers)) {
+      if (!server.enabled) continue;
+      this.upstreams.set(
+        name,
+        new UpstreamConnection({
+          name,
+          config: server,
+          ...(options.configPath ? { configPath: options.configPath } : {}),
+          logger: this.logger,
+          relay: this.inflight,
+          defaultTimeoutMs: options.config.gateway.timeout,
+          connectTimeoutMs: options.config.gateway.connectTimeout,
+          clientInfo: { name: 'manifold', version: manifoldVersion },
+          ...(options.backoff ? { backoff: options.backoff } : {})
+        })
+      );
+    }
+    this.catalog = new Catalog([...this.upstreams.values()], this.logger);
+    this.catalog.onChange(change => this.sessions.listChanged(change.kinds));
+    this.pipeline = composePipeline(options.middlewares ?? [], createDispatcher(this.catalog, this.upstreams, this.inflight));
+    this.sessions.hooks = {
+      onLogLevel: level => {
+        for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
+      },
+      onSubscription: (uri, subscribed) => void this.forwardSubscription(uri, subscribed)
+    };
+  }
+
+  /**
+   * Connects to every upstream in parallel and resolves when each has connected or failed (a failed one
+   * keeps retrying in the background). Throws NAME_CLASH if unprefixed names collide.
+   */
+  async start(): Promise<void> {
+    await Promise.all([...this.upstreams.values()].map(upstream => upstream.start()));
+    const clashes = this.catalog.nameClashes;
+    if (clashes.length > 0) {
+      await this.close();
+      throw new ManifoldError('NAME_CLASH', `names clash between servers:\n${clashes.join('\n')}`);
+    }
+  }
+
+  /** The gateway's instructions: its own text, then each upstream's under its name. */
+  instructions(): string {
+    const parts: string[] = [];
+    parts.push(
+      this.config.gateway.instructions ??
+        `Manifold gateway: tools, prompts and resources of ${this.upstreams.size} MCP server(s). Tool and prompt names are "<server>__<name>".`
+    );
+    for (const upstream of this.upstreams.values()) {
+      const text = upstream.instructions?.trim();
+      const description = upstream.config.description?.trim();
+      if (!text && !description) continue;
+      parts.push(`## ${upstream.name}\n${[description, text].filter(Boolean).join('\n\n')}`);
+    }
+    return parts.join('\n\n');
+  }
+
+  /** A client's roots changed: tell the upstreams (they will ask again with roots/list). */
+  rootsChanged(): void {
+    for (const upstream of this.upstreams.values()) {
+      if (upstream.era === 'legacy') void upstream.notify('notifications/roots/list_changed');
+    }
+  }
+
+  private async forwardSubscription(uri: string, subscribed: boolean): Promise<void> {
+    let owner: string;
+    try {
+      owner = this.catalog.resolveResource(uri);
+    } catch {
+      return;
+    }
+    const upstream = this.upstreams.get(owner);
+    if (!upstream || upstream.era !== 'legacy' || !upstream.serverCapabilities?.resources?.subscribe) return;
+    const method = subscribed ? 'resources/subscribe' : 'resources/unsubscribe';
+    await upstream
+      .request(method, { uri }, { describe: `${method} ${uri}` })
+      .catch(error => this.logger.warn(`${method} ${uri} on "${owner}" failed: ${(error as Error).message}`));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.upstreams.values()].map(upstream => upstream.stop()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

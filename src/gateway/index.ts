@@ -1,0 +1,16 @@
+export { createDownstreamServer, toWireError } from './create-downstream-server.js';
+export { createDispatcher } from './dispatcher.js';
+export { GatewayCore, type GatewayCoreOptions } from './gateway-core.js';
+export { InflightRegistry } from './inflight.js';
+export {
+  composePipeline,
+  type DispatchMethod,
+  type DownstreamContext,
+  type GatewayRequest,
+  type GatewayResult,
+  type Handler,
+  type Middleware
+} from './pipeline.js';
+export { type HttpGateway, serveHttp, type ServeHttpOptions } from './serve-http.js';
+export { serveStdio, type StdioGateway } from './serve-stdio.js';
+export { type DownstreamSession, SessionRegistry } from './sessions.js';

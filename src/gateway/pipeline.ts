@@ -1,0 +1,55 @@
+import type { ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/server';
+
+/** Methods that travel the pipeline to an upstream. */
+export type DispatchMethod =
+  | 'tools/call'
+  | 'prompts/get'
+  | 'resources/read'
+  | 'completion/complete'
+  | 'resources/subscribe'
+  | 'resources/unsubscribe';
+
+/** Who asked, and how to reach them while their request runs. */
+export interface DownstreamContext {
+  /** The downstream protocol era of this request. */
+  era: 'legacy' | 'modern';
+  /** A stable id of the downstream session or connection ('' for modern HTTP requests). */
+  sessionId: string;
+  /** Aborts when the client cancels or disconnects. */
+  signal: AbortSignal;
+  /** Capabilities the client declared (per request on modern, at initialize on legacy). */
+  clientCapabilities: ClientCapabilities | undefined;
+  /** The client's progress token, if it asked for progress. */
+  progressToken: string | number | undefined;
+  /** Sends a notification related to this request (progress, logs). */
+  notify(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  /** Relays a log message to this client, honouring its level (session or per request). */
+  log(level: LoggingLevel, data: unknown, logger?: string): void;
+  /** On legacy connections: sends a request to the client (sampling, elicitation, roots) and awaits it. */
+  requestClient?: (method: string, params: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
+  /** Multi-round-trip fields of a retried modern request, to forward upstream unchanged. */
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+}
+
+/** One request on its way through the gateway. */
+export interface GatewayRequest {
+  method: DispatchMethod;
+  params: Record<string, unknown>;
+  downstream: DownstreamContext;
+}
+
+export type GatewayResult = Record<string, unknown>;
+
+export type Handler = (request: GatewayRequest) => Promise<GatewayResult>;
+
+/** A pipeline stage: wraps the next handler. */
+export type Middleware = (next: Handler) => Handler;
+
+/**
+ * Composes middlewares around the dispatcher, first middleware outermost. This is the one place where the
+ * order of the pipeline is decided; client calls and workflow steps both go through what it returns.
+ */
+export function composePipeline(middlewares: readonly Middleware[], dispatch: Handler): Handler {
+  return middlewares.reduceRight<Handler>((next, middleware) => middleware(next), dispatch);
+}

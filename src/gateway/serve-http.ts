@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import {
+  hostHeaderValidation,
+  NodeStreamableHTTPServerTransport,
+  originValidation,
+  toNodeHandler
+} from '@modelcontextprotocol/node';
+import { classifyInboundRequest, createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
+
+import { errorMessage } from '../core/errors.js';
+import { createDownstreamServer } from './create-downstream-server.js';
+import type { GatewayCore } from './gateway-core.js';
+
+export interface ServeHttpOptions {
+  host: string;
+  port: number;
+  /** Host header values accepted besides localhost. `*` accepts any (only behind a trusted proxy). */
+  allowedHosts?: string[];
+  /** Origin hostnames accepted besides localhost. */
+  allowedOrigins?: string[];
+  /** Close a legacy session after this long without a request. */
+  sessionIdleMs?: number;
+  /** Largest request body accepted. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpGateway extends AsyncDisposable {
+  /** The MCP endpoint, e.g. http://127.0.0.1:3333/mcp */
+  url: string;
+  port: number;
+  server: HttpServer;
+  close(): Promise<void>;
+}
+
+interface LegacySession {
+  transport: NodeStreamableHTTPServerTransport;
+  close(): Promise<void>;
+  lastSeen: number;
+}
+
+const localhostNames = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/**
+ * Serves the gateway over Streamable HTTP at /mcp: 2026-07-28 requests statelessly through the SDK's
+ * handler, and older clients in sessions (initialize, Mcp-Session-Id, GET stream, DELETE). Host and Origin
+ * are checked against localhost (DNS-rebinding protection) unless more are allowed.
+ */
+export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): Promise<HttpGateway> {
+  const logger = core.logger.child('http');
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const anyHost = options.allowedHosts?.includes('*') ?? false;
+  const checkHost = hostHeaderValidation([...localhostNames, ...(options.allowedHosts ?? [])]);
+  const checkOrigin = originValidation([...localhostNames, ...(options.allowedOrigins ?? [])]);
+
+  const modern = createMcpHandler(() => createDownstreamServer(core, { session: false }).server, {
+    legacy: 'reject',
+    onerror: error => logger.debug(`modern handler: ${errorMessage(error)}`)
+  });
+  const removeNotifier = core.sessions.addNotifier(modern.notify);
+  const modernNode = toNodeHandler(modern);
+  const sessions = new Map<string, LegacySession>();
+
+  const openLegacySession = async (): Promise<LegacySession> => {
+    const { server, session } = createDownstreamServer(core, { session: true });
+    const entry: LegacySession = {
+      transport: new NodeStreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: sessionId => {
+          sessions.set(sessionId, entry);
+          if (session) {
+            // The registry keys a session by the id its client sends back.
+            session.id = sessionId;
+            core.sessions.add(session);
+          }
+          logger.debug(`session ${sessionId} opened`);
+        }
+      }),
+      close: async () => {
+        await server.close().catch(() => {});
+      },
+      lastSeen: Date.now()
+    };
+    entry.transport.onclose = () => {
+      const id = entry.transport.sessionId;
+      if (id) {
+        sessions.delete(id);
+        core.sessions.remove(id);
+        logger.debug(`session ${id} closed`);
+      }
+    };
+    await server.connect(entry.transport);
+    return entry;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz' && req.method === 'GET') return sendHealth(core, res);
+    if (url.pathname !== '/mcp' && url.pathname !== '/mcp/') {
+      return sendJson(res, 404, { error: `not found: ${url.pathname} (the MCP endpoint is /mcp)` });
+    }
+    if (!anyHost && !checkHost(req, res)) return;
+    if (!checkOrigin(req, res)) return;
+
+    const sessionId = header(req, 'mcp-session-id');
+    if (req.method === 'POST') {
+      let body: unknown;
+      try {
+        body = await readJsonBody(req, maxBodyBytes);
+      } catch (error) {
+        const tooLarge = error instanceof BodyTooLargeError;
+        return sendJsonRpcError(res, tooLarge ? 413 : 400, tooLarge ? -32600 : -32700, errorMessage(error));
+      }
+      const inbound = classifyInboundRequest({
+        httpMethod: 'POST',
+        protocolVersionHeader: header(req, 'mcp-protocol-version'),
+        mcpMethodHeader: header(req, 'mcp-method'),
+        body
+      });
+      if (inbound.kind !== 'legacy') return modernNode(req, res, body);
+      if (sessionId) {
+        const existing = sessions.get(sessionId);
+        if (!existing) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found (it expired or the gateway restarted): initialize again`);
+        existing.lastSeen = Date.now();
+        return existing.transport.handleRequest(req, res, body);
+      }
+      if (!isInitializeRequest(body)) {
+        return sendJsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; start with initialize (or send 2026-07-28 requests with a _meta envelope)');
+      }
+      const entry = await openLegacySession();
+      return entry.transport.handleRequest(req, res, body);
+    }
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      if (!sessionId) {
+        res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `${req.method} needs an Mcp-Session-Id (2026-07-28 clients use POST only)` }, id: null }));
+        return;
+      }
+      const existing = sessions.get(sessionId);
+      if (!existing) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found`);
+      existing.lastSeen = Date.now();
+      return existing.transport.handleRequest(req, res);
+    }
+    res.writeHead(405, { allow: 'GET, POST, DELETE' });
+    res.end();
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(error => {
+      logger.error(`request failed: ${errorMessage(error)}`);
+      if (!res.headersSent) sendJsonRpcError(res, 500, -32603, 'internal error');
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${address.port}/mcp`;
+
+  const idleMs = options.sessionIdleMs ?? 60 * 60_000;
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (now - session.lastSeen > idleMs) {
+        logger.info(`closing idle session ${id}`);
+        void session.close();
+      }
+    }
+  }, Math.min(60_000, idleMs));
+  sweeper.unref();
+
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(sweeper);
+    removeNotifier();
+    await new Promise<void>(resolve => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2000).unref();
+    });
+    await Promise.all([...sessions.values()].map(session => session.close()));
+    await modern.close().catch(() => {});
+  };
+  return { url, port: address.port, server, close, [Symbol.asyncDispose]: close };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+class BodyTooLargeError extends Error {}
+
+async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`Parse error: the body is not JSON (${errorMessage(error)})`);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+function sendHealth(core: GatewayCore, res: ServerResponse): void {
+  const upstreams = [...core.upstreams.values()].map(upstream => ({ name: upstream.name, state: upstream.state.kind }));
+  const ok = upstreams.every(upstream => upstream.state === 'ready');
+  sendJson(res, 200, { status: ok ? 'ok' : 'degraded', tools: core.catalog.tools.length, upstreams });
+}

@@ -1,0 +1,160 @@
+import type { LoggingLevel, LoggingMessageNotificationParams, Server } from '@modelcontextprotocol/server';
+
+import { errorMessage } from '../core/errors.js';
+import type { ListKind } from '../upstream/index.js';
+import type { Logger } from '../telemetry/logger.js';
+
+export const logSeverity: Record<LoggingLevel, number> = {
+  debug: 0,
+  info: 1,
+  notice: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+  alert: 6,
+  emergency: 7
+};
+
+/** A connected downstream client with a lasting connection (stdio, or a legacy HTTP session). */
+export interface DownstreamSession {
+  id: string;
+  server: Server;
+  /** Level set with logging/setLevel (legacy); undefined until the client sets one. */
+  logLevel: LoggingLevel | undefined;
+  /** URIs this session subscribed to with resources/subscribe. */
+  subscriptions: Set<string>;
+  /** Known once the client has sent its first request. */
+  era: 'legacy' | 'modern' | undefined;
+}
+
+/** Receives list-changed and resource-updated events for the modern HTTP face (its listen streams). */
+export interface HttpNotifier {
+  toolsChanged(): void;
+  promptsChanged(): void;
+  resourcesChanged(): void;
+  resourceUpdated(uri: string): void;
+}
+
+export interface SessionRegistryHooks {
+  /** The most verbose level any session asked for changed (to pass on to legacy upstreams). */
+  onLogLevel?(level: LoggingLevel): void;
+  /** A URI gained its first subscriber, or lost its last. */
+  onSubscription?(uri: string, subscribed: boolean): void;
+}
+
+/** Every lasting downstream connection, for the notifications that are not answers to a request. */
+export class SessionRegistry {
+  private readonly sessions = new Map<string, DownstreamSession>();
+  private readonly notifiers = new Set<HttpNotifier>();
+  private readonly subscriberCounts = new Map<string, number>();
+  hooks: SessionRegistryHooks = {};
+
+  constructor(private readonly logger: Logger) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  add(session: DownstreamSession): void {
+    this.sessions.set(session.id, session);
+  }
+
+  get(id: string): DownstreamSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  remove(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.sessions.delete(id);
+    for (const uri of session.subscriptions) this.unsubscribe(session, uri);
+  }
+
+  addNotifier(notifier: HttpNotifier): () => void {
+    this.notifiers.add(notifier);
+    return () => this.notifiers.delete(notifier);
+  }
+
+  setLogLevel(session: DownstreamSession, level: LoggingLevel): void {
+    session.logLevel = level;
+    let most: LoggingLevel = level;
+    for (const other of this.sessions.values()) {
+      if (other.logLevel && logSeverity[other.logLevel] < logSeverity[most]) most = other.logLevel;
+    }
+    this.hooks.onLogLevel?.(most);
+  }
+
+  subscribe(session: DownstreamSession, uri: string): void {
+    if (session.subscriptions.has(uri)) return;
+    session.subscriptions.add(uri);
+    const count = (this.subscriberCounts.get(uri) ?? 0) + 1;
+    this.subscriberCounts.set(uri, count);
+    if (count === 1) this.hooks.onSubscription?.(uri, true);
+  }
+
+  unsubscribe(session: DownstreamSession, uri: string): void {
+    if (!session.subscriptions.delete(uri)) return;
+    const count = (this.subscriberCounts.get(uri) ?? 1) - 1;
+    if (count <= 0) {
+      this.subscriberCounts.delete(uri);
+      this.hooks.onSubscription?.(uri, false);
+    } else this.subscriberCounts.set(uri, count);
+  }
+
+  listChanged(kinds: readonly ListKind[]): void {
+    for (const session of this.sessions.values()) {
+      for (const kind of kinds) {
+        const send =
+          kind === 'tools'
+            ? session.server.sendToolListChanged()
+            : kind === 'prompts'
+              ? session.server.sendPromptListChanged()
+              : session.server.sendResourceListChanged();
+        void Promise.resolve(send).catch(error => this.logger.debug(`list_changed to ${session.id} failed: ${errorMessage(error)}`));
+      }
+    }
+    for (const notifier of this.notifiers) {
+      for (const kind of kinds) {
+        if (kind === 'tools') notifier.toolsChanged();
+        else if (kind === 'prompts') notifier.promptsChanged();
+        else notifier.resourcesChanged();
+      }
+    }
+  }
+
+  resourceUpdated(uri: string): void {
+    for (const session of this.sessions.values()) {
+      // Legacy sessions get it if they subscribed; a modern stdio session's listen filter is applied by the SDK.
+      if (session.era !== 'modern' && !session.subscriptions.has(uri)) continue;
+      void Promise.resolve(session.server.sendResourceUpdated({ uri })).catch(() => {});
+    }
+    for (const notifier of this.notifiers) notifier.resourceUpdated(uri);
+  }
+
+  /** Sends an upstream log message that belongs to no call to every session whose level lets it through. */
+  broadcastLog(params: LoggingMessageNotificationParams): void {
+    for (const session of this.sessions.values()) {
+      if (session.logLevel === undefined) continue;
+      if (logSeverity[params.level] < logSeverity[session.logLevel]) continue;
+      void session.server.notification({ method: 'notifications/message', params }).catch(() => {});
+    }
+  }
+
+  /** Asks the most recently connected client that declared roots for its roots. */
+  async listRootsFromAnySession(signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    const sessions = [...this.sessions.values()].reverse();
+    for (const session of sessions) {
+      if (!session.server.getClientCapabilities()?.roots) continue;
+      try {
+        return (await session.server.listRoots(undefined, { signal }));
+      } catch (error) {
+        this.logger.debug(`roots/list to ${session.id} failed: ${errorMessage(error)}`);
+      }
+    }
+    return undefined;
+  }
+
+  all(): DownstreamSession[] {
+    return [...this.sessions.values()];
+  }
+}
