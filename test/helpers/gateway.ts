@@ -1,0 +1,159 @@
+/**
+ * Shared e2e helpers: temp configs, the gateway as a real subprocess (stdio or HTTP), and real SDK v2
+ * clients in either protocol era. Everything returned is AsyncDisposable: use `await using`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { stringify } from 'yaml';
+
+export const repoRoot = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+
+/** The command that runs the Manifold CLI from source. */
+export const manifoldCommand = { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'src/cli/bin.ts')] };
+
+/** Path of an official npm server's entry (server-everything, server-memory, server-filesystem). */
+export function npmServerPath(name: 'server-everything' | 'server-memory' | 'server-filesystem'): string {
+  return join(repoRoot, 'node_modules/@modelcontextprotocol', name, 'dist/index.js');
+}
+
+/** A TypeScript fixture server under test/fixtures/servers, as a stdio server config entry. */
+export function fixtureServer(file: string, args: string[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers', file), ...args], ...extra };
+}
+
+export interface TempConfig extends AsyncDisposable {
+  path: string;
+  dir: string;
+}
+
+/** Writes a manifold.yaml into a fresh temp dir. */
+export function writeConfig(config: Record<string, unknown>): TempConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'manifold-test-'));
+  const path = join(dir, 'manifold.yaml');
+  writeFileSync(path, stringify(config));
+  return { path, dir, [Symbol.asyncDispose]: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The three official npm servers, as in examples/default.yaml but with a private sandbox. */
+export function defaultServers(sandbox: string): Record<string, unknown> {
+  return {
+    everything: { command: process.execPath, args: [npmServerPath('server-everything'), 'stdio'] },
+    memory: { command: process.execPath, args: [npmServerPath('server-memory')], env: { MEMORY_FILE_PATH: join(sandbox, 'memory.jsonl') } },
+    fs: { command: process.execPath, args: [npmServerPath('server-filesystem'), sandbox] }
+  };
+}
+
+export type Era = 'legacy' | 'modern';
+
+export interface ClientOptions {
+  era?: Era;
+  capabilities?: ClientCapabilities;
+  name?: string;
+}
+
+function newClient(options: ClientOptions): Client {
+  const era = options.era ?? 'legacy';
+  return new Client(
+    { name: options.name ?? 'manifold-test', version: '1.0.0' },
+    {
+      capabilities: options.capabilities ?? {},
+      versionNegotiation: era === 'modern' ? { mode: { pin: '2026-07-28' } } : { mode: 'legacy' }
+    }
+  );
+}
+
+export interface ConnectedClient extends AsyncDisposable {
+  client: Client;
+  /** stderr of the gateway process (stdio only). */
+  stderr: () => string;
+  pid: number | undefined;
+}
+
+/** Starts `manifold serve` over stdio with the config and connects a real SDK client to it. */
+export async function connectStdio(configPath: string, options: ClientOptions = {}): Promise<ConnectedClient> {
+  const transport = new StdioClientTransport({
+    command: manifoldCommand.command,
+    args: [...manifoldCommand.args, 'serve', '--config', configPath, '--log-level', process.env.MANIFOLD_TEST_LOG ?? 'warn'],
+    stderr: 'pipe',
+    env: { ...(process.env as Record<string, string>) }
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = newClient(options);
+  await client.connect(transport, { timeout: 30_000 });
+  return {
+    client,
+    stderr: () => stderr,
+    pid: transport.pid ?? undefined,
+    [Symbol.asyncDispose]: async () => {
+      await client.close().catch(() => {});
+    }
+  };
+}
+
+export interface HttpGatewayProcess extends AsyncDisposable {
+  url: string;
+  process: ChildProcess;
+  stderr: () => string;
+  /** Stops the gateway with SIGTERM and waits for it to exit. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `manifold serve --http 0` and waits until it prints the URL it serves. */
+export async function startHttpGateway(configPath: string, extraArgs: string[] = []): Promise<HttpGatewayProcess> {
+  const child = spawn(
+    manifoldCommand.command,
+    [...manifoldCommand.args, 'serve', '--http', '0', '--config', configPath, '--log-level', process.env.MANIFOLD_TEST_LOG ?? 'info', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] }
+  );
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in 30 s:\n${stderr}`)), 30_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /serving MCP at (\S+)/.exec(stderr);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', code => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited (${code}) before serving:\n${stderr}`));
+    });
+  });
+  const exited = new Promise<number | null>(resolve => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', code => resolve(code));
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  return { url, process: child, stderr: () => stderr, stop, [Symbol.asyncDispose]: async () => void (await stop()) };
+}
+
+/** Connects a real SDK client to an HTTP MCP endpoint. */
+export async function connectHttp(url: string, options: ClientOptions = {}): Promise<Client & AsyncDisposable> {
+  const client = newClient(options);
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 30_000 });
+  return Object.assign(client, { [Symbol.asyncDispose]: async () => void (await client.close().catch(() => {})) });
+}
+
+/** Waits until `predicate` is true, polling; throws with `what` after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
