@@ -5,6 +5,7 @@ import { UriTemplate } from '@modelcontextprotocol/client';
 
 import { createNameFilter } from '../core/glob.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
+import type { GatewayRequest, GatewayResult } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ListKind, ResourceTemplateEntry, UpstreamConnection } from '../upstream/index.js';
 
@@ -12,11 +13,25 @@ import type { ListKind, ResourceTemplateEntry, UpstreamConnection } from '../ups
 export const nameSeparator = '__';
 const maxNameLength = 64;
 
+/**
+ * A tool the gateway serves itself (a workflow, say) rather than an upstream. Its handler gets the whole
+ * request, with the caller's progress, cancellation and log channels.
+ */
+export interface LocalTool {
+  /** The definition clients see; its name is the public name (not prefixed). */
+  definition: Tool;
+  call(request: GatewayRequest): Promise<GatewayResult>;
+  /** Operator-supplied words that describe it, for search. */
+  tags?: readonly string[];
+}
+
 export interface CatalogTool {
   /** The name clients see and call. */
   name: string;
-  /** The upstream that serves it. */
+  /** The upstream that serves it, or for a local tool the source that registered it (e.g. "workflows"). */
   upstream: string;
+  /** Set when the gateway serves the tool itself. */
+  local?: LocalTool;
   /** The name on the upstream. */
   originalName: string;
   /** The definition as re-advertised: the upstream's, byte for byte, with only `name` changed. */
@@ -81,6 +96,7 @@ export class Catalog {
   private templateList: CatalogResourceTemplate[] = [];
   private readonly listeners = new Set<(change: CatalogChange) => void>();
   private clashes: string[] = [];
+  private readonly localSources = new Map<string, readonly LocalTool[]>();
 
   constructor(upstreams: UpstreamConnection[], logger: Logger) {
     this.upstreams = upstreams;
@@ -94,6 +110,17 @@ export class Catalog {
       });
     }
     this.rebuild(undefined);
+  }
+
+  /**
+   * Replaces the tools a local source (workflows, say) serves, and announces the change. Their names must
+   * not clash with upstream tools; a clash is reported like any other (`nameClashes`) and the upstream keeps
+   * the name.
+   */
+  setLocalTools(source: string, tools: readonly LocalTool[]): void {
+    if (tools.length === 0) this.localSources.delete(source);
+    else this.localSources.set(source, tools);
+    this.rebuild({ kinds: ['tools'], upstream: source });
   }
 
   onChange(listener: (change: CatalogChange) => void): () => void {
@@ -247,6 +274,27 @@ export class Catalog {
       for (const template of snapshot.resourceTemplates) {
         if (typeof template?.uriTemplate !== 'string') continue;
         templates.push({ uriTemplate: template.uriTemplate, upstream: name, definition: template, matcher: compileTemplate(template.uriTemplate) });
+      }
+    }
+
+    for (const [source, localTools] of this.localSources) {
+      for (const local of localTools) {
+        const name = local.definition.name;
+        const existing = toolIndex.get(name);
+        if (existing) {
+          clashes.push(`tool "${name}" of ${source} has the name of a tool of "${existing.upstream}"; "${existing.upstream}" keeps it (rename one of them)`);
+          continue;
+        }
+        const entry: CatalogTool = {
+          name,
+          upstream: source,
+          local,
+          originalName: name,
+          definition: local.definition,
+          descriptionHash: hashDefinition(local.definition)
+        };
+        tools.push(entry);
+        toolIndex.set(name, entry);
       }
     }
 

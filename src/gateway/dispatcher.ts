@@ -67,6 +67,11 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
   };
 
   return async (request: GatewayRequest): Promise<GatewayResult> => {
+    if (request.method === 'tools/call') {
+      // A tool the gateway serves itself (a workflow) runs here, with the caller's context.
+      const local = catalog.findTool(requireString(request.params, 'name', 'tools/call'))?.local;
+      if (local) return local.call(request);
+    }
     const { upstream, params, describe } = route(request);
     const downstream = request.downstream;
     const forwarded = withForwardedMeta(params, downstream, upstream);
