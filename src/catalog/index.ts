@@ -6,6 +6,7 @@ export {
   type CatalogResourceTemplate,
   type CatalogTool,
   hashDefinition,
+  type LocalTool,
   nameSeparator,
   toPublicName
 } from './catalog.js';
