@@ -19,6 +19,8 @@ export interface DownstreamContext {
   signal: AbortSignal;
   /** Capabilities the client declared (per request on modern, at initialize on legacy). */
   clientCapabilities: ClientCapabilities | undefined;
+  /** The log level the client asked for: per request (modern `_meta` logLevel) or per session (legacy setLevel). */
+  logLevel?: LoggingLevel;
   /** The client's progress token, if it asked for progress. */
   progressToken: string | number | undefined;
   /** Sends a notification related to this request (progress, logs). */

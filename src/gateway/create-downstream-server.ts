@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { ClientCapabilities, LoggingLevel, ServerContext } from '@modelcontextprotocol/server';
-import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
 
 import { isManifoldError, ManifoldError, toManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { CatalogView } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import type { DispatchMethod, DownstreamContext } from './pipeline.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
@@ -16,6 +17,8 @@ const clientRequestTimeoutMs = 10 * 60_000;
 export interface DownstreamServerOptions {
   /** Register the instance as a lasting session (stdio, legacy HTTP session) for unsolicited notifications. */
   session: boolean;
+  /** The view this connection serves (its tools/list and tools/call); absent: the whole catalog. */
+  view?: CatalogView | undefined;
 }
 
 /**
@@ -48,12 +51,16 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
       ? ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined)
       : server.getClientCapabilities();
     const requestState = modern ? ctx.mcpReq.requestState<string>() : undefined;
+    const logLevel = modern
+      ? ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] as LoggingLevel | undefined)
+      : session?.logLevel;
     return {
       era: modern ? 'modern' : 'legacy',
       sessionId: session?.id ?? '',
       signal: ctx.mcpReq.signal,
       clientCapabilities: capabilities,
       progressToken: ctx.mcpReq._meta?.progressToken,
+      ...(logLevel ? { logLevel } : {}),
       notify: notification => ctx.mcpReq.notify(notification),
       log: (level: LoggingLevel, data: unknown, loggerName?: string) => {
         if (modern) {
@@ -87,7 +94,17 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
 
   const paramsOf = (request: { params?: unknown }): Record<string, unknown> => (request.params ?? {}) as Record<string, unknown>;
 
-  server.setRequestHandler('tools/list', () => ({ tools: core.catalog.tools.map(tool => tool.definition) }));
+  // A view answers tools/call itself (meta tools, renamed tools) and sends real calls through the same pipeline.
+  const view = options.view;
+  const viewCall = async (view: CatalogView, params: Record<string, unknown>, ctx: ServerContext) => {
+    try {
+      return await view.callTool(params, contextFor(ctx), core.pipeline);
+    } catch (error) {
+      throw toWireError(error, logger);
+    }
+  };
+
+  server.setRequestHandler('tools/list', () => ({ tools: view ? view.listTools() : core.catalog.tools.map(tool => tool.definition) }));
   server.setRequestHandler('prompts/list', () => ({ prompts: core.catalog.prompts.map(prompt => prompt.definition) }));
   server.setRequestHandler('resources/list', () => ({ resources: core.catalog.resources.map(resource => resource.definition) }));
   server.setRequestHandler('resources/templates/list', () => ({
@@ -96,7 +113,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
 
   /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- forwarded results are raw upstream JSON */
   server.setRequestHandler('tools/call', ((request: { params?: unknown }, ctx: ServerContext) =>
-    dispatch('tools/call', paramsOf(request), ctx)) as any);
+    view ? viewCall(view, paramsOf(request), ctx) : dispatch('tools/call', paramsOf(request), ctx)) as any);
   server.setRequestHandler('prompts/get', ((request: { params?: unknown }, ctx: ServerContext) =>
     dispatch('prompts/get', paramsOf(request), ctx)) as any);
   server.setRequestHandler('resources/read', ((request: { params?: unknown }, ctx: ServerContext) =>

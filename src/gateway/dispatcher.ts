@@ -1,4 +1,4 @@
-import { CLIENT_CAPABILITIES_META_KEY, SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
 
 import type { Catalog } from '../catalog/index.js';
 import { ManifoldError } from '../core/errors.js';
@@ -76,6 +76,8 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
     const downstream = request.downstream;
     const forwarded = withForwardedMeta(params, downstream, upstream);
     const leave = inflight.enter(upstream.name, downstream);
+    // Progress is relayed in order, and all of it before the result (which ends the client's response stream).
+    let relayed: Promise<void> = Promise.resolve();
     try {
       const result = await upstream.request(request.method, forwarded, {
         describe,
@@ -85,14 +87,13 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
         ...(downstream.progressToken !== undefined
           ? {
               onprogress: progress => {
-                void downstream.notify({
-                  method: 'notifications/progress',
-                  params: { ...progress, progressToken: downstream.progressToken }
-                });
+                const notification = { method: 'notifications/progress', params: { ...progress, progressToken: downstream.progressToken } };
+                relayed = relayed.then(() => downstream.notify(notification)).catch(() => {});
               }
             }
           : {})
       });
+      await relayed;
       return stripUpstreamIdentity(result);
     } finally {
       leave();
@@ -119,6 +120,8 @@ function withForwardedMeta(params: Record<string, unknown>, downstream: Downstre
   delete nextMeta.progressToken;
   if (upstream.era === 'modern') {
     nextMeta[CLIENT_CAPABILITIES_META_KEY] = downstream.clientCapabilities ?? {};
+    // A modern server logs only for requests that ask (the level of a legacy session counts as asking).
+    if (downstream.logLevel) nextMeta[LOG_LEVEL_META_KEY] = downstream.logLevel;
     if (downstream.inputResponses) out.inputResponses = downstream.inputResponses;
     if (downstream.requestState !== undefined) out.requestState = downstream.requestState;
   }

@@ -86,7 +86,8 @@ export class ProcessTransport implements Transport {
       if (!this.closed) {
         this.closed = true;
         this.options.logger?.debug('process exited', { code, signal });
-        this.onclose?.();
+        // After any response still being delivered (see onLine).
+        setImmediate(() => this.onclose?.());
       }
     });
   }
@@ -133,7 +134,11 @@ export class ProcessTransport implements Transport {
       this.options.onStderrLine?.(`(stdout, not JSON-RPC) ${line.slice(0, 500)}`);
       return;
     }
-    this.onmessage?.(message);
+    // SDK 2.4.0 dispatches a notification (progress) a microtask later but a response at once: a response read
+    // in the same chunk as the request's last progress would overtake it, and that progress would be dropped
+    // as "unknown token". A response is delivered after whatever came before it has settled.
+    if (!('method' in message)) setImmediate(() => this.onmessage?.(message));
+    else this.onmessage?.(message);
   }
 
   send(message: JSONRPCMessage): Promise<void> {
