@@ -125,27 +125,45 @@ export async function runPipeline(options: { calls: number; log: (line: string) 
   try {
     const upstream = core.upstreams.get('fx1');
     if (!upstream) throw new Error('fixture upstream missing');
-    const controller = new AbortController();
-    const downstream: DownstreamContext = {
+    // Each call gets its own signal, as each client request does.
+    const downstream = (): DownstreamContext => ({
       era: 'legacy',
       sessionId: 'bench',
-      signal: controller.signal,
+      signal: new AbortController().signal,
       clientCapabilities: {},
       progressToken: undefined,
       notify: async () => {},
       log: () => {}
-    };
-    const time = async (call: () => Promise<unknown>) => {
-      for (let index = 0; index < 500; index++) await call();
-      const started = performance.now();
-      for (let index = 0; index < options.calls; index++) await call();
-      return ((performance.now() - started) / options.calls) * 1000;
-    };
-    const base = await time(() => upstream.request('tools/call', { name: 'echo', arguments: { message: 'hello' } }, { describe: 'echo' }));
-    rows.push({ stages: 'upstream connection only (no gateway layers)', usPerCall: base, addedUs: 0 });
-    const whole = await time(() => core.pipeline({ method: 'tools/call', params: { name: 'fx1__echo', arguments: { message: 'hello' } }, downstream }));
-    rows.push({ stages: 'pipeline with no optional stages (dispatcher, catalog, relays)', usPerCall: whole, addedUs: whole - base });
-    options.log(`upstream only ${base.toFixed(1)} µs; pipeline ${whole.toFixed(1)} µs`);
+    });
+    const variants: { stages: string; call: () => Promise<unknown> }[] = [
+      {
+        stages: 'upstream connection only (no gateway layers)',
+        call: () => upstream.request('tools/call', { name: 'echo', arguments: { message: 'hello' } }, { describe: 'echo', signal: new AbortController().signal })
+      },
+      {
+        stages: 'pipeline with no optional stages (dispatcher, catalog, relays)',
+        call: () => core.pipeline({ method: 'tools/call', params: { name: 'fx1__echo', arguments: { message: 'hello' } }, downstream: downstream() })
+      }
+    ];
+    // Interleaved rounds, median per variant: the machine's noise hits every variant alike.
+    const rounds = 5;
+    const perRound = Math.max(100, Math.floor(options.calls / rounds));
+    const samples = variants.map(() => [] as number[]);
+    for (const variant of variants) for (let index = 0; index < 300; index++) await variant.call();
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, variant] of variants.entries()) {
+        const started = performance.now();
+        for (let call = 0; call < perRound; call++) await variant.call();
+        samples[index]?.push(((performance.now() - started) / perRound) * 1000);
+      }
+    }
+    const medians = samples.map(values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN);
+    const base = medians[0] ?? Number.NaN;
+    for (const [index, variant] of variants.entries()) {
+      const usPerCall = medians[index] ?? Number.NaN;
+      rows.push({ stages: variant.stages, usPerCall, addedUs: usPerCall - base });
+      options.log(`${variant.stages}: ${usPerCall.toFixed(1)} µs per call`);
+    }
   } finally {
     await core.close();
   }
