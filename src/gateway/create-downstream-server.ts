@@ -50,7 +50,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     const capabilities = modern
       ? ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined)
       : server.getClientCapabilities();
-    const requestState = modern ? ctx.mcpReq.requestState<string>() : undefined;
+    // Legacy too: the SDK's shim re-enters a legacy request with the upstream's state after pushing its requests.
+    const requestState = ctx.mcpReq.requestState<string>();
     const logLevel = modern
       ? ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] as LoggingLevel | undefined)
       : session?.logLevel;

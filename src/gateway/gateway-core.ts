@@ -6,6 +6,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { UpstreamConnection } from '../upstream/index.js';
 import { createDispatcher } from './dispatcher.js';
 import { InflightRegistry } from './inflight.js';
+import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from './pipeline.js';
 import { SessionRegistry } from './sessions.js';
 
@@ -16,6 +17,8 @@ export interface GatewayCoreOptions {
   logger: Logger;
   /** Pipeline stages before the dispatcher, outermost first. */
   middlewares?: Middleware[];
+  /** How long a call parked for a 2026 client's input waits for its retry (tests shorten it). */
+  inputRequiredTtlMs?: number;
   /** Backoff for reconnecting upstreams (tests shorten it). */
   backoff?: { baseMs: number; maxMs: number };
 }
@@ -33,6 +36,7 @@ export class GatewayCore implements AsyncDisposable {
   readonly sessions: SessionRegistry;
   readonly inflight: InflightRegistry;
   readonly pipeline: Handler;
+  readonly bridge: InputRequiredBridge;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -60,7 +64,9 @@ export class GatewayCore implements AsyncDisposable {
     }
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
     this.catalog.onChange(change => this.sessions.listChanged(change.kinds));
-    this.pipeline = composePipeline(options.middlewares ?? [], createDispatcher(this.catalog, this.upstreams, this.inflight));
+    this.bridge = new InputRequiredBridge({ logger: this.logger.child('input-required'), ...(options.inputRequiredTtlMs ? { ttlMs: options.inputRequiredTtlMs } : {}) });
+    // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
+    this.pipeline = composePipeline([...(options.middlewares ?? []), this.bridge.middleware], createDispatcher(this.catalog, this.upstreams, this.inflight));
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
@@ -123,6 +129,7 @@ export class GatewayCore implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.bridge.close();
     await Promise.all([...this.upstreams.values()].map(upstream => upstream.stop()));
   }
 
