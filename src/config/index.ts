@@ -1,5 +1,23 @@
 export { expandEnv } from './expand-env.js';
 export { importClientConfig } from './import-client-config.js';
+export { loadWorkflowFiles, parseWorkflowFile } from './load-workflow-files.js';
+export {
+  type CallStep,
+  type MapStep,
+  type ParallelStep,
+  type RetryPolicy,
+  type StepPolicies,
+  stepIdPattern,
+  type SwitchRule,
+  type SwitchStep,
+  type Template,
+  type WorkflowAnnotations,
+  type WorkflowDefinition,
+  workflowFileSchema,
+  workflowNamePattern,
+  workflowSchema,
+  type WorkflowStep
+} from './workflow-schema.js';
 export { defaultConfigNames, type LoadedConfig, loadConfig, resolveConfigPath } from './load-config.js';
 export { formatIssues, normaliseClientFormats, type ParseConfigOptions, type ParsedConfig, parseConfig } from './parse-config.js';
 export {
@@ -11,5 +29,6 @@ export {
   type RemoteServerConfig,
   type ServerConfig,
   serverNamePattern,
-  type StdioServerConfig
+  type StdioServerConfig,
+  type StoreOptions
 } from './schema.js';

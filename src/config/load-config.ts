@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import { ManifoldError } from '../core/errors.js';
+import { loadWorkflowFiles } from './load-workflow-files.js';
 import { type ParsedConfig, parseConfig } from './parse-config.js';
 
 export const defaultConfigNames = ['manifold.yaml', 'manifold.yml', 'manifold.json'];
@@ -34,5 +35,15 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
   }
   // MANIFOLD_CONFIG_DIR lets a config name files beside itself portably.
   const withDir = { MANIFOLD_CONFIG_DIR: dirname(resolve(path)), ...env };
-  return { ...parseConfig(text, { env: withDir, source: path }), path };
+  const parsed = parseConfig(text, { env: withDir, source: path });
+  // Workflows may also live one per file in workflows/ beside the config (docs/WORKFLOWS.md).
+  const workflowDir = resolve(dirname(resolve(path)), 'workflows');
+  const fromFiles = loadWorkflowFiles(workflowDir, withDir);
+  for (const [name, workflow] of Object.entries(fromFiles)) {
+    if (parsed.config.workflows[name]) {
+      throw new ManifoldError('CONFIG_INVALID', `workflow "${name}" is defined both in ${path} (workflows.${name}) and in ${workflow.source ?? workflowDir}`);
+    }
+    parsed.config.workflows[name] = workflow;
+  }
+  return { ...parsed, path };
 }

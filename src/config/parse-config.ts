@@ -73,7 +73,7 @@ export function normaliseClientFormats(raw: Record<string, unknown>, warnings: s
     delete out.inputs;
   }
   for (const key of Object.keys(out)) {
-    if (key !== 'servers' && key !== 'gateway' && key !== '$schema') {
+    if (key !== 'servers' && key !== 'gateway' && key !== '$schema' && key !== 'workflows' && key !== 'store') {
       warnings.push(`top-level "${key}" is not a Manifold setting and is ignored`);
       delete out[key];
     }
@@ -121,7 +121,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       const value = valueAt(input, path);
       const branch = pickBranch(value, issue.errors.length);
       if (branch === undefined) {
-        lines.push(`${formatPath(path)}: expected a stdio server (with "command") or a remote server (with "url")`);
+        const isServerEntry = path.length === 2 && path[0] === 'servers';
+        lines.push(`${formatPath(path)}: ${isServerEntry ? 'expected a stdio server (with "command") or a remote server (with "url")' : issue.message}`);
         continue;
       }
       lines.push(...formatIssues(issue.errors[branch] ?? [], input, path));

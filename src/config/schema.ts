@@ -1,26 +1,15 @@
 import * as z from 'zod/v4';
 
+import { durationSchema } from './duration.js';
+import { workflowsSchema } from './workflow-schema.js';
+
+export { durationSchema } from './duration.js';
+
 /**
  * Upstream names become the prefix of public names (`<server>__<tool>`), so they may not contain `__`
  * nor start or end with `_`: the first `__` in a public name then always ends the server name.
  */
 export const serverNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*(?<!_)$/;
-
-const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
-
-/** A duration: a number of milliseconds, or a string such as `500ms`, `30s`, `2m`. Parsed to ms. */
-export const durationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, context) => {
-  if (typeof value === 'number') return value;
-  const match = durationPattern.exec(value.trim());
-  if (!match) {
-    context.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 30s or 2m, got "${value}"` });
-    return z.NEVER;
-  }
-  const amount = Number(match[1]);
-  const unit = match[2] ?? 'ms';
-  const factor = unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1;
-  return Math.round(amount * factor);
-});
 
 const globList = z.array(z.string().min(1)).optional();
 
@@ -90,7 +79,14 @@ export const gatewayOptionsSchema = z.strictObject({
   /** How long to wait for an upstream to connect at start before serving without it. */
   connectTimeout: durationSchema.default(30_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  http: httpOptionsSchema.prefault({})
+  http: httpOptionsSchema.prefault({}),
+  /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
+  adHocWorkflows: z.boolean().default(false)
+});
+
+export const storeOptionsSchema = z.strictObject({
+  /** The embedded SQLite file (workflow runs); relative to the config file; `:memory:` keeps nothing. */
+  path: z.string().min(1).default('.manifold/manifold.db')
 });
 
 export const configSchema = z.strictObject({
@@ -110,7 +106,10 @@ export const configSchema = z.strictObject({
         }
       }
     }),
-  gateway: gatewayOptionsSchema.prefault({})
+  gateway: gatewayOptionsSchema.prefault({}),
+  /** Declared composite tools (docs/WORKFLOWS.md); more come from workflows/*.yaml beside the config. */
+  workflows: workflowsSchema,
+  store: storeOptionsSchema.prefault({})
 });
 
 export type ManifoldConfig = z.infer<typeof configSchema>;
@@ -118,6 +117,7 @@ export type ServerConfig = z.infer<typeof serverSchema>;
 export type StdioServerConfig = z.infer<typeof stdioServerSchema>;
 export type RemoteServerConfig = z.infer<typeof remoteServerSchema>;
 export type GatewayOptions = z.infer<typeof gatewayOptionsSchema>;
+export type StoreOptions = z.infer<typeof storeOptionsSchema>;
 
 export function isStdioServer(server: ServerConfig): server is StdioServerConfig {
   return 'command' in server;

@@ -1,9 +1,13 @@
+import { dirname, resolve } from 'node:path';
+
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
+import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { UpstreamConnection } from '../upstream/index.js';
+import { WorkflowEngine } from '../workflows/index.js';
 import { createDispatcher } from './dispatcher.js';
 import { InflightRegistry } from './inflight.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
@@ -23,6 +27,13 @@ export interface GatewayCoreOptions {
   backoff?: { baseMs: number; maxMs: number };
 }
 
+/** Where runs are recorded: `store.path`, relative to the config file's folder. */
+export function runStorePath(config: ManifoldConfig, configPath: string | undefined): string {
+  const path = config.store.path;
+  if (path === ':memory:') return path;
+  return resolve(configPath ? dirname(resolve(configPath)) : process.cwd(), path);
+}
+
 /**
  * The gateway's state, shared by every downstream connection: the upstream connections, the merged
  * catalog, the pipeline, and the registry of connected clients.
@@ -37,6 +48,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly inflight: InflightRegistry;
   readonly pipeline: Handler;
   readonly bridge: InputRequiredBridge;
+  /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
+  readonly workflows: WorkflowEngine;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -67,6 +80,16 @@ export class GatewayCore implements AsyncDisposable {
     this.bridge = new InputRequiredBridge({ logger: this.logger.child('input-required'), ...(options.inputRequiredTtlMs ? { ttlMs: options.inputRequiredTtlMs } : {}) });
     // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline([...(options.middlewares ?? []), this.bridge.middleware], createDispatcher(this.catalog, this.upstreams, this.inflight));
+    this.workflows = new WorkflowEngine({
+      workflows: options.config.workflows,
+      adHoc: options.config.gateway.adHocWorkflows,
+      catalog: this.catalog,
+      upstreams: this.upstreams,
+      pipeline: this.pipeline,
+      logger: this.logger,
+      openStore: () => new SqliteRunStore(runStorePath(options.config, options.configPath))
+    });
+    this.workflows.start();
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
@@ -131,6 +154,7 @@ export class GatewayCore implements AsyncDisposable {
     this.closed = true;
     this.bridge.close();
     await Promise.all([...this.upstreams.values()].map(upstream => upstream.stop()));
+    this.workflows.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,6 +1,6 @@
 export { createDownstreamServer, toWireError } from './create-downstream-server.js';
 export { createDispatcher } from './dispatcher.js';
-export { GatewayCore, type GatewayCoreOptions } from './gateway-core.js';
+export { GatewayCore, type GatewayCoreOptions, runStorePath } from './gateway-core.js';
 export { InflightRegistry } from './inflight.js';
 export {
   composePipeline,

@@ -1,0 +1,292 @@
+import * as z from 'zod/v4';
+
+import { durationSchema } from './duration.js';
+
+/**
+ * The definition format of workflows (declared composite tools). This file is only the shape: the
+ * expressions are compiled and checked by src/workflows (validateWorkflows), which also knows the catalog.
+ *
+ * In YAML a step says what it is by its key (`call:`, `parallel:`, `map:`, `switch:` or its alias `route:`);
+ * after parsing every step carries `kind`, a closed union (STYLE.md §6).
+ */
+
+/** Workflow tool names: valid for every LLM API, and without `__` (which belongs to `<server>__<tool>`). */
+export const workflowNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*$/;
+/** Step ids and branch names: usable as JSONata names in `steps.<id>.result`. */
+export const stepIdPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A JSON value that may hold `{{ expression }}` strings anywhere inside it. */
+export type Template = unknown;
+
+export interface RetryPolicy {
+  /** Further tries after the first (0: none). */
+  attempts: number;
+  /** Wait before the first retry, in ms; doubled (by `factor`) before each next one. */
+  backoff: number;
+  factor: number;
+  /** Retry even when the tool is neither read-only nor idempotent by its annotations. */
+  force: boolean;
+}
+
+export interface StepPolicies {
+  /** Per attempt, in ms. */
+  timeout?: number | undefined;
+  retry?: RetryPolicy | undefined;
+  /** A step run instead when this one fails (after its retries); its result stands in. */
+  fallback?: WorkflowStep | undefined;
+  /** `fail` stops the run; `continue` records the error, sets the result to null and goes on. */
+  onError?: 'fail' | 'continue' | undefined;
+  description?: string | undefined;
+}
+
+export interface CallStep extends StepPolicies {
+  kind: 'call';
+  id?: string | undefined;
+  /** Public tool name (an upstream's tool or another workflow). */
+  call: string;
+  /** Arguments: an object of templates, or one `{{ }}` expression that yields the object. */
+  with?: Template;
+}
+
+export interface ParallelStep extends StepPolicies {
+  kind: 'parallel';
+  id?: string | undefined;
+  /** Named branches, run at once; the result is an object of branch results. */
+  parallel: Record<string, WorkflowStep>;
+  concurrency?: number | undefined;
+}
+
+export interface MapStep extends StepPolicies {
+  kind: 'map';
+  id?: string | undefined;
+  /** An expression that yields the list. */
+  map: string;
+  /** The step run for each item, with `item` and `index` bound. */
+  do: WorkflowStep;
+  concurrency?: number | undefined;
+}
+
+export interface SwitchRule {
+  when: string;
+  do: WorkflowStep;
+}
+
+export interface SwitchStep extends StepPolicies {
+  kind: 'switch';
+  id?: string | undefined;
+  /** Rules in order; the first whose `when` is true runs. */
+  switch: SwitchRule[];
+  default?: WorkflowStep | undefined;
+}
+
+export type WorkflowStep = CallStep | ParallelStep | MapStep | SwitchStep;
+
+export interface WorkflowAnnotations {
+  title?: string | undefined;
+  readOnlyHint?: boolean | undefined;
+  destructiveHint?: boolean | undefined;
+  idempotentHint?: boolean | undefined;
+  openWorldHint?: boolean | undefined;
+}
+
+export interface WorkflowDefinition {
+  description?: string | undefined;
+  title?: string | undefined;
+  /** JSON Schema of the arguments (an object schema); validated on every call. */
+  input: Record<string, unknown>;
+  /** JSON Schema of the output, advertised as the tool's outputSchema and checked. */
+  outputSchema?: Record<string, unknown> | undefined;
+  steps: WorkflowStep[];
+  /** What the tool returns: a template over `input` and `steps`; default: the last step's result. */
+  output?: Template;
+  /** Overall deadline of a run, in ms. */
+  timeout?: number | undefined;
+  /** Most tool calls in flight at once in one run. */
+  concurrency?: number | undefined;
+  /** Default `onError` of every step. */
+  onError?: 'fail' | 'continue' | undefined;
+  /** Override the annotations derived from the steps. */
+  annotations?: WorkflowAnnotations | undefined;
+  tags?: string[] | undefined;
+  /** Where it was defined, for messages (set by the loader for workflows/*.yaml files). */
+  source?: string | undefined;
+}
+
+const retrySchema = z.preprocess(
+  value => (typeof value === 'number' ? { attempts: value } : value),
+  z.strictObject({
+    attempts: z.number().int().min(0).max(20),
+    backoff: durationSchema.default(200),
+    factor: z.number().min(1).max(10).default(2),
+    force: z.boolean().default(false)
+  }, { error: 'expected a number of retries or { attempts, backoff, factor, force }' })
+);
+
+const stepKeys = ['call', 'parallel', 'map', 'switch', 'route'] as const;
+
+type RawStep = {
+  id?: string | undefined;
+  description?: string | undefined;
+  call?: string | undefined;
+  with?: unknown;
+  parallel?: Record<string, WorkflowStep> | undefined;
+  map?: string | undefined;
+  do?: WorkflowStep | undefined;
+  switch?: SwitchRule[] | undefined;
+  route?: SwitchRule[] | undefined;
+  default?: WorkflowStep | undefined;
+  concurrency?: number | undefined;
+  timeout?: number | undefined;
+  retry?: RetryPolicy | undefined;
+  fallback?: WorkflowStep | undefined;
+  onError?: 'fail' | 'continue' | undefined;
+};
+
+const ruleSchema: z.ZodType<SwitchRule> = z.strictObject({
+  when: z.string().min(1, 'expected a condition expression'),
+  get do() {
+    return stepSchema;
+  }
+});
+
+const rawStepSchema = z.strictObject({
+  id: z.string().regex(stepIdPattern, 'a step id uses letters, digits and "_", and does not start with a digit').optional(),
+  description: z.string().optional(),
+  call: z.string().min(1, 'expected a tool name').optional(),
+  with: z.unknown().optional(),
+  get parallel() {
+    return z.record(z.string().regex(stepIdPattern, 'a branch name uses letters, digits and "_", and does not start with a digit'), stepSchema).optional();
+  },
+  map: z.string().min(1, 'expected an expression that yields a list').optional(),
+  get do() {
+    return stepSchema.optional();
+  },
+  switch: z.array(ruleSchema).optional(),
+  route: z.array(ruleSchema).optional(),
+  get default() {
+    return stepSchema.optional();
+  },
+  concurrency: z.number().int().min(1).max(1000).optional(),
+  timeout: durationSchema.optional(),
+  retry: retrySchema.optional(),
+  get fallback() {
+    return stepSchema.optional();
+  },
+  onError: z.enum(['fail', 'continue']).optional()
+});
+
+function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): void {
+  const present = stepKeys.filter(key => step[key] !== undefined);
+  const issue = (message: string, path: PropertyKey[] = []) => context.addIssue({ code: 'custom', message, path });
+  if (present.length === 0) {
+    issue('a step needs one of "call", "parallel", "map", "switch" (or "route")');
+    return;
+  }
+  if (step.map !== undefined) {
+    if (step.do === undefined && step.call === undefined) issue('a map step needs the step to run for each item: "do: {...}", or "call:" with "with:"');
+    if (step.do !== undefined && step.call !== undefined) issue('a map step has either "do" or "call", not both', ['do']);
+    for (const key of ['parallel', 'switch', 'route'] as const) if (step[key] !== undefined) issue(`a step has one kind; this map step also has "${key}"`, [key]);
+    return;
+  }
+  if (present.length > 1) {
+    issue(`a step has one kind (call, parallel, map or switch); this one has ${present.map(key => `"${key}"`).join(' and ')}`);
+    return;
+  }
+  const kind = present[0];
+  if (kind !== 'call' && step.with !== undefined) issue('"with" belongs to a call step (or to the call of a map step)', ['with']);
+  if (step.do !== undefined) issue('"do" belongs to a map step (a switch rule has its own "do")', ['do']);
+  if ((kind === 'call' || kind === 'switch' || kind === 'route') && step.concurrency !== undefined) issue('"concurrency" belongs to a parallel or map step', ['concurrency']);
+  if (kind !== 'switch' && kind !== 'route' && step.default !== undefined) issue('"default" belongs to a switch step', ['default']);
+  if (kind === 'parallel' && Object.keys(step.parallel ?? {}).length === 0) issue('a parallel step needs at least one branch', ['parallel']);
+  if ((kind === 'switch' || kind === 'route') && (step[kind]?.length ?? 0) === 0 && step.default === undefined) issue('a switch step needs at least one rule or a default', [kind]);
+}
+
+function toStep(step: RawStep): WorkflowStep {
+  const policies: StepPolicies & { id?: string | undefined } = {
+    ...(step.id !== undefined ? { id: step.id } : {}),
+    ...(step.description !== undefined ? { description: step.description } : {}),
+    ...(step.timeout !== undefined ? { timeout: step.timeout } : {}),
+    ...(step.retry !== undefined ? { retry: step.retry } : {}),
+    ...(step.fallback !== undefined ? { fallback: step.fallback } : {}),
+    ...(step.onError !== undefined ? { onError: step.onError } : {})
+  };
+  if (step.map !== undefined) {
+    const each: WorkflowStep = step.do ?? { kind: 'call', call: step.call ?? '', ...(step.with !== undefined ? { with: step.with } : {}) };
+    return { kind: 'map', ...policies, map: step.map, do: each, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };
+  }
+  if (step.call !== undefined) return { kind: 'call', ...policies, call: step.call, ...(step.with !== undefined ? { with: step.with } : {}) };
+  if (step.parallel !== undefined) return { kind: 'parallel', ...policies, parallel: step.parallel, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };
+  return { kind: 'switch', ...policies, switch: step.switch ?? step.route ?? [], ...(step.default !== undefined ? { default: step.default } : {}) };
+}
+
+/** One step, any kind, recursively. */
+export const stepSchema: z.ZodType<WorkflowStep> = z.lazy(() =>
+  rawStepSchema.superRefine((step, context) => refineStep(step, context as z.core.$RefinementCtx<RawStep>)).transform(step => toStep(step))
+);
+
+const annotationsSchema = z.strictObject({
+  title: z.string().optional(),
+  readOnlyHint: z.boolean().optional(),
+  destructiveHint: z.boolean().optional(),
+  idempotentHint: z.boolean().optional(),
+  openWorldHint: z.boolean().optional()
+});
+
+const jsonSchemaObject = z.record(z.string(), z.unknown());
+
+const workflowFields = {
+  description: z.string().optional(),
+  title: z.string().optional(),
+  input: jsonSchemaObject
+    .refine(schema => schema.type === undefined || schema.type === 'object', 'the input schema describes the arguments object: type must be "object"')
+    .default({ type: 'object', properties: {} }),
+  outputSchema: jsonSchemaObject
+    .refine(schema => schema.type === 'object', 'an output schema describes structuredContent, an object: type must be "object"')
+    .optional(),
+  steps: z.array(stepSchema).min(1, 'a workflow needs at least one step'),
+  output: z.unknown().optional(),
+  timeout: durationSchema.optional(),
+  concurrency: z.number().int().min(1).max(1000).optional(),
+  onError: z.enum(['fail', 'continue']).optional(),
+  annotations: annotationsSchema.optional(),
+  tags: z.array(z.string()).optional()
+};
+
+function refineWorkflow(workflow: { steps: WorkflowStep[] }, context: z.core.$RefinementCtx<unknown>): void {
+  const seen = new Map<string, number>();
+  workflow.steps.forEach((step, index) => {
+    if (step.id === undefined) {
+      context.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: 'required: every top-level step needs an id (its result is steps.<id>.result)' });
+      return;
+    }
+    const first = seen.get(step.id);
+    if (first !== undefined) context.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `step id "${step.id}" is already used by steps.${first}` });
+    else seen.set(step.id, index);
+  });
+}
+
+/** One workflow, as under `workflows.<name>` in the config. */
+export const workflowSchema: z.ZodType<WorkflowDefinition> = z
+  .strictObject(workflowFields)
+  .superRefine((workflow, context) => refineWorkflow(workflow, context));
+
+/** A `workflows/*.yaml` file: one workflow, named by `name` or by the file name. */
+export const workflowFileSchema: z.ZodType<WorkflowDefinition & { name?: string | undefined }> = z
+  .strictObject({ name: z.string().optional(), ...workflowFields })
+  .superRefine((workflow, context) => refineWorkflow(workflow, context));
+
+/** The `workflows:` map of the config, with name checks. */
+export const workflowsSchema = z
+  .record(z.string(), workflowSchema)
+  .default({})
+  .superRefine((workflows, context) => {
+    for (const name of Object.keys(workflows)) {
+      if (!workflowNamePattern.test(name) || name.length > 64) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `workflow name "${name}" must be 1-64 letters, digits, "-" and single "_" (not "__", which marks "<server>__<tool>" names)`
+        });
+      }
+    }
+  });

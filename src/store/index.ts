@@ -1,0 +1,3 @@
+export type { RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from './run-store.js';
+export { openDatabase, type SqliteDatabase } from './sqlite/open-database.js';
+export { SqliteRunStore } from './sqlite/sqlite-run-store.js';

@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+
+import { errorMessage, ManifoldError } from '../../core/errors.js';
+
+/** The part of a SQLite driver the store uses; better-sqlite3 and node:sqlite both have it. */
+export interface SqliteStatement {
+  run(...params: unknown[]): { lastInsertRowid: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+export interface SqliteDatabase {
+  exec(sql: string): void;
+  prepare(sql: string): SqliteStatement;
+  close(): void;
+  /** Which driver opened it: `better-sqlite3` or `node:sqlite`. */
+  driver: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Opens (creating it and its folder) a SQLite file. The driver is better-sqlite3 where its native build
+ * loads; where it does not (a node_modules built for another Node version, e.g. CI running the suite on
+ * Node 22 after installing on Node 20), Node's built-in node:sqlite (Node 22.5 and later).
+ */
+export function openDatabase(path: string): SqliteDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let firstError: unknown;
+  try {
+    const Database = require('better-sqlite3') as new (file: string) => Omit<SqliteDatabase, 'driver'>;
+    const db = new Database(path);
+    return Object.assign(db, { driver: 'better-sqlite3' });
+  } catch (error) {
+    firstError = error;
+  }
+  try {
+    const { DatabaseSync } = require('node:sqlite') as { DatabaseSync: new (file: string) => Omit<SqliteDatabase, 'driver'> };
+    const db = new DatabaseSync(path);
+    return Object.assign(db, { driver: 'node:sqlite' });
+  } catch (error) {
+    throw new ManifoldError(
+      'INTERNAL',
+      `cannot open the store ${path}: better-sqlite3 did not load (${errorMessage(firstError)}) and node:sqlite is not available (${errorMessage(error)}); run "npm rebuild better-sqlite3" for this Node version, or use Node 22.5+`,
+      { cause: firstError }
+    );
+  }
+}

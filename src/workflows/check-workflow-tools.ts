@@ -1,0 +1,111 @@
+import type { Tool } from '@modelcontextprotocol/client';
+
+import { type Catalog, nameSeparator } from '../catalog/index.js';
+import { errorMessage } from '../core/errors.js';
+import type { UpstreamConnection } from '../upstream/index.js';
+import { callsOf, type CompiledWorkflow, type WorkflowProblem } from './compile-workflow.js';
+
+export interface ToolLookup {
+  catalog: Catalog;
+  upstreams: ReadonlyMap<string, UpstreamConnection>;
+  /** Workflows known by name (their tools may not be in the catalog yet). */
+  workflows: ReadonlyMap<string, CompiledWorkflow>;
+}
+
+/**
+ * The checks that need the catalog: every called tool exists, a `with` object sets the tool's required
+ * arguments, and a retry is possible (the tool is read-only or idempotent, or the step forces it). A tool
+ * of a server that is not connected cannot be checked: that is a warning, not an error.
+ */
+export function checkWorkflowTools(workflow: CompiledWorkflow, lookup: ToolLookup): WorkflowProblem[] {
+  const problems: WorkflowProblem[] = [];
+  const add = (path: string, message: string, severity: WorkflowProblem['severity'] = 'error') => problems.push({ workflow: workflow.name, path, message, severity });
+  for (const call of callsOf(workflow.steps)) {
+    const name = call.step.call;
+    const definition = toolDefinition(name, lookup);
+    if (!definition) {
+      const server = serverOf(name, lookup.upstreams);
+      if (server && server.state.kind !== 'ready') {
+        const why = server.state.kind === 'failed' ? `failed: ${server.state.reason}` : server.state.kind;
+        add(`${call.path}.call`, `cannot check tool "${name}": server "${server.name}" is not connected (${why})`, 'warning');
+        continue;
+      }
+      let message = `unknown tool "${name}"`;
+      try {
+        lookup.catalog.getTool(name);
+      } catch (error) {
+        message = errorMessage(error);
+      }
+      add(`${call.path}.call`, message);
+      continue;
+    }
+    const required = requiredArguments(definition);
+    const template = call.with;
+    if (template === undefined || template.kind === 'object') {
+      const given = new Set(template?.kind === 'object' ? template.entries.map(([key]) => key) : []);
+      const missing = required.filter(key => !given.has(key));
+      if (missing.length > 0) {
+        add(
+          `${call.path}.with`,
+          `tool "${name}" requires ${missing.map(key => `"${key}"`).join(', ')}, which "with" does not set (it sets ${given.size > 0 ? [...given].map(key => `"${key}"`).join(', ') : 'nothing'})`
+        );
+      }
+    } else if (template.kind !== 'expression') {
+      add(`${call.path}.with`, `"with" must be an object of arguments or one {{ expression }} that yields one`);
+    }
+    const retry = call.step.retry;
+    if (retry && retry.attempts > 0 && !retry.force && !isRetrySafe(definition)) {
+      add(
+        `${call.path}.retry`,
+        `retry is ignored: tool "${name}" is neither read-only nor idempotent by its annotations (set retry.force: true to retry it anyway)`,
+        'warning'
+      );
+    }
+  }
+  return problems;
+}
+
+/** The definition of a tool by public name, or of a workflow not yet in the catalog. */
+export function toolDefinition(name: string, lookup: Pick<ToolLookup, 'catalog'>): Tool | undefined {
+  return lookup.catalog.findTool(name)?.definition;
+}
+
+/** A tool may be retried when its annotations say a repeat does no harm. */
+export function isRetrySafe(tool: Tool | undefined): boolean {
+  const annotations = tool?.annotations;
+  return annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
+}
+
+function requiredArguments(tool: Tool): string[] {
+  const required = (tool.inputSchema as { required?: unknown } | undefined)?.required;
+  return Array.isArray(required) ? required.filter((key): key is string => typeof key === 'string') : [];
+}
+
+function serverOf(name: string, upstreams: ReadonlyMap<string, UpstreamConnection>): UpstreamConnection | undefined {
+  const index = name.indexOf(nameSeparator);
+  if (index > 0) {
+    const byPrefix = upstreams.get(name.slice(0, index));
+    if (byPrefix) return byPrefix;
+  }
+  // Unprefixed servers: any that is not ready might serve it.
+  return [...upstreams.values()].find(upstream => !upstream.config.prefix && upstream.state.kind !== 'ready');
+}
+
+/**
+ * A workflow's annotations from its steps: read-only only if every call is; idempotent only if every call
+ * is read-only or idempotent; destructive if any call may be; open-world if any call may be. A tool that
+ * cannot be found counts as the spec's defaults (not read-only, destructive, open-world).
+ */
+export function deriveAnnotations(workflow: CompiledWorkflow, lookup: Pick<ToolLookup, 'catalog'>): NonNullable<Tool['annotations']> {
+  const calls = callsOf(workflow.steps);
+  const annotationsOf = (name: string) => toolDefinition(name, lookup)?.annotations ?? {};
+  const all = calls.map(call => annotationsOf(call.step.call));
+  const readOnly = all.every(annotations => annotations.readOnlyHint === true);
+  const derived = {
+    readOnlyHint: readOnly,
+    destructiveHint: !readOnly && all.some(annotations => annotations.readOnlyHint !== true && annotations.destructiveHint !== false),
+    idempotentHint: all.every(annotations => annotations.readOnlyHint === true || annotations.idempotentHint === true),
+    openWorldHint: all.some(annotations => annotations.openWorldHint !== false)
+  };
+  return { ...derived, ...workflow.definition.annotations };
+}

@@ -1,0 +1,194 @@
+import type { CallStep, MapStep, ParallelStep, SwitchStep, WorkflowDefinition, WorkflowStep } from '../config/index.js';
+import {
+  type CompiledExpression,
+  type CompiledTemplate,
+  compileConditionOrList,
+  compileTemplate,
+  type ExpressionRefs,
+  expressionsOf,
+  type TemplateProblem
+} from './template.js';
+
+/** A step with its templates compiled, and where it sits (`steps.2.parallel.a`, for messages). */
+export type CompiledStep =
+  | { kind: 'call'; path: string; label: string; step: CallStep; with: CompiledTemplate | undefined; fallback: CompiledStep | undefined }
+  | { kind: 'parallel'; path: string; label: string; step: ParallelStep; branches: Array<[string, CompiledStep]>; fallback: CompiledStep | undefined }
+  | { kind: 'map'; path: string; label: string; step: MapStep; list: CompiledExpression | undefined; each: CompiledStep; fallback: CompiledStep | undefined }
+  | {
+      kind: 'switch';
+      path: string;
+      label: string;
+      step: SwitchStep;
+      rules: Array<{ when: CompiledExpression | undefined; then: CompiledStep }>;
+      otherwise: CompiledStep | undefined;
+      fallback: CompiledStep | undefined;
+    };
+
+export interface CompiledWorkflow {
+  name: string;
+  definition: WorkflowDefinition;
+  steps: CompiledStep[];
+  output: CompiledTemplate | undefined;
+}
+
+export interface WorkflowProblem {
+  workflow: string;
+  /** The definition path: `workflows.triage.steps.1.with.query`. */
+  path: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+interface Context {
+  workflow: string;
+  /** Top-level step ids that have run before this point. */
+  available: readonly string[];
+  allIds: readonly string[];
+  inMap: boolean;
+  problems: WorkflowProblem[];
+}
+
+/**
+ * Compiles a workflow's templates and checks what can be checked without the catalog: expressions parse,
+ * `steps.<id>` names a step that runs earlier, `item`/`index` appear only inside a map. Problems are
+ * appended to `problems`; the result is usable only if none is an error.
+ */
+export function compileWorkflow(name: string, definition: WorkflowDefinition, problems: WorkflowProblem[], prefix = `workflows.${name}`): CompiledWorkflow {
+  const allIds = definition.steps.map(step => step.id ?? '');
+  const steps: CompiledStep[] = [];
+  definition.steps.forEach((step, index) => {
+    const context: Context = { workflow: name, available: allIds.slice(0, index), allIds, inMap: false, problems };
+    steps.push(compileStep(step, `${prefix}.steps.${index}`, step.id ?? String(index), context));
+  });
+  let output: CompiledTemplate | undefined;
+  if (definition.output !== undefined) {
+    const context: Context = { workflow: name, available: allIds, allIds, inMap: false, problems };
+    output = compileChecked(definition.output, `${prefix}.output`, context);
+  }
+  return { name, definition, steps, output };
+}
+
+function compileStep(step: WorkflowStep, path: string, label: string, context: Context): CompiledStep {
+  const fallback = step.fallback ? compileStep(step.fallback, `${path}.fallback`, `${label}.fallback`, context) : undefined;
+  switch (step.kind) {
+    case 'call':
+      return { kind: 'call', path, label, step, with: step.with === undefined ? undefined : compileChecked(step.with, `${path}.with`, context), fallback };
+    case 'parallel':
+      return {
+        kind: 'parallel',
+        path,
+        label,
+        step,
+        branches: Object.entries(step.parallel).map(([branch, inner]) => [branch, compileStep(inner, `${path}.parallel.${branch}`, `${label}.${branch}`, context)]),
+        fallback
+      };
+    case 'map': {
+      const list = compileExpressionChecked(step.map, `${path}.map`, context);
+      // `steps.<id>` inside the map's own step may name only earlier steps, as outside; `item` is bound.
+      const each = compileStep(step.do, `${path}.do`, `${label}[]`, { ...context, inMap: true });
+      return { kind: 'map', path, label, step, list, each, fallback };
+    }
+    case 'switch':
+      return {
+        kind: 'switch',
+        path,
+        label,
+        step,
+        rules: step.switch.map((rule, index) => ({
+          when: compileExpressionChecked(rule.when, `${path}.switch.${index}.when`, context),
+          then: compileStep(rule.do, `${path}.switch.${index}.do`, `${label}.${index}`, context)
+        })),
+        otherwise: step.default ? compileStep(step.default, `${path}.default`, `${label}.default`, context) : undefined,
+        fallback
+      };
+  }
+}
+
+function compileChecked(value: unknown, path: string, context: Context): CompiledTemplate {
+  const templateProblems: TemplateProblem[] = [];
+  const template = compileTemplate(value, path, templateProblems);
+  report(templateProblems, context);
+  for (const expression of expressionsOf(template)) checkRefs(expression.refs, expression.path, context);
+  return template;
+}
+
+function compileExpressionChecked(source: string, path: string, context: Context): CompiledExpression | undefined {
+  const templateProblems: TemplateProblem[] = [];
+  const expression = compileConditionOrList(source, path, templateProblems);
+  report(templateProblems, context);
+  if (expression) checkRefs(expression.refs, path, context);
+  return expression;
+}
+
+function report(templateProblems: TemplateProblem[], context: Context): void {
+  for (const problem of templateProblems) context.problems.push({ workflow: context.workflow, ...problem, severity: 'error' });
+}
+
+function checkRefs(refs: ExpressionRefs, path: string, context: Context): void {
+  for (const id of refs.steps) {
+    if (context.available.includes(id)) continue;
+    const message = context.allIds.includes(id)
+      ? `steps.${id} is not available here: step "${id}" does not run before this point (steps run in order, and a step cannot read its own result or a later step's)`
+      : `there is no step "${id}" (the steps are ${context.allIds.map(other => `"${other}"`).join(', ')})`;
+    context.problems.push({ workflow: context.workflow, path, message, severity: 'error' });
+  }
+  if (refs.usesItem && !context.inMap) {
+    context.problems.push({ workflow: context.workflow, path, message: '"item" and "index" exist only inside a map step (in its "do" or its call\'s "with")', severity: 'error' });
+  }
+}
+
+/** Every call step in a compiled workflow (nested ones too, fallbacks included). */
+export function callsOf(steps: readonly CompiledStep[]): Array<Extract<CompiledStep, { kind: 'call' }>> {
+  const out: Array<Extract<CompiledStep, { kind: 'call' }>> = [];
+  const visit = (step: CompiledStep | undefined): void => {
+    if (!step) return;
+    switch (step.kind) {
+      case 'call':
+        out.push(step);
+        break;
+      case 'parallel':
+        for (const [, branch] of step.branches) visit(branch);
+        break;
+      case 'map':
+        visit(step.each);
+        break;
+      case 'switch':
+        for (const rule of step.rules) visit(rule.then);
+        visit(step.otherwise);
+        break;
+    }
+    visit(step.fallback);
+  };
+  for (const step of steps) visit(step);
+  return out;
+}
+
+/** Workflows that call each other in a circle: each cycle once, as `a → b → a`. */
+export function findCycles(workflows: ReadonlyMap<string, CompiledWorkflow>): string[][] {
+  const edges = new Map<string, string[]>();
+  for (const [name, workflow] of workflows) {
+    edges.set(name, [...new Set(callsOf(workflow.steps).map(call => call.step.call).filter(target => workflows.has(target)))]);
+  }
+  const cycles: string[][] = [];
+  const seen = new Set<string>();
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const next of edges.get(name) ?? []) {
+      if (state.get(next) === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(next)), next];
+        const key = [...cycle.slice(0, -1)].sort().join(',');
+        if (!seen.has(key)) {
+          seen.add(key);
+          cycles.push(cycle);
+        }
+      } else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of workflows.keys()) if (!state.has(name)) visit(name);
+  return cycles;
+}

@@ -1,0 +1,632 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+
+import type { Catalog } from '../catalog/index.js';
+import { errorMessage, isManifoldError } from '../core/errors.js';
+import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import type { RunStatus, RunStore, StepRecord } from '../store/index.js';
+import type { Logger } from '../telemetry/logger.js';
+import { isRetrySafe } from './check-workflow-tools.js';
+import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
+import { Limiter } from './limiter.js';
+import { evaluateExpression, evaluateTemplate, ExpressionError, type Scope } from './template.js';
+import { errorTextOf, toStepValue } from './to-step-value.js';
+
+/** The `_meta` key that carries a run's id on a workflow's result. */
+export const runIdMetaKey = 'manifold/run-id';
+
+/** How much of a step's arguments the run record keeps. */
+const maxRecordedInput = 16_384;
+/** Map items in flight at once when the step sets no `concurrency`. */
+const defaultMapConcurrency = 8;
+
+export interface ExecuteWorkflowOptions {
+  workflow: CompiledWorkflow;
+  /** The name recorded for the run (`(ad hoc)` for run_workflow). */
+  runName: string;
+  args: Record<string, unknown>;
+  /** The caller's request: its signal, progress token and channels. */
+  request: GatewayRequest;
+  /** The gateway pipeline: every step goes through it, like a client's direct call. */
+  pipeline: Handler;
+  catalog: Catalog;
+  store: RunStore | undefined;
+  logger: Logger;
+}
+
+type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'error';
+
+/** Why a step failed, where, and what the caller can do about it. */
+interface Failure {
+  step: string;
+  tool?: string | undefined;
+  reason: FailureReason;
+  message: string;
+  hint: string;
+  retryable: boolean;
+}
+
+class StepFailed extends Error {
+  readonly failure: Failure;
+  /** What a composite step had finished when it failed (map items in order, parallel branches by name). */
+  readonly partial: unknown;
+  constructor(failure: Failure, partial?: unknown) {
+    super(failure.message);
+    this.failure = failure;
+    this.partial = partial;
+  }
+}
+
+/** Why the run's signal aborted. */
+class RunStopped extends Error {
+  readonly reason: 'cancelled' | 'deadline';
+  constructor(reason: 'cancelled' | 'deadline', message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+class StepTimeout extends Error {}
+
+const now = () => performance.timeOrigin + performance.now();
+
+/** A new run id: sortable by time, unique enough across processes. */
+export function newRunId(): string {
+  return `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Runs one workflow: steps in order, each through the pipeline, with the step and workflow policies; records
+ * the run; sends progress to the caller as steps finish. Resolves to the tool result (a failed run is an
+ * `isError` result with `structuredContent.partial_results`); never rejects for a step's failure.
+ */
+export async function executeWorkflow(options: ExecuteWorkflowOptions): Promise<GatewayResult> {
+  return new WorkflowRun(options).execute();
+}
+
+class WorkflowRun {
+  readonly id = newRunId();
+  private readonly options: ExecuteWorkflowOptions;
+  private readonly workflow: CompiledWorkflow;
+  private readonly caller: DownstreamContext;
+  private readonly controller = new AbortController();
+  private readonly callLimiter: Limiter;
+  private readonly scope: Scope;
+  private readonly continued: Array<{ step: string; message: string }> = [];
+  private topIndex = 0;
+  private lastProgress = -1;
+
+  constructor(options: ExecuteWorkflowOptions) {
+    this.options = options;
+    this.workflow = options.workflow;
+    this.caller = options.request.downstream;
+    this.callLimiter = new Limiter(options.workflow.definition.concurrency ?? Number.MAX_SAFE_INTEGER);
+    this.scope = { input: options.args, steps: {} };
+  }
+
+  async execute(): Promise<GatewayResult> {
+    const definition = this.workflow.definition;
+    const started = now();
+    this.record(store => store.startRun({ id: this.id, workflow: this.options.runName, status: 'running', startedAt: started, input: clip(safeJson(this.options.args)) }));
+    const onCallerAbort = () => this.controller.abort(new RunStopped('cancelled', 'the caller cancelled the run'));
+    if (this.caller.signal.aborted) onCallerAbort();
+    else this.caller.signal.addEventListener('abort', onCallerAbort, { once: true });
+    const deadline =
+      definition.timeout !== undefined
+        ? setTimeout(
+            () => this.controller.abort(new RunStopped('deadline', `the workflow's deadline of ${definition.timeout} ms passed`)),
+            definition.timeout
+          )
+        : undefined;
+    const partial: Record<string, unknown> = {};
+    try {
+      for (const [index, step] of this.workflow.steps.entries()) {
+        this.topIndex = index;
+        const id = step.step.id ?? String(index);
+        const startedStep = now();
+        try {
+          const outcome = await this.runStep(step, this.scope, id, this.controller.signal);
+          this.scope.steps[id] = outcome.error === undefined ? { result: outcome.value, status: 'ok' } : { result: outcome.value, status: 'failed', error: outcome.error };
+          partial[id] = outcome.value;
+        } catch (error) {
+          const failed = this.toStepFailed(error, id, undefined);
+          if (failed.partial !== undefined) partial[id] = failed.partial;
+          return this.fail(failed.failure, partial, started);
+        }
+        this.progress(index + 1, `step "${id}" ${this.scope.steps[id]?.status === 'ok' ? 'done' : 'failed (continued)'} in ${Math.round(now() - startedStep)} ms`);
+      }
+      let output: unknown;
+      try {
+        output = this.workflow.output ? await evaluateTemplate(this.workflow.output, this.scope) : this.scope.steps[this.workflow.steps.at(-1)?.step.id ?? '']?.result;
+      } catch (error) {
+        return this.fail(
+          { step: 'output', reason: 'expression', message: errorMessage(error), hint: 'fix the output expression of the workflow (manifold workflows check)', retryable: false },
+          partial,
+          started
+        );
+      }
+      const result = this.success(output ?? null);
+      this.record(store => store.endRun(this.id, { status: 'completed', endedAt: now(), outputSize: sizeOf(result) }));
+      return result;
+    } finally {
+      if (deadline) clearTimeout(deadline);
+      this.caller.signal.removeEventListener('abort', onCallerAbort);
+      // Nothing of this run may go on after it returned.
+      if (!this.controller.signal.aborted) this.controller.abort(new RunStopped('cancelled', 'the run ended'));
+    }
+  }
+
+  /** Runs a step with its fallback and onError policy. `error` is set when the step failed and was continued. */
+  private async runStep(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; error?: string }> {
+    try {
+      return { value: await this.runKind(step, scope, label, signal) };
+    } catch (error) {
+      let failed = this.toStepFailed(error, label, step.kind === 'call' ? step.step.call : undefined);
+      if (signal.aborted) throw failed;
+      if (step.fallback) {
+        try {
+          return { value: await this.runKind(step.fallback, scope, `${label}.fallback`, signal) };
+        } catch (fallbackError) {
+          const second = this.toStepFailed(fallbackError, `${label}.fallback`, step.fallback.kind === 'call' ? step.fallback.step.call : undefined);
+          if (signal.aborted) throw second;
+          failed = new StepFailed(
+            { ...failed.failure, message: `${failed.failure.message}; its fallback failed too: ${second.failure.message}`, hint: second.failure.hint },
+            failed.partial
+          );
+        }
+      }
+      if ((step.step.onError ?? this.workflow.definition.onError ?? 'fail') === 'continue') {
+        this.continued.push({ step: failed.failure.step, message: failed.failure.message });
+        return { value: null, error: failed.failure.message };
+      }
+      throw failed;
+    }
+  }
+
+  private async runKind(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+    switch (step.kind) {
+      case 'call':
+        return this.runCall(step, scope, label, signal);
+      case 'parallel':
+        return this.runParallel(step, scope, label, signal);
+      case 'map':
+        return this.runMap(step, scope, label, signal);
+      case 'switch':
+        return this.runSwitch(step, scope, label, signal);
+    }
+  }
+
+  private async runCall(step: Extract<CompiledStep, { kind: 'call' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+    const tool = step.step.call;
+    const args = step.with ? await this.evaluate(() => evaluateTemplate(step.with!, scope), label, tool) : {};
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      throw new StepFailed({
+        step: label,
+        tool,
+        reason: 'expression',
+        message: `"with" evaluated to ${JSON.stringify(args)?.slice(0, 100) ?? 'nothing'}, not an object of arguments`,
+        hint: 'make the step\'s "with" an object, or an expression that yields one',
+        retryable: false
+      });
+    }
+    const policy = step.step.retry;
+    const definition = this.options.catalog.findTool(tool)?.definition;
+    const allowed = policy !== undefined && policy.attempts > 0 && (policy.force || isRetrySafe(definition));
+    const skipped = policy !== undefined && policy.attempts > 0 && !allowed ? `retry skipped: tool "${tool}" is neither read-only nor idempotent (retry.force: true overrides)` : undefined;
+    const attempts = allowed ? 1 + policy.attempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.callOnce(step, label, tool, args as Record<string, unknown>, signal, attempt, skipped);
+      } catch (error) {
+        const failed = this.toStepFailed(error, label, tool);
+        if (!failed.failure.retryable || attempt >= attempts || signal.aborted) throw failed;
+        const wait = (policy?.backoff ?? 0) * (policy?.factor ?? 2) ** (attempt - 1);
+        this.options.logger.debug(`run ${this.id}: step ${label} failed (${failed.failure.message}); retry ${attempt} of ${attempts - 1} in ${wait} ms`);
+        await sleep(wait, signal).catch(() => {
+          throw failed;
+        });
+      }
+    }
+  }
+
+  private async callOnce(
+    step: Extract<CompiledStep, { kind: 'call' }>,
+    label: string,
+    tool: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    attempt: number,
+    detail: string | undefined
+  ): Promise<unknown> {
+    return this.callLimiter.run(async () => {
+      const timeoutMs = step.step.timeout;
+      const attemptController = new AbortController();
+      const timer = timeoutMs !== undefined ? setTimeout(() => attemptController.abort(new StepTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
+      const attemptSignal = AbortSignal.any([signal, attemptController.signal]);
+      const handle = this.startStep({ path: label, kind: 'call', tool, attempt, input: clip(safeJson(args)), detail });
+      try {
+        const result = await raceAbort(
+          this.options.pipeline({ method: 'tools/call', params: { name: tool, arguments: args }, downstream: this.childContext(attemptSignal) }),
+          attemptSignal
+        );
+        if (result.isError === true) {
+          const message = `the tool reported an error: ${clip(errorTextOf(result), 500)}`;
+          this.endStep(handle, 'failed', sizeOf(result), message);
+          throw new StepFailed({
+            step: label,
+            tool,
+            reason: 'tool-error',
+            message,
+            hint: `check the arguments the step passed (manifold runs ${this.id} shows them), or give the step a fallback or onError: continue`,
+            retryable: true
+          });
+        }
+        this.endStep(handle, 'ok', sizeOf(result));
+        return toStepValue(result);
+      } catch (error) {
+        if (error instanceof StepFailed) throw error;
+        const failed = this.classify(error, label, tool, attemptSignal, attemptController.signal, timeoutMs);
+        this.endStep(handle, 'failed', undefined, failed.failure.message);
+        throw failed;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    }, signal);
+  }
+
+  private async runParallel(step: Extract<CompiledStep, { kind: 'parallel' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+    const local = new AbortController();
+    const branchSignal = AbortSignal.any([signal, local.signal]);
+    const limiter = new Limiter(step.step.concurrency ?? step.branches.length);
+    const handle = this.startStep({ path: label, kind: 'parallel', attempt: 1 });
+    const results: Record<string, unknown> = {};
+    let done = 0;
+    let firstFailure: StepFailed | undefined;
+    await Promise.all(
+      step.branches.map(async ([name, branch]) => {
+        try {
+          const outcome = await limiter.run(() => this.runStep(branch, scope, `${label}.${name}`, branchSignal), branchSignal);
+          results[name] = outcome.value;
+          done++;
+          if (label === this.topLabel()) this.progress(this.topIndex + done / step.branches.length, `step "${label}": ${done} of ${step.branches.length} branches done`);
+        } catch (error) {
+          const failed = this.toStepFailed(error, `${label}.${name}`, branch.kind === 'call' ? branch.step.call : undefined);
+          // The first failure is the one to report; the others are siblings stopped because of it.
+          if (!firstFailure && !(local.signal.aborted && !signal.aborted)) {
+            firstFailure = failed;
+            local.abort(new Error(`branch "${name}" failed`));
+          }
+        }
+      })
+    );
+    if (firstFailure || signal.aborted) {
+      const failure = firstFailure ?? this.toStepFailed(signal.reason, label, undefined);
+      this.endStep(handle, 'failed', undefined, failure.failure.message);
+      throw new StepFailed(failure.failure, { ...results });
+    }
+    this.endStep(handle, 'ok', sizeOf(results));
+    return results;
+  }
+
+  private async runMap(step: Extract<CompiledStep, { kind: 'map' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+    const listed = step.list ? await this.evaluate(() => evaluateExpression(step.list!, scope), label, undefined) : [];
+    const items = listed === undefined || listed === null ? [] : Array.isArray(listed) ? listed : [listed];
+    const local = new AbortController();
+    const itemSignal = AbortSignal.any([signal, local.signal]);
+    const limiter = new Limiter(step.step.concurrency ?? defaultMapConcurrency);
+    const handle = this.startStep({ path: label, kind: 'map', attempt: 1, detail: `${items.length} items` });
+    const results: unknown[] = Array.from({ length: items.length }, () => null);
+    let done = 0;
+    let firstFailure: StepFailed | undefined;
+    await Promise.all(
+      items.map(async (item, index) => {
+        const itemLabel = `${label}[${index}]`;
+        try {
+          const outcome = await limiter.run(() => this.runStep(step.each, { ...scope, item, index }, itemLabel, itemSignal), itemSignal);
+          results[index] = outcome.value;
+          done++;
+          if (label === this.topLabel()) this.progress(this.topIndex + done / items.length, `step "${label}": ${done} of ${items.length} items done`);
+        } catch (error) {
+          const failed = this.toStepFailed(error, itemLabel, step.each.kind === 'call' ? step.each.step.call : undefined);
+          if (!firstFailure && !(local.signal.aborted && !signal.aborted)) {
+            firstFailure = failed;
+            local.abort(new Error(`item ${index} failed`));
+          }
+        }
+      })
+    );
+    if (firstFailure || signal.aborted) {
+      const failure = firstFailure ?? this.toStepFailed(signal.reason, label, undefined);
+      const message = `${failure.failure.message} (${done} of ${items.length} items had finished)`;
+      this.endStep(handle, 'failed', undefined, message);
+      throw new StepFailed({ ...failure.failure, message }, results);
+    }
+    this.endStep(handle, 'ok', sizeOf(results));
+    return results;
+  }
+
+  private async runSwitch(step: Extract<CompiledStep, { kind: 'switch' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+    for (const [index, rule] of step.rules.entries()) {
+      const when = rule.when;
+      const matched = when ? isTruthy(await this.evaluate(() => evaluateExpression(when, scope), `${label}.case${index}`, undefined)) : false;
+      if (matched) return this.runChosen(rule.then, scope, `${label}.case${index}`, signal, `rule ${index} matched: ${step.step.switch[index]?.when ?? ''}`);
+    }
+    if (step.otherwise) return this.runChosen(step.otherwise, scope, `${label}.default`, signal, 'no rule matched: default');
+    const handle = this.startStep({ path: label, kind: 'switch', attempt: 1, detail: 'no rule matched and there is no default: result null' });
+    this.endStep(handle, 'skipped');
+    return null;
+  }
+
+  private async runChosen(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal, detail: string): Promise<unknown> {
+    const handle = this.startStep({ path: label, kind: 'switch', attempt: 1, detail });
+    try {
+      const outcome = await this.runStep(step, scope, label, signal);
+      this.endStep(handle, outcome.error === undefined ? 'ok' : 'failed', sizeOf(outcome.value), outcome.error);
+      return outcome.value;
+    } catch (error) {
+      const failed = this.toStepFailed(error, label, undefined);
+      this.endStep(handle, 'failed', undefined, failed.failure.message);
+      throw failed;
+    }
+  }
+
+  private async evaluate(evaluate: () => Promise<unknown>, label: string, tool: string | undefined): Promise<unknown> {
+    try {
+      return await evaluate();
+    } catch (error) {
+      if (error instanceof ExpressionError) {
+        throw new StepFailed({
+          step: label,
+          tool,
+          reason: 'expression',
+          message: error.message,
+          hint: 'fix the expression in the workflow definition, or check what the earlier steps returned (manifold runs <id>)',
+          retryable: false
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** The context a step's call travels with: the run's signal, the caller's identity and channels, no progress token. */
+  private childContext(signal: AbortSignal): DownstreamContext {
+    return {
+      era: this.caller.era,
+      sessionId: this.caller.sessionId,
+      signal,
+      clientCapabilities: this.caller.clientCapabilities,
+      progressToken: undefined,
+      notify: async () => {},
+      log: (level, data, logger) => this.caller.log(level, data, logger),
+      ...(this.caller.requestClient ? { requestClient: this.caller.requestClient } : {})
+    };
+  }
+
+  private topLabel(): string {
+    return this.workflow.steps[this.topIndex]?.step.id ?? String(this.topIndex);
+  }
+
+  /** Progress to the caller, if it asked: whole steps done (fractions for items), out of the top-level steps. */
+  private progress(value: number, message: string): void {
+    if (this.caller.progressToken === undefined || value <= this.lastProgress) return;
+    this.lastProgress = value;
+    void this.caller
+      .notify({
+        method: 'notifications/progress',
+        params: { progressToken: this.caller.progressToken, progress: value, total: this.workflow.steps.length, message }
+      })
+      .catch(() => {});
+  }
+
+  private toStepFailed(error: unknown, label: string, tool: string | undefined): StepFailed {
+    if (error instanceof StepFailed) return error;
+    if (error instanceof RunStopped || this.controller.signal.aborted) return this.stopped(label, tool);
+    return this.classify(error, label, tool, undefined, undefined, undefined);
+  }
+
+  private stopped(label: string, tool: string | undefined): StepFailed {
+    const reason = this.controller.signal.reason as unknown;
+    if (reason instanceof RunStopped && reason.reason === 'deadline') {
+      return new StepFailed({
+        step: label,
+        tool,
+        reason: 'deadline',
+        message: reason.message,
+        hint: 'raise the workflow\'s "timeout", or give it less to do (a smaller input)',
+        retryable: false
+      });
+    }
+    return new StepFailed({ step: label, tool, reason: 'cancelled', message: 'the caller cancelled the run', hint: 'call the workflow again to start over', retryable: false });
+  }
+
+  private classify(
+    error: unknown,
+    label: string,
+    tool: string | undefined,
+    attemptSignal: AbortSignal | undefined,
+    timeoutSignal: AbortSignal | undefined,
+    timeoutMs: number | undefined
+  ): StepFailed {
+    if (this.controller.signal.aborted) return this.stopped(label, tool);
+    if (timeoutSignal?.aborted) {
+      return new StepFailed({
+        step: label,
+        tool,
+        reason: 'timeout',
+        message: `the step timed out: no answer within ${timeoutMs} ms`,
+        hint: 'raise the step\'s "timeout", or try again later',
+        retryable: true
+      });
+    }
+    if (attemptSignal?.aborted) {
+      // A sibling failed and this branch was stopped because of it.
+      return new StepFailed({ step: label, tool, reason: 'cancelled', message: 'stopped because another branch failed', hint: '', retryable: false });
+    }
+    if (isManifoldError(error)) {
+      switch (error.code) {
+        case 'UPSTREAM_UNAVAILABLE':
+        case 'UPSTREAM_CLOSED':
+        case 'UPSTREAM_TIMEOUT':
+        case 'SPAWN_FAILED':
+          return new StepFailed({ step: label, tool, reason: 'unavailable', message: error.message, hint: 'the server is down or slow: try again later (manifold doctor shows the servers)', retryable: true });
+        case 'TOOL_NOT_FOUND':
+          return new StepFailed({ step: label, tool, reason: 'not-found', message: error.message, hint: 'fix the tool name in the workflow (manifold workflows check lists such problems)', retryable: false });
+        case 'INVALID_PARAMS':
+          return new StepFailed({ step: label, tool, reason: 'rejected', message: error.message, hint: 'fix the step\'s "with" to match the tool\'s input schema', retryable: false });
+        default:
+          return new StepFailed({ step: label, tool, reason: 'error', message: error.message, hint: 'see the gateway log for details, and try again', retryable: error.retryable });
+      }
+    }
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'number') {
+      // A JSON-RPC error from the server: it refused the request (bad arguments, unknown tool); a retry will not help.
+      return new StepFailed({
+        step: label,
+        tool,
+        reason: 'rejected',
+        message: `the server refused the call: ${errorMessage(error)}`,
+        hint: 'check the step\'s "with" against the tool\'s input schema',
+        retryable: false
+      });
+    }
+    return new StepFailed({ step: label, tool, reason: 'error', message: errorMessage(error), hint: 'see the gateway log for details, and try again', retryable: false });
+  }
+
+  private success(output: unknown): GatewayResult {
+    const content: Array<{ type: 'text'; text: string }> = [{ type: 'text', text: typeof output === 'string' ? output : JSON.stringify(output) }];
+    if (this.continued.length > 0) {
+      content.push({
+        type: 'text',
+        text: `${this.continued.length} step(s) failed and were continued (onError: continue): ${this.continued.map(entry => `${entry.step}: ${entry.message}`).join('; ')}`
+      });
+    }
+    return {
+      content,
+      ...(isPlainObject(output) ? { structuredContent: output } : {}),
+      _meta: { [runIdMetaKey]: this.id }
+    };
+  }
+
+  private fail(failure: Failure, partial: Record<string, unknown>, started: number): GatewayResult {
+    const status: RunStatus = failure.reason === 'cancelled' ? 'cancelled' : 'failed';
+    const finished = Object.keys(this.scope.steps);
+    const total = this.workflow.steps.length;
+    const where = failure.tool ? `step "${failure.step}" (tool "${failure.tool}")` : `step "${failure.step}"`;
+    const partialIds = Object.keys(partial);
+    const text = [
+      `Workflow "${this.workflow.name}" failed at ${where}: ${failure.message}.`,
+      failure.hint ? `What to do: ${failure.hint}.` : '',
+      `${finished.length} of ${total} steps finished before the failure${finished.length > 0 ? ` (${finished.map(id => `"${id}"`).join(', ')})` : ''}.` +
+        (partialIds.length > 0 ? ` Their results${partialIds.some(id => !finished.includes(id)) ? ', and what the failed step had finished,' : ''} are in structuredContent.partial_results.` : ''),
+      `Run ${this.id}: "manifold runs ${this.id}" shows each step's arguments, timing and error.`
+    ]
+      .filter(Boolean)
+      .join('\n');
+    const result: GatewayResult = {
+      isError: true,
+      content: [{ type: 'text', text }],
+      structuredContent: {
+        run_id: this.id,
+        status,
+        error: { step: failure.step, ...(failure.tool ? { tool: failure.tool } : {}), reason: failure.reason, message: failure.message, hint: failure.hint },
+        partial_results: partial
+      },
+      _meta: { [runIdMetaKey]: this.id }
+    };
+    this.record(store => store.endRun(this.id, { status, endedAt: now(), outputSize: sizeOf(result), error: `${failure.step}: ${failure.message}` }));
+    this.options.logger.info(`run ${this.id} of ${this.workflow.name} ${status} at ${failure.step} after ${Math.round(now() - started)} ms: ${failure.message}`);
+    return result;
+  }
+
+  private startStep(step: Omit<StepRecord, 'runId' | 'status' | 'startedAt'>): number | undefined {
+    let handle: number | undefined;
+    this.record(store => {
+      handle = store.startStep({ ...step, runId: this.id, status: 'running', startedAt: now() });
+    });
+    return handle;
+  }
+
+  private endStep(handle: number | undefined, status: StepRecord['status'], outputSize?: number, error?: string): void {
+    if (handle === undefined) return;
+    this.record(store => store.endStep(handle, { status, endedAt: now(), outputSize, error }));
+  }
+
+  /** Writes to the run store; a store that fails is logged, never fails the run. */
+  private record(write: (store: RunStore) => void): void {
+    const store = this.options.store;
+    if (!store) return;
+    try {
+      write(store);
+    } catch (error) {
+      this.options.logger.warn(`cannot record run ${this.id}: ${errorMessage(error)}`);
+    }
+  }
+}
+
+/** JSONata's idea of true: not false, null, 0, "", an empty array or object. */
+export function isTruthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.some(isTruthy);
+  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return String(value);
+  }
+}
+
+function sizeOf(value: unknown): number {
+  return Buffer.byteLength(safeJson(value));
+}
+
+function clip(text: string, max = maxRecordedInput): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Rejects as soon as the signal aborts, whether or not the call honours it. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      value => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      }
+    );
+  });
+}

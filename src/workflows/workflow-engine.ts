@@ -1,0 +1,316 @@
+import type { Tool } from '@modelcontextprotocol/client';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
+
+import type { Catalog, LocalTool } from '../catalog/index.js';
+import { formatIssues, type WorkflowDefinition, workflowSchema } from '../config/index.js';
+import { errorMessage, ManifoldError } from '../core/errors.js';
+import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import type { RunStore } from '../store/index.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { UpstreamConnection } from '../upstream/index.js';
+import { checkWorkflowTools, deriveAnnotations } from './check-workflow-tools.js';
+import { callsOf, compileWorkflow, type CompiledWorkflow, findCycles, type WorkflowProblem } from './compile-workflow.js';
+import { executeWorkflow } from './execute-workflow.js';
+
+/** The name of the ad-hoc workflow tool. */
+export const runWorkflowToolName = 'run_workflow';
+/** The catalog source under which workflow tools are registered. */
+export const workflowSource = 'workflows';
+
+export interface WorkflowEngineOptions {
+  workflows: Readonly<Record<string, WorkflowDefinition>>;
+  /** Serve `run_workflow`. */
+  adHoc: boolean;
+  catalog: Catalog;
+  upstreams: ReadonlyMap<string, UpstreamConnection>;
+  /** The gateway pipeline; every step goes through it. */
+  pipeline: Handler;
+  logger: Logger;
+  /** Opens the run store on first use; without it runs are not recorded. */
+  openStore?: () => RunStore;
+}
+
+type Validate = (input: unknown) => { valid: boolean; errorMessage?: string | undefined };
+
+const validators = new AjvJsonSchemaValidator();
+
+/**
+ * Compiles and checks workflow definitions without the catalog. Errors here are config errors: the gateway
+ * does not start with them.
+ */
+export function checkWorkflowDefinitions(workflows: Readonly<Record<string, WorkflowDefinition>>): {
+  compiled: Map<string, CompiledWorkflow>;
+  problems: WorkflowProblem[];
+} {
+  const problems: WorkflowProblem[] = [];
+  const compiled = new Map<string, CompiledWorkflow>();
+  for (const [name, definition] of Object.entries(workflows)) {
+    compiled.set(name, compileWorkflow(name, definition, problems));
+    for (const [key, schema] of [
+      ['input', definition.input],
+      ['outputSchema', definition.outputSchema]
+    ] as const) {
+      if (schema === undefined) continue;
+      try {
+        validators.getValidator(schema);
+      } catch (error) {
+        problems.push({ workflow: name, path: `workflows.${name}.${key}`, message: `not a valid JSON Schema: ${errorMessage(error)}`, severity: 'error' });
+      }
+    }
+  }
+  for (const cycle of findCycles(compiled)) {
+    problems.push({
+      workflow: cycle[0] ?? '',
+      path: `workflows.${cycle[0] ?? ''}`,
+      message: `workflows call each other in a cycle: ${cycle.join(' → ')} (a run would never end)`,
+      severity: 'error'
+    });
+  }
+  return { compiled, problems };
+}
+
+/** One line per problem: `path: message`, with the file for workflows defined in workflows/*.yaml. */
+export function formatProblem(problem: WorkflowProblem, definitions?: Readonly<Record<string, WorkflowDefinition>>): string {
+  const source = definitions?.[problem.workflow]?.source;
+  const tag = problem.severity === 'warning' ? 'warning: ' : '';
+  return `${tag}${problem.path}: ${problem.message}${source ? ` (in ${source})` : ''}`;
+}
+
+/**
+ * Serves workflows as catalog tools. Checks them at construction (throws CONFIG_INVALID on errors), and
+ * against the catalog whenever it changes (upstreams connect asynchronously): derived annotations follow the
+ * steps' tools, and problems (an unknown tool, a `with` that misses a required argument) are logged.
+ */
+export class WorkflowEngine implements Disposable {
+  readonly workflows: ReadonlyMap<string, CompiledWorkflow>;
+  private readonly options: WorkflowEngineOptions;
+  private readonly logger: Logger;
+  private readonly inputValidators = new Map<string, Validate>();
+  private readonly outputValidators = new Map<string, Validate>();
+  private runStore: RunStore | undefined;
+  private storeFailed = false;
+  private lastDefinitions = '';
+  private readonly reported = new Set<string>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: WorkflowEngineOptions) {
+    this.options = options;
+    this.logger = options.logger.child('workflows');
+    const { compiled, problems } = checkWorkflowDefinitions(options.workflows);
+    const errors = problems.filter(problem => problem.severity === 'error');
+    if (errors.length > 0) {
+      const lines = errors.map(problem => formatProblem(problem, options.workflows));
+      throw new ManifoldError('CONFIG_INVALID', `workflows have ${lines.length === 1 ? 'an error' : `${lines.length} errors`}:\n${lines.join('\n')}`, {
+        data: { issues: lines }
+      });
+    }
+    this.workflows = compiled;
+    for (const [name, workflow] of compiled) {
+      this.inputValidators.set(name, validators.getValidator(workflow.definition.input));
+      if (workflow.definition.outputSchema) this.outputValidators.set(name, validators.getValidator(workflow.definition.outputSchema));
+    }
+  }
+
+  /** Registers the tools and follows catalog changes. */
+  start(): void {
+    this.refresh();
+    this.unsubscribe = this.options.catalog.onChange(change => {
+      if (change.upstream !== workflowSource && change.kinds.includes('tools')) this.refresh();
+    });
+  }
+
+  /** The catalog checks of every workflow now (for `manifold workflows check`, after upstreams connected). */
+  check(): WorkflowProblem[] {
+    const lookup = { catalog: this.options.catalog, upstreams: this.options.upstreams, workflows: this.workflows };
+    return [...this.workflows.values()].flatMap(workflow => checkWorkflowTools(workflow, lookup));
+  }
+
+  /** The run store, opened on first use; undefined if it cannot be opened (runs then go unrecorded). */
+  get store(): RunStore | undefined {
+    if (this.runStore || this.storeFailed || !this.options.openStore) return this.runStore;
+    try {
+      this.runStore = this.options.openStore();
+    } catch (error) {
+      this.storeFailed = true;
+      this.logger.warn(`runs will not be recorded: ${errorMessage(error)}`);
+    }
+    return this.runStore;
+  }
+
+  /** Runs a declared workflow for a request (the catalog tool's handler). */
+  async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
+    const workflow = this.workflows.get(name);
+    if (!workflow) throw new ManifoldError('TOOL_NOT_FOUND', `unknown workflow "${name}"`);
+    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    const invalid = this.validateArguments(name, args, this.inputValidators.get(name));
+    if (invalid) return invalid;
+    const result = await executeWorkflow({
+      workflow,
+      runName: name,
+      args,
+      request,
+      pipeline: this.options.pipeline,
+      catalog: this.options.catalog,
+      store: this.store,
+      logger: this.logger
+    });
+    return this.checkOutput(name, result);
+  }
+
+  /** `run_workflow`: parses, checks and runs a definition given as an argument. */
+  async runAdHoc(request: GatewayRequest): Promise<GatewayResult> {
+    const params = (request.params.arguments ?? {}) as { workflow?: unknown; arguments?: unknown };
+    const parsed = workflowSchema.safeParse(params.workflow);
+    if (!parsed.success) return definitionError(formatIssues(parsed.error.issues, params.workflow, ['workflow']));
+    const problems: WorkflowProblem[] = [];
+    const workflow = compileWorkflow(runWorkflowToolName, parsed.data, problems, 'workflow');
+    if (callsOf(workflow.steps).some(call => call.step.call === runWorkflowToolName)) {
+      problems.push({ workflow: runWorkflowToolName, path: 'workflow', message: `an ad-hoc workflow may not call ${runWorkflowToolName}`, severity: 'error' });
+    }
+    problems.push(...checkWorkflowTools(workflow, { catalog: this.options.catalog, upstreams: this.options.upstreams, workflows: this.workflows }));
+    const errors = problems.filter(problem => problem.severity === 'error');
+    if (errors.length > 0) return definitionError(errors.map(problem => formatProblem(problem)));
+    let validate: Validate;
+    try {
+      validate = validators.getValidator(parsed.data.input);
+    } catch (error) {
+      return definitionError([`workflow.input: not a valid JSON Schema: ${errorMessage(error)}`]);
+    }
+    const args = params.arguments === undefined ? {} : params.arguments;
+    const invalid = this.validateArguments(runWorkflowToolName, args, validate);
+    if (invalid) return invalid;
+    return executeWorkflow({
+      workflow,
+      runName: '(ad hoc)',
+      args: args as Record<string, unknown>,
+      request,
+      pipeline: this.options.pipeline,
+      catalog: this.options.catalog,
+      store: this.store,
+      logger: this.logger
+    });
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.runStore?.close();
+    this.runStore = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private validateArguments(name: string, args: unknown, validate: Validate | undefined): GatewayResult | undefined {
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      return toolError(`Invalid arguments for workflow "${name}": expected an object of arguments.`);
+    }
+    const verdict = validate?.(args);
+    if (verdict && !verdict.valid) {
+      return toolError(`Invalid arguments for workflow "${name}": ${verdict.errorMessage ?? 'they do not match its input schema'}. Fix them and call again.`);
+    }
+    return undefined;
+  }
+
+  private checkOutput(name: string, result: GatewayResult): GatewayResult {
+    const validate = this.outputValidators.get(name);
+    if (!validate || result.isError === true) return result;
+    const verdict = validate(result.structuredContent);
+    if (verdict.valid) return result;
+    return toolError(
+      `Workflow "${name}" finished, but its output does not match its outputSchema: ${verdict.errorMessage ?? 'invalid'}. Fix the workflow's "output" (or its outputSchema).`,
+      { output: result.structuredContent ?? null }
+    );
+  }
+
+  /** Recomputes the tool definitions (annotations follow the catalog) and reports new catalog problems. */
+  private refresh(): void {
+    // Workflows that call workflows take their annotations from the catalog: settle in a few rounds.
+    for (let round = 0; round < 4; round++) {
+      const tools = this.localTools();
+      const key = JSON.stringify(tools.map(tool => tool.definition));
+      if (key === this.lastDefinitions) break;
+      this.lastDefinitions = key;
+      this.options.catalog.setLocalTools(workflowSource, tools);
+    }
+    for (const problem of this.check()) {
+      const line = formatProblem(problem, this.options.workflows);
+      if (problem.severity !== 'error' || this.reported.has(line)) continue;
+      this.reported.add(line);
+      this.logger.warn(`workflow "${problem.workflow}" will fail when run: ${line}`);
+    }
+  }
+
+  private localTools(): LocalTool[] {
+    const tools: LocalTool[] = [];
+    for (const [name, workflow] of this.workflows) {
+      const definition = workflow.definition;
+      const tool: Tool = {
+        name,
+        ...(definition.title !== undefined ? { title: definition.title } : {}),
+        description: definition.description ?? `Workflow: ${describeSteps(workflow)}.`,
+        inputSchema: definition.input as Tool['inputSchema'],
+        ...(definition.outputSchema ? { outputSchema: definition.outputSchema } : {}),
+        annotations: deriveAnnotations(workflow, { catalog: this.options.catalog })
+      };
+      tools.push({ definition: tool, call: request => this.run(name, request), ...(definition.tags ? { tags: definition.tags } : {}) });
+    }
+    if (this.options.adHoc) {
+      tools.push({
+        definition: {
+          name: runWorkflowToolName,
+          title: 'Run a workflow',
+          description:
+            'Runs a workflow given as its argument, inside the gateway: steps that call tools (by their names in this tool list) in order, ' +
+            'in parallel, over a list (map) or by rule (switch), passing results between steps with JSONata expressions in {{ }}. ' +
+            'One call instead of a round trip per step. Example: {"workflow": {"steps": [{"id": "a", "call": "<tool>", "with": {"x": "{{ input.x }}"}}, ' +
+            '{"id": "b", "call": "<tool>", "with": {"y": "{{ steps.a.result.field }}"}}]}, "arguments": {"x": 1}}. ' +
+            'A failed step returns an error naming it, with the finished steps\' results in structuredContent.partial_results.',
+          inputSchema: {
+            type: 'object',
+            properties: {
+              workflow: {
+                type: 'object',
+                description: 'The definition: steps (each with id and one of call, parallel, map, switch), and optionally input (JSON Schema), output, timeout, concurrency, onError.'
+              },
+              arguments: { type: 'object', description: 'The workflow\'s input, read as {{ input.<name> }}.' }
+            },
+            required: ['workflow']
+          },
+          annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true }
+        },
+        call: request => this.runAdHoc(request),
+        tags: ['workflow', 'compose', 'chain']
+      });
+    }
+    return tools;
+  }
+}
+
+function describeSteps(workflow: CompiledWorkflow): string {
+  return workflow.steps
+    .map(step => {
+      switch (step.kind) {
+        case 'call':
+          return step.step.call;
+        case 'parallel':
+          return `(${step.branches.map(([name]) => name).join(' | ')})`;
+        case 'map':
+          return `map ${step.label}`;
+        case 'switch':
+          return `switch ${step.label}`;
+      }
+    })
+    .join(' → ');
+}
+
+function toolError(text: string, structuredContent?: Record<string, unknown>): GatewayResult {
+  return { isError: true, content: [{ type: 'text', text }], ...(structuredContent ? { structuredContent } : {}) };
+}
+
+function definitionError(lines: string[]): GatewayResult {
+  return toolError(
+    `The workflow definition has ${lines.length === 1 ? 'a problem' : `${lines.length} problems`}; nothing was run. Fix ${lines.length === 1 ? 'it' : 'them'} and call again:\n${lines.join('\n')}`,
+    { problems: lines }
+  );
+}
