@@ -5,9 +5,12 @@ import { manifoldVersion } from '../core/version.js';
 import { logLevels, type LogLevel } from '../telemetry/logger.js';
 import { runCall } from './commands/call.js';
 import { runDoctor } from './commands/doctor.js';
+import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
+import { runSearch } from './commands/search.js';
 import { runServe } from './commands/serve.js';
 import { runTools } from './commands/tools.js';
+import { runViews } from './commands/views.js';
 import { type Output, processOutput } from './output.js';
 import type { ParsedCommand } from './parsed-command.js';
 
@@ -36,26 +39,71 @@ Common options:
 const commands: Record<string, Command> = {
   serve: {
     summary: 'run the gateway (stdio by default, or Streamable HTTP with --http)',
-    usage: 'manifold serve [--http [port]] [--host <addr>] [--config <file>]',
+    usage: 'manifold serve [--http [port]] [--host <addr>] [--view <name>] [--config <file>]',
     details: `Serves every configured server's tools, prompts and resources as one MCP server.
   Over stdio (default): for desktop clients that start Manifold as a command.
   Over HTTP (--http): Streamable HTTP at http://<host>:<port>/mcp, for any number of clients.
 
 Options:
       --http [port]      serve Streamable HTTP instead of stdio (port from the config, default 3333; 0 = any free port)
-      --host <addr>      address to bind (default 127.0.0.1; binding elsewhere needs gateway.http.allowedHosts)`,
-    options: { ...common, http: { type: 'string' }, host: { type: 'string' } },
+      --host <addr>      address to bind (default 127.0.0.1; binding elsewhere needs gateway.http.allowedHosts)
+      --view <name>      stdio: serve this view (config views:); over HTTP every view is at /mcp/<name>`,
+    options: { ...common, http: { type: 'string' }, host: { type: 'string' }, view: { type: 'string' } },
     run: runServe
   },
   tools: {
     summary: 'list the merged tool catalog',
-    usage: 'manifold tools [--json] [--config <file>]',
+    usage: 'manifold tools [--json] [--tokens] [--config <file>]',
     details: `Connects to every server and prints the tools clients will see, by public name.
 
 Options:
-      --json             print the definitions as JSON (name, server, description, schemas, annotations)`,
-    options: { ...common, json: { type: 'boolean' } },
+      --json             print the definitions as JSON (name, server, description, schemas, annotations)
+      --tokens           with each tool, the tokens of its definition, and the total of the tools/list
+                         (o200k_base encoding, gpt-tokenizer)`,
+    options: { ...common, json: { type: 'boolean' }, tokens: { type: 'boolean' } },
     run: runTools
+  },
+  search: {
+    summary: 'rank the tools that match a query (what retrieve_tools returns)',
+    usage: 'manifold search "<query>" [--view <name>] [--limit n] [--server s] [--json]',
+    details: `Connects to every server, then searches the tools of a view (default: the default view) with
+the same index retrieve_tools uses, and prints them best first with their scores.
+
+Options:
+      --view <name>      search this view's tools (config views:)
+      --limit <n>        how many results (default 10)
+      --server <name>    only tools of this server
+      --json             print the full definitions with "server" and "score"`,
+    options: { ...common, view: { type: 'string' }, limit: { type: 'string', short: 'n' }, server: { type: 'string' }, json: { type: 'boolean' } },
+    run: runSearch
+  },
+  views: {
+    summary: 'list the views: endpoint, discovery mode, tools, tokens of their tools/list',
+    usage: 'manifold views [--json] [--config <file>]',
+    details: `Connects to every server and prints each view (the default one at /mcp and those under views:):
+its endpoint, discovery mode (all, search, hybrid), how many tools it holds and lists, and the tokens
+its tools/list costs (o200k_base encoding), with what listing all of its tools would cost.
+
+Options:
+      --json             print the report as JSON`,
+    options: { ...common, json: { type: 'boolean' } },
+    run: runViews
+  },
+  eval: {
+    summary: 'measure tool retrieval on a labelled set (no config, no servers)',
+    usage: 'manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl> [--limit 10] [--json]',
+    details: `Loads a tool set and labelled queries (format: docs/DISCOVERY.md), indexes the tools with the
+search retrieve_tools uses, runs every query and prints Hit@1, Recall@5, Recall@10, Complete@10,
+nDCG@10 and MRR@10 (percent), query latency p50/p99 and the index build time.
+
+Options:
+      --tools <file>     tools.jsonl: {"id", "server", "name", "description", "inputSchema", "annotations"?}
+      --queries <file>   queries.jsonl: {"id", "query", "gold": [tool id, ...]}
+      --limit <n>        how many results each query retrieves (default 10)
+      --json             one JSON object: hit@1, recall@5, recall@10, complete@10, ndcg@10, mrr@10,
+                         latency_ms {p50, p99}, build_ms, tools, queries`,
+    options: { ...common, tools: { type: 'string' }, queries: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    run: runEval
   },
   call: {
     summary: 'call one tool through the gateway and print the result',

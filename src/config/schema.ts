@@ -1,6 +1,7 @@
 import * as z from 'zod/v4';
 
 import { durationSchema } from './duration.js';
+import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
 export { durationSchema } from './duration.js';
@@ -27,7 +28,11 @@ const commonServerFields = {
   /** Which protocol era to speak: probe (`auto`, default), or pin `legacy` (2025-11-25 and before) or `modern`. */
   protocol: z.enum(['auto', 'legacy', 'modern']).default('auto'),
   /** What this server is for, in a sentence: shown to clients and used by search. */
-  description: z.string().optional()
+  description: z.string().optional(),
+  /** Words for every tool of this server: matched by view `tags` filters and by search. */
+  tags: z.array(z.string().min(1)).default([]),
+  /** Words for some tools (keys are globs on the server's own tool names): view `tags` and search. */
+  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({})
 };
 
 export const stdioServerSchema = z.strictObject({
@@ -107,6 +112,8 @@ export const configSchema = z.strictObject({
       }
     }),
   gateway: gatewayOptionsSchema.prefault({}),
+  /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
+  views: viewsSchema,
   /** Declared composite tools (docs/WORKFLOWS.md); more come from workflows/*.yaml beside the config. */
   workflows: workflowsSchema,
   store: storeOptionsSchema.prefault({})

@@ -14,3 +14,4 @@ export {
 export { type HttpGateway, serveHttp, type ServeHttpOptions } from './serve-http.js';
 export { serveStdio, type StdioGateway } from './serve-stdio.js';
 export { type DownstreamSession, SessionRegistry } from './sessions.js';
+export { hasView, resolveServedView, viewNames, viewOf } from './views.js';

@@ -13,6 +13,7 @@ import { classifyInboundRequest, createMcpHandler, isInitializeRequest } from '@
 import { errorMessage } from '../core/errors.js';
 import { createDownstreamServer } from './create-downstream-server.js';
 import type { GatewayCore } from './gateway-core.js';
+import { hasView, resolveServedView } from './views.js';
 
 export interface ServeHttpOptions {
   host: string;
@@ -36,6 +37,8 @@ export interface HttpGateway extends AsyncDisposable {
 }
 
 interface LegacySession {
+  /** The view the session was opened on ('' for /mcp). */
+  viewName: string;
   transport: NodeStreamableHTTPServerTransport;
   close(): Promise<void>;
   lastSeen: number;
@@ -55,17 +58,28 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const checkHost = hostHeaderValidation([...localhostNames, ...(options.allowedHosts ?? [])]);
   const checkOrigin = originValidation([...localhostNames, ...(options.allowedOrigins ?? [])]);
 
-  const modern = createMcpHandler(() => createDownstreamServer(core, { session: false }).server, {
-    legacy: 'reject',
-    onerror: error => logger.debug(`modern handler: ${errorMessage(error)}`)
-  });
-  const removeNotifier = core.sessions.addNotifier(modern.notify);
-  const modernNode = toNodeHandler(modern);
+  // One stateless handler per endpoint: /mcp, and /mcp/<view> for each view asked for (config `views:`).
+  const modernHandlers = new Map<string, { handler: ReturnType<typeof createMcpHandler>; node: ReturnType<typeof toNodeHandler>; removeNotifier: () => void }>();
+  const modernFor = (viewName: string) => {
+    let entry = modernHandlers.get(viewName);
+    if (!entry) {
+      const view = resolveServedView(core, viewName === '' ? undefined : viewName);
+      const handler = createMcpHandler(() => createDownstreamServer(core, { session: false, view }).server, {
+        legacy: 'reject',
+        onerror: error => logger.debug(`modern handler: ${errorMessage(error)}`)
+      });
+      entry = { handler, node: toNodeHandler(handler), removeNotifier: core.sessions.addNotifier(handler.notify) };
+      modernHandlers.set(viewName, entry);
+    }
+    return entry;
+  };
+  modernFor('');
   const sessions = new Map<string, LegacySession>();
 
-  const openLegacySession = async (): Promise<LegacySession> => {
-    const { server, session } = createDownstreamServer(core, { session: true });
+  const openLegacySession = async (viewName: string): Promise<LegacySession> => {
+    const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName) });
     const entry: LegacySession = {
+      viewName,
       transport: new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: sessionId => {
@@ -98,9 +112,10 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz' && req.method === 'GET') return sendHealth(core, res);
-    if (url.pathname !== '/mcp' && url.pathname !== '/mcp/') {
-      return sendJson(res, 404, { error: `not found: ${url.pathname} (the MCP endpoint is /mcp)` });
-    }
+    const endpoint = /^\/mcp(?:\/([^/]+))?\/?$/.exec(url.pathname);
+    if (!endpoint) return sendJson(res, 404, { error: `not found: ${url.pathname} (the MCP endpoint is /mcp, or /mcp/<view>)` });
+    const viewName = endpoint[1] === undefined ? '' : decodeURIComponent(endpoint[1]);
+    if (viewName !== '' && !hasView(core, viewName)) return sendJson(res, 404, { error: `no view "${viewName}" (declare it under views: in the config)` });
     if (!anyHost && !checkHost(req, res)) return;
     if (!checkOrigin(req, res)) return;
 
@@ -119,17 +134,17 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         mcpMethodHeader: header(req, 'mcp-method'),
         body
       });
-      if (inbound.kind !== 'legacy') return modernNode(req, res, body);
+      if (inbound.kind !== 'legacy') return modernFor(viewName).node(req, res, body);
       if (sessionId) {
         const existing = sessions.get(sessionId);
-        if (!existing) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found (it expired or the gateway restarted): initialize again`);
+        if (!existing || existing.viewName !== viewName) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found (it expired or the gateway restarted): initialize again`);
         existing.lastSeen = Date.now();
         return existing.transport.handleRequest(req, res, body);
       }
       if (!isInitializeRequest(body)) {
         return sendJsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; start with initialize (or send 2026-07-28 requests with a _meta envelope)');
       }
-      const entry = await openLegacySession();
+      const entry = await openLegacySession(viewName);
       return entry.transport.handleRequest(req, res, body);
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
@@ -139,7 +154,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         return;
       }
       const existing = sessions.get(sessionId);
-      if (!existing) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found`);
+      if (!existing || existing.viewName !== viewName) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found`);
       existing.lastSeen = Date.now();
       return existing.transport.handleRequest(req, res);
     }
@@ -184,14 +199,14 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     if (closed) return;
     closed = true;
     clearInterval(sweeper);
-    removeNotifier();
+    for (const entry of modernHandlers.values()) entry.removeNotifier();
     await new Promise<void>(resolve => {
       server.close(() => resolve());
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 2000).unref();
     });
     await Promise.all([...sessions.values()].map(session => session.close()));
-    await modern.close().catch(() => {});
+    await Promise.all([...modernHandlers.values()].map(entry => entry.handler.close().catch(() => {})));
   };
   return { url, port: address.port, server, close, [Symbol.asyncDispose]: close };
 }

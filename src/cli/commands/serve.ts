@@ -8,6 +8,10 @@ import { commonOptions, type ParsedCommand, stringOption } from '../parsed-comma
 export async function runServe(parsed: ParsedCommand, output: Output): Promise<number> {
   const httpFlag = stringOption(parsed, 'http');
   const useHttp = httpFlag !== undefined;
+  const viewName = stringOption(parsed, 'view');
+  if (useHttp && viewName !== undefined) {
+    throw new ManifoldError('CONFIG_INVALID', `--view is for stdio; over HTTP every view is served at /mcp/<view> (here /mcp/${viewName})`);
+  }
   const { core, loaded, logger } = await openGateway(commonOptions(parsed), 'info');
 
   const up = [...core.upstreams.values()].filter(upstream => upstream.state.kind === 'ready').length;
@@ -37,7 +41,13 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
     stop = () => http.close();
     finished = new Promise(() => {});
   } else {
-    const stdio = serveStdio(core);
+    let stdio: ReturnType<typeof serveStdio>;
+    try {
+      stdio = serveStdio(core, viewName !== undefined ? { view: viewName } : {});
+    } catch (error) {
+      await core.close();
+      throw error;
+    }
     stop = () => stdio.close();
     finished = stdio.closed;
   }

@@ -1,3 +1,4 @@
+import { countToolListTokens, countToolTokens, tokenEncoding } from '../../discovery/index.js';
 import { openGateway } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand } from '../parsed-command.js';
@@ -7,14 +8,24 @@ export async function runTools(parsed: ParsedCommand, output: Output): Promise<n
   const { core } = await openGateway(commonOptions(parsed), 'warn');
   try {
     const tools = core.catalog.tools;
+    const withTokens = parsed.values.tokens === true;
     if (parsed.values.json) {
       output.out(
         JSON.stringify(
-          tools.map(tool => ({ server: tool.upstream, originalName: tool.originalName, ...tool.definition })),
+          tools.map(tool => ({
+            server: tool.upstream,
+            originalName: tool.originalName,
+            ...(withTokens ? { tokens: countToolTokens(tool.definition) } : {}),
+            ...tool.definition
+          })),
           null,
           2
         )
       );
+    } else if (withTokens) {
+      const rows = tools.map(tool => [tool.name, tool.upstream, String(countToolTokens(tool.definition)), oneLine(tool.definition.description, 60)]);
+      output.out(formatTable(['TOOL', 'SERVER', 'TOKENS', 'DESCRIPTION'], rows));
+      output.out(`\ntools/list of ${tools.length} tools: ${countToolListTokens(tools.map(tool => tool.definition))} tokens (${tokenEncoding}, as JSON)`);
     } else {
       const rows = tools.map(tool => [tool.name, tool.upstream, oneLine(tool.definition.description, 80)]);
       output.out(formatTable(['TOOL', 'SERVER', 'DESCRIPTION'], rows));

@@ -1,0 +1,52 @@
+import { ManifoldError } from '../../core/errors.js';
+import { evaluateRetrieval, parseEvalQueries, parseEvalTools, readJsonLines, ToolIndex } from '../../discovery/index.js';
+import type { Output } from '../output.js';
+import { type ParsedCommand, stringOption } from '../parsed-command.js';
+
+/**
+ * `manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl>`: runs every query through the
+ * search that retrieve_tools uses (ToolIndex, default options) and prints the retrieval figures. Needs no
+ * config and starts no server.
+ */
+export async function runEval(parsed: ParsedCommand, output: Output): Promise<number> {
+  const [what] = parsed.positionals;
+  if (what !== 'retrieval') throw new ManifoldError('INVALID_PARAMS', `unknown evaluation "${what ?? ''}": the one there is, is "manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl>"`);
+  const toolsPath = stringOption(parsed, 'tools');
+  const queriesPath = stringOption(parsed, 'queries');
+  if (toolsPath === undefined || queriesPath === undefined) throw new ManifoldError('INVALID_PARAMS', 'eval retrieval needs --tools <tools.jsonl> and --queries <queries.jsonl>');
+  const limitText = stringOption(parsed, 'limit');
+  const limit = limitText === undefined ? 10 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1) throw new ManifoldError('INVALID_PARAMS', `--limit takes a whole number of 1 or more, got "${limitText}"`);
+
+  const tools = parseEvalTools(readJsonLines(toolsPath), toolsPath);
+  const queries = parseEvalQueries(readJsonLines(queriesPath), new Set(tools.map(tool => tool.id)), queriesPath);
+  const report = evaluateRetrieval(
+    tools,
+    queries,
+    searchable => {
+      const index = new ToolIndex();
+      index.sync(searchable);
+      return { search: (query, count) => index.search(query, { limit: count }).map(match => match.tool.name) };
+    },
+    { limit }
+  );
+  if (parsed.values.json) {
+    output.out(JSON.stringify(report));
+    return 0;
+  }
+  const figure = (value: number) => value.toFixed(1).padStart(6);
+  output.out(
+    [
+      `retrieval: ${report.tools} tools, ${report.queries} queries, top ${limit}`,
+      `Hit@1        ${figure(report['hit@1'])}`,
+      `Recall@5     ${figure(report['recall@5'])}`,
+      `Recall@10    ${figure(report['recall@10'])}`,
+      `Complete@10  ${figure(report['complete@10'])}`,
+      `nDCG@10      ${figure(report['ndcg@10'])}`,
+      `MRR@10       ${figure(report['mrr@10'])}`,
+      `latency      p50 ${report.latency_ms.p50} ms, p99 ${report.latency_ms.p99} ms`,
+      `index build  ${report.build_ms} ms`
+    ].join('\n')
+  );
+  return 0;
+}

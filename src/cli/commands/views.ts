@@ -1,0 +1,44 @@
+import { tokenEncoding } from '../../discovery/index.js';
+import { viewNames, viewOf } from '../../gateway/index.js';
+import { openGateway } from '../open-gateway.js';
+import { formatTable, type Output } from '../output.js';
+import { commonOptions, type ParsedCommand } from '../parsed-command.js';
+
+/** `manifold views`: each view's endpoint, discovery mode, tools, and the tokens its tools/list costs. */
+export async function runViews(parsed: ParsedCommand, output: Output): Promise<number> {
+  const { core } = await openGateway(commonOptions(parsed), 'warn');
+  try {
+    const reports = viewNames(core).map(name => {
+      const view = viewOf(core, name);
+      const cost = view.tokenCost();
+      return {
+        name,
+        endpoint: name === 'default' ? '/mcp' : `/mcp/${name}`,
+        discovery: view.mode,
+        tools: cost.allTools,
+        listed: cost.listedTools,
+        listTokens: cost.listed,
+        allTokens: cost.all,
+        ...(view.config.description !== undefined ? { description: view.config.description } : {})
+      };
+    });
+    if (parsed.values.json) {
+      output.out(JSON.stringify({ encoding: tokenEncoding, views: reports }, null, 2));
+      return 0;
+    }
+    const rows = reports.map(report => [
+      report.name,
+      report.endpoint,
+      report.discovery,
+      String(report.tools),
+      String(report.listed),
+      String(report.listTokens),
+      report.discovery === 'all' ? '' : `${report.allTokens} if all listed`
+    ]);
+    output.out(formatTable(['VIEW', 'ENDPOINT', 'DISCOVERY', 'TOOLS', 'LISTED', 'LIST TOKENS', ''], rows));
+    output.out(`\ntokens: ${tokenEncoding} (gpt-tokenizer), of the tools/list result as JSON`);
+    return 0;
+  } finally {
+    await core.close();
+  }
+}

@@ -1,0 +1,255 @@
+import type { Tool } from '@modelcontextprotocol/client';
+
+import type { Catalog, CatalogTool } from '../catalog/index.js';
+import type { DiscoveryMode, ManifoldConfig, ViewConfig } from '../config/index.js';
+import { ManifoldError } from '../core/errors.js';
+import { createNameFilter, matchesAny } from '../core/glob.js';
+import type { DownstreamContext, GatewayResult, Handler } from '../core/pipeline.js';
+import type { Logger } from '../telemetry/logger.js';
+import { countToolListTokens } from './count-tokens.js';
+import { callToolName, defaultRetrieveLimit, maxRetrieveLimit, metaToolDefinitions, retrieveToolsName } from './meta-tools.js';
+import type { SearchableTool } from './tool-document.js';
+import { ToolIndex, type ToolMatch } from './tool-index.js';
+
+/** A catalog tool as one view shows it: possibly renamed or re-described. */
+export interface ViewTool {
+  /** The name clients of the view see and call. */
+  name: string;
+  /** The catalog's public name (what the pipeline routes by). */
+  catalogName: string;
+  server: string;
+  definition: Tool;
+  tags: readonly string[];
+}
+
+export interface CatalogViewOptions {
+  name: string;
+  catalog: Catalog;
+  config: ManifoldConfig;
+  logger: Logger;
+}
+
+/** The default view when the config declares none: every tool, listed. */
+const plainView: ViewConfig = { readOnly: false, tools: {}, discovery: 'all', pin: [] };
+
+/**
+ * One named slice of the catalog (config `views:`): which tools it holds, under which names, how it lists
+ * them (all, search or hybrid), and the search index over exactly those tools. The index is built on the
+ * first search and then kept in step with the catalog, one upstream at a time.
+ */
+export class CatalogView implements Disposable {
+  readonly name: string;
+  readonly config: ViewConfig;
+  private readonly catalog: Catalog;
+  private readonly servers: ManifoldConfig['servers'];
+  private readonly logger: Logger;
+  private entries: ViewTool[] | undefined;
+  private byName = new Map<string, ViewTool>();
+  private index: ToolIndex | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(options: CatalogViewOptions) {
+    this.name = options.name;
+    const declared = options.config.views?.[options.name];
+    if (!declared && options.name !== 'default') {
+      const names = Object.keys(options.config.views ?? {});
+      throw new ManifoldError('CONFIG_INVALID', `no view "${options.name}" in the config${names.length > 0 ? ` (views: ${names.join(', ')})` : ' (it declares no views:)'}`);
+    }
+    this.config = declared ?? plainView;
+    this.catalog = options.catalog;
+    this.servers = options.config.servers;
+    this.logger = options.logger.child(`view ${options.name}`);
+    for (const server of this.config.servers ?? []) {
+      if (!(server in this.servers) && server !== 'workflows') this.logger.warn(`view "${this.name}" names server "${server}", which is not configured`);
+    }
+    this.unsubscribe = this.catalog.onChange(change => {
+      if (!change.kinds.includes('tools')) return;
+      this.entries = undefined;
+      // Re-index only the tools of the upstream that changed.
+      if (this.index) this.index.syncServer(change.upstream, this.tools().filter(tool => tool.server === change.upstream).map(tool => this.toSearchable(tool)));
+    });
+  }
+
+  get mode(): DiscoveryMode {
+    return this.config.discovery;
+  }
+
+  /** Whether retrieve_tools and call_tool are served. */
+  get hasMetaTools(): boolean {
+    return this.config.discovery !== 'all';
+  }
+
+  /** Every tool the view holds (listed or not), in catalog order. */
+  tools(): readonly ViewTool[] {
+    if (!this.entries) this.rebuild();
+    return this.entries ?? [];
+  }
+
+  findTool(name: string): ViewTool | undefined {
+    if (!this.entries) this.rebuild();
+    return this.byName.get(name);
+  }
+
+  /** The tools/list of the view: all its tools, only the meta tools, or the pinned tools and the meta tools. */
+  listTools(): Tool[] {
+    const mode = this.config.discovery;
+    switch (mode) {
+      case 'all':
+        return this.tools().map(tool => tool.definition);
+      case 'search':
+        return this.metaTools();
+      case 'hybrid':
+        return [...this.tools().filter(tool => matchesAny(tool.name, this.config.pin)).map(tool => tool.definition), ...this.metaTools()];
+    }
+  }
+
+  /** Tokens of the view's tools/list, and of the list it would be in `all` mode. */
+  tokenCost(): { listed: number; listedTools: number; all: number; allTools: number } {
+    const listed = this.listTools();
+    const all = this.tools().map(tool => tool.definition);
+    return { listed: countToolListTokens(listed), listedTools: listed.length, all: countToolListTokens(all), allTools: all.length };
+  }
+
+  /** Ranked tools of this view for a query (the search behind retrieve_tools and `manifold search`). */
+  search(query: string, options: { limit?: number; server?: string } = {}): Array<ToolMatch & { view: ViewTool }> {
+    const index = this.searchIndex();
+    return index.search(query, { limit: options.limit ?? defaultRetrieveLimit, ...(options.server !== undefined ? { server: options.server } : {}) }).flatMap(match => {
+      const view = this.byName.get(match.tool.name);
+      return view ? [{ ...match, view }] : [];
+    });
+  }
+
+  /**
+   * Answers a tools/call made to this view: the meta tools here, any other tool of the view through the
+   * pipeline under its catalog name. A tool outside the view is unknown, as it would be on its own server.
+   */
+  async callTool(params: Record<string, unknown>, downstream: DownstreamContext, pipeline: Handler): Promise<GatewayResult> {
+    const name = typeof params.name === 'string' ? params.name : '';
+    const args = isObject(params.arguments) ? params.arguments : {};
+    if (this.hasMetaTools && name === retrieveToolsName) return this.retrieve(args);
+    if (this.hasMetaTools && name === callToolName) {
+      const target = args.name;
+      if (typeof target !== 'string' || target === '') return toolError('call_tool needs "name": the exact name of a tool that retrieve_tools returned.');
+      if (args.arguments !== undefined && !isObject(args.arguments)) return toolError('call_tool "arguments" must be an object matching the tool\'s inputSchema.');
+      const tool = this.findTool(target);
+      if (!tool) {
+        const near = this.search(target, { limit: 3 }).map(match => match.tool.name);
+        return toolError(`No tool named "${target}" in this view.${near.length > 0 ? ` Closest: ${near.join(', ')}.` : ''} Use retrieve_tools to find the exact name.`);
+      }
+      const { _meta: meta } = params as { _meta?: unknown };
+      return pipeline({
+        method: 'tools/call',
+        params: { name: tool.catalogName, arguments: isObject(args.arguments) ? args.arguments : {}, ...(meta !== undefined ? { _meta: meta } : {}) },
+        downstream
+      });
+    }
+    const tool = this.findTool(name);
+    if (!tool) {
+      throw new ManifoldError('TOOL_NOT_FOUND', `unknown tool "${name}" in view "${this.name}"${this.hasMetaTools ? '; use retrieve_tools to find tools' : ''}`, {
+        data: { tool: name, view: this.name }
+      });
+    }
+    return pipeline({ method: 'tools/call', params: { ...params, name: tool.catalogName }, downstream });
+  }
+
+  [Symbol.dispose](): void {
+    this.unsubscribe();
+  }
+
+  private metaTools(): Tool[] {
+    return metaToolDefinitions([...new Set(this.tools().map(tool => tool.server))]);
+  }
+
+  private retrieve(args: Record<string, unknown>): GatewayResult {
+    const query = typeof args.query === 'string' ? args.query.trim() : '';
+    if (query === '') return toolError('retrieve_tools needs "query": what you want to do, in plain words.');
+    const rawLimit = args.limit === undefined ? defaultRetrieveLimit : Number(args.limit);
+    if (!Number.isInteger(rawLimit) || rawLimit < 1) return toolError(`retrieve_tools "limit" must be a whole number from 1 to ${maxRetrieveLimit}.`);
+    const server = typeof args.server === 'string' && args.server !== '' ? args.server : undefined;
+    const matches = this.search(query, { limit: Math.min(rawLimit, maxRetrieveLimit), ...(server !== undefined ? { server } : {}) });
+    const tools = matches.map(match => ({ ...match.view.definition, server: match.view.server, score: Math.round(match.score * 1000) / 1000 }));
+    const result: Record<string, unknown> = { tools };
+    if (tools.length === 0) {
+      result.hint =
+        server !== undefined && !this.tools().some(tool => tool.server === server)
+          ? `no server "${server}" in this view; leave "server" out to search every server`
+          : 'no tool matched; try other words (the action and the object), or fewer of them';
+    }
+    return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
+  }
+
+  private searchIndex(): ToolIndex {
+    if (!this.index) {
+      this.index = new ToolIndex();
+      this.index.sync(this.tools().map(tool => this.toSearchable(tool)));
+    } else if (!this.entries) {
+      this.rebuild();
+    }
+    return this.index;
+  }
+
+  private toSearchable(tool: ViewTool): SearchableTool {
+    const catalogTool = this.catalog.findTool(tool.catalogName);
+    const description = this.servers[tool.server]?.description;
+    return {
+      name: tool.name,
+      server: tool.server,
+      definition: tool.definition,
+      ...(catalogTool && catalogTool.originalName !== tool.name ? { originalName: catalogTool.originalName } : {}),
+      ...(description !== undefined ? { serverDescription: description } : {}),
+      tags: tool.tags
+    };
+  }
+
+  private rebuild(): void {
+    const config = this.config;
+    const keepName = createNameFilter(config.include, config.exclude);
+    const wantedTags = config.tags?.map(tag => tag.toLowerCase());
+    const entries: ViewTool[] = [];
+    const byName = new Map<string, ViewTool>();
+    const reserved = new Set(this.hasMetaTools ? [retrieveToolsName, callToolName] : []);
+    for (const tool of this.catalog.tools) {
+      if (config.servers && !config.servers.includes(tool.upstream)) continue;
+      if (!keepName(tool.name)) continue;
+      const tags = this.tagsOf(tool);
+      if (wantedTags && !tags.some(tag => wantedTags.includes(tag.toLowerCase()))) continue;
+      if (config.readOnly && tool.definition.annotations?.readOnlyHint !== true) continue;
+      const override = config.tools[tool.name];
+      let name = override?.name ?? tool.name;
+      if (byName.has(name) || reserved.has(name)) {
+        this.logger.error(`view "${this.name}": tool "${tool.name}" cannot be called "${name}" (the name is taken); it keeps "${tool.name}"`);
+        name = tool.name;
+        if (byName.has(name) || reserved.has(name)) continue;
+      }
+      const definition: Tool =
+        name === tool.name && override?.description === undefined
+          ? tool.definition
+          : { ...tool.definition, name, ...(override?.description !== undefined ? { description: override.description } : {}) };
+      const entry: ViewTool = { name, catalogName: tool.name, server: tool.upstream, definition, tags };
+      entries.push(entry);
+      byName.set(name, entry);
+    }
+    this.entries = entries;
+    this.byName = byName;
+  }
+
+  private tagsOf(tool: CatalogTool): string[] {
+    const tags = [...(tool.local?.tags ?? [])];
+    const server = this.servers[tool.upstream];
+    if (server) {
+      tags.push(...server.tags);
+      for (const [glob, toolTags] of Object.entries(server.toolTags)) {
+        if (matchesAny(tool.originalName, [glob])) tags.push(...toolTags);
+      }
+    }
+    return tags;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toolError(text: string): GatewayResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}

@@ -1,0 +1,24 @@
+import type { Tool } from '@modelcontextprotocol/client';
+import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+
+/**
+ * The encoding tokens are counted in: OpenAI's `o200k_base` (GPT-4o, GPT-4.1, o-series, GPT-5), through
+ * gpt-tokenizer. Other model families tokenize differently, by some percent either way; the counts are for
+ * comparing definitions and views with each other, and for budgets, not for billing.
+ */
+export const tokenEncoding = 'o200k_base';
+
+/** Tokens of a text. */
+export function countTextTokens(text: string): number {
+  return countO200k(text);
+}
+
+/** Tokens of one tool definition, as JSON (what a tools/list result carries and a client passes on). */
+export function countToolTokens(definition: Tool): number {
+  return countO200k(JSON.stringify(definition));
+}
+
+/** Tokens of a whole tools/list result for these definitions. */
+export function countToolListTokens(definitions: readonly Tool[]): number {
+  return countO200k(JSON.stringify({ tools: definitions }));
+}

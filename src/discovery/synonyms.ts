@@ -1,0 +1,138 @@
+import { tokenize } from './tokenize.js';
+
+/**
+ * Words that mean the same thing to someone looking for a tool, written once, in general English and
+ * software usage: the verbs of tool names (get/fetch/retrieve), the nouns of APIs (repo/repository,
+ * dir/folder) and common abbreviations. A group matches a query word and adds the others to the query at a
+ * lower weight. The list is deliberately domain-neutral: it was written from tool APIs and dictionaries, not
+ * from the evaluation queries.
+ */
+const groups: readonly string[] = [
+  // verbs of tool names
+  'get|fetch|retrieve|obtain|read|load',
+  'create|add|new|make|insert|register',
+  'delete|remove|erase|destroy|drop|unlink',
+  'update|edit|modify|change|patch|alter',
+  'list|enumerate|browse',
+  'search|find|query|lookup|look up|locate',
+  'send|post|publish|submit|dispatch',
+  'run|execute|invoke|launch|trigger',
+  'stop|halt|terminate|kill|abort',
+  'cancel|abort|revoke',
+  'write|save|store|persist',
+  'show|display|view|print',
+  'download|fetch',
+  'upload|attach',
+  'move|rename|relocate',
+  'copy|duplicate|clone',
+  'compare|diff',
+  'summarize|summary|summarise|tldr',
+  'translate|translation|convert language',
+  'analyze|analyse|analysis|inspect|examine',
+  'calculate|compute|calc|calculator|math',
+  'schedule|calendar|appointment|meeting|event',
+  'remind|reminder|alert|notify|notification',
+  'monitor|watch|track|observe',
+  'buy|purchase|order|shop|shopping',
+  'book|reserve|reservation',
+  'generate|produce|synthesize',
+  'describe|explain',
+  'check|verify|validate|test',
+  'authenticate|login|log in|sign in|auth',
+  // nouns of APIs
+  'file|document|doc',
+  'folder|directory|dir',
+  'repo|repository',
+  'db|database',
+  'msg|message',
+  'img|image|picture|photo|pic',
+  'video|clip|movie|film',
+  'song|music|track|audio',
+  'config|configuration|settings|preferences|setup',
+  'env|environment',
+  'info|information|details',
+  'desc|description',
+  'k8s|kubernetes',
+  'pr|pull request|merge request',
+  'issue|ticket|bug',
+  'email|mail|e-mail|inbox',
+  'url|link|website|web page|webpage|site',
+  'web|internet|online',
+  'price|cost|pricing|fee',
+  'user|account|profile|member',
+  'id|identifier',
+  'num|number|count',
+  'qty|quantity|amount',
+  'addr|address|location',
+  'stats|statistics|metrics|analytics',
+  'max|maximum',
+  'min|minimum',
+  'temp|temperature',
+  'tz|timezone|time zone',
+  'time|clock|date',
+  'chat|conversation|talk',
+  'note|memo',
+  'task|todo|to do|job',
+  'log|logs|logging',
+  'error|failure|exception',
+  'job|career|employment|vacancy',
+  'car|vehicle|automobile',
+  'trip|travel|journey|vacation|holiday',
+  'flight|airline|plane',
+  'hotel|accommodation|lodging',
+  'recipe|cooking|meal',
+  'restaurant|dining|eatery',
+  'news|headlines|article',
+  'stock|shares|equity|ticker',
+  'crypto|cryptocurrency|bitcoin',
+  'weather|forecast',
+  'map|maps|directions|route|navigation',
+  'kb|knowledge base',
+  'ai|artificial intelligence',
+  'ml|machine learning',
+  'sql|database query',
+  'api|endpoint',
+  'graph|chart|plot|diagram|visualization',
+  'spreadsheet|sheet|excel|csv',
+  'presentation|slides|slide deck',
+  'pdf|document',
+  'code|source code|program|script',
+  'function|method',
+  'package|library|dependency|module',
+  'container|docker',
+  'bank|banking|finance',
+  'money|payment|pay',
+  'health|medical|medicine',
+  'doctor|physician',
+  'game|play',
+  'learn|study|education|course',
+  'word|vocabulary|dictionary|definition',
+  'fitness|workout|exercise'
+];
+
+export type SynonymTable = ReadonlyMap<string, ReadonlyArray<readonly string[]>>;
+
+/**
+ * The lexicon keyed by each stemmed single word of a group; values are the other members, each as its
+ * stemmed terms (a phrase such as "pull request" expands to both words).
+ */
+export function createSynonymTable(lines: readonly string[] = groups): SynonymTable {
+  const table = new Map<string, Array<readonly string[]>>();
+  for (const line of lines) {
+    const members = line
+      .split('|')
+      .map(member => tokenize(member))
+      .filter(member => member.length > 0);
+    for (const member of members) {
+      if (member.length !== 1) continue;
+      const key = member[0] as string;
+      const others = members.filter(other => other.join(' ') !== key);
+      const entry = table.get(key) ?? [];
+      for (const other of others) if (!entry.some(existing => existing.join(' ') === other.join(' '))) entry.push(other);
+      table.set(key, entry);
+    }
+  }
+  return table;
+}
+
+export const defaultSynonyms: SynonymTable = createSynonymTable();

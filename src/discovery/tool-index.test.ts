@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import type { SearchableTool } from './tool-document.js';
+import { ToolIndex } from './tool-index.js';
+
+function tool(server: string, name: string, description: string, properties: Record<string, { type: string; description?: string }> = {}): SearchableTool {
+  return { name: `${server}__${name}`, server, originalName: name, definition: { name: `${server}__${name}`, description, inputSchema: { type: 'object', properties } } };
+}
+
+/** A small catalog in the shape of real MCP servers (names and descriptions like GitHub's, Slack's, a filesystem's). */
+const catalog: SearchableTool[] = [
+  tool('github', 'create_issue', 'Create a new issue in a GitHub repository.', { owner: { type: 'string' }, repo: { type: 'string' }, title: { type: 'string' } }),
+  tool('github', 'list_issues', 'List issues in a GitHub repository, with filters.', { owner: { type: 'string' }, repo: { type: 'string' }, state: { type: 'string' } }),
+  tool('github', 'create_pull_request', 'Open a pull request from a branch.', { head: { type: 'string' }, base: { type: 'string' } }),
+  tool('fs', 'read_text_file', 'Read the complete contents of a file as text.', { path: { type: 'string', description: 'Path of the file' } }),
+  tool('fs', 'write_file', 'Create a new file or overwrite an existing one.', { path: { type: 'string' }, content: { type: 'string' } }),
+  tool('fs', 'list_directory', 'Get a detailed listing of all files and directories in a specified path.', { path: { type: 'string' } }),
+  tool('slack', 'post_message', 'Post a message to a Slack channel.', { channel_id: { type: 'string', description: 'The channel to post to' }, text: { type: 'string' } }),
+  tool('weather', 'get_forecast', 'Weather forecast for a location, by latitude and longitude.', { latitude: { type: 'number' }, longitude: { type: 'number' } })
+];
+
+const names = (index: ToolIndex, query: string, limit = 3) => index.search(query, { limit }).map(match => match.tool.name);
+
+describe('ToolIndex ranking on a hand-made catalog', () => {
+  const index = new ToolIndex();
+  index.sync(catalog);
+
+  it('finds a tool by the words of its name', () => {
+    assert.equal(names(index, 'create issue')[0], 'github__create_issue');
+    assert.equal(names(index, 'list directory')[0], 'fs__list_directory');
+  });
+
+  it('matches other forms of a word (stemming): "reading files" finds read_text_file', () => {
+    assert.equal(names(index, 'reading files')[0], 'fs__read_text_file');
+  });
+
+  it('expands synonyms and abbreviations: "open a ticket in the repo" finds create_issue', () => {
+    assert.equal(names(index, 'file a ticket in the repo')[0], 'github__create_issue');
+    const plain = new ToolIndex({ synonyms: false });
+    plain.sync(catalog);
+    assert.notEqual(names(plain, 'file a ticket in the repo')[0], 'github__create_issue');
+  });
+
+  it('uses parameter names and descriptions: "send text to a channel" finds post_message', () => {
+    assert.equal(names(index, 'send text to a channel')[0], 'slack__post_message');
+  });
+
+  it('uses the server name: "slack" finds the Slack tool, "github" only GitHub tools', () => {
+    assert.equal(names(index, 'slack')[0], 'slack__post_message');
+    assert.deepEqual(new Set(names(index, 'github', 10).map(name => name.split('__')[0])), new Set(['github']));
+  });
+
+  it('matches an unknown word to indexed words it begins (prefix): "forecas" finds get_forecast', () => {
+    assert.equal(names(index, 'forecas')[0], 'weather__get_forecast');
+  });
+
+  it('filters by server and limit, scores descending', () => {
+    const matches = index.search('create', { server: 'fs', limit: 5 });
+    assert.deepEqual(matches.map(match => match.tool.name), ['fs__write_file']);
+    const all = index.search('file', { limit: 10 });
+    for (let i = 1; i < all.length; i++) assert.ok((all[i - 1]?.score ?? 0) >= (all[i]?.score ?? 0));
+  });
+
+  it('returns nothing for a query of stop words only', () => {
+    assert.deepEqual(index.search('can you please do it', { limit: 5 }), []);
+  });
+});
+
+describe('ToolIndex updates', () => {
+  it('re-indexes only what changed and follows a changed description', () => {
+    const index = new ToolIndex();
+    assert.equal(index.sync(catalog), catalog.length);
+    assert.equal(index.sync(catalog), 0, 'an unchanged catalog re-indexes nothing');
+    assert.notEqual(names(index, 'translate text')[0], 'slack__post_message');
+    const changed = catalog.map(entry =>
+      entry.name === 'slack__post_message' ? { ...entry, definition: { ...entry.definition, description: 'Translate text between languages.' } } : entry
+    );
+    assert.equal(index.sync(changed), 1);
+    assert.equal(names(index, 'translate text')[0], 'slack__post_message');
+  });
+
+  it('syncServer replaces one server and leaves the others', () => {
+    const index = new ToolIndex();
+    index.sync(catalog);
+    index.syncServer('github', [tool('github', 'search_code', 'Search code across repositories.')]);
+    assert.equal(index.get('github__create_issue'), undefined);
+    assert.equal(names(index, 'search code')[0], 'github__search_code');
+    assert.equal(names(index, 'read a file')[0], 'fs__read_text_file');
+    assert.equal(index.size, catalog.length - 3 + 1);
+  });
+});

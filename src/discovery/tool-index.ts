@@ -1,0 +1,193 @@
+import { type FieldOptions, type QueryTerm, SearchIndex } from './search-index.js';
+import { defaultSynonyms, type SynonymTable } from './synonyms.js';
+import { type SearchableTool, type ToolField, toolFieldText } from './tool-document.js';
+import { tokenize } from './tokenize.js';
+
+/**
+ * Field weights and length normalisation. Names and tags are short and chosen with care, so a match there
+ * says most; descriptions are the bulk of the evidence; parameter and server text add context.
+ */
+export const defaultFields: Record<ToolField, FieldOptions> = {
+  name: { weight: 3, b: 0.3 },
+  title: { weight: 2, b: 0.3 },
+  description: { weight: 1, b: 0.75 },
+  parameters: { weight: 0.5, b: 0.75 },
+  server: { weight: 0.5, b: 0.5 },
+  tags: { weight: 2, b: 0.3 }
+};
+
+export interface ToolIndexOptions {
+  fields?: Record<ToolField, FieldOptions>;
+  k1?: number;
+  /** Synonym and abbreviation table; `false` turns expansion off. */
+  synonyms?: SynonymTable | false;
+  /** Weight of a synonym relative to the user's own word. */
+  synonymWeight?: number;
+  /** Weight of an indexed term that starts with a query word (`crypto` → `cryptocurrency`); 0 turns it off. */
+  prefixWeight?: number;
+}
+
+export interface ToolSearchOptions {
+  /** How many results (default 10). */
+  limit?: number;
+  /** Only tools of this server. */
+  server?: string;
+  /** Only tools this accepts. */
+  accept?: (tool: SearchableTool) => boolean;
+}
+
+export interface ToolMatch {
+  tool: SearchableTool;
+  score: number;
+}
+
+interface Entry {
+  tool: SearchableTool;
+  key: string;
+}
+
+/**
+ * The tool search: BM25F over each tool's fields, with identifier splitting, stop words, Porter stemming
+ * and synonym expansion of the query. Kept in step with a changing catalog by `sync`/`syncServer`, which
+ * re-index only tools whose indexed text changed.
+ */
+export class ToolIndex {
+  private readonly index: SearchIndex<ToolField>;
+  private readonly entries = new Map<string, Entry>();
+  private readonly synonyms: SynonymTable | false;
+  private readonly synonymWeight: number;
+  private readonly prefixWeight: number;
+
+  constructor(options: ToolIndexOptions = {}) {
+    this.index = new SearchIndex<ToolField>({ fields: options.fields ?? defaultFields, k1: options.k1 ?? 1.2 });
+    this.synonyms = options.synonyms ?? defaultSynonyms;
+    this.synonymWeight = options.synonymWeight ?? 0.5;
+    this.prefixWeight = options.prefixWeight ?? 0.3;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(name: string): SearchableTool | undefined {
+    return this.entries.get(name)?.tool;
+  }
+
+  tools(): SearchableTool[] {
+    return [...this.entries.values()].map(entry => entry.tool);
+  }
+
+  /** Adds or replaces one tool. Returns whether the index changed. */
+  upsert(tool: SearchableTool): boolean {
+    const fields = toolFieldText(tool);
+    const key = JSON.stringify(fields);
+    const existing = this.entries.get(tool.name);
+    if (existing?.key === key) {
+      existing.tool = tool;
+      return false;
+    }
+    this.entries.set(tool.name, { tool, key });
+    const terms = tokenizeFields(fields);
+    this.index.add(tool.name, terms);
+    return true;
+  }
+
+  remove(name: string): boolean {
+    const existing = this.entries.get(name);
+    if (!existing) return false;
+    this.entries.delete(name);
+    this.index.remove(name);
+    return true;
+  }
+
+  /** Makes the index hold exactly these tools. Returns how many were (re)indexed or removed. */
+  sync(tools: readonly SearchableTool[]): number {
+    return this.syncWhere(tools, () => true);
+  }
+
+  /** Makes the index hold exactly these tools for one server, leaving other servers' tools alone. */
+  syncServer(server: string, tools: readonly SearchableTool[]): number {
+    return this.syncWhere(tools, tool => tool.server === server);
+  }
+
+  private syncWhere(tools: readonly SearchableTool[], owned: (tool: SearchableTool) => boolean): number {
+    let changed = 0;
+    const keep = new Set(tools.map(tool => tool.name));
+    for (const entry of [...this.entries.values()]) {
+      if (owned(entry.tool) && !keep.has(entry.tool.name) && this.remove(entry.tool.name)) changed++;
+    }
+    for (const tool of tools) if (this.upsert(tool)) changed++;
+    return changed;
+  }
+
+  /** The query's weighted terms: its own words, then synonyms not already present. */
+  queryTerms(query: string): QueryTerm[] {
+    const weights = new Map<string, number>();
+    const own = tokenize(query);
+    for (const term of own) weights.set(term, (weights.get(term) ?? 0) + 1);
+    if (this.synonyms) {
+      const expansions = new Map<string, number>();
+      for (const term of new Set(own)) {
+        for (const alternative of this.synonyms.get(term) ?? []) {
+          // A phrase spreads its weight over its words.
+          const share = this.synonymWeight / alternative.length;
+          for (const word of alternative) {
+            if (weights.has(word)) continue;
+            expansions.set(word, Math.max(expansions.get(word) ?? 0, share));
+          }
+        }
+      }
+      for (const [term, weight] of expansions) weights.set(term, weight);
+    }
+    return [...weights].map(([term, weight]) => ({ term, weight }));
+  }
+
+  /** Indexed terms that extend an unknown query word of four letters or more, at the prefix weight. */
+  private prefixTerms(terms: readonly QueryTerm[]): QueryTerm[] {
+    const present = new Set(terms.map(term => term.term));
+    const extra = new Map<string, number>();
+    // Only words the catalog does not know: a known word already matches exactly, and widening it adds noise.
+    const candidates = terms.filter(term => term.term.length >= 4 && /^[a-z]+$/.test(term.term) && this.index.documentFrequency(term.term) === 0);
+    if (candidates.length === 0) return [];
+    for (const { term, weight } of candidates) {
+      for (const indexed of this.index.termsWithPrefix(term)) {
+        if (present.has(indexed)) continue;
+        extra.set(indexed, Math.max(extra.get(indexed) ?? 0, weight * this.prefixWeight));
+      }
+    }
+    return [...extra].map(([term, weight]) => ({ term, weight }));
+  }
+
+  search(query: string, options: ToolSearchOptions = {}): ToolMatch[] {
+    const limit = options.limit ?? 10;
+    const { server, accept } = options;
+    const terms = this.queryTerms(query);
+    if (this.prefixWeight > 0) terms.push(...this.prefixTerms(terms));
+    const filter =
+      server === undefined && accept === undefined
+        ? undefined
+        : (name: string) => {
+            const tool = this.entries.get(name)?.tool;
+            return tool !== undefined && (server === undefined || tool.server === server) && (accept === undefined || accept(tool));
+          };
+    const hits = this.index.search(terms, { limit, ...(filter ? { accept: filter } : {}) });
+    const matches: ToolMatch[] = [];
+    for (const hit of hits) {
+      const tool = this.entries.get(hit.id)?.tool;
+      if (tool) matches.push({ tool, score: hit.score });
+    }
+    return matches;
+  }
+}
+
+function tokenizeFields(fields: Record<ToolField, string>): Record<ToolField, string[]> {
+  return {
+    name: tokenize(fields.name),
+    title: tokenize(fields.title),
+    description: tokenize(fields.description),
+    parameters: tokenize(fields.parameters),
+    server: tokenize(fields.server),
+    tags: tokenize(fields.tags)
+  };
+}
+

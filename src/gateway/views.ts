@@ -1,0 +1,51 @@
+import { ManifoldError } from '../core/errors.js';
+import { CatalogView } from '../discovery/index.js';
+import type { GatewayCore } from './gateway-core.js';
+
+/** One set of views per gateway, shared by all its connections (each view holds a search index). */
+const registries = new WeakMap<GatewayCore, Map<string, CatalogView>>();
+
+/**
+ * The view of this name: `default` is `views.default` when declared, else every tool listed. Created once
+ * per gateway. Throws CONFIG_INVALID naming the declared views when there is no such view.
+ */
+export function viewOf(core: GatewayCore, name: string): CatalogView {
+  let registry = registries.get(core);
+  if (!registry) {
+    registry = new Map();
+    registries.set(core, registry);
+  }
+  let view = registry.get(name);
+  if (!view) {
+    view = new CatalogView({ name, catalog: core.catalog, config: core.config, logger: core.logger });
+    registry.set(name, view);
+  }
+  return view;
+}
+
+/** True when the config declares the view, or it is `default`. */
+export function hasView(core: GatewayCore, name: string): boolean {
+  return name === 'default' || Object.hasOwn(core.config.views ?? {}, name);
+}
+
+/** `default` and the declared views, in config order. */
+export function viewNames(core: GatewayCore): string[] {
+  return ['default', ...Object.keys(core.config.views ?? {}).filter(name => name !== 'default')];
+}
+
+/**
+ * The view a connection serves: the named one, or for no name `views.default` when the config declares it.
+ * `undefined` means the plain catalog (no view configured), which the server answers without a view.
+ */
+export function resolveServedView(core: GatewayCore, name: string | undefined): CatalogView | undefined {
+  if (name === undefined) return hasDeclaredDefault(core) ? viewOf(core, 'default') : undefined;
+  if (!hasView(core, name)) {
+    const names = viewNames(core);
+    throw new ManifoldError('CONFIG_INVALID', `no view "${name}"; views: ${names.join(', ')} (declare it under views: in the config)`);
+  }
+  return name === 'default' && !hasDeclaredDefault(core) ? undefined : viewOf(core, name);
+}
+
+function hasDeclaredDefault(core: GatewayCore): boolean {
+  return Object.hasOwn(core.config.views ?? {}, 'default');
+}
