@@ -6,6 +6,7 @@ import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, ProtocolError, Server
 
 import { isManifoldError, ManifoldError, toManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
+import { type CacheHint, combineCacheHints } from '../upstream/index.js';
 import type { CatalogView } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import type { DispatchMethod, DownstreamContext } from './pipeline.js';
@@ -105,11 +106,31 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     }
   };
 
-  server.setRequestHandler('tools/list', () => ({ tools: view ? view.listTools() : core.catalog.tools.map(tool => tool.definition) }));
-  server.setRequestHandler('prompts/list', () => ({ prompts: core.catalog.prompts.map(prompt => prompt.definition) }));
-  server.setRequestHandler('resources/list', () => ({ resources: core.catalog.resources.map(resource => resource.definition) }));
-  server.setRequestHandler('resources/templates/list', () => ({
-    resourceTemplates: core.catalog.resourceTemplates.map(template => template.definition)
+  // A merged list is fresh only as long as every upstream's part (min ttlMs), and private if any part is.
+  const hintFor = (ctx: ServerContext, kind: 'tools' | 'prompts' | 'resources' | 'resourceTemplates'): Partial<CacheHint> => {
+    if (ctx.mcpReq.envelope === undefined) return {};
+    const hints: CacheHint[] = [];
+    for (const upstream of core.upstreams.values()) {
+      const hint = upstream.state.kind === 'stopped' ? undefined : upstream.snapshot.cacheHints?.[kind];
+      if (hint) hints.push(hint);
+    }
+    return combineCacheHints(hints) ?? {};
+  };
+  server.setRequestHandler('tools/list', (_request, ctx) => ({
+    tools: view ? view.listTools() : core.catalog.tools.map(tool => tool.definition),
+    ...hintFor(ctx, 'tools')
+  }));
+  server.setRequestHandler('prompts/list', (_request, ctx) => ({
+    prompts: core.catalog.prompts.map(prompt => prompt.definition),
+    ...hintFor(ctx, 'prompts')
+  }));
+  server.setRequestHandler('resources/list', (_request, ctx) => ({
+    resources: core.catalog.resources.map(resource => resource.definition),
+    ...hintFor(ctx, 'resources')
+  }));
+  server.setRequestHandler('resources/templates/list', (_request, ctx) => ({
+    resourceTemplates: core.catalog.resourceTemplates.map(template => template.definition),
+    ...hintFor(ctx, 'resourceTemplates')
   }));
 
   /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- forwarded results are raw upstream JSON */

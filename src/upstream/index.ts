@@ -1,3 +1,4 @@
+export { type CacheHint, cacheHintOf, combineCacheHints } from './cache-hints.js';
 export { createRemoteTransport, createStdioTransport, type RemoteKind } from './create-transport.js';
 export { ProcessTransport } from './stdio/process-transport.js';
 export { buildChildEnvironment, inheritedEnvironmentKeys, spawnProcess } from './stdio/spawn-process.js';

@@ -16,6 +16,7 @@ import { ResultSchema } from '@modelcontextprotocol/core';
 import { isStdioServer, type ServerConfig } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
+import { type CacheHint, cacheHintOf, combineCacheHints } from './cache-hints.js';
 import { createRemoteTransport, createStdioTransport, type RemoteKind, remoteKindsFor } from './create-transport.js';
 import { ProcessTransport } from './stdio/process-transport.js';
 
@@ -32,6 +33,8 @@ export interface UpstreamSnapshot {
   prompts: Prompt[];
   resources: Resource[];
   resourceTemplates: ResourceTemplateEntry[];
+  /** The caching hints the server put on each list (all pages combined); absent for kinds not listed. */
+  cacheHints?: Partial<Record<'tools' | 'prompts' | 'resources' | 'resourceTemplates', CacheHint>>;
 }
 
 export type ProtocolEra = 'legacy' | 'modern';
@@ -422,20 +425,23 @@ export class UpstreamConnection implements AsyncDisposable {
     const client = this.client;
     if (!client) return;
     const capabilities = client.getServerCapabilities() ?? {};
-    const next: UpstreamSnapshot = { ...this.currentSnapshot };
+    const next: UpstreamSnapshot = { ...this.currentSnapshot, cacheHints: { ...this.currentSnapshot.cacheHints } };
+    const hints = next.cacheHints ?? {};
     const changed: ListKind[] = [];
     for (const kind of kinds) {
       switch (kind) {
         case 'tools':
-          next.tools = capabilities.tools ? await this.listAll<Tool>(client, 'tools/list', 'tools') : [];
+          next.tools = capabilities.tools ? await this.listAll<Tool>(client, 'tools/list', 'tools', hint => (hints.tools = hint)) : [];
           break;
         case 'prompts':
-          next.prompts = capabilities.prompts ? await this.listAll<Prompt>(client, 'prompts/list', 'prompts') : [];
+          next.prompts = capabilities.prompts ? await this.listAll<Prompt>(client, 'prompts/list', 'prompts', hint => (hints.prompts = hint)) : [];
           break;
         case 'resources':
-          next.resources = capabilities.resources ? await this.listAll<Resource>(client, 'resources/list', 'resources') : [];
+          next.resources = capabilities.resources
+            ? await this.listAll<Resource>(client, 'resources/list', 'resources', hint => (hints.resources = hint))
+            : [];
           next.resourceTemplates = capabilities.resources
-            ? await this.listAll<ResourceTemplateEntry>(client, 'resources/templates/list', 'resourceTemplates')
+            ? await this.listAll<ResourceTemplateEntry>(client, 'resources/templates/list', 'resourceTemplates', hint => (hints.resourceTemplates = hint))
             : [];
           break;
       }
@@ -447,8 +453,9 @@ export class UpstreamConnection implements AsyncDisposable {
   }
 
   /** Walks every page of a list, keeping entries exactly as sent (no schema round trip). */
-  private async listAll<T>(client: Client, method: string, key: string): Promise<T[]> {
+  private async listAll<T>(client: Client, method: string, key: string, onHint?: (hint: CacheHint) => void): Promise<T[]> {
     const items: T[] = [];
+    const pageHints: CacheHint[] = [];
     let cursor: string | undefined;
     const seen = new Set<string>();
     for (let page = 0; page < 1000; page++) {
@@ -466,11 +473,14 @@ export class UpstreamConnection implements AsyncDisposable {
       }
       const list = result[key];
       if (Array.isArray(list)) items.push(...(list as T[]));
+      pageHints.push(cacheHintOf(result));
       const next = result.nextCursor;
       if (typeof next !== 'string' || next === '' || seen.has(next)) break;
       seen.add(next);
       cursor = next;
     }
+    const hint = combineCacheHints(pageHints);
+    if (hint) onHint?.(hint);
     return items;
   }
 
