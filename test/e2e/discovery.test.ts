@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+import { type Era, connectHttp, defaultServers, manifoldCommand, startHttpGateway, writeConfig } from '../helpers/gateway.js';
+
+const views = {
+  find: { discovery: 'search' },
+  pinned: { discovery: 'hybrid', pin: ['everything__echo'] },
+  ro: { servers: ['memory'], readOnly: true },
+  renamed: {
+    servers: ['everything'],
+    include: ['everything__echo', 'everything__get-sum'],
+    tools: { everything__echo: { name: 'say', description: 'Say a message back' } }
+  }
+};
+
+/** `manifold serve --view <view>` over stdio with a real SDK client. */
+async function connectStdioView(configPath: string, view: string, era: Era): Promise<Client & AsyncDisposable> {
+  const transport = new StdioClientTransport({
+    command: manifoldCommand.command,
+    args: [...manifoldCommand.args, 'serve', '--view', view, '--config', configPath, '--log-level', 'warn'],
+    stderr: 'pipe',
+    env: { ...(process.env as Record<string, string>) }
+  });
+  const client = new Client(
+    { name: 'discovery-test', version: '1.0.0' },
+    { capabilities: {}, versionNegotiation: era === 'modern' ? { mode: { pin: '2026-07-28' } } : { mode: 'legacy' } }
+  );
+  await client.connect(transport, { timeout: 30_000 });
+  return Object.assign(client, { [Symbol.asyncDispose]: async () => void (await client.close().catch(() => {})) });
+}
+
+interface Retrieved {
+  tools: Array<{ name: string; server: string; score: number; description?: string; inputSchema: { properties?: Record<string, unknown> } }>;
+}
+
+describe('discovery through the gateway (default npm servers)', () => {
+  for (const era of ['legacy', 'modern'] as const) {
+    it(`stdio --view (search), ${era} client: sees only the meta tools, finds echo and calls it`, async () => {
+      await using config = writeConfig({ servers: defaultServers('/tmp'), views });
+      await using client = await connectStdioView(config.path, 'find', era);
+      const { tools } = await client.listTools();
+      assert.deepEqual(
+        tools.map(tool => tool.name),
+        ['retrieve_tools', 'call_tool']
+      );
+      const found = await client.callTool({ name: 'retrieve_tools', arguments: { query: 'echo back a message', limit: 3 } });
+      const retrieved = found.structuredContent as Retrieved;
+      assert.equal(retrieved.tools[0]?.name, 'everything__echo');
+      assert.equal(retrieved.tools[0]?.server, 'everything');
+      assert.ok(retrieved.tools[0]?.inputSchema.properties?.message, 'the full input schema comes back');
+      const called = await client.callTool({ name: 'call_tool', arguments: { name: 'everything__echo', arguments: { message: 'found it' } } });
+      assert.deepEqual(called.content, [{ type: 'text', text: 'Echo: found it' }]);
+
+      // A tool of another server, found by what it does, called with the arguments its schema asks for.
+      const sum = (await client.callTool({ name: 'retrieve_tools', arguments: { query: 'add two numbers', limit: 1 } })).structuredContent as Retrieved;
+      assert.equal(sum.tools[0]?.name, 'everything__get-sum');
+      const result = await client.callTool({ name: 'call_tool', arguments: { name: 'everything__get-sum', arguments: { a: 2, b: 3 } } });
+      assert.match(JSON.stringify(result.content), /5/);
+    });
+  }
+
+  for (const era of ['legacy', 'modern'] as const) {
+    it(`http /mcp/<view>, ${era} client: views filter, rename, pin; /mcp is unchanged; unknown view is 404`, async () => {
+      await using config = writeConfig({ servers: defaultServers('/tmp'), views });
+      await using gateway = await startHttpGateway(config.path);
+
+      await using all = await connectHttp(gateway.url, { era });
+      const everyTool = (await all.listTools()).tools.map(tool => tool.name);
+      assert.ok(everyTool.includes('everything__echo') && everyTool.includes('fs__read_file') && everyTool.includes('memory__read_graph'));
+      assert.ok(!everyTool.includes('retrieve_tools'));
+
+      await using ro = await connectHttp(`${gateway.url}/ro`, { era });
+      assert.deepEqual((await ro.listTools()).tools.map(tool => tool.name).sort(), ['memory__open_nodes', 'memory__read_graph', 'memory__search_nodes']);
+      await assert.rejects(ro.callTool({ name: 'memory__create_entities', arguments: { entities: [] } }), /unknown tool "memory__create_entities" in view "ro"/);
+
+      await using renamed = await connectHttp(`${gateway.url}/renamed`, { era });
+      const renamedTools = (await renamed.listTools()).tools;
+      assert.deepEqual(renamedTools.map(tool => tool.name), ['say', 'everything__get-sum']);
+      assert.equal(renamedTools[0]?.description, 'Say a message back');
+      const said = await renamed.callTool({ name: 'say', arguments: { message: 'renamed' } });
+      assert.deepEqual(said.content, [{ type: 'text', text: 'Echo: renamed' }]);
+
+      await using pinned = await connectHttp(`${gateway.url}/pinned`, { era });
+      assert.deepEqual((await pinned.listTools()).tools.map(tool => tool.name), ['everything__echo', 'retrieve_tools', 'call_tool']);
+      const files = (await pinned.callTool({ name: 'retrieve_tools', arguments: { query: 'list the files in a directory', server: 'fs', limit: 3 } }))
+        .structuredContent as Retrieved;
+      assert.ok(files.tools.length > 0);
+      for (const tool of files.tools) assert.equal(tool.server, 'fs');
+      assert.match(files.tools.map(tool => tool.name).join(' '), /fs__list_directory/);
+
+      const missing = await fetch(`${gateway.url}/nope`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(missing.status, 404);
+      assert.match(((await missing.json()) as { error: string }).error, /no view "nope"/);
+    });
+  }
+});
