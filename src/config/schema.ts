@@ -84,6 +84,11 @@ export const gatewayOptionsSchema = z.strictObject({
   /** How long to wait for an upstream to connect at start before serving without it. */
   connectTimeout: durationSchema.default(30_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * How long a call waits for a 2026-07-28 client to come back with the input a 2025-era server asked for
+   * (sampling, elicitation, roots) before it is cancelled.
+   */
+  inputRequiredTtl: durationSchema.default(600_000),
   http: httpOptionsSchema.prefault({}),
   /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
   adHocWorkflows: z.boolean().default(false)

@@ -77,7 +77,7 @@ export class GatewayCore implements AsyncDisposable {
     }
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
     this.catalog.onChange(change => this.sessions.listChanged(change.kinds));
-    this.bridge = new InputRequiredBridge({ logger: this.logger.child('input-required'), ...(options.inputRequiredTtlMs ? { ttlMs: options.inputRequiredTtlMs } : {}) });
+    this.bridge = new InputRequiredBridge({ logger: this.logger.child('input-required'), ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl });
     // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline([...(options.middlewares ?? []), this.bridge.middleware], createDispatcher(this.catalog, this.upstreams, this.inflight));
     this.workflows = new WorkflowEngine({
