@@ -7,9 +7,12 @@ import { runCall } from './commands/call.js';
 import { runDoctor } from './commands/doctor.js';
 import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
+import { runRun } from './commands/run.js';
+import { runRuns } from './commands/runs.js';
 import { runSearch } from './commands/search.js';
 import { runServe } from './commands/serve.js';
 import { runTools } from './commands/tools.js';
+import { runWorkflows } from './commands/workflows.js';
 import { runViews } from './commands/views.js';
 import { type Output, processOutput } from './output.js';
 import type { ParsedCommand } from './parsed-command.js';
@@ -117,6 +120,47 @@ Options:
       --json             print the whole result as JSON instead of its text content`,
     options: { ...common, args: { type: 'string', short: 'a' }, json: { type: 'boolean' } },
     run: runCall
+  },
+  run: {
+    summary: 'run a workflow and show its progress live',
+    usage: 'manifold run <workflow> [--args <json>] [key=value ...] [--json]',
+    details: `Runs a workflow (see manifold workflows list) through the gateway pipeline, printing each step as it
+finishes on stderr, then the result on stdout and the run id. Ctrl-C cancels the run (and its calls in
+flight). Arguments as for manifold call. Exits 1 if the run fails.
+
+Options:
+      --args <json>      the arguments as a JSON object
+      --json             print the whole result as JSON (with structuredContent.partial_results on failure)`,
+    options: { ...common, args: { type: 'string', short: 'a' }, json: { type: 'boolean' } },
+    run: runRun
+  },
+  runs: {
+    summary: 'workflow run history, or one run\'s step timeline',
+    usage: 'manifold runs [<run-id>] [--workflow <name>] [--limit n] [--json]',
+    details: `Without an id: the most recent runs (id, workflow, status, start, duration, steps, error) from the
+store (store.path, default .manifold/manifold.db beside the config). With an id: the run's steps on a time
+line, with their tools, durations, output sizes, errors and retries.
+
+Options:
+      --workflow <name>  only runs of this workflow
+      --limit <n>        how many runs (default 20)
+      --json             print the records as JSON`,
+    options: { ...common, workflow: { type: 'string' }, limit: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
+    run: runRuns
+  },
+  workflows: {
+    summary: 'check the workflow definitions against the servers, or list them',
+    usage: 'manifold workflows check|list [--json] [--config <file>]',
+    details: `check: checks every workflow (config workflows: and workflows/*.yaml): expressions, step references,
+cycles; then connects to every server and checks the tools they call exist and get their required
+arguments, and that retries are possible. Prints one line per problem (path: what is wrong) and exits 1
+if there is any error (warnings alone exit 0).
+list: the workflows as tools, with their derived annotations.
+
+Options:
+      --json             (list) print the tool definitions as JSON`,
+    options: { ...common, json: { type: 'boolean' } },
+    run: runWorkflows
   },
   doctor: {
     summary: 'check every server: up or down, protocol, latency, counts',

@@ -182,6 +182,9 @@ function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): voi
     issue('a step needs one of "call", "parallel", "map", "switch" (or "route")');
     return;
   }
+  const isCallLike = step.call !== undefined;
+  if (!isCallLike && step.retry !== undefined) issue('"retry" belongs to a call (on a map, to its "call" form, where it applies to each item)', ['retry']);
+  if (!isCallLike && step.timeout !== undefined) issue('"timeout" belongs to a call (per attempt); for a whole run, set the workflow\'s "timeout"', ['timeout']);
   if (step.map !== undefined) {
     if (step.do === undefined && step.call === undefined) issue('a map step needs the step to run for each item: "do: {...}", or "call:" with "with:"');
     if (step.do !== undefined && step.call !== undefined) issue('a map step has either "do" or "call", not both', ['do']);
@@ -211,8 +214,16 @@ function toStep(step: RawStep): WorkflowStep {
     ...(step.onError !== undefined ? { onError: step.onError } : {})
   };
   if (step.map !== undefined) {
-    const each: WorkflowStep = step.do ?? { kind: 'call', call: step.call ?? '', ...(step.with !== undefined ? { with: step.with } : {}) };
-    return { kind: 'map', ...policies, map: step.map, do: each, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };
+    // The short form `map` + `call`: timeout and retry are the call's (each item's); fallback and onError the map's.
+    const { timeout, retry, ...mapPolicies } = policies;
+    const each: WorkflowStep = step.do ?? {
+      kind: 'call',
+      call: step.call ?? '',
+      ...(step.with !== undefined ? { with: step.with } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(retry !== undefined ? { retry } : {})
+    };
+    return { kind: 'map', ...mapPolicies, map: step.map, do: each, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };
   }
   if (step.call !== undefined) return { kind: 'call', ...policies, call: step.call, ...(step.with !== undefined ? { with: step.with } : {}) };
   if (step.parallel !== undefined) return { kind: 'parallel', ...policies, parallel: step.parallel, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };

@@ -44,6 +44,15 @@ export function checkWorkflowTools(workflow: CompiledWorkflow, lookup: ToolLooku
     if (template === undefined || template.kind === 'object') {
       const given = new Set(template?.kind === 'object' ? template.entries.map(([key]) => key) : []);
       const missing = required.filter(key => !given.has(key));
+      const known = knownArguments(definition);
+      const unknown = known ? [...given].filter(key => !known.includes(key)) : [];
+      if (unknown.length > 0) {
+        add(
+          `${call.path}.with`,
+          `tool "${name}" has no argument ${unknown.map(key => `"${key}"`).join(', ')} (its arguments: ${known!.map(key => `"${key}"`).join(', ') || 'none'})`,
+          'warning'
+        );
+      }
       if (missing.length > 0) {
         add(
           `${call.path}.with`,
@@ -79,6 +88,12 @@ export function isRetrySafe(tool: Tool | undefined): boolean {
 function requiredArguments(tool: Tool): string[] {
   const required = (tool.inputSchema as { required?: unknown } | undefined)?.required;
   return Array.isArray(required) ? required.filter((key): key is string => typeof key === 'string') : [];
+}
+
+/** The argument names a tool's schema lists, or undefined when it does not say (no `properties`). */
+function knownArguments(tool: Tool): string[] | undefined {
+  const properties = (tool.inputSchema as { properties?: unknown } | undefined)?.properties;
+  return properties && typeof properties === 'object' ? Object.keys(properties) : undefined;
 }
 
 function serverOf(name: string, upstreams: ReadonlyMap<string, UpstreamConnection>): UpstreamConnection | undefined {

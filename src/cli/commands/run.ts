@@ -1,0 +1,54 @@
+import { ManifoldError } from '../../core/errors.js';
+import { runIdMetaKey } from '../../workflows/index.js';
+import { openGateway } from '../open-gateway.js';
+import type { Output } from '../output.js';
+import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
+import { parseToolArguments, renderResult } from './call.js';
+
+/** `manifold run <workflow>`: runs a workflow through the pipeline, with live progress on stderr. */
+export async function runRun(parsed: ParsedCommand, output: Output): Promise<number> {
+  const [name, ...pairs] = parsed.positionals;
+  if (!name) throw new ManifoldError('INVALID_PARAMS', 'name the workflow to run: manifold run <workflow> [--args <json>] [key=value ...] (see manifold workflows list)');
+  const args = parseToolArguments(stringOption(parsed, 'args'), pairs);
+  const { core } = await openGateway(commonOptions(parsed), 'warn');
+  const controller = new AbortController();
+  const onSignal = () => {
+    output.err('cancelling the run…');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  const started = Date.now();
+  try {
+    if (!core.workflows.workflows.has(name) && !core.catalog.findTool(name)?.local) {
+      throw new ManifoldError('TOOL_NOT_FOUND', `no workflow "${name}" (see manifold workflows list)`);
+    }
+    const result = await core.pipeline({
+      method: 'tools/call',
+      params: { name, arguments: args },
+      downstream: {
+        era: 'legacy',
+        sessionId: 'cli',
+        signal: controller.signal,
+        clientCapabilities: {},
+        progressToken: 'cli',
+        notify: async notification => {
+          if (notification.method !== 'notifications/progress') return;
+          const params = notification.params as { progress?: number; total?: number; message?: string } | undefined;
+          const progress = params?.progress ?? 0;
+          const total = params?.total ?? 0;
+          const done = Number.isInteger(progress) ? String(progress) : progress.toFixed(2);
+          output.err(`[${done}/${total}] ${params?.message ?? ''}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        },
+        log: (level, data) => output.err(`[${level}] ${typeof data === 'string' ? data : JSON.stringify(data)}`)
+      }
+    });
+    if (parsed.values.json) output.out(JSON.stringify(result, null, 2));
+    else output.out(renderResult(result));
+    const runId = (result._meta as Record<string, unknown> | undefined)?.[runIdMetaKey];
+    if (typeof runId === 'string') output.err(`run ${runId} ${result.isError === true ? 'failed' : 'completed'} in ${((Date.now() - started) / 1000).toFixed(2)} s (manifold runs ${runId})`);
+    return result.isError === true ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    await core.close();
+  }
+}

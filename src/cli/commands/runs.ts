@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+
+import { ManifoldError } from '../../core/errors.js';
+import { runStorePath } from '../../gateway/index.js';
+import { type RunRecord, type StepRecord, SqliteRunStore } from '../../store/index.js';
+import { createLogger } from '../../telemetry/logger.js';
+import { loadCliConfig } from '../open-gateway.js';
+import { formatTable, oneLine, type Output } from '../output.js';
+import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
+
+/** `manifold runs [id]`: recent workflow runs, or one run's step timeline. */
+export async function runRuns(parsed: ParsedCommand, output: Output): Promise<number> {
+  const options = commonOptions(parsed);
+  const loaded = loadCliConfig(options, createLogger({ level: options.logLevel ?? 'warn' }));
+  const path = runStorePath(loaded.config, loaded.path);
+  if (path === ':memory:' || !existsSync(path)) {
+    output.out(`no runs recorded yet (store: ${path})`);
+    return 0;
+  }
+  const store = new SqliteRunStore(path);
+  try {
+    const [id] = parsed.positionals;
+    if (id) {
+      const found = store.getRun(id);
+      if (!found) throw new ManifoldError('INVALID_PARAMS', `no run "${id}" in ${path} (manifold runs lists the recent ones)`);
+      if (parsed.values.json) output.out(JSON.stringify(found, null, 2));
+      else output.out(renderTimeline(found.run, found.steps));
+      return 0;
+    }
+    const limitText = stringOption(parsed, 'limit');
+    const limit = limitText === undefined ? 20 : Number(limitText);
+    if (!Number.isInteger(limit) || limit <= 0) throw new ManifoldError('INVALID_PARAMS', `--limit takes a positive number, got "${limitText}"`);
+    const workflow = stringOption(parsed, 'workflow');
+    const runs = store.listRuns({ limit, ...(workflow !== undefined ? { workflow } : {}) });
+    if (parsed.values.json) {
+      output.out(JSON.stringify(runs, null, 2));
+      return 0;
+    }
+    if (runs.length === 0) {
+      output.out('no runs recorded yet');
+      return 0;
+    }
+    output.out(
+      formatTable(
+        ['run', 'workflow', 'status', 'started', 'duration', 'steps', 'error'],
+        runs.map(run => [
+          run.id,
+          run.workflow,
+          run.status,
+          new Date(run.startedAt).toISOString().replace('T', ' ').slice(0, 19),
+          run.endedAt !== undefined ? formatMs(run.endedAt - run.startedAt) : '-',
+          String(run.steps),
+          oneLine(run.error, 60)
+        ])
+      )
+    );
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+const barWidth = 32;
+
+/** One line per step: offset, duration, a bar on the run's time axis, path, tool, status, size or error. */
+export function renderTimeline(run: RunRecord, steps: StepRecord[]): string {
+  const end = run.endedAt ?? Math.max(run.startedAt, ...steps.map(step => step.endedAt ?? step.startedAt));
+  const span = Math.max(1, end - run.startedAt);
+  const header = [
+    `run ${run.id}  workflow ${run.workflow}  ${run.status}  ${new Date(run.startedAt).toISOString()}  ${formatMs(end - run.startedAt)}`,
+    `input ${oneLine(run.input, 200)}`,
+    ...(run.error ? [`error ${run.error}`] : []),
+    ''
+  ];
+  const rows = steps.map(step => {
+    const from = step.startedAt - run.startedAt;
+    const to = (step.endedAt ?? end) - run.startedAt;
+    const first = Math.min(barWidth - 1, Math.floor((from / span) * barWidth));
+    const last = Math.max(first, Math.min(barWidth - 1, Math.ceil((to / span) * barWidth) - 1));
+    const bar = ' '.repeat(first) + (step.status === 'failed' ? 'x' : '#').repeat(last - first + 1) + ' '.repeat(barWidth - last - 1);
+    const outcome = step.error ? oneLine(step.error, 80) : step.outputSize !== undefined ? `${formatBytes(step.outputSize)}` : '';
+    return [
+      `+${formatMs(from)}`,
+      formatMs(to - from),
+      `|${bar}|`,
+      step.path + (step.attempt > 1 ? ` (try ${step.attempt})` : ''),
+      step.tool ?? step.kind,
+      step.status,
+      [outcome, step.detail ? `(${oneLine(step.detail, 60)})` : ''].filter(Boolean).join(' ')
+    ];
+  });
+  return header.join('\n') + formatTable(['start', 'took', 'timeline', 'step', 'tool', 'status', 'output / error'], rows);
+}
+
+function formatMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${bytes} B`;
+}
