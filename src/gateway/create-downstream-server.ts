@@ -90,7 +90,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     try {
       return await core.pipeline({ method, params, downstream: contextFor(ctx) });
     } catch (error) {
-      throw toWireError(error, logger);
+      const wire = toWireError(error, logger);
+      throw method === 'resources/read' ? resourceNotFound(wire, params.uri) : wire;
     }
   };
 
@@ -163,6 +164,19 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   server.setNotificationHandler('notifications/roots/list_changed', () => core.rootsChanged());
 
   return { server, session };
+}
+
+/**
+ * A missing resource is -32602 with `data.uri` (SEP-2164; 2026-07-28 forbids -32002, which servers before it
+ * used). An upstream's -32002, or its -32602 without the URI, is answered that way.
+ */
+export function resourceNotFound(error: Error, uri: unknown): Error {
+  if (!(error instanceof ProtocolError) || typeof uri !== 'string') return error;
+  const data = (typeof error.data === 'object' && error.data !== null ? error.data : {}) as Record<string, unknown>;
+  if (error.code === -32002 || (error.code === -32602 && data.uri === undefined && /not found/i.test(error.message))) {
+    return new ProtocolError(-32602, error.message, { ...data, uri });
+  }
+  return error;
 }
 
 /** Translates a local failure to a JSON-RPC error at the edge; upstream protocol errors pass unchanged. */
