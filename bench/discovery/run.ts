@@ -89,7 +89,9 @@ for (const size of [500, 5_000, 50_000]) {
   index.sync(tools);
   const buildMs = performance.now() - buildStart;
   // Incremental: one server's tools change (a list_changed), the rest stays.
-  const server = tools[0]!.server;
+  const perServer = new Map<string, number>();
+  for (const tool of tools) perServer.set(tool.server, (perServer.get(tool.server) ?? 0) + 1);
+  const server = [...perServer].sort((a, b) => b[1] - a[1])[0]![0];
   const changed = tools.filter(tool => tool.server === server).map(tool => ({ ...tool, definition: { ...tool.definition, description: `${tool.definition.description ?? ''} v2` } }));
   const updateStart = performance.now();
   index.syncServer(server, changed);

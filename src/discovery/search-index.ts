@@ -152,7 +152,8 @@ export class SearchIndex<Field extends string> {
     const count = this.numbers.size;
     if (count === 0 || options.limit <= 0) return [];
     const averages = this.totalLengths.map(total => Math.max(total / count, 1e-9));
-    const scores = new Map<number, number>();
+    const scores = new Float64Array(this.documents.length);
+    const touched: number[] = [];
     const fieldCount = this.fieldNames.length;
     for (const { term, weight } of query) {
       const posting = this.postings.get(term);
@@ -171,22 +172,38 @@ export class SearchIndex<Field extends string> {
           tf += ((this.weights[field] ?? 0) * frequency) / norm;
         }
         if (tf === 0) continue;
-        scores.set(number, (scores.get(number) ?? 0) + (weight * idf * tf) / (this.k1 + tf));
+        if (scores[number] === 0) touched.push(number);
+        scores[number] = (scores[number] ?? 0) + (weight * idf * tf) / (this.k1 + tf);
       }
     }
-    const results: ScoredId[] = [];
-    for (const [number, score] of scores) {
+    // Top k without building an object per candidate: most fall below the current k-th score at once.
+    const best: ScoredId[] = [];
+    const limit = options.limit;
+    for (const number of touched) {
+      const score = scores[number] ?? 0;
+      const last = best[best.length - 1];
+      if (best.length >= limit && last && score < last.score) continue;
       const id = this.documents[number]?.id;
       if (id === undefined || (options.accept && !options.accept(id))) continue;
-      results.push({ id, score });
+      const item = { id, score };
+      if (best.length >= limit && last && compareScored(item, last) >= 0) continue;
+      let index = best.length;
+      while (index > 0 && compareScored(item, best[index - 1] as ScoredId) < 0) index--;
+      best.splice(index, 0, item);
+      if (best.length > limit) best.pop();
     }
-    return topK(results, options.limit);
+    return best;
   }
+}
+
+/** Higher score first, then id, so that rankings are stable. */
+function compareScored(a: ScoredId, b: ScoredId): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** The `limit` best by score (ties by id), without sorting everything when the list is long. */
 export function topK(items: ScoredId[], limit: number): ScoredId[] {
-  const compare = (a: ScoredId, b: ScoredId) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const compare = compareScored;
   if (items.length <= limit * 4) return items.sort(compare).slice(0, limit);
   // Keep a small sorted buffer; most items fall below its last entry and cost one comparison.
   const best: ScoredId[] = [];
