@@ -48,12 +48,13 @@ export interface TemplateProblem {
 }
 
 /** Compiles one JSONata expression; records a problem (and returns undefined) if it does not parse. */
-export function compileExpression(source: string, path: string, problems: TemplateProblem[]): CompiledExpression | undefined {
+export function compileExpression(text: string, path: string, problems: TemplateProblem[]): CompiledExpression | undefined {
+  const source = text.trim();
   try {
     const expression = jsonata(source);
     return { source, path, expression, refs: collectRefs(expression.ast()) };
   } catch (error) {
-    problems.push({ path, message: `bad expression "${source.trim()}": ${describeJsonataError(error)}` });
+    problems.push({ path, message: `bad expression "${source}": ${describeJsonataError(error)}` });
     return undefined;
   }
 }

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { connectStdio, waitFor, writeConfig } from '../helpers/gateway.js';
+import { fixtureServers } from './helpers.js';
+
+const workflows = {
+  stepped: {
+    steps: [
+      { id: 'one', call: 'fix__text', with: { text: '1' } },
+      { id: 'many', map: '[1,2,3]', concurrency: 1, call: 'fix__sleep', with: { ms: 20, label: 'client-progress' } },
+      { id: 'three', call: 'fix__text', with: { text: '"done"' } }
+    ]
+  },
+  hangs: {
+    input: { type: 'object', properties: { tag: { type: 'string' } }, required: ['tag'] },
+    steps: [{ id: 'wait', parallel: { a: { call: 'fix__hang', with: { label: '{{ input.tag }}-a' } }, b: { call: 'fix__hang', with: { label: '{{ input.tag }}-b' } } } }]
+  }
+};
+
+describe('workflows through a real MCP client (manifold serve over stdio)', () => {
+  for (const era of ['legacy', 'modern'] as const) {
+    it(`${era}: progress notifications arrive as steps finish, then the result`, async () => {
+      await using config = writeConfig({ servers: fixtureServers, workflows });
+      await using connected = await connectStdio(config.path, { era });
+      const { tools } = await connected.client.listTools();
+      const stepped = tools.find(tool => tool.name === 'stepped');
+      assert.ok(stepped, 'the workflow is listed as a tool');
+      assert.equal(stepped.annotations?.readOnlyHint, true);
+      const seen: Array<{ progress: number; total?: number; message?: string }> = [];
+      const result = await connected.client.callTool({ name: 'stepped', arguments: {} }, { onprogress: progress => seen.push(progress) });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'done' }]); // the text "done" (JSON) parsed to the string done
+      assert.ok(seen.length >= 4, JSON.stringify(seen));
+      assert.deepEqual(
+        seen.map(entry => entry.progress),
+        [...seen.map(entry => entry.progress)].sort((a, b) => a - b)
+      );
+      assert.ok(seen.some(entry => entry.message === 'step "one" done' || /step "one" done in \d+ ms/.test(entry.message ?? '')));
+      assert.ok(seen.every(entry => entry.total === 3));
+    });
+
+    it(`${era}: the client's cancellation stops the run and cancels the upstream calls in flight`, async () => {
+      await using config = writeConfig({ servers: fixtureServers, workflows });
+      await using connected = await connectStdio(config.path, { era });
+      const journal = async () => {
+        const result = await connected.client.callTool({ name: 'fix__journal', arguments: {} });
+        return JSON.parse((result.content as Array<{ text: string }>)[0]!.text) as { started: string[]; cancelled: Array<{ label: string }> };
+      };
+      const controller = new AbortController();
+      const tag = `client-${era}`;
+      const call = connected.client.callTool({ name: 'hangs', arguments: { tag } }, { signal: controller.signal, timeout: 60_000 });
+      call.catch(() => {});
+      await waitFor(async () => (await journal()).started.filter(label => label.startsWith(tag)).length === 2, 'both upstream calls to start');
+      controller.abort('the user changed their mind');
+      await assert.rejects(call);
+      await waitFor(async () => {
+        const labels = (await journal()).cancelled.map(entry => entry.label);
+        return labels.includes(`${tag}-a`) && labels.includes(`${tag}-b`);
+      }, 'the upstream server to see both calls cancelled');
+    });
+  }
+});
