@@ -17,6 +17,7 @@ import { isStdioServer, type ServerConfig } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type CacheHint, cacheHintOf, combineCacheHints } from './cache-hints.js';
+import { mcpParamHeaders, scanMcpParamDeclarations } from './mcp-param-headers.js';
 import { createRemoteTransport, createStdioTransport, type RemoteKind, remoteKindsFor } from './create-transport.js';
 import { ProcessTransport } from './stdio/process-transport.js';
 
@@ -431,7 +432,7 @@ export class UpstreamConnection implements AsyncDisposable {
     for (const kind of kinds) {
       switch (kind) {
         case 'tools':
-          next.tools = capabilities.tools ? await this.listAll<Tool>(client, 'tools/list', 'tools', hint => (hints.tools = hint)) : [];
+          next.tools = capabilities.tools ? this.withValidHeaders(client, await this.listAll<Tool>(client, 'tools/list', 'tools', hint => (hints.tools = hint))) : [];
           break;
         case 'prompts':
           next.prompts = capabilities.prompts ? await this.listAll<Prompt>(client, 'prompts/list', 'prompts', hint => (hints.prompts = hint)) : [];
@@ -450,6 +451,31 @@ export class UpstreamConnection implements AsyncDisposable {
     if (client !== this.client) return;
     this.currentSnapshot = next;
     this.emit({ type: 'lists-changed', kinds: changed });
+  }
+
+  /** Whether tool calls carry SEP-2243 `Mcp-Param-*` headers: 2026-07-28 over Streamable HTTP. */
+  private mirrorsParams(client: Client): boolean {
+    return client.getProtocolEra() === 'modern' && !isStdioServer(this.config);
+  }
+
+  /** SEP-2243: a client MUST leave out tools whose `x-mcp-header` declarations are invalid (they cannot be called). */
+  private withValidHeaders(client: Client, tools: Tool[]): Tool[] {
+    if (!this.mirrorsParams(client)) return tools;
+    return tools.filter(tool => {
+      const scan = scanMcpParamDeclarations(tool.inputSchema);
+      if (!scan.valid) this.logger.warn(`leaving out tool "${tool.name}": invalid x-mcp-header declaration (${scan.reason})`);
+      return scan.valid;
+    });
+  }
+
+  /** The `Mcp-Param-*` headers of a tools/call, from the tool's listed input schema. */
+  private paramHeaders(client: Client, method: string, params: Record<string, unknown>): Record<string, string> | undefined {
+    if (method !== 'tools/call' || !this.mirrorsParams(client)) return undefined;
+    const tool = this.currentSnapshot.tools.find(candidate => candidate.name === params.name);
+    const scan = tool ? scanMcpParamDeclarations(tool.inputSchema) : undefined;
+    if (!scan?.valid || scan.declarations.length === 0) return undefined;
+    const headers = mcpParamHeaders(scan.declarations, params.arguments);
+    return Object.keys(headers).length > 0 ? headers : undefined;
   }
 
   /** Walks every page of a list, keeping entries exactly as sent (no schema round trip). */
@@ -535,8 +561,9 @@ export class UpstreamConnection implements AsyncDisposable {
   ): Promise<Record<string, unknown>> {
     const timeout = options.timeout ?? this.timeoutMs;
     const client = await this.ready(timeout, options.signal);
+    const headers = this.paramHeaders(client, method, params);
     try {
-      return (await client.request({ method, params }, ResultSchema, { ...options, timeout }));
+      return (await client.request({ method, params }, ResultSchema, { ...options, timeout, ...(headers ? { headers } : {}) }));
     } catch (error) {
       if (isSessionExpired(error) && client === this.client) {
         this.logger.info('HTTP session expired; re-initialising');
