@@ -22,9 +22,12 @@ export function npmServerPath(name: 'server-everything' | 'server-memory' | 'ser
   return join(repoRoot, 'node_modules/@modelcontextprotocol', name, 'dist/index.js');
 }
 
-/** A TypeScript fixture server under test/fixtures/servers, as a stdio server config entry. */
+/**
+ * A TypeScript fixture server under test/fixtures/servers, as a stdio server config entry. Its cwd is the
+ * repository, where `--import tsx` resolves (the gateway's default cwd, the config's temp folder, has none).
+ */
 export function fixtureServer(file: string, args: string[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers', file), ...args], ...extra };
+  return { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers', file), ...args], cwd: repoRoot, ...extra };
 }
 
 export interface TempConfig extends AsyncDisposable {

@@ -1,0 +1,98 @@
+/**
+ * Fixture servers run as real processes: HTTP ones started on a free loopback port, and process checks.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { manifoldCommand, repoRoot } from './gateway.js';
+
+export interface FixtureHttpServer extends AsyncDisposable {
+  url: string;
+  process: ChildProcess;
+  stderr: () => string;
+}
+
+/** Starts `test/fixtures/servers/<file>` with `args` and waits for the `serving MCP at <url>` line. */
+export async function startFixtureHttp(file: string, args: string[]): Promise<FixtureHttpServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers', file), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe']
+  });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not start in 20 s:\n${stderr}`)), 20_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /serving MCP at (\S+)/.exec(stderr);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', code => {
+      clearTimeout(timer);
+      reject(new Error(`${file} exited (${code}) before serving:\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    process: child,
+    stderr: () => stderr,
+    [Symbol.asyncDispose]: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise(resolve => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * Whether a process with this pid is running (signal 0 probes without signalling). A zombie (exited, not yet
+ * reaped by its parent, e.g. an orphan under a container's init) counts as not running.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/** The text of a tool result's first content block. */
+export function firstText(result: { content?: unknown }): string {
+  const content = result.content as { type: string; text?: string }[] | undefined;
+  const block = content?.[0];
+  if (!block || block.type !== 'text' || typeof block.text !== 'string') throw new Error(`expected a text block, got ${JSON.stringify(result).slice(0, 300)}`);
+  return block.text;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the Manifold CLI from source (`manifold <args>`) to completion. */
+export async function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const child = spawn(manifoldCommand.command, [...manifoldCommand.args, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const code = await new Promise<number | null>(resolve => child.once('close', status => resolve(status)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
