@@ -4,7 +4,7 @@
 // Fails on any scored scenario that fails through Manifold but passes on the control (unless it is listed in
 // test/conformance/expected-failures.yaml). Ends with the line CI reads: "N passed, N failed".
 //
-//   npm run test:conformance [-- --setup <name>[,<name>]] [-- --era 2025-11-25|2026-07-28] [-- --keep]
+//   npm run test:conformance [-- --setup control,http,stdio,legacy,modern,connector] [-- --era 2025-11-25|2026-07-28] [-- --keep]
 //
 // The suite needs Node 22+ (it imports fs.globSync); it is run on Node 22 from npm, pinned at an exact version.
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,10 +30,10 @@ const setups = [
 ];
 
 function parseCli(argv) {
-  const options = { setups: setups.map(setup => setup.name), eras, keep: false };
+  const options = { setups: [...setups.map(setup => setup.name), 'connector'], eras, keep: false };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
-    if (arg === '--setup') options.setups = ['control', ...argv[++index].split(',').filter(name => name !== 'control')];
+    if (arg === '--setup') options.setups = argv[++index].split(',');
     else if (arg === '--era') options.eras = argv[++index].split(',');
     else if (arg === '--keep') options.keep = true;
     else throw new Error(`unknown argument ${arg}`);
@@ -141,6 +141,33 @@ async function runSuite(suite, url, era, outDir) {
   return { results, notScored, code, output };
 }
 
+/** The client scenarios that apply to Manifold's upstream connector, with the requirement sets that list them. */
+const connectorScenarios = [
+  { scenario: 'tools_call', eras: ['2025-11-25', '2026-07-28'] },
+  { scenario: 'request-metadata', eras: ['2026-07-28'] },
+  { scenario: 'sep-2322-client-request-state', eras: ['2026-07-28'] },
+  { scenario: 'http-standard-headers', eras: ['2026-07-28'] },
+  { scenario: 'http-custom-headers', eras: ['2026-07-28'] },
+  { scenario: 'http-invalid-tool-headers', eras: ['2026-07-28'] },
+  { scenario: 'json-schema-ref-no-deref', eras: ['2026-07-28'] }
+];
+
+/** Runs one client scenario with the connector driver as the client; returns pass/fail and the failing checks. */
+async function runClientScenario(suite, scenario, era, outDir) {
+  const command = `${process.execPath} --import tsx ${join(root, 'test/conformance/connector-client.ts')}`;
+  const child = spawn(suite.node, [suite.suite, 'client', '--command', command, '--scenario', scenario, '--spec-version', era, '-o', outDir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let output = '';
+  child.stdout.on('data', chunk => (output += chunk.toString()));
+  child.stderr.on('data', chunk => (output += chunk.toString()));
+  const code = await new Promise(resolve => child.once('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+  const match = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(output);
+  const failures = [...output.matchAll(/\[([\w-]+)\s*\] \S*FAILURE\S* (.*)/g)].map(found => `${found[1]}: ${found[2]}`);
+  return { ok: code === 0 && match !== null && match[3] === '0', failures: failures.length > 0 || match ? failures : [output.slice(-1500)] };
+}
+
 /** The failing checks of a scenario run, from the suite's checks.json, for the report. */
 function failingChecks(outDir, scenario) {
   if (!existsSync(outDir)) return [];
@@ -203,6 +230,21 @@ async function main() {
     console.log(`  (${Math.round((Date.now() - begun) / 1000)} s)`);
   }
 
+  // ---- the connector: the suite's client scenarios, with Manifold's upstream side as the client ----
+  const connector = [];
+  if (options.setups.includes('connector')) {
+    const begun = Date.now();
+    for (const { scenario, eras: scenarioEras } of connectorScenarios) {
+      for (const era of scenarioEras.filter(candidate => options.eras.includes(candidate))) {
+        const outDir = join(work, 'connector', era);
+        mkdirSync(outDir, { recursive: true });
+        connector.push({ scenario, era, ...(await runClientScenario(suite, scenario, era, outDir)) });
+      }
+    }
+    console.log(`${'Manifold connector (client scenarios)'.padEnd(34)} ${connector.length} runs, ${connector.filter(run => !run.ok).length} failing`);
+    console.log(`  (${Math.round((Date.now() - begun) / 1000)} s)`);
+  }
+
   // ---- the table ----
   const scenarios = [];
   for (const era of options.eras) {
@@ -212,6 +254,7 @@ async function main() {
   }
   const columns = [];
   for (const setup of Object.keys(all)) for (const era of options.eras) columns.push({ setup, era });
+  if (columns.length > 0 && !all.control) console.log('\n(no control in this run: failures are not compared with it)');
   const eraShort = era => (era === '2025-11-25' ? '2025' : '2026');
   const header = ['scenario', ...columns.map(column => `${column.setup} ${eraShort(column.era)}`)];
   const rows = [];
@@ -269,6 +312,26 @@ async function main() {
   console.log('test/conformance/expected-failures.yaml; fail: fails on the control too; -: not in that requirement set.');
   for (const detail of details) console.log(detail);
   if (stale.length > 0) console.log(`\nlisted as expected failures but passing (remove them from expected-failures.yaml): ${stale.join(', ')}`);
+  if (connector.length > 0) {
+    console.log('\nManifold\'s upstream connector as the client (client scenarios, against the suite\'s mock servers):\n');
+    const width = Math.max(...connector.map(run => run.scenario.length), 'client scenario'.length);
+    console.log(`| ${'client scenario'.padEnd(width)} | 2025 | 2026 |`);
+    console.log(`|${'-'.repeat(width + 2)}|------|------|`);
+    for (const { scenario } of connectorScenarios) {
+      const cell = era => {
+        const run = connector.find(candidate => candidate.scenario === scenario && candidate.era === era);
+        return (run ? (run.ok ? 'pass' : 'FAIL') : '-').padEnd(4);
+      };
+      console.log(`| ${scenario.padEnd(width)} | ${cell('2025-11-25')} | ${cell('2026-07-28')} |`);
+    }
+    for (const run of connector) {
+      if (run.ok) passed++;
+      else {
+        failed++;
+        regressions.push({ scenario: `${run.scenario} (client)`, setup: 'connector', era: run.era, checks: run.failures });
+      }
+    }
+  }
   if (regressions.length > 0) {
     console.log('\nfailing through Manifold but passing on the control:');
     for (const regression of regressions) {
@@ -278,7 +341,7 @@ async function main() {
   }
   if (options.keep) console.log(`\nresults kept in ${work}`);
   else rmSync(work, { recursive: true, force: true });
-  console.log(`\nconformance: ${Object.keys(all).length} set-ups × ${options.eras.length} eras in ${Math.round((Date.now() - started) / 1000)} s; ${expectedCount} expected failures`);
+  console.log(`\nconformance: ${Object.keys(all).length} set-ups × ${options.eras.length} eras and ${connector.length} connector runs in ${Math.round((Date.now() - started) / 1000)} s; ${expectedCount} expected failures`);
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
