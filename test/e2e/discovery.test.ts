@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
-import { type Era, connectHttp, defaultServers, manifoldCommand, startHttpGateway, writeConfig } from '../helpers/gateway.js';
+import { type Era, connectHttp, defaultServers, fixtureServer, manifoldCommand, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
 
 const views = {
   find: { discovery: 'search' },
@@ -97,4 +97,30 @@ describe('discovery through the gateway (default npm servers)', () => {
       assert.match(((await missing.json()) as { error: string }).error, /no view "nope"/);
     });
   }
+});
+
+describe('search follows the catalog', () => {
+  it('a tool an upstream adds at run time (list_changed) is found by retrieve_tools and callable', async () => {
+    await using config = writeConfig({
+      servers: { changing: { ...fixtureServer('changing-tools.ts'), protocol: 'legacy' } },
+      views: { find: { discovery: 'search' } }
+    });
+    await using client = await connectStdioView(config.path, 'find', 'legacy');
+    const before = (await client.callTool({ name: 'retrieve_tools', arguments: { query: 'translate a sentence into French' } })).structuredContent as Retrieved;
+    assert.equal(before.tools.some(tool => tool.name === 'changing__translate_text'), false);
+
+    const added = await client.callTool({
+      name: 'call_tool',
+      arguments: { name: 'changing__add_tool', arguments: { name: 'translate_text', description: 'Translate a sentence into another language' } }
+    });
+    assert.deepEqual(added.content, [{ type: 'text', text: 'added translate_text' }]);
+
+    let found: Retrieved | undefined;
+    await waitFor(async () => {
+      found = (await client.callTool({ name: 'retrieve_tools', arguments: { query: 'translate a sentence into French' } })).structuredContent as Retrieved;
+      return found.tools[0]?.name === 'changing__translate_text';
+    }, 'the new tool to be found');
+    const called = await client.callTool({ name: 'call_tool', arguments: { name: 'changing__translate_text', arguments: { text: 'bonjour' } } });
+    assert.deepEqual(called.content, [{ type: 'text', text: 'translate_text: bonjour' }]);
+  });
 });
