@@ -83,6 +83,13 @@ const workflows: Record<string, unknown> = {
     ],
     output: "{{ {'size': steps.big.result.size, 'measured': steps.measure.result.b, 'head': steps.measure.result.a} }}"
   },
+  capped: {
+    concurrency: 2,
+    steps: [{ id: 'all', parallel: { a: sleep('cap-a', 150), b: sleep('cap-b', 150), c: sleep('cap-c', 150), d: sleep('cap-d', 150) } }]
+  },
+  map_capped: {
+    steps: [{ id: 'each', map: '[1,2,3,4,5,6]', concurrency: 3, call: 'fix__sleep', with: { ms: 100, label: 'mapcap-{{ index }}' } }]
+  },
   step_timeout: {
     steps: [{ id: 'slow', call: 'fix__sleep', with: { ms: 5000, label: 'timeout-victim' }, timeout: '200ms' }]
   },
@@ -233,6 +240,38 @@ describe('workflows against real upstreams', () => {
       each: [{ value: 'r0-0' }, { value: 'r1-1' }, { value: 'r2-2' }, null, null]
     });
     assert.equal(structured.error.reason, 'tool-error');
+  });
+
+  /** The most intervals in progress at one moment. */
+  const maxOverlap = (intervals: Array<{ start: number; end: number }>) => {
+    const events = intervals.flatMap(interval => [
+      { at: interval.start, delta: 1 },
+      { at: interval.end, delta: -1 }
+    ]);
+    events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let current = 0;
+    let most = 0;
+    for (const event of events) {
+      current += event.delta;
+      most = Math.max(most, current);
+    }
+    return most;
+  };
+
+  it('the workflow\'s concurrency caps the tool calls in flight', async () => {
+    const result = await gateway.call('capped');
+    assert.equal(result.isError, undefined, textOf(result));
+    const intervals = (await gateway.journal()).intervals.filter(interval => interval.label.startsWith('cap-'));
+    assert.equal(intervals.length, 4);
+    assert.equal(maxOverlap(intervals), 2);
+  });
+
+  it('a map\'s concurrency caps the items in flight', async () => {
+    const result = await gateway.call('map_capped');
+    assert.equal(result.isError, undefined, textOf(result));
+    const intervals = (await gateway.journal()).intervals.filter(interval => interval.label.startsWith('mapcap-'));
+    assert.equal(intervals.length, 6);
+    assert.equal(maxOverlap(intervals), 3);
   });
 
   it('map keeps results in item order under concurrency', async () => {

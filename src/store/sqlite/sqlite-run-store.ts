@@ -70,7 +70,9 @@ export class SqliteRunStore implements RunStore {
   constructor(path: string) {
     this.path = path;
     this.db = openDatabase(path);
-    if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL');
+    // WAL with synchronous NORMAL: readers (manifold runs) do not block the gateway, and a commit does not
+    // wait for an fsync (a power cut may lose the last records, never corrupt the file).
+    if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
     this.db.exec('PRAGMA busy_timeout = 5000');
     this.db.exec(schema);
     this.statements = {
