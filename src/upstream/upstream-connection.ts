@@ -120,6 +120,7 @@ export class UpstreamConnection implements AsyncDisposable {
   private subscription: { close(): Promise<void> } | undefined;
   private loggingLevel: LoggingMessageNotificationParams['level'] | undefined;
   private readonly pendingKinds = new Set<ListKind>();
+  private failedAttemptStderr: string[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(options: UpstreamConnectionOptions) {
@@ -162,9 +163,9 @@ export class UpstreamConnection implements AsyncDisposable {
     return this.transport instanceof ProcessTransport ? this.transport.pid : undefined;
   }
 
-  /** The last lines a stdio server wrote to stderr. */
+  /** The last lines a stdio server wrote to stderr (the current process, else the last one that failed to start). */
   get recentStderr(): string[] {
-    return this.transport instanceof ProcessTransport ? this.transport.recentStderr : [];
+    return this.transport instanceof ProcessTransport ? this.transport.recentStderr : this.failedAttemptStderr;
   }
 
   onEvent(listener: (event: UpstreamEvent) => void): () => void {
@@ -315,10 +316,13 @@ export class UpstreamConnection implements AsyncDisposable {
         const client = this.newClient();
         const { mode } = this.negotiation('stdio');
         client.setVersionNegotiation({ mode, probe: { timeoutMs: Math.min(5000, timeout) } });
+        this.failedAttemptStderr = [];
         try {
           await client.connect(transport, { timeout, ...(prior ? { prior } : {}) });
         } catch (error) {
           await transport.close().catch(() => {});
+          // Kept for the failure reason (doctor): often the one line that says why the server exited.
+          this.failedAttemptStderr = transport.recentStderr;
           throw error;
         }
         return { client, transport, kind: 'stdio' as const };

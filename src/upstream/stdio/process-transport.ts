@@ -81,7 +81,13 @@ export class ProcessTransport implements Transport {
         partial = '';
       }
     });
-    void spawned.exited.then(({ code, signal }) => {
+    const stderrEnded = new Promise<void>(resolve => {
+      child.stderr.once('end', resolve);
+      child.stderr.once('close', resolve);
+    });
+    void spawned.exited.then(async ({ code, signal }) => {
+      // The last stderr lines are often why it died: let them arrive first (bounded: a grandchild may hold the pipe).
+      await Promise.race([stderrEnded, new Promise(resolve => setTimeout(resolve, 250).unref())]);
       if (partial) this.onStderr(partial);
       if (!this.closed) {
         this.closed = true;
