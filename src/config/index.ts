@@ -18,6 +18,7 @@ export {
   workflowSchema,
   type WorkflowStep
 } from './workflow-schema.js';
+export { type DiscoveryOptions, discoveryOptionsSchema, type EmbeddingsConfig, embeddingsSchema } from './discovery-schema.js';
 export { type DiscoveryMode, discoveryModes, type ViewConfig, viewNamePattern, viewSchema, viewsSchema, type ViewToolOverride } from './view-schema.js';
 export { defaultConfigNames, type LoadedConfig, loadConfig, resolveConfigPath } from './load-config.js';
 export { formatIssues, normaliseClientFormats, type ParseConfigOptions, type ParsedConfig, parseConfig } from './parse-config.js';

@@ -1,6 +1,7 @@
 import * as z from 'zod/v4';
 
 import { durationSchema } from './duration.js';
+import { discoveryOptionsSchema } from './discovery-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
@@ -119,6 +120,8 @@ export const configSchema = z.strictObject({
   gateway: gatewayOptionsSchema.prefault({}),
   /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
   views: viewsSchema,
+  /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
+  discovery: discoveryOptionsSchema.prefault({}),
   /** Declared composite tools (docs/WORKFLOWS.md); more come from workflows/*.yaml beside the config. */
   workflows: workflowsSchema,
   store: storeOptionsSchema.prefault({})

@@ -7,9 +7,12 @@ import { createNameFilter, matchesAny } from '../core/glob.js';
 import type { DownstreamContext, GatewayResult, Handler } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
 import { countToolListTokens } from './count-tokens.js';
+import type { Embedder } from './embedder.js';
+import { HybridToolSearch } from './hybrid-search.js';
 import { callToolName, defaultRetrieveLimit, maxRetrieveLimit, metaToolDefinitions, retrieveToolsName } from './meta-tools.js';
 import type { SearchableTool } from './tool-document.js';
 import { ToolIndex, type ToolMatch } from './tool-index.js';
+import { VectorIndex } from './vector-index.js';
 
 /** A catalog tool as one view shows it: possibly renamed or re-described. */
 export interface ViewTool {
@@ -27,6 +30,10 @@ export interface CatalogViewOptions {
   catalog: Catalog;
   config: ManifoldConfig;
   logger: Logger;
+  /** Embeddings to fuse with BM25 (config `discovery.embeddings`); absent: BM25 only. */
+  embedder?: Embedder | undefined;
+  /** Weight of the embedding ranking in the fusion (BM25's is 1). */
+  embeddingWeight?: number;
 }
 
 /** The default view when the config declares none: every tool, listed. */
@@ -46,6 +53,9 @@ export class CatalogView implements Disposable {
   private entries: ViewTool[] | undefined;
   private byName = new Map<string, ViewTool>();
   private index: ToolIndex | undefined;
+  private hybrid: HybridToolSearch | undefined;
+  private readonly embedder: Embedder | undefined;
+  private readonly embeddingWeight: number;
   private readonly unsubscribe: () => void;
 
   constructor(options: CatalogViewOptions) {
@@ -59,6 +69,8 @@ export class CatalogView implements Disposable {
     this.catalog = options.catalog;
     this.servers = options.config.servers;
     this.logger = options.logger.child(`view ${options.name}`);
+    this.embedder = options.embedder;
+    this.embeddingWeight = options.embeddingWeight ?? 1;
     for (const server of this.config.servers ?? []) {
       if (!(server in this.servers) && server !== 'workflows') this.logger.warn(`view "${this.name}" names server "${server}", which is not configured`);
     }
@@ -110,10 +122,26 @@ export class CatalogView implements Disposable {
     return { listed: countToolListTokens(listed), listedTools: listed.length, all: countToolListTokens(all), allTools: all.length };
   }
 
-  /** Ranked tools of this view for a query (the search behind retrieve_tools and `manifold search`). */
+  /** Ranked tools of this view for a query by BM25F alone (synchronous; what `find` uses without embeddings). */
   search(query: string, options: { limit?: number; server?: string } = {}): Array<ToolMatch & { view: ViewTool }> {
     const index = this.searchIndex();
-    return index.search(query, { limit: options.limit ?? defaultRetrieveLimit, ...(options.server !== undefined ? { server: options.server } : {}) }).flatMap(match => {
+    return this.withViews(index.search(query, { limit: options.limit ?? defaultRetrieveLimit, ...(options.server !== undefined ? { server: options.server } : {}) }));
+  }
+
+  /**
+   * The search behind retrieve_tools and `manifold search`: BM25F, fused with embeddings when the config
+   * has `discovery.embeddings` (then scores are reciprocal-rank fusion values).
+   */
+  async find(query: string, options: { limit?: number; server?: string } = {}, signal?: AbortSignal): Promise<Array<ToolMatch & { view: ViewTool }>> {
+    if (!this.embedder) return this.search(query, options);
+    const index = this.searchIndex();
+    this.hybrid ??= new HybridToolSearch(index, new VectorIndex(this.embedder), { weight: this.embeddingWeight, logger: this.logger });
+    const matches = await this.hybrid.search(query, { limit: options.limit ?? defaultRetrieveLimit, ...(options.server !== undefined ? { server: options.server } : {}) }, signal);
+    return this.withViews(matches);
+  }
+
+  private withViews(matches: ToolMatch[]): Array<ToolMatch & { view: ViewTool }> {
+    return matches.flatMap(match => {
       const view = this.byName.get(match.tool.name);
       return view ? [{ ...match, view }] : [];
     });
@@ -126,7 +154,7 @@ export class CatalogView implements Disposable {
   async callTool(params: Record<string, unknown>, downstream: DownstreamContext, pipeline: Handler): Promise<GatewayResult> {
     const name = typeof params.name === 'string' ? params.name : '';
     const args = isObject(params.arguments) ? params.arguments : {};
-    if (this.hasMetaTools && name === retrieveToolsName) return this.retrieve(args);
+    if (this.hasMetaTools && name === retrieveToolsName) return this.retrieve(args, downstream.signal);
     if (this.hasMetaTools && name === callToolName) {
       const target = args.name;
       if (typeof target !== 'string' || target === '') return toolError('call_tool needs "name": the exact name of a tool that retrieve_tools returned.');
@@ -160,14 +188,14 @@ export class CatalogView implements Disposable {
     return metaToolDefinitions([...new Set(this.tools().map(tool => tool.server))]);
   }
 
-  private retrieve(args: Record<string, unknown>): GatewayResult {
+  private async retrieve(args: Record<string, unknown>, signal: AbortSignal): Promise<GatewayResult> {
     const query = typeof args.query === 'string' ? args.query.trim() : '';
     if (query === '') return toolError('retrieve_tools needs "query": what you want to do, in plain words.');
     const rawLimit = args.limit === undefined ? defaultRetrieveLimit : Number(args.limit);
     if (!Number.isInteger(rawLimit) || rawLimit < 1) return toolError(`retrieve_tools "limit" must be a whole number from 1 to ${maxRetrieveLimit}.`);
     const server = typeof args.server === 'string' && args.server !== '' ? args.server : undefined;
-    const matches = this.search(query, { limit: Math.min(rawLimit, maxRetrieveLimit), ...(server !== undefined ? { server } : {}) });
-    const tools = matches.map(match => ({ ...match.view.definition, server: match.view.server, score: Math.round(match.score * 1000) / 1000 }));
+    const matches = await this.find(query, { limit: Math.min(rawLimit, maxRetrieveLimit), ...(server !== undefined ? { server } : {}) }, signal);
+    const tools = matches.map(match => ({ ...match.view.definition, server: match.view.server, score: Number(match.score.toPrecision(4)) }));
     const result: Record<string, unknown> = { tools };
     if (tools.length === 0) {
       result.hint =

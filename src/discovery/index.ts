@@ -1,4 +1,8 @@
 export { CatalogView, type CatalogViewOptions, type ViewTool } from './catalog-view.js';
+export { type Embedder } from './embedder.js';
+export { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './embeddings/openai-embedder.js';
+export { embeddingText, HybridToolSearch, type HybridSearchOptions } from './hybrid-search.js';
+export { fuseRankings, VectorIndex } from './vector-index.js';
 export { countTextTokens, countToolListTokens, countToolTokens, tokenEncoding } from './count-tokens.js';
 export {
   type EvalQuery,

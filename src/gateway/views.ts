@@ -1,9 +1,22 @@
 import { ManifoldError } from '../core/errors.js';
-import { CatalogView } from '../discovery/index.js';
+import { CatalogView, createOpenAiEmbedder, type Embedder } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 
 /** One set of views per gateway, shared by all its connections (each view holds a search index). */
 const registries = new WeakMap<GatewayCore, Map<string, CatalogView>>();
+const embedders = new WeakMap<GatewayCore, Embedder>();
+
+/** The gateway's embeddings client when `discovery.embeddings` is configured (one per gateway). */
+function embedderOf(core: GatewayCore): Embedder | undefined {
+  const config = core.config.discovery?.embeddings;
+  if (!config) return undefined;
+  let embedder = embedders.get(core);
+  if (!embedder) {
+    embedder = createOpenAiEmbedder({ url: config.url, model: config.model, apiKey: config.apiKey, headers: config.headers, batchSize: config.batchSize });
+    embedders.set(core, embedder);
+  }
+  return embedder;
+}
 
 /**
  * The view of this name: `default` is `views.default` when declared, else every tool listed. Created once
@@ -17,7 +30,14 @@ export function viewOf(core: GatewayCore, name: string): CatalogView {
   }
   let view = registry.get(name);
   if (!view) {
-    view = new CatalogView({ name, catalog: core.catalog, config: core.config, logger: core.logger });
+    view = new CatalogView({
+      name,
+      catalog: core.catalog,
+      config: core.config,
+      logger: core.logger,
+      embedder: embedderOf(core),
+      embeddingWeight: core.config.discovery?.embeddings?.weight ?? 1
+    });
     registry.set(name, view);
   }
   return view;

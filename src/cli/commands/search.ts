@@ -15,7 +15,7 @@ export async function runSearch(parsed: ParsedCommand, output: Output): Promise<
   const { core } = await openGateway(commonOptions(parsed), 'warn');
   try {
     const view = viewOf(core, stringOption(parsed, 'view') ?? 'default');
-    const matches = view.search(query, { limit, ...(server !== undefined ? { server } : {}) });
+    const matches = await view.find(query, { limit, ...(server !== undefined ? { server } : {}) });
     if (parsed.values.json) {
       output.out(JSON.stringify(matches.map(match => ({ ...match.view.definition, server: match.view.server, score: round(match.score) })), null, 2));
       return 0;
@@ -24,7 +24,7 @@ export async function runSearch(parsed: ParsedCommand, output: Output): Promise<
       output.out(`no tool of ${view.tools().length} in view "${view.name}" matched "${query}"`);
       return 0;
     }
-    const rows = matches.map((match, index) => [String(index + 1), match.score.toFixed(3), match.view.name, oneLine(match.view.definition.description, 70)]);
+    const rows = matches.map((match, index) => [String(index + 1), match.score.toPrecision(4), match.view.name, oneLine(match.view.definition.description, 70)]);
     output.out(formatTable(['#', 'SCORE', 'TOOL', 'DESCRIPTION'], rows));
     return 0;
   } finally {
@@ -33,5 +33,5 @@ export async function runSearch(parsed: ParsedCommand, output: Output): Promise<
 }
 
 function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
+  return Number(value.toPrecision(4));
 }
