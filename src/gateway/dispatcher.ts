@@ -84,6 +84,8 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
         signal: downstream.signal,
         resetTimeoutOnProgress: true,
         allowInputRequired: true,
+        // Log messages of this request alone, where the upstream's protocol lets them be told apart.
+        onLog: log => downstream.log(log.level, log.data, log.logger),
         ...(downstream.progressToken !== undefined
           ? {
               onprogress: progress => {

@@ -141,12 +141,10 @@ export class GatewayCore implements AsyncDisposable {
     } catch {
       return;
     }
-    const upstream = this.upstreams.get(owner);
-    if (!upstream || upstream.era !== 'legacy' || !upstream.serverCapabilities?.resources?.subscribe) return;
-    const method = subscribed ? 'resources/subscribe' : 'resources/unsubscribe';
-    await upstream
-      .request(method, { uri }, { describe: `${method} ${uri}` })
-      .catch(error => this.logger.warn(`${method} ${uri} on "${owner}" failed: ${(error as Error).message}`));
+    await this.upstreams
+      .get(owner)
+      ?.setResourceSubscription(uri, subscribed)
+      .catch(error => this.logger.warn(`${subscribed ? 'subscribing to' : 'unsubscribing from'} ${uri} on "${owner}" failed: ${(error as Error).message}`));
   }
 
   async close(): Promise<void> {

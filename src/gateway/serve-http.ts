@@ -134,7 +134,10 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         mcpMethodHeader: header(req, 'mcp-method'),
         body
       });
-      if (inbound.kind !== 'legacy') return modernFor(viewName).node(req, res, body);
+      if (inbound.kind !== 'legacy') {
+        followListenedResources(core, body, res);
+        return modernFor(viewName).node(req, res, body);
+      }
       if (sessionId) {
         const existing = sessions.get(sessionId);
         if (!existing || existing.viewName !== viewName) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found (it expired or the gateway restarted): initialize again`);
@@ -209,6 +212,19 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     await Promise.all([...modernHandlers.values()].map(entry => entry.handler.close().catch(() => {})));
   };
   return { url, port: address.port, server, close, [Symbol.asyncDispose]: close };
+}
+
+/**
+ * A 2026-07-28 listen stream that asks for resource updates: the SDK's handler delivers them to it, and the
+ * gateway follows those resources upstream while the stream is open.
+ */
+function followListenedResources(core: GatewayCore, body: unknown, res: ServerResponse): void {
+  const message = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | null;
+  if (message?.method !== 'subscriptions/listen') return;
+  const uris = message.params?.notifications?.resourceSubscriptions;
+  if (!Array.isArray(uris)) return;
+  const stop = core.sessions.followResources(uris.filter((uri): uri is string => typeof uri === 'string'));
+  res.once('close', stop);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -85,15 +85,35 @@ export class SessionRegistry {
   }
 
   subscribe(session: DownstreamSession, uri: string): void {
-    if (session.subscriptions.has(uri)) return;
-    session.subscriptions.add(uri);
+    this.addSubscriber(session.subscriptions, uri);
+  }
+
+  unsubscribe(session: DownstreamSession, uri: string): void {
+    this.removeSubscriber(session.subscriptions, uri);
+  }
+
+  /**
+   * Counts a subscriber that is not a session: a 2026-07-28 client's listen stream asking for resource updates
+   * (the SDK delivers them to it; the gateway has to follow the resources upstream). Returns the end of it.
+   */
+  followResources(uris: readonly string[]): () => void {
+    const held = new Set<string>();
+    for (const uri of uris) this.addSubscriber(held, uri);
+    return () => {
+      for (const uri of [...held]) this.removeSubscriber(held, uri);
+    };
+  }
+
+  private addSubscriber(held: Set<string>, uri: string): void {
+    if (held.has(uri)) return;
+    held.add(uri);
     const count = (this.subscriberCounts.get(uri) ?? 0) + 1;
     this.subscriberCounts.set(uri, count);
     if (count === 1) this.hooks.onSubscription?.(uri, true);
   }
 
-  unsubscribe(session: DownstreamSession, uri: string): void {
-    if (!session.subscriptions.delete(uri)) return;
+  private removeSubscriber(held: Set<string>, uri: string): void {
+    if (!held.delete(uri)) return;
     const count = (this.subscriberCounts.get(uri) ?? 1) - 1;
     if (count <= 0) {
       this.subscriberCounts.delete(uri);

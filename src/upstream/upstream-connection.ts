@@ -120,6 +120,8 @@ export class UpstreamConnection implements AsyncDisposable {
   private subscription: { close(): Promise<void> } | undefined;
   private loggingLevel: LoggingMessageNotificationParams['level'] | undefined;
   private readonly pendingKinds = new Set<ListKind>();
+  /** Resources some client of the gateway follows (see setResourceSubscription). */
+  private readonly resourceSubscriptions = new Set<string>();
   private failedAttemptStderr: string[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
 
@@ -225,6 +227,7 @@ export class UpstreamConnection implements AsyncDisposable {
       this.verdict = discover ? { kind: 'modern', discover } : { kind: 'legacy' };
       await this.refreshLists(['tools', 'prompts', 'resources']);
       await this.followChanges(client, era);
+      if (era === 'legacy') await this.resubscribe(client);
       if (this.loggingLevel) await this.applyLoggingLevel(this.loggingLevel);
       // Watch for the session ending under us (crash, network) only once it is established.
       client.onclose = () => this.onClosed(client);
@@ -408,8 +411,13 @@ export class UpstreamConnection implements AsyncDisposable {
     const filter = {
       ...(capabilities.tools?.listChanged ? { toolsListChanged: true } : {}),
       ...(capabilities.prompts?.listChanged ? { promptsListChanged: true } : {}),
-      ...(capabilities.resources?.listChanged ? { resourcesListChanged: true } : {})
+      ...(capabilities.resources?.listChanged ? { resourcesListChanged: true } : {}),
+      ...(capabilities.resources?.subscribe && this.resourceSubscriptions.size > 0 ? { resourceSubscriptions: [...this.resourceSubscriptions] } : {})
     };
+    // A changed filter replaces the stream (closing it locally does not reopen it).
+    const previous = this.subscription;
+    this.subscription = undefined;
+    await previous?.close().catch(() => {});
     if (Object.keys(filter).length === 0) return;
     try {
       const subscription = await client.listen(filter);
@@ -422,6 +430,30 @@ export class UpstreamConnection implements AsyncDisposable {
       });
     } catch (error) {
       this.logger.warn(`could not open the subscriptions/listen stream: ${errorMessage(error)}`);
+    }
+  }
+
+  /**
+   * Follows (or stops following) updates of a resource for the gateway's clients: `resources/subscribe` on a
+   * 2025 session, the `resourceSubscriptions` of the listen stream on 2026-07-28. Kept across reconnects.
+   */
+  async setResourceSubscription(uri: string, subscribed: boolean): Promise<void> {
+    if (subscribed === this.resourceSubscriptions.has(uri)) return;
+    if (subscribed) this.resourceSubscriptions.add(uri);
+    else this.resourceSubscriptions.delete(uri);
+    const client = this.client;
+    if (!client?.getServerCapabilities()?.resources?.subscribe) return;
+    if (client.getProtocolEra() === 'modern') return this.followChanges(client, 'modern');
+    const method = subscribed ? 'resources/subscribe' : 'resources/unsubscribe';
+    await client.request({ method, params: { uri } }, ResultSchema, { timeout: this.timeoutMs });
+  }
+
+  private async resubscribe(client: Client): Promise<void> {
+    if (!client.getServerCapabilities()?.resources?.subscribe) return;
+    for (const uri of this.resourceSubscriptions) {
+      await client
+        .request({ method: 'resources/subscribe', params: { uri } }, ResultSchema, { timeout: this.timeoutMs })
+        .catch(error => this.logger.warn(`resources/subscribe ${uri} failed: ${errorMessage(error)}`));
     }
   }
 
@@ -561,13 +593,25 @@ export class UpstreamConnection implements AsyncDisposable {
   async request(
     method: string,
     params: Record<string, unknown>,
-    options: RequestOptions & { describe: string }
+    options: RequestOptions & { describe: string; onLog?: (params: LoggingMessageNotificationParams) => void }
   ): Promise<Record<string, unknown>> {
+    const { onLog, ...requestOptions } = options;
     const timeout = options.timeout ?? this.timeoutMs;
     const client = await this.ready(timeout, options.signal);
     const headers = this.paramHeaders(client, method, params);
+    const sendOptions = { ...requestOptions, timeout, ...(headers ? { headers } : {}) };
+    const isolated = onLog ? await this.openIsolatedClient(client, onLog) : undefined;
+    if (isolated) {
+      try {
+        return await isolated.request({ method, params }, ResultSchema, sendOptions);
+      } catch (error) {
+        throw this.translateError(error, options.describe, timeout);
+      } finally {
+        void isolated.close().catch(() => {});
+      }
+    }
     try {
-      return (await client.request({ method, params }, ResultSchema, { ...options, timeout, ...(headers ? { headers } : {}) }));
+      return (await client.request({ method, params }, ResultSchema, sendOptions));
     } catch (error) {
       if (isSessionExpired(error) && client === this.client) {
         this.logger.info('HTTP session expired; re-initialising');
@@ -580,6 +624,26 @@ export class UpstreamConnection implements AsyncDisposable {
         }
       }
       throw this.translateError(error, options.describe, timeout);
+    }
+  }
+
+  /**
+   * A client of its own for one request to a 2026-07-28 server over HTTP, adopting the cached discover result
+   * (no round trip). Notifications on that request's response stream (log messages carry no request id) then
+   * belong to it alone. Undefined where that cannot be done (stdio, 2025 servers): the shared session is used.
+   */
+  private async openIsolatedClient(shared: Client, onLog: (params: LoggingMessageNotificationParams) => void): Promise<Client | undefined> {
+    if (isStdioServer(this.config) || this.remoteKind !== 'http' || shared.getProtocolEra() !== 'modern' || this.verdict?.kind !== 'modern') return undefined;
+    const client = this.newClient();
+    client.setNotificationHandler('notifications/message', notification => onLog(notification.params));
+    client.setVersionNegotiation({ mode: 'auto' });
+    try {
+      await client.connect(createRemoteTransport(this.config, 'http', this.options.fetch), { prior: this.verdict });
+      return client;
+    } catch (error) {
+      this.logger.debug(`could not open a per-request client (${errorMessage(error)}); using the shared one`);
+      await client.close().catch(() => {});
+      return undefined;
     }
   }
 
