@@ -165,7 +165,8 @@ const variants: Array<{ label: string; build: (tools: SearchableTool[]) => { sea
     }
   }))
 ];
-const qualityRows = variants.map(variant => ({ label: variant.label, ...evaluateRetrieval(evalTools, evalQueries, variant.build) }));
+const qualityRows: Array<{ label: string } & Awaited<ReturnType<typeof evaluateRetrieval>>> = [];
+for (const variant of variants) qualityRows.push({ label: variant.label, ...(await evaluateRetrieval(evalTools, evalQueries, variant.build)) });
 results.metatool = qualityRows;
 out(`\n## Retrieval on MetaTool (${evalTools.length} tools, ${evalQueries.length} queries)\n`);
 out(

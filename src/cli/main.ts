@@ -104,8 +104,19 @@ Options:
       --queries <file>   queries.jsonl: {"id", "query", "gold": [tool id, ...]}
       --limit <n>        how many results each query retrieves (default 10)
       --json             one JSON object: hit@1, recall@5, recall@10, complete@10, ndcg@10, mrr@10,
-                         latency_ms {p50, p99}, build_ms, tools, queries`,
-    options: { ...common, tools: { type: 'string' }, queries: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+                         latency_ms {p50, p99}, build_ms, tools, queries
+      --embeddings-url <url> --embeddings-model <m>
+                         fuse an OpenAI-compatible /embeddings endpoint's ranking with BM25F, as
+                         discovery.embeddings does (key from $MANIFOLD_EMBEDDINGS_API_KEY)`,
+    options: {
+      ...common,
+      tools: { type: 'string' },
+      queries: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      'embeddings-url': { type: 'string' },
+      'embeddings-model': { type: 'string' }
+    },
     run: runEval
   },
   call: {

@@ -40,7 +40,7 @@ export interface RetrievalReport {
 
 /** Anything that can be built from tools and asked for ranked names: the real search, or a baseline. */
 export interface Retriever {
-  search(query: string, limit: number): string[];
+  search(query: string, limit: number): string[] | Promise<string[]>;
 }
 
 /** Reads a JSON-lines file, naming the file and line of a bad line. */
@@ -124,23 +124,25 @@ export function percentile(sorted: readonly number[], p: number): number {
  * Runs every query and scores the ranking against the gold tools: Hit@1, Recall@5, Recall@10,
  * Complete@10, nDCG@10 (binary relevance) and MRR@10, averaged over queries, in percent.
  */
-export function evaluateRetrieval(
+export async function evaluateRetrieval(
   tools: readonly EvalTool[],
   queries: readonly EvalQuery[],
-  build: (tools: SearchableTool[]) => Retriever,
+  build: (tools: SearchableTool[]) => Retriever | Promise<Retriever>,
   options: { limit?: number } = {}
-): RetrievalReport {
+): Promise<RetrievalReport> {
   const limit = options.limit ?? 10;
   const { tools: searchable, idOf } = toSearchableTools(tools);
   const started = performance.now();
-  const retriever = build(searchable);
+  const retriever = await build(searchable);
   const buildMs = performance.now() - started;
 
   const sums = { hit1: 0, recall5: 0, recall10: 0, complete10: 0, ndcg10: 0, mrr10: 0 };
   const latencies: number[] = [];
   for (const query of queries) {
     const before = performance.now();
-    const names = retriever.search(query.query, limit);
+    const pending = retriever.search(query.query, limit);
+    // Synchronous retrievers are timed without a microtask in between.
+    const names = pending instanceof Promise ? await pending : pending;
     latencies.push(performance.now() - before);
     const ranked = names.map(name => idOf.get(name) ?? name);
     const gold = new Set(query.gold);

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import type { Tool } from '@modelcontextprotocol/client';
 
 import type { LocalTool } from '../../src/catalog/index.js';
+import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { DownstreamContext } from '../../src/core/pipeline.js';
 import { createOpenAiEmbedder, HybridToolSearch, type SearchableTool, ToolIndex, VectorIndex } from '../../src/discovery/index.js';
@@ -163,5 +167,29 @@ describe('embeddings fused with BM25 (scripted endpoint)', () => {
       ['sky__outlook']
     );
     assert.equal(endpoint.requests.at(-1)?.authorization, 'Bearer k');
+  });
+
+  it('eval retrieval --embeddings-url measures the fused search', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-eval-'));
+    try {
+      writeFileSync(
+        join(dir, 'tools.jsonl'),
+        catalog.map(entry => JSON.stringify({ id: entry.name, server: entry.server, name: entry.originalName, description: entry.definition.description })).join('\n')
+      );
+      writeFileSync(join(dir, 'queries.jsonl'), JSON.stringify({ id: 'q', query: 'will I need an umbrella tomorrow', gold: ['sky__outlook'] }) + '\n');
+      const run = async (extra: string[]) => {
+        let out = '';
+        const code = await main(['eval', 'retrieval', '--tools', join(dir, 'tools.jsonl'), '--queries', join(dir, 'queries.jsonl'), '--json', ...extra], {
+          out: text => (out += text),
+          err: () => {}
+        });
+        assert.equal(code, 0);
+        return JSON.parse(out) as Record<string, number>;
+      };
+      assert.equal((await run([]))['hit@1'], 0);
+      assert.equal((await run(['--embeddings-url', endpoint.url, '--embeddings-model', 'concepts-1']))['hit@1'], 100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,14 @@
 import { ManifoldError } from '../../core/errors.js';
-import { evaluateRetrieval, parseEvalQueries, parseEvalTools, readJsonLines, ToolIndex } from '../../discovery/index.js';
+import {
+  createOpenAiEmbedder,
+  evaluateRetrieval,
+  HybridToolSearch,
+  parseEvalQueries,
+  parseEvalTools,
+  readJsonLines,
+  ToolIndex,
+  VectorIndex
+} from '../../discovery/index.js';
 import type { Output } from '../output.js';
 import { type ParsedCommand, stringOption } from '../parsed-command.js';
 
@@ -20,13 +29,25 @@ export async function runEval(parsed: ParsedCommand, output: Output): Promise<nu
 
   const tools = parseEvalTools(readJsonLines(toolsPath), toolsPath);
   const queries = parseEvalQueries(readJsonLines(queriesPath), new Set(tools.map(tool => tool.id)), queriesPath);
-  const report = evaluateRetrieval(
+  const embeddingsUrl = stringOption(parsed, 'embeddings-url');
+  const embeddingsModel = stringOption(parsed, 'embeddings-model');
+  if ((embeddingsUrl === undefined) !== (embeddingsModel === undefined)) {
+    throw new ManifoldError('INVALID_PARAMS', '--embeddings-url and --embeddings-model go together');
+  }
+  const report = await evaluateRetrieval(
     tools,
     queries,
-    searchable => {
+    async searchable => {
       const index = new ToolIndex();
       index.sync(searchable);
-      return { search: (query, count) => index.search(query, { limit: count }).map(match => match.tool.name) };
+      if (embeddingsUrl === undefined || embeddingsModel === undefined) {
+        return { search: (query, count) => index.search(query, { limit: count }).map(match => match.tool.name) };
+      }
+      // As retrieve_tools with discovery.embeddings: BM25F fused with the endpoint's ranking.
+      const embedder = createOpenAiEmbedder({ url: embeddingsUrl, model: embeddingsModel, apiKey: process.env.MANIFOLD_EMBEDDINGS_API_KEY });
+      const hybrid = new HybridToolSearch(index, new VectorIndex(embedder));
+      await hybrid.search('warm-up', { limit: 1 }); // embeds the tools: part of the build, not of query latency
+      return { search: async (query, count) => (await hybrid.search(query, { limit: count })).map(match => match.tool.name) };
     },
     { limit }
   );
