@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { connectStdio, waitFor, writeConfig } from '../helpers/gateway.js';
+import { connectHttp, connectStdio, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
 import { fixtureServers } from './helpers.js';
 
 const workflows = {
@@ -57,6 +57,29 @@ describe('workflows through a real MCP client (manifold serve over stdio)', () =
         const labels = (await journal()).cancelled.map(entry => entry.label);
         return labels.includes(`${tag}-a`) && labels.includes(`${tag}-b`);
       }, 'the upstream server to see both calls cancelled');
+    });
+
+    it(`${era} over Streamable HTTP: progress, then the result; cancellation reaches the upstream`, async () => {
+      await using config = writeConfig({ servers: fixtureServers, workflows });
+      await using gateway = await startHttpGateway(config.path);
+      await using client = await connectHttp(gateway.url, { era });
+      const seen: number[] = [];
+      const result = await client.callTool({ name: 'stepped', arguments: {} }, { onprogress: progress => seen.push(progress.progress) });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'done' }]);
+      assert.ok(seen.length >= 4 && seen.at(-1) === 3, JSON.stringify(seen));
+
+      const journal = async () => {
+        const answer = await client.callTool({ name: 'fix__journal', arguments: {} });
+        return JSON.parse((answer.content as Array<{ text: string }>)[0]!.text) as { started: string[]; cancelled: Array<{ label: string }> };
+      };
+      const controller = new AbortController();
+      const tag = `http-${era}`;
+      const call = client.callTool({ name: 'hangs', arguments: { tag } }, { signal: controller.signal, timeout: 60_000 });
+      call.catch(() => {});
+      await waitFor(async () => (await journal()).started.filter(label => label.startsWith(tag)).length === 2, 'both upstream calls to start');
+      controller.abort();
+      await assert.rejects(call);
+      await waitFor(async () => (await journal()).cancelled.filter(entry => entry.label.startsWith(tag)).length === 2, 'the upstream server to see both calls cancelled');
     });
   }
 });
