@@ -223,7 +223,8 @@ class WorkflowRun {
         const wait = (policy?.backoff ?? 0) * (policy?.factor ?? 2) ** (attempt - 1);
         this.options.logger.debug(`run ${this.id}: step ${label} failed (${failed.failure.message}); retry ${attempt} of ${attempts - 1} in ${wait} ms`);
         await sleep(wait, signal).catch(() => {
-          throw failed;
+          // Stopped while waiting to retry: the run was cancelled (or hit its deadline), or a sibling failed.
+          throw this.controller.signal.aborted ? this.stopped(label, tool) : failed;
         });
       }
     }

@@ -50,6 +50,10 @@ const workflows: Record<string, unknown> = {
     input: { type: 'object', properties: { key: { type: 'string' } } },
     steps: [{ id: 'f', call: 'fix__flaky_write', with: { key: '{{ input.key }}', failures: 2 }, retry: { attempts: 3, backoff: '10ms', force: true } }]
   },
+  slow_retries: {
+    input: { type: 'object', properties: { key: { type: 'string' } } },
+    steps: [{ id: 'f', call: 'fix__flaky', with: { key: '{{ input.key }}', failures: 5 }, retry: { attempts: 3, backoff: '10s' } }]
+  },
   hangs: {
     steps: [
       { id: 'warm', call: 'fix__text', with: { text: 'ok' } },
@@ -224,6 +228,18 @@ describe('workflows against real upstreams', () => {
     }, 'the fixture to see both calls cancelled');
     const run = gateway.core.workflows.store!.getRun((result._meta as Record<string, string>)[runIdMetaKey]!)!;
     assert.equal(run.run.status, 'cancelled');
+  });
+
+  it('a cancellation while waiting to retry ends the run as cancelled, without more tries', async () => {
+    const key = `backoff-${Date.now()}`;
+    const controller = new AbortController();
+    const running = gateway.call('slow_retries', { key }, { signal: controller.signal });
+    await waitFor(async () => (await gateway.journal()).calls[key] === 1, 'the first try');
+    controller.abort();
+    const result = await running;
+    assert.equal((result.structuredContent as { status: string }).status, 'cancelled');
+    assert.match(textOf(result), /the caller cancelled the run/);
+    assert.equal((await gateway.journal()).calls[key], 1);
   });
 
   it('a failed run returns which step failed, why, what to do, and partial results', async () => {
