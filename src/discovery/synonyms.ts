@@ -107,7 +107,24 @@ const groups: readonly string[] = [
   'game|play',
   'learn|study|education|course',
   'word|vocabulary|dictionary|definition',
-  'fitness|workout|exercise'
+  'fitness|workout|exercise',
+  // domains of common MCP servers (browser automation, memory, messaging, maps, archives)
+  'memory|remember|memorize|recall',
+  'screenshot|screen capture|snapshot',
+  'browser|navigate|web page',
+  'click|press|tap',
+  'channel|room',
+  'dm|direct message',
+  'geocode|coordinates|latitude longitude',
+  'wiki|wikipedia|encyclopedia',
+  'transcribe|transcript|speech to text',
+  'zip|compress|gzip|archive',
+  'unzip|decompress|extract',
+  'hash|checksum|digest',
+  'node|vertex|entity',
+  'relation|relationship|edge',
+  'fact|observation',
+  'person|people|contact'
 ];
 
 export type SynonymTable = ReadonlyMap<string, ReadonlyArray<readonly string[]>>;
