@@ -21,6 +21,11 @@ export interface DownstreamContext {
   clientCapabilities: ClientCapabilities | undefined;
   /** The log level the client asked for: per request (modern `_meta` logLevel) or per session (legacy setLevel). */
   logLevel?: LoggingLevel;
+  /**
+   * Set when the caller is served a view: the catalog name of the tool it may call by `name`, or undefined
+   * for a tool outside its view. Absent: the whole catalog. (run_workflow resolves its steps' tools by it.)
+   */
+  toolScope?: (name: string) => string | undefined;
   /** The client's progress token, if it asked for progress. */
   progressToken: string | number | undefined;
   /** Sends a notification related to this request (progress, logs). */

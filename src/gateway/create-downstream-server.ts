@@ -82,7 +82,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
               (await ctx.mcpReq.send({ method, params }, ResultSchema, { signal, timeout: clientRequestTimeoutMs }))
           }),
       ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
-      ...(requestState !== undefined ? { requestState } : {})
+      ...(requestState !== undefined ? { requestState } : {}),
+      ...(options.view ? { toolScope: (name: string) => options.view?.findTool(name)?.catalogName } : {})
     };
   };
 
@@ -146,7 +147,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument */
 
   server.setRequestHandler('resources/subscribe', async (request, ctx) => {
-    if (session) core.sessions.subscribe(session, request.params.uri);
+    if (session) await core.sessions.subscribe(session, request.params.uri);
     else await dispatch('resources/subscribe', paramsOf(request), ctx);
     return {};
   });

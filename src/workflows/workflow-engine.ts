@@ -2,7 +2,7 @@ import type { Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 
 import type { Catalog, LocalTool } from '../catalog/index.js';
-import { formatIssues, type WorkflowDefinition, workflowSchema } from '../config/index.js';
+import { formatIssues, type WorkflowDefinition, workflowSchema, type WorkflowStep } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import type { RunStore } from '../store/index.js';
@@ -163,7 +163,10 @@ export class WorkflowEngine implements Disposable {
     const parsed = workflowSchema.safeParse(params.workflow);
     if (!parsed.success) return definitionError(formatIssues(parsed.error.issues, params.workflow, ['workflow']));
     const problems: WorkflowProblem[] = [];
-    const workflow = compileWorkflow(runWorkflowToolName, parsed.data, problems, 'workflow');
+    // A caller served a view names tools as its view does, and may call only those.
+    const scope = request.downstream.toolScope;
+    const definition = scope ? resolveToolNames(parsed.data, scope, problems) : parsed.data;
+    const workflow = compileWorkflow(runWorkflowToolName, definition, problems, 'workflow');
     if (callsOf(workflow.steps).some(call => call.step.call === runWorkflowToolName)) {
       problems.push({ workflow: runWorkflowToolName, path: 'workflow', message: `an ad-hoc workflow may not call ${runWorkflowToolName}`, severity: 'error' });
     }
@@ -285,6 +288,34 @@ export class WorkflowEngine implements Disposable {
     }
     return tools;
   }
+}
+
+/** The definition with every call's tool renamed from the caller's view names to catalog names. */
+function resolveToolNames(definition: WorkflowDefinition, scope: (name: string) => string | undefined, problems: WorkflowProblem[]): WorkflowDefinition {
+  const resolveStep = (step: WorkflowStep, path: string): WorkflowStep => {
+    const fallback = step.fallback ? { fallback: resolveStep(step.fallback, `${path}.fallback`) } : {};
+    switch (step.kind) {
+      case 'call': {
+        const target = step.call === runWorkflowToolName ? step.call : scope(step.call);
+        if (target === undefined) {
+          problems.push({ workflow: runWorkflowToolName, path: `${path}.call`, message: `there is no tool "${step.call}" in this view (use the names of its tools/list)`, severity: 'error' });
+        }
+        return { ...step, ...fallback, call: target ?? step.call };
+      }
+      case 'parallel':
+        return { ...step, ...fallback, parallel: Object.fromEntries(Object.entries(step.parallel).map(([name, branch]) => [name, resolveStep(branch, `${path}.parallel.${name}`)])) };
+      case 'map':
+        return { ...step, ...fallback, do: resolveStep(step.do, `${path}.do`) };
+      case 'switch':
+        return {
+          ...step,
+          ...fallback,
+          switch: step.switch.map((rule, index) => ({ ...rule, do: resolveStep(rule.do, `${path}.switch.${index}.do`) })),
+          ...(step.default ? { default: resolveStep(step.default, `${path}.default`) } : {})
+        };
+    }
+  };
+  return { ...definition, steps: definition.steps.map((step, index) => resolveStep(step, `workflow.steps.${index}`)) };
 }
 
 function describeSteps(workflow: CompiledWorkflow): string {
