@@ -38,6 +38,21 @@ describe('SearchIndex (BM25F)', () => {
     assert.deepEqual(index.termsWithPrefix('x'), []);
   });
 
+  it('counts an alternative as an occurrence of the term: one saturation, the group\'s document frequency', () => {
+    const index = new SearchIndex<'text'>({ fields: { text: { weight: 1, b: 0 } } });
+    index.add('direct', { text: ['folder'] });
+    index.add('synonym', { text: ['directory'] });
+    index.add('both', { text: ['folder', 'directory'] });
+    index.add('other', { text: ['file'] });
+    const hits = index.search([{ term: 'folder', weight: 1, alternatives: [{ term: 'directory', factor: 1 }] }], { limit: 10 });
+    const score = (id: string) => hits.find(hit => hit.id === id)?.score ?? 0;
+    assert.equal(score('direct'), score('synonym'));
+    // df 3 of 4 → idf ln(1 + 1.5/3.5); "both" has tf 2 → 2/3.2, not two separate saturated scores
+    assert.ok(Math.abs(score('both') - Math.log(1 + 1.5 / 3.5) * (2 / 3.2)) < 1e-9);
+    const half = index.search([{ term: 'folder', weight: 1, alternatives: [{ term: 'directory', factor: 0.5 }] }], { limit: 10 });
+    assert.deepEqual(half.map(hit => hit.id), ['both', 'direct', 'synonym']);
+  });
+
   it('filters candidates and honours the limit', () => {
     const index = new SearchIndex<'text'>({ fields: { text: { weight: 1, b: 0.75 } } });
     for (const id of ['a', 'b', 'c', 'd']) index.add(id, { text: ['x'] });

@@ -12,10 +12,15 @@ export interface SearchIndexOptions<Field extends string> {
   k1?: number;
 }
 
-/** A query term with its weight (1 for the user's own words, less for expansions). */
+/**
+ * A query term with its weight (1 for the user's own words). `alternatives` (synonyms, prefix extensions)
+ * count as occurrences of the term itself, each scaled by its factor: one term frequency, one saturation,
+ * and the document frequency of the whole group (as Lucene's SynonymQuery does).
+ */
 export interface QueryTerm {
   term: string;
   weight: number;
+  alternatives?: ReadonlyArray<{ term: string; factor: number }>;
 }
 
 export interface ScoredId {
@@ -155,23 +160,34 @@ export class SearchIndex<Field extends string> {
     const scores = new Float64Array(this.documents.length);
     const touched: number[] = [];
     const fieldCount = this.fieldNames.length;
-    for (const { term, weight } of query) {
-      const posting = this.postings.get(term);
-      if (!posting) continue;
-      const df = posting.size;
-      const idf = Math.log(1 + (count - df + 0.5) / (df + 0.5));
-      for (const [number, frequencies] of posting) {
-        const document = this.documents[number];
-        if (!document) continue;
-        let tf = 0;
-        for (let field = 0; field < fieldCount; field++) {
-          const frequency = frequencies[field] ?? 0;
-          if (frequency === 0) continue;
-          const b = this.bs[field] ?? 0;
-          const norm = 1 - b + (b * (document.lengths[field] ?? 0)) / (averages[field] ?? 1);
-          tf += ((this.weights[field] ?? 0) * frequency) / norm;
+    const fieldTf = (number: number, frequencies: readonly number[]): number => {
+      const document = this.documents[number];
+      if (!document) return 0;
+      let tf = 0;
+      for (let field = 0; field < fieldCount; field++) {
+        const frequency = frequencies[field] ?? 0;
+        if (frequency === 0) continue;
+        const b = this.bs[field] ?? 0;
+        const norm = 1 - b + (b * (document.lengths[field] ?? 0)) / (averages[field] ?? 1);
+        tf += ((this.weights[field] ?? 0) * frequency) / norm;
+      }
+      return tf;
+    };
+    for (const { term, weight, alternatives } of query) {
+      const members = [{ term, factor: 1 }, ...(alternatives ?? [])];
+      const tfs = new Map<number, number>();
+      for (const member of members) {
+        const posting = this.postings.get(member.term);
+        if (!posting) continue;
+        for (const [number, frequencies] of posting) {
+          const tf = fieldTf(number, frequencies) * member.factor;
+          if (tf > 0) tfs.set(number, (tfs.get(number) ?? 0) + tf);
         }
-        if (tf === 0) continue;
+      }
+      if (tfs.size === 0) continue;
+      const df = tfs.size;
+      const idf = Math.log(1 + (count - df + 0.5) / (df + 0.5));
+      for (const [number, tf] of tfs) {
         if (scores[number] === 0) touched.push(number);
         scores[number] = (scores[number] ?? 0) + (weight * idf * tf) / (this.k1 + tf);
       }

@@ -21,9 +21,9 @@ export interface ToolIndexOptions {
   k1?: number;
   /** Synonym and abbreviation table; `false` turns expansion off. */
   synonyms?: SynonymTable | false;
-  /** Weight of a synonym relative to the user's own word. */
+  /** How much a synonym's occurrence counts relative to the word's own. */
   synonymWeight?: number;
-  /** Weight of an indexed term that starts with a query word (`crypto` → `cryptocurrency`); 0 turns it off. */
+  /** How much an indexed term that extends an unknown query word counts (`crypto` → `cryptocurrency`); 0 turns it off. */
   prefixWeight?: number;
 }
 
@@ -120,49 +120,38 @@ export class ToolIndex {
     return changed;
   }
 
-  /** The query's weighted terms: its own words, then synonyms not already present. */
+  /**
+   * The query's terms: each of its own words once (weighted by how often it occurs), carrying as
+   * alternatives its synonyms and, for a word of four letters or more that no tool contains, the indexed
+   * terms it begins (`crypto` → `cryptocurrency`). An alternative counts as an occurrence of the word,
+   * scaled by its factor, so a synonym match saturates with the word instead of adding a second score.
+   */
   queryTerms(query: string): QueryTerm[] {
-    const weights = new Map<string, number>();
-    const own = tokenize(query);
-    for (const term of own) weights.set(term, (weights.get(term) ?? 0) + 1);
-    if (this.synonyms) {
-      const expansions = new Map<string, number>();
-      for (const term of new Set(own)) {
+    const counts = new Map<string, number>();
+    for (const term of tokenize(query)) counts.set(term, (counts.get(term) ?? 0) + 1);
+    return [...counts].map(([term, weight]) => {
+      const alternatives: Array<{ term: string; factor: number }> = [];
+      const add = (word: string, factor: number) => {
+        if (!counts.has(word) && !alternatives.some(known => known.term === word)) alternatives.push({ term: word, factor });
+      };
+      if (this.synonyms) {
         for (const alternative of this.synonyms.get(term) ?? []) {
-          // A phrase spreads its weight over its words.
-          const share = this.synonymWeight / alternative.length;
-          for (const word of alternative) {
-            if (weights.has(word)) continue;
-            expansions.set(word, Math.max(expansions.get(word) ?? 0, share));
-          }
+          // A phrase spreads its factor over its words.
+          for (const word of alternative) add(word, this.synonymWeight / alternative.length);
         }
       }
-      for (const [term, weight] of expansions) weights.set(term, weight);
-    }
-    return [...weights].map(([term, weight]) => ({ term, weight }));
-  }
-
-  /** Indexed terms that extend an unknown query word of four letters or more, at the prefix weight. */
-  private prefixTerms(terms: readonly QueryTerm[]): QueryTerm[] {
-    const present = new Set(terms.map(term => term.term));
-    const extra = new Map<string, number>();
-    // Only words the catalog does not know: a known word already matches exactly, and widening it adds noise.
-    const candidates = terms.filter(term => term.term.length >= 4 && /^[a-z]+$/.test(term.term) && this.index.documentFrequency(term.term) === 0);
-    if (candidates.length === 0) return [];
-    for (const { term, weight } of candidates) {
-      for (const indexed of this.index.termsWithPrefix(term)) {
-        if (present.has(indexed)) continue;
-        extra.set(indexed, Math.max(extra.get(indexed) ?? 0, weight * this.prefixWeight));
+      // Only words the catalog does not know: a known word already matches exactly, and widening it adds noise.
+      if (this.prefixWeight > 0 && term.length >= 4 && /^[a-z]+$/.test(term) && this.index.documentFrequency(term) === 0) {
+        for (const indexed of this.index.termsWithPrefix(term)) add(indexed, this.prefixWeight);
       }
-    }
-    return [...extra].map(([term, weight]) => ({ term, weight }));
+      return alternatives.length > 0 ? { term, weight, alternatives } : { term, weight };
+    });
   }
 
   search(query: string, options: ToolSearchOptions = {}): ToolMatch[] {
     const limit = options.limit ?? 10;
     const { server, accept } = options;
     const terms = this.queryTerms(query);
-    if (this.prefixWeight > 0) terms.push(...this.prefixTerms(terms));
     const filter =
       server === undefined && accept === undefined
         ? undefined
