@@ -42,6 +42,9 @@ interface LegacySession {
   transport: NodeStreamableHTTPServerTransport;
   close(): Promise<void>;
   lastSeen: number;
+  /** Whether the client declared roots; upstreams are told once its GET stream can carry their roots/list. */
+  hasRoots(): boolean;
+  rootsAnnounced: boolean;
 }
 
 const localhostNames = ['localhost', '127.0.0.1', '[::1]', '::1'];
@@ -95,7 +98,9 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
       close: async () => {
         await server.close().catch(() => {});
       },
-      lastSeen: Date.now()
+      lastSeen: Date.now(),
+      hasRoots: () => server.getClientCapabilities()?.roots !== undefined,
+      rootsAnnounced: false
     };
     entry.transport.onclose = () => {
       const id = entry.transport.sessionId;
@@ -159,6 +164,12 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
       const existing = sessions.get(sessionId);
       if (!existing || existing.viewName !== viewName) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found`);
       existing.lastSeen = Date.now();
+      if (req.method === 'GET' && !existing.rootsAnnounced && existing.hasRoots()) {
+        // The client can now be asked (its stream is open): 2025 upstreams that asked for roots before any
+        // client could answer are told to ask again.
+        existing.rootsAnnounced = true;
+        setImmediate(() => core.rootsChanged());
+      }
       return existing.transport.handleRequest(req, res);
     }
     res.writeHead(405, { allow: 'GET, POST, DELETE' });
