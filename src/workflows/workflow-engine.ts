@@ -91,7 +91,7 @@ export class WorkflowEngine implements Disposable {
   private storeFailed = false;
   private lastDefinitions = '';
   private readonly reported = new Set<string>();
-  private unsubscribe: (() => void) | undefined;
+  private readonly unsubscribers: Array<() => void> = [];
 
   constructor(options: WorkflowEngineOptions) {
     this.options = options;
@@ -114,9 +114,19 @@ export class WorkflowEngine implements Disposable {
   /** Registers the tools and follows catalog changes. */
   start(): void {
     this.refresh();
-    this.unsubscribe = this.options.catalog.onChange(change => {
-      if (change.upstream !== workflowSource && change.kinds.includes('tools')) this.refresh();
-    });
+    this.unsubscribers.push(
+      this.options.catalog.onChange(change => {
+        if (change.upstream !== workflowSource && change.kinds.includes('tools')) this.refresh();
+      })
+    );
+    // A server's tools may be listed before it counts as ready: check again when it gets there.
+    for (const upstream of this.options.upstreams.values()) {
+      this.unsubscribers.push(
+        upstream.onEvent(event => {
+          if (event.type === 'state' && event.state.kind === 'ready') this.refresh();
+        })
+      );
+    }
   }
 
   /** The catalog checks of every workflow now (for `manifold workflows check`, after upstreams connected). */
@@ -195,7 +205,7 @@ export class WorkflowEngine implements Disposable {
   }
 
   close(): void {
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     this.runStore?.close();
     this.runStore = undefined;
   }

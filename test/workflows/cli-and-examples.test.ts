@@ -7,7 +7,7 @@ import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/index.js';
 import { GatewayCore } from '../../src/gateway/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { repoRoot, writeConfig } from '../helpers/gateway.js';
+import { repoRoot, startHttpGateway, writeConfig } from '../helpers/gateway.js';
 import { fixtureServers, textOf } from './helpers.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -99,6 +99,18 @@ describe('manifold workflows check | run | runs', () => {
       'warning: workflows.broken.steps.2.retry: retry is ignored: tool "fix__flaky_write" is neither read-only nor idempotent by its annotations (set retry.force: true to retry it anyway)'
     ]);
     assert.match(result.err, /1 workflow\(s\) checked: 2 error\(s\), 2 warning\(s\)/);
+  });
+
+  it('serve logs each problem a workflow has with the tools, once the servers are up', async () => {
+    await using config = writeConfig({
+      servers: fixtureServers,
+      workflows: { w: { steps: [{ id: 'a', call: 'fix__nope' }, { id: 'b', call: 'fix__needs', with: { a: 'x' } }] } }
+    });
+    await using gateway = await startHttpGateway(config.path, ['--log-level', 'warn']);
+    const stderr = gateway.stderr();
+    assert.match(stderr, /workflow "w" will fail when run: workflows\.w\.steps\.0\.call: unknown tool "fix__nope"/);
+    assert.match(stderr, /workflow "w" will fail when run: workflows\.w\.steps\.1\.with: tool "fix__needs" requires "b"/);
+    assert.equal(stderr.match(/unknown tool "fix__nope"/g)?.length, 1, 'reported once');
   });
 
   it('check reports definition errors without starting servers', async () => {
