@@ -1,3 +1,4 @@
+import type { LoggingMessageNotificationParams } from '@modelcontextprotocol/server';
 import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
 
 import type { Catalog } from '../catalog/index.js';
@@ -85,7 +86,7 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
         resetTimeoutOnProgress: true,
         allowInputRequired: true,
         // Log messages of this request alone, where the upstream's protocol lets them be told apart.
-        onLog: log => downstream.log(log.level, log.data, log.logger),
+        ...(downstream.logLevel ? { onLog: (log: LoggingMessageNotificationParams) => downstream.log(log.level, log.data, log.logger) } : {}),
         ...(downstream.progressToken !== undefined
           ? {
               onprogress: progress => {

@@ -94,7 +94,7 @@ export class GatewayCore implements AsyncDisposable {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
       },
-      onSubscription: (uri, subscribed) => void this.forwardSubscription(uri, subscribed)
+      onSubscription: (uri, subscribed) => this.forwardSubscription(uri, subscribed)
     };
   }
 

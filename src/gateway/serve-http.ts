@@ -140,7 +140,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         body
       });
       if (inbound.kind !== 'legacy') {
-        followListenedResources(core, body, res);
+        await followListenedResources(core, body, res);
         return modernFor(viewName).node(req, res, body);
       }
       if (sessionId) {
@@ -229,13 +229,15 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
  * A 2026-07-28 listen stream that asks for resource updates: the SDK's handler delivers them to it, and the
  * gateway follows those resources upstream while the stream is open.
  */
-function followListenedResources(core: GatewayCore, body: unknown, res: ServerResponse): void {
+async function followListenedResources(core: GatewayCore, body: unknown, res: ServerResponse): Promise<void> {
   const message = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | null;
   if (message?.method !== 'subscriptions/listen') return;
   const uris = message.params?.notifications?.resourceSubscriptions;
   if (!Array.isArray(uris)) return;
-  const stop = core.sessions.followResources(uris.filter((uri): uri is string => typeof uri === 'string'));
-  res.once('close', stop);
+  const following = core.sessions.followResources(uris.filter((uri): uri is string => typeof uri === 'string'));
+  res.once('close', () => following());
+  // The client's stream is acknowledged only once the resources are followed upstream: no update falls between.
+  await following.ready;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -39,7 +39,7 @@ export interface SessionRegistryHooks {
   /** The most verbose level any session asked for changed (to pass on to legacy upstreams). */
   onLogLevel?(level: LoggingLevel): void;
   /** A URI gained its first subscriber, or lost its last. */
-  onSubscription?(uri: string, subscribed: boolean): void;
+  onSubscription?(uri: string, subscribed: boolean): void | Promise<void>;
 }
 
 /** Every lasting downstream connection, for the notifications that are not answers to a request. */
@@ -84,8 +84,9 @@ export class SessionRegistry {
     this.hooks.onLogLevel?.(most);
   }
 
-  subscribe(session: DownstreamSession, uri: string): void {
-    this.addSubscriber(session.subscriptions, uri);
+  /** Resolves once the resource is followed upstream (so that no update is missed after it resolves). */
+  subscribe(session: DownstreamSession, uri: string): Promise<void> {
+    return this.addSubscriber(session.subscriptions, uri);
   }
 
   unsubscribe(session: DownstreamSession, uri: string): void {
@@ -94,22 +95,24 @@ export class SessionRegistry {
 
   /**
    * Counts a subscriber that is not a session: a 2026-07-28 client's listen stream asking for resource updates
-   * (the SDK delivers them to it; the gateway has to follow the resources upstream). Returns the end of it.
+   * (the SDK delivers them to it; the gateway has to follow the resources upstream). Returns the end of it,
+   * with `ready`: resolved once every resource is followed upstream.
    */
-  followResources(uris: readonly string[]): () => void {
+  followResources(uris: readonly string[]): (() => void) & { ready: Promise<void> } {
     const held = new Set<string>();
-    for (const uri of uris) this.addSubscriber(held, uri);
-    return () => {
+    const ready = Promise.all(uris.map(uri => this.addSubscriber(held, uri))).then(() => {});
+    const stop = () => {
       for (const uri of [...held]) this.removeSubscriber(held, uri);
     };
+    return Object.assign(stop, { ready });
   }
 
-  private addSubscriber(held: Set<string>, uri: string): void {
+  private async addSubscriber(held: Set<string>, uri: string): Promise<void> {
     if (held.has(uri)) return;
     held.add(uri);
     const count = (this.subscriberCounts.get(uri) ?? 0) + 1;
     this.subscriberCounts.set(uri, count);
-    if (count === 1) this.hooks.onSubscription?.(uri, true);
+    if (count === 1) await this.hooks.onSubscription?.(uri, true);
   }
 
   private removeSubscriber(held: Set<string>, uri: string): void {
@@ -117,7 +120,7 @@ export class SessionRegistry {
     const count = (this.subscriberCounts.get(uri) ?? 1) - 1;
     if (count <= 0) {
       this.subscriberCounts.delete(uri);
-      this.hooks.onSubscription?.(uri, false);
+      void this.hooks.onSubscription?.(uri, false);
     } else this.subscriberCounts.set(uri, count);
   }
 

@@ -18,6 +18,7 @@ import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type CacheHint, cacheHintOf, combineCacheHints } from './cache-hints.js';
 import { mcpParamHeaders, scanMcpParamDeclarations } from './mcp-param-headers.js';
+import { withUniqueRequestIds } from './unique-request-ids.js';
 import { createRemoteTransport, createStdioTransport, type RemoteKind, remoteKindsFor } from './create-transport.js';
 import { ProcessTransport } from './stdio/process-transport.js';
 
@@ -122,6 +123,8 @@ export class UpstreamConnection implements AsyncDisposable {
   private readonly pendingKinds = new Set<ListKind>();
   /** Resources some client of the gateway follows (see setResourceSubscription). */
   private readonly resourceSubscriptions = new Set<string>();
+  /** Request ids of the per-request clients (see openIsolatedClient): unique across them. */
+  private nextRequestId = 1_000_000;
   private failedAttemptStderr: string[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
 
@@ -638,7 +641,8 @@ export class UpstreamConnection implements AsyncDisposable {
     client.setNotificationHandler('notifications/message', notification => onLog(notification.params));
     client.setVersionNegotiation({ mode: 'auto' });
     try {
-      await client.connect(createRemoteTransport(this.config, 'http', this.options.fetch), { prior: this.verdict });
+      const transport = withUniqueRequestIds(createRemoteTransport(this.config, 'http', this.options.fetch), () => this.nextRequestId++);
+      await client.connect(transport, { prior: this.verdict });
       return client;
     } catch (error) {
       this.logger.debug(`could not open a per-request client (${errorMessage(error)}); using the shared one`);
