@@ -87,7 +87,11 @@ export class GatewayCore implements AsyncDisposable {
       upstreams: this.upstreams,
       pipeline: this.pipeline,
       logger: this.logger,
-      openStore: () => new SqliteRunStore(runStorePath(options.config, options.configPath))
+      openStore: () => {
+        const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
+        store.prune(options.config.store.keepRuns);
+        return store;
+      }
     });
     this.workflows.start();
     this.sessions.hooks = {

@@ -49,6 +49,8 @@ export interface RunStore {
     end: { status: StepStatus; endedAt: number; outputSize?: number | undefined; error?: string | undefined; detail?: string | undefined }
   ): void;
   listRuns(options?: { limit?: number; workflow?: string }): RunSummary[];
+  /** Deletes all but the `keep` most recent runs (and their steps); returns how many runs went. */
+  prune(keep: number): number;
   /** The run and its steps in start order, or undefined. */
   getRun(id: string): { run: RunRecord; steps: StepRecord[] } | undefined;
   close(): void;

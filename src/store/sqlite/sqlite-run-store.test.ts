@@ -37,6 +37,18 @@ describe('SqliteRunStore', () => {
       );
       assert.equal(reader.getRun('nope'), undefined);
       assert.ok(['better-sqlite3', 'node:sqlite'].includes(reader.driver));
+
+      for (let index = 2; index <= 5; index++) {
+        store.startRun({ id: `r${index}`, workflow: 'triage', status: 'running', startedAt: 1000 + index * 100, input: '{}' });
+        store.startStep({ runId: `r${index}`, path: 'a', kind: 'call', attempt: 1, status: 'running', startedAt: 1000 + index * 100 });
+      }
+      assert.equal(store.prune(2), 3);
+      assert.deepEqual(
+        store.listRuns().map(run => run.id),
+        ['r5', 'r4']
+      );
+      assert.equal(store.getRun('r1'), undefined);
+      assert.equal(store.prune(2), 0);
       reader.close();
       store.close();
     } finally {

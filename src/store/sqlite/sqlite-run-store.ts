@@ -134,6 +134,23 @@ export class SqliteRunStore implements RunStore {
     return rows.map(row => ({ ...toRun(row), steps: Number(row.steps ?? 0) }));
   }
 
+  prune(keep: number): number {
+    const cutoff = this.db.prepare('SELECT started_at FROM workflow_runs ORDER BY started_at DESC LIMIT 1 OFFSET ?').get(keep - 1) as { started_at: number } | undefined;
+    if (!cutoff) return 0;
+    this.db.exec('BEGIN');
+    try {
+      this.db.prepare('DELETE FROM workflow_steps WHERE run_id IN (SELECT id FROM workflow_runs WHERE started_at < ?)').run(cutoff.started_at);
+      const before = (this.db.prepare('SELECT COUNT(*) AS n FROM workflow_runs').get() as { n: number }).n;
+      this.db.prepare('DELETE FROM workflow_runs WHERE started_at < ?').run(cutoff.started_at);
+      const after = (this.db.prepare('SELECT COUNT(*) AS n FROM workflow_runs').get() as { n: number }).n;
+      this.db.exec('COMMIT');
+      return Number(before) - Number(after);
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
   getRun(id: string): { run: RunRecord; steps: StepRecord[] } | undefined {
     const row = this.statements.getRun.get(id) as RunRow | undefined;
     if (!row) return undefined;
