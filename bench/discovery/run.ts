@@ -4,8 +4,8 @@
  *  1. Search latency p50/p99, index build time and one server's re-index time at 500, 5,000 and 50,000
  *     tools, synthesised by varying real definitions (the default config's servers and the MetaTool set).
  *  2. Tokens of tools/list (o200k_base) for the default config and a 500-tool catalog, `all` vs `search`.
- *  3. Retrieval figures on the MetaTool set: plain BM25 (the reference) next to Manifold's search and
- *     its ablations.
+ *  3. Retrieval figures on the MetaTool set and on bench/discovery/default-config (the default config's
+ *     servers, 22 queries): plain BM25 (the reference) next to Manifold's search and its ablations.
  * Prints Markdown tables; writes bench/results/discovery-latest.json. Measures only; asserts nothing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -49,21 +49,40 @@ const results: Record<string, unknown> = {
 };
 
 // Real definitions: the default config's three servers, live, and the MetaTool set.
-const core = new GatewayCore({ config: loadConfig(join(repoRoot, 'examples/default.yaml')).config, logger: createLogger({ level: 'error' }) });
+const core = new GatewayCore({
+  config: loadConfig(join(repoRoot, 'examples/default.yaml')).config,
+  logger: createLogger({ level: 'error' })
+});
 await core.start();
 const defaultTools = core.catalog.tools.map(tool => tool.definition);
 const defaultServers = [...new Set(core.catalog.tools.map(tool => tool.upstream))];
 await core.close();
 
 const evalTools = parseEvalTools(readJsonLines(join(metatoolDir, 'tools.jsonl')));
-const evalQueries = parseEvalQueries(readJsonLines(join(metatoolDir, 'queries.jsonl')), new Set(evalTools.map(tool => tool.id)));
+const evalQueries = parseEvalQueries(
+  readJsonLines(join(metatoolDir, 'queries.jsonl')),
+  new Set(evalTools.map(tool => tool.id))
+);
 const bases: Array<{ server: string; name: string; definition: Tool }> = [
   ...core.catalog.tools.map(tool => ({ server: tool.upstream, name: tool.originalName, definition: tool.definition })),
-  ...toSearchableTools(evalTools).tools.map(tool => ({ server: tool.server, name: tool.originalName ?? tool.name, definition: tool.definition }))
+  ...toSearchableTools(evalTools).tools.map(tool => ({
+    server: tool.server,
+    name: tool.originalName ?? tool.name,
+    definition: tool.definition
+  }))
 ];
 
 /** `count` tools: real definitions, copied onto numbered servers, each copy's description varied by a qualifier. */
-const qualifiers = ['', 'for teams', 'in the cloud', 'for the staging environment', 'with audit logging', 'on premises', 'for EU customers', 'batch'];
+const qualifiers = [
+  '',
+  'for teams',
+  'in the cloud',
+  'for the staging environment',
+  'with audit logging',
+  'on premises',
+  'for EU customers',
+  'batch'
+];
 function synthesise(count: number): SearchableTool[] {
   const tools: SearchableTool[] = [];
   for (let index = 0; index < count; index++) {
@@ -79,8 +98,16 @@ function synthesise(count: number): SearchableTool[] {
 }
 
 // 1. Scale
-const sampleQueries = evalQueries.filter((_, index) => index % Math.ceil(evalQueries.length / (quick ? 200 : 1000)) === 0).map(query => query.query);
-sampleQueries.push('create an issue in a repository', 'read a file', 'add two numbers', 'search the knowledge graph', 'list directory contents');
+const sampleQueries = evalQueries
+  .filter((_, index) => index % Math.ceil(evalQueries.length / (quick ? 200 : 1000)) === 0)
+  .map(query => query.query);
+sampleQueries.push(
+  'create an issue in a repository',
+  'read a file',
+  'add two numbers',
+  'search the knowledge graph',
+  'list directory contents'
+);
 const scaleRows: Array<Record<string, number>> = [];
 for (const size of [500, 5_000, 50_000]) {
   const tools = synthesise(size);
@@ -92,7 +119,12 @@ for (const size of [500, 5_000, 50_000]) {
   const perServer = new Map<string, number>();
   for (const tool of tools) perServer.set(tool.server, (perServer.get(tool.server) ?? 0) + 1);
   const server = [...perServer].sort((a, b) => b[1] - a[1])[0]![0];
-  const changed = tools.filter(tool => tool.server === server).map(tool => ({ ...tool, definition: { ...tool.definition, description: `${tool.definition.description ?? ''} v2` } }));
+  const changed = tools
+    .filter(tool => tool.server === server)
+    .map(tool => ({
+      ...tool,
+      definition: { ...tool.definition, description: `${tool.definition.description ?? ''} v2` }
+    }));
   const updateStart = performance.now();
   index.syncServer(server, changed);
   const updateMs = performance.now() - updateStart;
@@ -104,7 +136,15 @@ for (const size of [500, 5_000, 50_000]) {
     latencies.push(performance.now() - start);
   }
   latencies.sort((a, b) => a - b);
-  const row = { tools: size, build_ms: buildMs, reindex_server_ms: updateMs, server_tools: changed.length, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), queries: latencies.length };
+  const row = {
+    tools: size,
+    build_ms: buildMs,
+    reindex_server_ms: updateMs,
+    server_tools: changed.length,
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
+    queries: latencies.length
+  };
   scaleRows.push(row);
   process.stderr.write(`  scale ${size}: build ${buildMs.toFixed(0)} ms, p50 ${row.p50_ms.toFixed(3)} ms\n`);
 }
@@ -113,7 +153,13 @@ out(`## Search at scale (${sampleQueries.length} queries, top 10)\n`);
 out(
   formatTable(
     ['tools', 'index build ms', 're-index one server ms (tools)', 'search p50 ms', 'search p99 ms'],
-    scaleRows.map(row => [String(row.tools), row.build_ms!.toFixed(1), `${row.reindex_server_ms!.toFixed(2)} (${row.server_tools})`, row.p50_ms!.toFixed(3), row.p99_ms!.toFixed(3)])
+    scaleRows.map(row => [
+      String(row.tools),
+      row.build_ms!.toFixed(1),
+      `${row.reindex_server_ms!.toFixed(2)} (${row.server_tools})`,
+      row.p50_ms!.toFixed(3),
+      row.p99_ms!.toFixed(3)
+    ])
   )
 );
 
@@ -123,11 +169,17 @@ const metaFor = (servers: string[]) => metaToolDefinitions(servers);
 const exampleSearch = (() => {
   const index = new ToolIndex();
   index.sync(synthetic500);
-  const tools = index.search('create an issue in a repository', { limit: 5 }).map(match => ({ ...match.tool.definition, server: match.tool.server, score: 1 }));
+  const tools = index
+    .search('create an issue in a repository', { limit: 5 })
+    .map(match => ({ ...match.tool.definition, server: match.tool.server, score: 1 }));
   return countToolListTokens(tools);
 })();
 const tokenRows = [
-  { catalog: `default config (${defaultTools.length} tools)`, all: countToolListTokens(defaultTools), search: countToolListTokens(metaFor(defaultServers)) },
+  {
+    catalog: `default config (${defaultTools.length} tools)`,
+    all: countToolListTokens(defaultTools),
+    search: countToolListTokens(metaFor(defaultServers))
+  },
   {
     catalog: '500 synthesised tools',
     all: countToolListTokens(synthetic500.map(tool => tool.definition)),
@@ -136,18 +188,44 @@ const tokenRows = [
 ];
 results.tokens = { rows: tokenRows, retrieveResultTop5: exampleSearch };
 out(`\n## Tokens of tools/list (${tokenEncoding})\n`);
-out(formatTable(['catalog', 'all', 'search', 'saved'], tokenRows.map(row => [row.catalog, String(row.all), String(row.search), `${(100 * (1 - row.search / row.all)).toFixed(1)}%`])));
+out(
+  formatTable(
+    ['catalog', 'all', 'search', 'saved'],
+    tokenRows.map(row => [
+      row.catalog,
+      String(row.all),
+      String(row.search),
+      `${(100 * (1 - row.search / row.all)).toFixed(1)}%`
+    ])
+  )
+);
 out(`\nOne retrieve_tools result with 5 full definitions (500-tool catalog): ${exampleSearch} tokens.`);
 
 // 3. Retrieval quality on MetaTool
 const plainTokens = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-const variants: Array<{ label: string; build: (tools: SearchableTool[]) => { search(query: string, limit: number): string[] } }> = [
+const variants: Array<{
+  label: string;
+  build: (tools: SearchableTool[]) => { search(query: string, limit: number): string[] };
+}> = [
   {
     label: 'plain BM25 (reference: k1 1.2, b 0.75, one field, lowercase alphanumeric)',
     build: tools => {
       const index = new SearchIndex<'text'>({ fields: { text: { weight: 1, b: 0.75 } }, k1: 1.2 });
-      for (const tool of tools) index.add(tool.name, { text: plainTokens(`${tool.originalName ?? tool.name} ${tool.definition.description ?? ''} ${parameterText(tool.definition.inputSchema)}`) });
-      return { search: (query, limit) => index.search(plainTokens(query).map(term => ({ term, weight: 1 })), { limit }).map(hit => hit.id) };
+      for (const tool of tools)
+        index.add(tool.name, {
+          text: plainTokens(
+            `${tool.originalName ?? tool.name} ${tool.definition.description ?? ''} ${parameterText(tool.definition.inputSchema)}`
+          )
+        });
+      return {
+        search: (query, limit) =>
+          index
+            .search(
+              plainTokens(query).map(term => ({ term, weight: 1 })),
+              { limit }
+            )
+            .map(hit => hit.id)
+      };
     }
   },
   ...(
@@ -165,26 +243,48 @@ const variants: Array<{ label: string; build: (tools: SearchableTool[]) => { sea
     }
   }))
 ];
-const qualityRows: Array<{ label: string } & Awaited<ReturnType<typeof evaluateRetrieval>>> = [];
-for (const variant of variants) qualityRows.push({ label: variant.label, ...(await evaluateRetrieval(evalTools, evalQueries, variant.build)) });
-results.metatool = qualityRows;
-out(`\n## Retrieval on MetaTool (${evalTools.length} tools, ${evalQueries.length} queries)\n`);
-out(
-  formatTable(
-    ['search', 'Hit@1', 'Recall@5', 'Recall@10', 'Complete@10', 'nDCG@10', 'MRR@10', 'p50 ms', 'p99 ms'],
-    qualityRows.map(row => [
-      row.label,
-      row['hit@1'].toFixed(1),
-      row['recall@5'].toFixed(1),
-      row['recall@10'].toFixed(1),
-      row['complete@10'].toFixed(1),
-      row['ndcg@10'].toFixed(1),
-      row['mrr@10'].toFixed(1),
-      row.latency_ms.p50.toFixed(3),
-      row.latency_ms.p99.toFixed(3)
-    ])
-  )
-);
+const sets = [
+  {
+    key: 'metatool',
+    title: `MetaTool (${evalTools.length} tools, ${evalQueries.length} queries)`,
+    tools: evalTools,
+    queries: evalQueries
+  },
+  (() => {
+    const dir = join(repoRoot, 'bench/discovery/default-config');
+    const tools = parseEvalTools(readJsonLines(join(dir, 'tools.jsonl')));
+    const queries = parseEvalQueries(readJsonLines(join(dir, 'queries.jsonl')), new Set(tools.map(tool => tool.id)));
+    return {
+      key: 'defaultConfig',
+      title: `the default config's servers (${tools.length} tools, ${queries.length} queries)`,
+      tools,
+      queries
+    };
+  })()
+];
+for (const set of sets) {
+  const qualityRows: Array<{ label: string } & Awaited<ReturnType<typeof evaluateRetrieval>>> = [];
+  for (const variant of variants)
+    qualityRows.push({ label: variant.label, ...(await evaluateRetrieval(set.tools, set.queries, variant.build)) });
+  results[set.key] = qualityRows;
+  out(`\n## Retrieval on ${set.title}\n`);
+  out(
+    formatTable(
+      ['search', 'Hit@1', 'Recall@5', 'Recall@10', 'Complete@10', 'nDCG@10', 'MRR@10', 'p50 ms', 'p99 ms'],
+      qualityRows.map(row => [
+        row.label,
+        row['hit@1'].toFixed(1),
+        row['recall@5'].toFixed(1),
+        row['recall@10'].toFixed(1),
+        row['complete@10'].toFixed(1),
+        row['ndcg@10'].toFixed(1),
+        row['mrr@10'].toFixed(1),
+        row.latency_ms.p50.toFixed(3),
+        row.latency_ms.p99.toFixed(3)
+      ])
+    )
+  );
+}
 
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
 writeFileSync(join(repoRoot, 'bench/results/discovery-latest.json'), JSON.stringify(results, null, 2));

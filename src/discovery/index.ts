@@ -20,5 +20,5 @@ export { callToolName, defaultRetrieveLimit, maxRetrieveLimit, metaToolDefinitio
 export { type FieldOptions, type QueryTerm, type ScoredId, SearchIndex, topK } from './search-index.js';
 export { createSynonymTable, defaultSynonyms, type SynonymTable } from './synonyms.js';
 export { parameterText, type SearchableTool, type ToolField, toolFieldText } from './tool-document.js';
-export { defaultFields, ToolIndex, type ToolIndexOptions, type ToolMatch, type ToolSearchOptions } from './tool-index.js';
+export { defaultFields, type IndexField, ToolIndex, type ToolIndexOptions, type ToolMatch, type ToolSearchOptions } from './tool-index.js';
 export { isStopWord, splitWords, stem, tokenize } from './tokenize.js';

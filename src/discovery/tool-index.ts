@@ -1,23 +1,29 @@
 import { type FieldOptions, type QueryTerm, SearchIndex } from './search-index.js';
 import { defaultSynonyms, type SynonymTable } from './synonyms.js';
 import { type SearchableTool, type ToolField, toolFieldText } from './tool-document.js';
-import { tokenize } from './tokenize.js';
+import { isStopWord, splitWords, tokenize } from './tokenize.js';
+
+/** The indexed fields: a tool's text fields, and `exact`, the unstemmed words of its name, title, description and parameters. */
+export type IndexField = ToolField | 'exact';
 
 /**
  * Field weights and length normalisation. Names and tags are short and chosen with care, so a match there
- * says most; descriptions are the bulk of the evidence; parameter and server text add context.
+ * says most; descriptions are the bulk of the evidence (their lengths vary tenfold between servers, so
+ * they are normalised gently); parameter and server text add context. `exact` rewards the very word form
+ * the query used (`files` over `file`), which stemming otherwise forgets.
  */
-export const defaultFields: Record<ToolField, FieldOptions> = {
+export const defaultFields: Record<IndexField, FieldOptions> = {
   name: { weight: 3, b: 0.3 },
   title: { weight: 2, b: 0.3 },
-  description: { weight: 1, b: 0.75 },
+  description: { weight: 1, b: 0.5 },
   parameters: { weight: 0.5, b: 0.75 },
   server: { weight: 0.5, b: 0.5 },
-  tags: { weight: 2, b: 0.3 }
+  tags: { weight: 2, b: 0.3 },
+  exact: { weight: 0.5, b: 0.5 }
 };
 
 export interface ToolIndexOptions {
-  fields?: Record<ToolField, FieldOptions>;
+  fields?: Record<IndexField, FieldOptions>;
   k1?: number;
   /** Synonym and abbreviation table; `false` turns expansion off. */
   synonyms?: SynonymTable | false;
@@ -25,6 +31,8 @@ export interface ToolIndexOptions {
   synonymWeight?: number;
   /** How much an indexed term that extends an unknown query word counts (`crypto` → `cryptocurrency`); 0 turns it off. */
   prefixWeight?: number;
+  /** Weight of the query's unstemmed words against the `exact` field; 0 turns it off. */
+  exactWeight?: number;
 }
 
 export interface ToolSearchOptions {
@@ -52,17 +60,19 @@ interface Entry {
  * re-index only tools whose indexed text changed.
  */
 export class ToolIndex {
-  private readonly index: SearchIndex<ToolField>;
+  private readonly index: SearchIndex<IndexField>;
   private readonly entries = new Map<string, Entry>();
   private readonly synonyms: SynonymTable | false;
   private readonly synonymWeight: number;
   private readonly prefixWeight: number;
+  private readonly exactWeight: number;
 
   constructor(options: ToolIndexOptions = {}) {
-    this.index = new SearchIndex<ToolField>({ fields: options.fields ?? defaultFields, k1: options.k1 ?? 1.2 });
+    this.index = new SearchIndex<IndexField>({ fields: options.fields ?? defaultFields, k1: options.k1 ?? 1.5 });
     this.synonyms = options.synonyms ?? defaultSynonyms;
     this.synonymWeight = options.synonymWeight ?? 0.5;
     this.prefixWeight = options.prefixWeight ?? 0.3;
+    this.exactWeight = options.exactWeight ?? 0.5;
   }
 
   get size(): number {
@@ -129,7 +139,7 @@ export class ToolIndex {
   queryTerms(query: string): QueryTerm[] {
     const counts = new Map<string, number>();
     for (const term of tokenize(query)) counts.set(term, (counts.get(term) ?? 0) + 1);
-    return [...counts].map(([term, weight]) => {
+    const terms: QueryTerm[] = [...counts].map(([term, weight]) => {
       const alternatives: Array<{ term: string; factor: number }> = [];
       const add = (word: string, factor: number) => {
         if (!counts.has(word) && !alternatives.some(known => known.term === word)) alternatives.push({ term: word, factor });
@@ -146,6 +156,12 @@ export class ToolIndex {
       }
       return alternatives.length > 0 ? { term, weight, alternatives } : { term, weight };
     });
+    if (this.exactWeight > 0) {
+      const exact = new Map<string, number>();
+      for (const word of exactWords(query)) exact.set(word, (exact.get(word) ?? 0) + this.exactWeight);
+      for (const [term, weight] of exact) terms.push({ term, weight });
+    }
+    return terms;
   }
 
   search(query: string, options: ToolSearchOptions = {}): ToolMatch[] {
@@ -169,8 +185,16 @@ export class ToolIndex {
   }
 }
 
-function tokenizeFields(fields: Record<ToolField, string>): Record<ToolField, string[]> {
+/** Unstemmed words without stop words, marked so that they never meet a stem: `=files`. */
+function exactWords(text: string): string[] {
+  return splitWords(text)
+    .filter(word => !isStopWord(word))
+    .map(word => `=${word}`);
+}
+
+function tokenizeFields(fields: Record<ToolField, string>): Record<IndexField, string[]> {
   return {
+    exact: [fields.name, fields.title, fields.description, fields.parameters].flatMap(exactWords),
     name: tokenize(fields.name),
     title: tokenize(fields.title),
     description: tokenize(fields.description),
