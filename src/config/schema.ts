@@ -1,6 +1,8 @@
 import * as z from 'zod/v4';
 
 import { durationSchema } from './duration.js';
+import { discoveryOptionsSchema } from './discovery-schema.js';
+import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
 export { durationSchema } from './duration.js';
@@ -27,7 +29,11 @@ const commonServerFields = {
   /** Which protocol era to speak: probe (`auto`, default), or pin `legacy` (2025-11-25 and before) or `modern`. */
   protocol: z.enum(['auto', 'legacy', 'modern']).default('auto'),
   /** What this server is for, in a sentence: shown to clients and used by search. */
-  description: z.string().optional()
+  description: z.string().optional(),
+  /** Words for every tool of this server: matched by view `tags` filters and by search. */
+  tags: z.array(z.string().min(1)).default([]),
+  /** Words for some tools (keys are globs on the server's own tool names): view `tags` and search. */
+  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({})
 };
 
 export const stdioServerSchema = z.strictObject({
@@ -79,6 +85,11 @@ export const gatewayOptionsSchema = z.strictObject({
   /** How long to wait for an upstream to connect at start before serving without it. */
   connectTimeout: durationSchema.default(30_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * How long a call waits for a 2026-07-28 client to come back with the input a 2025-era server asked for
+   * (sampling, elicitation, roots) before it is cancelled.
+   */
+  inputRequiredTtl: durationSchema.default(600_000),
   http: httpOptionsSchema.prefault({}),
   /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
   adHocWorkflows: z.boolean().default(false)
@@ -86,7 +97,9 @@ export const gatewayOptionsSchema = z.strictObject({
 
 export const storeOptionsSchema = z.strictObject({
   /** The embedded SQLite file (workflow runs); relative to the config file; `:memory:` keeps nothing. */
-  path: z.string().min(1).default('.manifold/manifold.db')
+  path: z.string().min(1).default('.manifold/manifold.db'),
+  /** How many of the most recent workflow runs to keep; older ones are deleted when the store opens. */
+  keepRuns: z.number().int().min(1).default(10_000)
 });
 
 export const configSchema = z.strictObject({
@@ -107,6 +120,10 @@ export const configSchema = z.strictObject({
       }
     }),
   gateway: gatewayOptionsSchema.prefault({}),
+  /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
+  views: viewsSchema,
+  /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
+  discovery: discoveryOptionsSchema.prefault({}),
   /** Declared composite tools (docs/WORKFLOWS.md); more come from workflows/*.yaml beside the config. */
   workflows: workflowsSchema,
   store: storeOptionsSchema.prefault({})
