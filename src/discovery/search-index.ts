@@ -174,7 +174,20 @@ export class SearchIndex<Field extends string> {
       return tf;
     };
     for (const { term, weight, alternatives } of query) {
-      const members = [{ term, factor: 1 }, ...(alternatives ?? [])];
+      if (!alternatives || alternatives.length === 0) {
+        // One term: score its posting directly (the common case, and the hot loop on large catalogs).
+        const posting = this.postings.get(term);
+        if (!posting) continue;
+        const idf = Math.log(1 + (count - posting.size + 0.5) / (posting.size + 0.5));
+        for (const [number, frequencies] of posting) {
+          const tf = fieldTf(number, frequencies);
+          if (tf === 0) continue;
+          if (scores[number] === 0) touched.push(number);
+          scores[number] = (scores[number] ?? 0) + (weight * idf * tf) / (this.k1 + tf);
+        }
+        continue;
+      }
+      const members = [{ term, factor: 1 }, ...alternatives];
       const tfs = new Map<number, number>();
       for (const member of members) {
         const posting = this.postings.get(member.term);
