@@ -31,6 +31,8 @@ export class HybridToolSearch {
   private readonly candidates: number;
   private readonly logger: Logger | undefined;
   private lastError: string | undefined;
+  /** The lexical index's revision the vectors were last brought up to. */
+  private syncedRevision = -1;
 
   constructor(
     private readonly index: ToolIndex,
@@ -48,7 +50,11 @@ export class HybridToolSearch {
     const lexical = this.index.search(query, { ...options, limit: depth });
     let semantic: string[];
     try {
-      await this.vectors.sync(new Map(this.index.tools().map(tool => [tool.name, embeddingText(tool)])), signal);
+      const revision = this.index.revision;
+      if (revision !== this.syncedRevision) {
+        await this.vectors.sync(new Map(this.index.tools().map(tool => [tool.name, embeddingText(tool)])), signal);
+        this.syncedRevision = revision;
+      }
       const vector = await this.vectors.embedQuery(query, signal);
       const { server, accept } = options;
       semantic = this.vectors

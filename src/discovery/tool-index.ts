@@ -62,6 +62,7 @@ interface Entry {
 export class ToolIndex {
   private readonly index: SearchIndex<IndexField>;
   private readonly entries = new Map<string, Entry>();
+  private changes = 0;
   private readonly synonyms: SynonymTable | false;
   private readonly synonymWeight: number;
   private readonly prefixWeight: number;
@@ -77,6 +78,11 @@ export class ToolIndex {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Grows whenever a tool is indexed, re-indexed or removed (lets derived indexes skip unchanged states). */
+  get revision(): number {
+    return this.changes;
   }
 
   get(name: string): SearchableTool | undefined {
@@ -97,6 +103,7 @@ export class ToolIndex {
       return false;
     }
     this.entries.set(tool.name, { tool, key });
+    this.changes++;
     const terms = tokenizeFields(fields);
     this.index.add(tool.name, terms);
     return true;
@@ -106,6 +113,7 @@ export class ToolIndex {
     const existing = this.entries.get(name);
     if (!existing) return false;
     this.entries.delete(name);
+    this.changes++;
     this.index.remove(name);
     return true;
   }
