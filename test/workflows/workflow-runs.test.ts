@@ -50,6 +50,19 @@ const workflows: Record<string, unknown> = {
     input: { type: 'object', properties: { key: { type: 'string' } } },
     steps: [{ id: 'f', call: 'fix__flaky_write', with: { key: '{{ input.key }}', failures: 2 }, retry: { attempts: 3, backoff: '10ms', force: true } }]
   },
+  fan_out_fails: {
+    steps: [
+      { id: 'first', call: 'fix__text', with: { text: '"ok"' } },
+      {
+        id: 'all',
+        parallel: {
+          quick: { call: 'fix__text', with: { text: '{"done": true}' } },
+          late: { call: 'fix__sleep', with: { ms: 1000, label: 'late-timeout' }, timeout: '300ms' },
+          slow: { call: 'fix__sleep', with: { ms: 5000, label: 'sibling-cancelled' } }
+        }
+      }
+    ]
+  },
   slow_retries: {
     input: { type: 'object', properties: { key: { type: 'string' } } },
     steps: [{ id: 'f', call: 'fix__flaky', with: { key: '{{ input.key }}', failures: 5 }, retry: { attempts: 3, backoff: '10s' } }]
@@ -288,6 +301,14 @@ describe('workflows against real upstreams', () => {
     const intervals = (await gateway.journal()).intervals.filter(interval => interval.label.startsWith('mapcap-'));
     assert.equal(intervals.length, 6);
     assert.equal(maxOverlap(intervals), 3);
+  });
+
+  it('a failing branch stops its siblings; the finished ones are in the partial results', async () => {
+    const result = await gateway.call('fan_out_fails');
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /failed at step "all\.late" \(tool "fix__sleep"\): the step timed out: no answer within 300 ms/);
+    assert.deepEqual((result.structuredContent as { partial_results: unknown }).partial_results, { first: 'ok', all: { quick: { done: true } } });
+    await waitFor(async () => (await gateway.journal()).cancelled.some(entry => entry.label === 'sibling-cancelled'), 'the sibling to be cancelled upstream');
   });
 
   it('map keeps results in item order under concurrency', async () => {
