@@ -141,6 +141,14 @@ describe('CatalogView search and calls', () => {
     assert.deepEqual(direct.content, [{ type: 'text', text: 'fs__read_file {}' }]);
   });
 
+  it('retrieve_tools searches only the view: tools outside it are never returned', async () => {
+    const { view, pipeline } = setUp('renamed');
+    const result = await view.callTool({ name: 'retrieve_tools', arguments: { query: 'write a file', limit: 50 } }, downstream(), pipeline);
+    const names = (result.structuredContent as { tools: Array<{ name: string }> }).tools.map(tool => tool.name);
+    assert.ok(names.length > 0);
+    for (const name of names) assert.ok(['cat', 'github__create_issue'].includes(name), name);
+  });
+
   it('a tool outside the view cannot be called, directly or through call_tool', async () => {
     const { view, pipeline } = setUp('renamed');
     await assert.rejects(view.callTool({ name: 'fs__write_file', arguments: {} }, downstream(), pipeline), /unknown tool "fs__write_file" in view "renamed"/);
