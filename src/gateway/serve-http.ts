@@ -13,6 +13,7 @@ import { classifyInboundRequest, createMcpHandler, isInitializeRequest } from '@
 import { errorMessage } from '../core/errors.js';
 import { createDownstreamServer } from './create-downstream-server.js';
 import type { GatewayCore } from './gateway-core.js';
+import { mcpParamMismatch } from './mcp-param-validation.js';
 import { hasView, resolveServedView } from './views.js';
 
 export interface ServeHttpOptions {
@@ -140,6 +141,11 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         body
       });
       if (inbound.kind !== 'legacy') {
+        const mismatch = mcpParamMismatch(core.catalog, body, name => header(req, name));
+        if (mismatch) {
+          const id = (body as { id?: unknown } | null)?.id;
+          return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32020, message: `Header mismatch: ${mismatch}` }, id: id ?? null });
+        }
         await followListenedResources(core, body, res);
         return modernFor(viewName).node(req, res, body);
       }

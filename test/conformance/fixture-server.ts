@@ -264,6 +264,23 @@ export function createFixtureServer(era: 'legacy' | 'modern', lasting: boolean):
     text('json schema 2020-12 tool called')
   );
 
+  // --- SEP-2243: an argument mirrored into an Mcp-Param-Region header (validated by the SDK's HTTP entry) ---
+  mcp.registerTool(
+    'test_x_mcp_header',
+    {
+      description: 'Its region argument travels in the Mcp-Param-Region header too',
+      // `x-mcp-header` is not in the SDK's JSON Schema type: the schema is passed as written.
+      inputSchema: fromJsonSchema<{ region?: string; level?: number }>({
+        type: 'object',
+        properties: {
+          region: { type: 'string', description: 'mirrored into Mcp-Param-Region', 'x-mcp-header': 'Region' },
+          level: { type: 'integer', description: 'not mirrored' }
+        }
+      } as Parameters<typeof fromJsonSchema>[0])
+    },
+    args => text(`region=${args.region ?? '(none)'}`)
+  );
+
   // --- sampling, elicitation, roots: asked for by returning input_required (pushed by the SDK on 2025 connections) ---
   mcp.registerTool('test_sampling', { description: 'Asks the client to sample', inputSchema: z.object({ prompt: z.string().describe('The prompt to send to the LLM') }) }, (args, ctx) => {
     const answer = inputResponse(ctx.mcpReq.inputResponses, 'llm');
