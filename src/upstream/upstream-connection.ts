@@ -44,7 +44,7 @@ export type ProtocolEra = 'legacy' | 'modern';
 /** The connection's life: a closed union, switched on exhaustively. */
 export type UpstreamState =
   | { kind: 'stopped' }
-  | { kind: 'starting'; since: number; attempt: number }
+  | { kind: 'starting'; since: number; attempt: number; lastFailure?: string }
   | {
       kind: 'ready';
       since: number;
@@ -126,6 +126,8 @@ export class UpstreamConnection implements AsyncDisposable {
   /** Request ids of the per-request clients (see openIsolatedClient): unique across them. */
   private nextRequestId = 1_000_000;
   private failedAttemptStderr: string[] = [];
+  /** The transport of the connect attempt in progress, closed by stop() so that shutdown does not wait it out. */
+  private attemptTransport: Transport | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(options: UpstreamConnectionOptions) {
@@ -215,7 +217,8 @@ export class UpstreamConnection implements AsyncDisposable {
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     const attempt = this.failures + 1;
-    this.setState({ kind: 'starting', since: Date.now(), attempt });
+    const lastFailure = this.currentState.kind === 'failed' ? this.currentState.reason : undefined;
+    this.setState({ kind: 'starting', since: Date.now(), attempt, ...(lastFailure ? { lastFailure } : {}) });
     const started = performance.now();
     try {
       const { client, transport, kind } = await this.openClient();
@@ -323,6 +326,7 @@ export class UpstreamConnection implements AsyncDisposable {
         const { mode } = this.negotiation('stdio');
         client.setVersionNegotiation({ mode, probe: { timeoutMs: Math.min(5000, timeout) } });
         this.failedAttemptStderr = [];
+        this.attemptTransport = transport;
         try {
           await client.connect(transport, { timeout, ...(prior ? { prior } : {}) });
         } catch (error) {
@@ -330,6 +334,8 @@ export class UpstreamConnection implements AsyncDisposable {
           // Kept for the failure reason (doctor): often the one line that says why the server exited.
           this.failedAttemptStderr = transport.recentStderr;
           throw error;
+        } finally {
+          this.attemptTransport = undefined;
         }
         return { client, transport, kind: 'stdio' as const };
       };
@@ -340,7 +346,7 @@ export class UpstreamConnection implements AsyncDisposable {
         // Some legacy servers exit when they see the modern probe: start afresh as legacy.
         const closedInProbe =
           error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed && /closed/.test(error.message);
-        if (!closedInProbe || this.config.protocol !== 'auto') throw error;
+        if (!closedInProbe || this.config.protocol !== 'auto' || this.stopped) throw error;
         this.logger.debug('server closed on the server/discover probe; starting it again as a legacy server');
         return attemptStdio({ kind: 'legacy' });
       }
@@ -354,6 +360,7 @@ export class UpstreamConnection implements AsyncDisposable {
       const client = this.newClient();
       const { mode, prior } = this.negotiation(kind);
       client.setVersionNegotiation({ mode, probe: { timeoutMs: timeout } });
+      this.attemptTransport = transport;
       try {
         await client.connect(transport, { timeout, ...(prior ? { prior } : {}) });
         this.remoteKind = kind;
@@ -363,8 +370,10 @@ export class UpstreamConnection implements AsyncDisposable {
         await client.close().catch(() => {});
         const status = error instanceof SdkHttpError ? error.status : undefined;
         const auth = status === 401 || status === 403;
-        if (auth || kind === kinds[kinds.length - 1]) break;
+        if (auth || this.stopped || kind === kinds[kinds.length - 1]) break;
         this.logger.debug(`Streamable HTTP failed (${errorMessage(error)}); trying legacy SSE`);
+      } finally {
+        this.attemptTransport = undefined;
       }
     }
     throw lastError;
@@ -742,7 +751,13 @@ export class UpstreamConnection implements AsyncDisposable {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
-    await this.connecting?.catch(() => {});
+    if (this.connecting) {
+      // A connect in progress (a server stuck at start, a slow list) is cut short, not waited out: a client
+      // closing the gateway gives it only seconds before SIGKILL, which would leave the server behind.
+      await this.attemptTransport?.close().catch(() => {});
+      await this.disposeClient();
+      await this.connecting.catch(() => {});
+    }
     await this.disposeClient();
     this.currentSnapshot = emptySnapshot();
     this.setState({ kind: 'stopped' });

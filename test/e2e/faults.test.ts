@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { bigText } from '../fixtures/servers/big.js';
-import { firstText, isAlive, runCli, startFixtureHttp } from '../helpers/fixtures.js';
+import { firstText, isAlive, pidsWithArg, runCli, startFixtureHttp } from '../helpers/fixtures.js';
 import { connectHttp, connectStdio, fixtureServer, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
 
 const echo = fixtureServer('echo.ts');
@@ -150,6 +150,25 @@ describe('faults', { timeout: 180_000 }, () => {
       await waitFor(() => !isAlive(serverPid) && !isAlive(grandchildPid), 'server and grandchild to exit', 15_000);
     } finally {
       await gateway.stop();
+    }
+  });
+
+  it('no process is left behind when the client closes while a server is stuck connecting', async () => {
+    // The stdio client gives the gateway 2 s after closing stdin, then SIGTERM, then 2 s more, then SIGKILL
+    // (which no exit hook survives): the gateway must not wait out a connect attempt to shut down.
+    const tag = `mute-${process.pid}-${Date.now()}`;
+    await using config = writeConfig({ servers: { echo, mute: fixtureServer('hangs.ts', ['--mute', tag]) }, gateway: { connectTimeout: '8s' } });
+    const connected = await connectStdio(config.path);
+    try {
+      const first = pidsWithArg(tag);
+      // Wait for the reconnect attempt after the first one timed out: a new process, its connect in progress.
+      await waitFor(() => pidsWithArg(tag).some(pid => !first.includes(pid)), 'a second connect attempt', 15_000);
+      const gatewayPid = connected.pid!;
+      await connected.client.close();
+      await waitFor(() => !isAlive(gatewayPid) && pidsWithArg(tag).length === 0, 'the gateway and the stuck server to exit', 15_000);
+    } finally {
+      await connected[Symbol.asyncDispose]();
+      for (const pid of pidsWithArg(tag)) process.kill(pid, 'SIGKILL');
     }
   });
 

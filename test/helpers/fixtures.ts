@@ -1,7 +1,7 @@
 /**
  * Fixture servers run as real processes: HTTP ones started on a free loopback port, and process checks.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -95,4 +95,14 @@ export async function runCli(args: string[], options: { timeoutMs?: number; env?
   const code = await new Promise<number | null>(resolve => child.once('close', status => resolve(status)));
   clearTimeout(timer);
   return { code, stdout, stderr };
+}
+
+/** Pids of running processes whose command line contains `marker`. */
+export function pidsWithArg(marker: string): number[] {
+  const text = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return text
+    .split('\n')
+    .filter(line => line.includes(marker) && !line.includes('ps -eo'))
+    .map(line => Number(line.trim().split(' ')[0]))
+    .filter(pid => pid !== process.pid && isAlive(pid));
 }

@@ -35,7 +35,12 @@ export async function diagnose(upstream: UpstreamConnection): Promise<DoctorRow>
     resources: snapshot.resources.length + snapshot.resourceTemplates.length,
     prompts: snapshot.prompts.length,
     serverInfo: upstream.serverVersion,
-    error: state.kind === 'failed' ? state.reason : undefined
+    error:
+      state.kind === 'failed'
+        ? state.reason
+        : state.kind === 'starting' && state.lastFailure
+          ? `reconnecting (attempt ${state.attempt}); last failure: ${state.lastFailure}`
+          : undefined
   };
   if (state.kind === 'ready') {
     try {
