@@ -245,9 +245,13 @@ export class CatalogView implements Disposable {
       const override = config.tools[tool.name];
       let name = override?.name ?? tool.name;
       if (byName.has(name) || reserved.has(name)) {
-        this.logger.error(`view "${this.name}": tool "${tool.name}" cannot be called "${name}" (the name is taken); it keeps "${tool.name}"`);
-        name = tool.name;
-        if (byName.has(name) || reserved.has(name)) continue;
+        const fallback = tool.name;
+        const free = !byName.has(fallback) && !reserved.has(fallback);
+        this.logger.error(
+          `view "${this.name}": tool "${tool.name}" cannot be called "${name}" (the name is taken); ${free ? `it keeps "${fallback}"` : 'it is left out of the view (rename one of them under tools:)'}`
+        );
+        if (!free) continue;
+        name = fallback;
       }
       const definition: Tool =
         name === tool.name && override?.description === undefined
