@@ -50,7 +50,11 @@ export const viewsSchema = z
   .superRefine((views, context) => {
     for (const name of Object.keys(views)) {
       if (!viewNamePattern.test(name)) {
-        context.addIssue({ code: 'custom', path: [name], message: `view name "${name}" must use letters, digits, "-" and "_" (it becomes the URL path /mcp/${name})` });
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `view name "${name}" must use letters, digits, "-" and "_" (it becomes the URL path /mcp/${name})`
+        });
       }
     }
   });

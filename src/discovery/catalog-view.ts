@@ -9,7 +9,13 @@ import type { Logger } from '../telemetry/logger.js';
 import { countToolListTokens } from './count-tokens.js';
 import type { Embedder } from './embedder.js';
 import { HybridToolSearch } from './hybrid-search.js';
-import { callToolName, defaultRetrieveLimit, maxRetrieveLimit, metaToolDefinitions, retrieveToolsName } from './meta-tools.js';
+import {
+  callToolName,
+  defaultRetrieveLimit,
+  maxRetrieveLimit,
+  metaToolDefinitions,
+  retrieveToolsName
+} from './meta-tools.js';
 import type { SearchableTool } from './tool-document.js';
 import { ToolIndex, type ToolMatch } from './tool-index.js';
 import { VectorIndex } from './vector-index.js';
@@ -63,7 +69,10 @@ export class CatalogView implements Disposable {
     const declared = options.config.views?.[options.name];
     if (!declared && options.name !== 'default') {
       const names = Object.keys(options.config.views ?? {});
-      throw new ManifoldError('CONFIG_INVALID', `no view "${options.name}" in the config${names.length > 0 ? ` (views: ${names.join(', ')})` : ' (it declares no views:)'}`);
+      throw new ManifoldError(
+        'CONFIG_INVALID',
+        `no view "${options.name}" in the config${names.length > 0 ? ` (views: ${names.join(', ')})` : ' (it declares no views:)'}`
+      );
     }
     this.config = declared ?? plainView;
     this.catalog = options.catalog;
@@ -72,13 +81,20 @@ export class CatalogView implements Disposable {
     this.embedder = options.embedder;
     this.embeddingWeight = options.embeddingWeight ?? 1;
     for (const server of this.config.servers ?? []) {
-      if (!(server in this.servers) && server !== 'workflows') this.logger.warn(`view "${this.name}" names server "${server}", which is not configured`);
+      if (!(server in this.servers) && server !== 'workflows')
+        this.logger.warn(`view "${this.name}" names server "${server}", which is not configured`);
     }
     this.unsubscribe = this.catalog.onChange(change => {
       if (!change.kinds.includes('tools')) return;
       this.entries = undefined;
       // Re-index only the tools of the upstream that changed.
-      if (this.index) this.index.syncServer(change.upstream, this.tools().filter(tool => tool.server === change.upstream).map(tool => this.toSearchable(tool)));
+      if (this.index)
+        this.index.syncServer(
+          change.upstream,
+          this.tools()
+            .filter(tool => tool.server === change.upstream)
+            .map(tool => this.toSearchable(tool))
+        );
     });
   }
 
@@ -111,7 +127,12 @@ export class CatalogView implements Disposable {
       case 'search':
         return this.metaTools();
       case 'hybrid':
-        return [...this.tools().filter(tool => matchesAny(tool.name, this.config.pin)).map(tool => tool.definition), ...this.metaTools()];
+        return [
+          ...this.tools()
+            .filter(tool => matchesAny(tool.name, this.config.pin))
+            .map(tool => tool.definition),
+          ...this.metaTools()
+        ];
     }
   }
 
@@ -119,24 +140,48 @@ export class CatalogView implements Disposable {
   tokenCost(): { listed: number; listedTools: number; all: number; allTools: number } {
     const listed = this.listTools();
     const all = this.tools().map(tool => tool.definition);
-    return { listed: countToolListTokens(listed), listedTools: listed.length, all: countToolListTokens(all), allTools: all.length };
+    return {
+      listed: countToolListTokens(listed),
+      listedTools: listed.length,
+      all: countToolListTokens(all),
+      allTools: all.length
+    };
   }
 
   /** Ranked tools of this view for a query by BM25F alone (synchronous; what `find` uses without embeddings). */
   search(query: string, options: { limit?: number; server?: string } = {}): Array<ToolMatch & { view: ViewTool }> {
     const index = this.searchIndex();
-    return this.withViews(index.search(query, { limit: options.limit ?? defaultRetrieveLimit, ...(options.server !== undefined ? { server: options.server } : {}) }));
+    return this.withViews(
+      index.search(query, {
+        limit: options.limit ?? defaultRetrieveLimit,
+        ...(options.server !== undefined ? { server: options.server } : {})
+      })
+    );
   }
 
   /**
    * The search behind retrieve_tools and `manifold search`: BM25F, fused with embeddings when the config
    * has `discovery.embeddings` (then scores are reciprocal-rank fusion values).
    */
-  async find(query: string, options: { limit?: number; server?: string } = {}, signal?: AbortSignal): Promise<Array<ToolMatch & { view: ViewTool }>> {
+  async find(
+    query: string,
+    options: { limit?: number; server?: string } = {},
+    signal?: AbortSignal
+  ): Promise<Array<ToolMatch & { view: ViewTool }>> {
     if (!this.embedder) return this.search(query, options);
     const index = this.searchIndex();
-    this.hybrid ??= new HybridToolSearch(index, new VectorIndex(this.embedder), { weight: this.embeddingWeight, logger: this.logger });
-    const matches = await this.hybrid.search(query, { limit: options.limit ?? defaultRetrieveLimit, ...(options.server !== undefined ? { server: options.server } : {}) }, signal);
+    this.hybrid ??= new HybridToolSearch(index, new VectorIndex(this.embedder), {
+      weight: this.embeddingWeight,
+      logger: this.logger
+    });
+    const matches = await this.hybrid.search(
+      query,
+      {
+        limit: options.limit ?? defaultRetrieveLimit,
+        ...(options.server !== undefined ? { server: options.server } : {})
+      },
+      signal
+    );
     return this.withViews(matches);
   }
 
@@ -151,31 +196,47 @@ export class CatalogView implements Disposable {
    * Answers a tools/call made to this view: the meta tools here, any other tool of the view through the
    * pipeline under its catalog name. A tool outside the view is unknown, as it would be on its own server.
    */
-  async callTool(params: Record<string, unknown>, downstream: DownstreamContext, pipeline: Handler): Promise<GatewayResult> {
+  async callTool(
+    params: Record<string, unknown>,
+    downstream: DownstreamContext,
+    pipeline: Handler
+  ): Promise<GatewayResult> {
     const name = typeof params.name === 'string' ? params.name : '';
     const args = isObject(params.arguments) ? params.arguments : {};
     if (this.hasMetaTools && name === retrieveToolsName) return this.retrieve(args, downstream.signal);
     if (this.hasMetaTools && name === callToolName) {
       const target = args.name;
-      if (typeof target !== 'string' || target === '') return toolError('call_tool needs "name": the exact name of a tool that retrieve_tools returned.');
-      if (args.arguments !== undefined && !isObject(args.arguments)) return toolError('call_tool "arguments" must be an object matching the tool\'s inputSchema.');
+      if (typeof target !== 'string' || target === '')
+        return toolError('call_tool needs "name": the exact name of a tool that retrieve_tools returned.');
+      if (args.arguments !== undefined && !isObject(args.arguments))
+        return toolError('call_tool "arguments" must be an object matching the tool\'s inputSchema.');
       const tool = this.findTool(target);
       if (!tool) {
         const near = this.search(target, { limit: 3 }).map(match => match.tool.name);
-        return toolError(`No tool named "${target}" in this view.${near.length > 0 ? ` Closest: ${near.join(', ')}.` : ''} Use retrieve_tools to find the exact name.`);
+        return toolError(
+          `No tool named "${target}" in this view.${near.length > 0 ? ` Closest: ${near.join(', ')}.` : ''} Use retrieve_tools to find the exact name.`
+        );
       }
       const { _meta: meta } = params as { _meta?: unknown };
       return pipeline({
         method: 'tools/call',
-        params: { name: tool.catalogName, arguments: isObject(args.arguments) ? args.arguments : {}, ...(meta !== undefined ? { _meta: meta } : {}) },
+        params: {
+          name: tool.catalogName,
+          arguments: isObject(args.arguments) ? args.arguments : {},
+          ...(meta !== undefined ? { _meta: meta } : {})
+        },
         downstream
       });
     }
     const tool = this.findTool(name);
     if (!tool) {
-      throw new ManifoldError('TOOL_NOT_FOUND', `unknown tool "${name}" in view "${this.name}"${this.hasMetaTools ? '; use retrieve_tools to find tools' : ''}`, {
-        data: { tool: name, view: this.name }
-      });
+      throw new ManifoldError(
+        'TOOL_NOT_FOUND',
+        `unknown tool "${name}" in view "${this.name}"${this.hasMetaTools ? '; use retrieve_tools to find tools' : ''}`,
+        {
+          data: { tool: name, view: this.name }
+        }
+      );
     }
     return pipeline({ method: 'tools/call', params: { ...params, name: tool.catalogName }, downstream });
   }
@@ -192,10 +253,19 @@ export class CatalogView implements Disposable {
     const query = typeof args.query === 'string' ? args.query.trim() : '';
     if (query === '') return toolError('retrieve_tools needs "query": what you want to do, in plain words.');
     const rawLimit = args.limit === undefined ? defaultRetrieveLimit : Number(args.limit);
-    if (!Number.isInteger(rawLimit) || rawLimit < 1) return toolError(`retrieve_tools "limit" must be a whole number from 1 to ${maxRetrieveLimit}.`);
+    if (!Number.isInteger(rawLimit) || rawLimit < 1)
+      return toolError(`retrieve_tools "limit" must be a whole number from 1 to ${maxRetrieveLimit}.`);
     const server = typeof args.server === 'string' && args.server !== '' ? args.server : undefined;
-    const matches = await this.find(query, { limit: Math.min(rawLimit, maxRetrieveLimit), ...(server !== undefined ? { server } : {}) }, signal);
-    const tools = matches.map(match => ({ ...match.view.definition, server: match.view.server, score: Number(match.score.toPrecision(4)) }));
+    const matches = await this.find(
+      query,
+      { limit: Math.min(rawLimit, maxRetrieveLimit), ...(server !== undefined ? { server } : {}) },
+      signal
+    );
+    const tools = matches.map(match => ({
+      ...match.view.definition,
+      server: match.view.server,
+      score: Number(match.score.toPrecision(4))
+    }));
     const result: Record<string, unknown> = { tools };
     if (tools.length === 0) {
       result.hint =
@@ -256,7 +326,11 @@ export class CatalogView implements Disposable {
       const definition: Tool =
         name === tool.name && override?.description === undefined
           ? tool.definition
-          : { ...tool.definition, name, ...(override?.description !== undefined ? { description: override.description } : {}) };
+          : {
+              ...tool.definition,
+              name,
+              ...(override?.description !== undefined ? { description: override.description } : {})
+            };
       const entry: ViewTool = { name, catalogName: tool.name, server: tool.upstream, definition, tags };
       entries.push(entry);
       byName.set(name, entry);

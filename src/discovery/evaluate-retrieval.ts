@@ -68,9 +68,13 @@ export function parseEvalTools(rows: unknown[], source = 'tools'): EvalTool[] {
   return rows.map((row, index) => {
     const tool = row as Partial<EvalTool> | null;
     if (!tool || typeof tool.id !== 'string' || typeof tool.server !== 'string' || typeof tool.name !== 'string') {
-      throw new ManifoldError('INVALID_PARAMS', `${source} line ${index + 1}: a tool needs string "id", "server" and "name"`);
+      throw new ManifoldError(
+        'INVALID_PARAMS',
+        `${source} line ${index + 1}: a tool needs string "id", "server" and "name"`
+      );
     }
-    if (seen.has(tool.id)) throw new ManifoldError('INVALID_PARAMS', `${source} line ${index + 1}: duplicate tool id "${tool.id}"`);
+    if (seen.has(tool.id))
+      throw new ManifoldError('INVALID_PARAMS', `${source} line ${index + 1}: duplicate tool id "${tool.id}"`);
     seen.add(tool.id);
     return tool as EvalTool;
   });
@@ -79,12 +83,24 @@ export function parseEvalTools(rows: unknown[], source = 'tools'): EvalTool[] {
 export function parseEvalQueries(rows: unknown[], toolIds: ReadonlySet<string>, source = 'queries'): EvalQuery[] {
   return rows.map((row, index) => {
     const query = row as Partial<EvalQuery> | null;
-    if (!query || typeof query.id !== 'string' || typeof query.query !== 'string' || !Array.isArray(query.gold) || query.gold.length === 0) {
-      throw new ManifoldError('INVALID_PARAMS', `${source} line ${index + 1}: a query needs string "id", "query" and a non-empty "gold" list`);
+    if (
+      !query ||
+      typeof query.id !== 'string' ||
+      typeof query.query !== 'string' ||
+      !Array.isArray(query.gold) ||
+      query.gold.length === 0
+    ) {
+      throw new ManifoldError(
+        'INVALID_PARAMS',
+        `${source} line ${index + 1}: a query needs string "id", "query" and a non-empty "gold" list`
+      );
     }
     for (const gold of query.gold) {
       if (typeof gold !== 'string' || !toolIds.has(gold)) {
-        throw new ManifoldError('INVALID_PARAMS', `${source} line ${index + 1}: gold tool "${String(gold)}" is not in the tool set`);
+        throw new ManifoldError(
+          'INVALID_PARAMS',
+          `${source} line ${index + 1}: gold tool "${String(gold)}" is not in the tool set`
+        );
       }
     }
     return query as EvalQuery;

@@ -16,7 +16,13 @@ export interface HybridSearchOptions {
 /** The text a tool is embedded by: its name in words, title, description and parameter text. */
 export function embeddingText(tool: SearchableTool): string {
   const fields = toolFieldText(tool);
-  return [splitWords(fields.name).join(' '), fields.title, fields.description, fields.parameters ? `Parameters: ${fields.parameters}` : '', fields.tags]
+  return [
+    splitWords(fields.name).join(' '),
+    fields.title,
+    fields.description,
+    fields.parameters ? `Parameters: ${fields.parameters}` : '',
+    fields.tags
+  ]
     .filter(Boolean)
     .join('\n');
 }
@@ -62,7 +68,11 @@ export class HybridToolSearch {
           limit: depth,
           accept: name => {
             const tool = this.index.get(name);
-            return tool !== undefined && (server === undefined || tool.server === server) && (accept === undefined || accept(tool));
+            return (
+              tool !== undefined &&
+              (server === undefined || tool.server === server) &&
+              (accept === undefined || accept(tool))
+            );
           }
         })
         .map(hit => hit.id);

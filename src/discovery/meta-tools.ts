@@ -25,33 +25,53 @@ export function metaToolDefinitions(servers: readonly string[]): Tool[] {
       inputSchema: {
         type: 'object',
         properties: {
-          query: { type: 'string', description: 'What you want to do, in plain words: the action and the object (names of products or services help).' },
+          query: {
+            type: 'string',
+            description:
+              'What you want to do, in plain words: the action and the object (names of products or services help).'
+          },
           limit: {
             type: 'integer',
             minimum: 1,
             maximum: maxRetrieveLimit,
             description: `How many tools to return (default ${defaultRetrieveLimit}, at most ${maxRetrieveLimit}).`
           },
-          server: { type: 'string', description: `Only tools of this server (the part of a tool name before "__").${serverHint}` }
+          server: {
+            type: 'string',
+            description: `Only tools of this server (the part of a tool name before "__").${serverHint}`
+          }
         },
         required: ['query'],
         additionalProperties: false
       },
-      annotations: { title: 'Find tools', readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false }
+      annotations: {
+        title: 'Find tools',
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false
+      }
     },
     {
       name: callToolName,
       title: 'Call a found tool',
       description:
         'Call a tool that retrieve_tools returned, by its exact name, with arguments that match its inputSchema. The call goes ' +
-        'through the gateway exactly like a direct call (same permissions, limits, audit and progress) and returns that tool\'s own ' +
+        "through the gateway exactly like a direct call (same permissions, limits, audit and progress) and returns that tool's own " +
         'result unchanged. If you are unsure of the name or the arguments, use retrieve_tools first; an unknown name returns an ' +
         'error that says so.',
       inputSchema: {
         type: 'object',
         properties: {
-          name: { type: 'string', description: 'The exact tool name, as retrieve_tools returned it (e.g. "github__create_issue").' },
-          arguments: { type: 'object', description: "The tool's arguments, matching its inputSchema. Omit or {} for none.", additionalProperties: true }
+          name: {
+            type: 'string',
+            description: 'The exact tool name, as retrieve_tools returned it (e.g. "github__create_issue").'
+          },
+          arguments: {
+            type: 'object',
+            description: "The tool's arguments, matching its inputSchema. Omit or {} for none.",
+            additionalProperties: true
+          }
         },
         required: ['name'],
         additionalProperties: false

@@ -92,7 +92,8 @@ export class SearchIndex<Field extends string> {
       else high = middle;
     }
     const found: string[] = [];
-    for (let index = low; index < sorted.length && (sorted[index] as string).startsWith(prefix); index++) found.push(sorted[index] as string);
+    for (let index = low; index < sorted.length && (sorted[index] as string).startsWith(prefix); index++)
+      found.push(sorted[index] as string);
     return found;
   }
 

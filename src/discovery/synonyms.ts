@@ -145,7 +145,8 @@ export function createSynonymTable(lines: readonly string[] = groups): SynonymTa
       const key = member[0] as string;
       const others = members.filter(other => other.join(' ') !== key);
       const entry = table.get(key) ?? [];
-      for (const other of others) if (!entry.some(existing => existing.join(' ') === other.join(' '))) entry.push(other);
+      for (const other of others)
+        if (!entry.some(existing => existing.join(' ') === other.join(' '))) entry.push(other);
       table.set(key, entry);
     }
   }

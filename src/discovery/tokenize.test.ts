@@ -25,13 +25,25 @@ describe('splitWords', () => {
   });
 
   it('drops apostrophes and punctuation', () => {
-    assert.deepEqual(splitWords("Don't read the user's (private) files!"), ['dont', 'read', 'the', 'users', 'private', 'files']);
+    assert.deepEqual(splitWords("Don't read the user's (private) files!"), [
+      'dont',
+      'read',
+      'the',
+      'users',
+      'private',
+      'files'
+    ]);
   });
 });
 
 describe('tokenize', () => {
   it('drops stop words and stems what is left', () => {
-    assert.deepEqual(tokenize('Can you please list all the open issues in my repositories?'), ['list', 'open', 'issu', 'repositori']);
+    assert.deepEqual(tokenize('Can you please list all the open issues in my repositories?'), [
+      'list',
+      'open',
+      'issu',
+      'repositori'
+    ]);
   });
 
   it('gives one term to the forms of a word', () => {

@@ -4,23 +4,58 @@ import { describe, it } from 'node:test';
 import type { SearchableTool } from './tool-document.js';
 import { ToolIndex } from './tool-index.js';
 
-function tool(server: string, name: string, description: string, properties: Record<string, { type: string; description?: string }> = {}): SearchableTool {
-  return { name: `${server}__${name}`, server, originalName: name, definition: { name: `${server}__${name}`, description, inputSchema: { type: 'object', properties } } };
+function tool(
+  server: string,
+  name: string,
+  description: string,
+  properties: Record<string, { type: string; description?: string }> = {}
+): SearchableTool {
+  return {
+    name: `${server}__${name}`,
+    server,
+    originalName: name,
+    definition: { name: `${server}__${name}`, description, inputSchema: { type: 'object', properties } }
+  };
 }
 
 /** A small catalog in the shape of real MCP servers (names and descriptions like GitHub's, Slack's, a filesystem's). */
 const catalog: SearchableTool[] = [
-  tool('github', 'create_issue', 'Create a new issue in a GitHub repository.', { owner: { type: 'string' }, repo: { type: 'string' }, title: { type: 'string' } }),
-  tool('github', 'list_issues', 'List issues in a GitHub repository, with filters.', { owner: { type: 'string' }, repo: { type: 'string' }, state: { type: 'string' } }),
-  tool('github', 'create_pull_request', 'Open a pull request from a branch.', { head: { type: 'string' }, base: { type: 'string' } }),
-  tool('fs', 'read_text_file', 'Read the complete contents of a file as text.', { path: { type: 'string', description: 'Path of the file' } }),
-  tool('fs', 'write_file', 'Create a new file or overwrite an existing one.', { path: { type: 'string' }, content: { type: 'string' } }),
-  tool('fs', 'list_directory', 'Get a detailed listing of all files and directories in a specified path.', { path: { type: 'string' } }),
-  tool('slack', 'post_message', 'Post a message to a Slack channel.', { channel_id: { type: 'string', description: 'The channel to post to' }, text: { type: 'string' } }),
-  tool('weather', 'get_forecast', 'Weather forecast for a location, by latitude and longitude.', { latitude: { type: 'number' }, longitude: { type: 'number' } })
+  tool('github', 'create_issue', 'Create a new issue in a GitHub repository.', {
+    owner: { type: 'string' },
+    repo: { type: 'string' },
+    title: { type: 'string' }
+  }),
+  tool('github', 'list_issues', 'List issues in a GitHub repository, with filters.', {
+    owner: { type: 'string' },
+    repo: { type: 'string' },
+    state: { type: 'string' }
+  }),
+  tool('github', 'create_pull_request', 'Open a pull request from a branch.', {
+    head: { type: 'string' },
+    base: { type: 'string' }
+  }),
+  tool('fs', 'read_text_file', 'Read the complete contents of a file as text.', {
+    path: { type: 'string', description: 'Path of the file' }
+  }),
+  tool('fs', 'write_file', 'Create a new file or overwrite an existing one.', {
+    path: { type: 'string' },
+    content: { type: 'string' }
+  }),
+  tool('fs', 'list_directory', 'Get a detailed listing of all files and directories in a specified path.', {
+    path: { type: 'string' }
+  }),
+  tool('slack', 'post_message', 'Post a message to a Slack channel.', {
+    channel_id: { type: 'string', description: 'The channel to post to' },
+    text: { type: 'string' }
+  }),
+  tool('weather', 'get_forecast', 'Weather forecast for a location, by latitude and longitude.', {
+    latitude: { type: 'number' },
+    longitude: { type: 'number' }
+  })
 ];
 
-const names = (index: ToolIndex, query: string, limit = 3) => index.search(query, { limit }).map(match => match.tool.name);
+const names = (index: ToolIndex, query: string, limit = 3) =>
+  index.search(query, { limit }).map(match => match.tool.name);
 
 describe('ToolIndex ranking on a hand-made catalog', () => {
   const index = new ToolIndex();
@@ -57,7 +92,10 @@ describe('ToolIndex ranking on a hand-made catalog', () => {
 
   it('filters by server and limit, scores descending', () => {
     const matches = index.search('create', { server: 'fs', limit: 5 });
-    assert.deepEqual(matches.map(match => match.tool.name), ['fs__write_file']);
+    assert.deepEqual(
+      matches.map(match => match.tool.name),
+      ['fs__write_file']
+    );
     const all = index.search('file', { limit: 10 });
     for (let i = 1; i < all.length; i++) assert.ok((all[i - 1]?.score ?? 0) >= (all[i]?.score ?? 0));
   });
@@ -74,7 +112,9 @@ describe('ToolIndex updates', () => {
     assert.equal(index.sync(catalog), 0, 'an unchanged catalog re-indexes nothing');
     assert.notEqual(names(index, 'translate text')[0], 'slack__post_message');
     const changed = catalog.map(entry =>
-      entry.name === 'slack__post_message' ? { ...entry, definition: { ...entry.definition, description: 'Translate text between languages.' } } : entry
+      entry.name === 'slack__post_message'
+        ? { ...entry, definition: { ...entry.definition, description: 'Translate text between languages.' } }
+        : entry
     );
     assert.equal(index.sync(changed), 1);
     assert.equal(names(index, 'translate text')[0], 'slack__post_message');

@@ -150,7 +150,8 @@ export class ToolIndex {
     const terms: QueryTerm[] = [...counts].map(([term, weight]) => {
       const alternatives: Array<{ term: string; factor: number }> = [];
       const add = (word: string, factor: number) => {
-        if (!counts.has(word) && !alternatives.some(known => known.term === word)) alternatives.push({ term: word, factor });
+        if (!counts.has(word) && !alternatives.some(known => known.term === word))
+          alternatives.push({ term: word, factor });
       };
       if (this.synonyms) {
         for (const alternative of this.synonyms.get(term) ?? []) {
@@ -159,7 +160,12 @@ export class ToolIndex {
         }
       }
       // Only words the catalog does not know: a known word already matches exactly, and widening it adds noise.
-      if (this.prefixWeight > 0 && term.length >= 4 && /^[a-z]+$/.test(term) && this.index.documentFrequency(term) === 0) {
+      if (
+        this.prefixWeight > 0 &&
+        term.length >= 4 &&
+        /^[a-z]+$/.test(term) &&
+        this.index.documentFrequency(term) === 0
+      ) {
         for (const indexed of this.index.termsWithPrefix(term)) add(indexed, this.prefixWeight);
       }
       return alternatives.length > 0 ? { term, weight, alternatives } : { term, weight };
@@ -181,7 +187,11 @@ export class ToolIndex {
         ? undefined
         : (name: string) => {
             const tool = this.entries.get(name)?.tool;
-            return tool !== undefined && (server === undefined || tool.server === server) && (accept === undefined || accept(tool));
+            return (
+              tool !== undefined &&
+              (server === undefined || tool.server === server) &&
+              (accept === undefined || accept(tool))
+            );
           };
     const hits = this.index.search(terms, { limit, ...(filter ? { accept: filter } : {}) });
     const matches: ToolMatch[] = [];
@@ -211,4 +221,3 @@ function tokenizeFields(fields: Record<ToolField, string>): Record<IndexField, s
     tags: tokenize(fields.tags)
   };
 }
-

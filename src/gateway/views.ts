@@ -12,7 +12,13 @@ function embedderOf(core: GatewayCore): Embedder | undefined {
   if (!config) return undefined;
   let embedder = embedders.get(core);
   if (!embedder) {
-    embedder = createOpenAiEmbedder({ url: config.url, model: config.model, apiKey: config.apiKey, headers: config.headers, batchSize: config.batchSize });
+    embedder = createOpenAiEmbedder({
+      url: config.url,
+      model: config.model,
+      apiKey: config.apiKey,
+      headers: config.headers,
+      batchSize: config.batchSize
+    });
     embedders.set(core, embedder);
   }
   return embedder;
@@ -61,7 +67,10 @@ export function resolveServedView(core: GatewayCore, name: string | undefined): 
   if (name === undefined) return hasDeclaredDefault(core) ? viewOf(core, 'default') : undefined;
   if (!hasView(core, name)) {
     const names = viewNames(core);
-    throw new ManifoldError('CONFIG_INVALID', `no view "${name}"; views: ${names.join(', ')} (declare it under views: in the config)`);
+    throw new ManifoldError(
+      'CONFIG_INVALID',
+      `no view "${name}"; views: ${names.join(', ')} (declare it under views: in the config)`
+    );
   }
   return name === 'default' && !hasDeclaredDefault(core) ? undefined : viewOf(core, name);
 }

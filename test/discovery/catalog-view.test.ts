@@ -21,7 +21,11 @@ function local(name: string, description: string, options: { readOnly?: boolean;
   return {
     definition,
     ...(options.tags ? { tags: options.tags } : {}),
-    call: async (request: GatewayRequest) => ({ content: [{ type: 'text', text: `${String(request.params.name)} ${JSON.stringify(request.params.arguments ?? {})}` }] })
+    call: async (request: GatewayRequest) => ({
+      content: [
+        { type: 'text', text: `${String(request.params.name)} ${JSON.stringify(request.params.arguments ?? {})}` }
+      ]
+    })
   };
 }
 
@@ -53,18 +57,32 @@ function createCatalog(): Catalog {
     local('github__list_issues', 'List the issues of a repository', { readOnly: true }),
     local('github__delete_repository', 'Delete a repository')
   ]);
-  catalog.setLocalTools('fs', [local('fs__read_file', 'Read a file', { readOnly: true }), local('fs__write_file', 'Write a file', { readOnly: false })]);
+  catalog.setLocalTools('fs', [
+    local('fs__read_file', 'Read a file', { readOnly: true }),
+    local('fs__write_file', 'Write a file', { readOnly: false })
+  ]);
   return catalog;
 }
 
 function downstream(): DownstreamContext {
-  return { era: 'legacy', sessionId: 'test', signal: new AbortController().signal, clientCapabilities: {}, progressToken: undefined, notify: async () => {}, log: () => {} };
+  return {
+    era: 'legacy',
+    sessionId: 'test',
+    signal: new AbortController().signal,
+    clientCapabilities: {},
+    progressToken: undefined,
+    notify: async () => {},
+    log: () => {}
+  };
 }
 
 function setUp(viewName: string) {
   const catalog = createCatalog();
   const sessions = new SessionRegistry(silentLogger);
-  const pipeline = composePipeline([], createDispatcher(catalog, new Map(), new InflightRegistry(sessions, silentLogger)));
+  const pipeline = composePipeline(
+    [],
+    createDispatcher(catalog, new Map(), new InflightRegistry(sessions, silentLogger))
+  );
   const view = new CatalogView({ name: viewName, catalog, config, logger: silentLogger });
   return { catalog, pipeline, view };
 }
@@ -74,7 +92,13 @@ const listed = (view: CatalogView) => view.listTools().map(tool => tool.name);
 describe('CatalogView filters', () => {
   it('an empty view holds and lists every tool', () => {
     const { view } = setUp('everything');
-    assert.deepEqual(listed(view), ['github__create_issue', 'github__list_issues', 'github__delete_repository', 'fs__read_file', 'fs__write_file']);
+    assert.deepEqual(listed(view), [
+      'github__create_issue',
+      'github__list_issues',
+      'github__delete_repository',
+      'fs__read_file',
+      'fs__write_file'
+    ]);
   });
 
   it('readOnly keeps only tools annotated readOnlyHint: true', () => {
@@ -102,7 +126,11 @@ describe('CatalogView filters', () => {
 describe('CatalogView search and calls', () => {
   it('retrieve_tools returns full definitions with server and score, best first, within the view', async () => {
     const { view, pipeline } = setUp('find');
-    const result = await view.callTool({ name: 'retrieve_tools', arguments: { query: 'open a new issue', limit: 2 } }, downstream(), pipeline);
+    const result = await view.callTool(
+      { name: 'retrieve_tools', arguments: { query: 'open a new issue', limit: 2 } },
+      downstream(),
+      pipeline
+    );
     const tools = (result.structuredContent as { tools: Array<Record<string, unknown>> }).tools;
     assert.equal(tools[0]?.name, 'github__create_issue');
     assert.equal(tools[0]?.server, 'github');
@@ -115,19 +143,31 @@ describe('CatalogView search and calls', () => {
 
   it('retrieve_tools with server searches one server; bad input is a tool error', async () => {
     const { view, pipeline } = setUp('find');
-    const result = await view.callTool({ name: 'retrieve_tools', arguments: { query: 'read or write a file', server: 'github' } }, downstream(), pipeline);
-    for (const tool of (result.structuredContent as { tools: Array<{ server: string }> }).tools) assert.equal(tool.server, 'github');
+    const result = await view.callTool(
+      { name: 'retrieve_tools', arguments: { query: 'read or write a file', server: 'github' } },
+      downstream(),
+      pipeline
+    );
+    for (const tool of (result.structuredContent as { tools: Array<{ server: string }> }).tools)
+      assert.equal(tool.server, 'github');
     const bad = await view.callTool({ name: 'retrieve_tools', arguments: {} }, downstream(), pipeline);
     assert.equal(bad.isError, true);
   });
 
   it('call_tool calls through the pipeline; an unknown name is a tool error with the closest names', async () => {
     const { view, pipeline } = setUp('find');
-    const result = await view.callTool({ name: 'call_tool', arguments: { name: 'fs__read_file', arguments: { text: 'x' } } }, downstream(), pipeline);
+    const result = await view.callTool(
+      { name: 'call_tool', arguments: { name: 'fs__read_file', arguments: { text: 'x' } } },
+      downstream(),
+      pipeline
+    );
     assert.deepEqual(result.content, [{ type: 'text', text: 'fs__read_file {"text":"x"}' }]);
     const unknown = await view.callTool({ name: 'call_tool', arguments: { name: 'fs__read' } }, downstream(), pipeline);
     assert.equal(unknown.isError, true);
-    assert.match((unknown.content as Array<{ text: string }>)[0]!.text, /No tool named "fs__read".*Closest: fs__read_file/);
+    assert.match(
+      (unknown.content as Array<{ text: string }>)[0]!.text,
+      /No tool named "fs__read".*Closest: fs__read_file/
+    );
   });
 
   it('a renamed tool is listed, searched and called by its new name and description; the pipeline sees the catalog name', async () => {
@@ -143,7 +183,11 @@ describe('CatalogView search and calls', () => {
 
   it('retrieve_tools searches only the view: tools outside it are never returned', async () => {
     const { view, pipeline } = setUp('renamed');
-    const result = await view.callTool({ name: 'retrieve_tools', arguments: { query: 'write a file', limit: 50 } }, downstream(), pipeline);
+    const result = await view.callTool(
+      { name: 'retrieve_tools', arguments: { query: 'write a file', limit: 50 } },
+      downstream(),
+      pipeline
+    );
     const names = (result.structuredContent as { tools: Array<{ name: string }> }).tools.map(tool => tool.name);
     assert.ok(names.length > 0);
     for (const name of names) assert.ok(['cat', 'github__create_issue'].includes(name), name);
@@ -151,19 +195,35 @@ describe('CatalogView search and calls', () => {
 
   it('a tool outside the view cannot be called, directly or through call_tool', async () => {
     const { view, pipeline } = setUp('renamed');
-    await assert.rejects(view.callTool({ name: 'fs__write_file', arguments: {} }, downstream(), pipeline), /unknown tool "fs__write_file" in view "renamed"/);
-    const viaMeta = await view.callTool({ name: 'call_tool', arguments: { name: 'fs__write_file' } }, downstream(), pipeline);
+    await assert.rejects(
+      view.callTool({ name: 'fs__write_file', arguments: {} }, downstream(), pipeline),
+      /unknown tool "fs__write_file" in view "renamed"/
+    );
+    const viaMeta = await view.callTool(
+      { name: 'call_tool', arguments: { name: 'fs__write_file' } },
+      downstream(),
+      pipeline
+    );
     assert.equal(viaMeta.isError, true);
     // Its original name is not callable either once renamed.
-    await assert.rejects(view.callTool({ name: 'fs__read_file', arguments: {} }, downstream(), pipeline), /unknown tool/);
+    await assert.rejects(
+      view.callTool({ name: 'fs__read_file', arguments: {} }, downstream(), pipeline),
+      /unknown tool/
+    );
   });
 
   it('a catalog change updates search results (only the changed source is re-indexed)', () => {
     const { view, catalog } = setUp('find');
     assert.notEqual(view.search('translate a sentence')[0]?.view.name, 'fs__translate');
-    catalog.setLocalTools('fs', [local('fs__read_file', 'Read a file'), local('fs__translate', 'Translate a sentence into another language')]);
+    catalog.setLocalTools('fs', [
+      local('fs__read_file', 'Read a file'),
+      local('fs__translate', 'Translate a sentence into another language')
+    ]);
     assert.equal(view.search('translate a sentence')[0]?.view.name, 'fs__translate');
-    assert.equal(view.search('write a file').some(match => match.view.name === 'fs__write_file'), false);
+    assert.equal(
+      view.search('write a file').some(match => match.view.name === 'fs__write_file'),
+      false
+    );
     catalog.setLocalTools('fs', []);
     assert.equal(view.search('translate a sentence').length, 0);
     assert.equal(view.search('create an issue')[0]?.view.name, 'github__create_issue');

@@ -12,7 +12,13 @@ import type { LocalTool } from '../../src/catalog/index.js';
 import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { DownstreamContext } from '../../src/core/pipeline.js';
-import { createOpenAiEmbedder, HybridToolSearch, type SearchableTool, ToolIndex, VectorIndex } from '../../src/discovery/index.js';
+import {
+  createOpenAiEmbedder,
+  HybridToolSearch,
+  type SearchableTool,
+  ToolIndex,
+  VectorIndex
+} from '../../src/discovery/index.js';
 import { GatewayCore, viewOf } from '../../src/gateway/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 
@@ -54,10 +60,16 @@ async function startEndpoint(): Promise<Endpoint> {
       const data = parsed.input.map((text, index) => {
         const words = text.toLowerCase().match(/[a-z]+/g) ?? [];
         // A constant dimension keeps every vector non-zero.
-        return { object: 'embedding', index, embedding: [...concepts.map(concept => words.filter(word => concept.includes(word)).length), 0.1] };
+        return {
+          object: 'embedding',
+          index,
+          embedding: [...concepts.map(concept => words.filter(word => concept.includes(word)).length), 0.1]
+        };
       });
       // Out of order on purpose: clients must use `index`.
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: data.reverse(), model: parsed.model }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'list', data: data.reverse(), model: parsed.model }));
     });
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
@@ -71,7 +83,12 @@ async function startEndpoint(): Promise<Endpoint> {
 }
 
 function tool(server: string, name: string, description: string): SearchableTool {
-  return { name: `${server}__${name}`, server, originalName: name, definition: { name: `${server}__${name}`, description, inputSchema: { type: 'object' } } };
+  return {
+    name: `${server}__${name}`,
+    server,
+    originalName: name,
+    definition: { name: `${server}__${name}`, description, inputSchema: { type: 'object' } }
+  };
 }
 
 const catalog = [
@@ -100,14 +117,24 @@ describe('embeddings fused with BM25 (scripted endpoint)', () => {
       [0, 0, 0, 2, 0.1]
     ]);
     assert.equal(endpoint.requests.length, 2);
-    assert.deepEqual(endpoint.requests[0], { authorization: 'Bearer secret', model: 'concepts-1', input: ['bonjour french', 'rain'] });
+    assert.deepEqual(endpoint.requests[0], {
+      authorization: 'Bearer secret',
+      model: 'concepts-1',
+      input: ['bonjour french', 'rain']
+    });
   });
 
   it('finds a tool that shares meaning but no word with the query, which BM25 alone misses', async () => {
     const index = new ToolIndex();
     index.sync(catalog);
-    assert.equal(index.search('will I need an umbrella tomorrow', { limit: 5 }).some(match => match.tool.name === 'sky__outlook'), false);
-    const hybrid = new HybridToolSearch(index, new VectorIndex(createOpenAiEmbedder({ url: endpoint.url, model: 'concepts-1' })));
+    assert.equal(
+      index.search('will I need an umbrella tomorrow', { limit: 5 }).some(match => match.tool.name === 'sky__outlook'),
+      false
+    );
+    const hybrid = new HybridToolSearch(
+      index,
+      new VectorIndex(createOpenAiEmbedder({ url: endpoint.url, model: 'concepts-1' }))
+    );
     const [top] = await hybrid.search('will I need an umbrella tomorrow', { limit: 3 });
     assert.equal(top?.tool.name, 'sky__outlook');
     // Lexical matches still rank: a query both rankings agree on comes first.
@@ -118,13 +145,22 @@ describe('embeddings fused with BM25 (scripted endpoint)', () => {
   it('embeds each tool once; only changed tools are embedded again', async () => {
     const index = new ToolIndex();
     index.sync(catalog);
-    const hybrid = new HybridToolSearch(index, new VectorIndex(createOpenAiEmbedder({ url: endpoint.url, model: 'concepts-1' })));
+    const hybrid = new HybridToolSearch(
+      index,
+      new VectorIndex(createOpenAiEmbedder({ url: endpoint.url, model: 'concepts-1' }))
+    );
     endpoint.requests.length = 0;
     await hybrid.search('rain', { limit: 2 });
     await hybrid.search('bonjour', { limit: 2 });
     const embeddedTexts = endpoint.requests.flatMap(request => request.input);
     assert.equal(embeddedTexts.length, catalog.length + 2, 'four tools once, then one text per query');
-    index.sync(catalog.map(entry => (entry.name === 'i18n__render' ? { ...entry, definition: { ...entry.definition, description: 'Translate into Spanish' } } : entry)));
+    index.sync(
+      catalog.map(entry =>
+        entry.name === 'i18n__render'
+          ? { ...entry, definition: { ...entry.definition, description: 'Translate into Spanish' } }
+          : entry
+      )
+    );
     endpoint.requests.length = 0;
     await hybrid.search('spanish', { limit: 2 });
     assert.deepEqual(
@@ -138,7 +174,11 @@ describe('embeddings fused with BM25 (scripted endpoint)', () => {
     const logger = createLogger({ level: 'warn', sink: line => lines.push(line) });
     const index = new ToolIndex();
     index.sync(catalog);
-    const hybrid = new HybridToolSearch(index, new VectorIndex(createOpenAiEmbedder({ url: endpoint.url, model: 'concepts-1' })), { logger });
+    const hybrid = new HybridToolSearch(
+      index,
+      new VectorIndex(createOpenAiEmbedder({ url: endpoint.url, model: 'concepts-1' })),
+      { logger }
+    );
     endpoint.failing = true;
     try {
       const results = await hybrid.search('read a file', { limit: 2 });
@@ -155,13 +195,31 @@ describe('embeddings fused with BM25 (scripted endpoint)', () => {
   });
 
   it('config discovery.embeddings turns it on for retrieve_tools', async () => {
-    const config = parseConfig(`views: { find: { discovery: search } }\ndiscovery: { embeddings: { url: "${endpoint.url}", model: concepts-1, apiKey: k } }`, { env: {} }).config;
+    const config = parseConfig(
+      `views: { find: { discovery: search } }\ndiscovery: { embeddings: { url: "${endpoint.url}", model: concepts-1, apiKey: k } }`,
+      { env: {} }
+    ).config;
     await using core = new GatewayCore({ config, logger: createLogger({ level: 'silent' }) });
     await core.start();
     const local = (definition: Tool): LocalTool => ({ definition, call: async () => ({ content: [] }) });
-    core.catalog.setLocalTools('sky', catalog.map(entry => local(entry.definition)));
-    const downstream: DownstreamContext = { era: 'legacy', sessionId: 't', signal: new AbortController().signal, clientCapabilities: {}, progressToken: undefined, notify: async () => {}, log: () => {} };
-    const result = await viewOf(core, 'find').callTool({ name: 'retrieve_tools', arguments: { query: 'will I need an umbrella tomorrow', limit: 1 } }, downstream, core.pipeline);
+    core.catalog.setLocalTools(
+      'sky',
+      catalog.map(entry => local(entry.definition))
+    );
+    const downstream: DownstreamContext = {
+      era: 'legacy',
+      sessionId: 't',
+      signal: new AbortController().signal,
+      clientCapabilities: {},
+      progressToken: undefined,
+      notify: async () => {},
+      log: () => {}
+    };
+    const result = await viewOf(core, 'find').callTool(
+      { name: 'retrieve_tools', arguments: { query: 'will I need an umbrella tomorrow', limit: 1 } },
+      downstream,
+      core.pipeline
+    );
     assert.deepEqual(
       (result.structuredContent as { tools: Array<{ name: string }> }).tools.map(found => found.name),
       ['sky__outlook']
@@ -174,15 +232,39 @@ describe('embeddings fused with BM25 (scripted endpoint)', () => {
     try {
       writeFileSync(
         join(dir, 'tools.jsonl'),
-        catalog.map(entry => JSON.stringify({ id: entry.name, server: entry.server, name: entry.originalName, description: entry.definition.description })).join('\n')
+        catalog
+          .map(entry =>
+            JSON.stringify({
+              id: entry.name,
+              server: entry.server,
+              name: entry.originalName,
+              description: entry.definition.description
+            })
+          )
+          .join('\n')
       );
-      writeFileSync(join(dir, 'queries.jsonl'), JSON.stringify({ id: 'q', query: 'will I need an umbrella tomorrow', gold: ['sky__outlook'] }) + '\n');
+      writeFileSync(
+        join(dir, 'queries.jsonl'),
+        JSON.stringify({ id: 'q', query: 'will I need an umbrella tomorrow', gold: ['sky__outlook'] }) + '\n'
+      );
       const run = async (extra: string[]) => {
         let out = '';
-        const code = await main(['eval', 'retrieval', '--tools', join(dir, 'tools.jsonl'), '--queries', join(dir, 'queries.jsonl'), '--json', ...extra], {
-          out: text => (out += text),
-          err: () => {}
-        });
+        const code = await main(
+          [
+            'eval',
+            'retrieval',
+            '--tools',
+            join(dir, 'tools.jsonl'),
+            '--queries',
+            join(dir, 'queries.jsonl'),
+            '--json',
+            ...extra
+          ],
+          {
+            out: text => (out += text),
+            err: () => {}
+          }
+        );
         assert.equal(code, 0);
         return JSON.parse(out) as Record<string, number>;
       };

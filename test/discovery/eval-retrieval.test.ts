@@ -18,10 +18,29 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 
 describe('manifold eval retrieval', () => {
   it('prints the figures computed by hand for the fixture (5 queries over 4 tools)', async () => {
-    const { code, out } = await run(['eval', 'retrieval', '--tools', join(fixture, 'tools.jsonl'), '--queries', join(fixture, 'queries.jsonl'), '--json']);
+    const { code, out } = await run([
+      'eval',
+      'retrieval',
+      '--tools',
+      join(fixture, 'tools.jsonl'),
+      '--queries',
+      join(fixture, 'queries.jsonl'),
+      '--json'
+    ]);
     assert.equal(code, 0);
     const report = JSON.parse(out);
-    assert.deepEqual(Object.keys(report), ['hit@1', 'recall@5', 'recall@10', 'complete@10', 'ndcg@10', 'mrr@10', 'latency_ms', 'build_ms', 'tools', 'queries']);
+    assert.deepEqual(Object.keys(report), [
+      'hit@1',
+      'recall@5',
+      'recall@10',
+      'complete@10',
+      'ndcg@10',
+      'mrr@10',
+      'latency_ms',
+      'build_ms',
+      'tools',
+      'queries'
+    ]);
     // q1 t3@1, q2 t2@1, q3 gold t1 not retrieved, q4 t2@2, q5 gold {t1, t3}: t1@2, t3 not retrieved.
     assert.equal(report['hit@1'], 40); // q1, q2
     assert.equal(report['recall@5'], 70); // (1 + 1 + 0 + 1 + 0.5) / 5
@@ -37,7 +56,17 @@ describe('manifold eval retrieval', () => {
   });
 
   it('with --limit 1 only the first result counts', async () => {
-    const { out } = await run(['eval', 'retrieval', '--tools', join(fixture, 'tools.jsonl'), '--queries', join(fixture, 'queries.jsonl'), '--limit', '1', '--json']);
+    const { out } = await run([
+      'eval',
+      'retrieval',
+      '--tools',
+      join(fixture, 'tools.jsonl'),
+      '--queries',
+      join(fixture, 'queries.jsonl'),
+      '--limit',
+      '1',
+      '--json'
+    ]);
     const report = JSON.parse(out);
     assert.equal(report['hit@1'], 40);
     assert.equal(report['recall@10'], 40);
@@ -45,7 +74,14 @@ describe('manifold eval retrieval', () => {
   });
 
   it('prints a table without --json', async () => {
-    const { code, out } = await run(['eval', 'retrieval', '--tools', join(fixture, 'tools.jsonl'), '--queries', join(fixture, 'queries.jsonl')]);
+    const { code, out } = await run([
+      'eval',
+      'retrieval',
+      '--tools',
+      join(fixture, 'tools.jsonl'),
+      '--queries',
+      join(fixture, 'queries.jsonl')
+    ]);
     assert.equal(code, 0);
     assert.match(out, /nDCG@10\s+60\.4/);
     assert.match(out, /4 tools, 5 queries/);
@@ -54,8 +90,18 @@ describe('manifold eval retrieval', () => {
   it('names the line of a query whose gold tool is not in the set', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-eval-'));
     try {
-      writeFileSync(join(dir, 'queries.jsonl'), '{"id": "a", "query": "x", "gold": ["t1"]}\n{"id": "b", "query": "y", "gold": ["nope"]}\n');
-      const { code, err } = await run(['eval', 'retrieval', '--tools', join(fixture, 'tools.jsonl'), '--queries', join(dir, 'queries.jsonl')]);
+      writeFileSync(
+        join(dir, 'queries.jsonl'),
+        '{"id": "a", "query": "x", "gold": ["t1"]}\n{"id": "b", "query": "y", "gold": ["nope"]}\n'
+      );
+      const { code, err } = await run([
+        'eval',
+        'retrieval',
+        '--tools',
+        join(fixture, 'tools.jsonl'),
+        '--queries',
+        join(dir, 'queries.jsonl')
+      ]);
       assert.equal(code, 1);
       assert.match(err, /line 2: gold tool "nope" is not in the tool set/);
     } finally {

@@ -19,15 +19,39 @@ const views = {
 describe('discovery commands against the default npm servers', () => {
   it('manifold search ranks tools with scores, in a view, as JSON', async () => {
     await using config = writeConfig({ servers: defaultServers('/tmp'), views });
-    const table = await run(['search', 'list the files in a directory', '--config', config.path, '--limit', '3', '--log-level', 'error']);
+    const table = await run([
+      'search',
+      'list the files in a directory',
+      '--config',
+      config.path,
+      '--limit',
+      '3',
+      '--log-level',
+      'error'
+    ]);
     assert.equal(table.code, 0, table.err);
     const lines = table.out.trim().split('\n');
     assert.match(lines[0] ?? '', /#\s+SCORE\s+TOOL\s+DESCRIPTION/);
     assert.equal(lines.length, 5, table.out); // header, rule, three rows
     assert.match(table.out, /fs__list_directory/);
 
-    const json = await run(['search', 'find entities in the knowledge graph', '--view', 'memory', '--json', '--config', config.path, '--log-level', 'error']);
-    const results = JSON.parse(json.out) as Array<{ name: string; server: string; score: number; inputSchema: unknown }>;
+    const json = await run([
+      'search',
+      'find entities in the knowledge graph',
+      '--view',
+      'memory',
+      '--json',
+      '--config',
+      config.path,
+      '--log-level',
+      'error'
+    ]);
+    const results = JSON.parse(json.out) as Array<{
+      name: string;
+      server: string;
+      score: number;
+      inputSchema: unknown;
+    }>;
     assert.ok(results.length > 0);
     assert.equal(results[0]?.name, 'memory__search_nodes');
     for (const result of results) assert.equal(result.server, 'memory');
@@ -48,10 +72,19 @@ describe('discovery commands against the default npm servers', () => {
         ['memory', '/mcp/memory', 'hybrid']
       ]
     );
-    const [all, agent, memory] = report.views as Array<{ tools: number; listed: number; listTokens: number; allTokens: number }>;
+    const [all, agent, memory] = report.views as Array<{
+      tools: number;
+      listed: number;
+      listTokens: number;
+      allTokens: number;
+    }>;
     assert.equal(agent!.listed, 2);
     assert.equal(agent!.tools, all!.tools);
-    assert.equal(agent!.allTokens, all!.listTokens, 'the search view would cost what the default view costs if it listed everything');
+    assert.equal(
+      agent!.allTokens,
+      all!.listTokens,
+      'the search view would cost what the default view costs if it listed everything'
+    );
     assert.ok(agent!.listTokens < all!.listTokens / 5);
     assert.equal(memory!.listed, 3); // read_graph + the two meta tools
 

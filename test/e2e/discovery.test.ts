@@ -4,7 +4,16 @@ import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
-import { type Era, connectHttp, defaultServers, fixtureServer, manifoldCommand, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
+import {
+  type Era,
+  connectHttp,
+  defaultServers,
+  fixtureServer,
+  manifoldCommand,
+  startHttpGateway,
+  waitFor,
+  writeConfig
+} from '../helpers/gateway.js';
 
 const views = {
   find: { discovery: 'search' },
@@ -34,7 +43,13 @@ async function connectStdioView(configPath: string, view: string, era: Era): Pro
 }
 
 interface Retrieved {
-  tools: Array<{ name: string; server: string; score: number; description?: string; inputSchema: { properties?: Record<string, unknown> } }>;
+  tools: Array<{
+    name: string;
+    server: string;
+    score: number;
+    description?: string;
+    inputSchema: { properties?: Record<string, unknown> };
+  }>;
 }
 
 describe('discovery through the gateway (default npm servers)', () => {
@@ -47,18 +62,28 @@ describe('discovery through the gateway (default npm servers)', () => {
         tools.map(tool => tool.name),
         ['retrieve_tools', 'call_tool']
       );
-      const found = await client.callTool({ name: 'retrieve_tools', arguments: { query: 'echo back a message', limit: 3 } });
+      const found = await client.callTool({
+        name: 'retrieve_tools',
+        arguments: { query: 'echo back a message', limit: 3 }
+      });
       const retrieved = found.structuredContent as Retrieved;
       assert.equal(retrieved.tools[0]?.name, 'everything__echo');
       assert.equal(retrieved.tools[0]?.server, 'everything');
       assert.ok(retrieved.tools[0]?.inputSchema.properties?.message, 'the full input schema comes back');
-      const called = await client.callTool({ name: 'call_tool', arguments: { name: 'everything__echo', arguments: { message: 'found it' } } });
+      const called = await client.callTool({
+        name: 'call_tool',
+        arguments: { name: 'everything__echo', arguments: { message: 'found it' } }
+      });
       assert.deepEqual(called.content, [{ type: 'text', text: 'Echo: found it' }]);
 
       // A tool of another server, found by what it does, called with the arguments its schema asks for.
-      const sum = (await client.callTool({ name: 'retrieve_tools', arguments: { query: 'add two numbers', limit: 1 } })).structuredContent as Retrieved;
+      const sum = (await client.callTool({ name: 'retrieve_tools', arguments: { query: 'add two numbers', limit: 1 } }))
+        .structuredContent as Retrieved;
       assert.equal(sum.tools[0]?.name, 'everything__get-sum');
-      const result = await client.callTool({ name: 'call_tool', arguments: { name: 'everything__get-sum', arguments: { a: 2, b: 3 } } });
+      const result = await client.callTool({
+        name: 'call_tool',
+        arguments: { name: 'everything__get-sum', arguments: { a: 2, b: 3 } }
+      });
       assert.match(JSON.stringify(result.content), /5/);
     });
   }
@@ -70,29 +95,54 @@ describe('discovery through the gateway (default npm servers)', () => {
 
       await using all = await connectHttp(gateway.url, { era });
       const everyTool = (await all.listTools()).tools.map(tool => tool.name);
-      assert.ok(everyTool.includes('everything__echo') && everyTool.includes('fs__read_file') && everyTool.includes('memory__read_graph'));
+      assert.ok(
+        everyTool.includes('everything__echo') &&
+          everyTool.includes('fs__read_file') &&
+          everyTool.includes('memory__read_graph')
+      );
       assert.ok(!everyTool.includes('retrieve_tools'));
 
       await using ro = await connectHttp(`${gateway.url}/ro`, { era });
-      assert.deepEqual((await ro.listTools()).tools.map(tool => tool.name).sort(), ['memory__open_nodes', 'memory__read_graph', 'memory__search_nodes']);
-      await assert.rejects(ro.callTool({ name: 'memory__create_entities', arguments: { entities: [] } }), /unknown tool "memory__create_entities" in view "ro"/);
+      assert.deepEqual((await ro.listTools()).tools.map(tool => tool.name).sort(), [
+        'memory__open_nodes',
+        'memory__read_graph',
+        'memory__search_nodes'
+      ]);
+      await assert.rejects(
+        ro.callTool({ name: 'memory__create_entities', arguments: { entities: [] } }),
+        /unknown tool "memory__create_entities" in view "ro"/
+      );
 
       await using renamed = await connectHttp(`${gateway.url}/renamed`, { era });
       const renamedTools = (await renamed.listTools()).tools;
-      assert.deepEqual(renamedTools.map(tool => tool.name), ['say', 'everything__get-sum']);
+      assert.deepEqual(
+        renamedTools.map(tool => tool.name),
+        ['say', 'everything__get-sum']
+      );
       assert.equal(renamedTools[0]?.description, 'Say a message back');
       const said = await renamed.callTool({ name: 'say', arguments: { message: 'renamed' } });
       assert.deepEqual(said.content, [{ type: 'text', text: 'Echo: renamed' }]);
 
       await using pinned = await connectHttp(`${gateway.url}/pinned`, { era });
-      assert.deepEqual((await pinned.listTools()).tools.map(tool => tool.name), ['everything__echo', 'retrieve_tools', 'call_tool']);
-      const files = (await pinned.callTool({ name: 'retrieve_tools', arguments: { query: 'list the files in a directory', server: 'fs', limit: 3 } }))
-        .structuredContent as Retrieved;
+      assert.deepEqual(
+        (await pinned.listTools()).tools.map(tool => tool.name),
+        ['everything__echo', 'retrieve_tools', 'call_tool']
+      );
+      const files = (
+        await pinned.callTool({
+          name: 'retrieve_tools',
+          arguments: { query: 'list the files in a directory', server: 'fs', limit: 3 }
+        })
+      ).structuredContent as Retrieved;
       assert.ok(files.tools.length > 0);
       for (const tool of files.tools) assert.equal(tool.server, 'fs');
       assert.match(files.tools.map(tool => tool.name).join(' '), /fs__list_directory/);
 
-      const missing = await fetch(`${gateway.url}/nope`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const missing = await fetch(`${gateway.url}/nope`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}'
+      });
       assert.equal(missing.status, 404);
       assert.match(((await missing.json()) as { error: string }).error, /no view "nope"/);
     });
@@ -106,21 +156,34 @@ describe('search follows the catalog', () => {
       views: { find: { discovery: 'search' } }
     });
     await using client = await connectStdioView(config.path, 'find', 'legacy');
-    const before = (await client.callTool({ name: 'retrieve_tools', arguments: { query: 'translate a sentence into French' } })).structuredContent as Retrieved;
-    assert.equal(before.tools.some(tool => tool.name === 'changing__translate_text'), false);
+    const before = (
+      await client.callTool({ name: 'retrieve_tools', arguments: { query: 'translate a sentence into French' } })
+    ).structuredContent as Retrieved;
+    assert.equal(
+      before.tools.some(tool => tool.name === 'changing__translate_text'),
+      false
+    );
 
     const added = await client.callTool({
       name: 'call_tool',
-      arguments: { name: 'changing__add_tool', arguments: { name: 'translate_text', description: 'Translate a sentence into another language' } }
+      arguments: {
+        name: 'changing__add_tool',
+        arguments: { name: 'translate_text', description: 'Translate a sentence into another language' }
+      }
     });
     assert.deepEqual(added.content, [{ type: 'text', text: 'added translate_text' }]);
 
     let found: Retrieved | undefined;
     await waitFor(async () => {
-      found = (await client.callTool({ name: 'retrieve_tools', arguments: { query: 'translate a sentence into French' } })).structuredContent as Retrieved;
+      found = (
+        await client.callTool({ name: 'retrieve_tools', arguments: { query: 'translate a sentence into French' } })
+      ).structuredContent as Retrieved;
       return found.tools[0]?.name === 'changing__translate_text';
     }, 'the new tool to be found');
-    const called = await client.callTool({ name: 'call_tool', arguments: { name: 'changing__translate_text', arguments: { text: 'bonjour' } } });
+    const called = await client.callTool({
+      name: 'call_tool',
+      arguments: { name: 'changing__translate_text', arguments: { text: 'bonjour' } }
+    });
     assert.deepEqual(called.content, [{ type: 'text', text: 'translate_text: bonjour' }]);
   });
 });

@@ -19,13 +19,22 @@ import { type ParsedCommand, stringOption } from '../parsed-command.js';
  */
 export async function runEval(parsed: ParsedCommand, output: Output): Promise<number> {
   const [what] = parsed.positionals;
-  if (what !== 'retrieval') throw new ManifoldError('INVALID_PARAMS', `unknown evaluation "${what ?? ''}": the one there is, is "manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl>"`);
+  if (what !== 'retrieval')
+    throw new ManifoldError(
+      'INVALID_PARAMS',
+      `unknown evaluation "${what ?? ''}": the one there is, is "manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl>"`
+    );
   const toolsPath = stringOption(parsed, 'tools');
   const queriesPath = stringOption(parsed, 'queries');
-  if (toolsPath === undefined || queriesPath === undefined) throw new ManifoldError('INVALID_PARAMS', 'eval retrieval needs --tools <tools.jsonl> and --queries <queries.jsonl>');
+  if (toolsPath === undefined || queriesPath === undefined)
+    throw new ManifoldError(
+      'INVALID_PARAMS',
+      'eval retrieval needs --tools <tools.jsonl> and --queries <queries.jsonl>'
+    );
   const limitText = stringOption(parsed, 'limit');
   const limit = limitText === undefined ? 10 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1) throw new ManifoldError('INVALID_PARAMS', `--limit takes a whole number of 1 or more, got "${limitText}"`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new ManifoldError('INVALID_PARAMS', `--limit takes a whole number of 1 or more, got "${limitText}"`);
 
   const tools = parseEvalTools(readJsonLines(toolsPath), toolsPath);
   const queries = parseEvalQueries(readJsonLines(queriesPath), new Set(tools.map(tool => tool.id)), queriesPath);
@@ -44,10 +53,16 @@ export async function runEval(parsed: ParsedCommand, output: Output): Promise<nu
         return { search: (query, count) => index.search(query, { limit: count }).map(match => match.tool.name) };
       }
       // As retrieve_tools with discovery.embeddings: BM25F fused with the endpoint's ranking.
-      const embedder = createOpenAiEmbedder({ url: embeddingsUrl, model: embeddingsModel, apiKey: process.env.MANIFOLD_EMBEDDINGS_API_KEY });
+      const embedder = createOpenAiEmbedder({
+        url: embeddingsUrl,
+        model: embeddingsModel,
+        apiKey: process.env.MANIFOLD_EMBEDDINGS_API_KEY
+      });
       const hybrid = new HybridToolSearch(index, new VectorIndex(embedder));
       await hybrid.search('warm-up', { limit: 1 }); // embeds the tools: part of the build, not of query latency
-      return { search: async (query, count) => (await hybrid.search(query, { limit: count })).map(match => match.tool.name) };
+      return {
+        search: async (query, count) => (await hybrid.search(query, { limit: count })).map(match => match.tool.name)
+      };
     },
     { limit }
   );

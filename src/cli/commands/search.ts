@@ -7,24 +7,37 @@ import { commonOptions, type ParsedCommand, stringOption } from '../parsed-comma
 /** `manifold search "<query>"`: the ranking retrieve_tools would return, over a view (default: every tool). */
 export async function runSearch(parsed: ParsedCommand, output: Output): Promise<number> {
   const query = parsed.positionals.join(' ').trim();
-  if (query === '') throw new ManifoldError('INVALID_PARAMS', 'give a query: manifold search "create an issue" [--view v] [--limit n]');
+  if (query === '')
+    throw new ManifoldError('INVALID_PARAMS', 'give a query: manifold search "create an issue" [--view v] [--limit n]');
   const limitText = stringOption(parsed, 'limit');
   const limit = limitText === undefined ? 10 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1) throw new ManifoldError('INVALID_PARAMS', `--limit takes a whole number of 1 or more, got "${limitText}"`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new ManifoldError('INVALID_PARAMS', `--limit takes a whole number of 1 or more, got "${limitText}"`);
   const server = stringOption(parsed, 'server');
   const { core } = await openGateway(commonOptions(parsed), 'warn');
   try {
     const view = viewOf(core, stringOption(parsed, 'view') ?? 'default');
     const matches = await view.find(query, { limit, ...(server !== undefined ? { server } : {}) });
     if (parsed.values.json) {
-      output.out(JSON.stringify(matches.map(match => ({ ...match.view.definition, server: match.view.server, score: round(match.score) })), null, 2));
+      output.out(
+        JSON.stringify(
+          matches.map(match => ({ ...match.view.definition, server: match.view.server, score: round(match.score) })),
+          null,
+          2
+        )
+      );
       return 0;
     }
     if (matches.length === 0) {
       output.out(`no tool of ${view.tools().length} in view "${view.name}" matched "${query}"`);
       return 0;
     }
-    const rows = matches.map((match, index) => [String(index + 1), match.score.toPrecision(4), match.view.name, oneLine(match.view.definition.description, 70)]);
+    const rows = matches.map((match, index) => [
+      String(index + 1),
+      match.score.toPrecision(4),
+      match.view.name,
+      oneLine(match.view.definition.description, 70)
+    ]);
     output.out(formatTable(['#', 'SCORE', 'TOOL', 'DESCRIPTION'], rows));
     return 0;
   } finally {

@@ -41,7 +41,11 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout
       });
     } catch (error) {
-      throw new ManifoldError('UPSTREAM_UNAVAILABLE', `embeddings endpoint ${endpoint} did not answer: ${errorMessage(error)}`, { cause: error });
+      throw new ManifoldError(
+        'UPSTREAM_UNAVAILABLE',
+        `embeddings endpoint ${endpoint} did not answer: ${errorMessage(error)}`,
+        { cause: error }
+      );
     }
     if (!response.ok) {
       const text = (await response.text().catch(() => '')).slice(0, 300);
@@ -52,10 +56,15 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
     const vectors: number[][] = new Array<number[]>(input.length);
     data.forEach((item, position) => {
       const index = typeof item.index === 'number' ? item.index : position;
-      if (Array.isArray(item.embedding) && item.embedding.every(value => typeof value === 'number')) vectors[index] = item.embedding;
+      if (Array.isArray(item.embedding) && item.embedding.every(value => typeof value === 'number'))
+        vectors[index] = item.embedding;
     });
     for (let index = 0; index < input.length; index++) {
-      if (!vectors[index]) throw new ManifoldError('UPSTREAM_ERROR', `embeddings endpoint ${endpoint} returned no embedding for input ${index} of ${input.length}`);
+      if (!vectors[index])
+        throw new ManifoldError(
+          'UPSTREAM_ERROR',
+          `embeddings endpoint ${endpoint} returned no embedding for input ${index} of ${input.length}`
+        );
     }
     return vectors;
   };
@@ -64,7 +73,8 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
     label: `openai-compatible ${options.model} at ${options.url}`,
     embed: async (texts, signal) => {
       const vectors: number[][] = [];
-      for (let start = 0; start < texts.length; start += batchSize) vectors.push(...(await embedBatch(texts.slice(start, start + batchSize), signal)));
+      for (let start = 0; start < texts.length; start += batchSize)
+        vectors.push(...(await embedBatch(texts.slice(start, start + batchSize), signal)));
       return vectors;
     }
   };
