@@ -108,7 +108,9 @@ export class GatewayCore implements AsyncDisposable {
    */
   async start(): Promise<void> {
     await Promise.all([...this.upstreams.values()].map(upstream => upstream.start()));
-    const clashes = this.catalog.nameClashes;
+    // Tool and prompt names that collide (prefix: false) stop the start; a resource URI that two servers list
+    // does not (the first serves it, as when it appears later): two instances of one server list the same URIs.
+    const clashes = this.catalog.nameClashes.filter(clash => !clash.startsWith('resource '));
     if (clashes.length > 0) {
       await this.close();
       throw new ManifoldError('NAME_CLASH', `names clash between servers:\n${clashes.join('\n')}`);

@@ -128,6 +128,7 @@ export class UpstreamConnection implements AsyncDisposable {
   private failedAttemptStderr: string[] = [];
   /** The transport of the connect attempt in progress, closed by stop() so that shutdown does not wait it out. */
   private attemptTransport: Transport | undefined;
+  private refreshing: Promise<void> = Promise.resolve();
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(options: UpstreamConnectionOptions) {
@@ -470,7 +471,15 @@ export class UpstreamConnection implements AsyncDisposable {
   }
 
   /** Re-lists the given kinds and announces the change. */
-  async refreshLists(kinds: ListKind[]): Promise<void> {
+  refreshLists(kinds: ListKind[]): Promise<void> {
+    // One at a time: a list_changed that arrives during the first listing (servers that register tools once
+    // initialized) must not start from the empty snapshot and land over the complete one.
+    const run = this.refreshing.then(() => this.refreshListsNow(kinds));
+    this.refreshing = run.catch(() => {});
+    return run;
+  }
+
+  private async refreshListsNow(kinds: ListKind[]): Promise<void> {
     const client = this.client;
     if (!client) return;
     const capabilities = client.getServerCapabilities() ?? {};

@@ -172,6 +172,18 @@ describe('faults', { timeout: 180_000 }, () => {
     }
   });
 
+  it('a list_changed during the first listing does not lose the other lists', async () => {
+    await using config = writeConfig({ servers: { racy: fixtureServer('racy-lists.ts', [], { protocol: 'legacy' }) } });
+    await using connected = await connectStdio(config.path);
+    const { client } = connected;
+    // Let the re-listing that the list_changed started finish (it is slow on purpose).
+    await new Promise(resolve => setTimeout(resolve, 600));
+    const { prompts } = await client.listPrompts();
+    assert.deepEqual(prompts.map(prompt => prompt.name), ['racy__hello']);
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map(tool => tool.name), ['racy__ping']);
+  });
+
   it('a 1 MB result passes through intact (stdio legacy, HTTP modern)', async () => {
     const bytes = 1024 * 1024;
     const expected = bigText(bytes);

@@ -3,6 +3,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 
 import { manifoldCommand, repoRoot } from './gateway.js';
@@ -105,4 +106,51 @@ export function pidsWithArg(marker: string): number[] {
     .filter(line => line.includes(marker) && !line.includes('ps -eo'))
     .map(line => Number(line.trim().split(' ')[0]))
     .filter(pid => pid !== process.pid && isAlive(pid));
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; for servers that cannot report the port they got). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>(resolve => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The official everything server over a remote transport (`sse`: legacy HTTP+SSE at /sse; `streamableHttp`:
+ * sessionful Streamable HTTP at /mcp), on a free loopback port. Waits until it listens.
+ */
+export async function startEverythingRemote(mode: 'sse' | 'streamableHttp'): Promise<{ url: string } & AsyncDisposable> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(repoRoot, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'), mode], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PORT: String(port) }
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`everything (${mode}) did not start:\n${stderr}`)), 20_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/running on port|listening on port/i.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', code => {
+      clearTimeout(timer);
+      reject(new Error(`everything (${mode}) exited (${code}):\n${stderr}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}/${mode === 'sse' ? 'sse' : 'mcp'}`,
+    [Symbol.asyncDispose]: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise(resolve => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
 }

@@ -1,0 +1,55 @@
+/**
+ * The gateway in front of remote 2025 servers: the official everything server over legacy HTTP+SSE and over
+ * sessionful Streamable HTTP, with 2025 and 2026 clients of the gateway (stdio).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { firstText, startEverythingRemote } from '../helpers/fixtures.js';
+import { connectStdio, waitFor, writeConfig } from '../helpers/gateway.js';
+
+describe('remote upstreams (everything over SSE and Streamable HTTP)', { timeout: 120_000 }, () => {
+  for (const era of ['legacy', 'modern'] as const) {
+    it(`${era} client: tools, progress, resources and prompts from both remote servers`, async () => {
+      await using sse = await startEverythingRemote('sse');
+      await using http = await startEverythingRemote('streamableHttp');
+      await using config = writeConfig({
+        servers: {
+          viaSse: { url: sse.url, type: 'sse' },
+          // No type: the gateway tries Streamable HTTP first (and would fall back to SSE).
+          viaHttp: { url: http.url }
+        }
+      });
+      await using connected = await connectStdio(config.path, { era });
+      const { client } = connected;
+      await waitFor(async () => {
+        const { tools } = await client.listTools();
+        return tools.some(tool => tool.name === 'viaSse__echo') && tools.some(tool => tool.name === 'viaHttp__echo');
+      }, 'both remote servers to be up', 30_000);
+      // The everything server asks for roots 350 ms after each session starts. A 2026 call in flight on that
+      // server at that moment gets the request (there is no request id to tell), and the gateway fails the
+      // call with -32021 when the client has no roots: wait that out (see the report of issue 2).
+      await new Promise(resolve => setTimeout(resolve, 1000));
+
+      for (const server of ['viaSse', 'viaHttp']) {
+        const echoed = await client.callTool({ name: `${server}__echo`, arguments: { message: `through ${server}` } });
+        assert.equal(firstText(echoed), `Echo: through ${server}`);
+        const progress: number[] = [];
+        await client.callTool(
+          { name: `${server}__trigger-long-running-operation`, arguments: { duration: 0.45, steps: 3 } },
+          { onprogress: update => void progress.push(update.progress) }
+        );
+        // The last may be lost (see forwarding.test.ts: the SDK client dispatches notifications late).
+        assert.deepEqual(progress.slice(0, 2), [1, 2], `progress through ${server}`);
+        const prompt = await client.getPrompt({ name: `${server}__args-prompt`, arguments: { city: 'Oslo' } });
+        assert.match(JSON.stringify(prompt.messages), /Oslo/);
+      }
+      // Both servers list the same resource URIs: the first server to list one serves it.
+      const { contents } = await client.readResource({ uri: 'demo://resource/dynamic/text/3' });
+      assert.equal(contents[0]?.uri, 'demo://resource/dynamic/text/3');
+
+      const doctor = connected.stderr();
+      assert.doesNotMatch(doctor, /down:/);
+    });
+  }
+});
