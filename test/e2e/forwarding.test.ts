@@ -26,6 +26,8 @@ import {
 const servers = {
   everything: { command: process.execPath, args: [npmServerPath('server-everything'), 'stdio'] },
   slow: fixtureServer('slow.ts'),
+  // The same fixture reached as a 2025 server: cancellation as notifications/cancelled, logging per session.
+  slowLegacy: fixtureServer('slow.ts', [], { protocol: 'legacy' }),
   changing: fixtureServer('changing-tools.ts')
 };
 
@@ -90,8 +92,8 @@ for (const transport of ['stdio', 'http'] as const) {
         // machine one may still be reconnecting.
         await waitFor(async () => {
           const { tools } = await client.listTools();
-          return ['everything__echo', 'slow__slow', 'changing__add_tool'].every(name => tools.some(tool => tool.name === name));
-        }, 'the three upstreams to be up', 30_000);
+          return ['everything__echo', 'slow__slow', 'slowLegacy__slow', 'changing__add_tool'].every(name => tools.some(tool => tool.name === name));
+        }, 'the four upstreams to be up', 30_000);
       });
 
       after(async () => {
@@ -145,36 +147,41 @@ for (const transport of ['stdio', 'http'] as const) {
         assert.ok(fromSlow.length <= 3);
       });
 
-      it('cancellation reaches the upstream', async () => {
-        assert.equal(firstText(await client.callTool({ name: 'slow__last_cancelled', arguments: {} })), 'none');
-        const controller = new AbortController();
-        const call = client.callTool(
-          { name: 'slow__slow', arguments: { ms: 60_000, steps: 600 } },
-          { signal: controller.signal, onprogress: () => controller.abort('the test cancels') }
-        );
-        await assert.rejects(call);
-        let recorded = 'none';
-        await waitFor(async () => {
-          recorded = firstText(await client.callTool({ name: 'slow__last_cancelled', arguments: {} }));
-          return recorded !== 'none';
-        }, 'the upstream to record the cancellation');
-        const { step, steps } = JSON.parse(recorded) as { step: number; steps: number };
-        assert.equal(steps, 600);
-        assert.ok(step < 600, `stopped early, after ${step} steps`);
-      });
+      for (const upstream of ['slow', 'slowLegacy']) {
+        it(`cancellation reaches the upstream (${upstream === 'slow' ? '2026' : '2025'} server)`, async () => {
+          assert.equal(firstText(await client.callTool({ name: `${upstream}__last_cancelled`, arguments: {} })), 'none');
+          const controller = new AbortController();
+          const call = client.callTool(
+            { name: `${upstream}__slow`, arguments: { ms: 60_000, steps: 600 } },
+            { signal: controller.signal, onprogress: () => controller.abort('the test cancels') }
+          );
+          await assert.rejects(call);
+          let recorded = 'none';
+          await waitFor(async () => {
+            recorded = firstText(await client.callTool({ name: `${upstream}__last_cancelled`, arguments: {} }));
+            return recorded !== 'none';
+          }, 'the upstream to record the cancellation');
+          const { step, steps } = JSON.parse(recorded) as { step: number; steps: number };
+          assert.equal(steps, 600);
+          assert.ok(step < 600, `stopped early, after ${step} steps`);
+        });
+      }
 
-      it('logging: the client’s level decides which upstream log messages it gets', async () => {
-        const before = received.logs.length;
+      it('logging: the client’s level decides which upstream log messages it gets (2026 and 2025 servers)', async () => {
         const level = (value: string) => (era === 'modern' ? { _meta: { 'io.modelcontextprotocol/logLevel': value } } : {});
         if (era === 'legacy') await client.setLoggingLevel('warning');
-        await client.callTool({ name: 'slow__log', arguments: { level: 'info', message: `quiet-${transport}` }, ...level('warning') });
-        await client.callTool({ name: 'slow__log', arguments: { level: 'error', message: `loud-${transport}` }, ...level('warning') });
-        await waitFor(() => received.logs.some(log => log.data === `loud-${transport}`), 'the error log message');
-        const got = received.logs.slice(before);
-        assert.ok(!got.some(log => log.data === `quiet-${transport}`), `an info message got through a warning level: ${JSON.stringify(got)}`);
-        const loud = got.find(log => log.data === `loud-${transport}`);
-        assert.equal(loud?.level, 'error');
-        assert.equal(loud?.logger, 'slow-fixture');
+        for (const upstream of ['slow', 'slowLegacy']) {
+          const before = received.logs.length;
+          const tag = `${transport}-${upstream}`;
+          await client.callTool({ name: `${upstream}__log`, arguments: { level: 'info', message: `quiet-${tag}` }, ...level('warning') });
+          await client.callTool({ name: `${upstream}__log`, arguments: { level: 'error', message: `loud-${tag}` }, ...level('warning') });
+          await waitFor(() => received.logs.some(log => log.data === `loud-${tag}`), `the error log message from ${upstream}`);
+          const got = received.logs.slice(before);
+          assert.ok(!got.some(log => log.data === `quiet-${tag}`), `an info message got through a warning level: ${JSON.stringify(got)}`);
+          const loud = got.find(log => log.data === `loud-${tag}`);
+          assert.equal(loud?.level, 'error');
+          assert.equal(loud?.logger, 'slow-fixture');
+        }
       });
 
       it('list_changed: a tool added upstream reaches the client, and the new tool is callable', async () => {
