@@ -107,6 +107,11 @@ export class CatalogView implements Disposable {
     return this.config.discovery !== 'all';
   }
 
+  /** Whether the view holds this upstream's tools, prompts and resources (config `servers`; all when absent). */
+  holdsServer(upstream: string): boolean {
+    return this.config.servers === undefined || this.config.servers.includes(upstream);
+  }
+
   /** Every tool the view holds (listed or not), in catalog order. */
   tools(): readonly ViewTool[] {
     if (!this.entries) this.rebuild();
@@ -307,7 +312,7 @@ export class CatalogView implements Disposable {
     const byName = new Map<string, ViewTool>();
     const reserved = new Set(this.hasMetaTools ? [retrieveToolsName, callToolName] : []);
     for (const tool of this.catalog.tools) {
-      if (config.servers && !config.servers.includes(tool.upstream)) continue;
+      if (!this.holdsServer(tool.upstream)) continue;
       if (!keepName(tool.name)) continue;
       const tags = this.tagsOf(tool);
       if (wantedTags && !tags.some(tag => wantedTags.includes(tag.toLowerCase()))) continue;

@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { type CacheHint, combineCacheHints } from '../upstream/index.js';
 import type { CatalogView } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
+import { checkViewScope } from './views.js';
 import type { DispatchMethod, DownstreamContext } from './pipeline.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
 
@@ -89,6 +90,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
 
   const dispatch = async (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) => {
     try {
+      if (options.view) checkViewScope(core, options.view, method, params);
       return await core.pipeline({ method, params, downstream: contextFor(ctx) });
     } catch (error) {
       const wire = toWireError(error, logger);
@@ -123,15 +125,17 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     ...hintFor(ctx, 'tools')
   }));
   server.setRequestHandler('prompts/list', (_request, ctx) => ({
-    prompts: core.catalog.prompts.map(prompt => prompt.definition),
+    prompts: core.catalog.prompts.filter(prompt => !view || view.holdsServer(prompt.upstream)).map(prompt => prompt.definition),
     ...hintFor(ctx, 'prompts')
   }));
   server.setRequestHandler('resources/list', (_request, ctx) => ({
-    resources: core.catalog.resources.map(resource => resource.definition),
+    resources: core.catalog.resources.filter(resource => !view || view.holdsServer(resource.upstream)).map(resource => resource.definition),
     ...hintFor(ctx, 'resources')
   }));
   server.setRequestHandler('resources/templates/list', (_request, ctx) => ({
-    resourceTemplates: core.catalog.resourceTemplates.map(template => template.definition),
+    resourceTemplates: core.catalog.resourceTemplates
+      .filter(template => !view || view.holdsServer(template.upstream))
+      .map(template => template.definition),
     ...hintFor(ctx, 'resourceTemplates')
   }));
 

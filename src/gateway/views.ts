@@ -1,4 +1,5 @@
 import { ManifoldError } from '../core/errors.js';
+import type { DispatchMethod } from '../core/pipeline.js';
 import { CatalogView, createOpenAiEmbedder, type Embedder } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 
@@ -77,4 +78,54 @@ export function resolveServedView(core: GatewayCore, name: string | undefined): 
 
 function hasDeclaredDefault(core: GatewayCore): boolean {
   return Object.hasOwn(core.config.views ?? {}, 'default');
+}
+
+/**
+ * A view with `servers` holds only those servers' prompts and resources too: a request for one of another
+ * server's is answered as if it did not exist. Tools are the view's own business (`CatalogView.callTool`).
+ */
+export function checkViewScope(
+  core: GatewayCore,
+  view: CatalogView,
+  method: DispatchMethod,
+  params: Record<string, unknown>
+): void {
+  if (view.config.servers === undefined) return;
+  const outside = (upstream: string | undefined) => upstream !== undefined && !view.holdsServer(upstream);
+  switch (method) {
+    case 'tools/call':
+      return;
+    case 'prompts/get': {
+      const name = typeof params.name === 'string' ? params.name : '';
+      if (outside(core.catalog.getPrompt(name).upstream)) {
+        throw new ManifoldError('PROMPT_NOT_FOUND', `unknown prompt "${name}" in view "${view.name}"`, {
+          data: { prompt: name, view: view.name }
+        });
+      }
+      return;
+    }
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe': {
+      const uri = typeof params.uri === 'string' ? params.uri : '';
+      if (outside(core.catalog.resolveResource(uri))) {
+        throw new ManifoldError('RESOURCE_NOT_FOUND', `Resource ${uri} not found in view "${view.name}"`, {
+          data: { uri, view: view.name }
+        });
+      }
+      return;
+    }
+    case 'completion/complete': {
+      const ref = params.ref as { type?: string; name?: string; uri?: string } | undefined;
+      const owner =
+        ref?.type === 'ref/prompt' && typeof ref.name === 'string'
+          ? core.catalog.getPrompt(ref.name).upstream
+          : ref?.type === 'ref/resource' && typeof ref.uri === 'string'
+            ? (core.catalog.resolveTemplate(ref.uri) ?? core.catalog.resolveResource(ref.uri))
+            : undefined;
+      if (outside(owner))
+        throw new ManifoldError('INVALID_PARAMS', `completion/complete: the reference is not in view "${view.name}"`);
+      return;
+    }
+  }
 }

@@ -112,6 +112,20 @@ describe('discovery through the gateway (default npm servers)', () => {
         ro.callTool({ name: 'memory__create_entities', arguments: { entities: [] } }),
         /unknown tool "memory__create_entities" in view "ro"/
       );
+      // servers: [memory] holds memory's prompts and resources only; everything's are not there.
+      const everythingResource = (await all.listResources()).resources.find(resource =>
+        resource.uri.startsWith('demo://')
+      );
+      assert.ok(everythingResource, 'server-everything lists resources');
+      assert.ok((await all.listPrompts()).prompts.some(prompt => prompt.name.startsWith('everything__')));
+      assert.deepEqual(
+        (await ro.listResources()).resources.map(resource => resource.uri),
+        ['memory://knowledge-graph']
+      );
+      for (const prompt of (await ro.listPrompts()).prompts) assert.match(prompt.name, /^memory__/);
+      assert.deepEqual((await ro.listResourceTemplates()).resourceTemplates, []);
+      await assert.rejects(ro.readResource({ uri: everythingResource.uri }), /not found in view "ro"/);
+      assert.ok((await all.readResource({ uri: everythingResource.uri })).contents.length > 0);
 
       await using renamed = await connectHttp(`${gateway.url}/renamed`, { era });
       const renamedTools = (await renamed.listTools()).tools;
