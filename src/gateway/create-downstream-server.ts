@@ -151,6 +151,13 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument */
 
   server.setRequestHandler('resources/subscribe', async (request, ctx) => {
+    if (session && view) {
+      try {
+        checkViewScope(core, view, 'resources/subscribe', paramsOf(request));
+      } catch (error) {
+        throw toWireError(error, logger);
+      }
+    }
     if (session) await core.sessions.subscribe(session, request.params.uri);
     else await dispatch('resources/subscribe', paramsOf(request), ctx);
     return {};
