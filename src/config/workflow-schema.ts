@@ -64,6 +64,8 @@ export interface MapStep extends StepPolicies {
   /** The step run for each item, with `item` and `index` bound. */
   do: WorkflowStep;
   concurrency?: number | undefined;
+  /** Written in the short form (`call`/`with` on the map step itself): messages point there, not at `do`. */
+  shortForm?: boolean | undefined;
 }
 
 export interface SwitchRule {
@@ -223,7 +225,14 @@ function toStep(step: RawStep): WorkflowStep {
       ...(timeout !== undefined ? { timeout } : {}),
       ...(retry !== undefined ? { retry } : {})
     };
-    return { kind: 'map', ...mapPolicies, map: step.map, do: each, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };
+    return {
+      kind: 'map',
+      ...mapPolicies,
+      map: step.map,
+      do: each,
+      ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}),
+      ...(step.do === undefined ? { shortForm: true } : {})
+    };
   }
   if (step.call !== undefined) return { kind: 'call', ...policies, call: step.call, ...(step.with !== undefined ? { with: step.with } : {}) };
   if (step.parallel !== undefined) return { kind: 'parallel', ...policies, parallel: step.parallel, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };

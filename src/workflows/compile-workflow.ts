@@ -85,7 +85,8 @@ function compileStep(step: WorkflowStep, path: string, label: string, context: C
     case 'map': {
       const list = compileExpressionChecked(step.map, `${path}.map`, context);
       // `steps.<id>` inside the map's own step may name only earlier steps, as outside; `item` is bound.
-      const each = compileStep(step.do, `${path}.do`, `${label}[]`, { ...context, inMap: true });
+      // The short form's call (`call:`/`with:` on the map step itself) is found at the map step's path.
+      const each = compileStep(step.do, step.shortForm === true ? path : `${path}.do`, `${label}[]`, { ...context, inMap: true });
       return { kind: 'map', path, label, step, list, each, fallback };
     }
     case 'switch':

@@ -198,13 +198,15 @@ class WorkflowRun {
 
   private async runCall(step: Extract<CompiledStep, { kind: 'call' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
     const tool = step.step.call;
-    const args = step.with ? await this.evaluate(() => evaluateTemplate(step.with!, scope), label, tool) : {};
+    const args = step.with ? await this.evaluate(() => evaluateTemplate(step.with!, scope), label, tool, 'call') : {};
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      const message = `"with" evaluated to ${JSON.stringify(args)?.slice(0, 100) ?? 'nothing'}, not an object of arguments`;
+      this.endStep(this.startStep({ path: label, kind: 'call', tool, attempt: 1 }), 'failed', undefined, message);
       throw new StepFailed({
         step: label,
         tool,
         reason: 'expression',
-        message: `"with" evaluated to ${JSON.stringify(args)?.slice(0, 100) ?? 'nothing'}, not an object of arguments`,
+        message,
         hint: 'make the step\'s "with" an object, or an expression that yields one',
         retryable: false
       });
@@ -219,6 +221,10 @@ class WorkflowRun {
         return await this.callOnce(step, label, tool, args as Record<string, unknown>, signal, attempt, skipped);
       } catch (error) {
         const failed = this.toStepFailed(error, label, tool);
+        if (skipped && failed.failure.retryable && !signal.aborted) {
+          // The caller asked for retries that did not happen: say so where they will read it.
+          throw new StepFailed({ ...failed.failure, message: `${failed.failure.message}; ${skipped}` }, failed.partial);
+        }
         if (!failed.failure.retryable || attempt >= attempts || signal.aborted) throw failed;
         const wait = (policy?.backoff ?? 0) * (policy?.factor ?? 2) ** (attempt - 1);
         this.options.logger.debug(`run ${this.id}: step ${label} failed (${failed.failure.message}); retry ${attempt} of ${attempts - 1} in ${wait} ms`);
@@ -251,6 +257,11 @@ class WorkflowRun {
           attemptSignal
         );
         if (result.isError === true) {
+          const nested = nestedFailure(result, label, tool);
+          if (nested) {
+            this.endStep(handle, 'failed', sizeOf(result), nested.failure.message);
+            throw nested;
+          }
           const message = `the tool reported an error: ${clip(errorTextOf(result), 500)}`;
           this.endStep(handle, 'failed', sizeOf(result), message);
           throw new StepFailed({
@@ -301,7 +312,8 @@ class WorkflowRun {
       })
     );
     if (firstFailure || signal.aborted) {
-      const failure = firstFailure ?? this.toStepFailed(signal.reason, label, undefined);
+      // A run that stopped (cancelled, deadline) stopped here, not at whichever item or branch noticed first.
+      const failure = this.controller.signal.aborted ? this.stopped(label, undefined) : (firstFailure ?? this.toStepFailed(signal.reason, label, undefined));
       this.endStep(handle, 'failed', undefined, failure.failure.message);
       throw new StepFailed(failure.failure, { ...results });
     }
@@ -310,7 +322,7 @@ class WorkflowRun {
   }
 
   private async runMap(step: Extract<CompiledStep, { kind: 'map' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
-    const listed = step.list ? await this.evaluate(() => evaluateExpression(step.list!, scope), label, undefined) : [];
+    const listed = step.list ? await this.evaluate(() => evaluateExpression(step.list!, scope), label, undefined, 'map') : [];
     const items = listed === undefined || listed === null ? [] : Array.isArray(listed) ? listed : [listed];
     const local = new AbortController();
     const itemSignal = AbortSignal.any([signal, local.signal]);
@@ -337,7 +349,8 @@ class WorkflowRun {
       })
     );
     if (firstFailure || signal.aborted) {
-      const failure = firstFailure ?? this.toStepFailed(signal.reason, label, undefined);
+      // A run that stopped (cancelled, deadline) stopped here, not at whichever item or branch noticed first.
+      const failure = this.controller.signal.aborted ? this.stopped(label, undefined) : (firstFailure ?? this.toStepFailed(signal.reason, label, undefined));
       const message = `${failure.failure.message} (${done} of ${items.length} items had finished)`;
       this.endStep(handle, 'failed', undefined, message);
       throw new StepFailed({ ...failure.failure, message }, results);
@@ -349,7 +362,7 @@ class WorkflowRun {
   private async runSwitch(step: Extract<CompiledStep, { kind: 'switch' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
     for (const [index, rule] of step.rules.entries()) {
       const when = rule.when;
-      const matched = when ? isTruthy(await this.evaluate(() => evaluateExpression(when, scope), `${label}.case${index}`, undefined)) : false;
+      const matched = when ? isTruthy(await this.evaluate(() => evaluateExpression(when, scope), `${label}.case${index}`, undefined, 'switch')) : false;
       if (matched) return this.runChosen(rule.then, scope, `${label}.case${index}`, signal, `rule ${index} matched: ${step.step.switch[index]?.when ?? ''}`);
     }
     if (step.otherwise) return this.runChosen(step.otherwise, scope, `${label}.default`, signal, 'no rule matched: default');
@@ -371,17 +384,19 @@ class WorkflowRun {
     }
   }
 
-  private async evaluate(evaluate: () => Promise<unknown>, label: string, tool: string | undefined): Promise<unknown> {
+  /** Evaluates a step's expression; a failure is recorded as the step's (so the run's timeline shows it) and thrown. */
+  private async evaluate(evaluate: () => Promise<unknown>, label: string, tool: string | undefined, kind: StepRecord['kind']): Promise<unknown> {
     try {
       return await evaluate();
     } catch (error) {
       if (error instanceof ExpressionError) {
+        this.endStep(this.startStep({ path: label, kind, tool, attempt: 1 }), 'failed', undefined, error.message);
         throw new StepFailed({
           step: label,
           tool,
           reason: 'expression',
           message: error.message,
-          hint: 'fix the expression in the workflow definition, or check what the earlier steps returned (manifold runs <id>)',
+          hint: `fix the expression in the workflow definition, or check what the earlier steps returned (manifold runs ${this.id})`,
           retryable: false
         });
       }
@@ -562,6 +577,30 @@ class WorkflowRun {
       this.options.logger.warn(`cannot record run ${this.id}: ${errorMessage(error)}`);
     }
   }
+}
+
+/**
+ * The failure of a workflow called as a step (its result carries a run id and `structuredContent.error`): the
+ * inner step, reason and hint instead of the inner run's whole text, and the inner finished steps as the
+ * step's partial result.
+ */
+function nestedFailure(result: GatewayResult, label: string, tool: string): StepFailed | undefined {
+  const runId = (result._meta as Record<string, unknown> | undefined)?.[runIdMetaKey];
+  const content = result.structuredContent as { error?: Partial<Failure>; partial_results?: unknown } | undefined;
+  const inner = content?.error;
+  if (typeof runId !== 'string' || !isPlainObject(inner) || typeof inner.step !== 'string' || typeof inner.message !== 'string') return undefined;
+  const reason = typeof inner.reason === 'string' ? inner.reason : 'error';
+  return new StepFailed(
+    {
+      step: label,
+      tool,
+      reason,
+      message: `workflow "${tool}" failed at step "${inner.step}"${typeof inner.tool === 'string' ? ` (tool "${inner.tool}")` : ''}: ${clip(inner.message, 500)} (run ${runId})`,
+      hint: typeof inner.hint === 'string' && inner.hint !== '' ? inner.hint : 'see the inner run (manifold runs ' + runId + ')',
+      retryable: reason === 'tool-error' || reason === 'timeout' || reason === 'unavailable'
+    },
+    content?.partial_results
+  );
 }
 
 /** JSONata's idea of true: not false, null, 0, "", an empty array or object. */

@@ -1,10 +1,21 @@
+interface Waiter {
+  grant: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+}
+
 /**
  * A counting semaphore: at most `limit` holders at once, waiters served in order. One per nesting level
  * (a map's items, a parallel's branches, a run's tool calls), so a holder never waits on its own level.
+ *
+ * Waiters share one abort listener per signal: a map of 10,000 items waits on one signal, and a listener
+ * each would be 10,000 listeners (and Node's MaxListenersExceededWarning in the gateway's log).
  */
 export class Limiter {
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Waiter[] = [];
+  /** The abort listener of each signal some waiter waits with, and how many waiters use it. */
+  private readonly listeners = new Map<AbortSignal, { onAbort: () => void; waiters: number }>();
   readonly limit: number;
 
   constructor(limit: number) {
@@ -21,6 +32,16 @@ export class Limiter {
     }
   }
 
+  /** Waiters now (for tests). */
+  get waiters(): number {
+    return this.waiting.length;
+  }
+
+  /** Abort listeners now (for tests). */
+  get abortListeners(): number {
+    return this.listeners.size;
+  }
+
   private acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.active < this.limit) {
@@ -28,23 +49,47 @@ export class Limiter {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
-        this.active++;
-        resolve();
+      const waiter: Waiter = {
+        grant: () => {
+          this.forget(waiter.signal);
+          this.active++;
+          resolve();
+        },
+        reject,
+        signal
       };
-      const onAbort = () => {
-        const index = this.waiting.indexOf(grant);
-        if (index >= 0) this.waiting.splice(index, 1);
-        reject(signal?.reason as Error);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(grant);
+      if (signal) this.listen(signal);
+      this.waiting.push(waiter);
     });
+  }
+
+  private listen(signal: AbortSignal): void {
+    const entry = this.listeners.get(signal);
+    if (entry) {
+      entry.waiters++;
+      return;
+    }
+    const onAbort = () => {
+      this.listeners.delete(signal);
+      const stopped = this.waiting.filter(waiter => waiter.signal === signal);
+      for (const waiter of stopped) this.waiting.splice(this.waiting.indexOf(waiter), 1);
+      for (const waiter of stopped) waiter.reject(signal.reason);
+    };
+    this.listeners.set(signal, { onAbort, waiters: 1 });
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  private forget(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const entry = this.listeners.get(signal);
+    if (!entry) return;
+    if (--entry.waiters > 0) return;
+    this.listeners.delete(signal);
+    signal.removeEventListener('abort', entry.onAbort);
   }
 
   private release(): void {
     this.active--;
-    this.waiting.shift()?.();
+    this.waiting.shift()?.grant();
   }
 }

@@ -1,0 +1,226 @@
+/**
+ * How workflows fail and what they leave behind, found in a QA pass: warnings in the gateway's log under a
+ * big map, failures that the run record missed, messages that pointed to the wrong place, a nested
+ * workflow's failure, a run store that cannot be opened.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import { renderTimeline } from '../../src/cli/commands/runs.js';
+import { parseConfig } from '../../src/config/index.js';
+import type { GatewayResult } from '../../src/core/pipeline.js';
+import { SqliteRunStore } from '../../src/store/index.js';
+import { checkWorkflowDefinitions, runIdMetaKey } from '../../src/workflows/index.js';
+import { Limiter } from '../../src/workflows/limiter.js';
+import { manifoldCommand, repoRoot, writeConfig } from '../helpers/gateway.js';
+import { fixtureServers, startTestGateway, type TestGateway, textOf } from './helpers.js';
+
+const run = promisify(execFile);
+
+const workflows: Record<string, unknown> = {
+  wide_map: { steps: [{ id: 'm', map: '[1..60]', concurrency: 2, call: 'fix__text', with: { text: '{{ $string(item) }}' } }] },
+  wide_parallel: {
+    concurrency: 2,
+    steps: [{ id: 'p', parallel: Object.fromEntries(Array.from({ length: 30 }, (_, index) => [`b${index}`, { call: 'fix__text', with: { text: String(index) } }])) }]
+  },
+  bad_arithmetic: {
+    steps: [
+      { id: 'a', call: 'fix__text', with: { text: '{"n": "abc"}' } },
+      { id: 'b', call: 'fix__needs', with: { a: 'x', b: '{{ steps.a.result.n + 1 }}' } }
+    ]
+  },
+  skipped_retry: {
+    input: { type: 'object', properties: { key: { type: 'string' } } },
+    steps: [{ id: 'w', call: 'fix__flaky_write', with: { key: '{{ input.key }}', failures: 1 }, retry: { attempts: 3, backoff: '10ms' } }]
+  },
+  hanging_map: {
+    steps: [
+      { id: 'first', call: 'fix__text', with: { text: '"x"' } },
+      { id: 'm', map: '[1..10]', concurrency: 2, call: 'fix__hang', with: { label: '{{ "qa-map-" & $string(index) }}' } }
+    ]
+  },
+  inner_fails: {
+    steps: [
+      { id: 'first', call: 'fix__text', with: { text: '{"done": 1}' } },
+      { id: 'boom', call: 'fix__fail', with: { message: 'inner boom' } }
+    ]
+  },
+  outer_calls: {
+    steps: [
+      { id: 'before', call: 'fix__text', with: { text: '"ok"' } },
+      { id: 'inner', call: 'inner_fails' }
+    ]
+  }
+};
+
+describe('workflow failures and their records', () => {
+  let gateway: TestGateway;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'manifold-qa-'));
+    gateway = await startTestGateway({ servers: fixtureServers, workflows, store: { path: join(dir, 'runs.db') } });
+  });
+  after(async () => {
+    await gateway[Symbol.asyncDispose]();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const steps = (result: GatewayResult) => gateway.core.workflows.store!.getRun(String((result._meta as Record<string, unknown> | undefined)?.[runIdMetaKey]))!.steps;
+
+  it('a map or parallel wider than its concurrency puts no MaxListenersExceededWarning in the log', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      assert.equal((await gateway.call('wide_map')).isError, undefined);
+      assert.equal((await gateway.call('wide_parallel')).isError, undefined);
+      await new Promise(resolve => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings.filter(warning => warning.startsWith('MaxListenersExceededWarning')), []);
+  });
+
+  it('the limiter waits on one abort listener per signal, and an abort stops every waiter', async () => {
+    const limiter = new Limiter(1);
+    const controller = new AbortController();
+    let release!: () => void;
+    const holder = limiter.run(() => new Promise<void>(resolve => (release = resolve)));
+    const waiters = Array.from({ length: 50 }, () => limiter.run(async () => 'ran', controller.signal));
+    assert.equal(limiter.abortListeners, 1);
+    controller.abort(new Error('stop'));
+    const settled = await Promise.allSettled(waiters);
+    assert.ok(settled.every(outcome => outcome.status === 'rejected'));
+    assert.equal(limiter.abortListeners, 0);
+    release();
+    await holder;
+    assert.equal(await limiter.run(async () => 'free again'), 'free again');
+  });
+
+  it('an expression that fails at run time is recorded as the failed step, and the hint names the run', async () => {
+    const result = await gateway.call('bad_arithmetic');
+    assert.equal(result.isError, true);
+    const runId = String((result._meta as Record<string, unknown> | undefined)?.[runIdMetaKey]);
+    const error = (result.structuredContent as { error: { step: string; reason: string; message: string; hint: string } }).error;
+    assert.equal(error.step, 'b');
+    assert.equal(error.reason, 'expression');
+    assert.match(error.message, /steps\.a\.result\.n \+ 1/);
+    assert.match(error.hint, new RegExp(`manifold runs ${runId}`));
+    const recorded = steps(result).find(step => step.path === 'b');
+    assert.ok(recorded, 'step b is in the run record');
+    assert.equal(recorded.status, 'failed');
+    assert.equal(recorded.tool, 'fix__needs');
+    assert.match(recorded.error ?? '', /must evaluate to a number/);
+  });
+
+  it('a failure whose retry was skipped says so in the error', async () => {
+    const result = await gateway.call('skipped_retry', { key: `qa-skip-${Date.now()}` });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /retry skipped: tool "fix__flaky_write" is neither read-only nor idempotent \(retry\.force: true overrides\)/);
+  });
+
+  it('cancelling mid-map names the map step, not an item that never started', async () => {
+    const controller = new AbortController();
+    const pending = gateway.call('hanging_map', {}, { signal: controller.signal });
+    await waitForStarted(gateway, 'qa-map-', 2);
+    controller.abort();
+    const result = await pending;
+    const content = result.structuredContent as { status: string; error: { step: string; reason: string; message: string }; partial_results: Record<string, unknown> };
+    assert.equal(content.status, 'cancelled');
+    assert.equal(content.error.step, 'm');
+    assert.equal(content.error.reason, 'cancelled');
+    assert.match(content.error.message, /0 of 10 items had finished/);
+    assert.deepEqual(content.partial_results.first, 'x');
+  });
+
+  it('a nested workflow\'s failure names its inner step, and its finished steps are in the partial results', async () => {
+    const result = await gateway.call('outer_calls');
+    assert.equal(result.isError, true);
+    const content = result.structuredContent as { error: { step: string; tool: string; reason: string; message: string }; partial_results: Record<string, unknown> };
+    assert.equal(content.error.step, 'inner');
+    assert.equal(content.error.tool, 'inner_fails');
+    assert.equal(content.error.reason, 'tool-error');
+    assert.match(content.error.message, /^workflow "inner_fails" failed at step "boom" \(tool "fix__fail"\): the tool reported an error: inner boom \(run run_\w+\)$/);
+    assert.deepEqual(content.partial_results, { before: 'ok', inner: { first: { done: 1 } } });
+    // One failure, one "What to do", one run line: the inner run's text is not nested inside.
+    assert.equal(textOf(result).match(/What to do/g)?.length, 1);
+  });
+});
+
+/** Waits until the fixture has started `count` hang calls whose label starts with `prefix`. */
+async function waitForStarted(gateway: TestGateway, prefix: string, count: number): Promise<void> {
+  for (let tries = 0; tries < 200; tries++) {
+    const journal = (await gateway.journal()) as unknown as { started: string[] };
+    if (journal.started.filter(label => label.startsWith(prefix)).length >= count) return;
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+  throw new Error(`the hang calls ${prefix}* did not start`);
+}
+
+describe('run store and definition messages', () => {
+  it('a store that cannot be opened is named, with what to do (not "rebuild better-sqlite3")', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-qa-store-'));
+    try {
+      const notDatabase = join(dir, 'notes.db');
+      writeFileSync(notDatabase, 'this is not a SQLite file, just some text that is long enough');
+      assert.throws(() => new SqliteRunStore(notDatabase), (error: Error) => {
+        assert.match(error.message, new RegExp(`cannot open the run store ${notDatabase}: `));
+        assert.match(error.message, /store\.path/);
+        return true;
+      });
+      const folder = join(dir, 'a-folder');
+      mkdirSync(folder);
+      assert.throws(() => new SqliteRunStore(folder), (error: Error) => {
+        assert.match(error.message, new RegExp(`cannot open the run store ${folder}: `));
+        assert.doesNotMatch(error.message, /rebuild|did not load/);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a short-form map\'s problems point at its own "with", not at a "do" it does not have', () => {
+    const yaml = [
+      'servers: {}',
+      'workflows:',
+      '  w:',
+      '    steps:',
+      '      - id: m',
+      '        map: "[1, 2]"',
+      '        call: x__y',
+      "        with: { text: '{{ item ]] }}' }"
+    ].join('\n');
+    const { config } = parseConfig(yaml, { source: 'qa.yaml' });
+    const { problems } = checkWorkflowDefinitions(config.workflows);
+    assert.deepEqual(
+      problems.map(problem => problem.path),
+      ['workflows.w.steps.0.with.text']
+    );
+  });
+
+  it('runs <id> shows the arguments each step was given', () => {
+    const text = renderTimeline({ id: 'run_x', workflow: 'w', status: 'failed', startedAt: 1000, endedAt: 1010, input: '{}', error: 'b: broke' }, [
+      { runId: 'run_x', path: 'a', kind: 'call', tool: 'fix__text', attempt: 1, status: 'ok', startedAt: 1001, endedAt: 1004, input: '{"text":"hello"}', outputSize: 10 },
+      { runId: 'run_x', path: 'b', kind: 'call', tool: 'fix__needs', attempt: 2, status: 'failed', startedAt: 1005, endedAt: 1009, input: '{"a":"x","b":5}', error: 'broke' }
+    ]);
+    assert.match(text, /^ {2}a {2}\{"text":"hello"\}$/m);
+    assert.match(text, /^ {2}b \(try 2\) {2}\{"a":"x","b":5\}$/m);
+  });
+
+  it('workflows check prints each problem once, without the gateway\'s background warnings', async () => {
+    await using config = writeConfig({ servers: fixtureServers, workflows: { w: { steps: [{ id: 'a', call: 'fix__nope' }] } } });
+    const outcome = await run(manifoldCommand.command, [...manifoldCommand.args, 'workflows', 'check', '--config', config.path], { cwd: repoRoot }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error
+    );
+    assert.equal(outcome.code, 1);
+    assert.equal(outcome.stdout.match(/unknown tool "fix__nope"/g)?.length, 1, outcome.stdout);
+    assert.doesNotMatch(outcome.stderr, /will fail when run/);
+  });
+});
