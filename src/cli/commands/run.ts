@@ -45,7 +45,14 @@ export async function runRun(parsed: ParsedCommand, output: Output): Promise<num
     if (parsed.values.json) output.out(JSON.stringify(result, null, 2));
     else output.out(renderResult(result));
     const runId = (result._meta as Record<string, unknown> | undefined)?.[runIdMetaKey];
-    if (typeof runId === 'string') output.err(`run ${runId} ${result.isError === true ? 'failed' : 'completed'} in ${((Date.now() - started) / 1000).toFixed(2)} s (manifold runs ${runId})`);
+    if (typeof runId === 'string') {
+      // The store opens on the first run; if it could not (logged above), or keeps nothing, do not point at it.
+      const recorded = core.config.store.path !== ':memory:' && core.workflows.store !== undefined;
+      const where = recorded ? `manifold runs ${runId}` : 'not recorded: the run store is not available';
+      const status = (result.structuredContent as { status?: unknown } | undefined)?.status;
+      const ended = result.isError !== true ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed';
+      output.err(`run ${runId} ${ended} in ${((Date.now() - started) / 1000).toFixed(2)} s (${where})`);
+    }
     return result.isError === true ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -89,7 +89,12 @@ export function renderTimeline(run: RunRecord, steps: StepRecord[]): string {
       [outcome, step.detail ? `(${oneLine(step.detail, 60)})` : ''].filter(Boolean).join(' ')
     ];
   });
-  return header.join('\n') + formatTable(['start', 'took', 'timeline', 'step', 'tool', 'status', 'output / error'], rows);
+  // The arguments each call was given (what an error's "What to do" sends the reader here for).
+  const args = steps
+    .filter(step => step.input !== undefined)
+    .map(step => `  ${step.path}${step.attempt > 1 ? ` (try ${step.attempt})` : ''}  ${oneLine(step.input, 300)}`);
+  const table = formatTable(['start', 'took', 'timeline', 'step', 'tool', 'status', 'output / error'], rows);
+  return header.join('\n') + table + (args.length > 0 ? `${table.endsWith('\n') ? '' : '\n'}\narguments (manifold runs ${run.id} --json has them in full)\n${args.join('\n')}` : '');
 }
 
 function formatMs(ms: number): string {

@@ -32,7 +32,9 @@ async function check(parsed: ParsedCommand, output: Output): Promise<number> {
     output.err(`${problems.filter(problem => problem.severity === 'error').length} error(s) in the workflow definitions; the gateway will not start with them`);
     return 1;
   }
-  const { core } = await openGateway(options, 'warn');
+  // Errors only: the gateway's own warnings while servers connect ("will fail when run: …") repeat, as the
+  // catalog grows, what this command prints once below, with every server's problems.
+  const { core } = await openGateway(options, 'error');
   try {
     const found = [...problems, ...core.workflows.check()];
     for (const problem of found) output.out(formatProblem(problem, definitions));

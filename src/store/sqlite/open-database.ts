@@ -29,12 +29,22 @@ const require = createRequire(import.meta.url);
 export function openDatabase(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let firstError: unknown;
+  let Database: (new (file: string) => Omit<SqliteDatabase, 'driver'>) | undefined;
   try {
-    const Database = require('better-sqlite3') as new (file: string) => Omit<SqliteDatabase, 'driver'>;
-    const db = new Database(path);
-    return Object.assign(db, { driver: 'better-sqlite3' });
+    Database = require('better-sqlite3') as new (file: string) => Omit<SqliteDatabase, 'driver'>;
   } catch (error) {
     firstError = error;
+  }
+  // The driver loaded: a failure now is the file's (a folder, no permission), not the driver's.
+  if (Database) {
+    try {
+      return Object.assign(new Database(path), { driver: 'better-sqlite3' });
+    } catch (error) {
+      // SQLite's own error (SQLITE_CANTOPEN, SQLITE_NOTADB): the file. Anything else is the native part
+      // failing to load on the first open (a build for another Node version): try node:sqlite.
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_')) throw error;
+      firstError = error;
+    }
   }
   try {
     const { DatabaseSync } = require('node:sqlite') as { DatabaseSync: new (file: string) => Omit<SqliteDatabase, 'driver'> };

@@ -1,4 +1,5 @@
 import type { RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
+import { errorMessage, isManifoldError, ManifoldError } from '../../core/errors.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './open-database.js';
 
 const schema = `
@@ -61,6 +62,16 @@ interface StepRow {
 const orNull = (value: string | number | undefined): string | number | null => value ?? null;
 const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
 
+/** An error that names the store's file and says what to do (the driver's own says neither). */
+function cannotOpen(path: string, error: unknown): Error {
+  if (isManifoldError(error)) return error; // openDatabase's: no driver; it names the file and the remedy
+  return new ManifoldError(
+    'INTERNAL',
+    `cannot open the run store ${path}: ${errorMessage(error)}. Set store.path in the config to a writable SQLite file (or ":memory:" to keep no history), or move that file away`,
+    { cause: error }
+  );
+}
+
 /** Runs in a SQLite file (WAL, so `manifold runs` can read while a gateway writes). */
 export class SqliteRunStore implements RunStore {
   readonly path: string;
@@ -69,12 +80,21 @@ export class SqliteRunStore implements RunStore {
 
   constructor(path: string) {
     this.path = path;
-    this.db = openDatabase(path);
-    // WAL with synchronous NORMAL: readers (manifold runs) do not block the gateway, and a commit does not
-    // wait for an fsync (a power cut may lose the last records, never corrupt the file).
-    if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
-    this.db.exec('PRAGMA busy_timeout = 5000');
-    this.db.exec(schema);
+    try {
+      this.db = openDatabase(path);
+    } catch (error) {
+      throw cannotOpen(path, error);
+    }
+    try {
+      // WAL with synchronous NORMAL: readers (manifold runs) do not block the gateway, and a commit does not
+      // wait for an fsync (a power cut may lose the last records, never corrupt the file).
+      if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
+      this.db.exec('PRAGMA busy_timeout = 5000');
+      this.db.exec(schema);
+    } catch (error) {
+      this.db.close();
+      throw cannotOpen(path, error);
+    }
     this.statements = {
       startRun: this.db.prepare('INSERT INTO workflow_runs (id, workflow, status, started_at, input) VALUES (?, ?, ?, ?, ?)'),
       endRun: this.db.prepare('UPDATE workflow_runs SET status = ?, ended_at = ?, output_size = ?, error = ? WHERE id = ?'),
