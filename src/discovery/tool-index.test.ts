@@ -105,6 +105,26 @@ describe('ToolIndex ranking on a hand-made catalog', () => {
   });
 });
 
+describe('ToolIndex across servers with the same tools', () => {
+  const same = (server: string, serverDescription: string): SearchableTool => ({
+    ...tool(server, 'create_issue', 'Create a new issue', { title: { type: 'string' } }),
+    serverDescription
+  });
+  const index = new ToolIndex();
+  index.sync([
+    same('github', 'GitHub: repositories, issues and pull requests'),
+    same('gitlab', 'GitLab projects and merge requests'),
+    same('linear', 'Linear project tracking'),
+    same('jira', 'Atlassian Jira')
+  ]);
+
+  it('the server named in the query decides, by its name or its description', () => {
+    assert.equal(names(index, 'create a gitlab issue')[0], 'gitlab__create_issue');
+    assert.equal(names(index, 'open a jira ticket')[0], 'jira__create_issue');
+    assert.equal(names(index, 'file a bug in an Atlassian project')[0], 'jira__create_issue');
+  });
+});
+
 describe('ToolIndex updates', () => {
   it('re-indexes only what changed and follows a changed description', () => {
     const index = new ToolIndex();
