@@ -15,6 +15,12 @@ function errorOf(fn: () => unknown): ManifoldError {
 }
 
 describe('parseConfig', () => {
+  it('gateway.reconnect: defaults 1 s doubling to 60 s; durations as elsewhere; unknown keys rejected', () => {
+    assert.deepEqual(parseConfig('servers: {}\n').config.gateway.reconnect, { baseDelay: 1000, maxDelay: 60_000 });
+    assert.deepEqual(parseConfig('gateway: { reconnect: { baseDelay: 200ms, maxDelay: 5s } }\n').config.gateway.reconnect, { baseDelay: 200, maxDelay: 5000 });
+    assert.match(errorOf(() => parseConfig('gateway: { reconnect: { base: 1s } }\n')).message, /gateway\.reconnect: unknown key "base"/);
+  });
+
   it('parses YAML with stdio and remote servers and fills defaults', () => {
     const { config } = parseConfig(
       `servers:

@@ -84,6 +84,8 @@ export const gatewayOptionsSchema = z.strictObject({
   timeout: durationSchema.default(60_000),
   /** How long to wait for an upstream to connect at start before serving without it. */
   connectTimeout: durationSchema.default(30_000),
+  /** Backoff between attempts to reconnect a failed server: the first delay, doubled each time up to the cap (±20% jitter). */
+  reconnect: z.strictObject({ baseDelay: durationSchema.default(1000), maxDelay: durationSchema.default(60_000) }).prefault({}),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
    * How long a call waits for a 2026-07-28 client to come back with the input a 2025-era server asked for

@@ -23,7 +23,7 @@ export interface GatewayCoreOptions {
   middlewares?: Middleware[];
   /** How long a call parked for a 2026 client's input waits for its retry (tests shorten it). */
   inputRequiredTtlMs?: number;
-  /** Backoff for reconnecting upstreams (tests shorten it). */
+  /** Backoff for reconnecting upstreams; default: the config's gateway.reconnect. */
   backoff?: { baseMs: number; maxMs: number };
 }
 
@@ -71,7 +71,7 @@ export class GatewayCore implements AsyncDisposable {
           defaultTimeoutMs: options.config.gateway.timeout,
           connectTimeoutMs: options.config.gateway.connectTimeout,
           clientInfo: { name: 'manifold', version: manifoldVersion },
-          ...(options.backoff ? { backoff: options.backoff } : {})
+          backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
         })
       );
     }

@@ -48,7 +48,7 @@ describe('faults', { timeout: 180_000 }, () => {
   });
 
   it('an upstream killed mid-call: that call fails naming server and tool, others keep working, it comes back', async () => {
-    await using config = writeConfig({ servers: { echo, crashy: fixtureServer('crashes.ts') } });
+    await using config = writeConfig({ servers: { echo, crashy: fixtureServer('crashes.ts') }, gateway: { reconnect: { baseDelay: '200ms', maxDelay: '1s' } } });
     await using connected = await connectStdio(config.path);
     const { client } = connected;
     const firstPid = Number(firstText(await client.callTool({ name: 'crashy__pid', arguments: {} })));
