@@ -96,7 +96,8 @@ function knownArguments(tool: Tool): string[] | undefined {
   return properties && typeof properties === 'object' ? Object.keys(properties) : undefined;
 }
 
-function serverOf(name: string, upstreams: ReadonlyMap<string, UpstreamConnection>): UpstreamConnection | undefined {
+/** The server that would serve a tool by its public name, if the name says (or an unprefixed server that is not ready). */
+export function serverOf(name: string, upstreams: ReadonlyMap<string, UpstreamConnection>): UpstreamConnection | undefined {
   const index = name.indexOf(nameSeparator);
   if (index > 0) {
     const byPrefix = upstreams.get(name.slice(0, index));

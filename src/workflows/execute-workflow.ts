@@ -6,7 +6,8 @@ import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import type { RunStatus, RunStore, StepRecord } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { isRetrySafe } from './check-workflow-tools.js';
+import type { UpstreamConnection } from '../upstream/index.js';
+import { isRetrySafe, serverOf } from './check-workflow-tools.js';
 import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
 import { Limiter } from './limiter.js';
 import { evaluateExpression, evaluateTemplate, ExpressionError, type Scope } from './template.js';
@@ -30,6 +31,8 @@ export interface ExecuteWorkflowOptions {
   /** The gateway pipeline: every step goes through it, like a client's direct call. */
   pipeline: Handler;
   catalog: Catalog;
+  /** The servers, to tell a tool that does not exist from one whose server is down. */
+  upstreams?: ReadonlyMap<string, UpstreamConnection> | undefined;
   store: RunStore | undefined;
   logger: Logger;
 }
@@ -485,8 +488,22 @@ class WorkflowRun {
         case 'UPSTREAM_TIMEOUT':
         case 'SPAWN_FAILED':
           return new StepFailed({ step: label, tool, reason: 'unavailable', message: error.message, hint: 'the server is down or slow: try again later (manifold doctor shows the servers)', retryable: true });
-        case 'TOOL_NOT_FOUND':
+        case 'TOOL_NOT_FOUND': {
+          // Not listed because its server is down (or still starting): that is not a typo in the workflow.
+          const server = tool && this.options.upstreams ? serverOf(tool, this.options.upstreams) : undefined;
+          if (server && server.state.kind !== 'ready') {
+            const why = server.state.kind === 'failed' ? `failed: ${server.state.reason}` : server.state.kind;
+            return new StepFailed({
+              step: label,
+              tool,
+              reason: 'unavailable',
+              message: `tool "${tool}" is not available: its server "${server.name}" is not connected (${why})`,
+              hint: 'the server is down or still starting: try again later (manifold doctor shows the servers)',
+              retryable: true
+            });
+          }
           return new StepFailed({ step: label, tool, reason: 'not-found', message: error.message, hint: 'fix the tool name in the workflow (manifold workflows check lists such problems)', retryable: false });
+        }
         case 'INVALID_PARAMS':
           return new StepFailed({ step: label, tool, reason: 'rejected', message: error.message, hint: 'fix the step\'s "with" to match the tool\'s input schema', retryable: false });
         default:

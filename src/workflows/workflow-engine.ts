@@ -161,6 +161,7 @@ export class WorkflowEngine implements Disposable {
       request,
       pipeline: this.options.pipeline,
       catalog: this.options.catalog,
+      upstreams: this.options.upstreams,
       store: this.store,
       logger: this.logger
     });
@@ -199,6 +200,7 @@ export class WorkflowEngine implements Disposable {
       request,
       pipeline: this.options.pipeline,
       catalog: this.options.catalog,
+      upstreams: this.options.upstreams,
       store: this.store,
       logger: this.logger
     });

@@ -162,6 +162,23 @@ async function waitForStarted(gateway: TestGateway, prefix: string, count: numbe
   throw new Error(`the hang calls ${prefix}* did not start`);
 }
 
+describe('a step whose server is down', () => {
+  it('fails as unavailable, naming the server, not as an unknown tool to fix', async () => {
+    await using gateway = await startTestGateway({
+      servers: { ...fixtureServers, dead: { command: '/nonexistent/qa-server' } },
+      workflows: { uses_dead: { steps: [{ id: 'a', call: 'fix__text', with: { text: '"x"' } }, { id: 'b', call: 'dead__search' }] } },
+      store: { path: ':memory:' }
+    });
+    const result = await gateway.call('uses_dead');
+    assert.equal(result.isError, true);
+    const error = (result.structuredContent as { error: { step: string; reason: string; message: string; hint: string } }).error;
+    assert.equal(error.step, 'b');
+    assert.equal(error.reason, 'unavailable');
+    assert.match(error.message, /^tool "dead__search" is not available: its server "dead" is not connected \((failed|starting)/);
+    assert.doesNotMatch(error.hint, /fix the tool name/);
+  });
+});
+
 describe('run store and definition messages', () => {
   it('a store that cannot be opened is named, with what to do (not "rebuild better-sqlite3")', () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-qa-store-'));
