@@ -90,6 +90,14 @@ describe('ToolIndex ranking on a hand-made catalog', () => {
     assert.equal(names(index, 'forecas')[0], 'weather__get_forecast');
   });
 
+  it('a query that spells a tool name puts that tool first (public or own name, any case)', () => {
+    assert.equal(names(index, 'how do I call list_issues with a state filter')[0], 'github__list_issues');
+    assert.equal(names(index, 'weather__get_forecast')[0], 'weather__get_forecast');
+    assert.equal(names(index, 'what does Read_Text_File return')[0], 'fs__read_text_file');
+    // A plain word is not a name: "slack" ranks, it does not pin.
+    assert.equal(index.search('post_message', { server: 'fs', limit: 3 }).length, 0);
+  });
+
   it('filters by server and limit, scores descending', () => {
     const matches = index.search('create', { server: 'fs', limit: 5 });
     assert.deepEqual(

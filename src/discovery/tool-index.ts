@@ -62,6 +62,8 @@ interface Entry {
 export class ToolIndex {
   private readonly index: SearchIndex<IndexField>;
   private readonly entries = new Map<string, Entry>();
+  /** Lowercase public and own names → public names, for queries that name a tool. */
+  private readonly byIdentifier = new Map<string, Set<string>>();
   private changes = 0;
   private readonly synonyms: SynonymTable | false;
   private readonly synonymWeight: number;
@@ -102,6 +104,8 @@ export class ToolIndex {
       existing.tool = tool;
       return false;
     }
+    if (existing) this.indexIdentifiers(existing.tool, -1);
+    this.indexIdentifiers(tool, 1);
     this.entries.set(tool.name, { tool, key });
     this.changes++;
     const terms = tokenizeFields(fields);
@@ -113,6 +117,7 @@ export class ToolIndex {
     const existing = this.entries.get(name);
     if (!existing) return false;
     this.entries.delete(name);
+    this.indexIdentifiers(existing.tool, -1);
     this.changes++;
     this.index.remove(name);
     return true;
@@ -199,7 +204,42 @@ export class ToolIndex {
       const tool = this.entries.get(hit.id)?.tool;
       if (tool) matches.push({ tool, score: hit.score });
     }
-    return matches;
+    return this.namedFirst(query, matches, limit, filter);
+  }
+
+  /**
+   * A query that spells a tool's name (`read_text_file`, `github__create_issue`, `getForecast`) means that
+   * tool: it goes first, whatever the words around it scored.
+   */
+  private namedFirst(
+    query: string,
+    matches: ToolMatch[],
+    limit: number,
+    filter: ((name: string) => boolean) | undefined
+  ): ToolMatch[] {
+    const named: SearchableTool[] = [];
+    for (const token of query.match(/[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9]/g) ?? []) {
+      // Only identifiers: a plain word ("search") is left to the ranking.
+      if (!/[_.-]|[a-z][A-Z]/.test(token)) continue;
+      for (const name of this.byIdentifier.get(token.toLowerCase()) ?? []) {
+        const tool = this.entries.get(name)?.tool;
+        if (tool && (!filter || filter(name)) && !named.includes(tool)) named.push(tool);
+      }
+    }
+    if (named.length === 0) return matches;
+    const top = (matches[0]?.score ?? 0) + 1;
+    const rest = matches.filter(match => !named.includes(match.tool));
+    return [...named.map(tool => ({ tool, score: top })), ...rest].slice(0, limit);
+  }
+
+  private indexIdentifiers(tool: SearchableTool, delta: 1 | -1): void {
+    for (const identifier of new Set([tool.name, tool.originalName ?? tool.name].map(name => name.toLowerCase()))) {
+      const names = this.byIdentifier.get(identifier) ?? new Set<string>();
+      if (delta > 0) names.add(tool.name);
+      else names.delete(tool.name);
+      if (names.size > 0) this.byIdentifier.set(identifier, names);
+      else this.byIdentifier.delete(identifier);
+    }
   }
 }
 
