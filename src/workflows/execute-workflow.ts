@@ -295,6 +295,9 @@ class WorkflowRun {
     const limiter = new Limiter(step.step.concurrency ?? step.branches.length);
     const handle = this.startStep({ path: label, kind: 'parallel', attempt: 1 });
     const results: Record<string, unknown> = {};
+    // Branches finish in any order; the result lists them as the definition does (stable output).
+    const inOrder = (finished: Record<string, unknown>) =>
+      Object.fromEntries(step.branches.filter(([name]) => name in finished).map(([name]) => [name, finished[name]]));
     let done = 0;
     let firstFailure: StepFailed | undefined;
     await Promise.all(
@@ -318,10 +321,11 @@ class WorkflowRun {
       // A run that stopped (cancelled, deadline) stopped here, not at whichever item or branch noticed first.
       const failure = this.controller.signal.aborted ? this.stopped(label, undefined) : (firstFailure ?? this.toStepFailed(signal.reason, label, undefined));
       this.endStep(handle, 'failed', undefined, failure.failure.message);
-      throw new StepFailed(failure.failure, { ...results });
+      throw new StepFailed(failure.failure, inOrder(results));
     }
-    this.endStep(handle, 'ok', sizeOf(results));
-    return results;
+    const ordered = inOrder(results);
+    this.endStep(handle, 'ok', sizeOf(ordered));
+    return ordered;
   }
 
   private async runMap(step: Extract<CompiledStep, { kind: 'map' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {

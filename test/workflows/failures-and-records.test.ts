@@ -44,6 +44,9 @@ const workflows: Record<string, unknown> = {
       { id: 'm', map: '[1..10]', concurrency: 2, call: 'fix__hang', with: { label: '{{ "qa-map-" & $string(index) }}' } }
     ]
   },
+  branch_order: {
+    steps: [{ id: 'p', parallel: { slow: { call: 'fix__sleep', with: { ms: 80, label: 'qa-order' } }, fast: { call: 'fix__text', with: { text: '1' } } } }]
+  },
   inner_fails: {
     steps: [
       { id: 'first', call: 'fix__text', with: { text: '{"done": 1}' } },
@@ -84,6 +87,12 @@ describe('workflow failures and their records', () => {
       process.off('warning', onWarning);
     }
     assert.deepEqual(warnings.filter(warning => warning.startsWith('MaxListenersExceededWarning')), []);
+  });
+
+  it('a parallel step\'s result lists its branches in the order they are declared, not the order they finished', async () => {
+    const result = await gateway.call('branch_order');
+    assert.deepEqual(Object.keys(result.structuredContent ?? {}), ['slow', 'fast']);
+    assert.match(textOf(result), /^\{"slow":\{.*\},"fast":1\}$/);
   });
 
   it('the limiter waits on one abort listener per signal, and an abort stops every waiter', async () => {
