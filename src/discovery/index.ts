@@ -21,6 +21,7 @@ export {
   defaultRetrieveLimit,
   maxRetrieveLimit,
   metaToolDefinitions,
+  metaToolInstructions,
   metaToolNames,
   retrieveToolsName
 } from './meta-tools.js';

@@ -6,6 +6,11 @@ export const callToolName = 'call_tool';
 export const metaToolNames: readonly string[] = [retrieveToolsName, callToolName];
 
 export const defaultRetrieveLimit = 5;
+
+/** Added to the server instructions of a `search` or `hybrid` view, so the model knows to look before it gives up. */
+export const metaToolInstructions =
+  'More tools are available than are listed: call retrieve_tools with what you want to do to find them (it returns their ' +
+  'full definitions), then call_tool with the exact name and arguments.';
 export const maxRetrieveLimit = 50;
 
 /** The meta tools' definitions. `servers` names the servers a view holds, for the `server` argument. */

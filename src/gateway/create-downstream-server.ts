@@ -7,7 +7,7 @@ import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, ProtocolError, Server
 import { isManifoldError, ManifoldError, toManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type CacheHint, combineCacheHints } from '../upstream/index.js';
-import type { CatalogView } from '../discovery/index.js';
+import { type CatalogView, metaToolInstructions } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import { checkViewScope } from './views.js';
 import type { DispatchMethod, DownstreamContext } from './pipeline.js';
@@ -38,7 +38,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         completions: {},
         logging: {}
       },
-      instructions: core.instructions()
+      instructions: options.view?.hasMetaTools ? `${core.instructions()}\n\n${metaToolInstructions}` : core.instructions()
     }
   );
   const session: DownstreamSession | undefined = options.session

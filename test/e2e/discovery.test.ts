@@ -57,6 +57,7 @@ describe('discovery through the gateway (default npm servers)', () => {
     it(`stdio --view (search), ${era} client: sees only the meta tools, finds echo and calls it`, async () => {
       await using config = writeConfig({ servers: defaultServers('/tmp'), views });
       await using client = await connectStdioView(config.path, 'find', era);
+      assert.match(client.getInstructions() ?? '', /call retrieve_tools with what you want to do/);
       const { tools } = await client.listTools();
       assert.deepEqual(
         tools.map(tool => tool.name),
