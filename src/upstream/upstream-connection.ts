@@ -765,7 +765,11 @@ export class UpstreamConnection implements AsyncDisposable {
       // closing the gateway gives it only seconds before SIGKILL, which would leave the server behind.
       await this.attemptTransport?.close().catch(() => {});
       await this.disposeClient();
-      await this.connecting.catch(() => {});
+      // Bounded: a transport may leave its start pending once closed (then nothing keeps the process alive, and
+      // Node ends with an unsettled await). An attempt that still succeeds later sees `stopped` and closes.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.connecting.catch(() => {}), new Promise(resolve => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
     }
     await this.disposeClient();
     this.currentSnapshot = emptySnapshot();
