@@ -143,7 +143,7 @@ class WorkflowRun {
         output = this.workflow.output ? await evaluateTemplate(this.workflow.output, this.scope) : this.scope.steps[this.workflow.steps.at(-1)?.step.id ?? '']?.result;
       } catch (error) {
         return this.fail(
-          { step: 'output', reason: 'expression', message: errorMessage(error), hint: 'fix the output expression of the workflow (manifold workflows check)', retryable: false },
+          { step: 'output', reason: 'expression', message: errorMessage(error), hint: 'fix the workflow\'s "output" expression: the results it read are in structuredContent.partial_results', retryable: false },
           partial,
           started
         );
@@ -403,7 +403,7 @@ class WorkflowRun {
           tool,
           reason: 'expression',
           message: error.message,
-          hint: `fix the expression in the workflow definition, or check what the earlier steps returned (manifold runs ${this.id})`,
+          hint: `fix the expression in the workflow definition, or check what the earlier steps returned (structuredContent.partial_results; manifold runs ${this.id} shows the run)`,
           retryable: false
         });
       }

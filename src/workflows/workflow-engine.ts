@@ -222,7 +222,7 @@ export class WorkflowEngine implements Disposable {
     }
     const verdict = validate?.(args);
     if (verdict && !verdict.valid) {
-      return toolError(`Invalid arguments for workflow "${name}": ${verdict.errorMessage ?? 'they do not match its input schema'}. Fix them and call again.`);
+      return toolError(`Invalid arguments for workflow "${name}": ${readableSchemaErrors(verdict.errorMessage) ?? 'they do not match its input schema'}. Fix them and call again.`);
     }
     return undefined;
   }
@@ -233,7 +233,7 @@ export class WorkflowEngine implements Disposable {
     const verdict = validate(result.structuredContent);
     if (verdict.valid) return result;
     return toolError(
-      `Workflow "${name}" finished, but its output does not match its outputSchema: ${verdict.errorMessage ?? 'invalid'}. Fix the workflow's "output" (or its outputSchema).`,
+      `Workflow "${name}" finished, but its output does not match its outputSchema: ${readableSchemaErrors(verdict.errorMessage, 'the output') ?? 'invalid'}. Fix the workflow's "output" (or its outputSchema).`,
       { output: result.structuredContent ?? null }
     );
   }
@@ -345,6 +345,16 @@ function describeSteps(workflow: CompiledWorkflow): string {
       }
     })
     .join(' → ');
+}
+
+/**
+ * Ajv's messages name the value `data` and its parts `data/a/b`: say "the arguments" and "a.b" instead
+ * (`data/n must be >= 1` → `"n" must be >= 1`).
+ */
+export function readableSchemaErrors(message: string | undefined, whole = 'the arguments'): string | undefined {
+  return message?.replace(/(^|, )data(\/\S*)?(?= )/g, (_match, separator: string, path: string | undefined) =>
+    separator + (path ? `"${path.slice(1).replace(/\//g, '.')}"` : whole)
+  );
 }
 
 function toolError(text: string, structuredContent?: Record<string, unknown>): GatewayResult {

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
 import { renderTimeline } from '../../src/cli/commands/runs.js';
+import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { GatewayResult } from '../../src/core/pipeline.js';
 import { SqliteRunStore } from '../../src/store/index.js';
@@ -46,6 +47,14 @@ const workflows: Record<string, unknown> = {
   },
   branch_order: {
     steps: [{ id: 'p', parallel: { slow: { call: 'fix__sleep', with: { ms: 80, label: 'qa-order' } }, fast: { call: 'fix__text', with: { text: '1' } } } }]
+  },
+  typed_args: {
+    input: { type: 'object', properties: { n: { type: 'integer', minimum: 1 }, opts: { type: 'object', properties: { deep: { type: 'string' } } } }, required: ['n'] },
+    steps: [{ id: 'a', call: 'fix__text', with: { text: '"ok"' } }]
+  },
+  bad_output: {
+    steps: [{ id: 'a', call: 'fix__text', with: { text: 'not a number' } }],
+    output: '{{ $number(steps.a.result) }}'
   },
   inner_fails: {
     steps: [
@@ -125,6 +134,21 @@ describe('workflow failures and their records', () => {
     assert.equal(recorded.status, 'failed');
     assert.equal(recorded.tool, 'fix__needs');
     assert.match(recorded.error ?? '', /must evaluate to a number/);
+  });
+
+  it('invalid arguments are named as the caller wrote them, not as Ajv\'s data/…', async () => {
+    assert.equal(textOf(await gateway.call('typed_args', { n: 0 })), 'Invalid arguments for workflow "typed_args": "n" must be >= 1. Fix them and call again.');
+    assert.equal(textOf(await gateway.call('typed_args', { n: 1, opts: { deep: 3 } })), 'Invalid arguments for workflow "typed_args": "opts.deep" must be string. Fix them and call again.');
+    assert.equal(textOf(await gateway.call('typed_args', {})), 'Invalid arguments for workflow "typed_args": the arguments must have required property \'n\'. Fix them and call again.');
+  });
+
+  it('an output expression that fails at run time points at the results it read, not at workflows check', async () => {
+    const result = await gateway.call('bad_output');
+    const error = (result.structuredContent as { error: { step: string; hint: string }; partial_results: Record<string, unknown> });
+    assert.equal(error.error.step, 'output');
+    assert.doesNotMatch(error.error.hint, /workflows check/);
+    assert.match(error.error.hint, /partial_results/);
+    assert.deepEqual(error.partial_results, { a: 'not a number' });
   });
 
   it('a failure whose retry was skipped says so in the error', async () => {
@@ -237,6 +261,24 @@ describe('run store and definition messages', () => {
     ]);
     assert.match(text, /^ {2}a {2}\{"text":"hello"\}$/m);
     assert.match(text, /^ {2}b \(try 2\) {2}\{"a":"x","b":5\}$/m);
+  });
+
+  it('manifold run does not send the user to manifold runs when the store could not record the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-qa-cli-'));
+    try {
+      const folder = join(dir, 'store-is-a-folder');
+      mkdirSync(folder);
+      await using config = writeConfig({ servers: fixtureServers, store: { path: folder }, workflows: { one: { steps: [{ id: 'a', call: 'fix__text', with: { text: '"hi"' } }] } } });
+      let out = '';
+      let err = '';
+      const code = await main(['run', 'one', '--config', config.path, '--log-level', 'silent'], { out: text => void (out += text + '\n'), err: text => void (err += text + '\n') });
+      assert.equal(code, 0, err);
+      assert.equal(out.trim(), 'hi');
+      assert.match(err, /run run_\w+ completed in [\d.]+ s \(not recorded: the run store is not available\)/);
+      assert.doesNotMatch(err, /manifold runs run_/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('workflows check prints each problem once, without the gateway\'s background warnings', async () => {
