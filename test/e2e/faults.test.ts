@@ -113,6 +113,17 @@ describe('faults', { timeout: 180_000 }, () => {
     assert.ok((rows.garbage?.error ?? '').length > 0);
   });
 
+  it('doctor ends cleanly while a failing HTTP upstream is being retried (exit 1, never a hang or exit 13)', async () => {
+    await using garbage = await startFixtureHttp('http-faulty.ts', ['--mode', 'garbage']);
+    // Retried every few ms: doctor's shutdown always meets a connect attempt in progress.
+    await using config = writeConfig({ servers: { echo, garbage: { url: garbage.url } }, gateway: { reconnect: { baseDelay: '1ms', maxDelay: '5ms' } } });
+    for (let run = 0; run < 4; run++) {
+      const doctor = await runCli(['doctor', '--json', '--config', config.path]);
+      assert.equal(doctor.code, 1, `run ${run}: exit ${doctor.code}\n${doctor.stderr}`);
+      assert.equal((JSON.parse(doctor.stdout) as { servers: { server: string; status: string }[] }).servers.find(row => row.server === 'garbage')?.status, 'down');
+    }
+  });
+
   it('an HTTP upstream that forgets its session (404) is re-initialised transparently', async () => {
     await using remote = await startFixtureHttp('http-faulty.ts', ['--mode', 'forget']);
     await using config = writeConfig({ servers: { remote: { url: remote.url, type: 'http' } } });
