@@ -356,6 +356,7 @@ export class UpstreamConnection implements AsyncDisposable {
     const config = this.config;
     const kinds = this.remoteKind ? [this.remoteKind] : remoteKindsFor(config);
     let lastError: unknown;
+    let httpFailure: string | undefined;
     for (const kind of kinds) {
       const transport = createRemoteTransport(config, kind, this.options.fetch);
       const client = this.newClient();
@@ -372,10 +373,15 @@ export class UpstreamConnection implements AsyncDisposable {
         const status = error instanceof SdkHttpError ? error.status : undefined;
         const auth = status === 401 || status === 403;
         if (auth || this.stopped || kind === kinds[kinds.length - 1]) break;
+        httpFailure = status !== undefined ? `HTTP ${status}: ${errorMessage(error)}` : errorMessage(error);
         this.logger.debug(`Streamable HTTP failed (${errorMessage(error)}); trying legacy SSE`);
       } finally {
         this.attemptTransport = undefined;
       }
+    }
+    // Both failed: the Streamable HTTP reason is usually the telling one (the SSE fallback's is about SSE).
+    if (httpFailure !== undefined) {
+      throw new ManifoldError('UPSTREAM_UNAVAILABLE', `Streamable HTTP: ${httpFailure}; legacy SSE fallback: ${errorMessage(lastError)}`, { cause: lastError });
     }
     throw lastError;
   }

@@ -26,7 +26,9 @@ async function callError(call: Promise<unknown>): Promise<Error & { code?: numbe
 
 describe('faults', { timeout: 180_000 }, () => {
   it('an upstream that exits at start: the others serve, and doctor shows it down with its stderr', async () => {
-    await using config = writeConfig({ servers: { echo, broken: fixtureServer('crashes.ts', ['--at-start']) } });
+    await using config = writeConfig({
+      servers: { echo, broken: fixtureServer('crashes.ts', ['--at-start']), missing: { command: 'manifold-test-no-such-command' } }
+    });
     await using connected = await connectStdio(config.path);
     const { tools } = await connected.client.listTools();
     assert.deepEqual(tools.map(tool => tool.name), ['echo__echo']);
@@ -40,11 +42,13 @@ describe('faults', { timeout: 180_000 }, () => {
     assert.equal(byName.echo?.status, 'up');
     assert.equal(byName.broken?.status, 'down');
     assert.match(byName.broken?.error ?? '', /cannot open database \/nonexistent/);
+    assert.equal(byName.missing?.status, 'down');
+    assert.match(byName.missing?.error ?? '', /command "manifold-test-no-such-command" was not found/);
 
     const table = await runCli(['doctor', '--config', config.path]);
     assert.equal(table.code, 1);
     assert.match(table.stdout, /broken\s+down/);
-    assert.match(table.stdout, /1 of 2 servers down/);
+    assert.match(table.stdout, /2 of 3 servers down/);
   });
 
   it('an upstream killed mid-call: that call fails naming server and tool, others keep working, it comes back', async () => {
@@ -110,7 +114,8 @@ describe('faults', { timeout: 180_000 }, () => {
     assert.equal(rows.failing?.status, 'down');
     assert.match(rows.failing?.error ?? '', /500/);
     assert.equal(rows.garbage?.status, 'down');
-    assert.ok((rows.garbage?.error ?? '').length > 0);
+    // No type: Streamable HTTP was tried, then legacy SSE; both reasons are given, the first one first.
+    assert.match(rows.garbage?.error ?? '', /^Streamable HTTP: .*unusable reply.*; legacy SSE fallback: /);
   });
 
   it('doctor ends cleanly while a failing HTTP upstream is being retried (exit 1, never a hang or exit 13)', async () => {
