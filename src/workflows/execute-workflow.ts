@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
@@ -84,8 +85,27 @@ export function newRunId(): string {
  * `isError` result with `structuredContent.partial_results`); never rejects for a step's failure.
  */
 export async function executeWorkflow(options: ExecuteWorkflowOptions): Promise<GatewayResult> {
-  return new WorkflowRun(options).execute();
+  // Declared workflows cannot call each other in a cycle (checked at load), but one that calls run_workflow
+  // can be called back by the definition it passes: without a bound that recursion never yields.
+  const depth = (nesting.getStore() ?? 0) + 1;
+  if (depth > maxWorkflowDepth) {
+    return {
+      isError: true,
+      content: [
+        {
+          type: 'text',
+          text: `Workflow "${options.workflow.name}" was not run: workflows are nested ${maxWorkflowDepth} deep, the most allowed. A workflow calls itself, probably through run_workflow; break the cycle.`
+        }
+      ]
+    };
+  }
+  return nesting.run(depth, () => new WorkflowRun(options).execute());
 }
+
+/** How many workflow runs deep this call is (a workflow's step that calls a workflow is one deeper). */
+const nesting = new AsyncLocalStorage<number>();
+/** The most workflow runs nested in one another. */
+export const maxWorkflowDepth = 16;
 
 class WorkflowRun {
   readonly id = newRunId();
@@ -616,8 +636,9 @@ function nestedFailure(result: GatewayResult, label: string, tool: string): Step
       step: label,
       tool,
       reason,
-      message: `workflow "${tool}" failed at step "${inner.step}"${typeof inner.tool === 'string' ? ` (tool "${inner.tool}")` : ''}: ${clip(inner.message, 500)} (run ${runId})`,
-      hint: typeof inner.hint === 'string' && inner.hint !== '' ? inner.hint : 'see the inner run (manifold runs ' + runId + ')',
+      message: `workflow "${tool}" failed at step "${inner.step}"${typeof inner.tool === 'string' ? ` (tool "${inner.tool}")` : ''}: ${clipStart(inner.message, 500)}`,
+      // The inner hint names the run to look at; if it does not, name the inner run.
+      hint: typeof inner.hint === 'string' && inner.hint.includes('manifold runs ') ? inner.hint : `${inner.hint ?? ''}${inner.hint ? '; ' : ''}the inner run: manifold runs ${runId}`,
       retryable: reason === 'tool-error' || reason === 'timeout' || reason === 'unavailable'
     },
     content?.partial_results
@@ -650,6 +671,11 @@ function sizeOf(value: unknown): number {
 
 function clip(text: string, max = maxRecordedInput): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
+/** Keeps the end of a long text: a nested failure's cause is at its end. */
+function clipStart(text: string, max: number): string {
+  return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

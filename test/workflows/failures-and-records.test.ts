@@ -178,7 +178,8 @@ describe('workflow failures and their records', () => {
     assert.equal(content.error.step, 'inner');
     assert.equal(content.error.tool, 'inner_fails');
     assert.equal(content.error.reason, 'tool-error');
-    assert.match(content.error.message, /^workflow "inner_fails" failed at step "boom" \(tool "fix__fail"\): the tool reported an error: inner boom \(run run_\w+\)$/);
+    assert.equal(content.error.message, 'workflow "inner_fails" failed at step "boom" (tool "fix__fail"): the tool reported an error: inner boom');
+    assert.match((content.error as { hint?: string }).hint ?? '', /manifold runs run_\w+/);
     assert.deepEqual(content.partial_results, { before: 'ok', inner: { first: { done: 1 } } });
     // One failure, one "What to do", one run line: the inner run's text is not nested inside.
     assert.equal(textOf(result).match(/What to do/g)?.length, 1);
@@ -194,6 +195,21 @@ async function waitForStarted(gateway: TestGateway, prefix: string, count: numbe
   }
   throw new Error(`the hang calls ${prefix}* did not start`);
 }
+
+describe('a workflow that calls itself through run_workflow', () => {
+  it('stops at the nesting limit with an error, instead of recursing without end (the gateway hung)', { timeout: 30_000 }, async () => {
+    await using gateway = await startTestGateway({
+      servers: fixtureServers,
+      gateway: { adHocWorkflows: true },
+      workflows: { loop: { steps: [{ id: 'again', call: 'run_workflow', with: { workflow: { steps: [{ id: 'x', call: 'loop' }] } } }] } },
+      store: { path: ':memory:' }
+    });
+    const result = await gateway.call('loop');
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /workflows are nested 16 deep, the most allowed\. A workflow calls itself/);
+    assert.equal(gateway.core.workflows.store!.listRuns({ limit: 1000 }).length, 16);
+  });
+});
 
 describe('a step whose server is down', () => {
   it('fails as unavailable, naming the server, not as an unknown tool to fix', async () => {
