@@ -28,7 +28,8 @@ const servers = {
   slow: fixtureServer('slow.ts'),
   // The same fixture reached as a 2025 server: cancellation as notifications/cancelled, logging per session.
   slowLegacy: fixtureServer('slow.ts', [], { protocol: 'legacy' }),
-  changing: fixtureServer('changing-tools.ts')
+  changing: fixtureServer('changing-tools.ts'),
+  changingLegacy: fixtureServer('changing-tools.ts', [], { protocol: 'legacy' })
 };
 
 const legacyCapabilities = { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } };
@@ -92,8 +93,10 @@ for (const transport of ['stdio', 'http'] as const) {
         // machine one may still be reconnecting.
         await waitFor(async () => {
           const { tools } = await client.listTools();
-          return ['everything__echo', 'slow__slow', 'slowLegacy__slow', 'changing__add_tool'].every(name => tools.some(tool => tool.name === name));
-        }, 'the four upstreams to be up', 30_000);
+          return ['everything__echo', 'slow__slow', 'slowLegacy__slow', 'changing__add_tool', 'changingLegacy__add_tool'].every(name =>
+            tools.some(tool => tool.name === name)
+          );
+        }, 'the five upstreams to be up', 30_000);
       });
 
       after(async () => {
@@ -184,15 +187,16 @@ for (const transport of ['stdio', 'http'] as const) {
         }
       });
 
-      it('list_changed: a tool added upstream reaches the client, and the new tool is callable', async () => {
+      it('list_changed: a tool added upstream reaches the client, and the new tool is callable (2026 and 2025 servers)', async () => {
         if (era === 'modern') await client.listen({ toolsListChanged: true });
-        const before = received.toolsChanged;
-        const name = `added_${transport}_${era}`;
-        await client.callTool({ name: 'changing__add_tool', arguments: { name, description: 'added by the forwarding test' } });
-        await waitFor(() => received.toolsChanged > before, 'notifications/tools/list_changed');
-        const { tools } = await client.listTools();
-        assert.ok(tools.some(tool => tool.name === `changing__${name}`));
-        assert.match(firstText(await client.callTool({ name: `changing__${name}`, arguments: { text: 'hi' } })), /hi/);
+        for (const upstream of ['changing', 'changingLegacy']) {
+          const before = received.toolsChanged;
+          const name = `added_${transport}_${era}`;
+          await client.callTool({ name: `${upstream}__add_tool`, arguments: { name, description: 'added by the forwarding test' } });
+          await waitFor(() => received.toolsChanged > before, `notifications/tools/list_changed from ${upstream}`);
+          await waitFor(async () => (await client.listTools()).tools.some(tool => tool.name === `${upstream}__${name}`), `${upstream}__${name} listed`);
+          assert.match(firstText(await client.callTool({ name: `${upstream}__${name}`, arguments: { text: 'hi' } })), /hi/);
+        }
       });
 
       if (era === 'legacy') {
