@@ -1,13 +1,13 @@
 /**
  * The official MCP Inspector (CLI mode, `npx mcp-inspector --cli`) as a second, independent real client of
  * the gateway: tools/list and tools/call over stdio (the Inspector starts `manifold serve`) and over HTTP, in
- * both protocol eras over HTTP.
+ * both protocol eras over HTTP; resources/read and prompts/get; a gateway error.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 
-import { fixtureServer, manifoldCommand, repoRoot, startHttpGateway, writeConfig } from '../helpers/gateway.js';
+import { fixtureServer, manifoldCommand, npmServerPath, repoRoot, startHttpGateway, writeConfig } from '../helpers/gateway.js';
 
 interface InspectorRun {
   code: number | null;
@@ -81,6 +81,24 @@ describe('MCP Inspector CLI against the gateway', { timeout: 180_000 }, () => {
       assert.equal(callText(call), 'slept 30 ms in 3 steps');
     });
   }
+
+  it('over HTTP, both eras: resources/read and prompts/get of an upstream (the everything server)', async () => {
+    await using config = writeConfig({ servers: { everything: { command: process.execPath, args: [npmServerPath('server-everything'), 'stdio'] } } });
+    await using gateway = await startHttpGateway(config.path);
+    for (const era of ['legacy', 'modern']) {
+      const read = await inspector(['--protocol-era', era, '--method', 'resources/read', '--uri', 'demo://resource/dynamic/text/2'], [gateway.url]);
+      assert.equal(read.code, 0, read.stderr);
+      const contents = (read.json?.result as { contents?: { uri: string; text?: string }[] } | undefined)?.contents;
+      assert.equal(contents?.[0]?.uri, 'demo://resource/dynamic/text/2', read.stdout);
+      assert.match(contents?.[0]?.text ?? '', /^Resource 2: /);
+      const prompt = await inspector(
+        ['--protocol-era', era, '--method', 'prompts/get', '--prompt-name', 'everything__args-prompt', '--prompt-args', 'city=Oslo'],
+        [gateway.url]
+      );
+      assert.equal(prompt.code, 0, prompt.stderr);
+      assert.match(JSON.stringify(prompt.json?.result), /What's weather in Oslo\?/);
+    }
+  });
 
   it('a gateway error (an upstream that does not answer in time) reaches the Inspector with its message', async () => {
     await using config = writeConfig({ servers: { stuck: fixtureServer('hangs.ts', [], { timeout: '500ms' }) } });
