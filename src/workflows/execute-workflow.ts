@@ -74,6 +74,12 @@ class StepTimeout extends Error {}
 
 const now = () => performance.timeOrigin + performance.now();
 
+/**
+ * An error result that is the server refusing the arguments: the MCP SDKs' `Input validation error: …`, or
+ * a JSON-RPC invalid-params error (-32602) turned into a result.
+ */
+const refusedArguments = /^(?:MCP error -32602\b|Input validation error\b)/;
+
 /** A new run id: sortable by time, unique enough across processes. */
 export function newRunId(): string {
   return `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
@@ -285,7 +291,15 @@ class WorkflowRun {
             this.endStep(handle, 'failed', sizeOf(result), nested.failure.message);
             throw nested;
           }
-          const message = `the tool reported an error: ${clip(errorTextOf(result), 500)}`;
+          const text = errorTextOf(result);
+          if (refusedArguments.test(text)) {
+            // The server refused the arguments (MCP SDKs answer a schema violation with an error result, not a
+            // JSON-RPC error): as a JSON-RPC refusal, a retry with the same arguments cannot help.
+            const message = `the server refused the arguments: ${clip(text, 500)}`;
+            this.endStep(handle, 'failed', sizeOf(result), message);
+            throw new StepFailed({ step: label, tool, reason: 'rejected', message, hint: 'fix the step\'s "with" to match the tool\'s input schema', retryable: false });
+          }
+          const message = `the tool reported an error: ${clip(text, 500)}`;
           this.endStep(handle, 'failed', sizeOf(result), message);
           throw new StepFailed({
             step: label,

@@ -56,6 +56,9 @@ const workflows: Record<string, unknown> = {
     steps: [{ id: 'a', call: 'fix__text', with: { text: 'not a number' } }],
     output: '{{ $number(steps.a.result) }}'
   },
+  refused_arguments: {
+    steps: [{ id: 's', call: 'fix__needs', with: { a: 'x', b: 'not a number' }, retry: { attempts: 3, backoff: '10ms' } }]
+  },
   inner_fails: {
     steps: [
       { id: 'first', call: 'fix__text', with: { text: '{"done": 1}' } },
@@ -149,6 +152,15 @@ describe('workflow failures and their records', () => {
     assert.doesNotMatch(error.error.hint, /workflows check/);
     assert.match(error.error.hint, /partial_results/);
     assert.deepEqual(error.partial_results, { a: 'not a number' });
+  });
+
+  it('arguments the server refuses (an SDK\'s "Input validation error" result) are not retried, and say what to fix', async () => {
+    const result = await gateway.call('refused_arguments');
+    const error = (result.structuredContent as { error: { step: string; reason: string; message: string; hint: string } }).error;
+    assert.equal(error.reason, 'rejected');
+    assert.match(error.message, /^the server refused the arguments: Input validation error: .*\bb\b/);
+    assert.match(error.hint, /fix the step's "with"/);
+    assert.deepEqual(steps(result).map(step => step.attempt), [1], 'one attempt, no retries');
   });
 
   it('a failure whose retry was skipped says so in the error', async () => {
