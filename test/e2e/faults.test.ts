@@ -169,6 +169,17 @@ describe('faults', { timeout: 180_000 }, () => {
     }
   });
 
+  it('no process is left behind when the gateway is SIGKILLed (no exit hook runs), grandchildren included', async () => {
+    await using config = writeConfig({ servers: { echo, family: fixtureServer('grandchild.ts') } });
+    await using connected = await connectStdio(config.path);
+    const { client } = connected;
+    const serverPid = Number(firstText(await client.callTool({ name: 'family__pid', arguments: {} })));
+    const grandchildPid = Number(firstText(await client.callTool({ name: 'family__grandchild_pid', arguments: {} })));
+    process.kill(connected.pid!, 'SIGKILL');
+    // The grandchild ignores SIGTERM and the server stays up while its child lives: only a group kill ends them.
+    await waitFor(() => !isAlive(serverPid) && !isAlive(grandchildPid), 'server and grandchild to be reaped', 15_000);
+  });
+
   it('no process is left behind when the client closes while a server is stuck connecting', async () => {
     // The stdio client gives the gateway 2 s after closing stdin, then SIGTERM, then 2 s more, then SIGKILL
     // (which no exit hook survives): the gateway must not wait out a connect attempt to shut down.

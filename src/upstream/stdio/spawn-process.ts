@@ -29,8 +29,56 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // Last resort: whatever path ends Manifold, no child group outlives it.
   process.on('exit', () => {
-    for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
+    for (const pid of liveGroups) {
+      signalGroup(pid, 'SIGKILL');
+      tellReaper(`-${pid}`);
+    }
   });
+}
+
+/**
+ * The reaper: a small process of its own that is told each group Manifold starts and reaps ("-pid"). When its
+ * stdin ends without an orderly goodbye, Manifold died without running its exit hook (SIGKILL, a crash of the
+ * runtime): it then ends every group still listed. Not on Windows (no process groups).
+ */
+const reaperSource = `
+const groups = new Set();
+let buffered = '';
+const kill = signal => { for (const pid of groups) { try { process.kill(-pid, signal); } catch {} } };
+process.stdin.on('data', chunk => {
+  buffered += chunk;
+  let newline;
+  while ((newline = buffered.indexOf('\\n')) >= 0) {
+    const line = buffered.slice(0, newline);
+    buffered = buffered.slice(newline + 1);
+    if (line[0] === '+') groups.add(Number(line.slice(1)));
+    else if (line[0] === '-') groups.delete(Number(line.slice(1)));
+  }
+});
+process.stdin.on('end', () => {
+  if (groups.size === 0) process.exit(0);
+  kill('SIGTERM');
+  setTimeout(() => { kill('SIGKILL'); process.exit(0); }, 1000);
+});
+`;
+let reaper: { write(line: string): void } | undefined;
+
+function tellReaper(line: string): void {
+  if (process.platform === 'win32') return;
+  if (!reaper) {
+    try {
+      const child = spawn(process.execPath, ['-e', reaperSource], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      child.on('error', () => (reaper = { write: () => {} }));
+      child.stdin.on('error', () => {});
+      // Neither the process nor its pipe keeps Manifold alive.
+      child.unref();
+      (child.stdin as unknown as { unref?: () => void }).unref?.();
+      reaper = { write: text => void child.stdin.write(text) };
+    } catch {
+      reaper = { write: () => {} };
+    }
+  }
+  reaper.write(`${line}\n`);
 }
 
 export interface SpawnOptions {
@@ -59,7 +107,10 @@ export function spawnProcess(options: SpawnOptions): SpawnedProcess {
     windowsHide: true
   });
   const pid = child.pid;
-  if (pid !== undefined) liveGroups.add(pid);
+  if (pid !== undefined) {
+    liveGroups.add(pid);
+    tellReaper(`+${pid}`);
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve => {
     let done = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -86,6 +137,7 @@ export function spawnProcess(options: SpawnOptions): SpawnedProcess {
     // The leader is gone; grandchildren that ignored SIGTERM still hold the group.
     signalGroup(pid, 'SIGKILL');
     liveGroups.delete(pid);
+    tellReaper(`-${pid}`);
   };
 
   void exited.then(() => {
@@ -95,6 +147,7 @@ export function spawnProcess(options: SpawnOptions): SpawnedProcess {
       setTimeout(() => {
         signalGroup(pid, 'SIGKILL');
         liveGroups.delete(pid);
+        tellReaper(`-${pid}`);
       }, 1000).unref();
     }
   });
