@@ -13,7 +13,9 @@ interface Waiter {
  */
 export class Limiter {
   private active = 0;
-  private readonly waiting: Waiter[] = [];
+  /** Waiters in order from `head`; a served or stopped waiter leaves a hole (no shift or splice: O(1) each). */
+  private waiting: Array<Waiter | undefined> = [];
+  private head = 0;
   /** The abort listener of each signal some waiter waits with, and how many waiters use it. */
   private readonly listeners = new Map<AbortSignal, { onAbort: () => void; waiters: number }>();
   readonly limit: number;
@@ -30,11 +32,6 @@ export class Limiter {
     } finally {
       this.release();
     }
-  }
-
-  /** Waiters now (for tests). */
-  get waiters(): number {
-    return this.waiting.length;
   }
 
   /** Abort listeners now (for tests). */
@@ -71,8 +68,13 @@ export class Limiter {
     }
     const onAbort = () => {
       this.listeners.delete(signal);
-      const stopped = this.waiting.filter(waiter => waiter.signal === signal);
-      for (const waiter of stopped) this.waiting.splice(this.waiting.indexOf(waiter), 1);
+      const stopped: Waiter[] = [];
+      for (let index = this.head; index < this.waiting.length; index++) {
+        const waiter = this.waiting[index];
+        if (waiter?.signal !== signal) continue;
+        stopped.push(waiter);
+        this.waiting[index] = undefined;
+      }
       for (const waiter of stopped) waiter.reject(signal.reason);
     };
     this.listeners.set(signal, { onAbort, waiters: 1 });
@@ -90,6 +92,18 @@ export class Limiter {
 
   private release(): void {
     this.active--;
-    this.waiting.shift()?.grant();
+    while (this.head < this.waiting.length) {
+      const waiter = this.waiting[this.head];
+      this.waiting[this.head++] = undefined;
+      if (waiter) {
+        waiter.grant();
+        break;
+      }
+    }
+    // Drop the served part now and then, so the array does not grow for ever.
+    if (this.head >= 1024 && this.head * 2 >= this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
   }
 }
