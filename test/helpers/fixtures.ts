@@ -154,3 +154,18 @@ export async function startEverythingRemote(mode: 'sse' | 'streamableHttp'): Pro
     }
   };
 }
+
+/**
+ * Progress relayed from a call of `total` steps: some arrived, in order, each a step of that call. Not all
+ * must: the SDK v2 client dispatches a notification a microtask after it reads it and a response at once, so
+ * progress read in the same chunk as the result (the last step, or more on a loaded machine) is dropped, with
+ * or without the gateway.
+ */
+export function assertProgress(values: number[], total: number, what: string): void {
+  if (values.length === 0) throw new Error(`${what}: no progress arrived`);
+  values.forEach((value, index) => {
+    if (!Number.isInteger(value) || value < 1 || value > total || (index > 0 && value <= values[index - 1]!)) {
+      throw new Error(`${what}: progress out of order or range: ${JSON.stringify(values)} (total ${total})`);
+    }
+  });
+}
