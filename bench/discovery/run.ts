@@ -4,8 +4,10 @@
  *  1. Search latency p50/p99, index build time and one server's re-index time at 500, 5,000 and 50,000
  *     tools, synthesised by varying real definitions (the default config's servers and the MetaTool set).
  *  2. Tokens of tools/list (o200k_base) for the default config and a 500-tool catalog, `all` vs `search`.
- *  3. Retrieval figures on the MetaTool set and on bench/discovery/default-config (the default config's
- *     servers, 22 queries): plain BM25 (the reference) next to Manifold's search and its ablations.
+ *  3. Retrieval figures on the MetaTool set, on bench/discovery/default-config (the default config's
+ *     servers, 22 queries) and on both halves of bench/discovery/mcp-servers (225 tools of 19 npm MCP
+ *     servers; the test half was never tuned on): plain BM25 (the reference) next to Manifold's search and
+ *     its ablations.
  * Prints Markdown tables; writes bench/results/discovery-latest.json. Measures only; asserts nothing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,15 +21,16 @@ import type { Tool } from '@modelcontextprotocol/client';
 import { loadConfig } from '../../src/config/index.js';
 import {
   countToolListTokens,
+  defaultFields,
   evaluateRetrieval,
+  type IndexField,
   metaToolDefinitions,
-  parameterText,
   parseEvalQueries,
   parseEvalTools,
   percentile,
+  plainBm25Retriever,
   readJsonLines,
   type SearchableTool,
-  SearchIndex,
   tokenEncoding,
   ToolIndex,
   type ToolIndexOptions,
@@ -201,37 +204,20 @@ out(
 );
 out(`\nOne retrieve_tools result with 5 full definitions (500-tool catalog): ${exampleSearch} tokens.`);
 
-// 3. Retrieval quality on MetaTool
-const plainTokens = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+// 3. Retrieval quality: plain BM25 (the reference) next to Manifold's search and its ablations
 const variants: Array<{
   label: string;
-  build: (tools: SearchableTool[]) => { search(query: string, limit: number): string[] };
+  build: (tools: SearchableTool[]) => { search(query: string, limit: number): string[] | Promise<string[]> };
 }> = [
-  {
-    label: 'plain BM25 (reference: k1 1.2, b 0.75, one field, lowercase alphanumeric)',
-    build: tools => {
-      const index = new SearchIndex<'text'>({ fields: { text: { weight: 1, b: 0.75 } }, k1: 1.2 });
-      for (const tool of tools)
-        index.add(tool.name, {
-          text: plainTokens(
-            `${tool.originalName ?? tool.name} ${tool.definition.description ?? ''} ${parameterText(tool.definition.inputSchema)}`
-          )
-        });
-      return {
-        search: (query, limit) =>
-          index
-            .search(
-              plainTokens(query).map(term => ({ term, weight: 1 })),
-              { limit }
-            )
-            .map(hit => hit.id)
-      };
-    }
-  },
+  { label: 'plain BM25 (reference: k1 1.2, b 0.75, one field, lowercase alphanumeric)', build: plainBm25Retriever },
   ...(
     [
       ['Manifold without synonyms', { synonyms: false }],
       ['Manifold without prefix fallback', { prefixWeight: 0 }],
+      ['Manifold without the exact-word field', { exactWeight: 0 }],
+      ['Manifold without the name field', { fields: withField('name', 0) }],
+      ['Manifold without the parameters field', { fields: withField('parameters', 0) }],
+      ['Manifold without the server field', { fields: withField('server', 0) }],
       ['Manifold (default: retrieve_tools, eval retrieval)', {}]
     ] as Array<[string, ToolIndexOptions]>
   ).map(([label, options]) => ({
@@ -243,6 +229,17 @@ const variants: Array<{
     }
   }))
 ];
+/** The default fields with one field's weight changed (0 leaves it out). */
+function withField(field: IndexField, weight: number): ToolIndexOptions['fields'] {
+  return { ...defaultFields, [field]: { ...defaultFields[field], weight } };
+}
+/** A labelled set in the shared format from a folder of this repository. */
+function repoSet(key: string, folder: string, queriesFile: string, title: string) {
+  const dir = join(repoRoot, folder);
+  const tools = parseEvalTools(readJsonLines(join(dir, 'tools.jsonl')));
+  const queries = parseEvalQueries(readJsonLines(join(dir, queriesFile)), new Set(tools.map(tool => tool.id)));
+  return { key, title: `${title} (${tools.length} tools, ${queries.length} queries)`, tools, queries };
+}
 const sets = [
   {
     key: 'metatool',
@@ -250,17 +247,9 @@ const sets = [
     tools: evalTools,
     queries: evalQueries
   },
-  (() => {
-    const dir = join(repoRoot, 'bench/discovery/default-config');
-    const tools = parseEvalTools(readJsonLines(join(dir, 'tools.jsonl')));
-    const queries = parseEvalQueries(readJsonLines(join(dir, 'queries.jsonl')), new Set(tools.map(tool => tool.id)));
-    return {
-      key: 'defaultConfig',
-      title: `the default config's servers (${tools.length} tools, ${queries.length} queries)`,
-      tools,
-      queries
-    };
-  })()
+  repoSet('defaultConfig', 'bench/discovery/default-config', 'queries.jsonl', "the default config's servers"),
+  repoSet('mcpServersDev', 'bench/discovery/mcp-servers', 'dev.jsonl', '19 npm MCP servers, dev half'),
+  repoSet('mcpServersTest', 'bench/discovery/mcp-servers', 'test.jsonl', '19 npm MCP servers, held-out test half')
 ];
 for (const set of sets) {
   const qualityRows: Array<{ label: string } & Awaited<ReturnType<typeof evaluateRetrieval>>> = [];

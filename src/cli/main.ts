@@ -94,7 +94,8 @@ Options:
   },
   eval: {
     summary: 'measure tool retrieval on a labelled set (no config, no servers)',
-    usage: 'manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl> [--limit 10] [--json]',
+    usage:
+      'manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl> [--limit 10] [--ranker manifold|bm25] [--json]',
     details: `Loads a tool set and labelled queries (format: docs/DISCOVERY.md), indexes the tools with the
 search retrieve_tools uses, runs every query and prints Hit@1, Recall@5, Recall@10, Complete@10,
 nDCG@10 and MRR@10 (percent), query latency p50/p99 and the index build time.
@@ -103,6 +104,8 @@ Options:
       --tools <file>     tools.jsonl: {"id", "server", "name", "description", "inputSchema", "annotations"?}
       --queries <file>   queries.jsonl: {"id", "query", "gold": [tool id, ...]}
       --limit <n>        how many results each query retrieves (default 10)
+      --ranker <r>       manifold (default: the search retrieve_tools uses) or bm25 (the plain reference:
+                         BM25 k1 1.2, b 0.75, one field, lowercase alphanumeric tokens)
       --json             one JSON object: hit@1, recall@5, recall@10, complete@10, ndcg@10, mrr@10,
                          latency_ms {p50, p99}, build_ms, tools, queries
       --embeddings-url <url> --embeddings-model <m>
@@ -113,6 +116,7 @@ Options:
       tools: { type: 'string' },
       queries: { type: 'string' },
       limit: { type: 'string' },
+      ranker: { type: 'string' },
       json: { type: 'boolean' },
       'embeddings-url': { type: 'string' },
       'embeddings-model': { type: 'string' }

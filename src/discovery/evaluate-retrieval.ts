@@ -5,7 +5,8 @@ import type { Tool } from '@modelcontextprotocol/client';
 
 import { toPublicName } from '../catalog/index.js';
 import { ManifoldError } from '../core/errors.js';
-import type { SearchableTool } from './tool-document.js';
+import { SearchIndex } from './search-index.js';
+import { parameterText, type SearchableTool } from './tool-document.js';
 
 /** One line of a tools.jsonl file. */
 export interface EvalTool {
@@ -127,6 +128,27 @@ export function toSearchableTools(tools: readonly EvalTool[]): { tools: Searchab
     return { name, server: tool.server, originalName: tool.name, definition };
   });
   return { tools: searchable, idOf };
+}
+
+/** Lowercase alphanumeric runs: the plain baseline's tokens (no splitting, stemming or stop words). */
+function plainTokens(text: string): string[] {
+  return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+}
+
+/**
+ * The reference ranker of the shared data's README: plain BM25 (k1 1.2, b 0.75) over one field, the tool's
+ * own name, description and parameter text, lowercase alphanumeric tokens. What `--ranker bm25` runs.
+ */
+export function plainBm25Retriever(tools: readonly SearchableTool[]): Retriever {
+  const index = new SearchIndex<'text'>({ fields: { text: { weight: 1, b: 0.75 } }, k1: 1.2 });
+  for (const tool of tools) {
+    const text = `${tool.originalName ?? tool.name} ${tool.definition.description ?? ''} ${parameterText(tool.definition.inputSchema)}`;
+    index.add(tool.name, { text: plainTokens(text) });
+  }
+  return {
+    search: (query, limit) =>
+      index.search(plainTokens(query).map(term => ({ term, weight: 1 })), { limit }).map(hit => hit.id)
+  };
 }
 
 /** Nearest-rank percentile of sorted values. */

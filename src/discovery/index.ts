@@ -11,6 +11,7 @@ export {
   parseEvalQueries,
   parseEvalTools,
   percentile,
+  plainBm25Retriever,
   readJsonLines,
   type RetrievalReport,
   type Retriever,

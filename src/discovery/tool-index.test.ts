@@ -77,6 +77,18 @@ describe('ToolIndex ranking on a hand-made catalog', () => {
     assert.notEqual(names(plain, 'file a ticket in the repo')[0], 'github__create_issue');
   });
 
+  it('a synonym counts as the word itself (only the exact word form adds to it)', () => {
+    const stemsOnly = new ToolIndex({ exactWeight: 0 });
+    stemsOnly.sync(catalog);
+    const score = (query: string) => stemsOnly.search(query, { limit: 1 })[0];
+    const viaSynonym = score('folder');
+    assert.equal(viaSynonym?.tool.name, 'fs__list_directory');
+    assert.equal(viaSynonym?.score, score('directory')?.score);
+    const halfWeight = new ToolIndex({ exactWeight: 0, synonymWeight: 0.5 });
+    halfWeight.sync(catalog);
+    assert.ok((halfWeight.search('folder', { limit: 1 })[0]?.score ?? 0) < (viaSynonym?.score ?? 0));
+  });
+
   it('uses parameter names and descriptions: "send text to a channel" finds post_message', () => {
     assert.equal(names(index, 'send text to a channel')[0], 'slack__post_message');
   });

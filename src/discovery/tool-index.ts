@@ -8,16 +8,19 @@ export type IndexField = ToolField | 'exact';
 
 /**
  * Field weights and length normalisation. Names and tags are short and chosen with care, so a match there
- * says most; descriptions are the bulk of the evidence (their lengths vary tenfold between servers, so
- * they are normalised gently); parameter and server text add context. `exact` rewards the very word form
- * the query used (`files` over `file`), which stemming otherwise forgets.
+ * says most; descriptions are the bulk of the evidence and are fully length-normalised (real MCP
+ * descriptions run from four words to usage guides with JSON examples; a long one should not win by
+ * containing more words); a server's name counts as much as a description word (a query that names the
+ * server prefers its tools); parameter text adds context. `exact` rewards the very word form the query used
+ * (`files` over `file`), which stemming otherwise forgets. Chosen on the development sets; figures and
+ * ablations in docs/DISCOVERY.md.
  */
 export const defaultFields: Record<IndexField, FieldOptions> = {
   name: { weight: 3, b: 0.3 },
   title: { weight: 2, b: 0.3 },
-  description: { weight: 1, b: 0.5 },
+  description: { weight: 1, b: 0.75 },
   parameters: { weight: 0.5, b: 0.75 },
-  server: { weight: 0.5, b: 0.5 },
+  server: { weight: 1, b: 0.5 },
   tags: { weight: 2, b: 0.3 },
   exact: { weight: 0.5, b: 0.5 }
 };
@@ -27,7 +30,7 @@ export interface ToolIndexOptions {
   k1?: number;
   /** Synonym and abbreviation table; `false` turns expansion off. */
   synonyms?: SynonymTable | false;
-  /** How much a synonym's occurrence counts relative to the word's own. */
+  /** How much a synonym's occurrence counts relative to the word's own (default 1: as the word itself). */
   synonymWeight?: number;
   /** How much an indexed term that extends an unknown query word counts (`crypto` → `cryptocurrency`); 0 turns it off. */
   prefixWeight?: number;
@@ -73,7 +76,7 @@ export class ToolIndex {
   constructor(options: ToolIndexOptions = {}) {
     this.index = new SearchIndex<IndexField>({ fields: options.fields ?? defaultFields, k1: options.k1 ?? 1.5 });
     this.synonyms = options.synonyms ?? defaultSynonyms;
-    this.synonymWeight = options.synonymWeight ?? 0.5;
+    this.synonymWeight = options.synonymWeight ?? 1;
     this.prefixWeight = options.prefixWeight ?? 0.3;
     this.exactWeight = options.exactWeight ?? 0.5;
   }

@@ -87,6 +87,31 @@ describe('manifold eval retrieval', () => {
     assert.match(out, /4 tools, 5 queries/);
   });
 
+  it('--ranker bm25 runs the plain reference: no stemming or synonyms, where the default search has both', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-eval-'));
+    try {
+      // "remove notes" shares no plain token with delete_note ("remove" ≠ "delete", "notes" ≠ "note").
+      writeFileSync(
+        join(dir, 'queries.jsonl'),
+        '{"id": "a", "query": "send an email", "gold": ["t3"]}\n{"id": "b", "query": "remove notes", "gold": ["t2"]}\n'
+      );
+      const args = ['eval', 'retrieval', '--tools', join(fixture, 'tools.jsonl'), '--queries', join(dir, 'queries.jsonl')];
+      const plain = await run([...args, '--ranker', 'bm25', '--json']);
+      assert.equal(plain.code, 0);
+      assert.equal(JSON.parse(plain.out)['hit@1'], 50);
+      assert.equal(JSON.parse(plain.out)['recall@10'], 50);
+      const ours = await run([...args, '--json']);
+      assert.equal(JSON.parse(ours.out)['hit@1'], 100);
+      const table = await run([...args, '--ranker', 'bm25']);
+      assert.match(table.out, /retrieval \(plain BM25\): 4 tools, 2 queries/);
+      const bad = await run([...args, '--ranker', 'bm26']);
+      assert.equal(bad.code, 1);
+      assert.match(bad.err, /--ranker is "manifold" \(the default\) or "bm25", got "bm26"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the line of a query whose gold tool is not in the set', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-eval-'));
     try {

@@ -5,6 +5,7 @@ import {
   HybridToolSearch,
   parseEvalQueries,
   parseEvalTools,
+  plainBm25Retriever,
   readJsonLines,
   ToolIndex,
   VectorIndex
@@ -43,10 +44,16 @@ export async function runEval(parsed: ParsedCommand, output: Output): Promise<nu
   if ((embeddingsUrl === undefined) !== (embeddingsModel === undefined)) {
     throw new ManifoldError('INVALID_PARAMS', '--embeddings-url and --embeddings-model go together');
   }
+  const ranker = stringOption(parsed, 'ranker') ?? 'manifold';
+  if (ranker !== 'manifold' && ranker !== 'bm25')
+    throw new ManifoldError('INVALID_PARAMS', `--ranker is "manifold" (the default) or "bm25", got "${ranker}"`);
+  if (ranker === 'bm25' && embeddingsUrl !== undefined)
+    throw new ManifoldError('INVALID_PARAMS', '--ranker bm25 is the plain baseline: it takes no --embeddings-url');
   const report = await evaluateRetrieval(
     tools,
     queries,
     async searchable => {
+      if (ranker === 'bm25') return plainBm25Retriever(searchable);
       const index = new ToolIndex();
       index.sync(searchable);
       if (embeddingsUrl === undefined || embeddingsModel === undefined) {
@@ -73,7 +80,7 @@ export async function runEval(parsed: ParsedCommand, output: Output): Promise<nu
   const figure = (value: number) => value.toFixed(1).padStart(6);
   output.out(
     [
-      `retrieval: ${report.tools} tools, ${report.queries} queries, top ${limit}`,
+      `retrieval${ranker === 'bm25' ? ' (plain BM25)' : ''}: ${report.tools} tools, ${report.queries} queries, top ${limit}`,
       `Hit@1        ${figure(report['hit@1'])}`,
       `Recall@5     ${figure(report['recall@5'])}`,
       `Recall@10    ${figure(report['recall@10'])}`,
