@@ -259,6 +259,8 @@ const workflowFields = {
   title: z.string().optional(),
   input: jsonSchemaObject
     .refine(schema => schema.type === undefined || schema.type === 'object', 'the input schema describes the arguments object: type must be "object"')
+    // MCP requires inputSchema.type "object": a schema that leaves it out gets it (else tools/list is invalid for every client).
+    .transform(schema => (schema.type === undefined ? { type: 'object', ...schema } : schema))
     .default({ type: 'object', properties: {} }),
   outputSchema: jsonSchemaObject
     .refine(schema => schema.type === 'object', 'an output schema describes structuredContent, an object: type must be "object"')
