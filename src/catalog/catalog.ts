@@ -157,6 +157,20 @@ export class Catalog {
   getTool(name: string): CatalogTool {
     const found = this.toolIndex.get(name);
     if (found) return found;
+    // A tool of a server that is not up (never connected, or reconnecting with nothing listed yet): say so,
+    // rather than "unknown tool".
+    const owner = this.upstreams.find(upstream => upstream.config.prefix && name.startsWith(`${upstream.name}${nameSeparator}`));
+    if (owner && owner.state.kind !== 'ready' && !this.toolList.some(tool => tool.upstream === owner.name)) {
+      const why =
+        owner.state.kind === 'failed'
+          ? `is down: ${owner.state.reason}`
+          : owner.state.kind === 'starting'
+            ? 'is still starting'
+            : `is not running${owner.config.enabled ? '' : ' (enabled: false)'}`;
+      throw new ManifoldError('UPSTREAM_UNAVAILABLE', `tool "${name}" cannot be called: server "${owner.name}" ${why}; its tools are listed once it connects (see manifold doctor)`, {
+        data: { tool: name, server: owner.name }
+      });
+    }
     throw new ManifoldError('TOOL_NOT_FOUND', `unknown tool "${name}"${this.suggest(name, this.toolList.map(tool => tool.name))}`, {
       data: { tool: name }
     });

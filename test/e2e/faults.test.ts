@@ -34,6 +34,9 @@ describe('faults', { timeout: 180_000 }, () => {
     assert.deepEqual(tools.map(tool => tool.name), ['echo__echo']);
     const result = await connected.client.callTool({ name: 'echo__echo', arguments: { message: 'still here' } });
     assert.equal(firstText(result), 'still here');
+    // A tool of the server that is down: the error says the server is down and why, not "unknown tool".
+    const down = await callError(connected.client.callTool({ name: 'broken__anything', arguments: {} }));
+    assert.match(down.message, /server "broken" is down: .*cannot open database \/nonexistent/);
 
     const doctor = await runCli(['doctor', '--json', '--config', config.path]);
     assert.equal(doctor.code, 1, doctor.stderr);
