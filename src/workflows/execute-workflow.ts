@@ -517,7 +517,7 @@ class WorkflowRun {
     }
     if (attemptSignal?.aborted) {
       // A sibling failed and this branch was stopped because of it.
-      return new StepFailed({ step: label, tool, reason: 'cancelled', message: 'stopped because another branch failed', hint: '', retryable: false });
+      return new StepFailed({ step: label, tool, reason: 'cancelled', message: 'stopped because another branch or map item failed', hint: '', retryable: false });
     }
     if (isManifoldError(error)) {
       switch (error.code) {
@@ -585,7 +585,7 @@ class WorkflowRun {
     const where = failure.tool ? `step "${failure.step}" (tool "${failure.tool}")` : `step "${failure.step}"`;
     const partialIds = Object.keys(partial);
     const text = [
-      `Workflow "${this.workflow.name}" failed at ${where}: ${failure.message}.`,
+      `Workflow "${this.workflow.name}" ${status === 'cancelled' ? 'was cancelled' : 'failed'} at ${where}: ${failure.message}.`,
       failure.hint ? `What to do: ${failure.hint}.` : '',
       `${finished.length} of ${total} steps finished before the failure${finished.length > 0 ? ` (${finished.map(id => `"${id}"`).join(', ')})` : ''}.` +
         (partialIds.length > 0 ? ` Their results${partialIds.some(id => !finished.includes(id)) ? ', and what the failed step had finished,' : ''} are in structuredContent.partial_results.` : ''),
