@@ -124,6 +124,8 @@ class WorkflowRun {
   private readonly continued: Array<{ step: string; message: string }> = [];
   private topIndex = 0;
   private lastProgress = -1;
+  /** The progress notifications sent so far, chained. */
+  private notifications: Promise<unknown> = Promise.resolve();
 
   constructor(options: ExecuteWorkflowOptions) {
     this.options = options;
@@ -133,7 +135,19 @@ class WorkflowRun {
     this.scope = { input: options.args, steps: {} };
   }
 
+  /**
+   * The run, then its progress notifications flushed: a notification sent after the result is dropped by the
+   * client (the request is over), so the last steps' progress went missing now and then.
+   */
   async execute(): Promise<GatewayResult> {
+    try {
+      return await this.executeSteps();
+    } finally {
+      await Promise.race([this.notifications, new Promise(resolve => setTimeout(resolve, 1000).unref())]);
+    }
+  }
+
+  private async executeSteps(): Promise<GatewayResult> {
     const definition = this.workflow.definition;
     const started = now();
     this.record(store => store.startRun({ id: this.id, workflow: this.options.runName, status: 'running', startedAt: started, input: clip(safeJson(this.options.args)) }));
@@ -467,11 +481,10 @@ class WorkflowRun {
   private progress(value: number, message: string): void {
     if (this.caller.progressToken === undefined || value <= this.lastProgress) return;
     this.lastProgress = value;
-    void this.caller
-      .notify({
-        method: 'notifications/progress',
-        params: { progressToken: this.caller.progressToken, progress: value, total: this.workflow.steps.length, message }
-      })
+    const progressToken = this.caller.progressToken;
+    // One after the other (in order), and awaited before the result goes out (see execute).
+    this.notifications = this.notifications
+      .then(() => this.caller.notify({ method: 'notifications/progress', params: { progressToken, progress: value, total: this.workflow.steps.length, message } }))
       .catch(() => {});
   }
 

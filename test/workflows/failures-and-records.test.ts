@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { renderTimeline } from '../../src/cli/commands/runs.js';
 import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/index.js';
-import type { GatewayResult } from '../../src/core/pipeline.js';
+import type { DownstreamContext, GatewayResult } from '../../src/core/pipeline.js';
 import { SqliteRunStore } from '../../src/store/index.js';
 import { checkWorkflowDefinitions, runIdMetaKey } from '../../src/workflows/index.js';
 import { Limiter } from '../../src/workflows/limiter.js';
@@ -58,6 +58,13 @@ const workflows: Record<string, unknown> = {
   },
   refused_arguments: {
     steps: [{ id: 's', call: 'fix__needs', with: { a: 'x', b: 'not a number' }, retry: { attempts: 3, backoff: '10ms' } }]
+  },
+  three_steps: {
+    steps: [
+      { id: 'one', call: 'fix__text', with: { text: '1' } },
+      { id: 'many', map: '[1,2]', concurrency: 1, call: 'fix__text', with: { text: '{{ $string(item) }}' } },
+      { id: 'three', call: 'fix__text', with: { text: '3' } }
+    ]
   },
   inner_fails: {
     steps: [
@@ -184,6 +191,26 @@ describe('workflow failures and their records', () => {
     assert.match(error.message, /^the server refused the arguments: Input validation error: .*\bb\b/);
     assert.match(error.hint, /fix the step's "with"/);
     assert.deepEqual(steps(result).map(step => step.attempt), [1], 'one attempt, no retries');
+  });
+
+  it('every progress notification is delivered before the result, even when sending one takes time', async () => {
+    const seen: number[] = [];
+    const downstream: DownstreamContext = {
+      era: 'legacy',
+      sessionId: 'qa-progress',
+      signal: new AbortController().signal,
+      clientCapabilities: {},
+      progressToken: 'qa',
+      // A transport that takes a moment per message: what is still being sent when the result goes out is lost.
+      notify: async notification => {
+        await new Promise(resolve => setTimeout(resolve, 20));
+        seen.push((notification.params as { progress: number }).progress);
+      },
+      log: () => {}
+    };
+    const result = await gateway.core.pipeline({ method: 'tools/call', params: { name: 'three_steps', arguments: {} }, downstream });
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.deepEqual(seen, [1, 1.5, 2, 3]);
   });
 
   it('a failure whose retry was skipped says so in the error', async () => {
