@@ -46,10 +46,9 @@ export function openDatabase(path: string): SqliteDatabase {
       firstError = error;
     }
   }
+  let DatabaseSync: (new (file: string) => Omit<SqliteDatabase, 'driver'>) | undefined;
   try {
-    const { DatabaseSync } = require('node:sqlite') as { DatabaseSync: new (file: string) => Omit<SqliteDatabase, 'driver'> };
-    const db = new DatabaseSync(path);
-    return Object.assign(db, { driver: 'node:sqlite' });
+    ({ DatabaseSync } = require('node:sqlite') as { DatabaseSync: new (file: string) => Omit<SqliteDatabase, 'driver'> });
   } catch (error) {
     throw new ManifoldError(
       'INTERNAL',
@@ -57,4 +56,6 @@ export function openDatabase(path: string): SqliteDatabase {
       { cause: firstError }
     );
   }
+  // node:sqlite loaded: a failure to open is the file's (a folder, no permission), reported as such.
+  return Object.assign(new DatabaseSync(path), { driver: 'node:sqlite' });
 }
