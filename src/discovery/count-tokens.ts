@@ -1,5 +1,18 @@
+import { createRequire } from 'node:module';
+
 import type { Tool } from '@modelcontextprotocol/client';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+
+const require = createRequire(import.meta.url);
+let counter: ((text: string) => number) | undefined;
+
+/**
+ * The encoding's tables take about 65 MiB and 175 ms to load: they are loaded on the first count, so a
+ * gateway that never counts (most of them) never pays for them.
+ */
+function countO200k(text: string): number {
+  counter ??= (require('gpt-tokenizer/encoding/o200k_base') as { countTokens: (text: string) => number }).countTokens;
+  return counter(text);
+}
 
 /**
  * The encoding tokens are counted in: OpenAI's `o200k_base` (GPT-4o, GPT-4.1, o-series, GPT-5), through
