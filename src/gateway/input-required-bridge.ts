@@ -214,7 +214,10 @@ export class InputRequiredBridge {
     const onAbort = () => this.cancel(flow, 'the client cancelled');
     downstream.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const what = await flow.next(this.burstMs, downstream.signal);
+      let what = await flow.next(this.burstMs, downstream.signal);
+      while (what === 'input' && this.refuseUnaskedRoots(flow, downstream.clientCapabilities ?? {})) {
+        what = await flow.next(this.burstMs, downstream.signal);
+      }
       if (what === 'done') {
         const outcome = flow.outcome as Outcome;
         flow.attached = undefined;
@@ -226,6 +229,19 @@ export class InputRequiredBridge {
     } finally {
       downstream.signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * A 2025 server asks for roots on its own schedule (after it starts, when roots change), not because the call
+   * needs them: when a client without roots is the one in flight, the server is told no and the call goes on,
+   * instead of failing an unrelated call with -32021.
+   */
+  private refuseUnaskedRoots(flow: ParkedFlow, capabilities: ClientCapabilities): boolean {
+    if (capabilities.roots) return false;
+    const asks = [...flow.pending.values()];
+    if (asks.length === 0 || asks.some(push => push.method !== 'roots/list')) return false;
+    for (const push of asks) flow.refuse(push.key, new ProtocolError(-32601, 'the client did not declare the "roots" capability'));
+    return true;
   }
 
   private park(flow: ParkedFlow, capabilities: ClientCapabilities): GatewayResult {

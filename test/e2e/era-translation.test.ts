@@ -183,4 +183,16 @@ describe('era translation: sampling, elicitation and roots in every client → s
     );
     assert.match(gateway.stderr(), /abandoned .*test_input_required_result_elicitation/);
   });
+
+  it('modern client without roots → legacy server asking for roots: the server is told no, the call is not failed with -32021', async () => {
+    await using config = writeConfig(fixtureConfig('legacy'));
+    await using gateway = await startHttpGateway(config.path);
+    await using client = await connectHttp(gateway.url, { era: 'modern', capabilities: { elicitation: {} } });
+    // A 2025 server asks for roots on its own schedule; whichever call is in flight must not fail for it.
+    // (The fixture's tool needs the roots, so it reports the refusal as its own tool error.)
+    const result = await rawCall(client, 'test_input_required_result_list_roots');
+    assert.notEqual(result.resultType, 'input_required', 'roots are not asked of a client that has none');
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /did not declare the "roots" capability/);
+  });
 });
