@@ -42,7 +42,7 @@ process.stdout.write(`Manifold benchmarks (${quick ? 'quick' : 'full'}): ${machi
 if (only.includes('overhead')) {
   process.stderr.write('per-call overhead\n');
   const rows = await runOverhead({
-    calls: quick ? 500 : 3000,
+    calls: quick ? 500 : 1500,
     concurrencies: [1, 8, 64],
     upstreams: quick ? ['fixture'] : ['fixture', 'everything'],
     ...(values.proxies ? { proxies: values.proxies.split(',') } : {}),
