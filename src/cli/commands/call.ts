@@ -1,4 +1,5 @@
 import { ManifoldError } from '../../core/errors.js';
+import { cliDownstream } from '../cli-downstream.js';
 import { openGateway } from '../open-gateway.js';
 import type { Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
@@ -47,21 +48,9 @@ export async function runCall(parsed: ParsedCommand, output: Output): Promise<nu
     const result = await core.pipeline({
       method: 'tools/call',
       params: { name: toolName, arguments: args },
-      downstream: {
-        era: 'legacy',
-        sessionId: 'cli',
-        signal: controller.signal,
-        clientCapabilities: {},
-        progressToken: 'cli',
-        notify: async notification => {
-          if (notification.method === 'notifications/progress') {
-            const params = notification.params as { progress?: number; total?: number; message?: string } | undefined;
-            const total = params?.total !== undefined ? `/${params.total}` : '';
-            output.err(`progress ${params?.progress ?? '?'}${total}${params?.message ? ` ${params.message}` : ''}`);
-          }
-        },
-        log: (level, data) => output.err(`[${level}] ${typeof data === 'string' ? data : JSON.stringify(data)}`)
-      }
+      downstream: cliDownstream(controller.signal, output, ({ progress, total, message }) => {
+        output.err(`progress ${progress}${total !== undefined ? `/${total}` : ''}${message ? ` ${message}` : ''}`);
+      })
     });
     if (parsed.values.json) output.out(JSON.stringify(result, null, 2));
     else output.out(renderResult(result));

@@ -1,5 +1,6 @@
 import { ManifoldError } from '../../core/errors.js';
 import { runIdMetaKey } from '../../workflows/index.js';
+import { cliDownstream } from '../cli-downstream.js';
 import { openGateway } from '../open-gateway.js';
 import type { Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
@@ -25,22 +26,10 @@ export async function runRun(parsed: ParsedCommand, output: Output): Promise<num
     const result = await core.pipeline({
       method: 'tools/call',
       params: { name, arguments: args },
-      downstream: {
-        era: 'legacy',
-        sessionId: 'cli',
-        signal: controller.signal,
-        clientCapabilities: {},
-        progressToken: 'cli',
-        notify: async notification => {
-          if (notification.method !== 'notifications/progress') return;
-          const params = notification.params as { progress?: number; total?: number; message?: string } | undefined;
-          const progress = params?.progress ?? 0;
-          const total = params?.total ?? 0;
-          const done = Number.isInteger(progress) ? String(progress) : progress.toFixed(2);
-          output.err(`[${done}/${total}] ${params?.message ?? ''}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-        },
-        log: (level, data) => output.err(`[${level}] ${typeof data === 'string' ? data : JSON.stringify(data)}`)
-      }
+      downstream: cliDownstream(controller.signal, output, ({ progress, total, message }) => {
+        const done = Number.isInteger(progress) ? String(progress) : progress.toFixed(2);
+        output.err(`[${done}/${total ?? 0}] ${message ?? ''}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      })
     });
     if (parsed.values.json) output.out(JSON.stringify(result, null, 2));
     else output.out(renderResult(result));
