@@ -67,7 +67,6 @@ export function toPublicName(server: string, name: string, prefix: boolean): str
   if (!prefix) return name;
   const safe = name.replace(/[^A-Za-z0-9_-]/g, '_');
   const full = `${server}${nameSeparator}${safe}`;
-  if (full.length <= maxNameLength && safe === name) return full;
   if (full.length <= maxNameLength) return full;
   // Too long: keep a readable head and a short hash of the original, so names stay unique and stable.
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);

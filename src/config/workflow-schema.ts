@@ -4,7 +4,7 @@ import { durationSchema } from './duration.js';
 
 /**
  * The definition format of workflows (declared composite tools). This file is only the shape: the
- * expressions are compiled and checked by src/workflows (validateWorkflows), which also knows the catalog.
+ * expressions are compiled and checked by src/workflows (checkWorkflowDefinitions), which also knows the catalog.
  *
  * In YAML a step says what it is by its key (`call:`, `parallel:`, `map:`, `switch:` or its alias `route:`);
  * after parsing every step carries `kind`, a closed union (STYLE.md §6).

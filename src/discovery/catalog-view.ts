@@ -14,6 +14,7 @@ import {
   defaultRetrieveLimit,
   maxRetrieveLimit,
   metaToolDefinitions,
+  metaToolNames,
   retrieveToolsName
 } from './meta-tools.js';
 import type { SearchableTool } from './tool-document.js';
@@ -310,7 +311,7 @@ export class CatalogView implements Disposable {
     const wantedTags = config.tags?.map(tag => tag.toLowerCase());
     const entries: ViewTool[] = [];
     const byName = new Map<string, ViewTool>();
-    const reserved = new Set(this.hasMetaTools ? [retrieveToolsName, callToolName] : []);
+    const reserved = new Set(this.hasMetaTools ? metaToolNames : []);
     for (const tool of this.catalog.tools) {
       if (!this.holdsServer(tool.upstream)) continue;
       if (!keepName(tool.name)) continue;

@@ -21,11 +21,6 @@ function countO200k(text: string): number {
  */
 export const tokenEncoding = 'o200k_base';
 
-/** Tokens of a text. */
-export function countTextTokens(text: string): number {
-  return countO200k(text);
-}
-
 /** Tokens of one tool definition, as JSON (what a tools/list result carries and a client passes on). */
 export function countToolTokens(definition: Tool): number {
   return countO200k(JSON.stringify(definition));

@@ -1,7 +1,7 @@
 import type { LoggingMessageNotificationParams } from '@modelcontextprotocol/server';
 import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
 
-import type { Catalog } from '../catalog/index.js';
+import type { Catalog, LocalTool } from '../catalog/index.js';
 import { ManifoldError } from '../core/errors.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import type { InflightRegistry } from './inflight.js';
@@ -11,6 +11,11 @@ interface Route {
   upstream: UpstreamConnection;
   params: Record<string, unknown>;
   describe: string;
+}
+
+/** A tool the gateway serves itself (a workflow): it runs here, with the caller's context. */
+interface LocalRoute {
+  local: LocalTool;
 }
 
 /**
@@ -25,12 +30,13 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
     return upstream;
   };
 
-  const route = (request: GatewayRequest): Route => {
+  const route = (request: GatewayRequest): Route | LocalRoute => {
     const { params } = request;
     switch (request.method) {
       case 'tools/call': {
         const name = requireString(params, 'name', 'tools/call');
         const tool = catalog.getTool(name);
+        if (tool.local) return { local: tool.local };
         return {
           upstream: upstreamNamed(tool.upstream),
           params: { ...params, name: tool.originalName },
@@ -68,12 +74,9 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
   };
 
   return async (request: GatewayRequest): Promise<GatewayResult> => {
-    if (request.method === 'tools/call') {
-      // A tool the gateway serves itself (a workflow) runs here, with the caller's context.
-      const local = catalog.findTool(requireString(request.params, 'name', 'tools/call'))?.local;
-      if (local) return local.call(request);
-    }
-    const { upstream, params, describe } = route(request);
+    const routed = route(request);
+    if ('local' in routed) return routed.local.call(request);
+    const { upstream, params, describe } = routed;
     const downstream = request.downstream;
     const forwarded = withForwardedMeta(params, downstream, upstream);
     const leave = inflight.enter(upstream.name, downstream);

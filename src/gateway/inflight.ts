@@ -56,9 +56,7 @@ export class InflightRegistry implements UpstreamRelay {
     const capability = capabilityFor[method];
     const candidates = (this.byUpstream.get(upstream) ?? []).filter(context => !context.signal.aborted);
     // A modern context that takes requests is the input-required bridge: it decides about capabilities itself.
-    const target = [...candidates]
-      .reverse()
-      .find(context => context.requestClient && (context.era === 'modern' || context.clientCapabilities?.[capability]));
+    const target = candidates.findLast(context => context.requestClient && (context.era === 'modern' || context.clientCapabilities?.[capability]));
     if (target?.requestClient) {
       this.logger.debug(`relaying ${method} from "${upstream}" to the calling client`);
       return target.requestClient(method, params, signal);

@@ -39,7 +39,23 @@ const unreachableKeywords = [
 const mapValuedKeywords = new Set(['patternProperties', 'dependentSchemas', '$defs', 'definitions']);
 
 /** Finds the `x-mcp-header` declarations of a tool's input schema, or why they are invalid. */
+const scans = new WeakMap<object, McpParamScan>();
+
+/**
+ * The scan of a listed input schema, computed once per schema object (the list-time check fills it; each
+ * tools/call then only looks it up). Listed schemas are raw upstream JSON that nothing modifies.
+ */
 export function scanMcpParamDeclarations(inputSchema: unknown): McpParamScan {
+  if (inputSchema === null || typeof inputSchema !== 'object') return scanUncached(inputSchema);
+  let scan = scans.get(inputSchema);
+  if (!scan) {
+    scan = scanUncached(inputSchema);
+    scans.set(inputSchema, scan);
+  }
+  return scan;
+}
+
+function scanUncached(inputSchema: unknown): McpParamScan {
   const declarations: McpParamDeclaration[] = [];
   const seen = new Map<string, string>();
   const visit = (node: unknown, path: string[], reachable: boolean): string | undefined => {

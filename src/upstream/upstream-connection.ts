@@ -645,7 +645,7 @@ export class UpstreamConnection implements AsyncDisposable {
         await this.reconnectNow();
         const fresh = await this.ready(timeout, options.signal);
         try {
-          return (await fresh.request({ method, params }, ResultSchema, { ...options, timeout }));
+          return (await fresh.request({ method, params }, ResultSchema, sendOptions));
         } catch (retryError) {
           throw this.translateError(retryError, options.describe, timeout);
         }

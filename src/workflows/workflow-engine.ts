@@ -35,6 +35,24 @@ type Validate = (input: unknown) => { valid: boolean; errorMessage?: string | un
 const validators = new AjvJsonSchemaValidator();
 
 /**
+ * Validators of `run_workflow` input schemas, by their JSON text. Ajv caches a compiled schema per schema
+ * object, and each call brings a new object: without this, every ad-hoc run would compile (and keep) one more.
+ */
+const adHocValidators = new Map<string, Validate>();
+const maxAdHocValidators = 256;
+
+function adHocValidator(schema: unknown): Validate {
+  const key = JSON.stringify(schema ?? null);
+  let validate = adHocValidators.get(key);
+  if (!validate) {
+    validate = validators.getValidator(schema as Parameters<typeof validators.getValidator>[0]);
+    if (adHocValidators.size >= maxAdHocValidators) adHocValidators.delete(adHocValidators.keys().next().value as string);
+    adHocValidators.set(key, validate);
+  }
+  return validate;
+}
+
+/**
  * Compiles and checks workflow definitions without the catalog. Errors here are config errors: the gateway
  * does not start with them.
  */
@@ -154,18 +172,12 @@ export class WorkflowEngine implements Disposable {
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
     const invalid = this.validateArguments(name, args, this.inputValidators.get(name));
     if (invalid) return invalid;
-    const result = await executeWorkflow({
-      workflow,
-      runName: name,
-      args,
-      request,
-      pipeline: this.options.pipeline,
-      catalog: this.options.catalog,
-      upstreams: this.options.upstreams,
-      store: this.store,
-      logger: this.logger
-    });
-    return this.checkOutput(name, result);
+    return this.checkOutput(name, await this.execute(workflow, name, args, request));
+  }
+
+  private execute(workflow: CompiledWorkflow, runName: string, args: Record<string, unknown>, request: GatewayRequest): Promise<GatewayResult> {
+    const { pipeline, catalog, upstreams } = this.options;
+    return executeWorkflow({ workflow, runName, args, request, pipeline, catalog, upstreams, store: this.store, logger: this.logger });
   }
 
   /** `run_workflow`: parses, checks and runs a definition given as an argument. */
@@ -186,24 +198,14 @@ export class WorkflowEngine implements Disposable {
     if (errors.length > 0) return definitionError(errors.map(problem => formatProblem(problem)));
     let validate: Validate;
     try {
-      validate = validators.getValidator(parsed.data.input);
+      validate = adHocValidator(parsed.data.input);
     } catch (error) {
       return definitionError([`workflow.input: not a valid JSON Schema: ${errorMessage(error)}`]);
     }
     const args = params.arguments === undefined ? {} : params.arguments;
     const invalid = this.validateArguments(runWorkflowToolName, args, validate);
     if (invalid) return invalid;
-    return executeWorkflow({
-      workflow,
-      runName: '(ad hoc)',
-      args: args as Record<string, unknown>,
-      request,
-      pipeline: this.options.pipeline,
-      catalog: this.options.catalog,
-      upstreams: this.options.upstreams,
-      store: this.store,
-      logger: this.logger
-    });
+    return this.execute(workflow, '(ad hoc)', args as Record<string, unknown>, request);
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 
-import { manifoldCommand, repoRoot } from './gateway.js';
+import { manifoldCommand, repoRoot, stopChild, waitForStderr } from './gateway.js';
 
 export interface FixtureHttpServer extends AsyncDisposable {
   url: string;
@@ -19,35 +19,8 @@ export async function startFixtureHttp(file: string, args: string[]): Promise<Fi
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers', file), ...args], {
     stdio: ['ignore', 'ignore', 'pipe']
   });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} did not start in 20 s:\n${stderr}`)), 20_000);
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /serving MCP at (\S+)/.exec(stderr);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', code => {
-      clearTimeout(timer);
-      reject(new Error(`${file} exited (${code}) before serving:\n${stderr}`));
-    });
-  });
-  return {
-    url,
-    process: child,
-    stderr: () => stderr,
-    [Symbol.asyncDispose]: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise(resolve => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const { match, stderr } = await waitForStderr(child, /serving MCP at (\S+)/, file, 20_000);
+  return { url: match[1] as string, process: child, stderr, [Symbol.asyncDispose]: () => stopChild(child) };
 }
 
 /**
@@ -127,32 +100,8 @@ export async function startEverythingRemote(mode: 'sse' | 'streamableHttp'): Pro
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PORT: String(port) }
   });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`everything (${mode}) did not start:\n${stderr}`)), 20_000);
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (/running on port|listening on port/i.test(stderr)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', code => {
-      clearTimeout(timer);
-      reject(new Error(`everything (${mode}) exited (${code}):\n${stderr}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}/${mode === 'sse' ? 'sse' : 'mcp'}`,
-    [Symbol.asyncDispose]: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise(resolve => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  await waitForStderr(child, /running on port|listening on port/i, `everything (${mode})`, 20_000);
+  return { url: `http://127.0.0.1:${port}/${mode === 'sse' ? 'sse' : 'mcp'}`, [Symbol.asyncDispose]: () => stopChild(child) };
 }
 
 /**

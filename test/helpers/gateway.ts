@@ -115,34 +115,52 @@ export async function startHttpGateway(configPath: string, extraArgs: string[] =
     [...manifoldCommand.args, 'serve', '--http', '0', '--config', configPath, '--log-level', process.env.MANIFOLD_TEST_LOG ?? 'info', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] }
   );
+  const { match, stderr } = await waitForStderr(child, /serving MCP at (\S+)/, 'gateway', 30_000);
+  const url = match[1] as string;
+  const stop = async () => {
+    await stopChild(child, 10_000);
+    return child.exitCode;
+  };
+  return { url, process: child, stderr, stop, [Symbol.asyncDispose]: async () => void (await stop()) };
+}
+
+/**
+ * Waits until a child's stderr matches `pattern` (rejecting if it exits first or takes `timeoutMs`), and
+ * keeps collecting its stderr afterwards.
+ */
+export async function waitForStderr(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  timeoutMs: number
+): Promise<{ match: RegExpExecArray; stderr: () => string }> {
   let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 30 s:\n${stderr}`)), 30_000);
-    child.stderr.on('data', (chunk: Buffer) => {
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in ${timeoutMs / 1000} s:\n${stderr}`)), timeoutMs);
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      const match = /serving MCP at (\S+)/.exec(stderr);
-      if (match?.[1]) {
+      const found = pattern.exec(stderr);
+      if (found) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(found);
       }
     });
     child.once('exit', code => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited (${code}) before serving:\n${stderr}`));
+      reject(new Error(`${what} exited (${code}) before serving:\n${stderr}`));
     });
   });
-  const exited = new Promise<number | null>(resolve => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', code => resolve(code));
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  };
-  return { url, process: child, stderr: () => stderr, stop, [Symbol.asyncDispose]: async () => void (await stop()) };
+  return { match, stderr: () => stderr };
+}
+
+/** Stops a child with SIGTERM (SIGKILL after `killAfterMs`) and waits for it to exit. */
+export async function stopChild(child: ChildProcess, killAfterMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise(resolve => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Connects a real SDK client to an HTTP MCP endpoint. */
