@@ -87,7 +87,9 @@ if (only.includes('memory')) {
   const rows = await runMemory({ calls: quick ? 20_000 : 100_000, log });
   results.memory = rows;
   process.stdout.write('## Memory: gateway RSS while calling echo over HTTP (legacy client, concurrency 8)\n\n');
-  process.stdout.write(formatTable(['calls so far', 'gateway RSS MiB'], rows.map(row => [String(row.calls), fixed(row.rssMiB, 1)])) + '\n\n');
+  process.stdout.write(
+    formatTable(['upstream', 'calls so far', 'gateway RSS MiB'], rows.map(row => [row.upstream, String(row.calls), fixed(row.rssMiB, 1)])) + '\n\n'
+  );
 }
 
 if (only.includes('pipeline')) {

@@ -8,8 +8,10 @@ import { loadConfig } from '../src/config/index.js';
 import { GatewayCore } from '../src/gateway/index.js';
 import type { DownstreamContext } from '../src/gateway/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
+import { withSharedSignalsUnlimited } from '../src/upstream/create-transport.js';
 import { measureCalls, summarise } from './lib/measure.js';
 import { node, repoRoot, rssMiB, startService } from './lib/processes.js';
+import { everythingUpstream } from './lib/setups.js';
 
 const fixture = join(repoRoot, 'bench/fixtures/tools-server.mjs');
 const manifoldBin = join(repoRoot, 'bin/manifold.js');
@@ -19,6 +21,10 @@ function writeFixtureConfig(servers: number, tools: number): string {
   for (let index = 1; index <= servers; index++) {
     entries[`fx${index}`] = { command: node, args: [fixture, '--tools', String(tools), '--name', `fx${index}`], cwd: repoRoot };
   }
+  return writeConfigFile(entries);
+}
+
+function writeConfigFile(entries: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'manifold-scale-'));
   const file = join(dir, 'manifold.json');
   writeFileSync(file, JSON.stringify({ gateway: { logLevel: 'warn', connectTimeout: '60s' }, servers: entries }));
@@ -27,7 +33,7 @@ function writeFixtureConfig(servers: number, tools: number): string {
 
 async function legacyClient(url: string): Promise<Client> {
   const client = new Client({ name: 'manifold-bench', version: '1.0.0' }, { versionNegotiation: { mode: 'legacy' } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 60_000 });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: withSharedSignalsUnlimited(fetch) }), { timeout: 60_000 });
   return client;
 }
 
@@ -78,30 +84,46 @@ export async function runScale(options: { counts: number[]; toolsPerServer: numb
 }
 
 export interface MemoryRow {
+  upstream: string;
   calls: number;
   rssMiB: number;
 }
 
-/** Gateway RSS over many calls: a leak shows as growth beyond the first checkpoints. */
+/**
+ * Gateway RSS while a legacy HTTP client calls echo at concurrency 8, sampled ten times: once with the
+ * fixture server over stdio, once with server-everything over Streamable HTTP (a 2025 session, the path where
+ * the SDK's HTTP client shares one abort signal between all requests).
+ */
 export async function runMemory(options: { calls: number; log: (line: string) => void }): Promise<MemoryRow[]> {
-  const config = writeFixtureConfig(1, 20);
-  const service = await startService(node, [manifoldBin, 'serve', '--http', '0', '--config', config, '--log-level', 'warn'], {
-    ready: /serving MCP at (\S+)/
-  });
   const rows: MemoryRow[] = [];
+  const everything = everythingUpstream();
+  const remote = await everything.startHttp();
   try {
-    const client = await legacyClient(service.match?.[1] ?? '');
-    rows.push({ calls: 0, rssMiB: await rssMiB(service.process.pid) });
-    const step = options.calls / 10;
-    for (let done = step; done <= options.calls; done += step) {
-      await measureCalls(client, 'fx1__echo', { message: 'hello' }, step, 8, 0);
-      const rss = await rssMiB(service.process.pid);
-      rows.push({ calls: done, rssMiB: rss });
-      options.log(`${done} calls: RSS ${rss.toFixed(1)} MiB`);
+    const variants = [
+      { upstream: 'stdio fixture', config: writeFixtureConfig(1, 20), tool: 'fx1__echo' },
+      { upstream: 'HTTP everything (2025)', config: writeConfigFile({ remote: { url: remote.url, type: 'http' } }), tool: 'remote__echo' }
+    ];
+    for (const variant of variants) {
+      const service = await startService(node, [manifoldBin, 'serve', '--http', '0', '--config', variant.config, '--log-level', 'warn'], {
+        ready: /serving MCP at (\S+)/
+      });
+      try {
+        const client = await legacyClient(service.match?.[1] ?? '');
+        rows.push({ upstream: variant.upstream, calls: 0, rssMiB: await rssMiB(service.process.pid) });
+        const step = options.calls / 10;
+        for (let done = step; done <= options.calls; done += step) {
+          await measureCalls(client, variant.tool, { message: 'hello' }, step, 8, 0);
+          const rss = await rssMiB(service.process.pid);
+          rows.push({ upstream: variant.upstream, calls: done, rssMiB: rss });
+          options.log(`${variant.upstream}: ${done} calls: RSS ${rss.toFixed(1)} MiB`);
+        }
+        await client.close();
+      } finally {
+        await service.stop();
+      }
     }
-    await client.close();
   } finally {
-    await service.stop();
+    await remote.stop();
   }
   return rows;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
+import { withSharedSignalsUnlimited } from '../../src/upstream/create-transport.js';
 import { binOf, freePort, node, repoRoot, type Service, startService } from './processes.js';
 
 export type Era = 'legacy' | 'modern';
@@ -82,7 +83,9 @@ async function stdioClient(command: string, args: string[], era: Era, env?: Reco
 
 async function httpClient(url: string, era: Era, sse = false): Promise<{ client: Client; pid: undefined }> {
   const client = newClient(era);
-  const transport = sse ? new SSEClientTransport(new URL(url)) : new StreamableHTTPClientTransport(new URL(url));
+  // The bench's own clients too: no MaxListenersExceededWarning noise in long runs (see the function).
+  const options = { fetch: withSharedSignalsUnlimited(fetch) };
+  const transport = sse ? new SSEClientTransport(new URL(url), options) : new StreamableHTTPClientTransport(new URL(url), options);
   await client.connect(transport, { timeout: 60_000 });
   return { client, pid: undefined };
 }

@@ -52,3 +52,23 @@ describe('remote upstreams (everything over SSE and Streamable HTTP)', { timeout
     });
   }
 });
+
+describe('a long run against a 2025 Streamable HTTP upstream', { timeout: 120_000 }, () => {
+  it('prints no MaxListenersExceededWarning (the SDK hands one signal to every fetch of the session)', async () => {
+    await using http = await startEverythingRemote('streamableHttp');
+    await using config = writeConfig({ servers: { remote: { url: http.url, type: 'http' } } });
+    await using connected = await connectStdio(config.path, { era: 'legacy' });
+    const { client } = connected;
+    await waitFor(async () => (await client.listTools()).tools.some(tool => tool.name === 'remote__echo'), 'the remote server to be up', 30_000);
+    // Past 1,500 requests between two garbage collections Node warned once per request; 8 callers at a time.
+    let sent = 0;
+    const caller = async () => {
+      while (sent < 2_400) {
+        sent++;
+        assert.equal(firstText(await client.callTool({ name: 'remote__echo', arguments: { message: 'x' } })), 'Echo: x');
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, caller));
+    assert.doesNotMatch(connected.stderr(), /MaxListenersExceeded|memory leak/);
+  });
+});
