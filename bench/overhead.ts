@@ -33,12 +33,20 @@ export async function runOverhead(options: OverheadOptions): Promise<OverheadRow
         let running;
         try {
           running = await setup.start(upstream);
-          const { client } = await running.connect(era);
+          const connected = await running.connect(era);
+          const { client } = connected;
+          // The process in the middle: the proxy (a service, or the stdio child the client started), or for a direct
+          // connection the server itself.
+          const middlePid = running.pid ?? connected.pid;
           try {
             const tool = await findTool(client, upstream.tool);
             for (const concurrency of options.concurrencies) {
               const calls = concurrency === 1 ? options.calls : options.calls * 2;
-              const stats = await measureCalls(client, tool, upstream.args, calls, concurrency);
+              const stats = await measureCalls(client, tool, upstream.args, calls, concurrency, undefined, middlePid);
+              if (setup.proxy === 'direct') {
+                stats.serverCpuUs = stats.middleCpuUs;
+                delete stats.middleCpuUs;
+              }
               rows.push({ upstream: upstream.id, path: setup.path, proxy: setup.proxy, era, ...stats });
               options.log(`${label} c=${concurrency}: p50 ${stats.p50Ms.toFixed(3)} ms, p99 ${stats.p99Ms.toFixed(3)} ms, ${stats.callsPerSecond.toFixed(0)}/s${stats.errors ? `, ${stats.errors} errors` : ''}`);
             }

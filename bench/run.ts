@@ -67,6 +67,17 @@ if (only.includes('overhead')) {
       ])
     ) + '\n\n'
   );
+  // CPU per call does not depend on how loaded the machine is: what each process spends on one call.
+  process.stdout.write(
+    '## CPU per call at concurrency 1 (µs; proxy = the process in the middle; server = the server of a direct connection)\n\n' +
+      formatTable(
+        ['upstream', 'path', 'proxy', 'client era', 'client CPU µs', 'proxy CPU µs', 'server CPU µs (direct)'],
+        rows
+          .filter(row => row.concurrency === 1 && !row.error)
+          .map(row => [row.upstream, row.path, row.proxy, row.era, fixed(row.clientCpuUs, 0), fixed(row.middleCpuUs, 0), fixed(row.serverCpuUs, 0)])
+      ) +
+      '\n\n'
+  );
 }
 
 if (only.includes('scale')) {

@@ -1,5 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 
+import { cpuMs } from './processes.js';
+
 export interface Stats {
   calls: number;
   concurrency: number;
@@ -8,6 +10,11 @@ export interface Stats {
   meanMs: number;
   callsPerSecond: number;
   errors: number;
+  /** CPU µs per call of the client (this process) and of the process in the middle, when measured. */
+  clientCpuUs?: number;
+  middleCpuUs?: number;
+  /** For a direct connection: the server process's CPU µs per call. */
+  serverCpuUs?: number;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -40,12 +47,15 @@ export async function measureCalls(
   args: Record<string, unknown>,
   calls: number,
   concurrency: number,
-  warmup = Math.min(200, calls)
+  warmup = Math.min(200, calls),
+  middlePid?: number
 ): Promise<Stats> {
   for (let index = 0; index < warmup; index++) await client.callTool({ name: tool, arguments: args });
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
+  const clientCpu = process.cpuUsage();
+  const middleCpu = cpuMs(middlePid);
   const started = performance.now();
   const worker = async () => {
     while (next < calls) {
@@ -61,5 +71,9 @@ export async function measureCalls(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return summarise(latencies, performance.now() - started, concurrency, errors);
+  const stats = summarise(latencies, performance.now() - started, concurrency, errors);
+  const used = process.cpuUsage(clientCpu);
+  stats.clientCpuUs = (used.user + used.system) / calls;
+  if (middlePid !== undefined) stats.middleCpuUs = ((cpuMs(middlePid) - middleCpu) * 1000) / calls;
+  return stats;
 }
