@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { Catalog } from '../catalog/index.js';
 import { mcpParamMismatch } from './mcp-param-validation.js';
 
-const catalog = {
-  findTool: (name: string) =>
-    name === 'regional'
-      ? { definition: { name, inputSchema: { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, n: { type: 'integer', 'x-mcp-header': 'N' } } } } }
-      : undefined
-} as unknown as Catalog;
+const catalog = (name: string) =>
+  name === 'regional'
+    ? { inputSchema: { type: 'object' as const, properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, n: { type: 'integer', 'x-mcp-header': 'N' } } } }
+    : undefined;
 
 const call = (args: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'regional', arguments: args } });
 const headers = (values: Record<string, string>) => (name: string) => values[name];

@@ -1,18 +1,24 @@
-import type { Catalog } from '../catalog/index.js';
+import type { Tool } from '@modelcontextprotocol/server';
+
 import { scanMcpParamDeclarations } from '../upstream/index.js';
 
 /**
  * SEP-2243, server side: on a 2026-07-28 `tools/call` over HTTP, every argument the tool's `inputSchema` marks
  * with `x-mcp-header` must arrive in its `Mcp-Param-<Name>` header too, with the same value (`=?base64?…?=`
  * decoded strictly). An intermediary that reads the body MUST check this, since proxies route on the headers.
+ * `findTool` resolves the name the client called by, as the endpoint lists it (a view may rename tools).
  * Returns why the request is invalid, or undefined.
  */
-export function mcpParamMismatch(catalog: Catalog, body: unknown, header: (name: string) => string | undefined): string | undefined {
+export function mcpParamMismatch(
+  findTool: (name: string) => Pick<Tool, 'inputSchema'> | undefined,
+  body: unknown,
+  header: (name: string) => string | undefined
+): string | undefined {
   const message = body as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
   if (message?.method !== 'tools/call' || typeof message.params?.name !== 'string') return undefined;
-  const tool = catalog.findTool(message.params.name);
+  const tool = findTool(message.params.name);
   if (!tool) return undefined;
-  const scan = scanMcpParamDeclarations(tool.definition.inputSchema);
+  const scan = scanMcpParamDeclarations(tool.inputSchema);
   if (!scan.valid) return undefined;
   for (const declaration of scan.declarations) {
     let value: unknown = message.params.arguments;

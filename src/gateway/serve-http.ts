@@ -141,7 +141,9 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         body
       });
       if (inbound.kind !== 'legacy') {
-        const mismatch = mcpParamMismatch(core.catalog, body, name => header(req, name));
+        const view = resolveServedView(core, viewName === '' ? undefined : viewName);
+        const findTool = (name: string) => (view ? view.findTool(name)?.definition : core.catalog.findTool(name)?.definition);
+        const mismatch = mcpParamMismatch(findTool, body, name => header(req, name));
         if (mismatch) {
           const id = (body as { id?: unknown } | null)?.id;
           return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32020, message: `Header mismatch: ${mismatch}` }, id: id ?? null });

@@ -10,6 +10,7 @@ import {
   defaultServers,
   fixtureServer,
   manifoldCommand,
+  repoRoot,
   startHttpGateway,
   waitFor,
   writeConfig
@@ -200,5 +201,33 @@ describe('search follows the catalog', () => {
       arguments: { name: 'changing__translate_text', arguments: { text: 'bonjour' } }
     });
     assert.deepEqual(called.content, [{ type: 'text', text: 'translate_text: bonjour' }]);
+  });
+});
+
+describe('a tool renamed in a view, over HTTP (SEP-2243)', () => {
+  it('keeps its Mcp-Param header check: a header that contradicts the body is refused with -32020', async () => {
+    await using config = writeConfig({
+      servers: { conf: { command: process.execPath, args: ['--import', 'tsx', 'test/conformance/fixture-server.ts', '--stdio'], cwd: repoRoot, prefix: false } },
+      views: { regional: { tools: { test_x_mcp_header: { name: 'by_region' } } } }
+    });
+    await using gateway = await startHttpGateway(config.path);
+    // The client mirrors region into Mcp-Param-Region from the listed schema; this fetch rewrites it on the way.
+    let tamper = false;
+    const tampering: typeof fetch = (input, init) => {
+      if (!tamper) return fetch(input, init);
+      const headers = new Headers(init?.headers);
+      if (headers.has('mcp-param-region')) headers.set('mcp-param-region', 'us');
+      return fetch(input, { ...init, headers });
+    };
+    await using client = await connectHttp(`${gateway.url}/regional`, { era: 'modern', fetch: tampering });
+    await waitFor(async () => (await client.listTools()).tools.some(tool => tool.name === 'by_region'), 'the renamed tool to be listed', 20_000);
+    const honest = await client.callTool({ name: 'by_region', arguments: { region: 'eu' } });
+    assert.deepEqual(honest.content, [{ type: 'text', text: 'region=eu' }]);
+    tamper = true;
+    await assert.rejects(client.callTool({ name: 'by_region', arguments: { region: 'eu' } }), (error: Error & { code?: number }) => {
+      assert.equal(error.code, -32020, error.message);
+      assert.match(error.message, /Mcp-Param-Region header does not match the body's region/);
+      return true;
+    });
   });
 });

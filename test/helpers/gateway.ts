@@ -58,6 +58,8 @@ export interface ClientOptions {
   era?: Era;
   capabilities?: ClientCapabilities;
   name?: string;
+  /** The fetch the HTTP transport uses (e.g. one that tampers with headers). */
+  fetch?: typeof fetch;
 }
 
 function newClient(options: ClientOptions): Client {
@@ -166,7 +168,7 @@ export async function stopChild(child: ChildProcess, killAfterMs = 5000): Promis
 /** Connects a real SDK client to an HTTP MCP endpoint. */
 export async function connectHttp(url: string, options: ClientOptions = {}): Promise<Client & AsyncDisposable> {
   const client = newClient(options);
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 30_000 });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), options.fetch ? { fetch: options.fetch } : {}), { timeout: 30_000 });
   return Object.assign(client, { [Symbol.asyncDispose]: async () => void (await client.close().catch(() => {})) });
 }
 
