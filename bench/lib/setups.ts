@@ -9,7 +9,8 @@ import { withSharedSignalsUnlimited } from '../../src/upstream/create-transport.
 import { binOf, freePort, node, repoRoot, type Service, startService } from './processes.js';
 
 export type Era = 'legacy' | 'modern';
-export type Path = 'stdio→stdio' | 'HTTP→stdio' | 'HTTP→HTTP' | 'stdio→HTTP';
+/** Client transport → upstream transport. SSE is the legacy HTTP+SSE transport (GET stream, POSTed messages). */
+export type Path = 'stdio→stdio' | 'HTTP→stdio' | 'SSE→stdio' | 'HTTP→HTTP' | 'stdio→HTTP';
 
 /** The server behind every set-up, reachable over stdio and over Streamable HTTP. */
 export interface UpstreamSpec {
@@ -154,6 +155,15 @@ export const setups: Setup[] = [
   },
   {
     proxy: 'manifold',
+    path: 'SSE→stdio',
+    eras: ['legacy'],
+    start: async upstream => {
+      const service = await manifoldHttp(manifoldConfig({ up: stdioServer(upstream) }));
+      return { connect: era => httpClient(service.url.replace(/\/mcp$/, '/sse'), era, true), pid: service.process.pid, stop: service.stop };
+    }
+  },
+  {
+    proxy: 'manifold',
     path: 'HTTP→HTTP',
     eras: ['legacy', 'modern'],
     start: async upstream => {
@@ -227,7 +237,7 @@ export const setups: Setup[] = [
   },
   {
     proxy: 'mcp-hub',
-    path: 'HTTP→stdio',
+    path: 'SSE→stdio',
     eras: ['legacy'],
     start: async upstream => {
       const port = await freePort();

@@ -14,6 +14,7 @@ import { errorMessage } from '../core/errors.js';
 import { createDownstreamServer } from './create-downstream-server.js';
 import type { GatewayCore } from './gateway-core.js';
 import { mcpParamMismatch } from './mcp-param-validation.js';
+import { SseServerTransport } from './sse-server-transport.js';
 import { hasView, resolveServedView } from './views.js';
 
 export interface ServeHttpOptions {
@@ -32,6 +33,8 @@ export interface ServeHttpOptions {
 export interface HttpGateway extends AsyncDisposable {
   /** The MCP endpoint, e.g. http://127.0.0.1:3333/mcp */
   url: string;
+  /** Where legacy HTTP+SSE clients connect, e.g. http://127.0.0.1:3333/sse */
+  sseUrl: string;
   port: number;
   server: HttpServer;
   close(): Promise<void>;
@@ -46,6 +49,12 @@ interface LegacySession {
   /** Whether the client declared roots; upstreams are told once its GET stream can carry their roots/list. */
   hasRoots(): boolean;
   rootsAnnounced: boolean;
+}
+
+interface SseSession {
+  transport: SseServerTransport;
+  lastSeen: number;
+  close(): Promise<void>;
 }
 
 const localhostNames = ['localhost', '127.0.0.1', '[::1]', '::1'];
@@ -115,11 +124,65 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     return entry;
   };
 
+  const sseSessions = new Map<string, SseSession>();
+
+  /** GET /sse[/<view>]: a legacy HTTP+SSE client opens its stream; its messages come to POST /messages. */
+  const openSseSession = async (viewName: string, res: ServerResponse): Promise<void> => {
+    const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName) });
+    const transport = new SseServerTransport(res, '/messages');
+    const entry: SseSession = { transport, lastSeen: Date.now(), close: () => server.close().catch(() => {}) };
+    if (session) session.id = transport.sessionId;
+    transport.onclose = () => {
+      sseSessions.delete(transport.sessionId);
+      core.sessions.remove(transport.sessionId);
+      logger.debug(`SSE session ${transport.sessionId} closed`);
+    };
+    server.oninitialized = () => {
+      // 2025 upstreams may have asked for roots before any client could answer: ask them to ask again.
+      if (server.getClientCapabilities()?.roots) core.rootsChanged();
+    };
+    sseSessions.set(transport.sessionId, entry);
+    if (session) core.sessions.add(session);
+    await server.connect(transport);
+    logger.debug(`SSE session ${transport.sessionId} opened`);
+  };
+
+  /** POST /messages?sessionId=: one message (or batch) of a legacy HTTP+SSE session; answered on its stream. */
+  const postSseMessage = async (url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const sessionId = url.searchParams.get('sessionId') ?? '';
+    const entry = sseSessions.get(sessionId);
+    if (!entry) return sendJson(res, 404, { error: `SSE session "${sessionId}" not found (it closed or the gateway restarted): open GET /sse again` });
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, maxBodyBytes);
+    } catch (error) {
+      return sendJson(res, error instanceof BodyTooLargeError ? 413 : 400, { error: errorMessage(error) });
+    }
+    entry.lastSeen = Date.now();
+    const problem = entry.transport.receive(body);
+    if (problem) return sendJson(res, 400, { error: problem });
+    res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz' && req.method === 'GET') return sendHealth(core, res);
+    const sse = /^\/sse(?:\/([^/]+))?\/?$/.exec(url.pathname);
+    if (sse || url.pathname === '/messages') {
+      const sseView = sse?.[1] === undefined ? '' : decodeURIComponent(sse[1]);
+      if (sseView !== '' && !hasView(core, sseView)) return sendJson(res, 404, { error: `no view "${sseView}" (declare it under views: in the config)` });
+      if (!anyHost && !checkHost(req, res)) return;
+      if (!checkOrigin(req, res)) return;
+      if (sse && req.method === 'GET') return openSseSession(sseView, res);
+      if (!sse && req.method === 'POST') return postSseMessage(url, req, res);
+      res.writeHead(405, { allow: sse ? 'GET' : 'POST', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: sse ? 'open the SSE stream with GET' : 'POST messages here, with ?sessionId= from the endpoint event' }));
+      return;
+    }
     const endpoint = /^\/mcp(?:\/([^/]+))?\/?$/.exec(url.pathname);
-    if (!endpoint) return sendJson(res, 404, { error: `not found: ${url.pathname} (the MCP endpoint is /mcp, or /mcp/<view>)` });
+    if (!endpoint) {
+      return sendJson(res, 404, { error: `not found: ${url.pathname} (the MCP endpoint is /mcp or /mcp/<view>; legacy SSE clients use /sse or /sse/<view>)` });
+    }
     const viewName = endpoint[1] === undefined ? '' : decodeURIComponent(endpoint[1]);
     if (viewName !== '' && !hasView(core, viewName)) return sendJson(res, 404, { error: `no view "${viewName}" (declare it under views: in the config)` });
     if (!anyHost && !checkHost(req, res)) return;
@@ -207,7 +270,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const idleMs = options.sessionIdleMs ?? 60 * 60_000;
   const sweeper = setInterval(() => {
     const now = Date.now();
-    for (const [id, session] of sessions) {
+    for (const [id, session] of [...sessions, ...sseSessions]) {
       if (now - session.lastSeen > idleMs) {
         logger.info(`closing idle session ${id}`);
         void session.close();
@@ -222,15 +285,19 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     closed = true;
     clearInterval(sweeper);
     for (const entry of modernHandlers.values()) entry.removeNotifier();
-    await new Promise<void>(resolve => {
+    const closing = new Promise<void>(resolve => {
       server.close(() => resolve());
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 2000).unref();
     });
+    // SSE streams end with their sessions; requests in flight get the 2 s above to finish.
+    await Promise.all([...sseSessions.values()].map(session => session.close()));
+    server.closeIdleConnections();
+    await closing;
     await Promise.all([...sessions.values()].map(session => session.close()));
     await Promise.all([...modernHandlers.values()].map(entry => entry.handler.close().catch(() => {})));
   };
-  return { url, port: address.port, server, close, [Symbol.asyncDispose]: close };
+  return { url, sseUrl: url.replace(/\/mcp$/, '/sse'), port: address.port, server, close, [Symbol.asyncDispose]: close };
 }
 
 /**

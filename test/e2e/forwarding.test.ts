@@ -1,6 +1,6 @@
 /**
- * Forwarding e2e: everything a client and servers say to each other, through the gateway over stdio and over
- * HTTP, with 2025-11-25 and 2026-07-28 SDK clients. Upstreams: the official everything server (a 2025
+ * Forwarding e2e: everything a client and servers say to each other, through the gateway over stdio, over
+ * Streamable HTTP (2025-11-25 and 2026-07-28 SDK clients) and over the legacy HTTP+SSE transport (2025 clients). Upstreams: the official everything server (a 2025
  * server over stdio), the slow fixture and the changing-tools fixture (dual-era servers the gateway reaches
  * as 2026-07-28 ones).
  */
@@ -13,6 +13,7 @@ import { assertProgress, firstText } from '../helpers/fixtures.js';
 import {
   type ConnectedClient,
   connectHttp,
+  connectSse,
   connectStdio,
   type Era,
   fixtureServer,
@@ -67,8 +68,9 @@ function instrument(client: Client, era: Era): Received {
   return received;
 }
 
-for (const transport of ['stdio', 'http'] as const) {
-  for (const era of ['legacy', 'modern'] as const) {
+for (const transport of ['stdio', 'http', 'sse'] as const) {
+  // The legacy HTTP+SSE transport predates 2026-07-28: only 2025 clients use it.
+  for (const era of transport === 'sse' ? (['legacy'] as const) : (['legacy', 'modern'] as const)) {
     describe(`forwarding over ${transport}, ${era} client`, { timeout: 120_000 }, () => {
       let client: Client;
       let received: Received;
@@ -85,7 +87,7 @@ for (const transport of ['stdio', 'http'] as const) {
         } else {
           const gateway: HttpGatewayProcess = await startHttpGateway(config.path);
           cleanup.push(gateway);
-          client = await connectHttp(gateway.url, options);
+          client = transport === 'sse' ? await connectSse(gateway.url.replace(/\/mcp$/, '/sse'), options) : await connectHttp(gateway.url, options);
           cleanup.push(client as Client & AsyncDisposable);
         }
         received = instrument(client, era);

@@ -82,6 +82,18 @@ describe('MCP Inspector CLI against the gateway', { timeout: 180_000 }, () => {
     });
   }
 
+  it('over the legacy HTTP+SSE transport (/sse): tools/list and tools/call', async () => {
+    await using config = writeConfig({ servers });
+    await using gateway = await startHttpGateway(config.path);
+    const sseUrl = gateway.url.replace(/\/mcp$/, '/sse');
+    const list = await inspector(['--method', 'tools/list', '--transport', 'sse'], [sseUrl]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(toolNames(list), ['echo__echo', 'slow__last_cancelled', 'slow__log', 'slow__slow']);
+    const call = await inspector(['--method', 'tools/call', '--transport', 'sse', '--tool-name', 'echo__echo', '--tool-arg', 'message=over SSE'], [sseUrl]);
+    assert.equal(call.code, 0, call.stderr);
+    assert.equal(callText(call), 'over SSE');
+  });
+
   it('over HTTP, both eras: resources/read and prompts/get of an upstream (the everything server)', async () => {
     await using config = writeConfig({ servers: { everything: { command: process.execPath, args: [npmServerPath('server-everything'), 'stdio'] } } });
     await using gateway = await startHttpGateway(config.path);

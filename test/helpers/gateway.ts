@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { stringify } from 'yaml';
@@ -169,6 +169,13 @@ export async function stopChild(child: ChildProcess, killAfterMs = 5000): Promis
 export async function connectHttp(url: string, options: ClientOptions = {}): Promise<Client & AsyncDisposable> {
   const client = newClient(options);
   await client.connect(new StreamableHTTPClientTransport(new URL(url), options.fetch ? { fetch: options.fetch } : {}), { timeout: 30_000 });
+  return Object.assign(client, { [Symbol.asyncDispose]: async () => void (await client.close().catch(() => {})) });
+}
+
+/** Connects a real SDK client over the legacy HTTP+SSE transport (GET stream, POSTed messages). */
+export async function connectSse(url: string, options: ClientOptions = {}): Promise<Client & AsyncDisposable> {
+  const client = newClient({ ...options, era: 'legacy' });
+  await client.connect(new SSEClientTransport(new URL(url)), { timeout: 30_000 });
   return Object.assign(client, { [Symbol.asyncDispose]: async () => void (await client.close().catch(() => {})) });
 }
 

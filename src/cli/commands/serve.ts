@@ -38,6 +38,7 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
     });
     // The one line a script waits for; stderr, because stdout is reserved.
     output.err(`manifold: serving MCP at ${http.url}`);
+    output.err(`manifold: clients of the legacy HTTP+SSE transport connect to ${http.sseUrl}`);
     stop = () => http.close();
     finished = new Promise(() => {});
   } else {

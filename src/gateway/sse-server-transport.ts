@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+
+/**
+ * The server side of the legacy HTTP+SSE transport (protocol 2024-11-05, still the only HTTP transport of
+ * many clients): the client opens `GET /sse`, the first event names the URL to POST its messages to, and
+ * every message from the server (responses, notifications, requests) travels as an `event: message` on that
+ * one stream. SDK v2 ships only the client side of it; this is the server side, on the SDK's Transport
+ * interface, so the SDK's Server runs over it unchanged.
+ */
+export class SseServerTransport implements Transport {
+  readonly sessionId = randomUUID();
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private closed = false;
+  private keepAlive: NodeJS.Timeout | undefined;
+
+  /**
+   * `endpoint` is the path clients POST to (the session id is added as `?sessionId=`); `keepAliveMs` spaces
+   * the comment lines that keep idle proxies from cutting the stream.
+   */
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly endpoint: string,
+    private readonly keepAliveMs = 25_000
+  ) {}
+
+  /** The URL clients POST to, as announced in the `endpoint` event. */
+  get messagesUrl(): string {
+    return `${this.endpoint}?sessionId=${this.sessionId}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.res.headersSent) throw new Error('SseServerTransport already started');
+    this.res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // nginx and its kin buffer responses unless told not to: events must go out as they are written.
+      'x-accel-buffering': 'no'
+    });
+    this.res.write(`event: endpoint\ndata: ${this.messagesUrl}\n\n`);
+    this.res.on('close', () => this.finish());
+    this.keepAlive = setInterval(() => {
+      if (!this.closed) this.res.write(': keep-alive\n\n');
+    }, this.keepAliveMs);
+    this.keepAlive.unref();
+  }
+
+  /**
+   * A POSTed body: one JSON-RPC message or a batch of them (2024-11-05 allows batches). Returns why it is
+   * not one, or undefined once the messages are handed to the server.
+   */
+  receive(body: unknown): string | undefined {
+    const messages = Array.isArray(body) ? body : [body];
+    if (messages.length === 0) return 'an empty batch';
+    const parsed: JSONRPCMessage[] = [];
+    for (const message of messages) {
+      const result = JSONRPCMessageSchema.safeParse(message);
+      if (!result.success) return `not a JSON-RPC message: ${result.error.issues[0]?.message ?? 'invalid'}`;
+      parsed.push(result.data);
+    }
+    for (const message of parsed) this.onmessage?.(message);
+    return undefined;
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) throw new Error('the SSE stream is closed');
+    this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.res.writableEnded) this.res.end();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepAlive);
+    this.onclose?.();
+  }
+}
