@@ -1,13 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import {
-  hostHeaderValidation,
-  NodeStreamableHTTPServerTransport,
-  originValidation,
-  toNodeHandler
-} from '@modelcontextprotocol/node';
+import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import { classifyInboundRequest, createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
 
 import { errorMessage } from '../core/errors.js';
@@ -15,6 +9,7 @@ import { createDownstreamServer } from './create-downstream-server.js';
 import type { GatewayCore } from './gateway-core.js';
 import { mcpParamMismatch } from './mcp-param-validation.js';
 import { SseServerTransport } from './sse-server-transport.js';
+import { StreamableSessionTransport } from './streamable-session-transport.js';
 import { hasView, resolveServedView } from './views.js';
 
 export interface ServeHttpOptions {
@@ -43,7 +38,7 @@ export interface HttpGateway extends AsyncDisposable {
 interface LegacySession {
   /** The view the session was opened on ('' for /mcp). */
   viewName: string;
-  transport: NodeStreamableHTTPServerTransport;
+  transport: StreamableSessionTransport;
   close(): Promise<void>;
   lastSeen: number;
   /** Whether the client declared roots; upstreams are told once its GET stream can carry their roots/list. */
@@ -93,8 +88,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName) });
     const entry: LegacySession = {
       viewName,
-      transport: new NodeStreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
+      transport: new StreamableSessionTransport({
         onsessioninitialized: sessionId => {
           sessions.set(sessionId, entry);
           if (session) {
