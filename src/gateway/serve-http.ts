@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
-import { classifyInboundRequest, createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
+import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/node';
+import { classifyInboundRequest, createMcpHandler, isInitializeRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 
 import { errorMessage } from '../core/errors.js';
 import { createDownstreamServer } from './create-downstream-server.js';
@@ -67,7 +67,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const checkOrigin = originValidation([...localhostNames, ...(options.allowedOrigins ?? [])]);
 
   // One stateless handler per endpoint: /mcp, and /mcp/<view> for each view asked for (config `views:`).
-  const modernHandlers = new Map<string, { handler: ReturnType<typeof createMcpHandler>; node: ReturnType<typeof toNodeHandler>; removeNotifier: () => void }>();
+  const modernHandlers = new Map<string, { handler: McpHttpHandler; removeNotifier: () => void }>();
   const modernFor = (viewName: string) => {
     let entry = modernHandlers.get(viewName);
     if (!entry) {
@@ -76,7 +76,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         legacy: 'reject',
         onerror: error => logger.debug(`modern handler: ${errorMessage(error)}`)
       });
-      entry = { handler, node: toNodeHandler(handler), removeNotifier: core.sessions.addNotifier(handler.notify) };
+      entry = { handler, removeNotifier: core.sessions.addNotifier(handler.notify) };
       modernHandlers.set(viewName, entry);
     }
     return entry;
@@ -206,7 +206,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
           return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32020, message: `Header mismatch: ${mismatch}` }, id: id ?? null });
         }
         await followListenedResources(core, body, res);
-        return modernFor(viewName).node(req, res, body);
+        return serveModernRequest(modernFor(viewName).handler, req, res, body);
       }
       if (sessionId) {
         const existing = sessions.get(sessionId);
@@ -307,6 +307,62 @@ async function followListenedResources(core: GatewayCore, body: unknown, res: Se
   res.once('close', () => following());
   // The client's stream is acknowledged only once the resources are followed upstream: no update falls between.
   await following.ready;
+}
+
+/**
+ * One 2026-07-28 request through the SDK's web-standard handler, with the body already parsed. The SDK's
+ * toNodeHandler() would serialise the parsed body again into the Request; the handler reads the parsed body
+ * it is given, so the Request carries none. The response is written back as toNodeHandler() does: headers,
+ * then the body chunk by chunk with write backpressure, stopping when the client goes away.
+ */
+async function serveModernRequest(handler: McpHttpHandler, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  const abort = new AbortController();
+  let finished = false;
+  res.on('close', () => {
+    if (!finished) abort.abort();
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(':') || name === 'content-length' || name === 'transfer-encoding' || name === 'content-encoding') continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  const request = new Request(`http://${header(req, 'host') ?? 'localhost'}${req.url ?? '/'}`, { method: 'POST', headers, signal: abort.signal });
+  let response: Response;
+  try {
+    response = await handler.fetch(request, { parsedBody: body });
+  } catch {
+    const id = (body as { id?: unknown } | null)?.id;
+    response = Response.json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: typeof id === 'string' || typeof id === 'number' ? id : null }, { status: 500 });
+  }
+  const responseHeaders: Record<string, string> = {};
+  for (const [name, value] of response.headers) responseHeaders[name] = value;
+  res.writeHead(response.status, responseHeaders);
+  if (response.body === null) {
+    finished = true;
+    res.end();
+    return;
+  }
+  try {
+    for await (const chunk of response.body) {
+      if (abort.signal.aborted) break;
+      if (!res.write(chunk)) {
+        await new Promise<void>(resolve => {
+          const done = () => {
+            res.off('drain', done);
+            abort.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          res.on('drain', done);
+          abort.signal.addEventListener('abort', done);
+        });
+      }
+    }
+  } catch {
+    // The stream failed or the client went away: end what was sent.
+  }
+  finished = true;
+  res.end();
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
