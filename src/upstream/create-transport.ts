@@ -6,6 +6,7 @@ import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontext
 
 import type { RemoteServerConfig, StdioServerConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { nodeFetch } from './node-fetch.js';
 import { ProcessTransport } from './stdio/process-transport.js';
 import { buildChildEnvironment } from './stdio/spawn-process.js';
 
@@ -30,7 +31,7 @@ export function createStdioTransport(config: StdioServerConfig, options: { confi
 export function createRemoteTransport(config: RemoteServerConfig, kind: RemoteKind, fetchImpl?: typeof fetch): Transport {
   const url = new URL(config.url);
   const requestInit: RequestInit = { headers: config.headers };
-  const options = { requestInit, fetch: withSharedSignalsUnlimited(fetchImpl ?? fetch) };
+  const options = { requestInit, fetch: withSharedSignalsUnlimited(fetchImpl ?? nodeFetch) };
   if (kind === 'sse') return new SSEClientTransport(url, options);
   return new StreamableHTTPClientTransport(url, options);
 }

@@ -17,6 +17,7 @@ import type { DispatchMethod, DownstreamContext, GatewayResult } from '../../src
 import { SessionRegistry } from '../../src/gateway/sessions.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { UpstreamConnection } from '../../src/upstream/index.js';
+import { nodeFetch } from '../../src/upstream/node-fetch.js';
 
 const url = process.argv.at(-1) ?? '';
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
@@ -49,7 +50,7 @@ function localDiscover(): typeof fetch {
         });
       }
     }
-    return fetch(input, init);
+    return nodeFetch(input, init);
   };
 }
 
