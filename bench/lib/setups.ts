@@ -61,7 +61,7 @@ export interface Running {
 }
 
 export interface Setup {
-  proxy: 'direct' | 'manifold' | 'supergateway' | 'mcp-proxy' | 'mcp-hub';
+  proxy: 'direct' | 'sdk-relay' | 'manifold' | 'supergateway' | 'mcp-proxy' | 'mcp-hub';
   path: Path;
   /** Client eras this set-up can serve. */
   eras: Era[];
@@ -118,6 +118,17 @@ export const setups: Setup[] = [
     eras: ['legacy', 'modern'],
     start: async upstream => ({
       connect: era => stdioClient(upstream.stdio.command, upstream.stdio.args, era),
+      pid: undefined,
+      stop: async () => {}
+    })
+  },
+  {
+    // The yardstick: one extra SDK hop and nothing else (bench/fixtures/sdk-relay.mjs).
+    proxy: 'sdk-relay',
+    path: 'stdio→stdio',
+    eras: ['legacy', 'modern'],
+    start: async upstream => ({
+      connect: era => stdioClient(node, [join(repoRoot, 'bench/fixtures/sdk-relay.mjs'), upstream.stdio.command, ...upstream.stdio.args], era),
       pid: undefined,
       stop: async () => {}
     })
