@@ -4,7 +4,7 @@
  *
  *   --quick              short run (under 5 minutes on 2 cores)
  *   --only <suites>      comma list of: overhead, scale, memory, pipeline
- *   --proxies <list>     comma list of set-ups for overhead: direct, manifold, supergateway, mcp-proxy, mcp-hub
+ *   --proxies <list>     comma list of set-ups for overhead: direct, sdk-relay, manifold, supergateway, mcp-proxy, mcp-hub
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'npm run bench [-- --quick] [--only overhead,scale,memory,pipeline] [--proxies direct,manifold,supergateway,mcp-proxy,mcp-hub]\n'
+    'npm run bench [-- --quick] [--only overhead,scale,memory,pipeline] [--proxies direct,sdk-relay,manifold,supergateway,mcp-proxy,mcp-hub]\n'
   );
   process.exit(0);
 }
