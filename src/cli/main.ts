@@ -45,12 +45,13 @@ const commands: Record<string, Command> = {
     usage: 'manifold serve [--http [port]] [--host <addr>] [--view <name>] [--config <file>]',
     details: `Serves every configured server's tools, prompts and resources as one MCP server.
   Over stdio (default): for desktop clients that start Manifold as a command.
-  Over HTTP (--http): Streamable HTTP at http://<host>:<port>/mcp, for any number of clients.
+  Over HTTP (--http): Streamable HTTP at http://<host>:<port>/mcp, for any number of clients;
+  clients of the older HTTP+SSE transport connect to http://<host>:<port>/sse on the same port.
 
 Options:
       --http [port]      serve Streamable HTTP instead of stdio (port from the config, default 3333; 0 = any free port)
       --host <addr>      address to bind (default 127.0.0.1; binding elsewhere needs gateway.http.allowedHosts)
-      --view <name>      stdio: serve this view (config views:); over HTTP every view is at /mcp/<name>`,
+      --view <name>      stdio: serve this view (config views:); over HTTP every view is at /mcp/<name> (and /sse/<name>)`,
     options: { ...common, http: { type: 'string' }, host: { type: 'string' }, view: { type: 'string' } },
     run: runServe
   },
