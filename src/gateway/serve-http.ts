@@ -284,8 +284,10 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 2000).unref();
     });
-    // SSE streams end with their sessions; requests in flight get the 2 s above to finish.
+    // Streams that never end by themselves end now: legacy SSE sessions, and the GET streams of 2025 sessions.
+    // Requests in flight get the 2 s above to finish.
     await Promise.all([...sseSessions.values()].map(session => session.close()));
+    for (const session of sessions.values()) session.transport.endStandaloneStream();
     server.closeIdleConnections();
     await closing;
     await Promise.all([...sessions.values()].map(session => session.close()));

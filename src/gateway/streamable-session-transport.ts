@@ -205,16 +205,20 @@ export class StreamableSessionTransport implements Transport {
     exchange.res.end(payload);
   }
 
+  /** Ends the session's GET stream, if open (the client may open another); used when the gateway stops. */
+  endStandaloneStream(): void {
+    if (!this.standalone) return;
+    clearInterval(this.standalone.keepAlive);
+    this.standalone.res.end();
+    this.standalone = undefined;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const exchange of new Set(this.exchanges.values())) this.finish(exchange);
     this.exchanges.clear();
-    if (this.standalone) {
-      clearInterval(this.standalone.keepAlive);
-      this.standalone.res.end();
-      this.standalone = undefined;
-    }
+    this.endStandaloneStream();
     this.onclose?.();
   }
 
@@ -229,12 +233,13 @@ export class StreamableSessionTransport implements Transport {
     exchange.timer = this.keepAlive(exchange.res);
   }
 
+  /** Ends a POST's response; answers already in (a batch still in JSON mode) go out first, as events. */
   private finish(exchange: Exchange): void {
-    clearInterval(exchange.timer);
     if (!exchange.gone && !exchange.res.writableEnded) {
-      if (!exchange.res.headersSent) exchange.res.writeHead(200, this.streamHeaders());
+      this.openStream(exchange);
       exchange.res.end();
     }
+    clearInterval(exchange.timer);
   }
 
   private streamHeaders(): Record<string, string> {

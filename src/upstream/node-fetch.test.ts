@@ -32,7 +32,8 @@ describe('nodeFetch (fetch over node:http for the SDK transports)', () => {
     },
     '/moved': (_req, res) => res.writeHead(307, { location: '/echo' }).end(),
     '/empty': (_req, res) => res.writeHead(202).end(),
-    '/none': (_req, res) => res.writeHead(204).end()
+    '/none': (_req, res) => res.writeHead(204).end(),
+    '/weird': (_req, res) => res.writeHead(600, 'Weird').end('?')
   };
 
   before(async () => {
@@ -112,6 +113,15 @@ describe('nodeFetch (fetch over node:http for the SDK transports)', () => {
     assert.equal(((await followed.json()) as { method: string }).method, 'GET');
     assert.equal((await nodeFetch(`${base}/none`, { redirect: 'manual' })).body, null, 'a 204 has no body, as with fetch');
     assert.equal(await (await nodeFetch(`${base}/empty`, { redirect: 'manual' })).text(), '');
+  });
+
+  it('a status no Response can carry (600) fails that request as "fetch failed", and the process lives on', async () => {
+    await assert.rejects(nodeFetch(`${base}/weird`, { redirect: 'manual' }), (error: TypeError & { cause?: Error }) => {
+      assert.equal(error.message, 'fetch failed');
+      assert.match(String(error.cause?.message), /status/);
+      return true;
+    });
+    assert.equal((await nodeFetch(`${base}/none`, { redirect: 'manual' })).status, 204, 'the next request is served');
   });
 
   it('a refused connection fails like fetch: TypeError "fetch failed" with the cause', async () => {

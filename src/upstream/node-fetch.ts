@@ -51,24 +51,37 @@ export const nodeFetch: typeof fetch = (input, init) => {
     req.on('response', res => {
       response = res;
       res.on('close', release);
-      const responseHeaders = new Headers();
-      for (let index = 0; index < res.rawHeaders.length; index += 2) responseHeaders.append(res.rawHeaders[index]!, res.rawHeaders[index + 1]!);
-      const status = res.statusCode ?? 0;
-      if (bodyless.has(status) || method === 'HEAD') {
-        res.resume();
-        resolve(new Response(null, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
-        return;
+      try {
+        resolve(toResponse(res, method));
+      } catch (error) {
+        // A status a Response cannot carry (outside 200-599, e.g. a broken upstream's 600): fail this request,
+        // never the process.
+        res.destroy();
+        release();
+        reject(new TypeError('fetch failed', { cause: error }));
       }
-      const decoded = decode(res, res.headers['content-encoding']);
-      if (decoded !== res) {
-        responseHeaders.delete('content-encoding');
-        responseHeaders.delete('content-length');
-      }
-      resolve(new Response(Readable.toWeb(decoded) as ReadableStream<Uint8Array>, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
     });
     req.end(body ?? undefined);
   });
 };
+
+/** The web Response of a node:http response: all header values, the body streamed (decompressed). */
+function toResponse(res: IncomingMessage, method: string): Response {
+  const headers = new Headers();
+  for (let index = 0; index < res.rawHeaders.length; index += 2) headers.append(res.rawHeaders[index]!, res.rawHeaders[index + 1]!);
+  const status = res.statusCode ?? 0;
+  const init = { status, statusText: res.statusMessage ?? '', headers };
+  if (bodyless.has(status) || method === 'HEAD') {
+    res.resume();
+    return new Response(null, init);
+  }
+  const decoded = decode(res, res.headers['content-encoding']);
+  if (decoded !== res) {
+    headers.delete('content-encoding');
+    headers.delete('content-length');
+  }
+  return new Response(Readable.toWeb(decoded) as ReadableStream<Uint8Array>, init);
+}
 
 /** The body, decompressed as its Content-Encoding says (as fetch does). */
 function decode(res: IncomingMessage, encoding: string | undefined): Readable {

@@ -131,3 +131,39 @@ describe('2025 Streamable HTTP sessions on the wire', { timeout: 60_000 }, () =>
     assert.equal(after.status, 404);
   });
 });
+
+describe('2025 Streamable HTTP sessions ending', { timeout: 60_000 }, () => {
+  it('a session closed mid-batch still sends the answers that were in; an open GET stream does not hold up shutdown', async () => {
+    await using config = writeConfig({ servers: { echo: fixtureServer('echo.ts'), slow: fixtureServer('slow.ts') } });
+    const gateway = await startHttpGateway(config.path);
+    const opened = await post(gateway.url, initialize);
+    const session = { 'mcp-session-id': String(opened.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    await post(gateway.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, session);
+    await waitFor(async () => (await post(gateway.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, session)).body.includes('slow__slow'), 'both servers up', 20_000);
+
+    // A batch: echo answers at once, slow would take 3 s; the session is deleted after 300 ms.
+    const batch = post(gateway.url, [call(60, 'echo__echo', { message: 'kept' }), call(61, 'slow__slow', { ms: 3000, steps: 1 })], session);
+    await new Promise(resolve => setTimeout(resolve, 300));
+    assert.equal((await send(gateway.url, 'DELETE', session)).status, 200);
+    const cut = await batch;
+    assert.match(cut.body, /"id":60/, `the finished answer was lost: ${JSON.stringify(cut.body)}`);
+
+    // A second session with its GET stream open while the gateway stops.
+    const other = await post(gateway.url, initialize);
+    const otherSession = { 'mcp-session-id': String(other.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    const stream = request(gateway.url, { method: 'GET', headers: { ...otherSession, accept: 'text/event-stream' } });
+    const ended = new Promise<void>(resolve =>
+      stream.on('response', res => {
+        res.resume();
+        res.on('end', () => resolve());
+      })
+    );
+    stream.on('error', () => {});
+    stream.end();
+    await new Promise(resolve => setTimeout(resolve, 200));
+    const started = Date.now();
+    assert.equal(await gateway.stop(), 0);
+    assert.ok(Date.now() - started < 1_900, `the gateway waited ${Date.now() - started} ms for an open GET stream`);
+    await ended;
+  });
+});
