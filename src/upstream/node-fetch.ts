@@ -89,6 +89,10 @@ function decode(res: IncomingMessage, encoding: string | undefined): Readable {
   const decoder = codec === 'gzip' || codec === 'x-gzip' ? createGunzip() : codec === 'deflate' ? createInflate() : codec === 'br' ? createBrotliDecompress() : undefined;
   if (!decoder) return res;
   res.on('error', error => decoder.destroy(error));
+  // A body cancelled part-way ends its response too (else the socket stays paused and is never reused).
+  decoder.on('close', () => {
+    if (!res.complete) res.destroy();
+  });
   return res.pipe(decoder);
 }
 
