@@ -215,12 +215,7 @@ export class SearchIndex<Field extends string> {
       if (best.length >= limit && last && score < last.score) continue;
       const id = this.documents[number]?.id;
       if (id === undefined || (options.accept && !options.accept(id))) continue;
-      const item = { id, score };
-      if (best.length >= limit && last && compareScored(item, last) >= 0) continue;
-      let index = best.length;
-      while (index > 0 && compareScored(item, best[index - 1] as ScoredId) < 0) index--;
-      best.splice(index, 0, item);
-      if (best.length > limit) best.pop();
+      insertBounded(best, { id, score }, limit);
     }
     return best;
   }
@@ -233,17 +228,19 @@ function compareScored(a: ScoredId, b: ScoredId): number {
 
 /** The `limit` best by score (ties by id), without sorting everything when the list is long. */
 export function topK(items: ScoredId[], limit: number): ScoredId[] {
-  const compare = compareScored;
-  if (items.length <= limit * 4) return items.sort(compare).slice(0, limit);
+  if (items.length <= limit * 4) return items.sort(compareScored).slice(0, limit);
   // Keep a small sorted buffer; most items fall below its last entry and cost one comparison.
   const best: ScoredId[] = [];
-  for (const item of items) {
-    const last = best[best.length - 1];
-    if (best.length >= limit && last && compare(item, last) >= 0) continue;
-    let index = best.length;
-    while (index > 0 && compare(item, best[index - 1] as ScoredId) < 0) index--;
-    best.splice(index, 0, item);
-    if (best.length > limit) best.pop();
-  }
+  for (const item of items) insertBounded(best, item, limit);
   return best;
+}
+
+/** Puts `item` in its place in `best` (sorted, at most `limit` long), or leaves it out if it ranks below all. */
+function insertBounded(best: ScoredId[], item: ScoredId, limit: number): void {
+  const last = best[best.length - 1];
+  if (best.length >= limit && last && compareScored(item, last) >= 0) return;
+  let index = best.length;
+  while (index > 0 && compareScored(item, best[index - 1] as ScoredId) < 0) index--;
+  best.splice(index, 0, item);
+  if (best.length > limit) best.pop();
 }

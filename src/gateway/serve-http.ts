@@ -5,8 +5,10 @@ import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/no
 import { classifyInboundRequest, createMcpHandler, isInitializeRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 
 import { errorMessage } from '../core/errors.js';
+import type { CatalogView } from '../discovery/index.js';
 import { createDownstreamServer } from './create-downstream-server.js';
 import type { GatewayCore } from './gateway-core.js';
+import { sendJson, sendJsonRpcError } from './http-responses.js';
 import { mcpParamMismatch } from './mcp-param-validation.js';
 import { SseServerTransport } from './sse-server-transport.js';
 import { StreamableSessionTransport } from './streamable-session-transport.js';
@@ -67,7 +69,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const checkOrigin = originValidation([...localhostNames, ...(options.allowedOrigins ?? [])]);
 
   // One stateless handler per endpoint: /mcp, and /mcp/<view> for each view asked for (config `views:`).
-  const modernHandlers = new Map<string, { handler: McpHttpHandler; removeNotifier: () => void }>();
+  const modernHandlers = new Map<string, { handler: McpHttpHandler; view: CatalogView | undefined; removeNotifier: () => void }>();
   const modernFor = (viewName: string) => {
     let entry = modernHandlers.get(viewName);
     if (!entry) {
@@ -76,7 +78,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         legacy: 'reject',
         onerror: error => logger.debug(`modern handler: ${errorMessage(error)}`)
       });
-      entry = { handler, removeNotifier: core.sessions.addNotifier(handler.notify) };
+      entry = { handler, view, removeNotifier: core.sessions.addNotifier(handler.notify) };
       modernHandlers.set(viewName, entry);
     }
     return entry;
@@ -198,15 +200,15 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         body
       });
       if (inbound.kind !== 'legacy') {
-        const view = resolveServedView(core, viewName === '' ? undefined : viewName);
-        const findTool = (name: string) => (view ? view.findTool(name)?.definition : core.catalog.findTool(name)?.definition);
+        const modern = modernFor(viewName);
+        const findTool = (name: string) => (modern.view ? modern.view.findTool(name)?.definition : core.catalog.findTool(name)?.definition);
         const mismatch = mcpParamMismatch(findTool, body, name => header(req, name));
         if (mismatch) {
           const id = (body as { id?: unknown } | null)?.id;
           return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32020, message: `Header mismatch: ${mismatch}` }, id: id ?? null });
         }
         await followListenedResources(core, body, res);
-        return serveModernRequest(modernFor(viewName).handler, req, res, body);
+        return serveModernRequest(modern.handler, req, res, body);
       }
       if (sessionId) {
         const existing = sessions.get(sessionId);
@@ -388,15 +390,6 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
   } catch (error) {
     throw new Error(`Parse error: the body is not JSON (${errorMessage(error)})`);
   }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
 function sendHealth(core: GatewayCore, res: ServerResponse): void {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+
+import { parseJsonRpcMessages, sseHeaders, startSseKeepAlive, writeSseEvent } from './http-responses.js';
 
 /**
  * The server side of the legacy HTTP+SSE transport (protocol 2024-11-05, still the only HTTP transport of
@@ -37,19 +38,10 @@ export class SseServerTransport implements Transport {
 
   async start(): Promise<void> {
     if (this.res.headersSent) throw new Error('SseServerTransport already started');
-    this.res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // nginx and its kin buffer responses unless told not to: events must go out as they are written.
-      'x-accel-buffering': 'no'
-    });
+    this.res.writeHead(200, sseHeaders());
     this.res.write(`event: endpoint\ndata: ${this.messagesUrl}\n\n`);
     this.res.on('close', () => this.finish());
-    this.keepAlive = setInterval(() => {
-      if (!this.closed) this.res.write(': keep-alive\n\n');
-    }, this.keepAliveMs);
-    this.keepAlive.unref();
+    this.keepAlive = startSseKeepAlive(this.res, this.keepAliveMs);
   }
 
   /**
@@ -57,21 +49,16 @@ export class SseServerTransport implements Transport {
    * not one, or undefined once the messages are handed to the server.
    */
   receive(body: unknown): string | undefined {
-    const messages = Array.isArray(body) ? body : [body];
-    if (messages.length === 0) return 'an empty batch';
-    const parsed: JSONRPCMessage[] = [];
-    for (const message of messages) {
-      const result = JSONRPCMessageSchema.safeParse(message);
-      if (!result.success) return `not a JSON-RPC message: ${result.error.issues[0]?.message ?? 'invalid'}`;
-      parsed.push(result.data);
-    }
-    for (const message of parsed) this.onmessage?.(message);
+    if (Array.isArray(body) && body.length === 0) return 'an empty batch';
+    const messages = parseJsonRpcMessages(body);
+    if (!messages) return 'not a JSON-RPC message (jsonrpc "2.0" with a method, or an id with a result or an error)';
+    for (const message of messages) this.onmessage?.(message);
     return undefined;
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('the SSE stream is closed');
-    this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    writeSseEvent(this.res, message);
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import type { JSONRPCMessage, RequestId, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+
+import { parseJsonRpcMessages, sendJsonRpcError as sendError, sseHeaders, startSseKeepAlive, writeSseEvent as writeEvent } from './http-responses.js';
 
 /** A batch larger than this is refused (as the SDK's transport does). */
 const maxBatchSize = 100;
@@ -90,12 +91,8 @@ export class StreamableSessionTransport implements Transport {
     if (Array.isArray(body) && body.length > maxBatchSize) {
       return sendError(res, 400, -32600, `Invalid Request: Batch must not exceed ${maxBatchSize} messages`);
     }
-    const messages: JSONRPCMessage[] = [];
-    for (const raw of Array.isArray(body) ? body : [body]) {
-      const parsed = JSONRPCMessageSchema.safeParse(raw);
-      if (!parsed.success) return sendError(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
-      messages.push(parsed.data);
-    }
+    const messages = parseJsonRpcMessages(body);
+    if (!messages) return sendError(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
     const initializing = messages.some(message => isInitializeRequest(message));
     if (initializing) {
       if (this.initialized) return sendError(res, 400, -32600, 'Invalid Request: Server already initialized');
@@ -130,9 +127,9 @@ export class StreamableSessionTransport implements Transport {
     }
     if (!this.checkSession(req, res)) return;
     if (this.standalone) return sendError(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
-    res.writeHead(200, this.streamHeaders());
+    res.writeHead(200, sseHeaders(this.sessionId));
     res.flushHeaders();
-    const standalone = { res, keepAlive: this.keepAlive(res) };
+    const standalone = { res, keepAlive: startSseKeepAlive(res, this.keepAliveMs) };
     this.standalone = standalone;
     res.on('close', () => {
       clearInterval(standalone.keepAlive);
@@ -227,10 +224,10 @@ export class StreamableSessionTransport implements Transport {
     if (exchange.mode === 'sse' || exchange.gone || exchange.res.headersSent) return;
     exchange.mode = 'sse';
     clearTimeout(exchange.timer);
-    exchange.res.writeHead(200, this.streamHeaders());
+    exchange.res.writeHead(200, sseHeaders(this.sessionId));
     exchange.res.flushHeaders();
     for (const response of exchange.responses) writeEvent(exchange.res, response);
-    exchange.timer = this.keepAlive(exchange.res);
+    exchange.timer = startSseKeepAlive(exchange.res, this.keepAliveMs);
   }
 
   /** Ends a POST's response; answers already in (a batch still in JSON mode) go out first, as events. */
@@ -241,31 +238,4 @@ export class StreamableSessionTransport implements Transport {
     }
     clearInterval(exchange.timer);
   }
-
-  private streamHeaders(): Record<string, string> {
-    return {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {})
-    };
-  }
-
-  private keepAlive(res: ServerResponse): NodeJS.Timeout {
-    const timer = setInterval(() => {
-      if (!res.writableEnded) res.write(': keepalive\n\n');
-    }, this.keepAliveMs);
-    timer.unref();
-    return timer;
-  }
-}
-
-function writeEvent(res: ServerResponse, message: JSONRPCMessage): void {
-  if (!res.writableEnded) res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
-}
-
-function sendError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
