@@ -20,6 +20,8 @@ const commonServerFields = {
   enabled: z.boolean().default(true),
   /** Per-request timeout toward this upstream. */
   timeout: durationSchema.optional(),
+  /** Bound on this server's handshake (start, era probe, initialize); `gateway.connectTimeout` when absent. */
+  connectTimeout: durationSchema.optional(),
   /** Tool globs (on the upstream's own names) to keep; all when absent. */
   include: globList,
   /** Tool globs (on the upstream's own names) to drop. */
@@ -82,7 +84,10 @@ export const gatewayOptionsSchema = z.strictObject({
   instructions: z.string().optional(),
   /** Default per-request timeout toward upstreams. */
   timeout: durationSchema.default(60_000),
-  /** How long to wait for an upstream to connect at start before serving without it. */
+  /**
+   * Bound on an upstream's handshake (process start, era probe, initialize), at start and on every reconnect;
+   * a server still starting within it is never killed. Per server: `servers.<name>.connectTimeout`.
+   */
   connectTimeout: durationSchema.default(30_000),
   /** Backoff between attempts to reconnect a failed server: the first delay, doubled each time up to the cap (±20% jitter). */
   reconnect: z.strictObject({ baseDelay: durationSchema.default(1000), maxDelay: durationSchema.default(60_000) }).prefault({}),

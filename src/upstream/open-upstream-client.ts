@@ -1,5 +1,5 @@
 import type { Client, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
-import { SdkHttpError } from '@modelcontextprotocol/client';
+import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 
 import { isStdioServer, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
@@ -15,11 +15,13 @@ export interface OpenedClient {
 
 /** What one connect attempt needs from the connection that makes it. */
 export interface OpenAttempt {
+  /** The server's name, for errors. */
+  server: string;
   config: ServerConfig;
   configPath?: string | undefined;
   logger: Logger;
   fetch?: typeof fetch | undefined;
-  /** Bound on the whole handshake. */
+  /** Bound on each handshake (start, era probe, initialize) as a whole. */
   timeoutMs: number;
   /** The era verdict of the last successful connect, reused to skip the probe. */
   verdict: PriorDiscovery | undefined;
@@ -45,11 +47,13 @@ async function openStdioClient(attempt: OpenAttempt, config: StdioServerConfig):
     const transport = createStdioTransport(config, { configPath: attempt.configPath, logger: attempt.logger });
     const client = attempt.newClient();
     const { mode } = negotiationFor(config.protocol, 'stdio', attempt.verdict);
-    client.setVersionNegotiation({ mode, probe: { timeoutMs: Math.min(5000, timeout) } });
+    // The probe may take the whole connect timeout: a server still starting (npx installing, a slow
+    // runtime) answers it late, and killing it then would only start the wait over.
+    client.setVersionNegotiation({ mode, probe: { timeoutMs: timeout } });
     attempt.onFailedStderr([]);
     attempt.onAttemptTransport(transport);
     try {
-      await client.connect(transport, { timeout, ...(prior ? { prior } : {}) });
+      await withinConnectTimeout(client.connect(transport, { timeout, ...(prior ? { prior } : {}) }), attempt);
     } catch (error) {
       await transport.close().catch(() => {});
       // Kept for the failure reason (doctor): often the one line that says why the server exited.
@@ -83,7 +87,7 @@ async function openRemoteClient(attempt: OpenAttempt, config: RemoteServerConfig
     client.setVersionNegotiation({ mode, probe: { timeoutMs: timeout } });
     attempt.onAttemptTransport(transport);
     try {
-      await client.connect(transport, { timeout, ...(prior ? { prior } : {}) });
+      await withinConnectTimeout(client.connect(transport, { timeout, ...(prior ? { prior } : {}) }), attempt);
       return { client, transport, kind };
     } catch (error) {
       lastError = error;
@@ -102,4 +106,36 @@ async function openRemoteClient(attempt: OpenAttempt, config: RemoteServerConfig
     throw new ManifoldError('UPSTREAM_UNAVAILABLE', `Streamable HTTP: ${httpFailure}; legacy SSE fallback: ${errorMessage(lastError)}`, { cause: lastError });
   }
   throw lastError;
+}
+
+/**
+ * Bounds one handshake as a whole (the SDK bounds the probe and initialize each on its own, so together they
+ * could take twice the timeout), and says in plain words what happened and what to set.
+ */
+async function withinConnectTimeout<T>(handshake: Promise<T>, attempt: OpenAttempt): Promise<T> {
+  const timedOut = () => connectTimeoutError(attempt.server, attempt.timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(timedOut()), attempt.timeoutMs);
+  });
+  // Settled later, when the caller closes the transport: that rejection is not news.
+  handshake.catch(() => {});
+  try {
+    return await Promise.race([handshake, expired]);
+  } catch (error) {
+    if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) throw timedOut();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The error of a handshake that took longer than the connect timeout. */
+export function connectTimeoutError(server: string, timeoutMs: number): ManifoldError {
+  const seconds = `${Math.round(timeoutMs / 100) / 10} s`;
+  return new ManifoldError(
+    'UPSTREAM_TIMEOUT',
+    `server "${server}" did not answer within ${seconds} while connecting (if it needs longer to start, raise servers.${server}.connectTimeout, or gateway.connectTimeout for every server)`,
+    { data: { server, timeoutMs } }
+  );
 }

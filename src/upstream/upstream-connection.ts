@@ -97,6 +97,11 @@ export class UpstreamConnection implements AsyncDisposable {
     return this.config.timeout ?? this.options.defaultTimeoutMs;
   }
 
+  /** Bound on one handshake: `servers.<name>.connectTimeout`, else the gateway's. */
+  get connectTimeoutMs(): number {
+    return this.config.connectTimeout ?? this.options.connectTimeoutMs;
+  }
+
   get serverCapabilities(): ServerCapabilities | undefined {
     return this.client?.getServerCapabilities();
   }
@@ -175,11 +180,12 @@ export class UpstreamConnection implements AsyncDisposable {
     const started = performance.now();
     try {
       const { client, transport, kind } = await openUpstreamClient({
+        server: this.name,
         config: this.config,
         configPath: this.options.configPath,
         logger: this.logger,
         fetch: this.options.fetch,
-        timeoutMs: this.options.connectTimeoutMs,
+        timeoutMs: this.connectTimeoutMs,
         verdict: this.verdict,
         remoteKind: this.remoteKind,
         newClient: () => this.newClient(),
