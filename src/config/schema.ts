@@ -22,6 +22,8 @@ const commonServerFields = {
   timeout: durationSchema.optional(),
   /** Bound on this server's handshake (start, era probe, initialize); `gateway.connectTimeout` when absent. */
   connectTimeout: durationSchema.optional(),
+  /** How long a call waits for this server while it starts or restarts; `gateway.waitForRestart` when absent. */
+  waitForRestart: durationSchema.optional(),
   /** Tool globs (on the upstream's own names) to keep; all when absent. */
   include: globList,
   /** Tool globs (on the upstream's own names) to drop. */
@@ -89,6 +91,11 @@ export const gatewayOptionsSchema = z.strictObject({
    * a server still starting within it is never killed. Per server: `servers.<name>.connectTimeout`.
    */
   connectTimeout: durationSchema.default(30_000),
+  /**
+   * How long a call that arrives while its server is starting or restarting after a crash waits for it (within
+   * the call's own timeout) before failing; `0` fails such calls at once. Per server: `servers.<name>.waitForRestart`.
+   */
+  waitForRestart: durationSchema.default(30_000),
   /** Backoff between attempts to reconnect a failed server: the first delay, doubled each time up to the cap (±20% jitter). */
   reconnect: z.strictObject({ baseDelay: durationSchema.default(1000), maxDelay: durationSchema.default(60_000) }).prefault({}),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -70,6 +70,7 @@ export class GatewayCore implements AsyncDisposable {
           relay: this.inflight,
           defaultTimeoutMs: options.config.gateway.timeout,
           connectTimeoutMs: options.config.gateway.connectTimeout,
+          waitForRestartMs: options.config.gateway.waitForRestart,
           clientInfo: { name: 'manifold', version: manifoldVersion },
           backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
         })

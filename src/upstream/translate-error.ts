@@ -7,7 +7,14 @@ import { errorMessage, ManifoldError } from '../core/errors.js';
  * become typed ManifoldErrors that name the call and what to do; a JSON-RPC error from the server passes
  * through unchanged.
  */
-export function translateUpstreamError(error: unknown, server: string, describe: string, timeoutMs: number): unknown {
+export function translateUpstreamError(
+  error: unknown,
+  server: string,
+  describe: string,
+  timeoutMs: number,
+  /** For a call lost with its connection: whether it was sent once more after the restart. */
+  resend: 'not-allowed' | 'failed-again' | undefined = undefined
+): unknown {
   const where = `${describe} on server "${server}"`;
   if (error instanceof SdkError) {
     switch (error.code) {
@@ -19,10 +26,7 @@ export function translateUpstreamError(error: unknown, server: string, describe:
       case SdkErrorCode.ConnectionClosed:
       case SdkErrorCode.NotConnected:
       case SdkErrorCode.SendFailed:
-        return new ManifoldError('UPSTREAM_CLOSED', `${where} failed: the server's connection closed during the call (it is being restarted; try again)`, {
-          cause: error,
-          data: { server }
-        });
+        return new ManifoldError('UPSTREAM_CLOSED', `${where} failed: ${closedDuringCall(resend)}`, { cause: error, data: { server } });
       default:
         if (error instanceof SdkHttpError) {
           return new ManifoldError('UPSTREAM_ERROR', `${where} failed: HTTP ${error.status}: ${error.message}`, {
@@ -34,7 +38,8 @@ export function translateUpstreamError(error: unknown, server: string, describe:
     }
   }
   if (error instanceof ManifoldError && error.code === 'UPSTREAM_CLOSED') {
-    return new ManifoldError('UPSTREAM_CLOSED', `${where} failed: ${error.message}`, { cause: error, data: { server } });
+    const message = resend === 'failed-again' ? closedDuringCall(resend) : `${error.message} (it is being restarted; try again)`;
+    return new ManifoldError('UPSTREAM_CLOSED', `${where} failed: ${message}`, { cause: error, data: { server } });
   }
   // ProtocolError from the upstream (a JSON-RPC error) passes through unchanged.
   return error;
@@ -51,4 +56,15 @@ export function describeConnectFailure(error: unknown, stderr: readonly string[]
 /** A 2025 HTTP session the server no longer knows (404): re-initialise and send once more. */
 export function isSessionExpired(error: unknown): boolean {
   return error instanceof SdkHttpError && error.status === 404;
+}
+
+function closedDuringCall(resend: 'not-allowed' | 'failed-again' | undefined): string {
+  switch (resend) {
+    case 'not-allowed':
+      return "the server's connection closed during the call, so it may have run; it was not sent again, since the tool is not marked readOnlyHint or idempotentHint (the server is being restarted; call again if that is safe)";
+    case 'failed-again':
+      return "the server's connection closed during the call, and again when it was sent once more after the restart";
+    case undefined:
+      return "the server's connection closed during the call (it is being restarted; try again)";
+  }
 }

@@ -1,16 +1,7 @@
-import type {
-  Client,
-  DiscoverResult,
-  LoggingMessageNotificationParams,
-  PriorDiscovery,
-  RequestOptions,
-  ServerCapabilities,
-  Transport
-} from '@modelcontextprotocol/client';
-import { ResultSchema } from '@modelcontextprotocol/core';
+import type { Client, DiscoverResult, PriorDiscovery, ServerCapabilities, Transport } from '@modelcontextprotocol/client';
 
 import type { ServerConfig } from '../config/index.js';
-import { errorMessage, ManifoldError } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RemoteKind } from './create-transport.js';
 import { createUpstreamClient } from './create-upstream-client.js';
@@ -18,11 +9,12 @@ import { ChangeFollower } from './follow-changes.js';
 import { openIsolatedClient } from './isolated-client.js';
 import { listSnapshot } from './list-snapshot.js';
 import { applyLoggingLevel, type LoggingLevel } from './logging-level.js';
+import { forwardRequest, type ForwardingHost, type ForwardOptions } from './forward-request.js';
 import { roundTripMs } from './measure-latency.js';
-import { mirrorsParams, paramHeadersFor, withoutInvalidHeaderTools } from './mirror-param-headers.js';
+import { mirrorsParams, withoutInvalidHeaderTools } from './mirror-param-headers.js';
 import { openUpstreamClient } from './open-upstream-client.js';
 import { ProcessTransport } from './stdio/process-transport.js';
-import { describeConnectFailure, isSessionExpired, translateUpstreamError } from './translate-error.js';
+import { describeConnectFailure } from './translate-error.js';
 import {
   emptySnapshot,
   type ListKind,
@@ -32,19 +24,21 @@ import {
   type UpstreamSnapshot,
   type UpstreamState
 } from './upstream-types.js';
+import { waitUntilReady } from './wait-until-ready.js';
 
 /**
  * One long-lived MCP session to one upstream server, shared by every downstream client: connects (probing
  * the protocol era), lists what the server offers, follows its change notifications, reconnects with
  * exponential backoff when it fails, and forwards requests.
  *
- * This file is the life cycle (the state machine, reconnects and backoff, waiting until ready, forwarding);
- * each other concern is a module beside it: opening a session (`open-upstream-client.ts`, with
- * `era-negotiation.ts` and `create-transport.ts`), the SDK client and its relay handlers
- * (`create-upstream-client.ts`), list paging (`list-snapshot.ts`), change following and resource subscriptions
- * (`follow-changes.ts`), the logging level (`logging-level.ts`), SEP-2243 header mirroring
- * (`mirror-param-headers.ts`), per-request clients (`isolated-client.ts`), latency (`measure-latency.ts`) and
- * error translation (`translate-error.ts`).
+ * This file is the life cycle: the state machine, reconnects and backoff (a session that was up and closes
+ * is restarted at once). Each other concern is a module beside it: opening a session
+ * (`open-upstream-client.ts`, with `era-negotiation.ts` and `create-transport.ts`), the SDK client and its
+ * relay handlers (`create-upstream-client.ts`), waiting through a start or restart (`wait-until-ready.ts`),
+ * forwarding (`forward-request.ts`, with `resend-policy.ts` and `translate-error.ts`), list paging
+ * (`list-snapshot.ts`), change following and resource subscriptions (`follow-changes.ts`), the logging level
+ * (`logging-level.ts`), SEP-2243 header mirroring (`mirror-param-headers.ts`), per-request clients
+ * (`isolated-client.ts`) and latency (`measure-latency.ts`).
  */
 export class UpstreamConnection implements AsyncDisposable {
   readonly name: string;
@@ -62,7 +56,9 @@ export class UpstreamConnection implements AsyncDisposable {
   private stopped = true;
   private verdict: PriorDiscovery | undefined;
   private remoteKind: RemoteKind | undefined;
-  private readyWaiters = new Set<() => void>();
+  private readonly stateWaiters = new Set<() => void>();
+  /** A session that was up closed under us, and the attempt to restart it has not ended yet. */
+  private restartPending = false;
   private readonly changes: ChangeFollower;
   private loggingLevel: LoggingLevel | undefined;
   /** Request ids of the per-request clients (see openIsolatedClient): unique across them. */
@@ -100,6 +96,11 @@ export class UpstreamConnection implements AsyncDisposable {
   /** Bound on one handshake: `servers.<name>.connectTimeout`, else the gateway's. */
   get connectTimeoutMs(): number {
     return this.config.connectTimeout ?? this.options.connectTimeoutMs;
+  }
+
+  /** How long a call waits for the server while it starts or restarts: `servers.<name>.waitForRestart`, else the gateway's. */
+  get waitForRestartMs(): number {
+    return this.config.waitForRestart ?? this.options.waitForRestartMs ?? 30_000;
   }
 
   get serverCapabilities(): ServerCapabilities | undefined {
@@ -151,10 +152,7 @@ export class UpstreamConnection implements AsyncDisposable {
   private setState(state: UpstreamState): void {
     this.currentState = state;
     this.emit({ type: 'state', state });
-    if (state.kind === 'ready' || state.kind === 'stopped' || state.kind === 'failed') {
-      for (const wake of this.readyWaiters) wake();
-      this.readyWaiters.clear();
-    }
+    for (const wake of [...this.stateWaiters]) wake();
   }
 
   /** Starts connecting; resolves after the first attempt, whether it succeeded or failed (fail open). */
@@ -210,6 +208,7 @@ export class UpstreamConnection implements AsyncDisposable {
       client.onclose = () => this.onClosed(client);
       const connectMs = Math.round(performance.now() - started);
       this.failures = 0;
+      this.restartPending = false;
       this.setState({
         kind: 'ready',
         since: Date.now(),
@@ -229,30 +228,41 @@ export class UpstreamConnection implements AsyncDisposable {
       this.failures++;
       // A cached verdict may be what failed: probe afresh next time.
       this.verdict = undefined;
+      // A restart that failed: the server stays down, and calls waiting for it fail with the reason.
+      this.restartPending = false;
       this.scheduleReconnect(describeConnectFailure(error, this.recentStderr));
     }
   }
 
-  private scheduleReconnect(reason: string): void {
-    const { baseMs, maxMs } = this.options.backoff ?? { baseMs: 1000, maxMs: 60_000 };
-    const delay = Math.min(maxMs, baseMs * 2 ** Math.min(this.failures - 1, 16));
-    const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
-    const retryAt = Date.now() + jittered;
+  private get backoff(): { baseMs: number; maxMs: number } {
+    return this.options.backoff ?? { baseMs: 1000, maxMs: 60_000 };
+  }
+
+  /** Retries after a failure: after `delayMs` if given, else after the backoff for the failures so far (±20%). */
+  private scheduleReconnect(reason: string, delayMs?: number): void {
+    const { baseMs, maxMs } = this.backoff;
+    const delay = delayMs ?? Math.round(Math.min(maxMs, baseMs * 2 ** Math.min(this.failures - 1, 16)) * (0.8 + Math.random() * 0.4));
+    const retryAt = Date.now() + delay;
     this.setState({ kind: 'failed', since: Date.now(), reason, attempt: this.failures, retryAt });
-    this.logger.warn(`down: ${reason}; retrying in ${Math.round(jittered / 100) / 10} s`);
-    this.reconnectTimer = setTimeout(() => void this.connect(), jittered);
+    this.logger.warn(`down: ${reason}; ${delay === 0 ? 'restarting it now' : `retrying in ${Math.round(delay / 100) / 10} s`}`);
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
     this.reconnectTimer.unref();
   }
 
   private onClosed(client: Client): void {
     if (client !== this.client || this.stopped) return;
+    const upSince = this.currentState.kind === 'ready' ? this.currentState.since : Date.now();
     this.client = undefined;
     this.changes.forgetSession();
     const stderr = this.recentStderr;
     this.transport = undefined;
     this.failures++;
+    this.restartPending = true;
     const reason = `connection closed${stderr.length > 0 ? ` (last stderr: ${stderr.slice(-3).join(' | ')})` : ''}`;
-    this.scheduleReconnect(reason);
+    // A server that had been up a while is restarted at once (calls are waiting for it); one that closes
+    // soon after starting waits out the backoff, so that a crash loop does not spin.
+    const wasStable = Date.now() - upSince >= this.backoff.baseMs;
+    this.scheduleReconnect(reason, wasStable ? 0 : undefined);
   }
 
   private newClient(): Client {
@@ -293,98 +303,60 @@ export class UpstreamConnection implements AsyncDisposable {
     this.emit({ type: 'lists-changed', kinds: [...kinds] });
   }
 
-  /** Waits (bounded) until the connection is ready; throws UPSTREAM_UNAVAILABLE when it is down. */
-  async ready(timeoutMs: number, signal?: AbortSignal): Promise<Client> {
-    for (;;) {
-      const state = this.currentState;
-      switch (state.kind) {
-        case 'ready':
-          if (this.client) return this.client;
-          break;
-        case 'failed': {
-          const retry = state.retryAt ? ` (retrying in ${Math.max(0, Math.round((state.retryAt - Date.now()) / 1000))} s)` : '';
-          throw new ManifoldError('UPSTREAM_UNAVAILABLE', `server "${this.name}" is down: ${state.reason}${retry}`, {
-            data: { server: this.name }
-          });
+  /**
+   * Waits until the connection is ready: through a start or a restart after a crash, for at most `timeoutMs`
+   * and `waitForRestartMs`. Throws UPSTREAM_UNAVAILABLE, with the reason, when the server is down (its last
+   * attempt failed) or stopped, or the wait runs out. `lost`: a session a request was just lost with (wait for
+   * the next one).
+   */
+  async ready(timeoutMs: number, signal?: AbortSignal, lost?: Client): Promise<Client> {
+    return waitUntilReady(
+      {
+        server: this.name,
+        enabled: this.config.enabled,
+        state: () => this.currentState,
+        // A session known to be lost is not ready, even before its close has been noticed.
+        client: () => (this.client === lost ? undefined : this.client),
+        restartPending: () => this.restartPending,
+        onStateChange: wake => {
+          this.stateWaiters.add(wake);
+          return () => this.stateWaiters.delete(wake);
         }
-        case 'stopped':
-          throw new ManifoldError('UPSTREAM_UNAVAILABLE', `server "${this.name}" is not running${this.config.enabled ? '' : ' (enabled: false)'}`, {
-            data: { server: this.name }
-          });
-        case 'starting':
-          break;
-      }
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          this.readyWaiters.delete(wake);
-          reject(new ManifoldError('UPSTREAM_UNAVAILABLE', `server "${this.name}" is still starting after ${timeoutMs} ms`, { data: { server: this.name } }));
-        }, timeoutMs);
-        const wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        this.readyWaiters.add(wake);
-        signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          this.readyWaiters.delete(wake);
-          reject(new ManifoldError('CANCELLED', 'cancelled while waiting for the server to start'));
-        }, { once: true });
-      });
-    }
+      },
+      Math.min(timeoutMs, this.waitForRestartMs),
+      signal
+    );
   }
 
   /**
    * Sends a request and returns the raw result. `describe` names what was asked (e.g. `tool "echo"`) for
-   * errors. An expired HTTP session is re-initialised and the request sent once more.
+   * errors. See forward-request.ts: waits through a restart, re-initialises an expired HTTP session, and
+   * sends once more a request lost with its connection where that is harmless.
    */
-  async request(
-    method: string,
-    params: Record<string, unknown>,
-    options: RequestOptions & { describe: string; onLog?: (params: LoggingMessageNotificationParams) => void }
-  ): Promise<Record<string, unknown>> {
-    const { onLog, ...requestOptions } = options;
-    const timeout = options.timeout ?? this.timeoutMs;
-    const client = await this.ready(timeout, options.signal);
-    const headers = method === 'tools/call' && mirrorsParams(client, this.config) ? paramHeadersFor(this.currentSnapshot.tools, params) : undefined;
-    const sendOptions = { ...requestOptions, timeout, ...(headers ? { headers } : {}) };
-    const isolated = onLog ? await this.openIsolatedClient(client, onLog) : undefined;
-    if (isolated) {
-      try {
-        return await isolated.request({ method, params }, ResultSchema, sendOptions);
-      } catch (error) {
-        throw translateUpstreamError(error, this.name, options.describe, timeout);
-      } finally {
-        void isolated.close().catch(() => {});
-      }
-    }
-    try {
-      return await client.request({ method, params }, ResultSchema, sendOptions);
-    } catch (error) {
-      if (isSessionExpired(error) && client === this.client) {
-        this.logger.info('HTTP session expired; re-initialising');
-        await this.reconnectNow();
-        const fresh = await this.ready(timeout, options.signal);
-        try {
-          return await fresh.request({ method, params }, ResultSchema, sendOptions);
-        } catch (retryError) {
-          throw translateUpstreamError(retryError, this.name, options.describe, timeout);
-        }
-      }
-      throw translateUpstreamError(error, this.name, options.describe, timeout);
-    }
+  async request(method: string, params: Record<string, unknown>, options: ForwardOptions): Promise<Record<string, unknown>> {
+    return forwardRequest(this.forwarding, method, params, options);
   }
 
-  private openIsolatedClient(shared: Client, onLog: (params: LoggingMessageNotificationParams) => void): Promise<Client | undefined> {
-    return openIsolatedClient(shared, onLog, {
-      config: this.config,
-      remoteKind: this.remoteKind,
-      verdict: this.verdict,
-      logger: this.logger,
-      fetch: this.options.fetch,
-      newClient: () => this.newClient(),
-      nextRequestId: () => this.nextRequestId++
-    });
-  }
+  private readonly forwarding: ForwardingHost = {
+    server: () => this.name,
+    defaultTimeoutMs: () => this.timeoutMs,
+    logger: () => this.logger,
+    ready: (timeoutMs, signal, lost) => this.ready(timeoutMs, signal, lost),
+    isCurrent: client => client === this.client,
+    tools: () => this.currentSnapshot.tools,
+    mirrorsParams: client => mirrorsParams(client, this.config),
+    openIsolatedClient: (shared, onLog) =>
+      openIsolatedClient(shared, onLog, {
+        config: this.config,
+        remoteKind: this.remoteKind,
+        verdict: this.verdict,
+        logger: this.logger,
+        fetch: this.options.fetch,
+        newClient: () => this.newClient(),
+        nextRequestId: () => this.nextRequestId++
+      }),
+    reconnectNow: () => this.reconnectNow()
+  };
 
   /** Drops the current session and connects again now (not waiting for backoff). */
   async reconnectNow(): Promise<void> {
@@ -431,6 +403,7 @@ export class UpstreamConnection implements AsyncDisposable {
   /** Closes the session and reaps the server process (group). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.restartPending = false;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     if (this.connecting) {

@@ -63,8 +63,10 @@ export interface UpstreamConnectionOptions {
   relay?: UpstreamRelay;
   /** Per-request timeout when the server config sets none. */
   defaultTimeoutMs: number;
-  /** Bound on one connect attempt. */
+  /** Bound on one handshake, when the server config sets none. */
   connectTimeoutMs: number;
+  /** How long a call waits for the server while it starts or restarts, when the server config sets none (default 30 s). */
+  waitForRestartMs?: number;
   clientInfo?: { name: string; version: string };
   /** Backoff after failures: base and cap in ms. */
   backoff?: { baseMs: number; maxMs: number };

@@ -152,9 +152,13 @@ export class ProcessTransport implements Transport {
     if (!child || this.closed || !child.stdin.writable) {
       return Promise.reject(new ManifoldError('UPSTREAM_CLOSED', 'the server process is not running'));
     }
-    return new Promise(resolve => {
-      if (child.stdin.write(serializeMessage(message))) resolve();
-      else child.stdin.once('drain', () => resolve());
+    // Settled once the message is handed to the pipe: a server that died before it could read the message
+    // (EPIPE) rejects it as not sent, so that a caller knows it never ran.
+    return new Promise((resolve, reject) => {
+      child.stdin.write(serializeMessage(message), error => {
+        if (error) reject(new ManifoldError('UPSTREAM_CLOSED', 'the server process is not running (it exited before reading the message)', { cause: error }));
+        else resolve();
+      });
     });
   }
 
