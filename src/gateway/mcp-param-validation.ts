@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/server';
 
-import { scanMcpParamDeclarations } from '../upstream/index.js';
+import { decodeMcpParamValue, mcpParamArgument, scanMcpParamDeclarations } from '../upstream/index.js';
 
 /**
  * SEP-2243, server side: on a 2026-07-28 `tools/call` over HTTP, every argument the tool's `inputSchema` marks
@@ -21,8 +21,7 @@ export function mcpParamMismatch(
   const scan = scanMcpParamDeclarations(tool.inputSchema);
   if (!scan.valid) return undefined;
   for (const declaration of scan.declarations) {
-    let value: unknown = message.params.arguments;
-    for (const key of declaration.path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    const value = mcpParamArgument(declaration, message.params.arguments);
     const expected = value === undefined || value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value);
     const name = `Mcp-Param-${declaration.headerName}`;
     const raw = header(name.toLowerCase());
@@ -30,18 +29,10 @@ export function mcpParamMismatch(
       if (expected !== undefined) return `${name} header is missing; the body has ${declaration.path.join('.')}`;
       continue;
     }
-    const decoded = decodeParamValue(raw.trim());
+    const decoded = decodeMcpParamValue(raw.trim());
     if (decoded === undefined) return `${name} header is not valid base64`;
     if (expected === undefined) return `${name} header is set but the body has no ${declaration.path.join('.')}`;
     if (decoded !== expected) return `${name} header does not match the body's ${declaration.path.join('.')}`;
   }
   return undefined;
-}
-
-/** A header value: literal, or the `=?base64?…?=` sentinel decoded strictly (alphabet and padding). */
-function decodeParamValue(value: string): string | undefined {
-  if (!(value.startsWith('=?base64?') && value.endsWith('?=') && value.length >= 11)) return value;
-  const encoded = value.slice('=?base64?'.length, -2);
-  if (encoded.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined;
-  return Buffer.from(encoded, 'base64').toString('utf8');
 }

@@ -1,5 +1,12 @@
 export { type CacheHint, cacheHintOf, combineCacheHints } from './cache-hints.js';
-export { encodeMcpParamValue, type McpParamDeclaration, mcpParamHeaders, scanMcpParamDeclarations } from './mcp-param-headers.js';
+export {
+  decodeMcpParamValue,
+  encodeMcpParamValue,
+  mcpParamArgument,
+  type McpParamDeclaration,
+  mcpParamHeaders,
+  scanMcpParamDeclarations
+} from './mcp-param-headers.js';
 export { createRemoteTransport, createStdioTransport, type RemoteKind } from './create-transport.js';
 export { ProcessTransport } from './stdio/process-transport.js';
 export { buildChildEnvironment, inheritedEnvironmentKeys, spawnProcess } from './stdio/spawn-process.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { encodeMcpParamValue, mcpParamHeaders, scanMcpParamDeclarations } from './mcp-param-headers.js';
+import { decodeMcpParamValue, encodeMcpParamValue, mcpParamArgument, mcpParamHeaders, scanMcpParamDeclarations } from './mcp-param-headers.js';
 
 describe('SEP-2243 Mcp-Param headers', () => {
   it('finds declarations reached through properties and mirrors primitive arguments', () => {
@@ -40,5 +40,18 @@ describe('SEP-2243 Mcp-Param headers', () => {
     assert.equal(encodeMcpParamValue(''), '=?base64??=');
     assert.equal(encodeMcpParamValue(' lead'), `=?base64?${Buffer.from(' lead').toString('base64')}?=`);
     assert.equal(encodeMcpParamValue('日本'), `=?base64?${Buffer.from('日本').toString('base64')}?=`);
+  });
+
+  it('decodes what it encodes, and refuses a sentinel that is not strict base64', () => {
+    for (const value of ['us-west1', '', ' lead', '日本', '=?base64?x?=']) assert.equal(decodeMcpParamValue(encodeMcpParamValue(value)), value);
+    assert.equal(decodeMcpParamValue('=?base64?SGVsbG8?='), undefined, 'unpadded');
+    assert.equal(decodeMcpParamValue('=?base64?SGVs*G8=?='), undefined, 'outside the alphabet');
+  });
+
+  it('finds the argument a declaration points at, and nothing where the path breaks off', () => {
+    const declaration = { path: ['options', 'region'], headerName: 'Region' };
+    assert.equal(mcpParamArgument(declaration, { options: { region: 'eu' } }), 'eu');
+    assert.equal(mcpParamArgument(declaration, { options: 'eu' }), undefined);
+    assert.equal(mcpParamArgument(declaration, null), undefined);
   });
 });

@@ -3,6 +3,8 @@
  * `x-mcp-header: <Name>`; a client then MUST mirror those arguments into `Mcp-Param-<Name>` request headers on
  * `tools/call`, and MUST drop tools whose declarations are invalid. The SDK does both only inside
  * `Client.callTool`/`listTools`, which re-parse results; Manifold relays raw results, so it does them here.
+ * The one walk of declarations and arguments, and the value encoding both ways: the upstream side mirrors
+ * (mirror-param-headers.ts), the gateway's HTTP face checks what clients sent (gateway/mcp-param-validation.ts).
  */
 
 /** One declaration: where the argument is, and the header it is mirrored into. */
@@ -108,12 +110,29 @@ export function encodeMcpParamValue(value: string): string {
   return needsBase64 ? `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=` : value;
 }
 
+/**
+ * A header value read back: literal, or the `=?base64?…?=` sentinel decoded strictly (alphabet and padding);
+ * undefined when the sentinel holds invalid base64.
+ */
+export function decodeMcpParamValue(value: string): string | undefined {
+  if (!(value.startsWith('=?base64?') && value.endsWith('?=') && value.length >= 11)) return value;
+  const encoded = value.slice('=?base64?'.length, -2);
+  if (encoded.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined;
+  return Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+/** The argument a declaration points at (following its `properties` path), or undefined where the path breaks off. */
+export function mcpParamArgument(declaration: McpParamDeclaration, args: unknown): unknown {
+  let value: unknown = args;
+  for (const key of declaration.path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
 /** The `Mcp-Param-*` headers for one call; absent, null and non-primitive values are omitted. */
 export function mcpParamHeaders(declarations: readonly McpParamDeclaration[], args: unknown): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const declaration of declarations) {
-    let value: unknown = args;
-    for (const key of declaration.path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    const value = mcpParamArgument(declaration, args);
     let text: string | undefined;
     if (typeof value === 'string') text = value;
     else if (typeof value === 'boolean') text = value ? 'true' : 'false';
