@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { parseConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { UpstreamConnection, type UpstreamState } from '../../src/upstream/index.js';
 import { firstText } from '../helpers/fixtures.js';
 import { connectHttp, fixtureServer, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
 
@@ -107,5 +110,37 @@ describe('a server killed under load (issue 9, defect 7)', { timeout: 180_000 },
     assert.notEqual(secondPid, firstPid);
     assert.equal(await lookup, `done in ${secondPid}`);
     assert.match(await work, /^failed: tool "worker__work" on server "worker" failed: .*may have run; it was not sent again, since the tool is not marked readOnlyHint or idempotentHint/);
+  });
+
+  it('a server that was up and crashes is restarted at once, not after the backoff; one that crashes right after starting keeps the backoff', async () => {
+    const config = parseConfig(JSON.stringify({ servers: { worker: fixtureServer('work.ts') } })).config.servers.worker!;
+    await using upstream = new UpstreamConnection({
+      name: 'worker',
+      config,
+      logger: createLogger({ level: 'silent' }),
+      defaultTimeoutMs: 30_000,
+      connectTimeoutMs: 30_000,
+      backoff: { baseMs: 1500, maxMs: 10_000 }
+    });
+    const states: { state: UpstreamState; at: number }[] = [];
+    upstream.onEvent(event => {
+      if (event.type === 'state') states.push({ state: event.state, at: Date.now() });
+    });
+    await upstream.start();
+    assert.equal(upstream.state.kind, 'ready');
+    const gapAfterKill = async () => {
+      const from = states.length;
+      process.kill(upstream.pid!, 'SIGKILL');
+      await waitFor(() => states.slice(from).some(entry => entry.state.kind === 'starting'), 'a restart attempt', 20_000);
+      const failed = states.slice(from).find(entry => entry.state.kind === 'failed')!;
+      const starting = states.slice(from).find(entry => entry.state.kind === 'starting')!;
+      await waitFor(() => upstream.state.kind === 'ready', 'the restarted server', 30_000);
+      return starting.at - failed.at;
+    };
+    // Up for longer than the base delay: restarted at once (before: after 1.2-1.8 s).
+    await new Promise(resolve => setTimeout(resolve, 1600));
+    assert.ok((await gapAfterKill()) < 500, 'restarted at once');
+    // Killed right after it came back: the backoff applies (at least 0.8 × 1.5 s).
+    assert.ok((await gapAfterKill()) >= 1200, 'a server that crashes soon after starting waits out the backoff');
   });
 });
