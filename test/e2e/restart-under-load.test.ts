@@ -75,7 +75,7 @@ describe('a server killed under load (issue 9, defect 7)', { timeout: 180_000 },
     const failed = records.filter(record => !record.ok);
     const afterDeath = records.filter(record => record.startedAt >= deadAt);
     // Calls that arrived once the server was gone (during the restart and after it): all ran, on the new process.
-    assert.ok(afterDeath.length >= 40, `${afterDeath.length} calls started after the server died`);
+    assert.ok(afterDeath.length >= 20, `${afterDeath.length} calls started after the server died`);
     const afterDeathFailed = afterDeath.filter(record => !record.ok);
     assert.deepEqual(afterDeathFailed.map(record => record.text), [], 'no call that arrived during or after the restart failed');
     assert.ok(afterDeath.every(record => record.text === `done in ${secondPid}`));
