@@ -8,16 +8,17 @@ import { tokenize } from './tokenize.js';
  * (k8s, env, img, msg, tz). A group matches a query word and adds the others to the query as alternatives of
  * that word.
  *
- * Nothing here is fitted to the evaluation queries. Removed for that reason (issue 9; the evidence is
- * `bench/discovery/synonym-audit.ts`, the reasons in docs/DISCOVERY.md): words added to four groups after
- * reading failures on development queries (forget/purge, crash, connect/relate, and elevation/altitude/height,
- * which never fired on the query it was added for); the groups written for the servers of the development
- * sets (memory/remember, entity/node, relation, observation, person, browser, click/press, coordinates...),
- * whose words are those sets' queries word for word, all but the three of file vocabulary (zip, unzip,
- * hash), which are general and move no query; the maps group (route/directions), a domain whose one
- * effect was a development query saying "route"; and, earlier, consumer-domain groups shaped like MetaTool's
- * categories. Groups that fire on no evaluation query stay: they are general vocabulary, not chosen by any
- * measurement, and cost nothing when they do not fire.
+ * The groups were not written from the evaluation queries, and none is kept for its figures on them. Removed
+ * as fitted to the queries (issue 9; evidence from `bench/discovery/synonym-audit.ts`, reasons in
+ * docs/DISCOVERY.md): words added to four groups after reading failures on development queries
+ * (forget/purge, crash, connect/relate, and elevation/altitude/height, which never fired on the query it was
+ * added for); the domain groups of particular MCP servers (memory, entity, relation, observation, person,
+ * browser, click/press, channel, coordinates...), the servers the development sets are made of, whose words
+ * are those sets' queries word for word (all but three of file vocabulary, zip, unzip and hash, which are
+ * general and move no query); the maps group (route/directions), a domain whose one effect was a development
+ * query saying "route"; and, earlier, consumer-domain groups shaped like MetaTool's categories. Groups that
+ * fire on no evaluation query stay: they are general vocabulary, chosen by no measurement, and cost nothing
+ * when they do not fire.
  */
 export const synonymGroups: readonly string[] = [
   // verbs of tool names
