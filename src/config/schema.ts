@@ -15,6 +15,17 @@ export const serverNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*(?<!_)$/;
 
 const globList = z.array(z.string().min(1)).optional();
 
+/** Per-client state (docs/CONFIG.md "Roots and per-client servers"). */
+const clientStateServerFields = {
+  /**
+   * The roots this server sees when it is shared: paths (relative to the config file's folder) or file:// URIs.
+   * Default none: roots/list is answered with an empty list. A shared server never sees a client's roots.
+   */
+  roots: z.array(z.string().min(1)).default([]),
+  /** One upstream session per client session, so the client's roots, sampling and elicitation reach its own. */
+  perClient: z.boolean().default(false)
+};
+
 const commonServerFields = {
   /** Off switch without deleting the entry. */
   enabled: z.boolean().default(true),
@@ -33,7 +44,8 @@ const commonServerFields = {
   /** Words for every tool of this server: matched by view `tags` filters and by search. */
   tags: z.array(z.string().min(1)).default([]),
   /** Words for some tools (keys are globs on the server's own tool names): view `tags` and search. */
-  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({})
+  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  ...clientStateServerFields
 };
 
 export const stdioServerSchema = z.strictObject({
@@ -94,7 +106,11 @@ export const gatewayOptionsSchema = z.strictObject({
   inputRequiredTtl: durationSchema.default(600_000),
   http: httpOptionsSchema.prefault({}),
   /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
-  adHocWorkflows: z.boolean().default(false)
+  adHocWorkflows: z.boolean().default(false),
+  /** Most client sessions a `perClient` server serves at once (each one its own upstream session). */
+  perClientMax: z.number().int().min(1).default(32),
+  /** A `perClient` server's session for a client is closed after this long without a call. */
+  perClientIdle: durationSchema.default(600_000)
 });
 
 export const storeOptionsSchema = z.strictObject({
