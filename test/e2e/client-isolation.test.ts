@@ -17,6 +17,7 @@ import type { Client, StreamableHTTPClientTransport } from '@modelcontextprotoco
 import { firstText, pidsWithArg } from '../helpers/fixtures.js';
 import {
   connectHttp,
+  connectSse,
   connectStdio,
   defaultServers,
   type Era,
@@ -197,6 +198,23 @@ describe('per-client state never crosses clients (issue 9, defect 2)', { timeout
     } finally {
       for (const client of clients) await client.close();
     }
+  });
+
+  it('perClient server, legacy HTTP+SSE client: its own roots, and its upstream session ends when its stream closes', async () => {
+    await using config = writeConfig({ servers: { own: asker({ perClient: true }) } });
+    await using gateway = await startHttpGateway(config.path);
+    const client = await connectSse(gateway.url.replace(/\/mcp$/, '/sse'), {
+      capabilities: { roots: { listChanged: true }, elicitation: { form: {} } }
+    });
+    answerAs(client, 'S', ['file:///tmp/sse-client']);
+    assert.equal(await text(client, 'own__roots'), 'roots: file:///tmp/sse-client');
+    const pid = Number(await text(client, 'own__pid'));
+    assert.ok(pidsWithArg('asks-client.ts').includes(pid));
+    await client.close();
+    await waitFor(
+      () => !pidsWithArg('asks-client.ts').includes(pid),
+      `the SSE client's upstream process ${pid} to be reaped`
+    );
   });
 
   it('perClient server: the pool is bounded by gateway.perClientMax, with an error that names the key', async () => {
