@@ -15,13 +15,23 @@ export const serverNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*(?<!_)$/;
 
 const globList = z.array(z.string().min(1)).optional();
 
-/** Per-client state (docs/CONFIG.md "Roots and per-client servers"). */
+/** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
+function isPathOrFileUri(value: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(value) || /^[a-z]:[\\/]/i.test(value)) return true;
+  try {
+    return new URL(value).protocol === 'file:' && ['', 'localhost'].includes(new URL(value).host);
+  } catch {
+    return false;
+  }
+}
+
+/** Per-client state (docs/CONFIG.md "Share a server, or give each client its own"). */
 const clientStateServerFields = {
   /**
    * The roots this server sees when it is shared: paths (relative to the config file's folder) or file:// URIs.
    * Default none: roots/list is answered with an empty list. A shared server never sees a client's roots.
    */
-  roots: z.array(z.string().min(1)).default([]),
+  roots: z.array(z.string().min(1).refine(isPathOrFileUri, 'expected a path or a local file:// URI')).default([]),
   /** One upstream session per client session, so the client's roots, sampling and elicitation reach its own. */
   perClient: z.boolean().default(false)
 };

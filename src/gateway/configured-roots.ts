@@ -2,7 +2,6 @@ import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import type { ManifoldConfig } from '../config/index.js';
-import { ManifoldError } from '../core/errors.js';
 
 /** A root as roots/list answers it. */
 export interface Root {
@@ -12,8 +11,7 @@ export interface Root {
 
 /**
  * The roots a server sees when it is shared (and a per-client server's template connection): its config
- * `roots`, paths resolved against the config file's folder, `file://` URIs kept. Throws CONFIG_INVALID naming
- * the server for anything else.
+ * `roots`, paths resolved against the config file's folder, `file://` URIs kept.
  */
 export function configuredRoots(config: ManifoldConfig, configPath: string | undefined): Map<string, Root[]> {
   const base = configPath ? dirname(resolve(configPath)) : process.cwd();
@@ -22,26 +20,9 @@ export function configuredRoots(config: ManifoldConfig, configPath: string | und
     out.set(
       name,
       server.roots.map(entry => {
-        if (/^[a-z][a-z0-9+.-]*:/i.test(entry) && !/^[a-z]:[\\/]/i.test(entry)) {
-          if (!entry.startsWith('file://')) {
-            throw new ManifoldError(
-              'CONFIG_INVALID',
-              `servers.${name}.roots: "${entry}" is neither a path nor a file:// URI`
-            );
-          }
-          let path: string;
-          try {
-            path = fileURLToPath(entry);
-          } catch (error) {
-            throw new ManifoldError(
-              'CONFIG_INVALID',
-              `servers.${name}.roots: "${entry}" is not a local file:// URI (${(error as Error).message})`
-            );
-          }
-          return { uri: entry, name: basename(path) || path };
-        }
-        const path = resolve(base, entry);
-        return { uri: pathToFileURL(path).href, name: basename(path) || path };
+        // The schema lets through paths and local file:// URIs only.
+        const path = entry.startsWith('file:') ? fileURLToPath(entry) : resolve(base, entry);
+        return { uri: entry.startsWith('file:') ? entry : pathToFileURL(path).href, name: basename(path) || path };
       })
     );
   }

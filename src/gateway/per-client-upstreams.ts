@@ -92,6 +92,8 @@ export class PerClientUpstreams implements AsyncDisposable {
       this.logger.debug(
         `opening a session with "${server}" for client ${downstream.sessionId} (${open + 1}/${this.options.max})`
       );
+      // A 2025 server logs at the level set on its session: the client's own, from the start.
+      if (downstream.logLevel) void connection.applyLoggingLevel(downstream.logLevel);
       void connection.start();
     }
     const leased = entry;
