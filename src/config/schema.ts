@@ -15,6 +15,27 @@ export const serverNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*(?<!_)$/;
 
 const globList = z.array(z.string().min(1)).optional();
 
+const commonServerFields = {
+  /** Off switch without deleting the entry. */
+  enabled: z.boolean().default(true),
+  /** Per-request timeout toward this upstream. */
+  timeout: durationSchema.optional(),
+  /** Tool globs (on the upstream's own names) to keep; all when absent. */
+  include: globList,
+  /** Tool globs (on the upstream's own names) to drop. */
+  exclude: globList,
+  /** Prefix public tool and prompt names with `<server>__` (default). `false` keeps upstream names. */
+  prefix: z.boolean().default(true),
+  /** Which protocol era to speak: probe (`auto`, default), or pin `legacy` (2025-11-25 and before) or `modern`. */
+  protocol: z.enum(['auto', 'legacy', 'modern']).default('auto'),
+  /** What this server is for, in a sentence: shown to clients and used by search. */
+  description: z.string().optional(),
+  /** Words for every tool of this server: matched by view `tags` filters and by search. */
+  tags: z.array(z.string().min(1)).default([]),
+  /** Words for some tools (keys are globs on the server's own tool names): view `tags` and search. */
+  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({})
+};
+
 /** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
 function isPathOrFileUri(value: string): boolean {
   if (!/^[a-z][a-z0-9+.-]*:/i.test(value) || /^[a-z]:[\\/]/i.test(value)) return true;
@@ -36,35 +57,14 @@ const clientStateServerFields = {
   perClient: z.boolean().default(false)
 };
 
-const commonServerFields = {
-  /** Off switch without deleting the entry. */
-  enabled: z.boolean().default(true),
-  /** Per-request timeout toward this upstream. */
-  timeout: durationSchema.optional(),
-  /** Tool globs (on the upstream's own names) to keep; all when absent. */
-  include: globList,
-  /** Tool globs (on the upstream's own names) to drop. */
-  exclude: globList,
-  /** Prefix public tool and prompt names with `<server>__` (default). `false` keeps upstream names. */
-  prefix: z.boolean().default(true),
-  /** Which protocol era to speak: probe (`auto`, default), or pin `legacy` (2025-11-25 and before) or `modern`. */
-  protocol: z.enum(['auto', 'legacy', 'modern']).default('auto'),
-  /** What this server is for, in a sentence: shown to clients and used by search. */
-  description: z.string().optional(),
-  /** Words for every tool of this server: matched by view `tags` filters and by search. */
-  tags: z.array(z.string().min(1)).default([]),
-  /** Words for some tools (keys are globs on the server's own tool names): view `tags` and search. */
-  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({}),
-  ...clientStateServerFields
-};
-
 export const stdioServerSchema = z.strictObject({
   type: z.literal('stdio').optional(),
   command: z.string().min(1, 'expected the command that starts the server'),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
   cwd: z.string().optional(),
-  ...commonServerFields
+  ...commonServerFields,
+  ...clientStateServerFields
 });
 
 const httpUrl = z
@@ -83,7 +83,8 @@ export const remoteServerSchema = z.strictObject({
   type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
   url: httpUrl,
   headers: z.record(z.string(), z.string()).default({}),
-  ...commonServerFields
+  ...commonServerFields,
+  ...clientStateServerFields
 });
 
 export const serverSchema = z.union([stdioServerSchema, remoteServerSchema]);

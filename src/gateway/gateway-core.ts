@@ -64,7 +64,8 @@ export class GatewayCore implements AsyncDisposable {
     this.info = { name: options.config.gateway.name, version: manifoldVersion };
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
     this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'), configuredRoots(options.config, options.configPath));
-    const connect = (name: string, server: ServerConfig, relay: UpstreamRelay) =>
+    // Every connection to a server is made here: shared, a perClient template, and each client's own.
+    const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay) =>
       new UpstreamConnection({
         name,
         config: server,
@@ -78,14 +79,14 @@ export class GatewayCore implements AsyncDisposable {
       });
     // A perClient server's shared connection is its template: it lists the tools (with the config's roots).
     for (const [name, server] of Object.entries(options.config.servers)) {
-      if (server.enabled) this.upstreams.set(name, connect(name, server, this.inflight));
+      if (server.enabled) this.upstreams.set(name, createUpstream(name, server, this.inflight));
     }
     this.perClient = new PerClientUpstreams({
       inflight: this.inflight,
       logger: this.logger.child('per-client'),
       max: options.config.gateway.perClientMax,
       idleMs: options.config.gateway.perClientIdle,
-      create: (name, relay) => connect(name, options.config.servers[name] as ServerConfig, relay)
+      create: (name, relay) => createUpstream(name, options.config.servers[name] as ServerConfig, relay)
     });
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
     this.catalog.onChange(change => this.sessions.listChanged(change.kinds));
