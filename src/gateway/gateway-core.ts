@@ -65,12 +65,12 @@ export class GatewayCore implements AsyncDisposable {
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
     this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'), configuredRoots(options.config, options.configPath));
     // Every connection to a server is made here: shared, a perClient template, and each client's own.
-    const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay) =>
+    const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) =>
       new UpstreamConnection({
         name,
         config: server,
         ...(options.configPath ? { configPath: options.configPath } : {}),
-        logger: this.logger,
+        logger,
         relay,
         defaultTimeoutMs: options.config.gateway.timeout,
         connectTimeoutMs: options.config.gateway.connectTimeout,
@@ -86,7 +86,8 @@ export class GatewayCore implements AsyncDisposable {
       logger: this.logger.child('per-client'),
       max: options.config.gateway.perClientMax,
       idleMs: options.config.gateway.perClientIdle,
-      create: (name, relay) => createUpstream(name, options.config.servers[name] as ServerConfig, relay)
+      // Its log lines name the client: `client:<session id>:upstream:<server>`.
+      create: (name, relay, sessionId) => createUpstream(name, options.config.servers[name] as ServerConfig, relay, this.logger.child(`client:${sessionId}`))
     });
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
     this.catalog.onChange(change => this.sessions.listChanged(change.kinds));

@@ -20,8 +20,8 @@ export interface PerClientUpstreamsOptions {
   max: number;
   /** Close a client's session after this long without a call (`gateway.perClientIdle`). */
   idleMs: number;
-  /** Builds (does not start) a connection to the server with the given relay. */
-  create(server: string, relay: UpstreamRelay): UpstreamConnection;
+  /** Builds (does not start) the connection of one client (`sessionId`) to the server, with its relay. */
+  create(server: string, relay: UpstreamRelay, sessionId: string): UpstreamConnection;
 }
 
 interface Entry {
@@ -79,7 +79,7 @@ export class PerClientUpstreams implements AsyncDisposable {
           { data: { server, perClientMax: this.options.max } }
         );
       }
-      const connection = this.options.create(server, this.options.inflight.relayFor(server, key, downstream.sessionId));
+      const connection = this.options.create(server, this.options.inflight.relayFor(server, key, downstream.sessionId), downstream.sessionId);
       entry = {
         server,
         sessionId: downstream.sessionId,
