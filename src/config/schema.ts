@@ -36,13 +36,35 @@ const commonServerFields = {
   toolTags: z.record(z.string(), z.array(z.string().min(1))).default({})
 };
 
+/** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
+function isPathOrFileUri(value: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(value) || /^[a-z]:[\\/]/i.test(value)) return true;
+  try {
+    return new URL(value).protocol === 'file:' && ['', 'localhost'].includes(new URL(value).host);
+  } catch {
+    return false;
+  }
+}
+
+/** Per-client state (docs/CONFIG.md "Share a server, or give each client its own"). */
+const clientStateServerFields = {
+  /**
+   * The roots this server sees when it is shared: paths (relative to the config file's folder) or file:// URIs.
+   * Default none: roots/list is answered with an empty list. A shared server never sees a client's roots.
+   */
+  roots: z.array(z.string().min(1).refine(isPathOrFileUri, 'expected a path or a local file:// URI')).default([]),
+  /** One upstream session per client session, so the client's roots, sampling and elicitation reach its own. */
+  perClient: z.boolean().default(false)
+};
+
 export const stdioServerSchema = z.strictObject({
   type: z.literal('stdio').optional(),
   command: z.string().min(1, 'expected the command that starts the server'),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
   cwd: z.string().optional(),
-  ...commonServerFields
+  ...commonServerFields,
+  ...clientStateServerFields
 });
 
 const httpUrl = z
@@ -61,7 +83,8 @@ export const remoteServerSchema = z.strictObject({
   type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
   url: httpUrl,
   headers: z.record(z.string(), z.string()).default({}),
-  ...commonServerFields
+  ...commonServerFields,
+  ...clientStateServerFields
 });
 
 export const serverSchema = z.union([stdioServerSchema, remoteServerSchema]);
@@ -94,7 +117,11 @@ export const gatewayOptionsSchema = z.strictObject({
   inputRequiredTtl: durationSchema.default(600_000),
   http: httpOptionsSchema.prefault({}),
   /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
-  adHocWorkflows: z.boolean().default(false)
+  adHocWorkflows: z.boolean().default(false),
+  /** Most client sessions a `perClient` server serves at once (each one its own upstream session). */
+  perClientMax: z.number().int().min(1).default(32),
+  /** A `perClient` server's session for a client is closed after this long without a call. */
+  perClientIdle: durationSchema.default(600_000)
 });
 
 export const storeOptionsSchema = z.strictObject({

@@ -3,15 +3,15 @@ export { encodeMcpParamValue, type McpParamDeclaration, mcpParamHeaders, scanMcp
 export { createRemoteTransport, createStdioTransport, type RemoteKind } from './create-transport.js';
 export { ProcessTransport } from './stdio/process-transport.js';
 export { buildChildEnvironment, inheritedEnvironmentKeys, spawnProcess } from './stdio/spawn-process.js';
-export {
-  type ListKind,
-  type ProtocolEra,
-  type ResourceTemplateEntry,
-  type ServerRequestMethod,
-  UpstreamConnection,
-  type UpstreamConnectionOptions,
-  type UpstreamEvent,
-  type UpstreamRelay,
-  type UpstreamSnapshot,
-  type UpstreamState
-} from './upstream-connection.js';
+export { UpstreamConnection } from './upstream-connection.js';
+export type {
+  ListKind,
+  ProtocolEra,
+  ResourceTemplateEntry,
+  ServerRequestMethod,
+  UpstreamConnectionOptions,
+  UpstreamEvent,
+  UpstreamRelay,
+  UpstreamSnapshot,
+  UpstreamState
+} from './upstream-types.js';

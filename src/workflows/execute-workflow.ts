@@ -464,6 +464,7 @@ class WorkflowRun {
     return {
       era: this.caller.era,
       sessionId: this.caller.sessionId,
+      ...(this.caller.requestScoped ? { requestScoped: true } : {}),
       signal,
       clientCapabilities: this.caller.clientCapabilities,
       progressToken: undefined,

@@ -1,0 +1,73 @@
+import type { LoggingMessageNotificationParams, Prompt, Resource, Tool } from '@modelcontextprotocol/client';
+
+import type { ServerConfig } from '../config/index.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { CacheHint } from './cache-hints.js';
+import type { RemoteKind } from './create-transport.js';
+
+/** A resource template as listed by a server (kept raw). */
+export interface ResourceTemplateEntry {
+  uriTemplate: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+/** What an upstream offers, as it last listed it. Entries are kept as the server sent them. */
+export interface UpstreamSnapshot {
+  tools: Tool[];
+  prompts: Prompt[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplateEntry[];
+  /** The caching hints the server put on each list (all pages combined); absent for kinds not listed. */
+  cacheHints?: Partial<Record<'tools' | 'prompts' | 'resources' | 'resourceTemplates', CacheHint>>;
+}
+
+export const emptySnapshot = (): UpstreamSnapshot => ({ tools: [], prompts: [], resources: [], resourceTemplates: [] });
+
+export type ProtocolEra = 'legacy' | 'modern';
+
+/** The connection's life: a closed union, switched on exhaustively. */
+export type UpstreamState =
+  | { kind: 'stopped' }
+  | { kind: 'starting'; since: number; attempt: number; lastFailure?: string }
+  | {
+      kind: 'ready';
+      since: number;
+      era: ProtocolEra;
+      protocolVersion: string | undefined;
+      transport: 'stdio' | RemoteKind;
+      connectMs: number;
+    }
+  | { kind: 'failed'; since: number; reason: string; attempt: number; retryAt: number | undefined };
+
+export type ListKind = 'tools' | 'prompts' | 'resources';
+
+export type UpstreamEvent =
+  | { type: 'state'; state: UpstreamState }
+  | { type: 'lists-changed'; kinds: ListKind[] };
+
+export type ServerRequestMethod = 'sampling/createMessage' | 'elicitation/create' | 'roots/list';
+
+/** What the gateway does with things an upstream sends on its own: requests to the client, logs, updates. */
+export interface UpstreamRelay {
+  onServerRequest(upstream: string, method: ServerRequestMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  onLog(upstream: string, params: LoggingMessageNotificationParams): void;
+  onResourceUpdated(upstream: string, uri: string): void;
+}
+
+export interface UpstreamConnectionOptions {
+  name: string;
+  config: ServerConfig;
+  configPath?: string;
+  logger: Logger;
+  relay?: UpstreamRelay;
+  /** Per-request timeout when the server config sets none. */
+  defaultTimeoutMs: number;
+  /** Bound on one connect attempt. */
+  connectTimeoutMs: number;
+  clientInfo?: { name: string; version: string };
+  /** Backoff after failures: base and cap in ms. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** For tests and the lenient-upstream shim: the fetch remote transports use. */
+  fetch?: typeof fetch;
+}
