@@ -6,13 +6,14 @@ import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { UpstreamConnection } from '../upstream/index.js';
+import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import { createDispatcher } from './dispatcher.js';
 import { InflightRegistry } from './inflight.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from './pipeline.js';
 import { SessionRegistry } from './sessions.js';
+import { UnavailableUpstream } from './unavailable-upstream.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -60,20 +61,21 @@ export class GatewayCore implements AsyncDisposable {
     this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'));
     for (const [name, server] of Object.entries(options.config.servers)) {
       if (!server.enabled) continue;
-      this.upstreams.set(
+      const connectionOptions: UpstreamConnectionOptions = {
         name,
-        new UpstreamConnection({
-          name,
-          config: server,
-          ...(options.configPath ? { configPath: options.configPath } : {}),
-          logger: this.logger,
-          relay: this.inflight,
-          defaultTimeoutMs: options.config.gateway.timeout,
-          connectTimeoutMs: options.config.gateway.connectTimeout,
-          clientInfo: { name: 'manifold', version: manifoldVersion },
-          backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
-        })
-      );
+        config: server,
+        ...(options.configPath ? { configPath: options.configPath } : {}),
+        logger: this.logger,
+        relay: this.inflight,
+        defaultTimeoutMs: options.config.gateway.timeout,
+        connectTimeoutMs: options.config.gateway.connectTimeout,
+        clientInfo: { name: 'manifold', version: manifoldVersion },
+        backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
+      };
+      // A server whose entry is incomplete (a variable not set) is down with that reason; the others serve.
+      const unavailable = options.config.unavailableServers?.[name];
+      this.upstreams.set(name, unavailable ? new UnavailableUpstream(connectionOptions, unavailable) : new UpstreamConnection(connectionOptions));
+      if (unavailable) this.logger.warn(`${unavailable}; serving without it`);
     }
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
     this.catalog.onChange(change => this.sessions.listChanged(change.kinds));

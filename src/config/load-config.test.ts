@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { stringify } from 'yaml';
+
+import { loadConfig } from './load-config.js';
+
+function withDir(run: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'manifold-load-'));
+  try {
+    run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const githubActions = `name: CI
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm test
+`;
+
+describe('regression issue 9: loadConfig (defect 5)', () => {
+  it('a workflows/ folder the config does not name is left alone (a GitHub Actions file there does not stop the load)', () => {
+    withDir(dir => {
+      writeFileSync(join(dir, 'manifold.yaml'), stringify({ servers: {}, workflows: { inline: { steps: [{ id: 'a', call: 'x__y' }] } } }));
+      mkdirSync(join(dir, 'workflows'));
+      writeFileSync(join(dir, 'workflows', 'ci.yml'), githubActions);
+      const loaded = loadConfig(join(dir, 'manifold.yaml'), {});
+      assert.deepEqual(Object.keys(loaded.config.workflows), ['inline']);
+    });
+  });
+
+  it('workflowDirs names the folders to load, beside inline workflows; a missing folder is an error', () => {
+    withDir(dir => {
+      mkdirSync(join(dir, 'flows'));
+      writeFileSync(join(dir, 'flows', 'from_file.yaml'), stringify({ steps: [{ id: 'a', call: 'x__y' }] }));
+      writeFileSync(join(dir, 'manifold.yaml'), stringify({ servers: {}, workflowDirs: ['flows'], workflows: { dir: { steps: [{ id: 'a', call: 'x__y' }] } } }));
+      assert.deepEqual(Object.keys(loadConfig(join(dir, 'manifold.yaml'), {}).config.workflows).sort(), ['dir', 'from_file']);
+      writeFileSync(join(dir, 'manifold.yaml'), stringify({ servers: {}, workflowDirs: ['nope'] }));
+      assert.throws(() => loadConfig(join(dir, 'manifold.yaml'), {}), /workflowDirs: "nope" is not a folder/);
+    });
+  });
+
+  it('$$ in a workflow file survives ${…} expansion (JSONata $$)', () => {
+    withDir(dir => {
+      mkdirSync(join(dir, 'workflows'));
+      writeFileSync(join(dir, 'workflows', 'root.yaml'), "steps:\n  - id: a\n    call: x__y\n    with: { all: '{{ $$ }}', dir: '${MANIFOLD_CONFIG_DIR}' }\n");
+      writeFileSync(join(dir, 'manifold.yaml'), stringify({ servers: {}, workflowDirs: ['workflows'], workflows: { inline: { steps: [{ id: 'a', call: 'x__y', with: { all: '{{ $$.input }}' } }] } } }));
+      const { workflows } = loadConfig(join(dir, 'manifold.yaml'), {}).config;
+      const fromFile = workflows.root?.steps[0];
+      const inline = workflows.inline?.steps[0];
+      assert.deepEqual(fromFile?.kind === 'call' && fromFile.with, { all: '{{ $$ }}', dir });
+      assert.deepEqual(inline?.kind === 'call' && inline.with, { all: '{{ $$.input }}' });
+    });
+  });
+
+  it('${workspaceFolder} in .vscode/mcp.json is the workspace that holds .vscode; elsewhere the config file\'s folder', () => {
+    withDir(dir => {
+      mkdirSync(join(dir, '.vscode'));
+      const mcpJson = JSON.stringify({ servers: { fs: { type: 'stdio', command: 'node', args: ['${workspaceFolder}/server.js'] } }, inputs: [] });
+      writeFileSync(join(dir, '.vscode', 'mcp.json'), mcpJson);
+      writeFileSync(join(dir, 'mcp.json'), mcpJson);
+      for (const [file, folder] of [[join(dir, '.vscode', 'mcp.json'), dir], [join(dir, 'mcp.json'), dir]] as const) {
+        const fs = loadConfig(file, {}).config.servers.fs;
+        assert.ok(fs && 'command' in fs);
+        assert.deepEqual(fs.args, [`${folder}/server.js`]);
+      }
+    });
+  });
+});
