@@ -16,6 +16,7 @@ import { runWorkflows } from './commands/workflows.js';
 import { runViews } from './commands/views.js';
 import { type Output, processOutput } from './output.js';
 import type { ParsedCommand } from './parsed-command.js';
+import { UsageError } from './usage-error.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -261,6 +262,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   try {
     return await command.run(parsed, output);
   } catch (error) {
+    if (error instanceof UsageError) {
+      output.err(`manifold ${name}: ${error.message}\n\nUsage: ${command.usage} (manifold ${name} --help for more)`);
+      return 2;
+    }
     if (isManifoldError(error)) {
       output.err(`manifold ${name}: ${error.message}`);
       return error.code === 'CONFIG_INVALID' || error.code === 'CONFIG_NOT_FOUND' ? 2 : 1;

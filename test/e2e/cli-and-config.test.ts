@@ -1,0 +1,113 @@
+/**
+ * Regression issue 9 (defects 5 and 8): configs a new user writes load, and the CLI's exit codes and
+ * messages are what docs/CLI.md says. Every case runs the real CLI as a process.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { runCli } from '../helpers/fixtures.js';
+import { fixtureServer, repoRoot, writeConfig } from '../helpers/gateway.js';
+
+/** The environment without the variables these tests leave unset on purpose. */
+function envWithout(...names: string[]): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of names) delete env[name];
+  return env;
+}
+
+/** A stdio server entry that leaves a file behind if it is ever started. */
+function tripwire(marker: string): Record<string, unknown> {
+  return { command: process.execPath, args: ['-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'started')`] };
+}
+
+describe('regression issue 9: a server whose variable is not set is down with the reason; the others serve', () => {
+  it('tools lists the other servers (exit 0); doctor names the variable and the config path; a disabled one needs nothing', async () => {
+    await using config = writeConfig({
+      servers: {
+        echo: fixtureServer('echo.ts'),
+        docs: { url: 'https://example.com/mcp', headers: { Authorization: 'Bearer ${MANIFOLD_TEST_DOCS_TOKEN}' } },
+        off: { enabled: false, url: '${MANIFOLD_TEST_OFF_URL}', headers: { Authorization: 'Bearer ${MANIFOLD_TEST_OFF_TOKEN}' } }
+      }
+    });
+    const env = envWithout('MANIFOLD_TEST_DOCS_TOKEN', 'MANIFOLD_TEST_OFF_URL', 'MANIFOLD_TEST_OFF_TOKEN');
+    const tools = await runCli(['tools', '--config', config.path], { env });
+    assert.equal(tools.code, 0, tools.stderr);
+    assert.match(tools.stdout, /echo__echo/);
+    assert.match(tools.stdout, /1 tools from 1 of 2 servers; down: docs/);
+
+    const doctor = await runCli(['doctor', '--json', '--config', config.path], { env });
+    assert.equal(doctor.code, 1, doctor.stderr);
+    const report = JSON.parse(doctor.stdout) as { servers: Array<{ server: string; status: string; error?: string }>; disabled: string[] };
+    const docs = report.servers.find(row => row.server === 'docs');
+    assert.equal(docs?.status, 'down');
+    assert.equal(
+      docs?.error,
+      'server "docs": environment variable MANIFOLD_TEST_DOCS_TOKEN is not set (servers.docs.headers.Authorization); set it or use ${MANIFOLD_TEST_DOCS_TOKEN:-default}'
+    );
+    assert.equal(report.servers.find(row => row.server === 'echo')?.status, 'up');
+    assert.deepEqual(report.disabled, ['off']);
+  });
+});
+
+describe('regression issue 9: CLI exit codes and messages (docs/CLI.md: 2 for bad usage)', () => {
+  it('usage errors exit 2 and start no server', async () => {
+    await using config = writeConfig({});
+    const marker = join(config.dir, 'started');
+    await using withTripwire = writeConfig({ servers: { trip: tripwire(marker) }, views: { agent: { discovery: 'search' } } });
+    const cases: Array<[string[], RegExp]> = [
+      [['serve', '--http', 'abc'], /--http takes a whole number from 0 to 65535, got "abc"/],
+      [['serve', '--http', '70000'], /--http takes a whole number from 0 to 65535/],
+      [['serve', '--view', 'nope'], /--view: no view "nope"; views: default, agent/],
+      [['search', 'read a file', '--view', 'nope'], /--view: no view "nope"/],
+      [['search'], /give a query/],
+      [['search', 'x', '--limit', '0'], /--limit takes a whole number of 1 or more/],
+      [['call'], /name the tool to call/],
+      [['call', 'trip__x', '--args', '{nope'], /--args is not valid JSON/],
+      [['run'], /name the workflow to run/],
+      [['runs', '--limit', 'many'], /--limit takes a whole number of 1 or more, got "many"/],
+      [['workflows', 'frobnicate'], /unknown action "frobnicate"/],
+      [['eval', 'retrieval'], /needs --tools/]
+    ];
+    for (const [args, expected] of cases) {
+      const result = await runCli([...args, '--config', withTripwire.path]);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, expected, args.join(' '));
+      assert.equal(existsSync(marker), false, `${args.join(' ')} started a server`);
+    }
+  });
+
+  it('tools exits 1 when every server is down, naming them', async () => {
+    await using config = writeConfig({ servers: { dead: { url: 'http://127.0.0.1:1/mcp', type: 'http' } }, gateway: { connectTimeout: '5s' } });
+    const result = await runCli(['tools', '--config', config.path]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /every server is down: dead \(see manifold doctor\)/);
+  });
+
+  it('doctor shows the root cause first (connect ECONNREFUSED), not the wrapper text', async () => {
+    await using config = writeConfig({ servers: { dead: { url: 'http://127.0.0.1:1/mcp', type: 'http' } } });
+    const doctor = await runCli(['doctor', '--json', '--config', config.path]);
+    assert.equal(doctor.code, 1, doctor.stderr);
+    const report = JSON.parse(doctor.stdout) as { servers: Array<{ error?: string }> };
+    assert.match(report.servers[0]?.error ?? '', /^connect ECONNREFUSED 127\.0\.0\.1:1\b/);
+    const table = await runCli(['doctor', '--config', config.path]);
+    assert.match(table.stdout, /down .*connect ECONNREFUSED 127\.0\.0\.1:1/);
+  });
+
+  it('bin/manifold.js without dist/ says in one line to run npm ci, with no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-nodist-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(join(repoRoot, 'bin/manifold.js'), join(dir, 'bin/manifold.js'));
+      const { spawnSync } = await import('node:child_process');
+      const result = spawnSync(process.execPath, [join(dir, 'bin/manifold.js'), 'tools'], { encoding: 'utf8' });
+      assert.equal(result.status, 1, result.stderr);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, /^manifold: the CLI is not built .*run `npm ci` \(or `npm run build`\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
