@@ -3,11 +3,13 @@
  * messages are what docs/CLI.md says. Every case runs the real CLI as a process.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { loadConfig } from '../../src/config/index.js';
 import { runCli } from '../helpers/fixtures.js';
 import { fixtureServer, repoRoot, writeConfig } from '../helpers/gateway.js';
 
@@ -101,7 +103,6 @@ describe('regression issue 9: CLI exit codes and messages (docs/CLI.md: 2 for ba
     try {
       mkdirSync(join(dir, 'bin'));
       copyFileSync(join(repoRoot, 'bin/manifold.js'), join(dir, 'bin/manifold.js'));
-      const { spawnSync } = await import('node:child_process');
       const result = spawnSync(process.execPath, [join(dir, 'bin/manifold.js'), 'tools'], { encoding: 'utf8' });
       assert.equal(result.status, 1, result.stderr);
       assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
@@ -109,5 +110,33 @@ describe('regression issue 9: CLI exit codes and messages (docs/CLI.md: 2 for ba
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('regression issue 9: manifold init --from a VS Code mcp.json with inputs', () => {
+  it('without a terminal, writes the MANIFOLD_INPUT_* form, names the variables to set, and the result loads', async () => {
+    await using config = writeConfig({});
+    mkdirSync(join(config.dir, '.vscode'));
+    const source = join(config.dir, '.vscode', 'mcp.json');
+    writeFileSync(
+      source,
+      JSON.stringify({
+        inputs: [{ id: 'github-token', type: 'promptString', description: 'GitHub token', password: true }],
+        servers: {
+          gh: { type: 'http', url: 'https://api.example.com/mcp', headers: { Authorization: 'Bearer ${input:github-token}' } },
+          fs: { type: 'stdio', command: 'node', args: ['${workspaceFolder}/server.js'] }
+        }
+      })
+    );
+    const out = join(config.dir, 'imported.yaml');
+    const result = await runCli(['init', '--from', source, '--out', out]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /set MANIFOLD_INPUT_GITHUB_TOKEN \(GitHub token\)/);
+    const written = readFileSync(out, 'utf8');
+    assert.match(written, /Bearer \$\{MANIFOLD_INPUT_GITHUB_TOKEN\}/);
+    assert.ok(written.includes(`${config.dir}/server.js`), written);
+    const gh = loadConfig(out, { MANIFOLD_INPUT_GITHUB_TOKEN: 'ghp_x' }).config.servers.gh;
+    assert.ok(gh && 'url' in gh);
+    assert.equal(gh.headers.Authorization, 'Bearer ghp_x');
   });
 });
