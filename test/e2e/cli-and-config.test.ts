@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { loadConfig } from '../../src/config/index.js';
-import { runCli } from '../helpers/fixtures.js';
-import { fixtureServer, repoRoot, writeConfig } from '../helpers/gateway.js';
+import { GatewayCore } from '../../src/gateway/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { freePort, runCli, startFixtureHttp } from '../helpers/fixtures.js';
+import { fixtureServer, repoRoot, waitFor, writeConfig } from '../helpers/gateway.js';
 
 /** The environment without the variables these tests leave unset on purpose. */
 function envWithout(...names: string[]): NodeJS.ProcessEnv {
@@ -138,5 +140,37 @@ describe('regression issue 9: manifold init --from a VS Code mcp.json with input
     const gh = loadConfig(out, { MANIFOLD_INPUT_GITHUB_TOKEN: 'ghp_x' }).config.servers.gh;
     assert.ok(gh && 'url' in gh);
     assert.equal(gh.headers.Authorization, 'Bearer ghp_x');
+  });
+});
+
+describe('regression issue 9: prefix: false clash when the first server connects late', () => {
+  it('the first server in config order owns the name once it connects, and the move is reported, not silent', async () => {
+    const port = await freePort();
+    await using config = writeConfig({
+      servers: {
+        late: { url: `http://127.0.0.1:${port}/mcp`, type: 'http', prefix: false },
+        early: { ...fixtureServer('echo.ts'), prefix: false }
+      }
+    });
+    const lines: string[] = [];
+    const loaded = loadConfig(config.path, {});
+    await using core = new GatewayCore({
+      config: loaded.config,
+      configPath: loaded.path,
+      logger: createLogger({ level: 'error', sink: line => lines.push(line) }),
+      backoff: { baseMs: 200, maxMs: 400 }
+    });
+    await core.start();
+    // "late" is not listening yet: "early" serves echo.
+    assert.equal(core.catalog.findTool('echo')?.upstream, 'early');
+    await using late = await startFixtureHttp('echo.ts', ['--http', String(port)]);
+    await waitFor(() => core.upstreams.get('late')?.state.kind === 'ready', 'the late server to connect', 20_000);
+    assert.ok(late.url.endsWith(`:${port}/mcp`));
+    assert.equal(core.catalog.findTool('echo')?.upstream, 'late');
+    assert.ok(core.catalog.nameClashes.some(clash => clash.includes('"echo" is served by both "late" and "early"')), core.catalog.nameClashes.join('\n'));
+    assert.ok(
+      lines.some(line => /tool "echo": calls now go to "late" \(first in the config, just connected\), no longer to "early"/.test(line)),
+      lines.join('\n')
+    );
   });
 });
