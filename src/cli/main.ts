@@ -168,7 +168,7 @@ Options:
   workflows: {
     summary: 'check the workflow definitions against the servers, or list them',
     usage: 'manifold workflows check|list [--json] [--config <file>]',
-    details: `check: checks every workflow (config workflows: and workflows/*.yaml): expressions, step references,
+    details: `check: checks every workflow (config workflows: and the files in workflowDirs): expressions, step references,
 cycles; then connects to every server and checks the tools they call exist and get their required
 arguments, and that retries are possible. Prints one line per problem (path: what is wrong) and exits 1
 if there is any error (warnings alone exit 0).

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -72,6 +72,29 @@ describe('regression issue 9: loadConfig (defect 5)', () => {
         const fs = loadConfig(file, {}).config.servers.fs;
         assert.ok(fs && 'command' in fs);
         assert.deepEqual(fs.args, [`${folder}/server.js`]);
+      }
+    });
+  });
+});
+
+describe('regression issue 9: the example configs (defect 9)', () => {
+  const examples = new URL('../../examples/', import.meta.url).pathname;
+
+  it('examples/portable.yaml has the default servers through npx, pinned to the installed versions, and loads from a copy', () => {
+    const defaults = loadConfig(join(examples, 'default.yaml'), {}).config;
+    withDir(dir => {
+      const copy = join(dir, 'manifold.yaml');
+      writeFileSync(copy, readFileSync(join(examples, 'portable.yaml')));
+      const portable = loadConfig(copy, {}).config;
+      assert.deepEqual(Object.keys(portable.servers), Object.keys(defaults.servers));
+      for (const [name, server] of Object.entries(portable.servers)) {
+        assert.ok('command' in server && server.command === 'npx', name);
+        const spec = server.args[1] ?? '';
+        const [, pkg, version] = /^(@modelcontextprotocol\/[a-z-]+)@(.+)$/.exec(spec) ?? [];
+        assert.ok(pkg && version, `${name}: ${spec}`);
+        const installed = JSON.parse(readFileSync(new URL(`../../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')) as { version: string };
+        assert.equal(version, installed.version, `${name}: pinned ${version}, installed ${installed.version}`);
+        assert.ok(!JSON.stringify(server).includes('node_modules'), name);
       }
     });
   });

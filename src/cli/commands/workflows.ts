@@ -23,7 +23,7 @@ async function check(parsed: ParsedCommand, output: Output): Promise<number> {
   const definitions = loaded.config.workflows;
   const names = Object.keys(definitions);
   if (names.length === 0) {
-    output.out(`no workflows in ${loaded.path} (nor in workflows/ beside it)`);
+    output.out(`no workflows in ${loaded.path} (nor in the folders of its workflowDirs)`);
     return 0;
   }
   const { problems } = checkWorkflowDefinitions(definitions);
