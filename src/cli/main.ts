@@ -206,6 +206,9 @@ Options:
   }
 };
 
+/** The commands that take positional arguments; the others refuse any (a typo, a flag without its `--`). */
+const takesArguments = new Set(['search', 'eval', 'call', 'run', 'runs', 'workflows']);
+
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map(name => name.length));
   const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
@@ -253,6 +256,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   if (parsed.values.help) {
     output.out(commandHelp(name, command));
     return 0;
+  }
+  if (!takesArguments.has(name) && parsed.positionals.length > 0) {
+    output.err(`manifold ${name}: unexpected argument "${parsed.positionals[0]}"\n\nUsage: ${command.usage} (manifold ${name} --help for more)`);
+    return 2;
   }
   const level = parsed.values['log-level'];
   if (typeof level === 'string' && !logLevels.includes(level as LogLevel)) {

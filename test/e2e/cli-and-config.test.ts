@@ -73,7 +73,9 @@ describe('regression issue 9: CLI exit codes and messages (docs/CLI.md: 2 for ba
       [['run'], /name the workflow to run/],
       [['runs', '--limit', 'many'], /--limit takes a whole number of 1 or more, got "many"/],
       [['workflows', 'frobnicate'], /unknown action "frobnicate"/],
-      [['eval', 'retrieval'], /needs --tools/]
+      [['eval', 'retrieval'], /needs --tools/],
+      [['tools', 'json'], /unexpected argument "json"/],
+      [['doctor', 'trip'], /unexpected argument "trip"/]
     ];
     for (const [args, expected] of cases) {
       const result = await runCli([...args, '--config', withTripwire.path]);
