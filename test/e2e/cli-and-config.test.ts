@@ -66,6 +66,7 @@ describe('regression issue 9: CLI exit codes and messages (docs/CLI.md: 2 for ba
       [['serve', '--http', '70000'], /--http takes a whole number from 0 to 65535/],
       [['serve', '--view', 'nope'], /--view: no view "nope"; views: default, agent/],
       [['search', 'read a file', '--view', 'nope'], /--view: no view "nope"/],
+      [['search', 'read a file', '--server', 'nope'], /--server: no server "nope" in the config; servers: trip/],
       [['search'], /give a query/],
       [['search', 'x', '--limit', '0'], /--limit takes a whole number of 1 or more/],
       [['call'], /name the tool to call/],

@@ -11,7 +11,14 @@ export async function runSearch(parsed: ParsedCommand, output: Output): Promise<
   const limit = parseWholeNumber('limit', stringOption(parsed, 'limit'), 10, 1);
   const server = stringOption(parsed, 'server');
   const viewName = stringOption(parsed, 'view') ?? 'default';
-  const { core } = await openGateway(commonOptions(parsed), 'warn', { check: config => checkViewName(config, viewName) });
+  const { core } = await openGateway(commonOptions(parsed), 'warn', {
+    check: config => {
+      checkViewName(config, viewName);
+      if (server !== undefined && server !== 'workflows' && !Object.hasOwn(config.servers, server)) {
+        throw new UsageError(`--server: no server "${server}" in the config; servers: ${Object.keys(config.servers).join(', ') || '(none)'}`);
+      }
+    }
+  });
   try {
     const view = viewOf(core, viewName);
     const matches = await view.find(query, { limit, ...(server !== undefined ? { server } : {}) });
