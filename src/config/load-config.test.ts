@@ -35,6 +35,14 @@ describe('regression issue 9: loadConfig (defect 5)', () => {
       writeFileSync(join(dir, 'workflows', 'ci.yml'), githubActions);
       const loaded = loadConfig(join(dir, 'manifold.yaml'), {});
       assert.deepEqual(Object.keys(loaded.config.workflows), ['inline']);
+      assert.deepEqual(loaded.warnings, []);
+      // A workflow file left there (a config written before workflowDirs) is not loaded, but named in a warning.
+      writeFileSync(join(dir, 'workflows', 'mine.yaml'), stringify({ steps: [{ id: 'a', call: 'x__y' }] }));
+      const hinted = loadConfig(join(dir, 'manifold.yaml'), {});
+      assert.deepEqual(Object.keys(hinted.config.workflows), ['inline']);
+      assert.deepEqual(hinted.warnings, [
+        `workflows/ beside ${join(dir, 'manifold.yaml')} holds workflow files (mine.yaml) that are not loaded: add "workflowDirs: [workflows]" to the config to load them`
+      ]);
     });
   });
 

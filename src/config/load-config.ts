@@ -1,5 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+
+import { parse } from 'yaml';
 
 import { ManifoldError } from '../core/errors.js';
 import { loadWorkflowFiles } from './load-workflow-files.js';
@@ -53,7 +55,31 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
       parsed.config.workflows[name] = workflow;
     }
   }
+  if (parsed.config.workflowDirs.length === 0) {
+    const unread = unreadWorkflowFiles(resolve(configDir, 'workflows'));
+    if (unread.length > 0) {
+      parsed.warnings.push(
+        `workflows/ beside ${path} holds workflow files (${unread.join(', ')}) that are not loaded: add "workflowDirs: [workflows]" to the config to load them`
+      );
+    }
+  }
   return { ...parsed, path };
+}
+
+/** Files of a folder that look like Manifold workflows (a top-level `steps` list, no `jobs`), for a hint. */
+function unreadWorkflowFiles(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .filter(file => /\.(ya?ml|json)$/.test(file))
+    .sort()
+    .filter(file => {
+      try {
+        const content: unknown = parse(readFileSync(resolve(dir, file), 'utf8'));
+        return !!content && typeof content === 'object' && Array.isArray((content as { steps?: unknown }).steps) && !('jobs' in content);
+      } catch {
+        return false;
+      }
+    });
 }
 
 /**
