@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
 
 import { loadConfig } from './load-config.js';
+import { parseConfig } from './parse-config.js';
 
 function withDir(run: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'manifold-load-'));
@@ -105,5 +106,18 @@ describe('regression issue 9: the example configs (defect 9)', () => {
         assert.ok(!JSON.stringify(server).includes('node_modules'), name);
       }
     });
+  });
+});
+
+describe('regression issue 9: the README Configure example loads with DOCS_TOKEN unset', () => {
+  it('docs is unavailable with the reason; memory is kept', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configure'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(yaml?.includes('${DOCS_TOKEN}'), 'the README example uses ${DOCS_TOKEN}');
+    const { config } = parseConfig(yaml, { env: {} });
+    assert.deepEqual(Object.keys(config.servers), ['memory', 'docs']);
+    assert.match(config.unavailableServers?.docs ?? '', /^server "docs": environment variable DOCS_TOKEN is not set \(servers\.docs\.headers\.Authorization\)/);
+    assert.equal(config.unavailableServers?.memory, undefined);
   });
 });
