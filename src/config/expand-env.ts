@@ -22,6 +22,8 @@ export interface UnresolvedReference {
   kind: 'missing' | 'invalid';
   /** The environment variable to set (for `missing`). */
   variable?: string;
+  /** The VS Code input id, when the reference was `${input:id}`. */
+  input?: string;
   /** One line: what is wrong and what to do. */
   message: string;
 }
@@ -80,12 +82,12 @@ function walk(value: unknown, context: ExpandContext, path: string[], unresolved
 
 function expandString(text: string, context: ExpandContext, path: string[], unresolved: UnresolvedReference[]): string {
   const where = path.join('.') || '(root)';
-  const fromEnv = (name: string, fallback: string | undefined, match: string, described: string): string => {
+  const fromEnv = (name: string, fallback: string | undefined, match: string, described: string, input?: string): string => {
     const found = context.env[name];
     if (found !== undefined && found !== '') return found;
     if (fallback !== undefined) return fallback;
     if (found === '') return found;
-    unresolved.push({ path: where, kind: 'missing', variable: name, message: `${described} is not set` });
+    unresolved.push({ path: where, kind: 'missing', variable: name, ...(input !== undefined ? { input } : {}), message: `${described} is not set` });
     return match;
   };
   return text.replace(
@@ -96,7 +98,7 @@ function expandString(text: string, context: ExpandContext, path: string[], unre
       if (envName !== undefined) return fromEnv(envName, undefined, match, `environment variable ${envName}`);
       if (input !== undefined) {
         const variable = inputVariable(input);
-        return fromEnv(variable, undefined, match, `environment variable ${variable} (for the VS Code input "${input}")`);
+        return fromEnv(variable, undefined, match, `environment variable ${variable} (for the VS Code input "${input}")`, input);
       }
       if (builtin === 'workspaceFolder') {
         if (context.workspaceFolder !== undefined) return context.workspaceFolder;

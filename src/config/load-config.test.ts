@@ -115,7 +115,7 @@ describe('regression issue 9: the README Configure example loads with DOCS_TOKEN
     const section = readme.slice(readme.indexOf('## Configure'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     assert.ok(yaml?.includes('${DOCS_TOKEN}'), 'the README example uses ${DOCS_TOKEN}');
-    const { config } = parseConfig(yaml, { env: {} });
+    const { config } = parseConfig(yaml ?? '', { env: {} });
     assert.deepEqual(Object.keys(config.servers), ['memory', 'docs']);
     assert.match(config.unavailableServers?.docs ?? '', /^server "docs": environment variable DOCS_TOKEN is not set \(servers\.docs\.headers\.Authorization\)/);
     assert.equal(config.unavailableServers?.memory, undefined);

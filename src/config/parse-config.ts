@@ -99,7 +99,7 @@ function expandServers(
 /** `server "docs": environment variable DOCS_TOKEN is not set (servers.docs.headers.Authorization); set it or use ${DOCS_TOKEN:-default}`. */
 function describeMissing(server: string, missing: UnresolvedReference[]): string {
   const parts = missing.map(reference => {
-    const hint = reference.message.includes('VS Code input') ? 'set it before starting Manifold' : `set it or use \${${reference.variable ?? 'VAR'}:-default}`;
+    const hint = reference.input !== undefined ? 'set it before starting Manifold' : `set it or use \${${reference.variable ?? 'VAR'}:-default}`;
     return `${reference.message} (${reference.path}); ${hint}`;
   });
   return `server "${server}": ${[...new Set(parts)].join('; ')}`;
