@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { GatewayCore } from '../../src/gateway/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { freePort, runCli, startFixtureHttp } from '../helpers/fixtures.js';
-import { fixtureServer, repoRoot, waitFor, writeConfig } from '../helpers/gateway.js';
+import { fixtureServer, repoRoot, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
 
 /** The environment without the variables these tests leave unset on purpose. */
 function envWithout(...names: string[]): NodeJS.ProcessEnv {
@@ -53,6 +53,16 @@ describe('regression issue 9: a server whose variable is not set is down with th
     );
     assert.equal(report.servers.find(row => row.server === 'echo')?.status, 'up');
     assert.deepEqual(report.disabled, ['off']);
+
+    // Served over HTTP: /healthz says degraded, docs failed; the gateway's log says why, once.
+    await using gateway = await startHttpGateway(config.path);
+    const health = (await (await fetch(new URL('/healthz', gateway.url))).json()) as { status: string; upstreams: Array<{ name: string; state: string }> };
+    assert.equal(health.status, 'degraded');
+    assert.deepEqual(health.upstreams, [
+      { name: 'echo', state: 'ready' },
+      { name: 'docs', state: 'failed' }
+    ]);
+    assert.match(gateway.stderr(), /server "docs": environment variable MANIFOLD_TEST_DOCS_TOKEN is not set .*; serving without it/);
   });
 });
 
