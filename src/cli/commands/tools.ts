@@ -30,7 +30,9 @@ export async function runTools(parsed: ParsedCommand, output: Output): Promise<n
     } else {
       const rows = tools.map(tool => [tool.name, tool.upstream, oneLine(tool.definition.description, 80)]);
       output.out(formatTable(['TOOL', 'SERVER', 'DESCRIPTION'], rows));
-      const summary = `${tools.length} tools from ${core.upstreams.size - down.length} of ${core.upstreams.size} servers`;
+      const local = tools.filter(tool => tool.local).length;
+      const served = `${tools.length - local} tools from ${core.upstreams.size - down.length} of ${core.upstreams.size} servers`;
+      const summary = local > 0 ? `${tools.length} tools: ${served}, ${local} served by the gateway (workflows)` : served;
       output.out(`\n${summary}${down.length > 0 ? `; down: ${down.map(upstream => upstream.name).join(', ')} (see manifold doctor)` : ''}`);
     }
     // Every server down is a failure (a script must not read an empty catalog as success); some down is not.
