@@ -24,6 +24,8 @@ export function parseWholeNumber(flag: string, text: string | undefined, fallbac
 /** `--view <name>` names `default` or a view declared under `views:`; checked before servers start. */
 export function checkViewName(config: ManifoldConfig, name: string): void {
   if (name === 'default' || Object.hasOwn(config.views ?? {}, name)) return;
-  const names = ['default', ...Object.keys(config.views ?? {}).filter(view => view !== 'default')];
-  throw new UsageError(`--view: no view "${name}"; views: ${names.join(', ')} (declare it under views: in the config)`);
+  const names = Object.keys(config.views ?? {});
+  throw new UsageError(
+    `--view: no view "${name}" in the config (views: ${names.join(', ') || 'none declared'}); declare it under views:, or leave --view out for the default view`
+  );
 }

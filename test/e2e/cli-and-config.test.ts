@@ -74,7 +74,7 @@ describe('regression issue 9: CLI exit codes and messages (docs/CLI.md: 2 for ba
     const cases: Array<[string[], RegExp]> = [
       [['serve', '--http', 'abc'], /--http takes a whole number from 0 to 65535, got "abc"/],
       [['serve', '--http', '70000'], /--http takes a whole number from 0 to 65535/],
-      [['serve', '--view', 'nope'], /--view: no view "nope"; views: default, agent/],
+      [['serve', '--view', 'nope'], /--view: no view "nope" in the config \(views: agent\)/],
       [['search', 'read a file', '--view', 'nope'], /--view: no view "nope"/],
       [['search', 'read a file', '--server', 'nope'], /--server: no server "nope" in the config; servers: trip/],
       [['search'], /give a query/],
