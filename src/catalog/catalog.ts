@@ -312,6 +312,16 @@ export class Catalog {
     }
 
     for (const clash of clashes) if (!this.clashes.includes(clash)) this.logger.error(clash);
+    // The owner of a clashing name is the first server in config order, whenever it connects. If that is
+    // after another one served the name, calls now go elsewhere: say so, never silently.
+    for (const [name, entry] of toolIndex) {
+      const before = this.toolIndex.get(name);
+      if (before && !before.local && !entry.local && before.upstream !== entry.upstream && clashes.some(clash => clash.startsWith(`tool "${name}" `))) {
+        this.logger.error(
+          `tool "${name}": calls now go to "${entry.upstream}" (first in the config, just connected), no longer to "${before.upstream}"; set prefix: true on one of them, or exclude the tool from one`
+        );
+      }
+    }
     this.clashes = clashes;
     this.toolList = tools;
     this.toolIndex = toolIndex;

@@ -153,12 +153,23 @@ export const configSchema = z.strictObject({
   views: viewsSchema,
   /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
   discovery: discoveryOptionsSchema.prefault({}),
-  /** Declared composite tools (docs/WORKFLOWS.md); more come from workflows/*.yaml beside the config. */
+  /** Declared composite tools (docs/WORKFLOWS.md); more come from the folders in `workflowDirs`. */
   workflows: workflowsSchema,
+  /**
+   * Folders (relative to the config file) whose `*.yaml|*.yml|*.json` files are workflows, one per file.
+   * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
+   */
+  workflowDirs: z.array(z.string().min(1)).default([]),
   store: storeOptionsSchema.prefault({})
 });
 
-export type ManifoldConfig = z.infer<typeof configSchema>;
+export type ManifoldConfig = z.infer<typeof configSchema> & {
+  /**
+   * Enabled servers that cannot start as configured, by name, with the reason (a variable that is not
+   * set). Set by parseConfig, not by the file: the gateway reports them down and serves the others.
+   */
+  unavailableServers?: Record<string, string>;
+};
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type StdioServerConfig = z.infer<typeof stdioServerSchema>;
 export type RemoteServerConfig = z.infer<typeof remoteServerSchema>;

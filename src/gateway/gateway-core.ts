@@ -6,7 +6,7 @@ import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { UpstreamConnection } from '../upstream/index.js';
+import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
 import type { UpstreamRelay } from '../upstream/index.js';
@@ -17,6 +17,7 @@ import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from './pipeline.js';
 import { SessionRegistry } from './sessions.js';
+import { UnavailableUpstream } from './unavailable-upstream.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -64,9 +65,10 @@ export class GatewayCore implements AsyncDisposable {
     this.info = { name: options.config.gateway.name, version: manifoldVersion };
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
     this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'), configuredRoots(options.config, options.configPath));
-    // Every connection to a server is made here: shared, a perClient template, and each client's own.
-    const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) =>
-      new UpstreamConnection({
+    // Every connection to a server is made here: shared, a perClient template, and each client's own. A server
+    // whose entry is incomplete (a variable not set) is down with that reason, and so is each client's own session.
+    const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) => {
+      const connectionOptions: UpstreamConnectionOptions = {
         name,
         config: server,
         ...(options.configPath ? { configPath: options.configPath } : {}),
@@ -76,10 +78,16 @@ export class GatewayCore implements AsyncDisposable {
         connectTimeoutMs: options.config.gateway.connectTimeout,
         clientInfo: { name: 'manifold', version: manifoldVersion },
         backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
-      });
+      };
+      const unavailable = options.config.unavailableServers?.[name];
+      return unavailable ? new UnavailableUpstream(connectionOptions, unavailable) : new UpstreamConnection(connectionOptions);
+    };
     // A perClient server's shared connection is its template: it lists the tools (with the config's roots).
     for (const [name, server] of Object.entries(options.config.servers)) {
-      if (server.enabled) this.upstreams.set(name, createUpstream(name, server, this.inflight));
+      if (!server.enabled) continue;
+      this.upstreams.set(name, createUpstream(name, server, this.inflight));
+      const unavailable = options.config.unavailableServers?.[name];
+      if (unavailable) this.logger.warn(`${unavailable}; serving without it`);
     }
     this.perClient = new PerClientUpstreams({
       inflight: this.inflight,

@@ -159,12 +159,12 @@ describe('workflow definitions: static checks', () => {
   });
 });
 
-describe('workflow files (workflows/*.yaml beside the config)', () => {
+describe('workflow files (workflowDirs: folders of workflows/*.yaml beside the config)', () => {
   it('loads one workflow per file, named by the file or by name:, and reports errors with the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-wf-'));
     try {
       const configPath = join(dir, 'manifold.yaml');
-      writeFileSync(configPath, stringify({ servers: {}, workflows: { inline: { steps: [{ id: 'a', call: 'x__y' }] } } }));
+      writeFileSync(configPath, stringify({ servers: {}, workflowDirs: ['workflows'], workflows: { inline: { steps: [{ id: 'a', call: 'x__y' }] } } }));
       mkdirSync(join(dir, 'workflows'));
       writeFileSync(join(dir, 'workflows', 'from-file.yaml'), stringify({ steps: [{ id: 'a', call: 'x__y', with: { d: '${MANIFOLD_CONFIG_DIR}' } }] }));
       writeFileSync(join(dir, 'workflows', 'other.yml'), stringify({ name: 'renamed', steps: [{ id: 'a', call: 'x__y' }] }));
