@@ -36,6 +36,11 @@ export interface ExecuteWorkflowOptions {
   upstreams?: ReadonlyMap<string, UpstreamConnection> | undefined;
   store: RunStore | undefined;
   logger: Logger;
+  /**
+   * Checks the output against the workflow's outputSchema: what does not match, in words, or undefined. A run
+   * whose output fails it is a failed run (reason `output`), recorded as such.
+   */
+  checkOutput?: ((structuredContent: unknown) => string | undefined) | undefined;
 }
 
 type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'error';
@@ -79,6 +84,9 @@ const now = () => performance.timeOrigin + performance.now();
  * a JSON-RPC invalid-params error (-32602) turned into a result.
  */
 const refusedArguments = /^(?:MCP error -32602\b|Input validation error\b)/;
+/** JSON-RPC codes that say the caller, not the server, is at fault. */
+const invalidParams = -32602;
+const methodNotFound = -32601;
 
 /** A new run id: sortable by time, unique enough across processes. */
 export function newRunId(): string {
@@ -186,6 +194,21 @@ class WorkflowRun {
           { step: 'output', reason: 'expression', message: errorMessage(error), hint: 'fix the workflow\'s "output" expression: the results it read are in structuredContent.partial_results', retryable: false },
           partial,
           started
+        );
+      }
+      const mismatch = this.options.checkOutput?.(isPlainObject(output) ? output : undefined);
+      if (mismatch !== undefined) {
+        return this.fail(
+          {
+            step: 'output',
+            reason: 'output',
+            message: `the workflow finished, but its output does not match its outputSchema: ${mismatch}`,
+            hint: 'fix the workflow\'s "output" (or its outputSchema): the output is in structuredContent.output, the steps\' results in structuredContent.partial_results',
+            retryable: false
+          },
+          partial,
+          started,
+          { output: output ?? null }
         );
       }
       const result = this.success(output ?? null);
@@ -562,8 +585,9 @@ class WorkflowRun {
       }
     }
     const code = (error as { code?: unknown } | undefined)?.code;
-    if (typeof code === 'number') {
-      // A JSON-RPC error from the server: it refused the request (bad arguments, unknown tool); a retry will not help.
+    if (code === invalidParams || code === methodNotFound) {
+      // The server refused the request (bad arguments, a method it does not have): the caller's fault, a retry
+      // with the same arguments cannot help.
       return new StepFailed({
         step: label,
         tool,
@@ -571,6 +595,18 @@ class WorkflowRun {
         message: `the server refused the call: ${errorMessage(error)}`,
         hint: 'check the step\'s "with" against the tool\'s input schema',
         retryable: false
+      });
+    }
+    if (typeof code === 'number') {
+      // Any other JSON-RPC error (-32603 Internal error, a server's own codes) is the tool failing, as an error
+      // result would be: retried where the retry policy allows.
+      return new StepFailed({
+        step: label,
+        tool,
+        reason: 'tool-error',
+        message: `the tool failed with a JSON-RPC error: ${errorMessage(error)}`,
+        hint: `the server failed (not the arguments): try again later, or give the step a retry, fallback or onError: continue (manifold runs ${this.id} shows the call)`,
+        retryable: true
       });
     }
     return new StepFailed({ step: label, tool, reason: 'error', message: errorMessage(error), hint: 'see the gateway log for details, and try again', retryable: false });
@@ -591,7 +627,7 @@ class WorkflowRun {
     };
   }
 
-  private fail(failure: Failure, partial: Record<string, unknown>, started: number): GatewayResult {
+  private fail(failure: Failure, partial: Record<string, unknown>, started: number, extra: Record<string, unknown> = {}): GatewayResult {
     const status: RunStatus = failure.reason === 'cancelled' ? 'cancelled' : 'failed';
     const finished = Object.keys(this.scope.steps);
     const total = this.workflow.steps.length;
@@ -613,7 +649,8 @@ class WorkflowRun {
         run_id: this.id,
         status,
         error: { step: failure.step, ...(failure.tool ? { tool: failure.tool } : {}), reason: failure.reason, message: failure.message, hint: failure.hint },
-        partial_results: partial
+        partial_results: partial,
+        ...extra
       },
       _meta: { [runIdMetaKey]: this.id }
     };

@@ -11,6 +11,7 @@ import type { UpstreamConnection } from '../upstream/index.js';
 import { checkWorkflowTools, deriveAnnotations } from './check-workflow-tools.js';
 import { callsOf, compileWorkflow, type CompiledWorkflow, findCycles, type WorkflowProblem } from './compile-workflow.js';
 import { executeWorkflow } from './execute-workflow.js';
+import { withDefaults } from './with-defaults.js';
 
 /** The name of the ad-hoc workflow tool. */
 export const runWorkflowToolName = 'run_workflow';
@@ -169,15 +170,24 @@ export class WorkflowEngine implements Disposable {
   async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
     const workflow = this.workflows.get(name);
     if (!workflow) throw new ManifoldError('TOOL_NOT_FOUND', `unknown workflow "${name}"`);
-    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    const given = request.params.arguments ?? {};
+    // Defaults first: an agent that read `default: 3` leaves the argument out, and a required one with a
+    // default is then set.
+    const args = isArgumentsObject(given) ? withDefaults(workflow.definition.input, given) : given;
     const invalid = this.validateArguments(name, args, this.inputValidators.get(name));
     if (invalid) return invalid;
-    return this.checkOutput(name, await this.execute(workflow, name, args, request));
+    return this.execute(workflow, name, args as Record<string, unknown>, request, this.outputValidators.get(name));
   }
 
-  private execute(workflow: CompiledWorkflow, runName: string, args: Record<string, unknown>, request: GatewayRequest): Promise<GatewayResult> {
+  private execute(workflow: CompiledWorkflow, runName: string, args: Record<string, unknown>, request: GatewayRequest, validateOutput?: Validate): Promise<GatewayResult> {
     const { pipeline, catalog, upstreams } = this.options;
-    return executeWorkflow({ workflow, runName, args, request, pipeline, catalog, upstreams, store: this.store, logger: this.logger });
+    const checkOutput = validateOutput
+      ? (structuredContent: unknown) => {
+          const verdict = validateOutput(structuredContent);
+          return verdict.valid ? undefined : (readableSchemaErrors(verdict.errorMessage, 'the output') ?? 'invalid');
+        }
+      : undefined;
+    return executeWorkflow({ workflow, runName, args, request, pipeline, catalog, upstreams, store: this.store, logger: this.logger, checkOutput });
   }
 
   /** `run_workflow`: parses, checks and runs a definition given as an argument. */
@@ -202,10 +212,19 @@ export class WorkflowEngine implements Disposable {
     } catch (error) {
       return definitionError([`workflow.input: not a valid JSON Schema: ${errorMessage(error)}`]);
     }
-    const args = params.arguments === undefined ? {} : params.arguments;
+    const given = params.arguments === undefined ? {} : params.arguments;
+    const args = isArgumentsObject(given) ? withDefaults(parsed.data.input, given) : given;
     const invalid = this.validateArguments(runWorkflowToolName, args, validate);
     if (invalid) return invalid;
-    return this.execute(workflow, '(ad hoc)', args as Record<string, unknown>, request);
+    let validateOutput: Validate | undefined;
+    if (parsed.data.outputSchema) {
+      try {
+        validateOutput = adHocValidator(parsed.data.outputSchema);
+      } catch (error) {
+        return definitionError([`workflow.outputSchema: not a valid JSON Schema: ${errorMessage(error)}`]);
+      }
+    }
+    return this.execute(workflow, '(ad hoc)', args as Record<string, unknown>, request, validateOutput);
   }
 
   close(): void {
@@ -227,17 +246,6 @@ export class WorkflowEngine implements Disposable {
       return toolError(`Invalid arguments for workflow "${name}": ${readableSchemaErrors(verdict.errorMessage) ?? 'they do not match its input schema'}. Fix them and call again.`);
     }
     return undefined;
-  }
-
-  private checkOutput(name: string, result: GatewayResult): GatewayResult {
-    const validate = this.outputValidators.get(name);
-    if (!validate || result.isError === true) return result;
-    const verdict = validate(result.structuredContent);
-    if (verdict.valid) return result;
-    return toolError(
-      `Workflow "${name}" finished, but its output does not match its outputSchema: ${readableSchemaErrors(verdict.errorMessage, 'the output') ?? 'invalid'}. Fix the workflow's "output" (or its outputSchema).`,
-      { output: result.structuredContent ?? null }
-    );
   }
 
   /** Recomputes the tool definitions (annotations follow the catalog) and reports new catalog problems. */
@@ -357,6 +365,10 @@ export function readableSchemaErrors(message: string | undefined, whole = 'the a
   return message?.replace(/(^|, )data(\/\S*)?(?= )/g, (_match, separator: string, path: string | undefined) =>
     separator + (path ? `"${path.slice(1).replace(/\//g, '.')}"` : whole)
   );
+}
+
+function isArgumentsObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function toolError(text: string, structuredContent?: Record<string, unknown>): GatewayResult {
