@@ -4,6 +4,7 @@ import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
 import { UriTemplate } from '@modelcontextprotocol/client';
 
 import { createNameFilter } from '../core/glob.js';
+import { createAnnotationCorrector } from './annotations.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -237,6 +238,9 @@ export class Catalog {
       if (upstream.state.kind === 'stopped') continue;
       const { config, name } = upstream;
       const keep = createNameFilter(config.include, config.exclude);
+      // The config's corrections of wrong or missing annotations (servers.<name>.annotations): every list,
+      // view, search and workflow sees the corrected hints.
+      const correct = createAnnotationCorrector(config.annotations);
       const snapshot = upstream.snapshot;
       for (const tool of snapshot.tools) {
         if (typeof tool?.name !== 'string' || !keep(tool.name)) continue;
@@ -246,11 +250,12 @@ export class Catalog {
           clashes.push(`tool "${publicName}" is served by both "${existing.upstream}" and "${name}"; "${existing.upstream}" keeps it (set prefix: true on one of them, or exclude the tool)`);
           continue;
         }
+        const corrected = correct ? correct(tool) : tool;
         const entry: CatalogTool = {
           name: publicName,
           upstream: name,
           originalName: tool.name,
-          definition: publicName === tool.name ? tool : { ...tool, name: publicName },
+          definition: publicName === tool.name ? corrected : { ...corrected, name: publicName },
           descriptionHash: hashDefinition(tool)
         };
         tools.push(entry);

@@ -244,13 +244,15 @@ export const stepSchema: z.ZodType<WorkflowStep> = z.lazy(() =>
   rawStepSchema.superRefine((step, context) => refineStep(step, context as z.core.$RefinementCtx<RawStep>)).transform(step => toStep(step))
 );
 
-const annotationsSchema = z.strictObject({
-  title: z.string().optional(),
-  readOnlyHint: z.boolean().optional(),
-  destructiveHint: z.boolean().optional(),
-  idempotentHint: z.boolean().optional(),
-  openWorldHint: z.boolean().optional()
-});
+const annotationsSchema = z
+  .strictObject({
+    title: z.string().optional(),
+    readOnlyHint: z.boolean().optional(),
+    destructiveHint: z.boolean().optional(),
+    idempotentHint: z.boolean().optional(),
+    openWorldHint: z.boolean().optional()
+  })
+  .refine(hints => !(hints.readOnlyHint === true && hints.destructiveHint === true), 'a workflow cannot be both read-only and destructive');
 
 const jsonSchemaObject = z.record(z.string(), z.unknown());
 
