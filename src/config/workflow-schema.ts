@@ -37,6 +37,11 @@ export interface StepPolicies {
   /** `fail` stops the run; `continue` records the error, sets the result to null and goes on. */
   onError?: 'fail' | 'continue' | undefined;
   description?: string | undefined;
+  /**
+   * Values to name before the step runs: name → template, evaluated in order (each may read the ones before),
+   * read as `vars.<name>` by this step and, for a top-level step, by every later step and the output.
+   */
+  let?: Record<string, Template> | undefined;
 }
 
 export interface CallStep extends StepPolicies {
@@ -46,6 +51,8 @@ export interface CallStep extends StepPolicies {
   call: string;
   /** Arguments: an object of templates, or one `{{ }}` expression that yields the object. */
   with?: Template;
+  /** A condition over the tool's result (`result`): when true, the call failed (a failure inside a normal result). */
+  failWhen?: string | undefined;
 }
 
 export interface ParallelStep extends StepPolicies {
@@ -140,8 +147,10 @@ type RawStep = {
   concurrency?: number | undefined;
   timeout?: number | undefined;
   retry?: RetryPolicy | undefined;
+  failWhen?: string | undefined;
   fallback?: WorkflowStep | undefined;
   onError?: 'fail' | 'continue' | undefined;
+  let?: Record<string, unknown> | undefined;
 };
 
 const ruleSchema: z.ZodType<SwitchRule> = z.strictObject({
@@ -171,10 +180,15 @@ const rawStepSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(1000).optional(),
   timeout: durationSchema.optional(),
   retry: retrySchema.optional(),
+  failWhen: z.string().min(1, 'expected a condition expression over the result').optional(),
   get fallback() {
     return stepSchema.optional();
   },
-  onError: z.enum(['fail', 'continue']).optional()
+  onError: z.enum(['fail', 'continue']).optional(),
+  let: z
+    .record(z.string().regex(stepIdPattern, 'a variable name uses letters, digits and "_", and does not start with a digit'), z.unknown())
+    .refine(vars => Object.keys(vars).length > 0, 'expected at least one name: template')
+    .optional()
 });
 
 function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): void {
@@ -186,6 +200,7 @@ function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): voi
   }
   const isCallLike = step.call !== undefined;
   if (!isCallLike && step.retry !== undefined) issue('"retry" belongs to a call (on a map, to its "call" form, where it applies to each item)', ['retry']);
+  if (!isCallLike && step.failWhen !== undefined) issue('"failWhen" belongs to a call (on a map, to its "call" form, where it applies to each item)', ['failWhen']);
   if (!isCallLike && step.timeout !== undefined) issue('"timeout" belongs to a call (per attempt); for a whole run, set the workflow\'s "timeout"', ['timeout']);
   if (step.map !== undefined) {
     if (step.do === undefined && step.call === undefined) issue('a map step needs the step to run for each item: "do: {...}", or "call:" with "with:"');
@@ -213,17 +228,20 @@ function toStep(step: RawStep): WorkflowStep {
     ...(step.timeout !== undefined ? { timeout: step.timeout } : {}),
     ...(step.retry !== undefined ? { retry: step.retry } : {}),
     ...(step.fallback !== undefined ? { fallback: step.fallback } : {}),
-    ...(step.onError !== undefined ? { onError: step.onError } : {})
+    ...(step.onError !== undefined ? { onError: step.onError } : {}),
+    ...(step.let !== undefined ? { let: step.let } : {})
   };
   if (step.map !== undefined) {
-    // The short form `map` + `call`: timeout and retry are the call's (each item's); fallback and onError the map's.
+    // The short form `map` + `call`: timeout, retry and failWhen are the call's (each item's); fallback,
+    // onError and let the map's.
     const { timeout, retry, ...mapPolicies } = policies;
     const each: WorkflowStep = step.do ?? {
       kind: 'call',
       call: step.call ?? '',
       ...(step.with !== undefined ? { with: step.with } : {}),
       ...(timeout !== undefined ? { timeout } : {}),
-      ...(retry !== undefined ? { retry } : {})
+      ...(retry !== undefined ? { retry } : {}),
+      ...(step.failWhen !== undefined ? { failWhen: step.failWhen } : {})
     };
     return {
       kind: 'map',
@@ -234,7 +252,9 @@ function toStep(step: RawStep): WorkflowStep {
       ...(step.do === undefined ? { shortForm: true } : {})
     };
   }
-  if (step.call !== undefined) return { kind: 'call', ...policies, call: step.call, ...(step.with !== undefined ? { with: step.with } : {}) };
+  if (step.call !== undefined) {
+    return { kind: 'call', ...policies, call: step.call, ...(step.with !== undefined ? { with: step.with } : {}), ...(step.failWhen !== undefined ? { failWhen: step.failWhen } : {}) };
+  }
   if (step.parallel !== undefined) return { kind: 'parallel', ...policies, parallel: step.parallel, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };
   return { kind: 'switch', ...policies, switch: step.switch ?? step.route ?? [], ...(step.default !== undefined ? { default: step.default } : {}) };
 }

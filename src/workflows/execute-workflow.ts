@@ -11,7 +11,7 @@ import type { UpstreamConnection } from '../upstream/index.js';
 import { isRetrySafe, serverOf } from './check-workflow-tools.js';
 import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
 import { Limiter } from './limiter.js';
-import { evaluateExpression, evaluateTemplate, ExpressionError, type Scope } from './template.js';
+import { type CompiledTemplate, evaluateExpression, evaluateTemplate, ExpressionError, type ItemError, type Scope, type StepEntry } from './template.js';
 import { errorTextOf, toStepValue } from './to-step-value.js';
 
 /** The `_meta` key that carries a run's id on a workflow's result. */
@@ -140,7 +140,7 @@ class WorkflowRun {
     this.workflow = options.workflow;
     this.caller = options.request.downstream;
     this.callLimiter = new Limiter(options.workflow.definition.concurrency ?? Number.MAX_SAFE_INTEGER);
-    this.scope = { input: options.args, steps: {} };
+    this.scope = { input: options.args, steps: {}, vars: {} };
   }
 
   /**
@@ -177,14 +177,19 @@ class WorkflowRun {
         const startedStep = now();
         try {
           const outcome = await this.runStep(step, this.scope, id, this.controller.signal);
-          this.scope.steps[id] = outcome.error === undefined ? { result: outcome.value, status: 'ok' } : { result: outcome.value, status: 'failed', error: outcome.error };
+          // What a top-level step's `let` set is read by the steps after it.
+          Object.assign(this.scope.vars, outcome.vars);
+          this.scope.steps[id] = toStepEntry(outcome);
           partial[id] = outcome.value;
+          if (outcome.itemErrors) partial[`${id}.errors`] = outcome.itemErrors;
         } catch (error) {
           const failed = this.toStepFailed(error, id, undefined);
           if (failed.partial !== undefined) partial[id] = failed.partial;
           return this.fail(failed.failure, partial, started);
         }
-        this.progress(index + 1, `step "${id}" ${this.scope.steps[id]?.status === 'ok' ? 'done' : 'failed (continued)'} in ${Math.round(now() - startedStep)} ms`);
+        const entry = this.scope.steps[id];
+        const how = entry?.status === 'ok' ? 'done' : entry?.status === 'partial' ? `done, ${entry.errors?.length ?? 0} item(s) failed (continued)` : 'failed (continued)';
+        this.progress(index + 1, `step "${id}" ${how} in ${Math.round(now() - startedStep)} ms`);
       }
       let output: unknown;
       try {
@@ -222,16 +227,25 @@ class WorkflowRun {
     }
   }
 
-  /** Runs a step with its fallback and onError policy. `error` is set when the step failed and was continued. */
-  private async runStep(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; error?: string }> {
+  /**
+   * Runs a step with its `let`, fallback and onError policy. `error` is set when the step failed and was
+   * continued; `vars` holds what its `let` set; `itemErrors` the map items continued past.
+   */
+  private async runStep(step: CompiledStep, outer: Scope, label: string, signal: AbortSignal): Promise<StepOutcome> {
+    let scope = outer;
+    let vars: Record<string, unknown> | undefined;
     try {
-      return { value: await this.runKind(step, scope, label, signal) };
+      if (step.lets) {
+        vars = await this.evaluateLets(step.lets, outer, label);
+        scope = { ...outer, vars: { ...outer.vars, ...vars } };
+      }
+      return { ...(await this.runKind(step, scope, label, signal)), ...(vars ? { vars } : {}) };
     } catch (error) {
       let failed = this.toStepFailed(error, label, step.kind === 'call' ? step.step.call : undefined);
       if (signal.aborted) throw failed;
       if (step.fallback) {
         try {
-          return { value: await this.runKind(step.fallback, scope, `${label}.fallback`, signal) };
+          return { ...(await this.runKind(step.fallback, scope, `${label}.fallback`, signal)), ...(vars ? { vars } : {}) };
         } catch (fallbackError) {
           const second = this.toStepFailed(fallbackError, `${label}.fallback`, step.fallback.kind === 'call' ? step.fallback.step.call : undefined);
           if (signal.aborted) throw second;
@@ -243,28 +257,40 @@ class WorkflowRun {
       }
       if ((step.step.onError ?? this.workflow.definition.onError ?? 'fail') === 'continue') {
         this.continued.push({ step: failed.failure.step, message: failed.failure.message });
-        return { value: null, error: failed.failure.message };
+        return { value: null, error: failed.failure.message, ...(vars ? { vars } : {}) };
       }
       throw failed;
     }
   }
 
-  private async runKind(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+  /** A step's `let`, in order: each name sees the ones before it. */
+  private async evaluateLets(lets: Array<[string, CompiledTemplate]>, outer: Scope, label: string): Promise<Record<string, unknown>> {
+    const vars: Record<string, unknown> = {};
+    for (const [name, template] of lets) {
+      const scope = { ...outer, vars: { ...outer.vars, ...vars } };
+      vars[name] = await this.evaluate(() => evaluateTemplate(template, scope), label, undefined, 'call');
+    }
+    return vars;
+  }
+
+  private async runKind(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; itemErrors?: ItemError[] }> {
     switch (step.kind) {
       case 'call':
-        return this.runCall(step, scope, label, signal);
+        return { value: await this.runCall(step, scope, label, signal) };
       case 'parallel':
-        return this.runParallel(step, scope, label, signal);
+        return { value: await this.runParallel(step, scope, label, signal) };
       case 'map':
         return this.runMap(step, scope, label, signal);
       case 'switch':
-        return this.runSwitch(step, scope, label, signal);
+        return { value: await this.runSwitch(step, scope, label, signal) };
     }
   }
 
   private async runCall(step: Extract<CompiledStep, { kind: 'call' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
     const tool = step.step.call;
-    const args = step.with ? await this.evaluate(() => evaluateTemplate(step.with!, scope), label, tool, 'call') : {};
+    // Strict: an argument whose template yields nothing fails the step (unless written optional, `key?`),
+    // rather than reaching the server as a missing argument.
+    const args = step.with ? await this.evaluate(() => evaluateTemplate(step.with!, scope, true), label, tool, 'call') : {};
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       const message = `"with" evaluated to ${JSON.stringify(args)?.slice(0, 100) ?? 'nothing'}, not an object of arguments`;
       this.endStep(this.startStep({ path: label, kind: 'call', tool, attempt: 1 }), 'failed', undefined, message);
@@ -284,7 +310,7 @@ class WorkflowRun {
     const attempts = allowed ? 1 + policy.attempts : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.callOnce(step, label, tool, args as Record<string, unknown>, signal, attempt, skipped);
+        return await this.callOnce(step, scope, label, tool, args as Record<string, unknown>, signal, attempt, skipped);
       } catch (error) {
         const failed = this.toStepFailed(error, label, tool);
         if (skipped && failed.failure.retryable && !signal.aborted) {
@@ -304,6 +330,7 @@ class WorkflowRun {
 
   private async callOnce(
     step: Extract<CompiledStep, { kind: 'call' }>,
+    scope: Scope,
     label: string,
     tool: string,
     args: Record<string, unknown>,
@@ -347,8 +374,34 @@ class WorkflowRun {
             retryable: true
           });
         }
+        const value = toStepValue(result);
+        if (step.failWhen) {
+          const failWhen = step.failWhen;
+          let matched: boolean;
+          try {
+            matched = isTruthy(await evaluateExpression(failWhen, { ...scope, result: value }));
+          } catch (error) {
+            const message = errorMessage(error);
+            this.endStep(handle, 'failed', sizeOf(result), message);
+            throw new StepFailed({ step: label, tool, reason: 'expression', message, hint: 'fix the step\'s "failWhen" expression (it reads the tool\'s result as "result")', retryable: false });
+          }
+          if (matched) {
+            // A failure reported inside a normal result ({"error": …}): a tool error like any other, so retry,
+            // fallback and onError apply.
+            const message = `the tool's result matched failWhen "${failWhen.source}": ${clip(safeJson(value), 500)}`;
+            this.endStep(handle, 'failed', sizeOf(result), message);
+            throw new StepFailed({
+              step: label,
+              tool,
+              reason: 'tool-error',
+              message,
+              hint: `the tool reported a failure in its result: check the arguments the step passed (manifold runs ${this.id} shows them), or give the step a fallback or onError: continue`,
+              retryable: true
+            });
+          }
+        }
         this.endStep(handle, 'ok', sizeOf(result));
-        return toStepValue(result);
+        return value;
       } catch (error) {
         if (error instanceof StepFailed) throw error;
         const failed = this.classify(error, label, tool, attemptSignal, attemptController.signal, timeoutMs);
@@ -399,7 +452,7 @@ class WorkflowRun {
     return ordered;
   }
 
-  private async runMap(step: Extract<CompiledStep, { kind: 'map' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+  private async runMap(step: Extract<CompiledStep, { kind: 'map' }>, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; itemErrors?: ItemError[] }> {
     const listed = step.list ? await this.evaluate(() => evaluateExpression(step.list!, scope), label, undefined, 'map') : [];
     const items = listed === undefined || listed === null ? [] : Array.isArray(listed) ? listed : [listed];
     const local = new AbortController();
@@ -407,6 +460,7 @@ class WorkflowRun {
     const limiter = new Limiter(step.step.concurrency ?? defaultMapConcurrency);
     const handle = this.startStep({ path: label, kind: 'map', attempt: 1, detail: `${items.length} items` });
     const results: unknown[] = Array.from({ length: items.length }, () => null);
+    const itemErrors: ItemError[] = [];
     let done = 0;
     let firstFailure: StepFailed | undefined;
     await Promise.all(
@@ -415,6 +469,7 @@ class WorkflowRun {
         try {
           const outcome = await limiter.run(() => this.runStep(step.each, { ...scope, item, index }, itemLabel, itemSignal), itemSignal);
           results[index] = outcome.value;
+          if (outcome.error !== undefined) itemErrors.push({ index, error: outcome.error });
           done++;
           if (label === this.topLabel()) this.progress(this.topIndex + done / items.length, `step "${label}": ${done} of ${items.length} items done`);
         } catch (error) {
@@ -433,8 +488,13 @@ class WorkflowRun {
       this.endStep(handle, 'failed', undefined, message);
       throw new StepFailed({ ...failure.failure, message }, results);
     }
-    this.endStep(handle, 'ok', sizeOf(results));
-    return results;
+    if (itemErrors.length === 0) {
+      this.endStep(handle, 'ok', sizeOf(results));
+      return { value: results };
+    }
+    itemErrors.sort((a, b) => a.index - b.index);
+    this.endStep(handle, 'ok', sizeOf(results), undefined, `partial: ${itemErrors.length} of ${items.length} items failed and were continued (onError: continue)`);
+    return { value: results, itemErrors };
   }
 
   private async runSwitch(step: Extract<CompiledStep, { kind: 'switch' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
@@ -667,9 +727,9 @@ class WorkflowRun {
     return handle;
   }
 
-  private endStep(handle: number | undefined, status: StepRecord['status'], outputSize?: number, error?: string): void {
+  private endStep(handle: number | undefined, status: StepRecord['status'], outputSize?: number, error?: string, detail?: string): void {
     if (handle === undefined) return;
-    this.record(store => store.endStep(handle, { status, endedAt: now(), outputSize, error }));
+    this.record(store => store.endStep(handle, { status, endedAt: now(), outputSize, error, ...(detail !== undefined ? { detail } : {}) }));
   }
 
   /** Writes to the run store; a store that fails is logged, never fails the run. */
@@ -682,6 +742,23 @@ class WorkflowRun {
       this.options.logger.warn(`cannot record run ${this.id}: ${errorMessage(error)}`);
     }
   }
+}
+
+/** What running a step gave: its value, and what the run keeps besides. */
+interface StepOutcome {
+  value: unknown;
+  /** The step failed and was continued (onError: continue): why. */
+  error?: string;
+  /** What its `let` set. */
+  vars?: Record<string, unknown>;
+  /** A map's items that failed and were continued past. */
+  itemErrors?: ItemError[];
+}
+
+function toStepEntry(outcome: StepOutcome): StepEntry {
+  if (outcome.error !== undefined) return { result: outcome.value, status: 'failed', error: outcome.error };
+  if (outcome.itemErrors) return { result: outcome.value, status: 'partial', errors: outcome.itemErrors };
+  return { result: outcome.value, status: 'ok' };
 }
 
 /**
