@@ -5,6 +5,7 @@ import { UriTemplate } from '@modelcontextprotocol/client';
 
 import { createNameFilter } from '../core/glob.js';
 import { createAnnotationCorrector } from './annotations.js';
+import { suggestNames } from './suggest-names.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -205,22 +206,8 @@ export class Catalog {
 
   private suggest(name: string, names: string[]): string {
     if (names.length === 0) return '; no tools are available (is every server down? see manifold doctor)';
-    const tailOf = (value: string) => {
-      const lower = value.toLowerCase();
-      const index = lower.indexOf(nameSeparator);
-      return index >= 0 ? lower.slice(index + nameSeparator.length) : lower;
-    };
-    const needle = name.toLowerCase();
-    const needleTail = tailOf(name);
-    const scored = names
-      .map(candidate => {
-        const lower = candidate.toLowerCase();
-        const distance = Math.min(editDistance(needle, lower), editDistance(needleTail, tailOf(candidate)));
-        return { candidate, distance, limit: Math.max(2, Math.floor(Math.min(needle.length, lower.length) / 3)) };
-      })
-      .filter(entry => entry.distance <= entry.limit)
-      .sort((a, b) => a.distance - b.distance);
-    if (scored.length > 0) return `; did you mean ${scored.slice(0, 3).map(entry => `"${entry.candidate}"`).join(', ')}?`;
+    const suggestions = suggestNames(name, names, nameSeparator);
+    if (suggestions.length > 0) return `; did you mean ${suggestions.map(candidate => `"${candidate}"`).join(', ')}?`;
     return '; list the tools to see what exists';
   }
 
@@ -343,19 +330,4 @@ function compileTemplate(template: string): UriTemplate | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Levenshtein distance, for "did you mean" hints. */
-function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod/v4';
 
+import { closestWords } from '../core/edit-distance.js';
 import { durationSchema } from './duration.js';
 
 /**
@@ -160,7 +161,7 @@ const ruleSchema: z.ZodType<SwitchRule> = z.strictObject({
   }
 });
 
-const rawStepSchema = z.strictObject({
+const rawStepSchema = z.looseObject({
   id: z.string().regex(stepIdPattern, 'a step id uses letters, digits and "_", and does not start with a digit').optional(),
   description: z.string().optional(),
   call: z.string().min(1, 'expected a tool name').optional(),
@@ -191,7 +192,28 @@ const rawStepSchema = z.strictObject({
     .optional()
 });
 
+/** The keys a step may have (rawStepSchema's), for unknown-key hints. */
+const stepFieldNames = ['id', 'description', 'call', 'with', 'parallel', 'map', 'do', 'switch', 'route', 'default', 'concurrency', 'timeout', 'retry', 'failWhen', 'fallback', 'onError', 'let'];
+
+/**
+ * Unknown keys, each with the nearest known key: reported with the other problems of the same definition
+ * (a strict object's own check would stop the refinements, so the problems came one fix at a time).
+ */
+function reportUnknownKeys(value: unknown, known: readonly string[], what: string, context: z.core.$RefinementCtx<unknown>): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const near = closestWords(key, known, 1)[0];
+    context.addIssue({
+      code: 'custom',
+      path: [],
+      message: `unknown key "${key}" (${near ? `did you mean "${near}"? See` : `${what} has ${known.map(name => `"${name}"`).join(', ')}; see`} docs/WORKFLOWS.md)`
+    });
+  }
+}
+
 function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): void {
+  reportUnknownKeys(step, stepFieldNames, 'a step', context);
   const present = stepKeys.filter(key => step[key] !== undefined);
   const issue = (message: string, path: PropertyKey[] = []) => context.addIssue({ code: 'custom', message, path });
   if (present.length === 0) {
@@ -261,7 +283,10 @@ function toStep(step: RawStep): WorkflowStep {
 
 /** One step, any kind, recursively. */
 export const stepSchema: z.ZodType<WorkflowStep> = z.lazy(() =>
-  rawStepSchema.superRefine((step, context) => refineStep(step, context as z.core.$RefinementCtx<RawStep>)).transform(step => toStep(step))
+  rawStepSchema
+    // Always run: a step's problems are reported together, whatever else is wrong with it.
+    .superRefine((step, context) => refineStep(step as RawStep, context as z.core.$RefinementCtx<RawStep>), { when: () => true })
+    .transform(step => toStep(step as RawStep))
 );
 
 const annotationsSchema = z
@@ -296,9 +321,12 @@ const workflowFields = {
   tags: z.array(z.string()).optional()
 };
 
-function refineWorkflow(workflow: { steps: WorkflowStep[] }, context: z.core.$RefinementCtx<unknown>): void {
+function refineWorkflow(workflow: { steps: WorkflowStep[] }, context: z.core.$RefinementCtx<unknown>, known: readonly string[]): void {
+  reportUnknownKeys(workflow, known, 'a workflow', context);
+  if (!Array.isArray(workflow.steps)) return;
   const seen = new Map<string, number>();
-  workflow.steps.forEach((step, index) => {
+  workflow.steps.forEach((step: Partial<WorkflowStep> | undefined, index) => {
+    if (step === null || typeof step !== 'object') return;
     if (step.id === undefined) {
       context.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: 'required: every top-level step needs an id (its result is steps.<id>.result)' });
       return;
@@ -309,15 +337,32 @@ function refineWorkflow(workflow: { steps: WorkflowStep[] }, context: z.core.$Re
   });
 }
 
+const workflowFieldNames = Object.keys(workflowFields);
+
 /** One workflow, as under `workflows.<name>` in the config. */
 export const workflowSchema: z.ZodType<WorkflowDefinition> = z
-  .strictObject(workflowFields)
-  .superRefine((workflow, context) => refineWorkflow(workflow, context));
+  .looseObject(workflowFields)
+  .superRefine((workflow, context) => refineWorkflow(workflow, context, workflowFieldNames), { when: () => true })
+  .transform(({ description, title, input, outputSchema, steps, output, timeout, concurrency, onError, annotations, tags }) => ({
+    input,
+    steps,
+    ...definedOnly({ description, title, outputSchema, output, timeout, concurrency, onError, annotations, tags })
+  }));
 
 /** A `workflows/*.yaml` file: one workflow, named by `name` or by the file name. */
 export const workflowFileSchema: z.ZodType<WorkflowDefinition & { name?: string | undefined }> = z
-  .strictObject({ name: z.string().optional(), ...workflowFields })
-  .superRefine((workflow, context) => refineWorkflow(workflow, context));
+  .looseObject({ name: z.string().optional(), ...workflowFields })
+  .superRefine((workflow, context) => refineWorkflow(workflow, context, ['name', ...workflowFieldNames]), { when: () => true })
+  .transform(({ name, description, title, input, outputSchema, steps, output, timeout, concurrency, onError, annotations, tags }) => ({
+    input,
+    steps,
+    ...definedOnly({ name, description, title, outputSchema, output, timeout, concurrency, onError, annotations, tags })
+  }));
+
+/** The object without its undefined values (a definition keeps only the keys it was given). */
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
 
 /** The `workflows:` map of the config, with name checks. */
 export const workflowsSchema = z

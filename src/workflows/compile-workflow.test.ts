@@ -60,10 +60,30 @@ describe('workflow definitions: schema errors (docs/WORKFLOWS.md, "Errors")', ()
     });
     assert.ok('lines' in parsed);
     assert.deepEqual(parsed.lines.sort(), [
-      'workflows.w.steps.0: unknown key "retries" (check the spelling; see docs/CONFIG.md)',
+      'workflows.w.steps.0: unknown key "retries" (did you mean "retry"? See docs/WORKFLOWS.md)',
       'workflows.w.steps.1.timeout: expected a duration such as 500ms, 30s or 2m, got "soon"',
       'workflows.w.steps.2.retry: "retry" belongs to a call (on a map, to its "call" form, where it applies to each item)',
       'workflows.w.steps.3: a map step needs the step to run for each item: "do: {...}", or "call:" with "with:"'
+    ]);
+  });
+
+  it('regression issue 9 #17: a definition\'s problems come all at once, unknown keys with the nearest known key', () => {
+    const parsed = parseWorkflows({
+      w: {
+        steps: [
+          { id: 'a', ...call('x__y'), timout: '1s', concurrency: 2 },
+          { id: 'b', ...call('x__y'), onErorr: 'continue', zzz: 1 }
+        ],
+        outptu: '{{ steps.a.result }}'
+      }
+    });
+    assert.ok('lines' in parsed);
+    assert.deepEqual(parsed.lines.sort(), [
+      'workflows.w.steps.0.concurrency: "concurrency" belongs to a parallel or map step',
+      'workflows.w.steps.0: unknown key "timout" (did you mean "timeout"? See docs/WORKFLOWS.md)',
+      'workflows.w.steps.1: unknown key "onErorr" (did you mean "onError"? See docs/WORKFLOWS.md)',
+      'workflows.w.steps.1: unknown key "zzz" (a step has "id", "description", "call", "with", "parallel", "map", "do", "switch", "route", "default", "concurrency", "timeout", "retry", "failWhen", "fallback", "onError", "let"; see docs/WORKFLOWS.md)',
+      'workflows.w: unknown key "outptu" (did you mean "output"? See docs/WORKFLOWS.md)'
     ]);
   });
 

@@ -132,6 +132,13 @@ export class WorkflowEngine implements Disposable {
 
   /** Registers the tools and follows catalog changes. */
   start(): void {
+    if (this.workflows.size > 0) {
+      // Say it where a user of `serve` looks: an edited workflow file is not picked up by a running gateway.
+      const names = [...this.workflows.keys()];
+      this.logger.info(
+        `${names.length} workflow(s) loaded (${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}); definitions are read once, at start: restart the gateway to pick up changed workflow files`
+      );
+    }
     this.refresh();
     this.unsubscribers.push(
       this.options.catalog.onChange(change => {
