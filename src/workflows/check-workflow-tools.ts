@@ -53,6 +53,14 @@ export function checkWorkflowTools(workflow: CompiledWorkflow, lookup: ToolLooku
           'warning'
         );
       }
+      const optionalOnly = template?.kind === 'object' ? required.filter(key => template.optional?.has(key)) : [];
+      if (optionalOnly.length > 0) {
+        add(
+          `${call.path}.with`,
+          `tool "${name}" requires ${optionalOnly.map(key => `"${key}"`).join(', ')}, which "with" sets only when it has a value ("${optionalOnly[0]}?"): the call fails when it has none`,
+          'warning'
+        );
+      }
       if (missing.length > 0) {
         add(
           `${call.path}.with`,

@@ -24,6 +24,9 @@ const workflows: Record<string, unknown> = {
     input: { type: 'object', properties: { q: { type: 'string' } } },
     steps: [{ id: 'sheet', call: 'tp__read_sheet', with: { key: 'k', 'note?': '{{ input.note }}' } }]
   },
+  optional_required: {
+    steps: [{ id: 'search', call: 'tp__lookup', with: { 'query?': '{{ input.q }}' } }]
+  },
   continued_items: {
     steps: [
       { id: 'each', map: "['ok', 'bad', 'ok', 'worse']", do: { call: 'tp__strict', with: { n: "{{ item = 'ok' ? 1 : -1 }}" }, onError: 'continue' } },
@@ -83,6 +86,14 @@ describe('regression issue 9 #16: data flow without silent gaps', () => {
     const result = await gateway.call('optional_argument');
     assert.equal(result.isError, undefined, textOf(result));
     assert.deepEqual(JSON.parse(textOf(result).split('\n')[0]!), { rows: ['k'] });
+  });
+
+  it('workflows check warns when a required argument is set only optionally', () => {
+    const lines = gateway.core.workflows.check().map(problem => `${problem.severity}: ${problem.path}: ${problem.message}`);
+    assert.ok(
+      lines.includes('warning: workflows.optional_required.steps.0.with: tool "tp__lookup" requires "query", which "with" sets only when it has a value ("query?"): the call fails when it has none'),
+      lines.join('\n')
+    );
   });
 
   it('a map\'s items continued past: steps.<id>.errors and status "partial" for expressions, and in partial_results', async () => {
