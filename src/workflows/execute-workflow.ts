@@ -3,22 +3,21 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import type { Catalog } from '../catalog/index.js';
-import { errorMessage, isManifoldError } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import type { RunStatus, RunStore, StepRecord } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamConnection } from '../upstream/index.js';
-import { isRetrySafe, serverOf } from './check-workflow-tools.js';
+import { isRetrySafe } from './check-workflow-tools.js';
 import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
+import { clip, isPlainObject, safeJson, sizeOf } from './json-text.js';
 import { Limiter } from './limiter.js';
+import { raceAbort, sleep } from './race-abort.js';
+import { classifyError, classifyErrorResult, type Failure, RunStopped, runIdMetaKey, StepFailed, StepTimeout } from './step-failure.js';
 import { type CompiledTemplate, evaluateExpression, evaluateTemplate, ExpressionError, type ItemError, type Scope, type StepEntry } from './template.js';
-import { errorTextOf, toStepValue } from './to-step-value.js';
+import { toStepValue } from './to-step-value.js';
 
-/** The `_meta` key that carries a run's id on a workflow's result. */
-export const runIdMetaKey = 'manifold/run-id';
 
-/** How much of a step's arguments the run record keeps. */
-const maxRecordedInput = 16_384;
 /** Map items in flight at once when the step sets no `concurrency`. */
 const defaultMapConcurrency = 8;
 
@@ -43,50 +42,7 @@ export interface ExecuteWorkflowOptions {
   checkOutput?: ((structuredContent: unknown) => string | undefined) | undefined;
 }
 
-type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'error';
-
-/** Why a step failed, where, and what the caller can do about it. */
-interface Failure {
-  step: string;
-  tool?: string | undefined;
-  reason: FailureReason;
-  message: string;
-  hint: string;
-  retryable: boolean;
-}
-
-class StepFailed extends Error {
-  readonly failure: Failure;
-  /** What a composite step had finished when it failed (map items in order, parallel branches by name). */
-  readonly partial: unknown;
-  constructor(failure: Failure, partial?: unknown) {
-    super(failure.message);
-    this.failure = failure;
-    this.partial = partial;
-  }
-}
-
-/** Why the run's signal aborted. */
-class RunStopped extends Error {
-  readonly reason: 'cancelled' | 'deadline';
-  constructor(reason: 'cancelled' | 'deadline', message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
-class StepTimeout extends Error {}
-
 const now = () => performance.timeOrigin + performance.now();
-
-/**
- * An error result that is the server refusing the arguments: the MCP SDKs' `Input validation error: …`, or
- * a JSON-RPC invalid-params error (-32602) turned into a result.
- */
-const refusedArguments = /^(?:MCP error -32602\b|Input validation error\b)/;
-/** JSON-RPC codes that say the caller, not the server, is at fault. */
-const invalidParams = -32602;
-const methodNotFound = -32601;
 
 /** A new run id: sortable by time, unique enough across processes. */
 export function newRunId(): string {
@@ -350,29 +306,9 @@ class WorkflowRun {
           attemptSignal
         );
         if (result.isError === true) {
-          const nested = nestedFailure(result, label, tool);
-          if (nested) {
-            this.endStep(handle, 'failed', sizeOf(result), nested.failure.message);
-            throw nested;
-          }
-          const text = errorTextOf(result);
-          if (refusedArguments.test(text)) {
-            // The server refused the arguments (MCP SDKs answer a schema violation with an error result, not a
-            // JSON-RPC error): as a JSON-RPC refusal, a retry with the same arguments cannot help.
-            const message = `the server refused the arguments: ${clip(text, 500)}`;
-            this.endStep(handle, 'failed', sizeOf(result), message);
-            throw new StepFailed({ step: label, tool, reason: 'rejected', message, hint: 'fix the step\'s "with" to match the tool\'s input schema', retryable: false });
-          }
-          const message = `the tool reported an error: ${clip(text, 500)}`;
-          this.endStep(handle, 'failed', sizeOf(result), message);
-          throw new StepFailed({
-            step: label,
-            tool,
-            reason: 'tool-error',
-            message,
-            hint: `check the arguments the step passed (manifold runs ${this.id} shows them), or give the step a fallback or onError: continue`,
-            retryable: true
-          });
+          const failed = classifyErrorResult(result, label, tool, this.id);
+          this.endStep(handle, 'failed', sizeOf(result), failed.failure.message);
+          throw failed;
         }
         const value = toStepValue(result);
         if (step.failWhen) {
@@ -615,61 +551,7 @@ class WorkflowRun {
       // A sibling failed and this branch was stopped because of it.
       return new StepFailed({ step: label, tool, reason: 'cancelled', message: 'stopped because another branch or map item failed', hint: '', retryable: false });
     }
-    if (isManifoldError(error)) {
-      switch (error.code) {
-        case 'UPSTREAM_UNAVAILABLE':
-        case 'UPSTREAM_CLOSED':
-        case 'UPSTREAM_TIMEOUT':
-        case 'SPAWN_FAILED':
-          return new StepFailed({ step: label, tool, reason: 'unavailable', message: error.message, hint: 'the server is down or slow: try again later (manifold doctor shows the servers)', retryable: true });
-        case 'TOOL_NOT_FOUND': {
-          // Not listed because its server is down (or still starting): that is not a typo in the workflow.
-          const server = tool && this.options.upstreams ? serverOf(tool, this.options.upstreams) : undefined;
-          if (server && server.state.kind !== 'ready') {
-            const why = server.state.kind === 'failed' ? `failed: ${server.state.reason}` : server.state.kind;
-            return new StepFailed({
-              step: label,
-              tool,
-              reason: 'unavailable',
-              message: `tool "${tool}" is not available: its server "${server.name}" is not connected (${why})`,
-              hint: 'the server is down or still starting: try again later (manifold doctor shows the servers)',
-              retryable: true
-            });
-          }
-          return new StepFailed({ step: label, tool, reason: 'not-found', message: error.message, hint: 'fix the tool name in the workflow (manifold workflows check lists such problems)', retryable: false });
-        }
-        case 'INVALID_PARAMS':
-          return new StepFailed({ step: label, tool, reason: 'rejected', message: error.message, hint: 'fix the step\'s "with" to match the tool\'s input schema', retryable: false });
-        default:
-          return new StepFailed({ step: label, tool, reason: 'error', message: error.message, hint: 'see the gateway log for details, and try again', retryable: error.retryable });
-      }
-    }
-    const code = (error as { code?: unknown } | undefined)?.code;
-    if (code === invalidParams || code === methodNotFound) {
-      // The server refused the request (bad arguments, a method it does not have): the caller's fault, a retry
-      // with the same arguments cannot help.
-      return new StepFailed({
-        step: label,
-        tool,
-        reason: 'rejected',
-        message: `the server refused the call: ${errorMessage(error)}`,
-        hint: 'check the step\'s "with" against the tool\'s input schema',
-        retryable: false
-      });
-    }
-    if (typeof code === 'number') {
-      // Any other JSON-RPC error (-32603 Internal error, a server's own codes) is the tool failing, as an error
-      // result would be: retried where the retry policy allows.
-      return new StepFailed({
-        step: label,
-        tool,
-        reason: 'tool-error',
-        message: `the tool failed with a JSON-RPC error: ${errorMessage(error)}`,
-        hint: `the server failed (not the arguments): try again later, or give the step a retry, fallback or onError: continue (manifold runs ${this.id} shows the call)`,
-        retryable: true
-      });
-    }
-    return new StepFailed({ step: label, tool, reason: 'error', message: errorMessage(error), hint: 'see the gateway log for details, and try again', retryable: false });
+    return classifyError(error, label, tool, this.id, this.options.upstreams);
   }
 
   private success(output: unknown): GatewayResult {
@@ -761,101 +643,10 @@ function toStepEntry(outcome: StepOutcome): StepEntry {
   return { result: outcome.value, status: 'ok' };
 }
 
-/**
- * The failure of a workflow called as a step (its result carries a run id and `structuredContent.error`): the
- * inner step, reason and hint instead of the inner run's whole text, and the inner finished steps as the
- * step's partial result.
- */
-function nestedFailure(result: GatewayResult, label: string, tool: string): StepFailed | undefined {
-  const runId = (result._meta as Record<string, unknown> | undefined)?.[runIdMetaKey];
-  const content = result.structuredContent as { error?: Partial<Failure>; partial_results?: unknown } | undefined;
-  const inner = content?.error;
-  if (typeof runId !== 'string' || !isPlainObject(inner) || typeof inner.step !== 'string' || typeof inner.message !== 'string') return undefined;
-  const reason = typeof inner.reason === 'string' ? inner.reason : 'error';
-  return new StepFailed(
-    {
-      step: label,
-      tool,
-      reason,
-      message: `workflow "${tool}" failed at step "${inner.step}"${typeof inner.tool === 'string' ? ` (tool "${inner.tool}")` : ''}: ${clipStart(inner.message, 500)}`,
-      // The inner hint names the run to look at; if it does not, name the inner run.
-      hint: typeof inner.hint === 'string' && inner.hint.includes('manifold runs ') ? inner.hint : `${inner.hint ?? ''}${inner.hint ? '; ' : ''}the inner run: manifold runs ${runId}`,
-      retryable: reason === 'tool-error' || reason === 'timeout' || reason === 'unavailable'
-    },
-    content?.partial_results
-  );
-}
-
 /** JSONata's idea of true: not false, null, 0, "", an empty array or object. */
 export function isTruthy(value: unknown): boolean {
   if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
   if (Array.isArray(value)) return value.some(isTruthy);
   if (isPlainObject(value)) return Object.keys(value).length > 0;
   return true;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? 'null';
-  } catch {
-    return String(value);
-  }
-}
-
-function sizeOf(value: unknown): number {
-  return Buffer.byteLength(safeJson(value));
-}
-
-function clip(text: string, max = maxRecordedInput): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
-}
-
-/** Keeps the end of a long text: a nested failure's cause is at its end. */
-function clipStart(text: string, max: number): string {
-  return text.length > max ? `…${text.slice(-max)}` : text;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Rejects as soon as the signal aborts, whether or not the call honours it. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      value => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own rejection, passed on unchanged
-        reject(error);
-      }
-    );
-  });
 }
