@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path';
+
 import type { Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 
@@ -11,6 +13,7 @@ import type { UpstreamConnection } from '../upstream/index.js';
 import { checkWorkflowTools, deriveAnnotations } from './check-workflow-tools.js';
 import { callsOf, compileWorkflow, type CompiledWorkflow, findCycles, type WorkflowProblem } from './compile-workflow.js';
 import { executeWorkflow } from './execute-workflow.js';
+import { watchWorkflowFiles } from './watch-workflow-files.js';
 import { withDefaults } from './with-defaults.js';
 
 /** The name of the ad-hoc workflow tool. */
@@ -101,7 +104,8 @@ export function formatProblem(problem: WorkflowProblem, definitions?: Readonly<R
  * steps' tools, and problems (an unknown tool, a `with` that misses a required argument) are logged.
  */
 export class WorkflowEngine implements Disposable {
-  readonly workflows: ReadonlyMap<string, CompiledWorkflow>;
+  private compiled: ReadonlyMap<string, CompiledWorkflow>;
+  private definitions: Readonly<Record<string, WorkflowDefinition>>;
   private readonly options: WorkflowEngineOptions;
   private readonly logger: Logger;
   private readonly inputValidators = new Map<string, Validate>();
@@ -111,33 +115,85 @@ export class WorkflowEngine implements Disposable {
   private lastDefinitions = '';
   private readonly reported = new Set<string>();
   private readonly unsubscribers: Array<() => void> = [];
+  private watcher: { close(): void } | undefined;
 
   constructor(options: WorkflowEngineOptions) {
     this.options = options;
     this.logger = options.logger.child('workflows');
-    const { compiled, problems } = checkWorkflowDefinitions(options.workflows);
+    this.definitions = options.workflows;
+    this.compiled = this.compile(options.workflows);
+  }
+
+  /** The declared workflows, compiled. */
+  get workflows(): ReadonlyMap<string, CompiledWorkflow> {
+    return this.compiled;
+  }
+
+  /** Compiles and checks definitions and sets up their validators; throws CONFIG_INVALID on errors. */
+  private compile(definitions: Readonly<Record<string, WorkflowDefinition>>): Map<string, CompiledWorkflow> {
+    const { compiled, problems } = checkWorkflowDefinitions(definitions);
     const errors = problems.filter(problem => problem.severity === 'error');
     if (errors.length > 0) {
-      const lines = errors.map(problem => formatProblem(problem, options.workflows));
+      const lines = errors.map(problem => formatProblem(problem, definitions));
       throw new ManifoldError('CONFIG_INVALID', `workflows have ${lines.length === 1 ? 'an error' : `${lines.length} errors`}:\n${lines.join('\n')}`, {
         data: { issues: lines }
       });
     }
-    this.workflows = compiled;
+    this.inputValidators.clear();
+    this.outputValidators.clear();
     for (const [name, workflow] of compiled) {
       this.inputValidators.set(name, validators.getValidator(workflow.definition.input));
       if (workflow.definition.outputSchema) this.outputValidators.set(name, validators.getValidator(workflow.definition.outputSchema));
     }
+    return compiled;
+  }
+
+  /**
+   * Replaces the declared workflows (a changed workflow file): checked as at start; with an error nothing
+   * changes (throws CONFIG_INVALID). Runs in flight finish with the definition they started with.
+   */
+  reload(definitions: Readonly<Record<string, WorkflowDefinition>>): { added: string[]; changed: string[]; removed: string[] } {
+    const before = this.definitions;
+    this.compiled = this.compile(definitions);
+    this.definitions = definitions;
+    const same = (name: string) => JSON.stringify(before[name]) === JSON.stringify(definitions[name]);
+    const diff = {
+      added: Object.keys(definitions).filter(name => !(name in before)),
+      changed: Object.keys(definitions).filter(name => name in before && !same(name)),
+      removed: Object.keys(before).filter(name => !(name in definitions))
+    };
+    this.reported.clear();
+    this.refresh();
+    return diff;
+  }
+
+  /**
+   * Reloads the workflows when the files they come from change (`serve`): the config file and the folders of
+   * workflow files. `load` reads the config again and returns its workflows. A change that does not load is
+   * logged, and the workflows stay as they were.
+   */
+  watch(configPath: string, load: () => Readonly<Record<string, WorkflowDefinition>>): void {
+    this.watcher?.close();
+    const folders = [...new Set(Object.values(this.definitions).flatMap(definition => (definition.source ? [dirname(definition.source)] : [])))];
+    folders.push(join(dirname(configPath), 'workflows'));
+    const watcher = watchWorkflowFiles(configPath, folders, () => {
+      try {
+        const diff = this.reload(load());
+        const parts = (['added', 'changed', 'removed'] as const).filter(key => diff[key].length > 0).map(key => `${key} ${diff[key].join(', ')}`);
+        if (parts.length > 0) this.logger.info(`workflows reloaded: ${parts.join('; ')} (other config changes take effect on restart)`);
+      } catch (error) {
+        this.logger.error(`workflow definitions changed but do not load; the gateway keeps the workflows it had:\n${errorMessage(error)}`);
+      }
+    });
+    this.watcher = watcher;
+    this.logger.info(`reloading workflows when these change: ${watcher.paths.join(', ')}`);
   }
 
   /** Registers the tools and follows catalog changes. */
   start(): void {
     if (this.workflows.size > 0) {
-      // Say it where a user of `serve` looks: an edited workflow file is not picked up by a running gateway.
       const names = [...this.workflows.keys()];
-      this.logger.info(
-        `${names.length} workflow(s) loaded (${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}); definitions are read once, at start: restart the gateway to pick up changed workflow files`
-      );
+      this.logger.info(`${names.length} workflow(s) loaded (${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`);
     }
     this.refresh();
     this.unsubscribers.push(
@@ -235,6 +291,8 @@ export class WorkflowEngine implements Disposable {
   }
 
   close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     this.runStore?.close();
     this.runStore = undefined;
@@ -266,7 +324,7 @@ export class WorkflowEngine implements Disposable {
       this.options.catalog.setLocalTools(workflowSource, tools);
     }
     for (const problem of this.check()) {
-      const line = formatProblem(problem, this.options.workflows);
+      const line = formatProblem(problem, this.definitions);
       if (problem.severity !== 'error' || this.reported.has(line)) continue;
       this.reported.add(line);
       this.logger.warn(`workflow "${problem.workflow}" will fail when run: ${line}`);
