@@ -17,7 +17,6 @@ import { classifyError, classifyErrorResult, type Failure, RunStopped, runIdMeta
 import { type CompiledTemplate, evaluateExpression, evaluateTemplate, ExpressionError, type ItemError, type Scope, type StepEntry } from './template.js';
 import { toStepValue } from './to-step-value.js';
 
-
 /** Map items in flight at once when the step sets no `concurrency`. */
 const defaultMapConcurrency = 8;
 
@@ -192,7 +191,7 @@ class WorkflowRun {
     let vars: Record<string, unknown> | undefined;
     try {
       if (step.lets) {
-        vars = await this.evaluateLets(step.lets, outer, label);
+        vars = await this.evaluateLets(step.lets, outer, label, step.kind);
         scope = { ...outer, vars: { ...outer.vars, ...vars } };
       }
       return { ...(await this.runKind(step, scope, label, signal)), ...(vars ? { vars } : {}) };
@@ -219,12 +218,19 @@ class WorkflowRun {
     }
   }
 
-  /** A step's `let`, in order: each name sees the ones before it. */
-  private async evaluateLets(lets: Array<[string, CompiledTemplate]>, outer: Scope, label: string): Promise<Record<string, unknown>> {
+  /** A step's `let`, in order: each name sees the ones before it. A failure names the variable. */
+  private async evaluateLets(lets: Array<[string, CompiledTemplate]>, outer: Scope, label: string, kind: CompiledStep['kind']): Promise<Record<string, unknown>> {
     const vars: Record<string, unknown> = {};
     for (const [name, template] of lets) {
       const scope = { ...outer, vars: { ...outer.vars, ...vars } };
-      vars[name] = await this.evaluate(() => evaluateTemplate(template, scope), label, undefined, 'call');
+      const evaluateOne = async () => {
+        try {
+          return await evaluateTemplate(template, scope);
+        } catch (error) {
+          throw error instanceof ExpressionError ? new ExpressionError(error.source, `let "${name}": ${error.message}`) : error;
+        }
+      };
+      vars[name] = await this.evaluate(evaluateOne, label, undefined, kind);
     }
     return vars;
   }

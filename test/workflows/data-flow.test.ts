@@ -49,6 +49,9 @@ const workflows: Record<string, unknown> = {
     steps: [{ id: 'q', call: 'tp__lookup', with: { query: '' }, failWhen: "$exists(result.error)", retry: { attempts: 2, backoff: '5ms', force: true }, onError: 'continue' }],
     output: '{{ steps.q }}'
   },
+  bad_let: {
+    steps: [{ id: 'a', let: { n: '{{ $number("abc") }}' }, call: 'tp__lookup', with: { query: '{{ $string(vars.n) }}' } }]
+  },
   named_values: {
     input: { type: 'object', properties: { name: { type: 'string', default: 'Ada' } } },
     steps: [
@@ -133,6 +136,15 @@ describe('regression issue 9 #16: data flow without silent gaps', () => {
     const result = await gateway.call('named_values');
     assert.equal(result.isError, undefined, textOf(result));
     assert.deepEqual(result.structuredContent, { who: 'ADA', rows: ['ADA-hello ADA'] });
+  });
+
+  it('a let that fails fails its step, naming the variable', async () => {
+    const result = await gateway.call('bad_let');
+    assert.equal(result.isError, true);
+    const error = errorOf(result);
+    assert.equal(error.step, 'a');
+    assert.equal(error.reason, 'expression');
+    assert.match(error.message, /^let "n": expression "\$number\("abc"\)" failed/);
   });
 
   it('definitions: failWhen and let are checked at load (a bad expression, a variable read before it is set, twice set)', () => {
