@@ -361,7 +361,9 @@ export class WorkflowEngine implements Disposable {
             properties: {
               workflow: {
                 type: 'object',
-                description: 'The definition: steps (each with id and one of call, parallel, map, switch), and optionally input (JSON Schema), output, timeout, concurrency, onError.'
+                description:
+                  'The definition: steps (each with id and one of call, parallel, map, switch), and optionally input (JSON Schema), output, timeout, concurrency, onError. ' +
+                  'A call may have failWhen (a condition over its result, e.g. "result.error", that fails it); any step may have let (named values, read as vars.<name>).'
               },
               arguments: { type: 'object', description: 'The workflow\'s input, read as {{ input.<name> }}.' }
             },
