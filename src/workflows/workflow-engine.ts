@@ -182,7 +182,7 @@ export class WorkflowEngine implements Disposable {
         const parts = (['added', 'changed', 'removed'] as const).filter(key => diff[key].length > 0).map(key => `${key} ${diff[key].join(', ')}`);
         if (parts.length > 0) this.logger.info(`workflows reloaded: ${parts.join('; ')} (other config changes take effect on restart)`);
       } catch (error) {
-        this.logger.error(`workflow definitions changed but do not load; the gateway keeps the workflows it had:\n${errorMessage(error)}`);
+        this.logger.error(`the config or a workflow file changed, but the workflows do not load; the gateway keeps the workflows it had (fix the file and save it again):\n${errorMessage(error)}`);
       }
     });
     this.watcher = watcher;
