@@ -15,6 +15,24 @@ export const serverNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*(?<!_)$/;
 
 const globList = z.array(z.string().min(1)).optional();
 
+/**
+ * Corrections of a server's tool annotations (issue 9: real servers often leave them out or get them wrong):
+ * tool globs on the server's own names → the hints to set. Applied in the catalog, so lists, views, search
+ * and workflows all see them (docs/CONFIG.md).
+ */
+export const toolAnnotationsSchema = z.record(
+  z.string().min(1),
+  z
+    .strictObject({
+      title: z.string().optional(),
+      readOnlyHint: z.boolean().optional(),
+      destructiveHint: z.boolean().optional(),
+      idempotentHint: z.boolean().optional(),
+      openWorldHint: z.boolean().optional()
+    })
+    .refine(hints => !(hints.readOnlyHint === true && hints.destructiveHint === true), 'a tool cannot be both read-only and destructive')
+);
+
 const commonServerFields = {
   /** Off switch without deleting the entry. */
   enabled: z.boolean().default(true),
@@ -33,7 +51,9 @@ const commonServerFields = {
   /** Words for every tool of this server: matched by view `tags` filters and by search. */
   tags: z.array(z.string().min(1)).default([]),
   /** Words for some tools (keys are globs on the server's own tool names): view `tags` and search. */
-  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({})
+  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  /** Corrected annotations for some tools (keys are globs on the server's own tool names). */
+  annotations: toolAnnotationsSchema.default({})
 };
 
 /** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
