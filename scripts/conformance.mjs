@@ -103,7 +103,9 @@ async function startSetup(setup, work) {
     stops.push(fixtureProcess.stop);
     const url = await fixtureProcess.ready;
     if (!setup.manifold) return { url, stop: () => Promise.all(stops.map(stop => stop())), logs: fixtureProcess.stderr };
-    upstream = { type: 'http', url, prefix: false };
+    // A 2025-only server's requests to the client carry no call id: declared perClient, each client's roots,
+    // sampling and elicitation reach its own session (docs/decisions/2026-12-07-per-client-upstream-state.md).
+    upstream = { type: 'http', url, prefix: false, ...(setup.fixture.era === 'legacy' ? { perClient: true } : {}) };
   } else {
     upstream = { command: process.execPath, args: fixtureArgs, cwd: root, prefix: false };
   }

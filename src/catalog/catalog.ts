@@ -4,6 +4,8 @@ import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
 import { UriTemplate } from '@modelcontextprotocol/client';
 
 import { createNameFilter } from '../core/glob.js';
+import { createAnnotationCorrector } from './annotations.js';
+import { suggestNames } from './suggest-names.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -204,22 +206,8 @@ export class Catalog {
 
   private suggest(name: string, names: string[]): string {
     if (names.length === 0) return '; no tools are available (is every server down? see manifold doctor)';
-    const tailOf = (value: string) => {
-      const lower = value.toLowerCase();
-      const index = lower.indexOf(nameSeparator);
-      return index >= 0 ? lower.slice(index + nameSeparator.length) : lower;
-    };
-    const needle = name.toLowerCase();
-    const needleTail = tailOf(name);
-    const scored = names
-      .map(candidate => {
-        const lower = candidate.toLowerCase();
-        const distance = Math.min(editDistance(needle, lower), editDistance(needleTail, tailOf(candidate)));
-        return { candidate, distance, limit: Math.max(2, Math.floor(Math.min(needle.length, lower.length) / 3)) };
-      })
-      .filter(entry => entry.distance <= entry.limit)
-      .sort((a, b) => a.distance - b.distance);
-    if (scored.length > 0) return `; did you mean ${scored.slice(0, 3).map(entry => `"${entry.candidate}"`).join(', ')}?`;
+    const suggestions = suggestNames(name, names, nameSeparator);
+    if (suggestions.length > 0) return `; did you mean ${suggestions.map(candidate => `"${candidate}"`).join(', ')}?`;
     return '; list the tools to see what exists';
   }
 
@@ -237,6 +225,9 @@ export class Catalog {
       if (upstream.state.kind === 'stopped') continue;
       const { config, name } = upstream;
       const keep = createNameFilter(config.include, config.exclude);
+      // The config's corrections of wrong or missing annotations (servers.<name>.annotations): every list,
+      // view, search and workflow sees the corrected hints.
+      const correct = createAnnotationCorrector(config.annotations);
       const snapshot = upstream.snapshot;
       for (const tool of snapshot.tools) {
         if (typeof tool?.name !== 'string' || !keep(tool.name)) continue;
@@ -246,11 +237,12 @@ export class Catalog {
           clashes.push(`tool "${publicName}" is served by both "${existing.upstream}" and "${name}"; "${existing.upstream}" keeps it (set prefix: true on one of them, or exclude the tool)`);
           continue;
         }
+        const corrected = correct ? correct(tool) : tool;
         const entry: CatalogTool = {
           name: publicName,
           upstream: name,
           originalName: tool.name,
-          definition: publicName === tool.name ? tool : { ...tool, name: publicName },
+          definition: publicName === tool.name ? corrected : { ...corrected, name: publicName },
           descriptionHash: hashDefinition(tool)
         };
         tools.push(entry);
@@ -312,6 +304,16 @@ export class Catalog {
     }
 
     for (const clash of clashes) if (!this.clashes.includes(clash)) this.logger.error(clash);
+    // The owner of a clashing name is the first server in config order, whenever it connects. If that is
+    // after another one served the name, calls now go elsewhere: say so, never silently.
+    for (const [name, entry] of toolIndex) {
+      const before = this.toolIndex.get(name);
+      if (before && !before.local && !entry.local && before.upstream !== entry.upstream && clashes.some(clash => clash.startsWith(`tool "${name}" `))) {
+        this.logger.error(
+          `tool "${name}": calls now go to "${entry.upstream}" (first in the config, just connected), no longer to "${before.upstream}"; set prefix: true on one of them, or exclude the tool from one`
+        );
+      }
+    }
     this.clashes = clashes;
     this.toolList = tools;
     this.toolIndex = toolIndex;
@@ -338,19 +340,4 @@ function compileTemplate(template: string): UriTemplate | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Levenshtein distance, for "did you mean" hints. */
-function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,3 +1,4 @@
+export { type AnnotationHints, combineAnnotations, createAnnotationCorrector } from './annotations.js';
 export {
   Catalog,
   type CatalogChange,

@@ -16,6 +16,7 @@ import { runWorkflows } from './commands/workflows.js';
 import { runViews } from './commands/views.js';
 import { type Output, processOutput } from './output.js';
 import type { ParsedCommand } from './parsed-command.js';
+import { UsageError } from './usage-error.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -167,7 +168,7 @@ Options:
   workflows: {
     summary: 'check the workflow definitions against the servers, or list them',
     usage: 'manifold workflows check|list [--json] [--config <file>]',
-    details: `check: checks every workflow (config workflows: and workflows/*.yaml): expressions, step references,
+    details: `check: checks every workflow (config workflows: and the files in workflowDirs): expressions, step references,
 cycles; then connects to every server and checks the tools they call exist and get their required
 arguments, and that retries are possible. Prints one line per problem (path: what is wrong) and exits 1
 if there is any error (warnings alone exit 0).
@@ -204,6 +205,9 @@ Options:
     run: runInit
   }
 };
+
+/** The commands that take positional arguments; the others refuse any (a typo, a flag without its `--`). */
+const takesArguments = new Set(['search', 'eval', 'call', 'run', 'runs', 'workflows']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map(name => name.length));
@@ -253,6 +257,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     output.out(commandHelp(name, command));
     return 0;
   }
+  if (!takesArguments.has(name) && parsed.positionals.length > 0) {
+    output.err(`manifold ${name}: unexpected argument "${parsed.positionals[0]}"\n\nUsage: ${command.usage} (manifold ${name} --help for more)`);
+    return 2;
+  }
   const level = parsed.values['log-level'];
   if (typeof level === 'string' && !logLevels.includes(level as LogLevel)) {
     output.err(`manifold ${name}: --log-level must be one of ${logLevels.join(', ')}`);
@@ -261,6 +269,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   try {
     return await command.run(parsed, output);
   } catch (error) {
+    if (error instanceof UsageError) {
+      output.err(`manifold ${name}: ${error.message}\n\nUsage: ${command.usage} (manifold ${name} --help for more)`);
+      return 2;
+    }
     if (isManifoldError(error)) {
       output.err(`manifold ${name}: ${error.message}`);
       return error.code === 'CONFIG_INVALID' || error.code === 'CONFIG_NOT_FOUND' ? 2 : 1;

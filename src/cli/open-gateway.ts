@@ -1,4 +1,4 @@
-import { loadConfig, type LoadedConfig, resolveConfigPath } from '../config/index.js';
+import { loadConfig, type LoadedConfig, type ManifoldConfig, resolveConfigPath } from '../config/index.js';
 import { GatewayCore } from '../gateway/index.js';
 import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.js';
 
@@ -15,10 +15,18 @@ export function loadCliConfig(options: CommonOptions, logger: Logger): LoadedCon
   return loaded;
 }
 
-/** Loads the config and connects to every upstream: the start of every command that needs the gateway. */
-export async function openGateway(options: CommonOptions, defaultLevel: LogLevel): Promise<{ core: GatewayCore; loaded: LoadedConfig; logger: Logger }> {
+/**
+ * Loads the config and connects to every upstream: the start of every command that needs the gateway.
+ * `check` sees the config before any server is started (flags that name views, say), and may throw.
+ */
+export async function openGateway(
+  options: CommonOptions,
+  defaultLevel: LogLevel,
+  hooks: { check?: (config: ManifoldConfig) => void } = {}
+): Promise<{ core: GatewayCore; loaded: LoadedConfig; logger: Logger }> {
   const bootstrap = createLogger({ level: options.logLevel ?? defaultLevel });
   const loaded = loadCliConfig(options, bootstrap);
+  hooks.check?.(loaded.config);
   const logger = createLogger({ level: options.logLevel ?? (defaultLevel === 'info' ? loaded.config.gateway.logLevel : defaultLevel) });
   const core = new GatewayCore({ config: loaded.config, configPath: loaded.path, logger });
   await core.start();

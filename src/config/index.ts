@@ -1,5 +1,5 @@
-export { expandEnv } from './expand-env.js';
-export { importClientConfig } from './import-client-config.js';
+export { expandEnv, inputVariable } from './expand-env.js';
+export { type ImportedInput, importClientConfig, type ImportOptions } from './import-client-config.js';
 export { loadWorkflowFiles, parseWorkflowFile } from './load-workflow-files.js';
 export {
   type CallStep,
@@ -20,7 +20,7 @@ export {
 } from './workflow-schema.js';
 export { type DiscoveryOptions, discoveryOptionsSchema, type EmbeddingsConfig, embeddingsSchema } from './discovery-schema.js';
 export { type DiscoveryMode, discoveryModes, type ViewConfig, viewNamePattern, viewSchema, viewsSchema, type ViewToolOverride } from './view-schema.js';
-export { defaultConfigNames, type LoadedConfig, loadConfig, resolveConfigPath } from './load-config.js';
+export { defaultConfigNames, type LoadedConfig, loadConfig, resolveConfigPath, workspaceFolderOf } from './load-config.js';
 export { formatIssues, normaliseClientFormats, type ParseConfigOptions, type ParsedConfig, parseConfig } from './parse-config.js';
 export {
   configSchema,

@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import type * as z from 'zod/v4';
 
 import { ManifoldError } from '../core/errors.js';
-import { expandEnv } from './expand-env.js';
+import { expandReferences, inputVariable, type UnresolvedReference } from './expand-env.js';
 import { configSchema, type ManifoldConfig } from './schema.js';
 
 export interface ParsedConfig {
@@ -16,7 +16,12 @@ export interface ParseConfigOptions {
   env?: Record<string, string | undefined>;
   /** Where the text came from, for messages. */
   source?: string;
+  /** What `${workspaceFolder}` stands for (VS Code configs): the config file's folder; loadConfig sets it. */
+  workspaceFolder?: string;
 }
+
+/** Where an unreachable server URL points: a reserved name (RFC 2606) that is never contacted. */
+const unresolvedUrl = 'http://unresolved.invalid/';
 
 /**
  * Parses a manifold.yaml / JSON text. Also accepts, unchanged, the `mcpServers` JSON of Claude Desktop and
@@ -36,12 +41,17 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Par
   }
   const warnings: string[] = [];
   const normalised = normaliseClientFormats(raw as Record<string, unknown>, warnings);
-  let expanded: unknown;
-  try {
-    expanded = expandEnv(normalised, options.env ?? {});
-  } catch (error) {
-    if (error instanceof ManifoldError) throw new ManifoldError(error.code, `${source}: ${error.message}`, { data: error.data });
-    throw error;
+  const context = { env: options.env ?? {}, ...(options.workspaceFolder !== undefined ? { workspaceFolder: options.workspaceFolder } : {}) };
+  const { servers, ...rest } = normalised;
+  const top = expandReferences(rest, context);
+  const problems = top.unresolved.map(entry => `${entry.path}: ${entry.message}`);
+  const expanded: Record<string, unknown> = { ...(top.value as Record<string, unknown>) };
+  const unavailableServers: Record<string, string> = {};
+  if (servers !== undefined) expanded.servers = expandServers(servers, context, problems, unavailableServers);
+  if (problems.length > 0) {
+    throw new ManifoldError('CONFIG_INVALID', `${source}: ${problems.join('\n')}\nSet the variable, or give a default with \${VAR:-default}.`, {
+      data: { missing: problems }
+    });
   }
   const result = configSchema.safeParse(expanded);
   if (!result.success) {
@@ -50,7 +60,49 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Par
       data: { issues: lines }
     });
   }
-  return { config: result.data, warnings };
+  const config: ManifoldConfig = result.data;
+  if (Object.keys(unavailableServers).length > 0) config.unavailableServers = unavailableServers;
+  return { config, warnings };
+}
+
+/**
+ * Expands each server entry on its own: a disabled server is not expanded at all (its variables need not
+ * be set), and an enabled server whose variable is not set is kept, marked unavailable with the reason, so
+ * that the other servers still serve. A reference that is not a reference at all is a config error.
+ */
+function expandServers(
+  servers: unknown,
+  context: { env: Record<string, string | undefined>; workspaceFolder?: string },
+  problems: string[],
+  unavailable: Record<string, string>
+): unknown {
+  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return servers;
+  const out: Record<string, unknown> = {};
+  for (const [name, entry] of Object.entries(servers as Record<string, unknown>)) {
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      out[name] = entry;
+      continue;
+    }
+    const disabled = (entry as Record<string, unknown>).enabled === false;
+    const { value, unresolved } = expandReferences(entry, context, ['servers', name]);
+    const invalid = unresolved.filter(reference => reference.kind === 'invalid');
+    if (!disabled) problems.push(...invalid.map(reference => `${reference.path}: ${reference.message}`));
+    const missing = unresolved.filter(reference => reference.kind === 'missing');
+    const kept = (disabled ? entry : value) as Record<string, unknown>;
+    if (!disabled && missing.length > 0) unavailable[name] = describeMissing(name, missing);
+    // An unexpanded URL is no URL; the server never connects, so any well-formed one keeps the entry valid.
+    out[name] = typeof kept.url === 'string' && kept.url.includes('${') && (disabled || missing.length > 0) ? { ...kept, url: unresolvedUrl } : kept;
+  }
+  return out;
+}
+
+/** `server "docs": environment variable DOCS_TOKEN is not set (servers.docs.headers.Authorization); set it or use ${DOCS_TOKEN:-default}`. */
+function describeMissing(server: string, missing: UnresolvedReference[]): string {
+  const parts = missing.map(reference => {
+    const hint = reference.input !== undefined ? 'set it before starting Manifold' : `set it or use \${${reference.variable ?? 'VAR'}:-default}`;
+    return `${reference.message} (${reference.path}); ${hint}`;
+  });
+  return `server "${server}": ${[...new Set(parts)].join('; ')}`;
 }
 
 /** Keys that desktop clients put in server entries and Manifold does not use. */
@@ -69,11 +121,17 @@ export function normaliseClientFormats(raw: Record<string, unknown>, warnings: s
     if ('servers' in raw) throw new ManifoldError('CONFIG_INVALID', 'use either "servers" or "mcpServers", not both');
   }
   if ('inputs' in out) {
-    warnings.push('"inputs" (VS Code prompts for secrets) is ignored: use ${VAR} references to the environment instead');
+    const inputs: unknown[] = Array.isArray(out.inputs) ? (out.inputs as unknown[]) : [];
+    const ids = inputs.flatMap(input => {
+      const id = input && typeof input === 'object' ? (input as { id?: unknown }).id : undefined;
+      return typeof id === 'string' ? [id] : [];
+    });
+    const named = ids.length > 0 ? ` (here: ${ids.map(id => `${inputVariable(id)} for "${id}"`).join(', ')})` : '';
+    warnings.push(`"inputs" (VS Code prompts) are read from the environment instead: \${input:<id>} is MANIFOLD_INPUT_<ID in upper snake case>${named}`);
     delete out.inputs;
   }
   for (const key of Object.keys(out)) {
-    if (key !== 'servers' && key !== 'gateway' && key !== '$schema' && key !== 'workflows' && key !== 'store') {
+    if (!['servers', 'gateway', '$schema', 'workflows', 'workflowDirs', 'store'].includes(key)) {
       warnings.push(`top-level "${key}" is not a Manifold setting and is ignored`);
       delete out[key];
     }

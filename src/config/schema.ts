@@ -15,6 +15,24 @@ export const serverNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*(?<!_)$/;
 
 const globList = z.array(z.string().min(1)).optional();
 
+/**
+ * Corrections of a server's tool annotations (issue 9: real servers often leave them out or get them wrong):
+ * tool globs on the server's own names → the hints to set. Applied in the catalog, so lists, views, search
+ * and workflows all see them (docs/CONFIG.md).
+ */
+export const toolAnnotationsSchema = z.record(
+  z.string().min(1),
+  z
+    .strictObject({
+      title: z.string().optional(),
+      readOnlyHint: z.boolean().optional(),
+      destructiveHint: z.boolean().optional(),
+      idempotentHint: z.boolean().optional(),
+      openWorldHint: z.boolean().optional()
+    })
+    .refine(hints => !(hints.readOnlyHint === true && hints.destructiveHint === true), 'a tool cannot be both read-only and destructive')
+);
+
 const commonServerFields = {
   /** Off switch without deleting the entry. */
   enabled: z.boolean().default(true),
@@ -37,7 +55,30 @@ const commonServerFields = {
   /** Words for every tool of this server: matched by view `tags` filters and by search. */
   tags: z.array(z.string().min(1)).default([]),
   /** Words for some tools (keys are globs on the server's own tool names): view `tags` and search. */
-  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({})
+  toolTags: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  /** Corrected annotations for some tools (keys are globs on the server's own tool names). */
+  annotations: toolAnnotationsSchema.default({})
+};
+
+/** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
+function isPathOrFileUri(value: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(value) || /^[a-z]:[\\/]/i.test(value)) return true;
+  try {
+    return new URL(value).protocol === 'file:' && ['', 'localhost'].includes(new URL(value).host);
+  } catch {
+    return false;
+  }
+}
+
+/** Per-client state (docs/CONFIG.md "Share a server, or give each client its own"). */
+const clientStateServerFields = {
+  /**
+   * The roots this server sees when it is shared: paths (relative to the config file's folder) or file:// URIs.
+   * Default none: roots/list is answered with an empty list. A shared server never sees a client's roots.
+   */
+  roots: z.array(z.string().min(1).refine(isPathOrFileUri, 'expected a path or a local file:// URI')).default([]),
+  /** One upstream session per client session, so the client's roots, sampling and elicitation reach its own. */
+  perClient: z.boolean().default(false)
 };
 
 export const stdioServerSchema = z.strictObject({
@@ -46,7 +87,8 @@ export const stdioServerSchema = z.strictObject({
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
   cwd: z.string().optional(),
-  ...commonServerFields
+  ...commonServerFields,
+  ...clientStateServerFields
 });
 
 const httpUrl = z
@@ -65,7 +107,8 @@ export const remoteServerSchema = z.strictObject({
   type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
   url: httpUrl,
   headers: z.record(z.string(), z.string()).default({}),
-  ...commonServerFields
+  ...commonServerFields,
+  ...clientStateServerFields
 });
 
 export const serverSchema = z.union([stdioServerSchema, remoteServerSchema]);
@@ -106,7 +149,11 @@ export const gatewayOptionsSchema = z.strictObject({
   inputRequiredTtl: durationSchema.default(600_000),
   http: httpOptionsSchema.prefault({}),
   /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
-  adHocWorkflows: z.boolean().default(false)
+  adHocWorkflows: z.boolean().default(false),
+  /** Most client sessions a `perClient` server serves at once (each one its own upstream session). */
+  perClientMax: z.number().int().min(1).default(32),
+  /** A `perClient` server's session for a client is closed after this long without a call. */
+  perClientIdle: durationSchema.default(600_000)
 });
 
 export const storeOptionsSchema = z.strictObject({
@@ -138,12 +185,23 @@ export const configSchema = z.strictObject({
   views: viewsSchema,
   /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
   discovery: discoveryOptionsSchema.prefault({}),
-  /** Declared composite tools (docs/WORKFLOWS.md); more come from workflows/*.yaml beside the config. */
+  /** Declared composite tools (docs/WORKFLOWS.md); more come from the folders in `workflowDirs`. */
   workflows: workflowsSchema,
+  /**
+   * Folders (relative to the config file) whose `*.yaml|*.yml|*.json` files are workflows, one per file.
+   * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
+   */
+  workflowDirs: z.array(z.string().min(1)).default([]),
   store: storeOptionsSchema.prefault({})
 });
 
-export type ManifoldConfig = z.infer<typeof configSchema>;
+export type ManifoldConfig = z.infer<typeof configSchema> & {
+  /**
+   * Enabled servers that cannot start as configured, by name, with the reason (a variable that is not
+   * set). Set by parseConfig, not by the file: the gateway reports them down and serves the others.
+   */
+  unavailableServers?: Record<string, string>;
+};
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type StdioServerConfig = z.infer<typeof stdioServerSchema>;
 export type RemoteServerConfig = z.infer<typeof remoteServerSchema>;

@@ -1,5 +1,6 @@
 import * as z from 'zod/v4';
 
+import { closestWords } from '../core/edit-distance.js';
 import { durationSchema } from './duration.js';
 
 /**
@@ -37,6 +38,11 @@ export interface StepPolicies {
   /** `fail` stops the run; `continue` records the error, sets the result to null and goes on. */
   onError?: 'fail' | 'continue' | undefined;
   description?: string | undefined;
+  /**
+   * Values to name before the step runs: name → template, evaluated in order (each may read the ones before),
+   * read as `vars.<name>` by this step and, for a top-level step, by every later step and the output.
+   */
+  let?: Record<string, Template> | undefined;
 }
 
 export interface CallStep extends StepPolicies {
@@ -46,6 +52,8 @@ export interface CallStep extends StepPolicies {
   call: string;
   /** Arguments: an object of templates, or one `{{ }}` expression that yields the object. */
   with?: Template;
+  /** A condition over the tool's result (`result`): when true, the call failed (a failure inside a normal result). */
+  failWhen?: string | undefined;
 }
 
 export interface ParallelStep extends StepPolicies {
@@ -140,8 +148,10 @@ type RawStep = {
   concurrency?: number | undefined;
   timeout?: number | undefined;
   retry?: RetryPolicy | undefined;
+  failWhen?: string | undefined;
   fallback?: WorkflowStep | undefined;
   onError?: 'fail' | 'continue' | undefined;
+  let?: Record<string, unknown> | undefined;
 };
 
 const ruleSchema: z.ZodType<SwitchRule> = z.strictObject({
@@ -151,7 +161,7 @@ const ruleSchema: z.ZodType<SwitchRule> = z.strictObject({
   }
 });
 
-const rawStepSchema = z.strictObject({
+const rawStepSchema = z.looseObject({
   id: z.string().regex(stepIdPattern, 'a step id uses letters, digits and "_", and does not start with a digit').optional(),
   description: z.string().optional(),
   call: z.string().min(1, 'expected a tool name').optional(),
@@ -171,13 +181,39 @@ const rawStepSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(1000).optional(),
   timeout: durationSchema.optional(),
   retry: retrySchema.optional(),
+  failWhen: z.string().min(1, 'expected a condition expression over the result').optional(),
   get fallback() {
     return stepSchema.optional();
   },
-  onError: z.enum(['fail', 'continue']).optional()
+  onError: z.enum(['fail', 'continue']).optional(),
+  let: z
+    .record(z.string().regex(stepIdPattern, 'a variable name uses letters, digits and "_", and does not start with a digit'), z.unknown())
+    .refine(vars => Object.keys(vars).length > 0, 'expected at least one name: template')
+    .optional()
 });
 
+/** The keys a step may have (rawStepSchema's), for unknown-key hints. */
+const stepFieldNames = ['id', 'description', 'call', 'with', 'parallel', 'map', 'do', 'switch', 'route', 'default', 'concurrency', 'timeout', 'retry', 'failWhen', 'fallback', 'onError', 'let'];
+
+/**
+ * Unknown keys, each with the nearest known key: reported with the other problems of the same definition
+ * (a strict object's own check would stop the refinements, so the problems came one fix at a time).
+ */
+function reportUnknownKeys(value: unknown, known: readonly string[], what: string, context: z.core.$RefinementCtx<unknown>): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const near = closestWords(key, known, 1)[0];
+    context.addIssue({
+      code: 'custom',
+      path: [],
+      message: `unknown key "${key}" (${near ? `did you mean "${near}"? See` : `${what} has ${known.map(name => `"${name}"`).join(', ')}; see`} docs/WORKFLOWS.md)`
+    });
+  }
+}
+
 function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): void {
+  reportUnknownKeys(step, stepFieldNames, 'a step', context);
   const present = stepKeys.filter(key => step[key] !== undefined);
   const issue = (message: string, path: PropertyKey[] = []) => context.addIssue({ code: 'custom', message, path });
   if (present.length === 0) {
@@ -186,6 +222,7 @@ function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): voi
   }
   const isCallLike = step.call !== undefined;
   if (!isCallLike && step.retry !== undefined) issue('"retry" belongs to a call (on a map, to its "call" form, where it applies to each item)', ['retry']);
+  if (!isCallLike && step.failWhen !== undefined) issue('"failWhen" belongs to a call (on a map, to its "call" form, where it applies to each item)', ['failWhen']);
   if (!isCallLike && step.timeout !== undefined) issue('"timeout" belongs to a call (per attempt); for a whole run, set the workflow\'s "timeout"', ['timeout']);
   if (step.map !== undefined) {
     if (step.do === undefined && step.call === undefined) issue('a map step needs the step to run for each item: "do: {...}", or "call:" with "with:"');
@@ -213,17 +250,20 @@ function toStep(step: RawStep): WorkflowStep {
     ...(step.timeout !== undefined ? { timeout: step.timeout } : {}),
     ...(step.retry !== undefined ? { retry: step.retry } : {}),
     ...(step.fallback !== undefined ? { fallback: step.fallback } : {}),
-    ...(step.onError !== undefined ? { onError: step.onError } : {})
+    ...(step.onError !== undefined ? { onError: step.onError } : {}),
+    ...(step.let !== undefined ? { let: step.let } : {})
   };
   if (step.map !== undefined) {
-    // The short form `map` + `call`: timeout and retry are the call's (each item's); fallback and onError the map's.
+    // The short form `map` + `call`: timeout, retry and failWhen are the call's (each item's); fallback,
+    // onError and let the map's.
     const { timeout, retry, ...mapPolicies } = policies;
     const each: WorkflowStep = step.do ?? {
       kind: 'call',
       call: step.call ?? '',
       ...(step.with !== undefined ? { with: step.with } : {}),
       ...(timeout !== undefined ? { timeout } : {}),
-      ...(retry !== undefined ? { retry } : {})
+      ...(retry !== undefined ? { retry } : {}),
+      ...(step.failWhen !== undefined ? { failWhen: step.failWhen } : {})
     };
     return {
       kind: 'map',
@@ -234,23 +274,30 @@ function toStep(step: RawStep): WorkflowStep {
       ...(step.do === undefined ? { shortForm: true } : {})
     };
   }
-  if (step.call !== undefined) return { kind: 'call', ...policies, call: step.call, ...(step.with !== undefined ? { with: step.with } : {}) };
+  if (step.call !== undefined) {
+    return { kind: 'call', ...policies, call: step.call, ...(step.with !== undefined ? { with: step.with } : {}), ...(step.failWhen !== undefined ? { failWhen: step.failWhen } : {}) };
+  }
   if (step.parallel !== undefined) return { kind: 'parallel', ...policies, parallel: step.parallel, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };
   return { kind: 'switch', ...policies, switch: step.switch ?? step.route ?? [], ...(step.default !== undefined ? { default: step.default } : {}) };
 }
 
 /** One step, any kind, recursively. */
 export const stepSchema: z.ZodType<WorkflowStep> = z.lazy(() =>
-  rawStepSchema.superRefine((step, context) => refineStep(step, context as z.core.$RefinementCtx<RawStep>)).transform(step => toStep(step))
+  rawStepSchema
+    // Always run: a step's problems are reported together, whatever else is wrong with it.
+    .superRefine((step, context) => refineStep(step as RawStep, context as z.core.$RefinementCtx<RawStep>), { when: () => true })
+    .transform(step => toStep(step as RawStep))
 );
 
-const annotationsSchema = z.strictObject({
-  title: z.string().optional(),
-  readOnlyHint: z.boolean().optional(),
-  destructiveHint: z.boolean().optional(),
-  idempotentHint: z.boolean().optional(),
-  openWorldHint: z.boolean().optional()
-});
+const annotationsSchema = z
+  .strictObject({
+    title: z.string().optional(),
+    readOnlyHint: z.boolean().optional(),
+    destructiveHint: z.boolean().optional(),
+    idempotentHint: z.boolean().optional(),
+    openWorldHint: z.boolean().optional()
+  })
+  .refine(hints => !(hints.readOnlyHint === true && hints.destructiveHint === true), 'a workflow cannot be both read-only and destructive');
 
 const jsonSchemaObject = z.record(z.string(), z.unknown());
 
@@ -274,9 +321,12 @@ const workflowFields = {
   tags: z.array(z.string()).optional()
 };
 
-function refineWorkflow(workflow: { steps: WorkflowStep[] }, context: z.core.$RefinementCtx<unknown>): void {
+function refineWorkflow(workflow: { steps: WorkflowStep[] }, context: z.core.$RefinementCtx<unknown>, known: readonly string[]): void {
+  reportUnknownKeys(workflow, known, 'a workflow', context);
+  if (!Array.isArray(workflow.steps)) return;
   const seen = new Map<string, number>();
-  workflow.steps.forEach((step, index) => {
+  workflow.steps.forEach((step: Partial<WorkflowStep> | undefined, index) => {
+    if (step === null || typeof step !== 'object') return;
     if (step.id === undefined) {
       context.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: 'required: every top-level step needs an id (its result is steps.<id>.result)' });
       return;
@@ -287,15 +337,32 @@ function refineWorkflow(workflow: { steps: WorkflowStep[] }, context: z.core.$Re
   });
 }
 
+const workflowFieldNames = Object.keys(workflowFields);
+
 /** One workflow, as under `workflows.<name>` in the config. */
 export const workflowSchema: z.ZodType<WorkflowDefinition> = z
-  .strictObject(workflowFields)
-  .superRefine((workflow, context) => refineWorkflow(workflow, context));
+  .looseObject(workflowFields)
+  .superRefine((workflow, context) => refineWorkflow(workflow, context, workflowFieldNames), { when: () => true })
+  .transform(({ description, title, input, outputSchema, steps, output, timeout, concurrency, onError, annotations, tags }) => ({
+    input,
+    steps,
+    ...definedOnly({ description, title, outputSchema, output, timeout, concurrency, onError, annotations, tags })
+  }));
 
 /** A `workflows/*.yaml` file: one workflow, named by `name` or by the file name. */
 export const workflowFileSchema: z.ZodType<WorkflowDefinition & { name?: string | undefined }> = z
-  .strictObject({ name: z.string().optional(), ...workflowFields })
-  .superRefine((workflow, context) => refineWorkflow(workflow, context));
+  .looseObject({ name: z.string().optional(), ...workflowFields })
+  .superRefine((workflow, context) => refineWorkflow(workflow, context, ['name', ...workflowFieldNames]), { when: () => true })
+  .transform(({ name, description, title, input, outputSchema, steps, output, timeout, concurrency, onError, annotations, tags }) => ({
+    input,
+    steps,
+    ...definedOnly({ name, description, title, outputSchema, output, timeout, concurrency, onError, annotations, tags })
+  }));
+
+/** The object without its undefined values (a definition keeps only the keys it was given). */
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
 
 /** The `workflows:` map of the config, with name checks. */
 export const workflowsSchema = z

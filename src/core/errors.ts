@@ -66,13 +66,34 @@ export function toManifoldError(value: unknown, fallback: ErrorCode = 'INTERNAL'
   return new ManifoldError(fallback, message, { cause: value });
 }
 
-/** The message of any thrown value, for logs and error texts. */
+/**
+ * The message of any thrown value, for logs and error texts. When a system error (connect ECONNREFUSED,
+ * getaddrinfo ENOTFOUND, a TLS certificate error) lies in its `cause` chain and the message does not say
+ * it ("fetch failed"), that root cause comes first: `connect ECONNREFUSED 127.0.0.1:1 (fetch failed)`.
+ * A ManifoldError's own message is kept as written.
+ */
 export function errorMessage(value: unknown): string {
-  if (value instanceof Error) return value.message;
+  if (value instanceof Error) {
+    // A ManifoldError's message is written to say what happened already; others may only wrap the cause.
+    const root = value instanceof ManifoldError ? undefined : systemCause(value);
+    return root && !value.message.includes(root) ? `${root} (${value.message})` : value.message;
+  }
   if (typeof value === 'string') return value;
   try {
     return JSON.stringify(value);
   } catch {
     return String(value);
   }
+}
+
+/** The message of the deepest Node system error (string code like ECONNREFUSED, UND_ERR_*, *CERT*) in a cause chain. */
+function systemCause(error: Error): string | undefined {
+  let found: string | undefined;
+  let current: unknown = error.cause;
+  for (let depth = 0; current instanceof Error && depth < 10; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(E[A-Z0-9]+|UND_ERR_[A-Z_]+|[A-Z_]*CERT[A-Z_]*)$/.test(code) && current.message) found = current.message;
+    current = current.cause;
+  }
+  return found;
 }

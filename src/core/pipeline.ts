@@ -13,8 +13,14 @@ export type DispatchMethod =
 export interface DownstreamContext {
   /** The downstream protocol era of this request. */
   era: 'legacy' | 'modern';
-  /** A stable id of the downstream session or connection ('' for modern HTTP requests). */
+  /**
+   * Who the caller is, for state that must not cross clients (per-client upstream sessions, which call a
+   * server's request to the client belongs to): the downstream session's id, or for a sessionless 2026-07-28
+   * HTTP request an id of that request alone (then `requestScoped`).
+   */
   sessionId: string;
+  /** `sessionId` names one request, not a lasting session: per-client state ends with the request. */
+  requestScoped?: boolean;
   /** Aborts when the client cancels or disconnects. */
   signal: AbortSignal;
   /** Capabilities the client declared (per request on modern, at initialize on legacy). */

@@ -27,7 +27,7 @@ export {
   retrieveToolsName
 } from './meta-tools.js';
 export { type FieldOptions, type QueryTerm, type ScoredId, SearchIndex, topK } from './search-index.js';
-export { createSynonymTable, defaultSynonyms, type SynonymTable } from './synonyms.js';
+export { createSynonymTable, defaultSynonyms, synonymGroups, type SynonymTable } from './synonyms.js';
 export { parameterText, type SearchableTool, type ToolField, toolFieldText } from './tool-document.js';
 export {
   defaultFields,

@@ -21,9 +21,37 @@ export function isStopWord(word: string): boolean {
 }
 
 /**
+ * Chinese, Japanese and Korean script (Han, Hiragana, Katakana with its prolonged-sound mark, Hangul):
+ * written without spaces between words (Korean puts them between phrases, with particles attached), so a run
+ * of it is one "word" to the splitter and is cut into character bigrams by `tokenize`.
+ */
+const cjkCharacter = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc]/u;
+const cjkRun = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc]+/gu;
+
+/** True when `word` is a run of CJK characters (as `splitWords` returns them). */
+export function isCjkWord(word: string): boolean {
+  return cjkCharacter.test(word);
+}
+
+/**
+ * The overlapping character bigrams of a CJK run (`查询天气` → 查询, 询天, 天气), or the run itself when it is a
+ * single character. Bigrams are what CJK search engines index without a dictionary (Lucene's
+ * `CJKBigramFilter`): any two-character part of a phrase finds it, and no word segmenter is needed.
+ */
+export function cjkBigrams(run: string): string[] {
+  const characters = [...run];
+  if (characters.length < 2) return characters;
+  const bigrams: string[] = [];
+  for (let index = 0; index + 1 < characters.length; index++)
+    bigrams.push(`${characters[index]}${characters[index + 1]}`);
+  return bigrams;
+}
+
+/**
  * Splits text into lowercase words, breaking identifiers apart: `getFileContents`, `get_file_contents`,
  * `get-file-contents` and `HTTPServer2` all become their words (`http server 2`). Apostrophes are dropped
- * (`don't` → `dont`); every other non-alphanumeric character separates.
+ * (`don't` → `dont`); every other non-alphanumeric character separates, and so does a change between CJK
+ * script and other letters (`标准adcode查询` → 标准, adcode, 查询): a CJK run is kept whole as one word.
  */
 export function splitWords(text: string): string[] {
   const words: string[] = [];
@@ -34,7 +62,15 @@ export function splitWords(text: string): string[] {
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     // letters and digits: base64 stays one word, but v2api → v2 api is not worth the ambiguity; split only letter→digit runs of 2+
     .replace(/([a-zA-Z]{2,})(\d+)(?=[^a-zA-Z\d]|$)/g, '$1 $2');
-  for (const match of spaced.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.push(match[0]);
+  for (const match of spaced.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+    const word = match[0];
+    if (!isCjkWord(word)) {
+      words.push(word);
+      continue;
+    }
+    // Letters of other scripts on either side of a CJK run are words of their own.
+    for (const part of word.replace(cjkRun, run => ` ${run} `).split(' ')) if (part !== '') words.push(part);
+  }
   return words;
 }
 
@@ -51,12 +87,15 @@ export function stem(word: string): string {
   return stemmed;
 }
 
-/** Words of `text` without stop words, stemmed: the terms that documents and queries are indexed by. */
+/**
+ * Words of `text` without stop words, stemmed: the terms that documents and queries are indexed by. A CJK
+ * run becomes its character bigrams, unstemmed, so a partial phrase of a Chinese description finds it.
+ */
 export function tokenize(text: string): string[] {
   const terms: string[] = [];
   for (const word of splitWords(text)) {
-    if (stopWords.has(word)) continue;
-    terms.push(stem(word));
+    if (isCjkWord(word)) terms.push(...cjkBigrams(word));
+    else if (!stopWords.has(word)) terms.push(stem(word));
   }
   return terms;
 }

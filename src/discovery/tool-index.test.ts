@@ -170,3 +170,29 @@ describe('ToolIndex updates', () => {
     assert.equal(index.size, catalog.length - 3 + 1);
   });
 });
+
+describe('ToolIndex on tools described in Chinese, Japanese and Korean (issue 9, defect 15)', () => {
+  const index = new ToolIndex();
+  index.sync([
+    tool('amap', 'maps_weather', '根据城市名称或者标准adcode查询指定城市的天气', {
+      city: { type: 'string', description: '城市名称或者adcode' }
+    }),
+    tool('amap', 'maps_bicycling', '骑行路径规划，用于规划骑自行车通勤的方案，会考虑天桥、单行线、封路等情况'),
+    tool('cook', 'recommendMeals', '根据用户的忌口、过敏原、人数智能推荐菜谱，创建一周的膳食计划以及大致的购物清单'),
+    tool('backlog', 'add_comment', '課題にコメントを追加します'),
+    tool('naver', 'search_news', '네이버 뉴스에서 최신 기사를 검색합니다'),
+    ...catalog
+  ]);
+
+  it('a partial phrase of a Chinese description finds the tool (a run of Han characters was one token)', () => {
+    assert.equal(names(index, '北京天气')[0], 'amap__maps_weather');
+    assert.equal(names(index, '骑自行车')[0], 'amap__maps_bicycling');
+    assert.equal(names(index, '购物清单')[0], 'cook__recommendMeals');
+  });
+
+  it('Japanese and Korean partial phrases, and a query mixing scripts', () => {
+    assert.equal(names(index, 'コメントを書く')[0], 'backlog__add_comment');
+    assert.equal(names(index, '뉴스 기사')[0], 'naver__search_news');
+    assert.equal(names(index, 'adcode 天气')[0], 'amap__maps_weather');
+  });
+});

@@ -59,7 +59,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
       : session?.logLevel;
     return {
       era: modern ? 'modern' : 'legacy',
-      sessionId: session?.id ?? '',
+      ...(session ? { sessionId: session.id } : { sessionId: `request:${randomUUID()}`, requestScoped: true }),
       signal: ctx.mcpReq.signal,
       clientCapabilities: capabilities,
       progressToken: ctx.mcpReq._meta?.progressToken,
@@ -172,8 +172,10 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     return {};
   });
 
-  // Roots changed on the client: upstreams that asked for roots get told.
-  server.setNotificationHandler('notifications/roots/list_changed', () => core.rootsChanged());
+  // The one place a client's roots reach upstreams: its own sessions with perClient servers are told they changed.
+  server.setNotificationHandler('notifications/roots/list_changed', () => {
+    if (session) core.clientRootsChanged(session.id);
+  });
 
   return { server, session };
 }

@@ -5,6 +5,7 @@ import type { Catalog, LocalTool } from '../catalog/index.js';
 import { ManifoldError } from '../core/errors.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import type { InflightRegistry } from './inflight.js';
+import type { PerClientUpstreams } from './per-client-upstreams.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from './pipeline.js';
 
 interface Route {
@@ -20,10 +21,16 @@ interface LocalRoute {
 
 /**
  * The last stage of the pipeline: finds the upstream that serves a request, rewrites public names to the
- * upstream's own, and forwards with the client's cancellation, progress and capabilities. Nothing else in
- * Manifold calls an upstream.
+ * upstream's own, and forwards with the client's cancellation, progress and capabilities, to the shared
+ * session or, for a `perClient` server, the caller's own. Nothing else in Manifold calls an upstream.
  */
-export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string, UpstreamConnection>, inflight: InflightRegistry): Handler {
+export function createDispatcher(
+  catalog: Catalog,
+  upstreams: ReadonlyMap<string, UpstreamConnection>,
+  inflight: InflightRegistry,
+  /** The sessions of perClient servers; absent, every server is served by its shared connection. */
+  sessions?: PerClientUpstreams
+): Handler {
   const upstreamNamed = (name: string): UpstreamConnection => {
     const upstream = upstreams.get(name);
     if (!upstream) throw new ManifoldError('UPSTREAM_UNAVAILABLE', `server "${name}" is not configured`);
@@ -79,11 +86,13 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
     const { upstream, params, describe } = routed;
     const downstream = request.downstream;
     const forwarded = withForwardedMeta(params, downstream, upstream);
-    const leave = inflight.enter(upstream.name, downstream);
+    // The caller's own session with a perClient server (opened now if it has none), else the shared one.
+    const lease = sessions?.lease(upstream, downstream) ?? { connection: upstream, relayKey: upstream.name, release: () => {} };
+    const leave = inflight.enter(lease.relayKey, downstream);
     // Progress is relayed in order, and all of it before the result (which ends the client's response stream).
     let relayed: Promise<void> = Promise.resolve();
     try {
-      const result = await upstream.request(request.method, forwarded, {
+      const result = await lease.connection.request(request.method, forwarded, {
         describe,
         signal: downstream.signal,
         resetTimeoutOnProgress: true,
@@ -103,6 +112,7 @@ export function createDispatcher(catalog: Catalog, upstreams: ReadonlyMap<string
       return stripUpstreamIdentity(result);
     } finally {
       leave();
+      lease.release();
     }
   };
 }

@@ -6,13 +6,18 @@ import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { UpstreamConnection } from '../upstream/index.js';
+import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
+import type { ServerConfig } from '../config/index.js';
+import type { UpstreamRelay } from '../upstream/index.js';
+import { configuredRoots } from './configured-roots.js';
 import { createDispatcher } from './dispatcher.js';
 import { InflightRegistry } from './inflight.js';
+import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from './pipeline.js';
 import { SessionRegistry } from './sessions.js';
+import { UnavailableUpstream } from './unavailable-upstream.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -46,6 +51,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly catalog: Catalog;
   readonly sessions: SessionRegistry;
   readonly inflight: InflightRegistry;
+  /** Each client's own sessions with `perClient` servers. */
+  readonly perClient: PerClientUpstreams;
   readonly pipeline: Handler;
   readonly bridge: InputRequiredBridge;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
@@ -57,30 +64,45 @@ export class GatewayCore implements AsyncDisposable {
     this.logger = options.logger;
     this.info = { name: options.config.gateway.name, version: manifoldVersion };
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
-    this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'));
+    this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'), configuredRoots(options.config, options.configPath));
+    // Every connection to a server is made here: shared, a perClient template, and each client's own. A server
+    // whose entry is incomplete (a variable not set) is down with that reason, and so is each client's own session.
+    const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) => {
+      const connectionOptions: UpstreamConnectionOptions = {
+        name,
+        config: server,
+        ...(options.configPath ? { configPath: options.configPath } : {}),
+        logger,
+        relay,
+        defaultTimeoutMs: options.config.gateway.timeout,
+        connectTimeoutMs: options.config.gateway.connectTimeout,
+        waitForRestartMs: options.config.gateway.waitForRestart,
+        clientInfo: { name: 'manifold', version: manifoldVersion },
+        backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
+      };
+      const unavailable = options.config.unavailableServers?.[name];
+      return unavailable ? new UnavailableUpstream(connectionOptions, unavailable) : new UpstreamConnection(connectionOptions);
+    };
+    // A perClient server's shared connection is its template: it lists the tools (with the config's roots).
     for (const [name, server] of Object.entries(options.config.servers)) {
       if (!server.enabled) continue;
-      this.upstreams.set(
-        name,
-        new UpstreamConnection({
-          name,
-          config: server,
-          ...(options.configPath ? { configPath: options.configPath } : {}),
-          logger: this.logger,
-          relay: this.inflight,
-          defaultTimeoutMs: options.config.gateway.timeout,
-          connectTimeoutMs: options.config.gateway.connectTimeout,
-          waitForRestartMs: options.config.gateway.waitForRestart,
-          clientInfo: { name: 'manifold', version: manifoldVersion },
-          backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
-        })
-      );
+      this.upstreams.set(name, createUpstream(name, server, this.inflight));
+      const unavailable = options.config.unavailableServers?.[name];
+      if (unavailable) this.logger.warn(`${unavailable}; serving without it`);
     }
+    this.perClient = new PerClientUpstreams({
+      inflight: this.inflight,
+      logger: this.logger.child('per-client'),
+      max: options.config.gateway.perClientMax,
+      idleMs: options.config.gateway.perClientIdle,
+      // Its log lines name the client: `client:<session id>:upstream:<server>`.
+      create: (name, relay, sessionId) => createUpstream(name, options.config.servers[name] as ServerConfig, relay, this.logger.child(`client:${sessionId}`))
+    });
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
     this.catalog.onChange(change => this.sessions.listChanged(change.kinds));
     this.bridge = new InputRequiredBridge({ logger: this.logger.child('input-required'), ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl });
     // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
-    this.pipeline = composePipeline([...(options.middlewares ?? []), this.bridge.middleware], createDispatcher(this.catalog, this.upstreams, this.inflight));
+    this.pipeline = composePipeline([...(options.middlewares ?? []), this.bridge.middleware], createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient));
     this.workflows = new WorkflowEngine({
       workflows: options.config.workflows,
       adHoc: options.config.gateway.adHocWorkflows,
@@ -99,7 +121,8 @@ export class GatewayCore implements AsyncDisposable {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
       },
-      onSubscription: (uri, subscribed) => this.forwardSubscription(uri, subscribed)
+      onSubscription: (uri, subscribed) => this.forwardSubscription(uri, subscribed),
+      onSessionEnd: id => this.perClient.endSession(id)
     };
   }
 
@@ -134,11 +157,12 @@ export class GatewayCore implements AsyncDisposable {
     return parts.join('\n\n');
   }
 
-  /** A client's roots changed: tell the upstreams (they will ask again with roots/list). */
-  rootsChanged(): void {
-    for (const upstream of this.upstreams.values()) {
-      if (upstream.era === 'legacy') void upstream.notify('notifications/roots/list_changed');
-    }
+  /**
+   * A client's roots changed: its own sessions with `perClient` servers are told (they ask it again). Shared
+   * servers are not: the roots they see come from the config.
+   */
+  clientRootsChanged(sessionId: string): void {
+    this.perClient.notifySession(sessionId, 'notifications/roots/list_changed');
   }
 
   private async forwardSubscription(uri: string, subscribed: boolean): Promise<void> {
@@ -158,7 +182,7 @@ export class GatewayCore implements AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     this.bridge.close();
-    await Promise.all([...this.upstreams.values()].map(upstream => upstream.stop()));
+    await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
   }
 

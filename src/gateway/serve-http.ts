@@ -43,9 +43,6 @@ interface LegacySession {
   transport: StreamableSessionTransport;
   close(): Promise<void>;
   lastSeen: number;
-  /** Whether the client declared roots; upstreams are told once its GET stream can carry their roots/list. */
-  hasRoots(): boolean;
-  rootsAnnounced: boolean;
 }
 
 interface SseSession {
@@ -104,9 +101,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
       close: async () => {
         await server.close().catch(() => {});
       },
-      lastSeen: Date.now(),
-      hasRoots: () => server.getClientCapabilities()?.roots !== undefined,
-      rootsAnnounced: false
+      lastSeen: Date.now()
     };
     entry.transport.onclose = () => {
       const id = entry.transport.sessionId;
@@ -132,10 +127,6 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
       sseSessions.delete(transport.sessionId);
       core.sessions.remove(transport.sessionId);
       logger.debug(`SSE session ${transport.sessionId} closed`);
-    };
-    server.oninitialized = () => {
-      // 2025 upstreams may have asked for roots before any client could answer: ask them to ask again.
-      if (server.getClientCapabilities()?.roots) core.rootsChanged();
     };
     sseSessions.set(transport.sessionId, entry);
     if (session) core.sessions.add(session);
@@ -231,12 +222,6 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
       const existing = sessions.get(sessionId);
       if (!existing || existing.viewName !== viewName) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found`);
       existing.lastSeen = Date.now();
-      if (req.method === 'GET' && !existing.rootsAnnounced && existing.hasRoots()) {
-        // The client can now be asked (its stream is open): 2025 upstreams that asked for roots before any
-        // client could answer are told to ask again.
-        existing.rootsAnnounced = true;
-        setImmediate(() => core.rootsChanged());
-      }
       return existing.transport.handleRequest(req, res);
     }
     res.writeHead(405, { allow: 'GET, POST, DELETE' });

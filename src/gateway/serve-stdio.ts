@@ -32,12 +32,6 @@ export function serveStdio(core: GatewayCore, options: { view?: string } = {}): 
         if (sessionId) core.sessions.remove(sessionId);
         resolveClosed();
       };
-      const previous = server.oninitialized;
-      server.oninitialized = () => {
-        previous?.();
-        // 2025 upstreams may have asked for roots before any client could answer: ask them to ask again.
-        if (server.getClientCapabilities()?.roots) core.rootsChanged();
-      };
       return server;
     },
     { onerror: error => logger.debug(errorMessage(error)) }

@@ -40,6 +40,8 @@ export interface SessionRegistryHooks {
   onLogLevel?(level: LoggingLevel): void;
   /** A URI gained its first subscriber, or lost its last. */
   onSubscription?(uri: string, subscribed: boolean): void | Promise<void>;
+  /** A session ended (disconnect, DELETE, idle, stdin closed): its per-client state goes with it. */
+  onSessionEnd?(id: string): void;
 }
 
 /** Every lasting downstream connection, for the notifications that are not answers to a request. */
@@ -68,6 +70,7 @@ export class SessionRegistry {
     if (!session) return;
     this.sessions.delete(id);
     for (const uri of session.subscriptions) this.unsubscribe(session, uri);
+    this.hooks.onSessionEnd?.(id);
   }
 
   addNotifier(notifier: HttpNotifier): () => void {
@@ -161,20 +164,6 @@ export class SessionRegistry {
       if (logSeverity[params.level] < logSeverity[session.logLevel]) continue;
       void session.server.notification({ method: 'notifications/message', params }).catch(() => {});
     }
-  }
-
-  /** Asks the most recently connected client that declared roots for its roots. */
-  async listRootsFromAnySession(signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
-    const sessions = [...this.sessions.values()].reverse();
-    for (const session of sessions) {
-      if (!session.server.getClientCapabilities()?.roots) continue;
-      try {
-        return (await session.server.listRoots(undefined, { signal }));
-      } catch (error) {
-        this.logger.debug(`roots/list to ${session.id} failed: ${errorMessage(error)}`);
-      }
-    }
-    return undefined;
   }
 
   all(): DownstreamSession[] {

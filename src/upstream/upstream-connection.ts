@@ -314,7 +314,7 @@ export class UpstreamConnection implements AsyncDisposable {
       {
         server: this.name,
         enabled: this.config.enabled,
-        state: () => this.currentState,
+        state: () => this.state,
         // A session known to be lost is not ready, even before its close has been noticed.
         client: () => (this.client === lost ? undefined : this.client),
         restartPending: () => this.restartPending,

@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/client';
 
-import { type Catalog, nameSeparator } from '../catalog/index.js';
+import { type Catalog, combineAnnotations, nameSeparator } from '../catalog/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { callsOf, type CompiledWorkflow, type WorkflowProblem } from './compile-workflow.js';
@@ -50,6 +50,14 @@ export function checkWorkflowTools(workflow: CompiledWorkflow, lookup: ToolLooku
         add(
           `${call.path}.with`,
           `tool "${name}" has no argument ${unknown.map(key => `"${key}"`).join(', ')} (its arguments: ${known!.map(key => `"${key}"`).join(', ') || 'none'})`,
+          'warning'
+        );
+      }
+      const optionalOnly = template?.kind === 'object' ? required.filter(key => template.optional?.has(key)) : [];
+      if (optionalOnly.length > 0) {
+        add(
+          `${call.path}.with`,
+          `tool "${name}" requires ${optionalOnly.map(key => `"${key}"`).join(', ')}, which "with" sets only when it has a value ("${optionalOnly[0]}?"): the call fails when it has none`,
           'warning'
         );
       }
@@ -110,7 +118,8 @@ export function serverOf(name: string, upstreams: ReadonlyMap<string, UpstreamCo
 /**
  * A workflow's annotations from its steps: read-only only if every call is; idempotent only if every call
  * is read-only or idempotent; destructive if any call may be; open-world if any call may be. A tool that
- * cannot be found counts as the spec's defaults (not read-only, destructive, open-world).
+ * cannot be found counts as the spec's defaults (not read-only, destructive, open-world). The definition's
+ * `annotations:` override them, consistently (combineAnnotations: an override's read-only is not destructive).
  */
 export function deriveAnnotations(workflow: CompiledWorkflow, lookup: Pick<ToolLookup, 'catalog'>): NonNullable<Tool['annotations']> {
   const calls = callsOf(workflow.steps);
@@ -123,5 +132,5 @@ export function deriveAnnotations(workflow: CompiledWorkflow, lookup: Pick<ToolL
     idempotentHint: all.every(annotations => annotations.readOnlyHint === true || annotations.idempotentHint === true),
     openWorldHint: all.some(annotations => annotations.openWorldHint !== false)
   };
-  return { ...derived, ...workflow.definition.annotations };
+  return combineAnnotations(derived, workflow.definition.annotations);
 }

@@ -6,14 +6,36 @@ import {
   compileTemplate,
   type ExpressionRefs,
   expressionsOf,
+  type TemplateOptions,
   type TemplateProblem
 } from './template.js';
 
+/** A step's `let`: names and their templates, in order. */
+export type CompiledLets = Array<[string, CompiledTemplate]> | undefined;
+
 /** A step with its templates compiled, and where it sits (`steps.2.parallel.a`, for messages). */
 export type CompiledStep =
-  | { kind: 'call'; path: string; label: string; step: CallStep; with: CompiledTemplate | undefined; fallback: CompiledStep | undefined }
-  | { kind: 'parallel'; path: string; label: string; step: ParallelStep; branches: Array<[string, CompiledStep]>; fallback: CompiledStep | undefined }
-  | { kind: 'map'; path: string; label: string; step: MapStep; list: CompiledExpression | undefined; each: CompiledStep; fallback: CompiledStep | undefined }
+  | {
+      kind: 'call';
+      path: string;
+      label: string;
+      step: CallStep;
+      with: CompiledTemplate | undefined;
+      failWhen: CompiledExpression | undefined;
+      fallback: CompiledStep | undefined;
+      lets: CompiledLets;
+    }
+  | { kind: 'parallel'; path: string; label: string; step: ParallelStep; branches: Array<[string, CompiledStep]>; fallback: CompiledStep | undefined; lets: CompiledLets }
+  | {
+      kind: 'map';
+      path: string;
+      label: string;
+      step: MapStep;
+      list: CompiledExpression | undefined;
+      each: CompiledStep;
+      fallback: CompiledStep | undefined;
+      lets: CompiledLets;
+    }
   | {
       kind: 'switch';
       path: string;
@@ -22,6 +44,7 @@ export type CompiledStep =
       rules: Array<{ when: CompiledExpression | undefined; then: CompiledStep }>;
       otherwise: CompiledStep | undefined;
       fallback: CompiledStep | undefined;
+      lets: CompiledLets;
     };
 
 export interface CompiledWorkflow {
@@ -44,6 +67,8 @@ interface Context {
   /** Top-level step ids that have run before this point. */
   available: readonly string[];
   allIds: readonly string[];
+  /** Variables (`let`) set before this point. */
+  vars: readonly string[];
   inMap: boolean;
   problems: WorkflowProblem[];
 }
@@ -56,23 +81,50 @@ interface Context {
 export function compileWorkflow(name: string, definition: WorkflowDefinition, problems: WorkflowProblem[], prefix = `workflows.${name}`): CompiledWorkflow {
   const allIds = definition.steps.map(step => step.id ?? '');
   const steps: CompiledStep[] = [];
+  // Variables a top-level step sets are read by the steps after it: where each was set, for messages.
+  const varsSet = new Map<string, string>();
   definition.steps.forEach((step, index) => {
-    const context: Context = { workflow: name, available: allIds.slice(0, index), allIds, inMap: false, problems };
-    steps.push(compileStep(step, `${prefix}.steps.${index}`, step.id ?? String(index), context));
+    const path = `${prefix}.steps.${index}`;
+    const context: Context = { workflow: name, available: allIds.slice(0, index), allIds, vars: [...varsSet.keys()], inMap: false, problems };
+    steps.push(compileStep(step, path, step.id ?? String(index), context));
+    for (const variable of Object.keys(step.let ?? {})) {
+      const earlier = varsSet.get(variable);
+      if (earlier !== undefined) problems.push({ workflow: name, path: `${path}.let.${variable}`, message: `variable "${variable}" is already set by ${earlier} (use another name)`, severity: 'error' });
+      else varsSet.set(variable, `${path}.let`);
+    }
   });
   let output: CompiledTemplate | undefined;
   if (definition.output !== undefined) {
-    const context: Context = { workflow: name, available: allIds, allIds, inMap: false, problems };
+    const context: Context = { workflow: name, available: allIds, allIds, vars: [...varsSet.keys()], inMap: false, problems };
     output = compileChecked(definition.output, `${prefix}.output`, context);
   }
   return { name, definition, steps, output };
 }
 
-function compileStep(step: WorkflowStep, path: string, label: string, context: Context): CompiledStep {
+function compileStep(step: WorkflowStep, path: string, label: string, outer: Context): CompiledStep {
+  // The step's own `let` comes first; the step (and its fallback) read what it sets.
+  let lets: CompiledLets;
+  let context = outer;
+  if (step.let) {
+    lets = [];
+    for (const [variable, template] of Object.entries(step.let)) {
+      lets.push([variable, compileChecked(template, `${path}.let.${variable}`, context)]);
+      context = { ...context, vars: [...context.vars, variable] };
+    }
+  }
   const fallback = step.fallback ? compileStep(step.fallback, `${path}.fallback`, `${label}.fallback`, context) : undefined;
   switch (step.kind) {
     case 'call':
-      return { kind: 'call', path, label, step, with: step.with === undefined ? undefined : compileChecked(step.with, `${path}.with`, context), fallback };
+      return {
+        kind: 'call',
+        path,
+        label,
+        step,
+        with: step.with === undefined ? undefined : compileChecked(step.with, `${path}.with`, context, { optionalKeys: true }),
+        failWhen: step.failWhen === undefined ? undefined : compileExpressionChecked(step.failWhen, `${path}.failWhen`, context),
+        fallback,
+        lets
+      };
     case 'parallel':
       return {
         kind: 'parallel',
@@ -80,14 +132,15 @@ function compileStep(step: WorkflowStep, path: string, label: string, context: C
         label,
         step,
         branches: Object.entries(step.parallel).map(([branch, inner]) => [branch, compileStep(inner, `${path}.parallel.${branch}`, `${label}.${branch}`, context)]),
-        fallback
+        fallback,
+        lets
       };
     case 'map': {
       const list = compileExpressionChecked(step.map, `${path}.map`, context);
       // `steps.<id>` inside the map's own step may name only earlier steps, as outside; `item` is bound.
       // The short form's call (`call:`/`with:` on the map step itself) is found at the map step's path.
       const each = compileStep(step.do, step.shortForm === true ? path : `${path}.do`, `${label}[]`, { ...context, inMap: true });
-      return { kind: 'map', path, label, step, list, each, fallback };
+      return { kind: 'map', path, label, step, list, each, fallback, lets };
     }
     case 'switch':
       return {
@@ -100,14 +153,15 @@ function compileStep(step: WorkflowStep, path: string, label: string, context: C
           then: compileStep(rule.do, `${path}.switch.${index}.do`, `${label}.${index}`, context)
         })),
         otherwise: step.default ? compileStep(step.default, `${path}.default`, `${label}.default`, context) : undefined,
-        fallback
+        fallback,
+        lets
       };
   }
 }
 
-function compileChecked(value: unknown, path: string, context: Context): CompiledTemplate {
+function compileChecked(value: unknown, path: string, context: Context, options?: TemplateOptions): CompiledTemplate {
   const templateProblems: TemplateProblem[] = [];
-  const template = compileTemplate(value, path, templateProblems);
+  const template = compileTemplate(value, path, templateProblems, options);
   report(templateProblems, context);
   for (const expression of expressionsOf(template)) checkRefs(expression.refs, expression.path, context);
   return template;
@@ -132,6 +186,16 @@ function checkRefs(refs: ExpressionRefs, path: string, context: Context): void {
       ? `steps.${id} is not available here: step "${id}" does not run before this point (steps run in order, and a step cannot read its own result or a later step's)`
       : `there is no step "${id}" (the steps are ${context.allIds.map(other => `"${other}"`).join(', ')})`;
     context.problems.push({ workflow: context.workflow, path, message, severity: 'error' });
+  }
+  for (const variable of refs.vars) {
+    if (context.vars.includes(variable)) continue;
+    const known = context.vars.length > 0 ? `the variables set before this point: ${context.vars.map(other => `"${other}"`).join(', ')}` : 'no variable is set before this point';
+    context.problems.push({
+      workflow: context.workflow,
+      path,
+      message: `vars.${variable} is not set here: a variable is set by a step's "let" and read by that step and the steps after it (${known})`,
+      severity: 'error'
+    });
   }
   if (refs.usesItem && !context.inMap) {
     context.problems.push({ workflow: context.workflow, path, message: '"item" and "index" exist only inside a map step (in its "do" or its call\'s "with")', severity: 'error' });

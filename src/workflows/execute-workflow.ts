@@ -3,22 +3,20 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import type { Catalog } from '../catalog/index.js';
-import { errorMessage, isManifoldError } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import type { RunStatus, RunStore, StepRecord } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamConnection } from '../upstream/index.js';
-import { isRetrySafe, serverOf } from './check-workflow-tools.js';
+import { isRetrySafe } from './check-workflow-tools.js';
 import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
+import { clip, isPlainObject, safeJson, sizeOf } from './json-text.js';
 import { Limiter } from './limiter.js';
-import { evaluateExpression, evaluateTemplate, ExpressionError, type Scope } from './template.js';
-import { errorTextOf, toStepValue } from './to-step-value.js';
+import { raceAbort, sleep } from './race-abort.js';
+import { classifyError, classifyErrorResult, type Failure, RunStopped, runIdMetaKey, StepFailed, StepTimeout } from './step-failure.js';
+import { type CompiledTemplate, evaluateExpression, evaluateTemplate, ExpressionError, type ItemError, type Scope, type StepEntry } from './template.js';
+import { toStepValue } from './to-step-value.js';
 
-/** The `_meta` key that carries a run's id on a workflow's result. */
-export const runIdMetaKey = 'manifold/run-id';
-
-/** How much of a step's arguments the run record keeps. */
-const maxRecordedInput = 16_384;
 /** Map items in flight at once when the step sets no `concurrency`. */
 const defaultMapConcurrency = 8;
 
@@ -36,49 +34,14 @@ export interface ExecuteWorkflowOptions {
   upstreams?: ReadonlyMap<string, UpstreamConnection> | undefined;
   store: RunStore | undefined;
   logger: Logger;
+  /**
+   * Checks the output against the workflow's outputSchema: what does not match, in words, or undefined. A run
+   * whose output fails it is a failed run (reason `output`), recorded as such.
+   */
+  checkOutput?: ((structuredContent: unknown) => string | undefined) | undefined;
 }
-
-type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'error';
-
-/** Why a step failed, where, and what the caller can do about it. */
-interface Failure {
-  step: string;
-  tool?: string | undefined;
-  reason: FailureReason;
-  message: string;
-  hint: string;
-  retryable: boolean;
-}
-
-class StepFailed extends Error {
-  readonly failure: Failure;
-  /** What a composite step had finished when it failed (map items in order, parallel branches by name). */
-  readonly partial: unknown;
-  constructor(failure: Failure, partial?: unknown) {
-    super(failure.message);
-    this.failure = failure;
-    this.partial = partial;
-  }
-}
-
-/** Why the run's signal aborted. */
-class RunStopped extends Error {
-  readonly reason: 'cancelled' | 'deadline';
-  constructor(reason: 'cancelled' | 'deadline', message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
-class StepTimeout extends Error {}
 
 const now = () => performance.timeOrigin + performance.now();
-
-/**
- * An error result that is the server refusing the arguments: the MCP SDKs' `Input validation error: …`, or
- * a JSON-RPC invalid-params error (-32602) turned into a result.
- */
-const refusedArguments = /^(?:MCP error -32602\b|Input validation error\b)/;
 
 /** A new run id: sortable by time, unique enough across processes. */
 export function newRunId(): string {
@@ -132,7 +95,7 @@ class WorkflowRun {
     this.workflow = options.workflow;
     this.caller = options.request.downstream;
     this.callLimiter = new Limiter(options.workflow.definition.concurrency ?? Number.MAX_SAFE_INTEGER);
-    this.scope = { input: options.args, steps: {} };
+    this.scope = { input: options.args, steps: {}, vars: {} };
   }
 
   /**
@@ -169,14 +132,19 @@ class WorkflowRun {
         const startedStep = now();
         try {
           const outcome = await this.runStep(step, this.scope, id, this.controller.signal);
-          this.scope.steps[id] = outcome.error === undefined ? { result: outcome.value, status: 'ok' } : { result: outcome.value, status: 'failed', error: outcome.error };
+          // What a top-level step's `let` set is read by the steps after it.
+          Object.assign(this.scope.vars, outcome.vars);
+          this.scope.steps[id] = toStepEntry(outcome);
           partial[id] = outcome.value;
+          if (outcome.itemErrors) partial[`${id}.errors`] = outcome.itemErrors;
         } catch (error) {
           const failed = this.toStepFailed(error, id, undefined);
           if (failed.partial !== undefined) partial[id] = failed.partial;
           return this.fail(failed.failure, partial, started);
         }
-        this.progress(index + 1, `step "${id}" ${this.scope.steps[id]?.status === 'ok' ? 'done' : 'failed (continued)'} in ${Math.round(now() - startedStep)} ms`);
+        const entry = this.scope.steps[id];
+        const how = entry?.status === 'ok' ? 'done' : entry?.status === 'partial' ? `done, ${entry.errors?.length ?? 0} item(s) failed (continued)` : 'failed (continued)';
+        this.progress(index + 1, `step "${id}" ${how} in ${Math.round(now() - startedStep)} ms`);
       }
       let output: unknown;
       try {
@@ -186,6 +154,21 @@ class WorkflowRun {
           { step: 'output', reason: 'expression', message: errorMessage(error), hint: 'fix the workflow\'s "output" expression: the results it read are in structuredContent.partial_results', retryable: false },
           partial,
           started
+        );
+      }
+      const mismatch = this.options.checkOutput?.(isPlainObject(output) ? output : undefined);
+      if (mismatch !== undefined) {
+        return this.fail(
+          {
+            step: 'output',
+            reason: 'output',
+            message: `the workflow finished, but its output does not match its outputSchema: ${mismatch}`,
+            hint: 'fix the workflow\'s "output" (or its outputSchema): the output is in structuredContent.output, the steps\' results in structuredContent.partial_results',
+            retryable: false
+          },
+          partial,
+          started,
+          { output: output ?? null }
         );
       }
       const result = this.success(output ?? null);
@@ -199,16 +182,25 @@ class WorkflowRun {
     }
   }
 
-  /** Runs a step with its fallback and onError policy. `error` is set when the step failed and was continued. */
-  private async runStep(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; error?: string }> {
+  /**
+   * Runs a step with its `let`, fallback and onError policy. `error` is set when the step failed and was
+   * continued; `vars` holds what its `let` set; `itemErrors` the map items continued past.
+   */
+  private async runStep(step: CompiledStep, outer: Scope, label: string, signal: AbortSignal): Promise<StepOutcome> {
+    let scope = outer;
+    let vars: Record<string, unknown> | undefined;
     try {
-      return { value: await this.runKind(step, scope, label, signal) };
+      if (step.lets) {
+        vars = await this.evaluateLets(step.lets, outer, label, step.kind);
+        scope = { ...outer, vars: { ...outer.vars, ...vars } };
+      }
+      return { ...(await this.runKind(step, scope, label, signal)), ...(vars ? { vars } : {}) };
     } catch (error) {
       let failed = this.toStepFailed(error, label, step.kind === 'call' ? step.step.call : undefined);
       if (signal.aborted) throw failed;
       if (step.fallback) {
         try {
-          return { value: await this.runKind(step.fallback, scope, `${label}.fallback`, signal) };
+          return { ...(await this.runKind(step.fallback, scope, `${label}.fallback`, signal)), ...(vars ? { vars } : {}) };
         } catch (fallbackError) {
           const second = this.toStepFailed(fallbackError, `${label}.fallback`, step.fallback.kind === 'call' ? step.fallback.step.call : undefined);
           if (signal.aborted) throw second;
@@ -220,28 +212,47 @@ class WorkflowRun {
       }
       if ((step.step.onError ?? this.workflow.definition.onError ?? 'fail') === 'continue') {
         this.continued.push({ step: failed.failure.step, message: failed.failure.message });
-        return { value: null, error: failed.failure.message };
+        return { value: null, error: failed.failure.message, ...(vars ? { vars } : {}) };
       }
       throw failed;
     }
   }
 
-  private async runKind(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+  /** A step's `let`, in order: each name sees the ones before it. A failure names the variable. */
+  private async evaluateLets(lets: Array<[string, CompiledTemplate]>, outer: Scope, label: string, kind: CompiledStep['kind']): Promise<Record<string, unknown>> {
+    const vars: Record<string, unknown> = {};
+    for (const [name, template] of lets) {
+      const scope = { ...outer, vars: { ...outer.vars, ...vars } };
+      const evaluateOne = async () => {
+        try {
+          return await evaluateTemplate(template, scope);
+        } catch (error) {
+          throw error instanceof ExpressionError ? new ExpressionError(error.source, `let "${name}": ${error.message}`) : error;
+        }
+      };
+      vars[name] = await this.evaluate(evaluateOne, label, undefined, kind);
+    }
+    return vars;
+  }
+
+  private async runKind(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; itemErrors?: ItemError[] }> {
     switch (step.kind) {
       case 'call':
-        return this.runCall(step, scope, label, signal);
+        return { value: await this.runCall(step, scope, label, signal) };
       case 'parallel':
-        return this.runParallel(step, scope, label, signal);
+        return { value: await this.runParallel(step, scope, label, signal) };
       case 'map':
         return this.runMap(step, scope, label, signal);
       case 'switch':
-        return this.runSwitch(step, scope, label, signal);
+        return { value: await this.runSwitch(step, scope, label, signal) };
     }
   }
 
   private async runCall(step: Extract<CompiledStep, { kind: 'call' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
     const tool = step.step.call;
-    const args = step.with ? await this.evaluate(() => evaluateTemplate(step.with!, scope), label, tool, 'call') : {};
+    // Strict: an argument whose template yields nothing fails the step (unless written optional, `key?`),
+    // rather than reaching the server as a missing argument.
+    const args = step.with ? await this.evaluate(() => evaluateTemplate(step.with!, scope, true), label, tool, 'call') : {};
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       const message = `"with" evaluated to ${JSON.stringify(args)?.slice(0, 100) ?? 'nothing'}, not an object of arguments`;
       this.endStep(this.startStep({ path: label, kind: 'call', tool, attempt: 1 }), 'failed', undefined, message);
@@ -261,7 +272,7 @@ class WorkflowRun {
     const attempts = allowed ? 1 + policy.attempts : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.callOnce(step, label, tool, args as Record<string, unknown>, signal, attempt, skipped);
+        return await this.callOnce(step, scope, label, tool, args as Record<string, unknown>, signal, attempt, skipped);
       } catch (error) {
         const failed = this.toStepFailed(error, label, tool);
         if (skipped && failed.failure.retryable && !signal.aborted) {
@@ -281,6 +292,7 @@ class WorkflowRun {
 
   private async callOnce(
     step: Extract<CompiledStep, { kind: 'call' }>,
+    scope: Scope,
     label: string,
     tool: string,
     args: Record<string, unknown>,
@@ -300,32 +312,38 @@ class WorkflowRun {
           attemptSignal
         );
         if (result.isError === true) {
-          const nested = nestedFailure(result, label, tool);
-          if (nested) {
-            this.endStep(handle, 'failed', sizeOf(result), nested.failure.message);
-            throw nested;
-          }
-          const text = errorTextOf(result);
-          if (refusedArguments.test(text)) {
-            // The server refused the arguments (MCP SDKs answer a schema violation with an error result, not a
-            // JSON-RPC error): as a JSON-RPC refusal, a retry with the same arguments cannot help.
-            const message = `the server refused the arguments: ${clip(text, 500)}`;
+          const failed = classifyErrorResult(result, label, tool, this.id);
+          this.endStep(handle, 'failed', sizeOf(result), failed.failure.message);
+          throw failed;
+        }
+        const value = toStepValue(result);
+        if (step.failWhen) {
+          const failWhen = step.failWhen;
+          let matched: boolean;
+          try {
+            matched = isTruthy(await evaluateExpression(failWhen, { ...scope, result: value }));
+          } catch (error) {
+            const message = errorMessage(error);
             this.endStep(handle, 'failed', sizeOf(result), message);
-            throw new StepFailed({ step: label, tool, reason: 'rejected', message, hint: 'fix the step\'s "with" to match the tool\'s input schema', retryable: false });
+            throw new StepFailed({ step: label, tool, reason: 'expression', message, hint: 'fix the step\'s "failWhen" expression (it reads the tool\'s result as "result")', retryable: false });
           }
-          const message = `the tool reported an error: ${clip(text, 500)}`;
-          this.endStep(handle, 'failed', sizeOf(result), message);
-          throw new StepFailed({
-            step: label,
-            tool,
-            reason: 'tool-error',
-            message,
-            hint: `check the arguments the step passed (manifold runs ${this.id} shows them), or give the step a fallback or onError: continue`,
-            retryable: true
-          });
+          if (matched) {
+            // A failure reported inside a normal result ({"error": …}): a tool error like any other, so retry,
+            // fallback and onError apply.
+            const message = `the tool's result matched failWhen "${failWhen.source}": ${clip(safeJson(value), 500)}`;
+            this.endStep(handle, 'failed', sizeOf(result), message);
+            throw new StepFailed({
+              step: label,
+              tool,
+              reason: 'tool-error',
+              message,
+              hint: `the tool reported a failure in its result: check the arguments the step passed (manifold runs ${this.id} shows them), or give the step a fallback or onError: continue`,
+              retryable: true
+            });
+          }
         }
         this.endStep(handle, 'ok', sizeOf(result));
-        return toStepValue(result);
+        return value;
       } catch (error) {
         if (error instanceof StepFailed) throw error;
         const failed = this.classify(error, label, tool, attemptSignal, attemptController.signal, timeoutMs);
@@ -376,7 +394,7 @@ class WorkflowRun {
     return ordered;
   }
 
-  private async runMap(step: Extract<CompiledStep, { kind: 'map' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
+  private async runMap(step: Extract<CompiledStep, { kind: 'map' }>, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; itemErrors?: ItemError[] }> {
     const listed = step.list ? await this.evaluate(() => evaluateExpression(step.list!, scope), label, undefined, 'map') : [];
     const items = listed === undefined || listed === null ? [] : Array.isArray(listed) ? listed : [listed];
     const local = new AbortController();
@@ -384,6 +402,7 @@ class WorkflowRun {
     const limiter = new Limiter(step.step.concurrency ?? defaultMapConcurrency);
     const handle = this.startStep({ path: label, kind: 'map', attempt: 1, detail: `${items.length} items` });
     const results: unknown[] = Array.from({ length: items.length }, () => null);
+    const itemErrors: ItemError[] = [];
     let done = 0;
     let firstFailure: StepFailed | undefined;
     await Promise.all(
@@ -392,6 +411,7 @@ class WorkflowRun {
         try {
           const outcome = await limiter.run(() => this.runStep(step.each, { ...scope, item, index }, itemLabel, itemSignal), itemSignal);
           results[index] = outcome.value;
+          if (outcome.error !== undefined) itemErrors.push({ index, error: outcome.error });
           done++;
           if (label === this.topLabel()) this.progress(this.topIndex + done / items.length, `step "${label}": ${done} of ${items.length} items done`);
         } catch (error) {
@@ -410,8 +430,13 @@ class WorkflowRun {
       this.endStep(handle, 'failed', undefined, message);
       throw new StepFailed({ ...failure.failure, message }, results);
     }
-    this.endStep(handle, 'ok', sizeOf(results));
-    return results;
+    if (itemErrors.length === 0) {
+      this.endStep(handle, 'ok', sizeOf(results));
+      return { value: results };
+    }
+    itemErrors.sort((a, b) => a.index - b.index);
+    this.endStep(handle, 'ok', sizeOf(results), undefined, `partial: ${itemErrors.length} of ${items.length} items failed and were continued (onError: continue)`);
+    return { value: results, itemErrors };
   }
 
   private async runSwitch(step: Extract<CompiledStep, { kind: 'switch' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
@@ -464,6 +489,7 @@ class WorkflowRun {
     return {
       era: this.caller.era,
       sessionId: this.caller.sessionId,
+      ...(this.caller.requestScoped ? { requestScoped: true } : {}),
       signal,
       clientCapabilities: this.caller.clientCapabilities,
       progressToken: undefined,
@@ -532,48 +558,7 @@ class WorkflowRun {
       // A sibling failed and this branch was stopped because of it.
       return new StepFailed({ step: label, tool, reason: 'cancelled', message: 'stopped because another branch or map item failed', hint: '', retryable: false });
     }
-    if (isManifoldError(error)) {
-      switch (error.code) {
-        case 'UPSTREAM_UNAVAILABLE':
-        case 'UPSTREAM_CLOSED':
-        case 'UPSTREAM_TIMEOUT':
-        case 'SPAWN_FAILED':
-          return new StepFailed({ step: label, tool, reason: 'unavailable', message: error.message, hint: 'the server is down or slow: try again later (manifold doctor shows the servers)', retryable: true });
-        case 'TOOL_NOT_FOUND': {
-          // Not listed because its server is down (or still starting): that is not a typo in the workflow.
-          const server = tool && this.options.upstreams ? serverOf(tool, this.options.upstreams) : undefined;
-          if (server && server.state.kind !== 'ready') {
-            const why = server.state.kind === 'failed' ? `failed: ${server.state.reason}` : server.state.kind;
-            return new StepFailed({
-              step: label,
-              tool,
-              reason: 'unavailable',
-              message: `tool "${tool}" is not available: its server "${server.name}" is not connected (${why})`,
-              hint: 'the server is down or still starting: try again later (manifold doctor shows the servers)',
-              retryable: true
-            });
-          }
-          return new StepFailed({ step: label, tool, reason: 'not-found', message: error.message, hint: 'fix the tool name in the workflow (manifold workflows check lists such problems)', retryable: false });
-        }
-        case 'INVALID_PARAMS':
-          return new StepFailed({ step: label, tool, reason: 'rejected', message: error.message, hint: 'fix the step\'s "with" to match the tool\'s input schema', retryable: false });
-        default:
-          return new StepFailed({ step: label, tool, reason: 'error', message: error.message, hint: 'see the gateway log for details, and try again', retryable: error.retryable });
-      }
-    }
-    const code = (error as { code?: unknown } | undefined)?.code;
-    if (typeof code === 'number') {
-      // A JSON-RPC error from the server: it refused the request (bad arguments, unknown tool); a retry will not help.
-      return new StepFailed({
-        step: label,
-        tool,
-        reason: 'rejected',
-        message: `the server refused the call: ${errorMessage(error)}`,
-        hint: 'check the step\'s "with" against the tool\'s input schema',
-        retryable: false
-      });
-    }
-    return new StepFailed({ step: label, tool, reason: 'error', message: errorMessage(error), hint: 'see the gateway log for details, and try again', retryable: false });
+    return classifyError(error, label, tool, this.id, this.options.upstreams);
   }
 
   private success(output: unknown): GatewayResult {
@@ -591,7 +576,7 @@ class WorkflowRun {
     };
   }
 
-  private fail(failure: Failure, partial: Record<string, unknown>, started: number): GatewayResult {
+  private fail(failure: Failure, partial: Record<string, unknown>, started: number, extra: Record<string, unknown> = {}): GatewayResult {
     const status: RunStatus = failure.reason === 'cancelled' ? 'cancelled' : 'failed';
     const finished = Object.keys(this.scope.steps);
     const total = this.workflow.steps.length;
@@ -613,7 +598,8 @@ class WorkflowRun {
         run_id: this.id,
         status,
         error: { step: failure.step, ...(failure.tool ? { tool: failure.tool } : {}), reason: failure.reason, message: failure.message, hint: failure.hint },
-        partial_results: partial
+        partial_results: partial,
+        ...extra
       },
       _meta: { [runIdMetaKey]: this.id }
     };
@@ -630,9 +616,9 @@ class WorkflowRun {
     return handle;
   }
 
-  private endStep(handle: number | undefined, status: StepRecord['status'], outputSize?: number, error?: string): void {
+  private endStep(handle: number | undefined, status: StepRecord['status'], outputSize?: number, error?: string, detail?: string): void {
     if (handle === undefined) return;
-    this.record(store => store.endStep(handle, { status, endedAt: now(), outputSize, error }));
+    this.record(store => store.endStep(handle, { status, endedAt: now(), outputSize, error, ...(detail !== undefined ? { detail } : {}) }));
   }
 
   /** Writes to the run store; a store that fails is logged, never fails the run. */
@@ -647,29 +633,21 @@ class WorkflowRun {
   }
 }
 
-/**
- * The failure of a workflow called as a step (its result carries a run id and `structuredContent.error`): the
- * inner step, reason and hint instead of the inner run's whole text, and the inner finished steps as the
- * step's partial result.
- */
-function nestedFailure(result: GatewayResult, label: string, tool: string): StepFailed | undefined {
-  const runId = (result._meta as Record<string, unknown> | undefined)?.[runIdMetaKey];
-  const content = result.structuredContent as { error?: Partial<Failure>; partial_results?: unknown } | undefined;
-  const inner = content?.error;
-  if (typeof runId !== 'string' || !isPlainObject(inner) || typeof inner.step !== 'string' || typeof inner.message !== 'string') return undefined;
-  const reason = typeof inner.reason === 'string' ? inner.reason : 'error';
-  return new StepFailed(
-    {
-      step: label,
-      tool,
-      reason,
-      message: `workflow "${tool}" failed at step "${inner.step}"${typeof inner.tool === 'string' ? ` (tool "${inner.tool}")` : ''}: ${clipStart(inner.message, 500)}`,
-      // The inner hint names the run to look at; if it does not, name the inner run.
-      hint: typeof inner.hint === 'string' && inner.hint.includes('manifold runs ') ? inner.hint : `${inner.hint ?? ''}${inner.hint ? '; ' : ''}the inner run: manifold runs ${runId}`,
-      retryable: reason === 'tool-error' || reason === 'timeout' || reason === 'unavailable'
-    },
-    content?.partial_results
-  );
+/** What running a step gave: its value, and what the run keeps besides. */
+interface StepOutcome {
+  value: unknown;
+  /** The step failed and was continued (onError: continue): why. */
+  error?: string;
+  /** What its `let` set. */
+  vars?: Record<string, unknown>;
+  /** A map's items that failed and were continued past. */
+  itemErrors?: ItemError[];
+}
+
+function toStepEntry(outcome: StepOutcome): StepEntry {
+  if (outcome.error !== undefined) return { result: outcome.value, status: 'failed', error: outcome.error };
+  if (outcome.itemErrors) return { result: outcome.value, status: 'partial', errors: outcome.itemErrors };
+  return { result: outcome.value, status: 'ok' };
 }
 
 /** JSONata's idea of true: not false, null, 0, "", an empty array or object. */
@@ -678,70 +656,4 @@ export function isTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(isTruthy);
   if (isPlainObject(value)) return Object.keys(value).length > 0;
   return true;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? 'null';
-  } catch {
-    return String(value);
-  }
-}
-
-function sizeOf(value: unknown): number {
-  return Buffer.byteLength(safeJson(value));
-}
-
-function clip(text: string, max = maxRecordedInput): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
-}
-
-/** Keeps the end of a long text: a nested failure's cause is at its end. */
-function clipStart(text: string, max: number): string {
-  return text.length > max ? `…${text.slice(-max)}` : text;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Rejects as soon as the signal aborts, whether or not the call honours it. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      value => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own rejection, passed on unchanged
-        reject(error);
-      }
-    );
-  });
 }

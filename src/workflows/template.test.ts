@@ -8,6 +8,7 @@ import { parseIfJson, toStepValue } from './to-step-value.js';
 const scope: Scope = {
   input: { n: 2, name: 'ada', list: [1, 2, 3] },
   steps: { a: { result: { items: [{ title: 'x' }, { title: 'y' }], count: 2 }, status: 'ok' } },
+  vars: {},
   item: { title: 'x' },
   index: 0
 };

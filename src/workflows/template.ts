@@ -2,8 +2,8 @@ import jsonata from 'jsonata';
 
 /**
  * Templates: JSON values in which a string may hold `{{ expression }}`. Expressions are JSONata
- * (https://docs.jsonata.org) over the run's scope `{ input, steps, item, index }`, also bound as the
- * variables `$input`, `$steps`, `$item`, `$index`.
+ * (https://docs.jsonata.org) over the run's scope `{ input, steps, vars, item, index, result }`, also bound as
+ * the variables `$input`, `$steps`, `$vars`, `$item`, `$index`, `$result`.
  *
  * - a string that is exactly one `{{ … }}` yields the expression's value, of any type;
  * - a string with text around `{{ … }}` yields a string (values that are not strings are JSON);
@@ -14,6 +14,8 @@ import jsonata from 'jsonata';
 export interface ExpressionRefs {
   /** Top-level step ids it reads (`steps.<id>`). */
   steps: Set<string>;
+  /** Variables it reads (`vars.<name>`, set by a step's `let`). */
+  vars: Set<string>;
   /** Reads `item` or `index` (only meaningful inside a map). */
   usesItem: boolean;
 }
@@ -31,14 +33,43 @@ export type CompiledTemplate =
   | { kind: 'expression'; expression: CompiledExpression }
   | { kind: 'interpolation'; parts: Array<string | CompiledExpression> }
   | { kind: 'array'; items: CompiledTemplate[] }
-  | { kind: 'object'; entries: Array<[string, CompiledTemplate]> };
+  | {
+      kind: 'object';
+      entries: Array<[string, CompiledTemplate]>;
+      /** Keys written with a trailing "?" (in a call's `with`): left out when their value is nothing. */
+      optional?: ReadonlySet<string>;
+    };
+
+/** How a template is compiled: in a call's `with`, a key may end with "?" (an optional argument). */
+export interface TemplateOptions {
+  optionalKeys?: boolean;
+}
 
 /** The values expressions see. */
 export interface Scope {
   input: unknown;
-  steps: Record<string, { result: unknown; error?: string; status: 'ok' | 'failed' }>;
+  steps: Record<string, StepEntry>;
+  /** Values named by `let`, in the order they were set. */
+  vars: Record<string, unknown>;
   item?: unknown;
   index?: number;
+  /** The step's result, for its `failWhen`. */
+  result?: unknown;
+}
+
+/** What `steps.<id>` holds for a top-level step that finished (or failed and was continued). */
+export interface StepEntry {
+  result: unknown;
+  /** `partial`: a map whose failed items were continued past (`errors` lists them). */
+  status: 'ok' | 'partial' | 'failed';
+  error?: string;
+  errors?: ItemError[];
+}
+
+/** A map item that failed and was continued past (onError: continue). */
+export interface ItemError {
+  index: number;
+  error: string;
 }
 
 /** A problem found while compiling, with the definition path where it is. */
@@ -67,14 +98,17 @@ export function compileConditionOrList(source: string, path: string, problems: T
 }
 
 /** Compiles a template; problems are recorded with their path, and the broken parts left as literals. */
-export function compileTemplate(value: unknown, path: string, problems: TemplateProblem[]): CompiledTemplate {
+export function compileTemplate(value: unknown, path: string, problems: TemplateProblem[], options: TemplateOptions = {}): CompiledTemplate {
   if (typeof value === 'string') return compileString(value, path, problems);
-  if (Array.isArray(value)) return { kind: 'array', items: value.map((item, index) => compileTemplate(item, `${path}.${index}`, problems)) };
+  if (Array.isArray(value)) return { kind: 'array', items: value.map((item, index) => compileTemplate(item, `${path}.${index}`, problems, options)) };
   if (value !== null && typeof value === 'object') {
-    return {
-      kind: 'object',
-      entries: Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, compileTemplate(item, `${path}.${key}`, problems)])
-    };
+    const optional = new Set<string>();
+    const entries = Object.entries(value as Record<string, unknown>).map(([written, item]): [string, CompiledTemplate] => {
+      const key = options.optionalKeys && written.length > 1 && written.endsWith('?') ? written.slice(0, -1) : written;
+      if (key !== written) optional.add(key);
+      return [key, compileTemplate(item, `${path}.${written}`, problems, options)];
+    });
+    return { kind: 'object', entries, ...(optional.size > 0 ? { optional } : {}) };
   }
   return { kind: 'literal', value };
 }
@@ -119,8 +153,11 @@ function compileString(text: string, path: string, problems: TemplateProblem[]):
   return { kind: 'interpolation', parts };
 }
 
-/** Evaluates a compiled template in a scope. Keys whose value is undefined are left out of objects. */
-export async function evaluateTemplate(template: CompiledTemplate, scope: Scope): Promise<unknown> {
+/**
+ * Evaluates a compiled template in a scope. Keys whose value is undefined are left out of objects; with
+ * `strict` (a call's `with`) that is an error unless the key was written optional (`key?`).
+ */
+export async function evaluateTemplate(template: CompiledTemplate, scope: Scope, strict = false, at = ''): Promise<unknown> {
   switch (template.kind) {
     case 'literal':
       return template.value;
@@ -139,14 +176,16 @@ export async function evaluateTemplate(template: CompiledTemplate, scope: Scope)
     }
     case 'array': {
       const items: unknown[] = [];
-      for (const item of template.items) items.push(await evaluateTemplate(item, scope));
+      for (const [index, item] of template.items.entries()) items.push(await evaluateTemplate(item, scope, strict, `${at}${at ? '.' : ''}${index}`));
       return items;
     }
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const [key, item] of template.entries) {
-        const value = await evaluateTemplate(item, scope);
+        const path = `${at}${at ? '.' : ''}${key}`;
+        const value = await evaluateTemplate(item, scope, strict, path);
         if (value !== undefined) out[key] = value;
+        else if (strict && !template.optional?.has(key)) throw new MissingValueError(path, item);
       }
       return out;
     }
@@ -163,11 +202,30 @@ export class ExpressionError extends Error {
   }
 }
 
+/** Thrown when an argument of a call's `with` yields nothing (a missing field, say) and is not optional. */
+export class MissingValueError extends ExpressionError {
+  readonly argument: string;
+  constructor(argument: string, template: CompiledTemplate) {
+    const written = template.kind === 'expression' ? `{{ ${template.expression.source} }}` : JSON.stringify(templateSource(template));
+    super(
+      written,
+      `argument "${argument}" of "with" yielded nothing: ${written} has no value here (a missing field, or a step result without it). ` +
+        `Fix the template, or write the key as "${argument.split('.').pop() ?? argument}?" to leave the argument out when it has no value`
+    );
+    this.argument = argument;
+  }
+}
+
+function templateSource(template: CompiledTemplate): unknown {
+  return template.kind === 'literal' ? template.value : template.kind;
+}
+
 export async function evaluateExpression(compiled: CompiledExpression, scope: Scope): Promise<unknown> {
   try {
-    const bindings: Record<string, unknown> = { input: scope.input, steps: scope.steps };
+    const bindings: Record<string, unknown> = { input: scope.input, steps: scope.steps, vars: scope.vars };
     if ('item' in scope) bindings.item = scope.item;
     if (scope.index !== undefined) bindings.index = scope.index;
+    if ('result' in scope) bindings.result = scope.result;
     return normalise(await compiled.expression.evaluate(scope, bindings));
   } catch (error) {
     throw new ExpressionError(compiled.source.trim(), `expression "${compiled.source.trim()}" failed: ${describeJsonataError(error)}`);
@@ -222,7 +280,7 @@ interface AstNode {
  * are relative to the values being filtered, so only the variables `$steps`, `$item` count there).
  */
 function collectRefs(ast: unknown): ExpressionRefs {
-  const refs: ExpressionRefs = { steps: new Set(), usesItem: false };
+  const refs: ExpressionRefs = { steps: new Set(), vars: new Set(), usesItem: false };
   const visit = (node: unknown, atRoot: boolean): void => {
     if (Array.isArray(node)) {
       for (const child of node) visit(child, atRoot);
@@ -236,6 +294,7 @@ function collectRefs(ast: unknown): ExpressionRefs {
       const [head, next] = current.steps;
       const isStepsRoot = (head?.type === 'name' && atRoot) || head?.type === 'variable';
       if (isStepsRoot && head?.value === 'steps' && next?.type === 'name' && typeof next.value === 'string') refs.steps.add(next.value);
+      if (isStepsRoot && head?.value === 'vars' && next?.type === 'name' && typeof next.value === 'string') refs.vars.add(next.value);
       current.steps.forEach((step, index) => visit(step, atRoot && index === 0));
       visitOthers(current, ['steps'], atRoot);
       return;

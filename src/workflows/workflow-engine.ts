@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path';
+
 import type { Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 
@@ -11,6 +13,8 @@ import type { UpstreamConnection } from '../upstream/index.js';
 import { checkWorkflowTools, deriveAnnotations } from './check-workflow-tools.js';
 import { callsOf, compileWorkflow, type CompiledWorkflow, findCycles, type WorkflowProblem } from './compile-workflow.js';
 import { executeWorkflow } from './execute-workflow.js';
+import { watchWorkflowFiles } from './watch-workflow-files.js';
+import { withDefaults } from './with-defaults.js';
 
 /** The name of the ad-hoc workflow tool. */
 export const runWorkflowToolName = 'run_workflow';
@@ -100,7 +104,8 @@ export function formatProblem(problem: WorkflowProblem, definitions?: Readonly<R
  * steps' tools, and problems (an unknown tool, a `with` that misses a required argument) are logged.
  */
 export class WorkflowEngine implements Disposable {
-  readonly workflows: ReadonlyMap<string, CompiledWorkflow>;
+  private compiled: ReadonlyMap<string, CompiledWorkflow>;
+  private definitions: Readonly<Record<string, WorkflowDefinition>>;
   private readonly options: WorkflowEngineOptions;
   private readonly logger: Logger;
   private readonly inputValidators = new Map<string, Validate>();
@@ -110,27 +115,86 @@ export class WorkflowEngine implements Disposable {
   private lastDefinitions = '';
   private readonly reported = new Set<string>();
   private readonly unsubscribers: Array<() => void> = [];
+  private watcher: { close(): void } | undefined;
 
   constructor(options: WorkflowEngineOptions) {
     this.options = options;
     this.logger = options.logger.child('workflows');
-    const { compiled, problems } = checkWorkflowDefinitions(options.workflows);
+    this.definitions = options.workflows;
+    this.compiled = this.compile(options.workflows);
+  }
+
+  /** The declared workflows, compiled. */
+  get workflows(): ReadonlyMap<string, CompiledWorkflow> {
+    return this.compiled;
+  }
+
+  /** Compiles and checks definitions and sets up their validators; throws CONFIG_INVALID on errors. */
+  private compile(definitions: Readonly<Record<string, WorkflowDefinition>>): Map<string, CompiledWorkflow> {
+    const { compiled, problems } = checkWorkflowDefinitions(definitions);
     const errors = problems.filter(problem => problem.severity === 'error');
     if (errors.length > 0) {
-      const lines = errors.map(problem => formatProblem(problem, options.workflows));
+      const lines = errors.map(problem => formatProblem(problem, definitions));
       throw new ManifoldError('CONFIG_INVALID', `workflows have ${lines.length === 1 ? 'an error' : `${lines.length} errors`}:\n${lines.join('\n')}`, {
         data: { issues: lines }
       });
     }
-    this.workflows = compiled;
+    this.inputValidators.clear();
+    this.outputValidators.clear();
     for (const [name, workflow] of compiled) {
       this.inputValidators.set(name, validators.getValidator(workflow.definition.input));
       if (workflow.definition.outputSchema) this.outputValidators.set(name, validators.getValidator(workflow.definition.outputSchema));
     }
+    return compiled;
+  }
+
+  /**
+   * Replaces the declared workflows (a changed workflow file): checked as at start; with an error nothing
+   * changes (throws CONFIG_INVALID). Runs in flight finish with the definition they started with.
+   */
+  reload(definitions: Readonly<Record<string, WorkflowDefinition>>): { added: string[]; changed: string[]; removed: string[] } {
+    const before = this.definitions;
+    this.compiled = this.compile(definitions);
+    this.definitions = definitions;
+    const same = (name: string) => JSON.stringify(before[name]) === JSON.stringify(definitions[name]);
+    const diff = {
+      added: Object.keys(definitions).filter(name => !(name in before)),
+      changed: Object.keys(definitions).filter(name => name in before && !same(name)),
+      removed: Object.keys(before).filter(name => !(name in definitions))
+    };
+    this.reported.clear();
+    this.refresh();
+    return diff;
+  }
+
+  /**
+   * Reloads the workflows when the files they come from change (`serve`): the config file and the folders of
+   * workflow files. `load` reads the config again and returns its workflows. A change that does not load is
+   * logged, and the workflows stay as they were.
+   */
+  watch(configPath: string, load: () => Readonly<Record<string, WorkflowDefinition>>): void {
+    this.watcher?.close();
+    const folders = [...new Set(Object.values(this.definitions).flatMap(definition => (definition.source ? [dirname(definition.source)] : [])))];
+    folders.push(join(dirname(configPath), 'workflows'));
+    const watcher = watchWorkflowFiles(configPath, folders, () => {
+      try {
+        const diff = this.reload(load());
+        const parts = (['added', 'changed', 'removed'] as const).filter(key => diff[key].length > 0).map(key => `${key} ${diff[key].join(', ')}`);
+        if (parts.length > 0) this.logger.info(`workflows reloaded: ${parts.join('; ')} (other config changes take effect on restart)`);
+      } catch (error) {
+        this.logger.error(`the config or a workflow file changed, but the workflows do not load; the gateway keeps the workflows it had (fix the file and save it again):\n${errorMessage(error)}`);
+      }
+    });
+    this.watcher = watcher;
+    this.logger.info(`reloading workflows when these change: ${watcher.paths.join(', ')}`);
   }
 
   /** Registers the tools and follows catalog changes. */
   start(): void {
+    if (this.workflows.size > 0) {
+      const names = [...this.workflows.keys()];
+      this.logger.info(`${names.length} workflow(s) loaded (${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`);
+    }
     this.refresh();
     this.unsubscribers.push(
       this.options.catalog.onChange(change => {
@@ -169,15 +233,24 @@ export class WorkflowEngine implements Disposable {
   async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
     const workflow = this.workflows.get(name);
     if (!workflow) throw new ManifoldError('TOOL_NOT_FOUND', `unknown workflow "${name}"`);
-    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    const given = request.params.arguments ?? {};
+    // Defaults first: an agent that read `default: 3` leaves the argument out, and a required one with a
+    // default is then set.
+    const args = isArgumentsObject(given) ? withDefaults(workflow.definition.input, given) : given;
     const invalid = this.validateArguments(name, args, this.inputValidators.get(name));
     if (invalid) return invalid;
-    return this.checkOutput(name, await this.execute(workflow, name, args, request));
+    return this.execute(workflow, name, args as Record<string, unknown>, request, this.outputValidators.get(name));
   }
 
-  private execute(workflow: CompiledWorkflow, runName: string, args: Record<string, unknown>, request: GatewayRequest): Promise<GatewayResult> {
+  private execute(workflow: CompiledWorkflow, runName: string, args: Record<string, unknown>, request: GatewayRequest, validateOutput?: Validate): Promise<GatewayResult> {
     const { pipeline, catalog, upstreams } = this.options;
-    return executeWorkflow({ workflow, runName, args, request, pipeline, catalog, upstreams, store: this.store, logger: this.logger });
+    const checkOutput = validateOutput
+      ? (structuredContent: unknown) => {
+          const verdict = validateOutput(structuredContent);
+          return verdict.valid ? undefined : (readableSchemaErrors(verdict.errorMessage, 'the output') ?? 'invalid');
+        }
+      : undefined;
+    return executeWorkflow({ workflow, runName, args, request, pipeline, catalog, upstreams, store: this.store, logger: this.logger, checkOutput });
   }
 
   /** `run_workflow`: parses, checks and runs a definition given as an argument. */
@@ -202,13 +275,24 @@ export class WorkflowEngine implements Disposable {
     } catch (error) {
       return definitionError([`workflow.input: not a valid JSON Schema: ${errorMessage(error)}`]);
     }
-    const args = params.arguments === undefined ? {} : params.arguments;
+    const given = params.arguments === undefined ? {} : params.arguments;
+    const args = isArgumentsObject(given) ? withDefaults(parsed.data.input, given) : given;
     const invalid = this.validateArguments(runWorkflowToolName, args, validate);
     if (invalid) return invalid;
-    return this.execute(workflow, '(ad hoc)', args as Record<string, unknown>, request);
+    let validateOutput: Validate | undefined;
+    if (parsed.data.outputSchema) {
+      try {
+        validateOutput = adHocValidator(parsed.data.outputSchema);
+      } catch (error) {
+        return definitionError([`workflow.outputSchema: not a valid JSON Schema: ${errorMessage(error)}`]);
+      }
+    }
+    return this.execute(workflow, '(ad hoc)', args as Record<string, unknown>, request, validateOutput);
   }
 
   close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     this.runStore?.close();
     this.runStore = undefined;
@@ -229,17 +313,6 @@ export class WorkflowEngine implements Disposable {
     return undefined;
   }
 
-  private checkOutput(name: string, result: GatewayResult): GatewayResult {
-    const validate = this.outputValidators.get(name);
-    if (!validate || result.isError === true) return result;
-    const verdict = validate(result.structuredContent);
-    if (verdict.valid) return result;
-    return toolError(
-      `Workflow "${name}" finished, but its output does not match its outputSchema: ${readableSchemaErrors(verdict.errorMessage, 'the output') ?? 'invalid'}. Fix the workflow's "output" (or its outputSchema).`,
-      { output: result.structuredContent ?? null }
-    );
-  }
-
   /** Recomputes the tool definitions (annotations follow the catalog) and reports new catalog problems. */
   private refresh(): void {
     // Workflows that call workflows take their annotations from the catalog: settle in a few rounds.
@@ -251,7 +324,7 @@ export class WorkflowEngine implements Disposable {
       this.options.catalog.setLocalTools(workflowSource, tools);
     }
     for (const problem of this.check()) {
-      const line = formatProblem(problem, this.options.workflows);
+      const line = formatProblem(problem, this.definitions);
       if (problem.severity !== 'error' || this.reported.has(line)) continue;
       this.reported.add(line);
       this.logger.warn(`workflow "${problem.workflow}" will fail when run: ${line}`);
@@ -288,7 +361,9 @@ export class WorkflowEngine implements Disposable {
             properties: {
               workflow: {
                 type: 'object',
-                description: 'The definition: steps (each with id and one of call, parallel, map, switch), and optionally input (JSON Schema), output, timeout, concurrency, onError.'
+                description:
+                  'The definition: steps (each with id and one of call, parallel, map, switch), and optionally input (JSON Schema), output, timeout, concurrency, onError. ' +
+                  'A call may have failWhen (a condition over its result, e.g. "result.error", that fails it); any step may have let (named values, read as vars.<name>).'
               },
               arguments: { type: 'object', description: 'The workflow\'s input, read as {{ input.<name> }}.' }
             },
@@ -357,6 +432,10 @@ export function readableSchemaErrors(message: string | undefined, whole = 'the a
   return message?.replace(/(^|, )data(\/\S*)?(?= )/g, (_match, separator: string, path: string | undefined) =>
     separator + (path ? `"${path.slice(1).replace(/\//g, '.')}"` : whole)
   );
+}
+
+function isArgumentsObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function toolError(text: string, structuredContent?: Record<string, unknown>): GatewayResult {

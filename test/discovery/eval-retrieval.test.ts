@@ -105,7 +105,7 @@ describe('manifold eval retrieval', () => {
       const table = await run([...args, '--ranker', 'bm25']);
       assert.match(table.out, /retrieval \(plain BM25\): 4 tools, 2 queries/);
       const bad = await run([...args, '--ranker', 'bm26']);
-      assert.equal(bad.code, 1);
+      assert.equal(bad.code, 2); // bad usage (docs/CLI.md; exit 1 before issue 9)
       assert.match(bad.err, /--ranker is "manifold" \(the default\) or "bm25", got "bm26"/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -136,7 +136,7 @@ describe('manifold eval retrieval', () => {
 
   it('asks for both files', async () => {
     const { code, err } = await run(['eval', 'retrieval', '--tools', join(fixture, 'tools.jsonl')]);
-    assert.equal(code, 1);
+    assert.equal(code, 2); // bad usage (docs/CLI.md; exit 1 before issue 9)
     assert.match(err, /needs --tools <tools.jsonl> and --queries <queries.jsonl>/);
   });
 });

@@ -16,7 +16,11 @@ const fixturePath = join(repoRoot, 'test/conformance/fixture-server.ts');
 
 function fixtureConfig(era: 'legacy' | 'modern', gateway: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    servers: { fixture: { command: process.execPath, args: ['--import', 'tsx', fixturePath, '--stdio', '--era', era], cwd: repoRoot, prefix: false } },
+    // A 2025 server pushes its requests with no call id: only a perClient server gets the client's roots, and
+    // relays its requests whatever other clients do (docs/decisions/2026-12-07-per-client-upstream-state.md).
+    servers: {
+      fixture: { command: process.execPath, args: ['--import', 'tsx', fixturePath, '--stdio', '--era', era], cwd: repoRoot, prefix: false, perClient: era === 'legacy' }
+    },
     gateway
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Forwarding e2e: everything a client and servers say to each other, through the gateway over stdio, over
  * Streamable HTTP (2025-11-25 and 2026-07-28 SDK clients) and over the legacy HTTP+SSE transport (2025 clients). Upstreams: the official everything server (a 2025
- * server over stdio), the slow fixture and the changing-tools fixture (dual-era servers the gateway reaches
+ * server over stdio; shared, and again as a perClient server for the client's roots), the slow fixture and the changing-tools fixture (dual-era servers the gateway reaches
  * as 2026-07-28 ones).
  */
 import assert from 'node:assert/strict';
@@ -26,6 +26,8 @@ import {
 
 const servers = {
   everything: { command: process.execPath, args: [npmServerPath('server-everything'), 'stdio'] },
+  // The same server with a session per client: only such a server sees the client's own roots.
+  everythingPerClient: { command: process.execPath, args: [npmServerPath('server-everything'), 'stdio'], perClient: true },
   slow: fixtureServer('slow.ts'),
   // The same fixture reached as a 2025 server: cancellation as notifications/cancelled, logging per session.
   slowLegacy: fixtureServer('slow.ts', [], { protocol: 'legacy' }),
@@ -95,10 +97,10 @@ for (const transport of ['stdio', 'http', 'sse'] as const) {
         // machine one may still be reconnecting.
         await waitFor(async () => {
           const { tools } = await client.listTools();
-          return ['everything__echo', 'slow__slow', 'slowLegacy__slow', 'changing__add_tool', 'changingLegacy__add_tool'].every(name =>
-            tools.some(tool => tool.name === name)
+          return ['everything__echo', 'everythingPerClient__echo', 'slow__slow', 'slowLegacy__slow', 'changing__add_tool', 'changingLegacy__add_tool'].every(
+            name => tools.some(tool => tool.name === name)
           );
-        }, 'the five upstreams to be up', 30_000);
+        }, 'the six upstreams to be up', 30_000);
       });
 
       after(async () => {
@@ -212,7 +214,7 @@ for (const transport of ['stdio', 'http', 'sse'] as const) {
           assert.match(JSON.stringify(sampled.content), /sampled by the test client/);
           const elicited = await client.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
           assert.match(JSON.stringify(elicited.content), /declined/);
-          const roots = await client.callTool({ name: 'everything__get-roots-list', arguments: {} });
+          const roots = await client.callTool({ name: 'everythingPerClient__get-roots-list', arguments: {} });
           assert.match(JSON.stringify(roots.content), /file:\/\/\/tmp\/manifold-test-root/);
           assert.ok(received.requests.includes('sampling') && received.requests.includes('elicitation') && received.requests.includes('roots'));
         });

@@ -26,9 +26,9 @@ describe('remote upstreams (everything over SSE and Streamable HTTP)', { timeout
         const { tools } = await client.listTools();
         return tools.some(tool => tool.name === 'viaSse__echo') && tools.some(tool => tool.name === 'viaHttp__echo');
       }, 'both remote servers to be up', 30_000);
-      // The everything server asks for roots 350 ms after each session starts. A 2026 call in flight on that
-      // server at that moment gets the request (there is no request id to tell), and the gateway fails the
-      // call with -32021 when the client has no roots: wait that out (see the report of issue 2).
+      // The everything server asks for roots 350 ms after each session starts. Before issue 9 a 2026 call in
+      // flight at that moment got the request and failed with -32021; a shared server's roots/list is now
+      // answered from the config, and the wait is kept only so the test does not depend on it.
       await new Promise(resolve => setTimeout(resolve, 1000));
 
       for (const server of ['viaSse', 'viaHttp']) {

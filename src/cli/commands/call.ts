@@ -1,4 +1,4 @@
-import { ManifoldError } from '../../core/errors.js';
+import { UsageError } from '../usage-error.js';
 import { cliDownstream } from '../cli-downstream.js';
 import { openGateway } from '../open-gateway.js';
 import type { Output } from '../output.js';
@@ -12,16 +12,16 @@ export function parseToolArguments(argsJson: string | undefined, pairs: string[]
     try {
       parsed = JSON.parse(argsJson);
     } catch (error) {
-      throw new ManifoldError('INVALID_PARAMS', `--args is not valid JSON: ${(error as Error).message}`);
+      throw new UsageError(`--args is not valid JSON: ${(error as Error).message}`);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ManifoldError('INVALID_PARAMS', '--args must be a JSON object, e.g. --args \'{"message": "hi"}\'');
+      throw new UsageError('--args must be a JSON object, e.g. --args \'{"message": "hi"}\'');
     }
     args = parsed as Record<string, unknown>;
   }
   for (const pair of pairs) {
     const equals = pair.indexOf('=');
-    if (equals <= 0) throw new ManifoldError('INVALID_PARAMS', `expected key=value, got "${pair}"`);
+    if (equals <= 0) throw new UsageError(`expected key=value, got "${pair}"`);
     const key = pair.slice(0, equals);
     const raw = pair.slice(equals + 1);
     let value: unknown = raw;
@@ -38,7 +38,7 @@ export function parseToolArguments(argsJson: string | undefined, pairs: string[]
 /** `manifold call <tool>`: one call through the full pipeline. */
 export async function runCall(parsed: ParsedCommand, output: Output): Promise<number> {
   const [toolName, ...pairs] = parsed.positionals;
-  if (!toolName) throw new ManifoldError('INVALID_PARAMS', 'name the tool to call: manifold call <tool> [key=value ...] (see manifold tools)');
+  if (!toolName) throw new UsageError('name the tool to call: manifold call <tool> [key=value ...] (see manifold tools)');
   const args = parseToolArguments(stringOption(parsed, 'args'), pairs);
   const { core } = await openGateway(commonOptions(parsed), 'warn');
   const controller = new AbortController();

@@ -1,4 +1,4 @@
-import { ManifoldError } from '../../core/errors.js';
+import { parseWholeNumber, UsageError } from '../usage-error.js';
 import {
   createOpenAiEmbedder,
   evaluateRetrieval,
@@ -21,34 +21,27 @@ import { type ParsedCommand, stringOption } from '../parsed-command.js';
 export async function runEval(parsed: ParsedCommand, output: Output): Promise<number> {
   const [what] = parsed.positionals;
   if (what !== 'retrieval')
-    throw new ManifoldError(
-      'INVALID_PARAMS',
-      `unknown evaluation "${what ?? ''}": the one there is, is "manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl>"`
+    throw new UsageError(`unknown evaluation "${what ?? ''}": the one there is, is "manifold eval retrieval --tools <tools.jsonl> --queries <queries.jsonl>"`
     );
   const toolsPath = stringOption(parsed, 'tools');
   const queriesPath = stringOption(parsed, 'queries');
   if (toolsPath === undefined || queriesPath === undefined)
-    throw new ManifoldError(
-      'INVALID_PARAMS',
-      'eval retrieval needs --tools <tools.jsonl> and --queries <queries.jsonl>'
+    throw new UsageError('eval retrieval needs --tools <tools.jsonl> and --queries <queries.jsonl>'
     );
-  const limitText = stringOption(parsed, 'limit');
-  const limit = limitText === undefined ? 10 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new ManifoldError('INVALID_PARAMS', `--limit takes a whole number of 1 or more, got "${limitText}"`);
+  const limit = parseWholeNumber('limit', stringOption(parsed, 'limit'), 10, 1);
 
   const tools = parseEvalTools(readJsonLines(toolsPath), toolsPath);
   const queries = parseEvalQueries(readJsonLines(queriesPath), new Set(tools.map(tool => tool.id)), queriesPath);
   const embeddingsUrl = stringOption(parsed, 'embeddings-url');
   const embeddingsModel = stringOption(parsed, 'embeddings-model');
   if ((embeddingsUrl === undefined) !== (embeddingsModel === undefined)) {
-    throw new ManifoldError('INVALID_PARAMS', '--embeddings-url and --embeddings-model go together');
+    throw new UsageError('--embeddings-url and --embeddings-model go together');
   }
   const ranker = stringOption(parsed, 'ranker') ?? 'manifold';
   if (ranker !== 'manifold' && ranker !== 'bm25')
-    throw new ManifoldError('INVALID_PARAMS', `--ranker is "manifold" (the default) or "bm25", got "${ranker}"`);
+    throw new UsageError(`--ranker is "manifold" (the default) or "bm25", got "${ranker}"`);
   if (ranker === 'bm25' && embeddingsUrl !== undefined)
-    throw new ManifoldError('INVALID_PARAMS', '--ranker bm25 is the plain baseline: it takes no --embeddings-url');
+    throw new UsageError('--ranker bm25 is the plain baseline: it takes no --embeddings-url');
   const report = await evaluateRetrieval(
     tools,
     queries,

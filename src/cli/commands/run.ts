@@ -1,4 +1,5 @@
 import { ManifoldError } from '../../core/errors.js';
+import { UsageError } from '../usage-error.js';
 import { runIdMetaKey } from '../../workflows/index.js';
 import { cliDownstream } from '../cli-downstream.js';
 import { openGateway } from '../open-gateway.js';
@@ -9,7 +10,7 @@ import { parseToolArguments, renderResult } from './call.js';
 /** `manifold run <workflow>`: runs a workflow through the pipeline, with live progress on stderr. */
 export async function runRun(parsed: ParsedCommand, output: Output): Promise<number> {
   const [name, ...pairs] = parsed.positionals;
-  if (!name) throw new ManifoldError('INVALID_PARAMS', 'name the workflow to run: manifold run <workflow> [--args <json>] [key=value ...] (see manifold workflows list)');
+  if (!name) throw new UsageError('name the workflow to run: manifold run <workflow> [--args <json>] [key=value ...] (see manifold workflows list)');
   const args = parseToolArguments(stringOption(parsed, 'args'), pairs);
   const { core } = await openGateway(commonOptions(parsed), 'warn');
   const controller = new AbortController();

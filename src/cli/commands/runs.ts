@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 
 import { ManifoldError } from '../../core/errors.js';
+import { parseWholeNumber } from '../usage-error.js';
 import { runStorePath } from '../../gateway/index.js';
 import { type RunRecord, type StepRecord, SqliteRunStore } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
@@ -10,6 +11,7 @@ import { commonOptions, type ParsedCommand, stringOption } from '../parsed-comma
 
 /** `manifold runs [id]`: recent workflow runs, or one run's step timeline. */
 export async function runRuns(parsed: ParsedCommand, output: Output): Promise<number> {
+  const limit = parseWholeNumber('limit', stringOption(parsed, 'limit'), 20, 1);
   const options = commonOptions(parsed);
   const loaded = loadCliConfig(options, createLogger({ level: options.logLevel ?? 'warn' }));
   const path = runStorePath(loaded.config, loaded.path);
@@ -27,9 +29,6 @@ export async function runRuns(parsed: ParsedCommand, output: Output): Promise<nu
       else output.out(renderTimeline(found.run, found.steps));
       return 0;
     }
-    const limitText = stringOption(parsed, 'limit');
-    const limit = limitText === undefined ? 20 : Number(limitText);
-    if (!Number.isInteger(limit) || limit <= 0) throw new ManifoldError('INVALID_PARAMS', `--limit takes a positive number, got "${limitText}"`);
     const workflow = stringOption(parsed, 'workflow');
     const runs = store.listRuns({ limit, ...(workflow !== undefined ? { workflow } : {}) });
     if (parsed.values.json) {

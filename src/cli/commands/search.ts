@@ -1,22 +1,26 @@
-import { ManifoldError } from '../../core/errors.js';
 import { viewOf } from '../../gateway/index.js';
 import { openGateway } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
+import { checkViewName, parseWholeNumber, UsageError } from '../usage-error.js';
 
 /** `manifold search "<query>"`: the ranking retrieve_tools would return, over a view (default: every tool). */
 export async function runSearch(parsed: ParsedCommand, output: Output): Promise<number> {
   const query = parsed.positionals.join(' ').trim();
-  if (query === '')
-    throw new ManifoldError('INVALID_PARAMS', 'give a query: manifold search "create an issue" [--view v] [--limit n]');
-  const limitText = stringOption(parsed, 'limit');
-  const limit = limitText === undefined ? 10 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new ManifoldError('INVALID_PARAMS', `--limit takes a whole number of 1 or more, got "${limitText}"`);
+  if (query === '') throw new UsageError('give a query: manifold search "create an issue" [--view v] [--limit n]');
+  const limit = parseWholeNumber('limit', stringOption(parsed, 'limit'), 10, 1);
   const server = stringOption(parsed, 'server');
-  const { core } = await openGateway(commonOptions(parsed), 'warn');
+  const viewName = stringOption(parsed, 'view') ?? 'default';
+  const { core } = await openGateway(commonOptions(parsed), 'warn', {
+    check: config => {
+      checkViewName(config, viewName);
+      if (server !== undefined && server !== 'workflows' && !Object.hasOwn(config.servers, server)) {
+        throw new UsageError(`--server: no server "${server}" in the config; servers: ${Object.keys(config.servers).join(', ') || '(none)'}`);
+      }
+    }
+  });
   try {
-    const view = viewOf(core, stringOption(parsed, 'view') ?? 'default');
+    const view = viewOf(core, viewName);
     const matches = await view.find(query, { limit, ...(server !== undefined ? { server } : {}) });
     if (parsed.values.json) {
       output.out(

@@ -1,8 +1,10 @@
+import { loadConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
 import { serveHttp, serveStdio } from '../../gateway/index.js';
 import { openGateway } from '../open-gateway.js';
 import type { Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
+import { checkViewName, parseWholeNumber, UsageError } from '../usage-error.js';
 
 /** `manifold serve`: stdio by default, Streamable HTTP with --http. Runs until stdin closes or a signal. */
 export async function runServe(parsed: ParsedCommand, output: Output): Promise<number> {
@@ -10,22 +12,26 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
   const useHttp = httpFlag !== undefined;
   const viewName = stringOption(parsed, 'view');
   if (useHttp && viewName !== undefined) {
-    throw new ManifoldError('CONFIG_INVALID', `--view is for stdio; over HTTP every view is served at /mcp/<view> (here /mcp/${viewName})`);
+    throw new UsageError(`--view is for stdio; over HTTP every view is served at /mcp/<view> (here /mcp/${viewName})`);
   }
-  const { core, loaded, logger } = await openGateway(commonOptions(parsed), 'info');
+  // Flags are checked before any server is started: a typo costs nothing.
+  const portFlag = httpFlag === undefined || httpFlag === '' ? undefined : parseWholeNumber('http', httpFlag, 0, 0, 65535);
+  const { core, loaded, logger } = await openGateway(commonOptions(parsed), 'info', {
+    check: config => {
+      if (viewName !== undefined) checkViewName(config, viewName);
+    }
+  });
 
   const up = [...core.upstreams.values()].filter(upstream => upstream.state.kind === 'ready').length;
   logger.info(`${up} of ${core.upstreams.size} servers up; ${core.catalog.tools.length} tools (config ${loaded.path})`);
+  // A changed workflow (in the config or a workflow file) is reloaded; other changes need a restart.
+  core.workflows.watch(loaded.path, () => loadConfig(loaded.path).config.workflows);
 
   let stop: () => Promise<void>;
   let finished: Promise<void>;
   if (useHttp) {
     const httpConfig = loaded.config.gateway.http;
-    const port = httpFlag === '' ? httpConfig.port : Number(httpFlag);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      await core.close();
-      throw new ManifoldError('CONFIG_INVALID', `--http takes a port number (0-65535), got "${httpFlag}"`);
-    }
+    const port = portFlag ?? httpConfig.port;
     const host = stringOption(parsed, 'host') ?? httpConfig.host;
     const http = await serveHttp(core, {
       host,

@@ -8,6 +8,7 @@ export async function runTools(parsed: ParsedCommand, output: Output): Promise<n
   const { core } = await openGateway(commonOptions(parsed), 'warn');
   try {
     const tools = core.catalog.tools;
+    const down = [...core.upstreams.values()].filter(upstream => upstream.state.kind !== 'ready');
     const withTokens = parsed.values.tokens === true;
     if (parsed.values.json) {
       output.out(
@@ -29,9 +30,15 @@ export async function runTools(parsed: ParsedCommand, output: Output): Promise<n
     } else {
       const rows = tools.map(tool => [tool.name, tool.upstream, oneLine(tool.definition.description, 80)]);
       output.out(formatTable(['TOOL', 'SERVER', 'DESCRIPTION'], rows));
-      const down = [...core.upstreams.values()].filter(upstream => upstream.state.kind !== 'ready');
-      const summary = `${tools.length} tools from ${core.upstreams.size - down.length} of ${core.upstreams.size} servers`;
+      const local = tools.filter(tool => tool.local).length;
+      const served = `${tools.length - local} tools from ${core.upstreams.size - down.length} of ${core.upstreams.size} servers`;
+      const summary = local > 0 ? `${tools.length} tools: ${served}, ${local} served by the gateway (workflows)` : served;
       output.out(`\n${summary}${down.length > 0 ? `; down: ${down.map(upstream => upstream.name).join(', ')} (see manifold doctor)` : ''}`);
+    }
+    // Every server down is a failure (a script must not read an empty catalog as success); some down is not.
+    if (core.upstreams.size > 0 && down.length === core.upstreams.size) {
+      output.err(`manifold tools: every server is down: ${down.map(upstream => upstream.name).join(', ')} (see manifold doctor)`);
+      return 1;
     }
     return 0;
   } finally {

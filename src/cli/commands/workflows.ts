@@ -1,4 +1,4 @@
-import { ManifoldError } from '../../core/errors.js';
+import { UsageError } from '../usage-error.js';
 import { checkWorkflowDefinitions, formatProblem } from '../../workflows/index.js';
 import { loadCliConfig, openGateway } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
@@ -10,7 +10,7 @@ export async function runWorkflows(parsed: ParsedCommand, output: Output): Promi
   const [action = 'check'] = parsed.positionals;
   if (action === 'check') return check(parsed, output);
   if (action === 'list') return list(parsed, output);
-  throw new ManifoldError('INVALID_PARAMS', `unknown action "${action}": use manifold workflows check | list`);
+  throw new UsageError(`unknown action "${action}": use manifold workflows check | list`);
 }
 
 /**
@@ -23,7 +23,7 @@ async function check(parsed: ParsedCommand, output: Output): Promise<number> {
   const definitions = loaded.config.workflows;
   const names = Object.keys(definitions);
   if (names.length === 0) {
-    output.out(`no workflows in ${loaded.path} (nor in workflows/ beside it)`);
+    output.out(`no workflows in ${loaded.path} (nor in the folders of its workflowDirs)`);
     return 0;
   }
   const { problems } = checkWorkflowDefinitions(definitions);
