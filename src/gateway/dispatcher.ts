@@ -12,6 +12,8 @@ interface Route {
   upstream: UpstreamConnection;
   params: Record<string, unknown>;
   describe: string;
+  /** For a tool call: whether it is harmless to run twice, by the tool's annotations as the catalog has them (config corrections included). */
+  resendable?: boolean;
 }
 
 /** A tool the gateway serves itself (a workflow): it runs here, with the caller's context. */
@@ -44,10 +46,12 @@ export function createDispatcher(
         const name = requireString(params, 'name', 'tools/call');
         const tool = catalog.getTool(name);
         if (tool.local) return { local: tool.local };
+        const annotations = tool.definition.annotations;
         return {
           upstream: upstreamNamed(tool.upstream),
           params: { ...params, name: tool.originalName },
-          describe: `tool "${name}"`
+          describe: `tool "${name}"`,
+          resendable: annotations?.readOnlyHint === true || annotations?.idempotentHint === true
         };
       }
       case 'prompts/get': {
@@ -83,7 +87,7 @@ export function createDispatcher(
   return async (request: GatewayRequest): Promise<GatewayResult> => {
     const routed = route(request);
     if ('local' in routed) return routed.local.call(request);
-    const { upstream, params, describe } = routed;
+    const { upstream, params, describe, resendable } = routed;
     const downstream = request.downstream;
     const forwarded = withForwardedMeta(params, downstream, upstream);
     // The caller's own session with a perClient server (opened now if it has none), else the shared one.
@@ -94,6 +98,7 @@ export function createDispatcher(
     try {
       const result = await lease.connection.request(request.method, forwarded, {
         describe,
+        ...(resendable !== undefined ? { resendable } : {}),
         signal: downstream.signal,
         resetTimeoutOnProgress: true,
         allowInputRequired: true,

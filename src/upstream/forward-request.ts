@@ -24,7 +24,16 @@ export interface ForwardingHost {
   reconnectNow(): Promise<void>;
 }
 
-export type ForwardOptions = RequestOptions & { describe: string; onLog?: (params: LoggingMessageNotificationParams) => void };
+export type ForwardOptions = RequestOptions & {
+  /** What was asked, for errors (e.g. `tool "echo"`). */
+  describe: string;
+  onLog?: (params: LoggingMessageNotificationParams) => void;
+  /**
+   * For a tools/call: whether the tool is harmless to run twice, as the caller knows its annotations (the
+   * gateway's catalog, with the config's corrections). Absent: the annotations the server lists.
+   */
+  resendable?: boolean;
+};
 
 /**
  * Sends one request upstream and returns the raw result, within the call's timeout (which covers any wait
@@ -33,7 +42,7 @@ export type ForwardOptions = RequestOptions & { describe: string; onLog?: (param
  * after the restart only where that is harmless (see resend-policy.ts), else it fails saying it may have run.
  */
 export async function forwardRequest(host: ForwardingHost, method: string, params: Record<string, unknown>, options: ForwardOptions): Promise<Record<string, unknown>> {
-  const { onLog, ...requestOptions } = options;
+  const { onLog, resendable, ...requestOptions } = options;
   const server = host.server();
   const timeout = options.timeout ?? host.defaultTimeoutMs();
   const started = Date.now();
@@ -66,7 +75,7 @@ export async function forwardRequest(host: ForwardingHost, method: string, param
     }
     const loss = connectionLossOf(error);
     if (loss === undefined || options.signal?.aborted) throw translateUpstreamError(error, server, options.describe, timeout);
-    if (!mayResend(method, params, host.tools(), loss)) throw translateUpstreamError(error, server, options.describe, timeout, 'not-allowed');
+    if (!mayResend(method, params, host.tools(), loss, resendable)) throw translateUpstreamError(error, server, options.describe, timeout, 'not-allowed');
     // Lost with the connection, and harmless to send twice: once more, when the server is back.
     host.logger().info(`${options.describe}: lost with the connection; sending it again once the server is back`);
     const fresh = await host.ready(remaining(), options.signal, client);

@@ -30,6 +30,11 @@ describe('resending a request lost with its connection', () => {
     assert.equal(mayResend('prompts/get', { name: 'p' }, tools, 'maybe-run'), true);
   });
 
+  it('follows the caller where it knows better (annotations corrected in the config)', () => {
+    assert.equal(mayResend('tools/call', call('read'), tools, 'maybe-run', false), false);
+    assert.equal(mayResend('tools/call', call('write'), tools, 'maybe-run', true), true);
+  });
+
   it('always resends a request that never reached the server', () => {
     assert.equal(mayResend('tools/call', call('write'), tools, 'not-sent'), true);
   });

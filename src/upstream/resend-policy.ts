@@ -30,11 +30,13 @@ const readMethods = new Set(['resources/read', 'prompts/get', 'completion/comple
 /**
  * Whether a request lost with its connection may be sent once more when the server is back: one that never
  * reached the server always; one that may have run only when it has no effects: a read, or a call of a tool
- * the server marks `readOnlyHint` or `idempotentHint` (as the server lists it).
+ * marked `readOnlyHint` or `idempotentHint`. `toolResendable` is that judgement made by the caller (from the
+ * annotations as the config corrects them); absent, the tool's annotations as the server lists them decide.
  */
-export function mayResend(method: string, params: Record<string, unknown>, tools: readonly Tool[], loss: ConnectionLoss): boolean {
+export function mayResend(method: string, params: Record<string, unknown>, tools: readonly Tool[], loss: ConnectionLoss, toolResendable?: boolean): boolean {
   if (loss === 'not-sent') return true;
   if (method !== 'tools/call') return readMethods.has(method);
+  if (toolResendable !== undefined) return toolResendable;
   const annotations = tools.find(tool => tool.name === params.name)?.annotations;
   return annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
 }

@@ -112,6 +112,22 @@ describe('a server killed under load (issue 9, defect 7)', { timeout: 180_000 },
     assert.match(await work, /^failed: tool "worker__work" on server "worker" failed: .*may have run; it was not sent again, since the tool is not marked readOnlyHint or idempotentHint/);
   });
 
+  it('a tool the config corrects to read-only is sent again too (servers.<name>.annotations)', async () => {
+    await using config = writeConfig({ servers: { worker: fixtureServer('work.ts', [], { annotations: { work: { readOnlyHint: true } } }) } });
+    await using gateway = await startHttpGateway(config.path, ['--log-level', 'warn']);
+    await using client = await connectHttp(gateway.url);
+    const firstPid = Number(firstText(await client.callTool({ name: 'worker__pid', arguments: {} })));
+    const work = client.callTool({ name: 'worker__work', arguments: { ms: 1500 } }, { timeout: 60_000 }).then(
+      result => firstText(result),
+      (error: Error) => `failed: ${error.message}`
+    );
+    await new Promise(resolve => setTimeout(resolve, 500));
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor(() => isReaped(firstPid), 'the killed server to be reaped', 10_000);
+    const secondPid = Number(firstText(await client.callTool({ name: 'worker__pid', arguments: {} })));
+    assert.equal(await work, `done in ${secondPid}`);
+  });
+
   it('a server that was up and crashes is restarted at once, not after the backoff; one that crashes right after starting keeps the backoff', async () => {
     const config = parseConfig(JSON.stringify({ servers: { worker: fixtureServer('work.ts') } })).config.servers.worker!;
     await using upstream = new UpstreamConnection({
