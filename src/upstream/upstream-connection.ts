@@ -24,7 +24,7 @@ import {
   type UpstreamSnapshot,
   type UpstreamState
 } from './upstream-types.js';
-import { waitUntilReady } from './wait-until-ready.js';
+import { type ReadinessSource, waitUntilReady } from './wait-until-ready.js';
 
 /**
  * One long-lived MCP session to one upstream server, shared by every downstream client: connects (probing
@@ -310,23 +310,23 @@ export class UpstreamConnection implements AsyncDisposable {
    * the next one).
    */
   async ready(timeoutMs: number, signal?: AbortSignal, lost?: Client): Promise<Client> {
-    return waitUntilReady(
-      {
-        server: this.name,
-        enabled: this.config.enabled,
-        state: () => this.state,
-        // A session known to be lost is not ready, even before its close has been noticed.
-        client: () => (this.client === lost ? undefined : this.client),
-        restartPending: () => this.restartPending,
-        onStateChange: wake => {
-          this.stateWaiters.add(wake);
-          return () => this.stateWaiters.delete(wake);
-        }
-      },
-      Math.min(timeoutMs, this.waitForRestartMs),
-      signal
-    );
+    // The common case, without a wait.
+    if (this.state.kind === 'ready' && this.client && this.client !== lost) return this.client;
+    return waitUntilReady(this.readiness, Math.min(timeoutMs, this.waitForRestartMs), signal, lost);
   }
+
+  private readonly readiness: ReadinessSource = {
+    server: () => this.name,
+    enabled: () => this.config.enabled,
+    // Through the getter, which a subclass may override (UnavailableUpstream is always failed).
+    state: () => this.state,
+    client: () => this.client,
+    restartPending: () => this.restartPending,
+    onStateChange: wake => {
+      this.stateWaiters.add(wake);
+      return () => this.stateWaiters.delete(wake);
+    }
+  };
 
   /**
    * Sends a request and returns the raw result. `describe` names what was asked (e.g. `tool "echo"`) for

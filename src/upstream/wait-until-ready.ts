@@ -5,8 +5,8 @@ import type { UpstreamState } from './upstream-types.js';
 
 /** What the wait reads of its connection. */
 export interface ReadinessSource {
-  server: string;
-  enabled: boolean;
+  server(): string;
+  enabled(): boolean;
   state(): UpstreamState;
   /** The live session (set once the state is ready). */
   client(): Client | undefined;
@@ -20,24 +20,25 @@ export interface ReadinessSource {
  * Waits until the connection is ready, for at most `waitMs`: through a start or a restart after a crash, so
  * that a call arriving then runs once the server is back. Fails at once, with the reason, where waiting
  * cannot help: the server is stopped, or down after a failed attempt (it stays down); fails when the wait
- * runs out with what the server is doing.
+ * runs out with what the server is doing. `lost`: a session a request was just lost with (wait for the next).
  */
-export async function waitUntilReady(source: ReadinessSource, waitMs: number, signal?: AbortSignal): Promise<Client> {
-  const { server } = source;
+export async function waitUntilReady(source: ReadinessSource, waitMs: number, signal?: AbortSignal, lost?: Client): Promise<Client> {
+  const server = source.server();
   const deadline = Date.now() + waitMs;
   for (;;) {
     const state = source.state();
     switch (state.kind) {
       case 'ready': {
+        // A session a request was just lost with is not ready, even before its close has been noticed.
         const client = source.client();
-        if (client) return client;
+        if (client && client !== lost) return client;
         break;
       }
       case 'failed':
         if (!source.restartPending()) throw downError(server, state);
         break;
       case 'stopped':
-        throw new ManifoldError('UPSTREAM_UNAVAILABLE', `server "${server}" is not running${source.enabled ? '' : ' (enabled: false)'}`, { data: { server } });
+        throw new ManifoldError('UPSTREAM_UNAVAILABLE', `server "${server}" is not running${source.enabled() ? '' : ' (enabled: false)'}`, { data: { server } });
       case 'starting':
         break;
     }
