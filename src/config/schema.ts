@@ -1,5 +1,6 @@
 import * as z from 'zod/v4';
 
+import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { viewsSchema } from './view-schema.js';
@@ -20,18 +21,7 @@ const globList = z.array(z.string().min(1)).optional();
  * tool globs on the server's own names → the hints to set. Applied in the catalog, so lists, views, search
  * and workflows all see them (docs/CONFIG.md).
  */
-export const toolAnnotationsSchema = z.record(
-  z.string().min(1),
-  z
-    .strictObject({
-      title: z.string().optional(),
-      readOnlyHint: z.boolean().optional(),
-      destructiveHint: z.boolean().optional(),
-      idempotentHint: z.boolean().optional(),
-      openWorldHint: z.boolean().optional()
-    })
-    .refine(hints => !(hints.readOnlyHint === true && hints.destructiveHint === true), 'a tool cannot be both read-only and destructive')
-);
+export const toolAnnotationsSchema = z.record(z.string().min(1), annotationHintsSchema('a tool'));
 
 const commonServerFields = {
   /** Off switch without deleting the entry. */
@@ -91,16 +81,14 @@ export const stdioServerSchema = z.strictObject({
   ...clientStateServerFields
 });
 
-const httpUrl = z
-  .string()
-  .refine(value => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'http:' || url.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'expected an http(s) URL');
+const httpUrl = z.string().refine(value => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'expected an http(s) URL');
 
 export const remoteServerSchema = z.strictObject({
   /** `http` (Streamable HTTP), `sse` (legacy HTTP+SSE); absent: try Streamable HTTP, then fall back to SSE. */
@@ -140,7 +128,9 @@ export const gatewayOptionsSchema = z.strictObject({
    */
   waitForRestart: durationSchema.default(30_000),
   /** Backoff between attempts to reconnect a failed server: the first delay, doubled each time up to the cap (±20% jitter). */
-  reconnect: z.strictObject({ baseDelay: durationSchema.default(1000), maxDelay: durationSchema.default(60_000) }).prefault({}),
+  reconnect: z
+    .strictObject({ baseDelay: durationSchema.default(1000), maxDelay: durationSchema.default(60_000) })
+    .prefault({}),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
    * How long a call waits for a 2026-07-28 client to come back with the input a 2025-era server asked for

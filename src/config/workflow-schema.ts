@@ -1,6 +1,7 @@
 import * as z from 'zod/v4';
 
 import { closestWords } from '../core/edit-distance.js';
+import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { durationSchema } from './duration.js';
 
 /**
@@ -289,15 +290,7 @@ export const stepSchema: z.ZodType<WorkflowStep> = z.lazy(() =>
     .transform(step => toStep(step as RawStep))
 );
 
-const annotationsSchema = z
-  .strictObject({
-    title: z.string().optional(),
-    readOnlyHint: z.boolean().optional(),
-    destructiveHint: z.boolean().optional(),
-    idempotentHint: z.boolean().optional(),
-    openWorldHint: z.boolean().optional()
-  })
-  .refine(hints => !(hints.readOnlyHint === true && hints.destructiveHint === true), 'a workflow cannot be both read-only and destructive');
+const annotationsSchema = annotationHintsSchema('a workflow');
 
 const jsonSchemaObject = z.record(z.string(), z.unknown());
 

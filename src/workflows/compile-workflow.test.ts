@@ -212,9 +212,8 @@ describe('workflow files (workflowDirs: folders of workflows/*.yaml beside the c
     }
   });
 
-  // Issue 9 #17: JSONata's `$$` (the root) written in a workflow file must reach JSONata. The fix is in
-  // src/config/expand-env.ts, owned by another change of issue 9; this is `todo` until that merges (then drop it).
-  it('regression issue 9 #17: "$$" in a workflow file survives ${…} expansion', { todo: 'passes once expand-env.ts keeps $$ (engineer "config")' }, () => {
+  // Issue 9 #17: JSONata's `$$` (the root) written in a workflow file must reach JSONata.
+  it('regression issue 9 #17: "$$" in a workflow file survives ${…} expansion', () => {
     const parsed = parseWorkflowFile(
       stringify({ steps: [{ id: 'a', call: 'x__y', with: { v: '{{ $$.input.x }}', home: '${HOME_DIR}' } }] }),
       'w.yaml',

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 
 import type { Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
@@ -169,13 +169,13 @@ export class WorkflowEngine implements Disposable {
 
   /**
    * Reloads the workflows when the files they come from change (`serve`): the config file and the folders of
-   * workflow files. `load` reads the config again and returns its workflows. A change that does not load is
-   * logged, and the workflows stay as they were.
+   * workflow files (`workflowDirs`, absolute). `load` reads the config again and returns its workflows. A change
+   * that does not load is logged, and the workflows stay as they were.
    */
-  watch(configPath: string, load: () => Readonly<Record<string, WorkflowDefinition>>): void {
+  watch(configPath: string, workflowDirs: readonly string[], load: () => Readonly<Record<string, WorkflowDefinition>>): void {
     this.watcher?.close();
-    const folders = [...new Set(Object.values(this.definitions).flatMap(definition => (definition.source ? [dirname(definition.source)] : [])))];
-    folders.push(join(dirname(configPath), 'workflows'));
+    const fromFiles = Object.values(this.definitions).flatMap(definition => (definition.source ? [dirname(definition.source)] : []));
+    const folders = [...new Set([...fromFiles, ...workflowDirs])];
     const watcher = watchWorkflowFiles(configPath, folders, () => {
       try {
         const diff = this.reload(load());

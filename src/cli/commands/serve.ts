@@ -1,3 +1,5 @@
+import { dirname, resolve } from 'node:path';
+
 import { loadConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
 import { serveHttp, serveStdio } from '../../gateway/index.js';
@@ -25,7 +27,8 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
   const up = [...core.upstreams.values()].filter(upstream => upstream.state.kind === 'ready').length;
   logger.info(`${up} of ${core.upstreams.size} servers up; ${core.catalog.tools.length} tools (config ${loaded.path})`);
   // A changed workflow (in the config or a workflow file) is reloaded; other changes need a restart.
-  core.workflows.watch(loaded.path, () => loadConfig(loaded.path).config.workflows);
+  const workflowDirs = loaded.config.workflowDirs.map(dir => resolve(dirname(resolve(loaded.path)), dir));
+  core.workflows.watch(loaded.path, workflowDirs, () => loadConfig(loaded.path).config.workflows);
 
   let stop: () => Promise<void>;
   let finished: Promise<void>;
