@@ -1,5 +1,6 @@
 import * as z from 'zod/v4';
 
+import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { viewsSchema } from './view-schema.js';
@@ -30,7 +31,10 @@ export const toolAnnotationsSchema = z.record(
       idempotentHint: z.boolean().optional(),
       openWorldHint: z.boolean().optional()
     })
-    .refine(hints => !(hints.readOnlyHint === true && hints.destructiveHint === true), 'a tool cannot be both read-only and destructive')
+    .refine(
+      hints => !(hints.readOnlyHint === true && hints.destructiveHint === true),
+      'a tool cannot be both read-only and destructive'
+    )
 );
 
 const commonServerFields = {
@@ -87,16 +91,14 @@ export const stdioServerSchema = z.strictObject({
   ...clientStateServerFields
 });
 
-const httpUrl = z
-  .string()
-  .refine(value => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'http:' || url.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'expected an http(s) URL');
+const httpUrl = z.string().refine(value => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'expected an http(s) URL');
 
 export const remoteServerSchema = z.strictObject({
   /** `http` (Streamable HTTP), `sse` (legacy HTTP+SSE); absent: try Streamable HTTP, then fall back to SSE. */
@@ -128,7 +130,9 @@ export const gatewayOptionsSchema = z.strictObject({
   /** How long to wait for an upstream to connect at start before serving without it. */
   connectTimeout: durationSchema.default(30_000),
   /** Backoff between attempts to reconnect a failed server: the first delay, doubled each time up to the cap (±20% jitter). */
-  reconnect: z.strictObject({ baseDelay: durationSchema.default(1000), maxDelay: durationSchema.default(60_000) }).prefault({}),
+  reconnect: z
+    .strictObject({ baseDelay: durationSchema.default(1000), maxDelay: durationSchema.default(60_000) })
+    .prefault({}),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
    * How long a call waits for a 2026-07-28 client to come back with the input a 2025-era server asked for
@@ -151,37 +155,45 @@ export const storeOptionsSchema = z.strictObject({
   keepRuns: z.number().int().min(1).default(10_000)
 });
 
-export const configSchema = z.strictObject({
-  /** `$schema` and comments are allowed and ignored. */
-  $schema: z.string().optional(),
-  servers: z
-    .record(z.string(), serverSchema)
-    .default({})
-    .superRefine((servers, context) => {
-      for (const name of Object.keys(servers)) {
-        if (!serverNamePattern.test(name)) {
-          context.addIssue({
-            code: 'custom',
-            path: [name],
-            message: `server name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), so that "<server>__<tool>" names stay unambiguous`
-          });
+export const configSchema = z
+  .strictObject({
+    /** `$schema` and comments are allowed and ignored. */
+    $schema: z.string().optional(),
+    servers: z
+      .record(z.string(), serverSchema)
+      .default({})
+      .superRefine((servers, context) => {
+        for (const name of Object.keys(servers)) {
+          if (!serverNamePattern.test(name)) {
+            context.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `server name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), so that "<server>__<tool>" names stay unambiguous`
+            });
+          }
         }
-      }
-    }),
-  gateway: gatewayOptionsSchema.prefault({}),
-  /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
-  views: viewsSchema,
-  /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
-  discovery: discoveryOptionsSchema.prefault({}),
-  /** Declared composite tools (docs/WORKFLOWS.md); more come from the folders in `workflowDirs`. */
-  workflows: workflowsSchema,
-  /**
-   * Folders (relative to the config file) whose `*.yaml|*.yml|*.json` files are workflows, one per file.
-   * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
-   */
-  workflowDirs: z.array(z.string().min(1)).default([]),
-  store: storeOptionsSchema.prefault({})
-});
+      }),
+    gateway: gatewayOptionsSchema.prefault({}),
+    /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
+    views: viewsSchema,
+    /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
+    discovery: discoveryOptionsSchema.prefault({}),
+    /** Declared composite tools (docs/WORKFLOWS.md); more come from the folders in `workflowDirs`. */
+    workflows: workflowsSchema,
+    /**
+     * Folders (relative to the config file) whose `*.yaml|*.yml|*.json` files are workflows, one per file.
+     * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
+     */
+    workflowDirs: z.array(z.string().min(1)).default([]),
+    store: storeOptionsSchema.prefault({}),
+    /** Model endpoints agents use (docs/AGENTS.md). */
+    models: modelsSchema,
+    /** Agents: catalog tools that run a model in a tool loop over some servers' tools (docs/AGENTS.md). */
+    agents: agentsSchema
+  })
+  .superRefine((config, context) => {
+    for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
+  });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {
   /**
