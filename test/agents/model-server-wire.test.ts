@@ -35,18 +35,30 @@ describe('the scripted model server, read by the official OpenAI client', () => 
       let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
       let finish: string | null | undefined;
       if (stream) {
-        const runner = client.chat.completions.stream({ ...request, stream: true, stream_options: { include_usage: true } });
+        const runner = client.chat.completions.stream({
+          ...request,
+          stream: true,
+          stream_options: { include_usage: true }
+        });
         const completion = await runner.finalChatCompletion();
         const choice = completion.choices[0]!;
         text = choice.message.content ?? '';
-        calls = (choice.message.tool_calls ?? []).map(call => ({ id: call.id, name: (call as any).function.name, arguments: (call as any).function.arguments }));
+        calls = (choice.message.tool_calls ?? []).map(call => ({
+          id: call.id,
+          name: (call as any).function.name,
+          arguments: (call as any).function.arguments
+        }));
         usage = completion.usage;
         finish = choice.finish_reason;
       } else {
         const completion = await client.chat.completions.create(request);
         const choice = completion.choices[0]!;
         text = choice.message.content ?? '';
-        calls = (choice.message.tool_calls ?? []).map(call => ({ id: call.id, name: (call as any).function.name, arguments: (call as any).function.arguments }));
+        calls = (choice.message.tool_calls ?? []).map(call => ({
+          id: call.id,
+          name: (call as any).function.name,
+          arguments: (call as any).function.arguments
+        }));
         usage = completion.usage;
         finish = choice.finish_reason;
       }
@@ -63,7 +75,10 @@ describe('the scripted model server, read by the official OpenAI client', () => 
       assert.equal(usage?.prompt_tokens, 321);
       assert.equal(usage?.completion_tokens, 45);
       // The second turn: text only.
-      const second = await client.chat.completions.create({ ...request, messages: [{ role: 'user', content: 'and?' }] });
+      const second = await client.chat.completions.create({
+        ...request,
+        messages: [{ role: 'user', content: 'and?' }]
+      });
       assert.equal(second.choices[0]!.message.content, 'All done: 5.');
       assert.equal(second.choices[0]!.finish_reason, 'stop');
       // What the client sent was recorded.
@@ -78,11 +93,14 @@ describe('the scripted model server, read by the official OpenAI client', () => 
   it('an HTTP error reaches the client as its own error type with the status', async () => {
     await using server = await startScriptedModelServer([{ status: 429, message: 'slow down' }]);
     const client = new OpenAI({ baseURL: server.baseURL, apiKey: 'k', maxRetries: 0 });
-    await assert.rejects(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }), (error: any) => {
-      assert.equal(error.status, 429);
-      assert.match(error.message, /slow down/);
-      return true;
-    });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+      (error: any) => {
+        assert.equal(error.status, 429);
+        assert.match(error.message, /slow down/);
+        return true;
+      }
+    );
   });
 });
 
@@ -97,7 +115,9 @@ describe('the scripted model server, read by the official Anthropic client', () 
         messages: [{ role: 'user' as const, content: 'add 2 and 3' }],
         tools: [{ name: 'everything__echo', input_schema: { type: 'object' as const } }]
       };
-      const message = stream ? await client.messages.stream(request).finalMessage() : await client.messages.create(request);
+      const message = stream
+        ? await client.messages.stream(request).finalMessage()
+        : await client.messages.create(request);
       assert.equal(message.stop_reason, 'tool_use');
       const text = message.content.flatMap(block => (block.type === 'text' ? [block.text] : [])).join('');
       assert.equal(text, 'Let me look.');
@@ -118,10 +138,13 @@ describe('the scripted model server, read by the official Anthropic client', () 
   it('an HTTP error reaches the client as its own error type with the status', async () => {
     await using server = await startScriptedModelServer([{ status: 529, message: 'overloaded' }]);
     const client = new Anthropic({ baseURL: server.url, apiKey: 'k', maxRetries: 0 });
-    await assert.rejects(client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (error: any) => {
-      assert.equal(error.status, 529);
-      assert.match(error.message, /overloaded/);
-      return true;
-    });
+    await assert.rejects(
+      client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (error: any) => {
+        assert.equal(error.status, 529);
+        assert.match(error.message, /overloaded/);
+        return true;
+      }
+    );
   });
 });
