@@ -3,11 +3,12 @@
  * [everything] }` (the official server-everything), the model answered by the scripted model server.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { runCli } from '../helpers/fixtures.js';
-import { npmServerPath, writeConfig } from '../helpers/gateway.js';
+import { npmServerPath, repoRoot, writeConfig } from '../helpers/gateway.js';
 import { offeredTools, toolResults } from './wire.js';
 
 describe('manifold call <agent>', () => {
@@ -63,5 +64,35 @@ describe('manifold call <agent>', () => {
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.match(run.stdout, /did not finish within 2 model turns/);
     assert.equal(model.requests.length, 2);
+  });
+});
+
+describe('examples/agents.yaml (examples are tests)', () => {
+  it('probe and librarian run over the default servers; the librarian is offered only reading tools', async () => {
+    await using model = await startScriptedModelServer();
+    const env = { ...process.env, MANIFOLD_MODEL_URL: model.baseURL, MANIFOLD_MODEL: 'example-model' };
+    const example = join(repoRoot, 'examples/agents.yaml');
+
+    model.reset([
+      { toolCalls: [{ name: 'everything__echo', arguments: { message: 'hello' } }] },
+      { text: 'echoed hello' }
+    ]);
+    const probe = await runCli(['call', 'probe', '--args', '{"task": "echo hello"}', '--config', example], { env });
+    assert.equal(probe.code, 0, probe.stdout + probe.stderr);
+    assert.match(probe.stdout, /echoed hello/);
+
+    model.reset([{ toolCalls: [{ name: 'fs__list_allowed_directories', arguments: {} }] }, { text: 'the sandbox' }]);
+    const librarian = await runCli(
+      ['call', 'librarian', '--args', '{"task": "what folders can you read?"}', '--json', '--config', example],
+      { env }
+    );
+    assert.equal(librarian.code, 0, librarian.stdout + librarian.stderr);
+    assert.equal(JSON.parse(librarian.stdout).structuredContent.steps[0].outcome, 'ok');
+    const offered = offeredTools(model.requests[0]!);
+    assert.ok(offered.includes('fs__read_text_file') && offered.includes('memory__read_graph'), offered.join(', '));
+    for (const name of offered)
+      assert.match(name, /^(fs|memory)__(read_|list_|search_|directory_tree|get_file_info|open_nodes)/);
+    assert.ok(!offered.some(name => /write|edit|create|delete|move|add_/.test(name)), offered.join(', '));
+    assert.match(toolResults(model.requests[1]!)[0]!.text, /sandbox/);
   });
 });
