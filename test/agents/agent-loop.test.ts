@@ -9,7 +9,14 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
-import { connectStdio, type ConnectedClient, fixtureServer, type TempConfig, writeConfig } from '../helpers/gateway.js';
+import {
+  connectStdio,
+  type ConnectedClient,
+  fixtureServer,
+  type TempConfig,
+  waitFor,
+  writeConfig
+} from '../helpers/gateway.js';
 import { firstText } from '../helpers/fixtures.js';
 import { firstUserText, offeredTools, protocols, replayedToolCalls, systemPrompt, toolResults } from './wire.js';
 
@@ -44,7 +51,8 @@ for (const protocol of protocols) {
         models: {
           local: endpoint,
           fragile: { ...endpoint, maxRetries: 1 },
-          down: { ...endpoint, baseURL: downURL, maxRetries: 1 }
+          down: { ...endpoint, baseURL: downURL, maxRetries: 1 },
+          slow: { ...endpoint, timeout: '300ms', maxRetries: 0 }
         },
         agents: {
           probe: {
@@ -56,7 +64,8 @@ for (const protocol of protocols) {
           narrow: { model: 'local', servers: ['fix'], tools: ['text', 'fix__needs'] },
           looper: { model: 'local', servers: ['echo'], maxTurns: 3 },
           fragile: { model: 'fragile', servers: ['echo'] },
-          unreachable: { model: 'down', servers: ['echo'] }
+          unreachable: { model: 'down', servers: ['echo'] },
+          hasty: { model: 'slow', servers: ['echo'] }
         }
       });
       gateway = await connectStdio(config.path);
@@ -252,6 +261,39 @@ for (const protocol of protocols) {
       assert.ok(text.includes(`model "down"`) && text.includes(downURL), text);
       assert.match(text, /ECONNREFUSED/);
       assert.match(text, /after 2 attempts/);
+    });
+
+    it('a model call past its timeout is abandoned, with an error naming the setting', async () => {
+      model.reset([{ text: 'too late', delayMs: 5000 }]);
+      const result = await call('hasty', 'hello');
+      assert.equal(result.isError, true);
+      assert.equal(result.structuredContent.reason, 'model_error');
+      assert.match(firstText(result), /model "slow" .* failed: no answer within 300 ms \(models\.slow\.timeout\)/);
+      await waitFor(() => model.requests[0]?.aborted === true, 'the model request to be abandoned');
+    });
+
+    it('sends progress per turn, and a cancelled call cancels the model request in flight', async () => {
+      model.reset([
+        { toolCalls: [{ name: 'echo__echo', arguments: { message: 'one' } }] },
+        { text: 'never sent', delayMs: 10_000 }
+      ]);
+      const controller = new AbortController();
+      const progress: Array<{ progress: number; message?: string }> = [];
+      const pending = gateway.client.callTool(
+        { name: 'probe', arguments: { task: 'cancel me' } },
+        { signal: controller.signal, onprogress: update => void progress.push(update) }
+      );
+      await waitFor(() => model.requests.length === 2, 'the second model call');
+      controller.abort('the test cancels');
+      await assert.rejects(pending);
+      await waitFor(() => model.requests[1]?.aborted === true, 'the model request to be cancelled');
+      assert.deepEqual(
+        progress.map(update => [update.progress, update.message]),
+        [
+          [0, 'agent probe: turn 1'],
+          [1, 'agent probe: turn 2']
+        ]
+      );
     });
 
     it('rejects a call without a task', async () => {
