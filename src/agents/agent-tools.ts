@@ -22,6 +22,6 @@ export function toModelTool(tool: CatalogTool): ModelToolDefinition {
   return {
     name: tool.name,
     ...(definition.description !== undefined ? { description: definition.description } : {}),
-    inputSchema: (definition.inputSchema) ?? { type: 'object', properties: {} }
+    inputSchema: definition.inputSchema ?? { type: 'object', properties: {} }
   };
 }

@@ -36,7 +36,7 @@ export class LanguageModelBackend implements ModelBackend {
   constructor(options: LanguageModelBackendOptions) {
     this.options = options;
     this.name = options.name;
-    this.description = `model "${options.name}" (${options.config.provider} "${options.config.model}" at ${options.url})`;
+    this.description = `model "${options.name}" (${options.config.provider} "${options.config.model ?? ''}" at ${options.url})`;
   }
 
   async generate(request: ModelRequest): Promise<ModelTurn> {

@@ -1,3 +1,5 @@
+import type { DownstreamContext } from '../core/pipeline.js';
+
 /**
  * What every model backend does: one model call (a turn) over a provider-neutral conversation. The agent loop,
  * and later the router, orchestrator and model steps, speak only this; `openai/` and `anthropic/` implement it
@@ -38,6 +40,8 @@ export interface ModelRequest {
   /** The only tools the model may call. */
   tools: readonly ModelToolDefinition[];
   signal: AbortSignal;
+  /** The client the run serves: the sampling backend asks its model (`sampling/createMessage`). */
+  caller?: DownstreamContext;
 }
 
 /** Tokens of one model call, as the endpoint reported them (0 when it reported none). */
@@ -53,7 +57,7 @@ export interface ModelTurn {
   usage: ModelUsage;
   /** `stop`, `tool-calls`, `length`, `content-filter`, `error` or `other`. */
   finishReason: string;
-  /** How many attempts the call took (1 when no retry was needed). */
+  /** How many requests the call took (1 when no retry or repair was needed). */
   attempts: number;
 }
 

@@ -105,7 +105,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
     const started = performance.now();
     let answer;
     try {
-      answer = await backend.generate({ system, messages, tools, signal: downstream.signal });
+      answer = await backend.generate({ system, messages, tools, signal: downstream.signal, caller: downstream });
     } catch (error) {
       const reason: AgentFailure = isManifoldError(error) && error.code === 'CANCELLED' ? 'cancelled' : 'model_error';
       return fail(reason, `Agent "${name}" stopped at turn ${turn}: ${errorMessage(error)}`, { turns: turn });

@@ -52,13 +52,22 @@ describe('models and agents in the config', () => {
 
   it('rejects an unknown provider, an openai model without baseURL, typos, bad names and a missing variable', () => {
     assert.match(
-      messageOf('models:\n  m: { provider: sampling, model: x }\n'),
-      /models\.m\.provider: expected "openai" .* "sampling" \(the client's own model\) is not built yet/
+      messageOf('models:\n  m: { provider: llama, model: x }\n'),
+      /models\.m\.provider: expected "openai" .* "anthropic" .* or "sampling" \(the calling client.s own model\)/
     );
     assert.match(
       messageOf('models:\n  m: { provider: openai, model: x }\n'),
       /models\.m\.baseURL: required for provider "openai"/
     );
+    assert.match(
+      messageOf('models:\n  m: { provider: anthropic }\n'),
+      /models\.m\.model: required for provider "anthropic"/
+    );
+    assert.match(
+      messageOf('models:\n  m: { provider: sampling, baseURL: "http://x/v1" }\n'),
+      /models\.m\.baseURL: not used by provider "sampling"/
+    );
+    assert.equal(parseConfig('models:\n  m: { provider: sampling }\n').config.models.m?.provider, 'sampling');
     assert.match(
       messageOf('models:\n  m: { provider: anthropic, model: x, api_key: y }\n'),
       /models\.m: unknown key "api_key"/

@@ -18,21 +18,22 @@ const httpUrl = z.string().refine(value => {
 }, 'expected an http(s) URL, e.g. http://127.0.0.1:11434/v1');
 
 /**
- * A model endpoint (`models.<name>`): `openai` speaks the OpenAI chat-completions API (OpenAI, Ollama, vLLM,
- * LiteLLM, OpenRouter: any compatible `baseURL`), `anthropic` the Anthropic Messages API.
+ * A model (`models.<name>`): `openai` speaks the OpenAI chat-completions API (OpenAI, Ollama, vLLM, LiteLLM,
+ * OpenRouter: any compatible `baseURL`), `anthropic` the Anthropic Messages API, `sampling` asks the calling
+ * client's own model through MCP `sampling/createMessage`.
  */
 export const modelSchema = z.strictObject({
-  provider: z.enum(['openai', 'anthropic'], {
+  provider: z.enum(['openai', 'anthropic', 'sampling'], {
     error:
-      'expected "openai" (any OpenAI-compatible chat-completions endpoint) or "anthropic" (the Messages API); "sampling" (the client\'s own model) is not built yet'
+      'expected "openai" (any OpenAI-compatible chat-completions endpoint), "anthropic" (the Messages API) or "sampling" (the calling client\'s own model)'
   }),
   /**
    * The API's base URL, up to the version segment: `http://127.0.0.1:11434/v1` (Ollama), `https://api.openai.com/v1`,
    * `https://api.anthropic.com/v1`. Required for `openai`; `anthropic` defaults to Anthropic's.
    */
   baseURL: httpUrl.optional(),
-  /** The model id the endpoint knows (`gpt-4.1-mini`, `llama3.1`, `claude-sonnet-4-5`). */
-  model: z.string().min(1, 'expected the model id the endpoint serves'),
+  /** The model id the endpoint knows (`gpt-4.1-mini`, `llama3.1`, `claude-sonnet-4-5`); for `sampling`, a hint to the client. */
+  model: z.string().min(1, 'expected the model id the endpoint serves').optional(),
   /** Sent as `Authorization: Bearer` (openai) or `x-api-key` (anthropic); use `${ENV_VAR}`. */
   apiKey: z.string().optional(),
   /** Extra HTTP headers on every request. */
@@ -41,7 +42,7 @@ export const modelSchema = z.strictObject({
   timeout: durationSchema.default(120_000),
   /** Retries of a call that failed in a way a retry can fix (429, 5xx, connection refused), with backoff. */
   maxRetries: z.number().int().min(0).max(10).default(2),
-  /** The most output tokens per call (Anthropic requires one; default: the provider's). */
+  /** The most output tokens per call (default: the provider's; 4096 for sampling, which requires one). */
   maxOutputTokens: z.number().int().min(1).optional(),
   /** Sampling temperature; absent: the endpoint's default. */
   temperature: z.number().min(0).max(2).optional()
@@ -90,6 +91,29 @@ export const modelsSchema = z
           message:
             'required for provider "openai": the endpoint, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama)'
         });
+      }
+      if (model.provider !== 'sampling' && model.model === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: [name, 'model'],
+          message: `required for provider "${model.provider}": the model id the endpoint serves`
+        });
+      }
+      if (model.provider === 'sampling') {
+        for (const key of ['baseURL', 'apiKey'] as const) {
+          if (model[key] !== undefined)
+            context.addIssue({
+              code: 'custom',
+              path: [name, key],
+              message: 'not used by provider "sampling" (the calling client\'s own model); remove it'
+            });
+        }
+        if (Object.keys(model.headers).length > 0)
+          context.addIssue({
+            code: 'custom',
+            path: [name, 'headers'],
+            message: 'not used by provider "sampling"; remove it'
+          });
       }
     }
   });

@@ -13,5 +13,10 @@ export function createAnthropicBackend(name: string, config: ModelConfig): Model
     apiKey: config.apiKey ?? '',
     headers: config.headers
   });
-  return new LanguageModelBackend({ name, config, model: provider.messages(config.model), url: `${baseURL}/messages` });
+  return new LanguageModelBackend({
+    name,
+    config,
+    model: provider.messages(config.model ?? ''),
+    url: `${baseURL}/messages`
+  });
 }

@@ -20,7 +20,7 @@ export function createOpenAiBackend(name: string, config: ModelConfig): ModelBac
   return new LanguageModelBackend({
     name,
     config,
-    model: provider.chatModel(config.model),
+    model: provider.chatModel(config.model ?? ''),
     url: `${baseURL}/chat/completions`
   });
 }
