@@ -5,7 +5,7 @@ import type { AgentConfig, ModelConfig } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
-import { agentTools, toModelTool } from './agent-tools.js';
+import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 import { createModelBackend } from './create-model-backend.js';
 import type { ModelBackend } from './model-backend.js';
 import { runAgent } from './run-agent.js';
@@ -32,6 +32,8 @@ export class AgentRunner {
   private readonly options: AgentRunnerOptions;
   private readonly logger: Logger;
   private readonly backends = new Map<string, ModelBackend>();
+  private lastDefinitions = '';
+  private unsubscribe: (() => void) | undefined;
 
   constructor(options: AgentRunnerOptions) {
     this.options = options;
@@ -50,15 +52,29 @@ export class AgentRunner {
     return backend;
   }
 
-  /** Registers the agents' tools in the catalog. */
+  /** Registers the agents' tools in the catalog, and follows its changes (their annotations follow their tools). */
   start(): void {
     const names = Object.keys(this.options.agents);
     if (names.length === 0) return;
-    this.options.catalog.setLocalTools(
-      agentSource,
-      names.map(name => this.localTool(name, this.options.agents[name] as AgentConfig))
-    );
+    this.refresh();
+    this.unsubscribe = this.options.catalog.onChange(change => {
+      if (change.upstream !== agentSource && change.kinds.includes('tools')) this.refresh();
+    });
     this.logger.info(`${names.length} agent(s): ${names.join(', ')}`);
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** Sets the agents' tools when their definitions changed. */
+  private refresh(): void {
+    const tools = Object.entries(this.options.agents).map(([name, agent]) => this.localTool(name, agent));
+    const key = JSON.stringify(tools.map(tool => tool.definition));
+    if (key === this.lastDefinitions) return;
+    this.lastDefinitions = key;
+    this.options.catalog.setLocalTools(agentSource, tools);
   }
 
   /** Runs an agent for a request (its catalog tool's handler). */
@@ -106,7 +122,7 @@ export class AgentRunner {
         required: ['task'],
         additionalProperties: false
       },
-      annotations: { readOnlyHint: false, openWorldHint: true }
+      annotations: agentAnnotations(agentTools(agent, this.options.catalog))
     };
     return { definition, call: request => this.run(name, request), tags: ['agent', 'model', ...agent.servers] };
   }

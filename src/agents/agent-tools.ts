@@ -1,3 +1,5 @@
+import type { Tool } from '@modelcontextprotocol/client';
+
 import type { Catalog, CatalogTool } from '../catalog/index.js';
 import type { AgentConfig } from '../config/index.js';
 import { createNameFilter } from '../core/glob.js';
@@ -23,5 +25,24 @@ export function toModelTool(tool: CatalogTool): ModelToolDefinition {
     name: tool.name,
     ...(definition.description !== undefined ? { description: definition.description } : {}),
     inputSchema: definition.inputSchema ?? { type: 'object', properties: {} }
+  };
+}
+
+/**
+ * An agent's annotations, from the tools it may call now: read-only when every one is (a model cannot do more
+ * than its tools), destructive when any may be; never idempotent (a model is not deterministic); open-world.
+ * Without tools (servers not connected yet) nothing is claimed: not read-only.
+ */
+export function agentAnnotations(tools: readonly CatalogTool[]): NonNullable<Tool['annotations']> {
+  const all = tools.map(tool => tool.definition.annotations ?? {});
+  const readOnly = all.length > 0 && all.every(annotations => annotations.readOnlyHint === true);
+  return {
+    readOnlyHint: readOnly,
+    destructiveHint:
+      !readOnly &&
+      (all.length === 0 ||
+        all.some(annotations => annotations.readOnlyHint !== true && annotations.destructiveHint !== false)),
+    idempotentHint: false,
+    openWorldHint: true
   };
 }

@@ -1,5 +1,5 @@
 export { AgentRunner, type AgentRunnerOptions, agentSource } from './agent-runner.js';
-export { agentTools, toModelTool } from './agent-tools.js';
+export { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 export { createModelBackend } from './create-model-backend.js';
 export { LanguageModelBackend, type LanguageModelBackendOptions } from './language-model-backend.js';
 export type {

@@ -219,6 +219,7 @@ export class GatewayCore implements AsyncDisposable {
     this.bridge.close();
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
+    this.agents.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

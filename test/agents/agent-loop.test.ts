@@ -90,6 +90,19 @@ for (const protocol of protocols) {
           tools.some(tool => tool.name === name),
           name
         );
+      // Annotations follow the tools it may call: echo's are unannotated (may be destructive), fix's text and needs are read-only.
+      assert.deepEqual(probe.annotations, {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: true
+      });
+      assert.deepEqual(tools.find(tool => tool.name === 'narrow')?.annotations, {
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: true
+      });
     });
 
     it('runs the tool loop over only its servers, through the gateway, and returns the answer, steps and usage', async () => {
