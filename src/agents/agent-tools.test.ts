@@ -6,14 +6,13 @@ import { agentAnnotations } from './agent-tools.js';
 import { resultText } from './run-agent.js';
 import { parseJsonAnswer } from './sampling/create-sampling-backend.js';
 
-const tool = (annotations: Record<string, boolean> | undefined): CatalogTool =>
-  ({
-    name: 't',
-    upstream: 's',
-    originalName: 't',
-    definition: { name: 't', inputSchema: { type: 'object' }, ...(annotations ? { annotations } : {}) },
-    descriptionHash: ''
-  });
+const tool = (annotations: Record<string, boolean> | undefined): CatalogTool => ({
+  name: 't',
+  upstream: 's',
+  originalName: 't',
+  definition: { name: 't', inputSchema: { type: 'object' }, ...(annotations ? { annotations } : {}) },
+  descriptionHash: ''
+});
 
 describe('agentAnnotations', () => {
   it('read-only only when every tool is; destructive when any may be; never idempotent', () => {

@@ -1,6 +1,8 @@
 export { AgentRunner, type AgentRunnerOptions, agentSource } from './agent-runner.js';
 export { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 export { createModelBackend } from './create-model-backend.js';
+export { extractJsonObject } from './extract-json.js';
+export { type GeneratedJson, generateJson, type GenerateJsonOptions, type JsonCallUsage } from './generate-json.js';
 export { LanguageModelBackend, type LanguageModelBackendOptions } from './language-model-backend.js';
 export type {
   ModelBackend,

@@ -19,6 +19,7 @@ export const errorTable = {
   UPSTREAM_ERROR: { jsonRpc: -32603, http: 502, retryable: false },
   SPAWN_FAILED: { jsonRpc: -32010, http: 503, retryable: true },
   MODEL_ERROR: { jsonRpc: -32013, http: 502, retryable: true },
+  MODEL_OUTPUT_INVALID: { jsonRpc: -32014, http: 502, retryable: false },
   CANCELLED: { jsonRpc: -32800, http: 499, retryable: false },
   INTERNAL: { jsonRpc: -32603, http: 500, retryable: false }
 } as const satisfies Record<string, { jsonRpc: number; http: number; retryable: boolean }>;

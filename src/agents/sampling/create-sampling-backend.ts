@@ -5,6 +5,7 @@ import * as z from 'zod/v4';
 import type { ModelConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
 import type { DownstreamContext } from '../../core/pipeline.js';
+import { extractJsonObject } from '../extract-json.js';
 import type { ModelBackend, ModelMessage, ModelRequest, ModelToolCall, ModelTurn } from '../model-backend.js';
 
 /** `sampling/createMessage` requires maxTokens. */
@@ -287,16 +288,9 @@ type JsonVerdict =
 
 /** Reads the JSON answer out of a text (tolerating a ``` fence or words around one object). */
 export function parseJsonAnswer(text: string): JsonVerdict {
-  const start = text.indexOf('{');
-  const end = text.lastIndexOf('}');
-  if (start === -1 || end < start) return { ok: false, why: 'it holds no JSON object' };
-  let value: unknown;
-  try {
-    value = JSON.parse(text.slice(start, end + 1));
-  } catch (error) {
-    return { ok: false, why: `its JSON does not parse (${errorMessage(error)})` };
-  }
-  const parsed = jsonAnswerSchema.safeParse(value);
+  const extracted = extractJsonObject(text);
+  if (!extracted.ok) return extracted;
+  const parsed = jsonAnswerSchema.safeParse(extracted.value);
   if (!parsed.success)
     return { ok: false, why: 'expected {"answer": string} or {"tool_calls": [{"name", "arguments"}, …]}' };
   return 'answer' in parsed.data
