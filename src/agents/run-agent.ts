@@ -1,6 +1,6 @@
 import type { AgentConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
-import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import type {
   ModelBackend,
   ModelMessage,
@@ -86,6 +86,20 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
       `Agent "${name}" has no tools to work with: its servers (${agent.servers.join(', ')}) list none that match${agent.tools ? ` its tools globs (${agent.tools.join(', ')})` : ''}. Are they down? See manifold doctor.`
     );
   }
+  // Tool calls travel as the caller's (identity, era, capabilities, cancellation, logs, requests to the client),
+  // without its progress token and without the multi-round-trip fields of its own request.
+  const toolCallContext: DownstreamContext = {
+    era: downstream.era,
+    sessionId: downstream.sessionId,
+    ...(downstream.requestScoped ? { requestScoped: true } : {}),
+    signal: downstream.signal,
+    clientCapabilities: downstream.clientCapabilities,
+    ...(downstream.logLevel ? { logLevel: downstream.logLevel } : {}),
+    progressToken: undefined,
+    notify: async () => {},
+    log: (level, data, logger) => downstream.log(level, data, logger),
+    ...(downstream.requestClient ? { requestClient: downstream.requestClient } : {})
+  };
   const messages: ModelMessage[] = [{ role: 'user', text: options.task }];
   const system = agent.instruction ?? defaultInstruction(agent);
   for (let turn = 1; turn <= agent.maxTurns; turn++) {
@@ -172,7 +186,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
       const result = await pipeline({
         method: 'tools/call',
         params: { name: call.name, arguments: args },
-        downstream: { ...downstream, progressToken: undefined }
+        downstream: toolCallContext
       });
       return finish(result.isError === true ? 'error' : 'ok', args, resultText(result));
     } catch (error) {
