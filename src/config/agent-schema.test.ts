@@ -43,6 +43,13 @@ describe('models and agents in the config', () => {
     assert.match(message, /agents\.probe\.servers\.1: unknown server "nope"; declared servers: "everything"/);
   });
 
+  it('an agent named like a workflow is an error (both would be one tool)', () => {
+    const message = messageOf(
+      `${servers}models:\n  m: { provider: anthropic, model: x }\nagents:\n  report: { model: m, servers: [everything] }\nworkflows:\n  report: { steps: [{ id: a, call: everything__echo }] }\n`
+    );
+    assert.match(message, /agents\.report: a workflow is named "report" too/);
+  });
+
   it('an agent with no models declared says there are none', () => {
     assert.match(
       messageOf(`${servers}agents:\n  probe: { model: local, servers: [everything] }\n`),

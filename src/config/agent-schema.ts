@@ -131,10 +131,17 @@ export function checkAgentReferences(config: {
   models: Record<string, unknown>;
   agents: Record<string, AgentConfig>;
   servers: Record<string, unknown>;
+  workflows?: Record<string, unknown>;
 }): Array<{ path: (string | number)[]; message: string }> {
   const issues: Array<{ path: (string | number)[]; message: string }> = [];
   const list = (names: string[]) => (names.length > 0 ? names.map(name => `"${name}"`).join(', ') : 'none');
   for (const [name, agent] of Object.entries(config.agents)) {
+    if (config.workflows && name in config.workflows) {
+      issues.push({
+        path: ['agents', name],
+        message: `a workflow is named "${name}" too, and both would be the tool "${name}"; rename one of them`
+      });
+    }
     if (!(agent.model in config.models)) {
       issues.push({
         path: ['agents', name, 'model'],
