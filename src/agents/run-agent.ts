@@ -57,6 +57,9 @@ export interface RunAgentOptions {
   pipeline: Handler;
 }
 
+/** The most tool calls of one turn in flight at once. */
+const maxParallelToolCalls = 8;
+
 /** The most characters of one tool result the model is shown; longer ones are cut with a note saying so. */
 const maxResultChars = 50_000;
 
@@ -142,8 +145,8 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
       };
     }
     messages.push({ role: 'assistant', text: answer.text, toolCalls: answer.toolCalls });
-    // Calls of one turn are independent by the model's own account: run them together.
-    const results = await Promise.all(answer.toolCalls.map(call => callTool(call, turn)));
+    // Calls of one turn are independent by the model's own account: run them together, a few at a time.
+    const results = await mapBounded(answer.toolCalls, maxParallelToolCalls, call => callTool(call, turn));
     if (downstream.signal.aborted)
       return fail('cancelled', `Agent "${name}" was cancelled at turn ${turn}.`, { turns: turn });
     messages.push({ role: 'tool', results });
@@ -231,4 +234,18 @@ export function resultText(result: GatewayResult): string {
   return text.length > maxResultChars
     ? `${text.slice(0, maxResultChars)}\n[cut: the result has ${text.length} characters; the first ${maxResultChars} are shown]`
     : text;
+}
+
+/** `items.map(work)` with at most `limit` in flight, results in order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

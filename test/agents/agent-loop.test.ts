@@ -65,7 +65,9 @@ for (const protocol of protocols) {
           looper: { model: 'local', servers: ['echo'], maxTurns: 3 },
           fragile: { model: 'fragile', servers: ['echo'] },
           unreachable: { model: 'down', servers: ['echo'] },
-          hasty: { model: 'slow', servers: ['echo'] }
+          hasty: { model: 'slow', servers: ['echo'] },
+          idle: { model: 'local', servers: ['echo'], tools: ['nothing_matches*'] },
+          sleeper: { model: 'local', servers: ['fix'], tools: ['sleep'] }
         }
       });
       gateway = await connectStdio(config.path);
@@ -307,6 +309,47 @@ for (const protocol of protocols) {
           [1, 'agent probe: turn 2']
         ]
       );
+    });
+
+    it('an agent whose servers list no tool it may use fails at once (reason no_tools), without a model call', async () => {
+      model.reset([{ text: 'never asked' }]);
+      const result = await call('idle', 'hello');
+      assert.equal(result.isError, true);
+      assert.equal(result.structuredContent.reason, 'no_tools');
+      assert.match(
+        firstText(result),
+        /Agent "idle" has no tools to work with: its servers \(echo\) list none that match its tools globs \(nothing_matches\*\)/
+      );
+      assert.equal(model.requests.length, 0);
+    });
+
+    it('runs the tool calls of one turn concurrently, at most 8 at a time, results fed back in order', async () => {
+      const calls = Array.from({ length: 12 }, (_, index) => ({
+        id: `p${index}`,
+        name: 'fix__sleep',
+        arguments: { ms: 300, label: `${protocol}-${index}` }
+      }));
+      model.reset([{ toolCalls: calls }, { text: 'slept' }]);
+      const result = await call('sleeper', 'sleep a lot');
+      assert.equal(result.isError, undefined, firstText(result));
+      assert.deepEqual(
+        toolResults(model.requests[1]!).map(entry => entry.id),
+        calls.map(entry => entry.id)
+      );
+      const journal = JSON.parse(
+        firstText((await gateway.client.callTool({ name: 'fix__journal', arguments: {} })))
+      );
+      const intervals = (journal.intervals as Array<{ label: string; start: number; end: number }>).filter(entry =>
+        entry.label.startsWith(`${protocol}-`)
+      );
+      assert.equal(intervals.length, 12);
+      const overlap = Math.max(
+        ...intervals.map(
+          entry => intervals.filter(other => other.start <= entry.start && other.end > entry.start).length
+        )
+      );
+      assert.ok(overlap >= 2, `the calls ran one after another (most at once: ${overlap})`);
+      assert.ok(overlap <= 8, `more than 8 calls ran at once (${overlap})`);
     });
 
     it('rejects a call without a task', async () => {
