@@ -100,7 +100,11 @@ export class LanguageModelBackend implements ModelBackend {
     if (timedOut) what = `no answer within ${this.options.config.timeout} ms (models.${this.name}.timeout)`;
     else if (APICallError.isInstance(error) && error.statusCode !== undefined) {
       const body = error.responseBody?.trim().slice(0, 300);
-      what = `HTTP ${error.statusCode}: ${error.message}${body && !error.message.includes(body) ? ` (${body})` : ''}`;
+      const detail = `${error.message}${body && !error.message.includes(body) ? ` (${body})` : ''}`;
+      what =
+        error.statusCode < 300
+          ? `HTTP ${error.statusCode} with a body that is not what the ${this.options.config.provider} API returns: ${detail}`
+          : `HTTP ${error.statusCode}: ${detail}`;
     } else if (APICallError.isInstance(error)) what = errorMessage(error);
     else what = `the answer is not what the ${this.options.config.provider} API returns: ${errorMessage(error)}`;
     const hint =

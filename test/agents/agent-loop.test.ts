@@ -264,6 +264,10 @@ for (const protocol of protocols) {
       const result = await call('probe', 'hello');
       assert.equal(result.isError, true);
       assert.equal(result.structuredContent.reason, 'model_error');
+      assert.match(
+        firstText(result),
+        /HTTP 200 with a body that is not what the (openai|anthropic) API returns: .*<html>not json<\/html>/
+      );
       assert.match(firstText(result), /model "local" \(.* at http:\/\/127\.0\.0\.1:\d+\/v1\/.*\) failed/);
       assert.equal(model.requests.length, 1);
     });
@@ -336,9 +340,7 @@ for (const protocol of protocols) {
         toolResults(model.requests[1]!).map(entry => entry.id),
         calls.map(entry => entry.id)
       );
-      const journal = JSON.parse(
-        firstText((await gateway.client.callTool({ name: 'fix__journal', arguments: {} })))
-      );
+      const journal = JSON.parse(firstText(await gateway.client.callTool({ name: 'fix__journal', arguments: {} })));
       const intervals = (journal.intervals as Array<{ label: string; start: number; end: number }>).filter(entry =>
         entry.label.startsWith(`${protocol}-`)
       );
