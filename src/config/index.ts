@@ -34,3 +34,4 @@ export {
   type StdioServerConfig,
   type StoreOptions
 } from './schema.js';
+export { type AgentConfig, agentNamePattern, agentSchema, type ModelConfig, modelSchema } from './agent-schema.js';

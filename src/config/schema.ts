@@ -1,6 +1,7 @@
 import * as z from 'zod/v4';
 
 import { annotationHintsSchema } from './annotation-hints-schema.js';
+import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { viewsSchema } from './view-schema.js';
@@ -141,37 +142,45 @@ export const storeOptionsSchema = z.strictObject({
   keepRuns: z.number().int().min(1).default(10_000)
 });
 
-export const configSchema = z.strictObject({
-  /** `$schema` and comments are allowed and ignored. */
-  $schema: z.string().optional(),
-  servers: z
-    .record(z.string(), serverSchema)
-    .default({})
-    .superRefine((servers, context) => {
-      for (const name of Object.keys(servers)) {
-        if (!serverNamePattern.test(name)) {
-          context.addIssue({
-            code: 'custom',
-            path: [name],
-            message: `server name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), so that "<server>__<tool>" names stay unambiguous`
-          });
+export const configSchema = z
+  .strictObject({
+    /** `$schema` and comments are allowed and ignored. */
+    $schema: z.string().optional(),
+    servers: z
+      .record(z.string(), serverSchema)
+      .default({})
+      .superRefine((servers, context) => {
+        for (const name of Object.keys(servers)) {
+          if (!serverNamePattern.test(name)) {
+            context.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `server name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), so that "<server>__<tool>" names stay unambiguous`
+            });
+          }
         }
-      }
-    }),
-  gateway: gatewayOptionsSchema.prefault({}),
-  /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
-  views: viewsSchema,
-  /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
-  discovery: discoveryOptionsSchema.prefault({}),
-  /** Declared composite tools (docs/WORKFLOWS.md); more come from the folders in `workflowDirs`. */
-  workflows: workflowsSchema,
-  /**
-   * Folders (relative to the config file) whose `*.yaml|*.yml|*.json` files are workflows, one per file.
-   * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
-   */
-  workflowDirs: z.array(z.string().min(1)).default([]),
-  store: storeOptionsSchema.prefault({})
-});
+      }),
+    gateway: gatewayOptionsSchema.prefault({}),
+    /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
+    views: viewsSchema,
+    /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
+    discovery: discoveryOptionsSchema.prefault({}),
+    /** Declared composite tools (docs/WORKFLOWS.md); more come from the folders in `workflowDirs`. */
+    workflows: workflowsSchema,
+    /**
+     * Folders (relative to the config file) whose `*.yaml|*.yml|*.json` files are workflows, one per file.
+     * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
+     */
+    workflowDirs: z.array(z.string().min(1)).default([]),
+    store: storeOptionsSchema.prefault({}),
+    /** Model endpoints agents use (docs/AGENTS.md). */
+    models: modelsSchema,
+    /** Agents: catalog tools that run a model in a tool loop over some servers' tools (docs/AGENTS.md). */
+    agents: agentsSchema
+  })
+  .superRefine((config, context) => {
+    for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
+  });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {
   /**

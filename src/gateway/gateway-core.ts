@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 
+import { AgentRunner } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
@@ -57,6 +58,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly bridge: InputRequiredBridge;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
   readonly workflows: WorkflowEngine;
+  /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
+  readonly agents: AgentRunner;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -64,7 +67,11 @@ export class GatewayCore implements AsyncDisposable {
     this.logger = options.logger;
     this.info = { name: options.config.gateway.name, version: manifoldVersion };
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
-    this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'), configuredRoots(options.config, options.configPath));
+    this.inflight = new InflightRegistry(
+      this.sessions,
+      this.logger.child('relay'),
+      configuredRoots(options.config, options.configPath)
+    );
     // Every connection to a server is made here: shared, a perClient template, and each client's own. A server
     // whose entry is incomplete (a variable not set) is down with that reason, and so is each client's own session.
     const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) => {
@@ -77,10 +84,15 @@ export class GatewayCore implements AsyncDisposable {
         defaultTimeoutMs: options.config.gateway.timeout,
         connectTimeoutMs: options.config.gateway.connectTimeout,
         clientInfo: { name: 'manifold', version: manifoldVersion },
-        backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
+        backoff: options.backoff ?? {
+          baseMs: options.config.gateway.reconnect.baseDelay,
+          maxMs: options.config.gateway.reconnect.maxDelay
+        }
       };
       const unavailable = options.config.unavailableServers?.[name];
-      return unavailable ? new UnavailableUpstream(connectionOptions, unavailable) : new UpstreamConnection(connectionOptions);
+      return unavailable
+        ? new UnavailableUpstream(connectionOptions, unavailable)
+        : new UpstreamConnection(connectionOptions);
     };
     // A perClient server's shared connection is its template: it lists the tools (with the config's roots).
     for (const [name, server] of Object.entries(options.config.servers)) {
@@ -95,13 +107,25 @@ export class GatewayCore implements AsyncDisposable {
       max: options.config.gateway.perClientMax,
       idleMs: options.config.gateway.perClientIdle,
       // Its log lines name the client: `client:<session id>:upstream:<server>`.
-      create: (name, relay, sessionId) => createUpstream(name, options.config.servers[name] as ServerConfig, relay, this.logger.child(`client:${sessionId}`))
+      create: (name, relay, sessionId) =>
+        createUpstream(
+          name,
+          options.config.servers[name] as ServerConfig,
+          relay,
+          this.logger.child(`client:${sessionId}`)
+        )
     });
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
     this.catalog.onChange(change => this.sessions.listChanged(change.kinds));
-    this.bridge = new InputRequiredBridge({ logger: this.logger.child('input-required'), ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl });
+    this.bridge = new InputRequiredBridge({
+      logger: this.logger.child('input-required'),
+      ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
+    });
     // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
-    this.pipeline = composePipeline([...(options.middlewares ?? []), this.bridge.middleware], createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient));
+    this.pipeline = composePipeline(
+      [...(options.middlewares ?? []), this.bridge.middleware],
+      createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient)
+    );
     this.workflows = new WorkflowEngine({
       workflows: options.config.workflows,
       adHoc: options.config.gateway.adHocWorkflows,
@@ -116,6 +140,14 @@ export class GatewayCore implements AsyncDisposable {
       }
     });
     this.workflows.start();
+    this.agents = new AgentRunner({
+      models: options.config.models,
+      agents: options.config.agents,
+      catalog: this.catalog,
+      pipeline: this.pipeline,
+      logger: this.logger
+    });
+    this.agents.start();
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
@@ -174,7 +206,11 @@ export class GatewayCore implements AsyncDisposable {
     await this.upstreams
       .get(owner)
       ?.setResourceSubscription(uri, subscribed)
-      .catch(error => this.logger.warn(`${subscribed ? 'subscribing to' : 'unsubscribing from'} ${uri} on "${owner}" failed: ${(error as Error).message}`));
+      .catch(error =>
+        this.logger.warn(
+          `${subscribed ? 'subscribing to' : 'unsubscribing from'} ${uri} on "${owner}" failed: ${(error as Error).message}`
+        )
+      );
   }
 
   async close(): Promise<void> {
@@ -183,6 +219,7 @@ export class GatewayCore implements AsyncDisposable {
     this.bridge.close();
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
+    this.agents.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
