@@ -9,7 +9,7 @@ import { errorTextOf } from './to-step-value.js';
 export const runIdMetaKey = 'manifold/run-id';
 
 /** Why a step failed: the `reason` of a failed run's error (docs/WORKFLOWS.md, "Read a failed run"). */
-export type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'error';
+export type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'interrupted' | 'error';
 
 /** Why a step failed, where, and what the caller can do about it. */
 export interface Failure {
