@@ -280,7 +280,9 @@ export class SqliteRunStore implements RunStore {
     const params: unknown[] = options.workflow !== undefined ? [options.workflow, limit] : [limit];
     const rows = this.db
       .prepare(
-        `SELECT r.*, (SELECT COUNT(*) FROM workflow_steps s WHERE s.run_id = r.id) AS steps FROM workflow_runs r ${where} ORDER BY r.started_at DESC LIMIT ?`
+        // Not the journal's columns (arguments, definition, result): a list does not need them, and they can be big.
+        `SELECT r.id, r.workflow, r.status, r.started_at, r.ended_at, r.input, r.output_size, r.error, r.owner_pid, r.owner_host, r.resumes,
+          (SELECT COUNT(*) FROM workflow_steps s WHERE s.run_id = r.id) AS steps FROM workflow_runs r ${where} ORDER BY r.started_at DESC LIMIT ?`
       )
       .all(...params) as RunRow[];
     return rows.map(row => ({ ...toRun(row), steps: Number(row.steps ?? 0) }));
