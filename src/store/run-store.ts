@@ -101,7 +101,7 @@ export interface RunStore {
    * resume. False when another process took it first or its status is not one of them.
    */
   claimRun(id: string, owner: RunOwner, from: readonly RunStatus[]): boolean;
-  /** Marks `running` runs of this host whose process is gone `interrupted`; returns their ids. */
+  /** Marks `running` runs of this host whose process is gone `interrupted` (their running steps failed); returns their ids. */
   markInterrupted(host: string, isAlive: (pid: number) => boolean, endedAt: number): string[];
   close(): void;
 }

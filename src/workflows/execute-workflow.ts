@@ -359,7 +359,7 @@ class WorkflowRun {
             ),
           result => result.isError !== true
         );
-        if (replayed) detail = 'resumed: the result this call returned before is reused, the tool was not called again';
+        const reused = replayed ? 'resumed: the result this call returned before is reused, the tool was not called again' : undefined;
         if (result.isError === true) {
           const failed = classifyErrorResult(result, label, tool, this.id);
           this.endStep(handle, 'failed', sizeOf(result), failed.failure.message);
@@ -391,7 +391,7 @@ class WorkflowRun {
             });
           }
         }
-        this.endStep(handle, 'ok', sizeOf(result));
+        this.endStep(handle, 'ok', sizeOf(result), undefined, reused);
         return value;
       } catch (error) {
         if (error instanceof StepFailed) throw error;

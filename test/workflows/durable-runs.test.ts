@@ -48,6 +48,15 @@ async function cliResume(configPath: string, runId: string, extra: string[] = []
   return { code, stdout, stderr };
 }
 
+/** `manifold runs [args]`: its stdout. */
+async function cliRuns(configPath: string, args: string[]): Promise<string> {
+  const child = spawn(manifoldCommand.command, [...manifoldCommand.args, 'runs', ...args, '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  await once(child, 'exit');
+  return stdout;
+}
+
 type Structured = Record<string, unknown> & { status?: string; run_id?: string };
 
 async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string; structured: Structured }> {
@@ -164,6 +173,10 @@ describe('durable runs: kill -9 the gateway, restart, resume', { timeout: 240_00
       assert.deepEqual((status.structured.result as { structuredContent?: unknown }).structuredContent, expectedOutput);
     }
     assert.deepEqual(counts(config.file), everyCallOnce);
+    // The timeline shows the map's items reused from the journal on the first resume, not called again.
+    const timeline = await cliRuns(config.path, [runId]);
+    assert.match(timeline, /each\[1\]\s+c__write\s+ok\s+\d+ B \(resumed: the result this call returned before is reused/);
+    assert.match(timeline, /resumed 3 times/);
   });
 
   it('a call in flight that is not idempotent stops the resumed run as interrupted until resumed with --force', async () => {
@@ -210,6 +223,14 @@ describe('durable runs: kill -9 the gateway, restart, resume', { timeout: 240_00
     const resumed = await cliResume(config.path, runId);
     assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
     assert.deepEqual(counts(config.file), { 'write first': 1, 'write item-a': 1, 'read r': 2, 'write w': 1, 'write last-1': 1 });
+    // The history shows it: resumed once, completed, and which calls were reused rather than made again.
+    const timeline = await cliRuns(config.path, [runId]);
+    assert.match(timeline, new RegExp(`run ${runId}  workflow pipeline  completed .*resumed 1 time`));
+    assert.match(timeline, /both\.r\s+c__read\s+failed\s+interrupted: process \d+ stopped while it ran/);
+    assert.match(timeline, /both\.r\s+c__read\s+ok/);
+    assert.doesNotMatch(timeline, /running/);
+    const list = await cliRuns(config.path, []);
+    assert.match(list, new RegExp(`${runId}\\s+pipeline\\s+completed`));
   });
 });
 
@@ -262,6 +283,12 @@ describe('runs_start / runs_status / runs_cancel over MCP', { timeout: 120_000 }
     const again = await callTool(client, 'runs_cancel', { run_id: runId });
     assert.equal(again.structured.status, 'cancelled', again.text);
     assert.equal(counts(file)['write a'], 1, 'a finished call is never repeated');
+    const badArguments = await callTool(client, 'runs_start', { workflow: 'slow', arguments: 'x' });
+    assert.equal(badArguments.isError, true);
+    assert.match(badArguments.text, /Invalid arguments for workflow "slow"/);
+    const noWorkflow = await callTool(client, 'runs_start', { workflow: 'nope' });
+    assert.equal(noWorkflow.isError, true);
+    assert.match(noWorkflow.text, /There is no workflow "nope"/);
     const completed = await callTool(client, 'runs_resume', { run_id: 'run_nope' });
     assert.equal(completed.isError, true);
     assert.match(completed.text, /no run "run_nope"/);

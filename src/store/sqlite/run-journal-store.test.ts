@@ -80,6 +80,7 @@ describe('the run store journals runs', () => {
     const store = new SqliteRunStore(':memory:');
     store.startRun({ id: 'dead', workflow: 'w', status: 'running', startedAt: 1, input: '{}', owner: { pid: 111, host: 'here' } });
     store.startRun({ id: 'alive', workflow: 'w', status: 'running', startedAt: 2, input: '{}', owner: { pid: 222, host: 'here' } });
+    store.startStep({ runId: 'dead', path: 'a', kind: 'call', attempt: 1, status: 'running', startedAt: 1 });
     store.startRun({ id: 'elsewhere', workflow: 'w', status: 'running', startedAt: 3, input: '{}', owner: { pid: 111, host: 'there' } });
     assert.deepEqual(
       store.markInterrupted('here', pid => pid === 222, 10),
@@ -87,6 +88,10 @@ describe('the run store journals runs', () => {
     );
     assert.equal(store.getRun('dead')?.run.status, 'interrupted');
     assert.match(store.getRun('dead')?.run.error ?? '', /\(process 111\) stopped .*manifold runs resume dead/);
+    assert.deepEqual(
+      store.getRun('dead')?.steps.map(step => [step.path, step.status, step.error]),
+      [['a', 'failed', 'interrupted: process 111 stopped while it ran']]
+    );
     assert.equal(store.getRun('alive')?.run.status, 'running');
     assert.equal(store.getRun('elsewhere')?.run.status, 'running');
     assert.equal(store.claimRun('dead', { pid: 333, host: 'here' }, ['interrupted']), true);

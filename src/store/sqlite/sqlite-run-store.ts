@@ -247,7 +247,12 @@ export class SqliteRunStore implements RunStore {
       if (row.owner_pid === null || isAlive(Number(row.owner_pid))) continue;
       const message = `the gateway running it (process ${row.owner_pid}) stopped before the run ended; "manifold runs resume ${row.id}" continues it`;
       const changed = update.run(endedAt, message, row.id, row.owner_pid);
-      if (Number(changed.changes) === 1) marked.push(row.id);
+      if (Number(changed.changes) !== 1) continue;
+      // Its steps that were running then will never end: say so in the timeline.
+      this.db
+        .prepare("UPDATE workflow_steps SET status = 'failed', ended_at = ?, error = ? WHERE run_id = ? AND status = 'running'")
+        .run(endedAt, `interrupted: process ${row.owner_pid} stopped while it ran`, row.id);
+      marked.push(row.id);
     }
     return marked;
   }
