@@ -13,7 +13,7 @@ import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
 import { clip, isPlainObject, safeJson, sizeOf } from './json-text.js';
 import { Limiter } from './limiter.js';
 import { raceAbort, sleep } from './race-abort.js';
-import { classifyError, classifyErrorResult, type Failure, RunStopped, runIdMetaKey, StepFailed, StepTimeout } from './step-failure.js';
+import { classifyError, classifyErrorResult, type Failure, interruptedFailure, RunStopped, runIdMetaKey, StepFailed, StepTimeout } from './step-failure.js';
 import { type CompiledTemplate, evaluateExpression, evaluateTemplate, ExpressionError, type ItemError, type Scope, type StepEntry } from './template.js';
 import { toStepValue } from './to-step-value.js';
 
@@ -684,18 +684,6 @@ class WorkflowRun {
       this.options.logger.warn(`cannot record run ${this.id}: ${errorMessage(error)}`);
     }
   }
-}
-
-/** A resumed run that stops at a call found in flight that is not safe to make again. */
-export function interruptedFailure(error: StepInFlight, label: string, tool: string | undefined, runId: string): StepFailed {
-  return new StepFailed({
-    step: label,
-    tool,
-    reason: 'interrupted',
-    message: error.message,
-    hint: `check whether it took effect; then "manifold runs resume ${runId} --force" (or runs_resume with force: true) calls it again, or leave the run as it is`,
-    retryable: false
-  });
 }
 
 /** What running a step gave: its value, and what the run keeps besides. */
