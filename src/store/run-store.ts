@@ -30,6 +30,8 @@ export interface RunRecord {
 export interface RunOwner {
   pid: number;
   host: string;
+  /** Unique to the process: a restarted container's gateway has the same pid (often 1) and host, not this. */
+  token: string;
 }
 
 /**
@@ -102,6 +104,6 @@ export interface RunStore {
    */
   claimRun(id: string, owner: RunOwner, from: readonly RunStatus[]): boolean;
   /** Marks `running` runs of this host whose process is gone `interrupted` (their running steps failed); returns their ids. */
-  markInterrupted(host: string, isAlive: (pid: number) => boolean, endedAt: number): string[];
+  markInterrupted(host: string, isAlive: (owner: RunOwner) => boolean, endedAt: number): string[];
   close(): void;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import type { Catalog } from '../catalog/index.js';
@@ -70,7 +71,7 @@ const keepFinished = 100;
  */
 export class DurableRuns {
   /** This process, recorded as the owner of the runs it executes. */
-  static readonly owner: RunOwner = { pid: process.pid, host: hostname() };
+  static readonly owner: RunOwner = { pid: process.pid, host: hostname(), token: randomUUID() };
   private readonly host: DurableRunsHost;
   private readonly live = new Map<string, LiveRun>();
 
@@ -83,7 +84,7 @@ export class DurableRuns {
     const store = this.host.store();
     if (!store) return [];
     try {
-      const marked = store.markInterrupted(DurableRuns.owner.host, isProcessAlive, Date.now());
+      const marked = store.markInterrupted(DurableRuns.owner.host, isOwnerAlive, Date.now());
       if (marked.length > 0) {
         this.host.logger.warn(
           `${marked.length} workflow run(s) were left running by a gateway that stopped, now interrupted: ${marked.join(', ')} ("manifold runs resume <id>" or the runs_resume tool continues one)`
@@ -310,11 +311,16 @@ function detached(from: DownstreamContext, signal: AbortSignal): DownstreamConte
   };
 }
 
-/** Whether a process of this host exists (signal 0 checks without sending). */
-function isProcessAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+/**
+ * Whether the process that owns a run on this host is alive: this one is; another with this pid is not (the
+ * gateway restarted with the same pid, as PID 1 in a container does); else whether the pid exists (signal 0
+ * checks without sending).
+ */
+export function isOwnerAlive(owner: RunOwner): boolean {
+  if (owner.token === DurableRuns.owner.token) return true;
+  if (owner.pid === process.pid) return false;
   try {
-    process.kill(pid, 0);
+    process.kill(owner.pid, 0);
     return true;
   } catch (error) {
     return (error as { code?: unknown }).code === 'EPERM';

@@ -62,13 +62,13 @@ describe('the run store journals runs', () => {
         [['old1', 1]]
       );
       // The new parts work on the upgraded file.
-      store.startRun({ id: 'r2', workflow: 'w', status: 'running', startedAt: 2000, input: '{}', arguments: '{"n":2}', definition: '{"steps":[]}', owner: { pid: 1, host: 'h' } });
+      store.startRun({ id: 'r2', workflow: 'w', status: 'running', startedAt: 2000, input: '{}', arguments: '{"n":2}', definition: '{"steps":[]}', owner: { pid: 1, host: 'h', token: 't1' } });
       store.saveCheckpoint({ runId: 'r2', key: 'a', kind: 'call', status: 'done', idempotent: false, label: 'x__y', output: '{"ok":true}', startedAt: 2001, endedAt: 2002 });
       store.close();
       // Opened again: already at the current version, nothing to migrate (a second ALTER would throw).
       const again = new SqliteRunStore(path);
       assert.equal(again.getRun('r2')?.run.arguments, '{"n":2}');
-      assert.deepEqual(again.getRun('r2')?.run.owner, { pid: 1, host: 'h' });
+      assert.deepEqual(again.getRun('r2')?.run.owner, { pid: 1, host: 'h', token: 't1' });
       assert.equal(again.getCheckpoints('r2')[0]?.output, '{"ok":true}');
       again.close();
     } finally {
@@ -78,12 +78,12 @@ describe('the run store journals runs', () => {
 
   it('marks runs of a dead process interrupted, and lets one process claim a run to resume it', () => {
     const store = new SqliteRunStore(':memory:');
-    store.startRun({ id: 'dead', workflow: 'w', status: 'running', startedAt: 1, input: '{}', owner: { pid: 111, host: 'here' } });
-    store.startRun({ id: 'alive', workflow: 'w', status: 'running', startedAt: 2, input: '{}', owner: { pid: 222, host: 'here' } });
+    store.startRun({ id: 'dead', workflow: 'w', status: 'running', startedAt: 1, input: '{}', owner: { pid: 111, host: 'here', token: 'a' } });
+    store.startRun({ id: 'alive', workflow: 'w', status: 'running', startedAt: 2, input: '{}', owner: { pid: 222, host: 'here', token: 'b' } });
     store.startStep({ runId: 'dead', path: 'a', kind: 'call', attempt: 1, status: 'running', startedAt: 1 });
-    store.startRun({ id: 'elsewhere', workflow: 'w', status: 'running', startedAt: 3, input: '{}', owner: { pid: 111, host: 'there' } });
+    store.startRun({ id: 'elsewhere', workflow: 'w', status: 'running', startedAt: 3, input: '{}', owner: { pid: 111, host: 'there', token: 'c' } });
     assert.deepEqual(
-      store.markInterrupted('here', pid => pid === 222, 10),
+      store.markInterrupted('here', owner => owner.pid === 222 && owner.token === 'b', 10),
       ['dead']
     );
     assert.equal(store.getRun('dead')?.run.status, 'interrupted');
@@ -94,12 +94,12 @@ describe('the run store journals runs', () => {
     );
     assert.equal(store.getRun('alive')?.run.status, 'running');
     assert.equal(store.getRun('elsewhere')?.run.status, 'running');
-    assert.equal(store.claimRun('dead', { pid: 333, host: 'here' }, ['interrupted']), true);
+    assert.equal(store.claimRun('dead', { pid: 333, host: 'here', token: 'd' }, ['interrupted']), true);
     // Taken: a second claimer loses.
-    assert.equal(store.claimRun('dead', { pid: 444, host: 'here' }, ['interrupted']), false);
+    assert.equal(store.claimRun('dead', { pid: 444, host: 'here', token: 'e' }, ['interrupted']), false);
     const claimed = store.getRun('dead')?.run;
     assert.equal(claimed?.status, 'running');
-    assert.deepEqual(claimed?.owner, { pid: 333, host: 'here' });
+    assert.deepEqual(claimed?.owner, { pid: 333, host: 'here', token: 'd' });
     assert.equal(claimed?.resumes, 1);
     store.close();
   });

@@ -42,6 +42,7 @@ const migrations: string[] = [
    ALTER TABLE workflow_runs ADD COLUMN definition TEXT;
    ALTER TABLE workflow_runs ADD COLUMN owner_pid INTEGER;
    ALTER TABLE workflow_runs ADD COLUMN owner_host TEXT;
+   ALTER TABLE workflow_runs ADD COLUMN owner_token TEXT;
    ALTER TABLE workflow_runs ADD COLUMN result TEXT;
    ALTER TABLE workflow_runs ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX IF NOT EXISTS workflow_runs_status ON workflow_runs (status);
@@ -88,6 +89,7 @@ interface RunRow {
   definition?: string | null;
   owner_pid?: number | null;
   owner_host?: string | null;
+  owner_token?: string | null;
   result?: string | null;
   resumes?: number | null;
   steps?: number;
@@ -162,7 +164,7 @@ export class SqliteRunStore implements RunStore {
     }
     this.statements = {
       startRun: this.db.prepare(
-        'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+        'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
       ),
       endRun: this.db.prepare('UPDATE workflow_runs SET status = ?, ended_at = ?, output_size = ?, error = ?, result = ? WHERE id = ?'),
       saveCheckpoint: this.db.prepare(
@@ -170,7 +172,7 @@ export class SqliteRunStore implements RunStore {
       ),
       getCheckpoints: this.db.prepare('SELECT * FROM run_checkpoints WHERE run_id = ? ORDER BY started_at'),
       claimRun: this.db.prepare(
-        'UPDATE workflow_runs SET status = \'running\', ended_at = NULL, error = NULL, result = NULL, owner_pid = ?, owner_host = ?, resumes = resumes + 1 WHERE id = ? AND status IN (SELECT value FROM json_each(?))'
+        'UPDATE workflow_runs SET status = \'running\', ended_at = NULL, error = NULL, result = NULL, owner_pid = ?, owner_host = ?, owner_token = ?, resumes = resumes + 1 WHERE id = ? AND status IN (SELECT value FROM json_each(?))'
       ),
       startStep: this.db.prepare(
         'INSERT INTO workflow_steps (run_id, path, kind, tool, attempt, status, started_at, input, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
@@ -196,7 +198,8 @@ export class SqliteRunStore implements RunStore {
       orNull(run.arguments),
       orNull(run.definition),
       orNull(run.owner?.pid),
-      orNull(run.owner?.host)
+      orNull(run.owner?.host),
+      orNull(run.owner?.token)
     );
   }
 
@@ -233,18 +236,22 @@ export class SqliteRunStore implements RunStore {
   }
 
   claimRun(id: string, owner: RunOwner, from: readonly RunStatus[]): boolean {
-    const result = this.statements.claimRun.run(owner.pid, owner.host, id, JSON.stringify(from));
+    const result = this.statements.claimRun.run(owner.pid, owner.host, owner.token, id, JSON.stringify(from));
     return Number(result.changes) === 1;
   }
 
-  markInterrupted(host: string, isAlive: (pid: number) => boolean, endedAt: number): string[] {
-    const rows = this.db.prepare("SELECT id, owner_pid FROM workflow_runs WHERE status = 'running' AND owner_host = ?").all(host) as Array<{ id: string; owner_pid: number | null }>;
+  markInterrupted(host: string, isAlive: (owner: RunOwner) => boolean, endedAt: number): string[] {
+    const rows = this.db.prepare("SELECT id, owner_pid, owner_token FROM workflow_runs WHERE status = 'running' AND owner_host = ?").all(host) as Array<{
+      id: string;
+      owner_pid: number | null;
+      owner_token: string | null;
+    }>;
     const update = this.db.prepare(
       "UPDATE workflow_runs SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ? AND status = 'running' AND owner_pid = ?"
     );
     const marked: string[] = [];
     for (const row of rows) {
-      if (row.owner_pid === null || isAlive(Number(row.owner_pid))) continue;
+      if (row.owner_pid === null || isAlive({ pid: Number(row.owner_pid), host, token: row.owner_token ?? '' })) continue;
       const message = `the gateway running it (process ${row.owner_pid}) stopped before the run ended; "manifold runs resume ${row.id}" continues it`;
       const changed = update.run(endedAt, message, row.id, row.owner_pid);
       if (Number(changed.changes) !== 1) continue;
@@ -286,7 +293,7 @@ export class SqliteRunStore implements RunStore {
     const rows = this.db
       .prepare(
         // Not the journal's columns (arguments, definition, result): a list does not need them, and they can be big.
-        `SELECT r.id, r.workflow, r.status, r.started_at, r.ended_at, r.input, r.output_size, r.error, r.owner_pid, r.owner_host, r.resumes,
+        `SELECT r.id, r.workflow, r.status, r.started_at, r.ended_at, r.input, r.output_size, r.error, r.owner_pid, r.owner_host, r.owner_token, r.resumes,
           (SELECT COUNT(*) FROM workflow_steps s WHERE s.run_id = r.id) AS steps FROM workflow_runs r ${where} ORDER BY r.started_at DESC LIMIT ?`
       )
       .all(...params) as RunRow[];
@@ -335,7 +342,7 @@ function toRun(row: RunRow): RunRecord {
     error: orUndefined(row.error),
     arguments: orUndefined(row.arguments ?? null),
     definition: orUndefined(row.definition ?? null),
-    owner: row.owner_pid !== null && row.owner_pid !== undefined ? { pid: Number(row.owner_pid), host: row.owner_host ?? '' } : undefined,
+    owner: row.owner_pid !== null && row.owner_pid !== undefined ? { pid: Number(row.owner_pid), host: row.owner_host ?? '', token: row.owner_token ?? '' } : undefined,
     result: orUndefined(row.result ?? null),
     resumes: Number(row.resumes ?? 0)
   };
