@@ -170,6 +170,8 @@ class WorkflowRun {
           // A resumed run takes a step an earlier execution finished from the journal, as it ended then.
           const replayed = this.journal.replay(`step:${id}`)?.output as StepOutcome | undefined;
           const outcome = replayed ?? (await this.runStep(step, this.scope, id, this.controller.signal));
+          // A replayed step continued past its failure then: say so in the result as then.
+          if (replayed?.error !== undefined) this.continued.push({ step: id, message: replayed.error });
           // What a top-level step's `let` set is read by the steps after it.
           Object.assign(this.scope.vars, outcome.vars);
           this.scope.steps[id] = toStepEntry(outcome);
