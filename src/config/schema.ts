@@ -144,6 +144,11 @@ export const gatewayOptionsSchema = z.strictObject({
    * client's list (`manifold runs resume` works either way).
    */
   runTools: z.boolean().default(false),
+  /**
+   * `serve` resumes, once its servers are up, the runs it found left `running` by a gateway that is gone (those
+   * with a call in flight that is not idempotent stay interrupted). Off by default: a run goes on only when asked.
+   */
+  resumeInterrupted: z.boolean().default(false),
   /** Most client sessions a `perClient` server serves at once (each one its own upstream session). */
   perClientMax: z.number().int().min(1).default(32),
   /** A `perClient` server's session for a client is closed after this long without a call. */

@@ -144,6 +144,25 @@ export class DurableRuns {
     return { runId, done: live.done };
   }
 
+  /**
+   * Resumes these runs in the background (`gateway.resumeInterrupted`: the ones found interrupted at start),
+   * without force: one with a call in flight that is not idempotent stays interrupted, and the log says so.
+   */
+  resumeAll(runIds: readonly string[], downstream: DownstreamContext = gatewayDownstream()): string[] {
+    const resumed: string[] = [];
+    for (const runId of runIds) {
+      try {
+        const outcome = this.resume(runId, { force: false }, downstream);
+        if (outcome.done) resumed.push(runId);
+        else this.host.logger.warn(`run ${runId} is not resumed automatically: ${(outcome.refused.content as Array<{ text: string }>)[0]?.text ?? ''}`);
+      } catch (error) {
+        this.host.logger.warn(`run ${runId} is not resumed automatically: ${errorMessage(error)}`);
+      }
+    }
+    if (resumed.length > 0) this.host.logger.info(`resumed ${resumed.length} interrupted run(s) (gateway.resumeInterrupted): ${resumed.join(', ')}`);
+    return resumed;
+  }
+
   /** The run's state, progress, partial results and (once it ended) result; undefined if unknown. */
   status(runId: string): RunReport | undefined {
     const live = this.live.get(runId);
@@ -305,6 +324,19 @@ function detached(from: DownstreamContext, signal: AbortSignal): DownstreamConte
     signal,
     clientCapabilities: from.clientCapabilities,
     ...(from.toolScope ? { toolScope: from.toolScope } : {}),
+    progressToken: undefined,
+    notify: async () => {},
+    log: () => {}
+  };
+}
+
+/** The context of runs the gateway resumes by itself: no client, so no channel back and no view. */
+function gatewayDownstream(): DownstreamContext {
+  return {
+    era: 'legacy',
+    sessionId: 'manifold:resume',
+    signal: new AbortController().signal,
+    clientCapabilities: {},
     progressToken: undefined,
     notify: async () => {},
     log: () => {}

@@ -124,6 +124,8 @@ export class WorkflowEngine implements Disposable {
   private watcher: { close(): void } | undefined;
   /** Runs in the background, polled, cancelled and resumed (runs_* tools, manifold runs resume). */
   readonly runs: DurableRuns;
+  /** The runs this engine marked interrupted at start (a gateway before it died running them). */
+  interruptedAtStart: string[] = [];
 
   constructor(options: WorkflowEngineOptions) {
     this.options = options;
@@ -207,7 +209,7 @@ export class WorkflowEngine implements Disposable {
 
   /** Registers the tools and follows catalog changes; marks runs left `running` by a dead process `interrupted`. */
   start(): void {
-    if (this.options.storeExists?.() ?? this.options.openStore !== undefined) this.runs.markInterrupted();
+    if (this.options.storeExists?.() ?? this.options.openStore !== undefined) this.interruptedAtStart = this.runs.markInterrupted();
     if (this.workflows.size > 0) {
       const names = [...this.workflows.keys()];
       this.logger.info(`${names.length} workflow(s) loaded (${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`);

@@ -87,12 +87,12 @@ function counts(file: string): Record<string, number> {
 }
 
 /** A config with the counter server and a workflow of calls, a map and a parallel step (all in a fixed order). */
-function durableConfig() {
+function durableConfig(gateway: Record<string, unknown> = {}) {
   const config = writeConfig({});
   const file = join(config.dir, 'calls.log');
   const written = writeConfig({
     servers: { c: fixtureServer('counter.ts', [file]) },
-    gateway: { runTools: true },
+    gateway: { runTools: true, ...gateway },
     workflows: {
       pipeline: {
         input: { type: 'object', properties: { items: { type: 'array', items: { type: 'string' } } }, required: ['items'] },
@@ -231,6 +231,24 @@ describe('durable runs: kill -9 the gateway, restart, resume', { timeout: 240_00
     assert.doesNotMatch(timeline, /running/);
     const list = await cliRuns(config.path, []);
     assert.match(list, new RegExp(`${runId}\\s+pipeline\\s+completed`));
+  });
+
+  it('with gateway.resumeInterrupted, a restarted gateway resumes the runs it found interrupted by itself', async () => {
+    await using config = durableConfig({ resumeInterrupted: true });
+    let runId: string;
+    {
+      await using gateway = await startGateway(config.path, 'call-done:each[1]');
+      await using client = await connectHttp(gateway.url);
+      runId = (await callTool(client, 'runs_start', { workflow: 'pipeline', arguments: { items: ['a', 'b', 'c'] } })).structured.run_id as string;
+      await crashed(gateway);
+    }
+    await using gateway = await startGateway(config.path);
+    await using client = await connectHttp(gateway.url);
+    const done = await waitForStatus(client, runId, ['completed', 'failed', 'interrupted']);
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+    assert.deepEqual((done.result as { structuredContent?: unknown }).structuredContent, expectedOutput);
+    assert.match(gateway.stderr(), new RegExp(`resumed 1 interrupted run\\(s\\) \\(gateway.resumeInterrupted\\): ${runId}`));
+    assert.deepEqual(counts(config.file), everyCallOnce);
   });
 });
 
