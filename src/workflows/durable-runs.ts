@@ -215,6 +215,9 @@ export class DurableRuns {
       if (!report) throw new ManifoldError('INVALID_PARAMS', `no run "${runId}" (manifold runs lists the recent ones)`);
       if (report.status !== 'running') throw new ManifoldError('INVALID_PARAMS', `run "${runId}" is not running (it is ${report.status}); there is nothing to cancel`);
       const owner = this.host.store()?.getRun(runId)?.run.owner;
+      if (owner?.token === DurableRuns.owner.token) {
+        throw new ManifoldError('INVALID_PARAMS', `run "${runId}" was started by a tool call that is still open; cancel that call to stop it (runs_cancel stops the runs runs_start and runs_resume started)`);
+      }
       throw new ManifoldError('INVALID_PARAMS', `run "${runId}" runs in another process (${owner?.pid ?? '?'} on ${owner?.host ?? '?'}); cancel it through the gateway that runs it`);
     }
     live.controller.abort();

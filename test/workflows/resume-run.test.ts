@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 
 import type { DownstreamContext } from '../../src/core/pipeline.js';
 import { runIdMetaKey } from '../../src/workflows/index.js';
+import { waitFor } from '../helpers/gateway.js';
 import { fixtureServers, startTestGateway, textOf } from './helpers.js';
 
 const downstream = (): DownstreamContext => ({
@@ -55,5 +56,22 @@ describe('resume a run', { timeout: 60_000 }, () => {
     gateway.core.workflows.store?.startRun({ id: 'run_old', workflow: 'chain', status: 'running', startedAt: 1, input: '{}' });
     gateway.core.workflows.store?.endRun('run_old', { status: 'failed', endedAt: 2 });
     assert.throws(() => runs.resume('run_old', { force: false }, downstream()), /recorded before runs were journaled .*run the workflow again/);
+  });
+
+  it('a run started by a plain tool call is reported while it runs, cannot be resumed or cancelled by id, and ends cancelled with its call', async () => {
+    await using gateway = await startTestGateway({ servers: fixtureServers, workflows: { waits: { steps: [{ id: 'h', call: 'fix__hang', with: { label: 'x' } }] } } });
+    const controller = new AbortController();
+    const pending = gateway.call('waits', {}, { signal: controller.signal });
+    const store = gateway.core.workflows.store!;
+    await waitFor(() => store.listRuns({ workflow: 'waits' })[0]?.status === 'running', 'the run to start');
+    const runId = store.listRuns({ workflow: 'waits' })[0]!.id;
+    const runs = gateway.core.workflows.runs;
+    assert.equal(runs.status(runId)?.status, 'running');
+    assert.deepEqual(runs.status(runId)?.progress, { steps_done: 0, steps_total: 1 });
+    await assert.rejects(runs.cancel(runId), /was started by a tool call that is still open; cancel that call to stop it/);
+    assert.throws(() => runs.resume(runId, { force: false }, downstream()), new RegExp(`run "${runId}" is running in process ${process.pid}`));
+    controller.abort();
+    await pending;
+    assert.equal(runs.status(runId)?.status, 'cancelled');
   });
 });
