@@ -60,18 +60,27 @@ const migrations: string[] = [
    );`
 ];
 
-/** Brings the schema to the current version, each migration in a transaction. */
+/**
+ * Brings the schema to the current version, each migration in a transaction. The version is read inside it:
+ * two processes opening an older file at once do not both migrate it (the second waits, then finds it done).
+ */
 function migrate(db: SqliteDatabase): void {
-  const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
-  for (let index = version; index < migrations.length; index++) {
+  const version = () => Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  if (version() >= migrations.length) return;
+  for (;;) {
     db.exec('BEGIN IMMEDIATE');
+    const current = version();
+    if (current >= migrations.length) {
+      db.exec('COMMIT');
+      return;
+    }
     try {
-      db.exec(migrations[index] as string);
-      db.exec(`PRAGMA user_version = ${index + 1}`);
+      db.exec(migrations[current] as string);
+      db.exec(`PRAGMA user_version = ${current + 1}`);
       db.exec('COMMIT');
     } catch (error) {
       db.exec('ROLLBACK');
-      throw new Error(`upgrading the run store to version ${index + 1} failed: ${errorMessage(error)}`, { cause: error });
+      throw new Error(`upgrading the run store to version ${current + 1} failed: ${errorMessage(error)}`, { cause: error });
     }
   }
 }
