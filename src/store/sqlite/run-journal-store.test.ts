@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +73,26 @@ describe('the run store journals runs', () => {
       assert.deepEqual(again.getRun('r2')?.run.owner, { pid: 1, host: 'h', token: 't1' });
       assert.equal(again.getCheckpoints('r2')[0]?.output, '{"ok":true}');
       again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('processes opening an older store at once upgrade it once: none fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-store-'));
+    try {
+      const path = join(dir, 'manifold.db');
+      writeOldStore(path);
+      const store = new URL('./sqlite-run-store.ts', import.meta.url).pathname;
+      const code = `const { SqliteRunStore } = await import(${JSON.stringify(store)}); new SqliteRunStore(${JSON.stringify(path)}).close();`;
+      const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] }));
+      const errors: string[] = [];
+      for (const child of children) child.stderr.on('data', (chunk: Buffer) => errors.push(chunk.toString()));
+      const codes = await Promise.all(children.map(async child => ((await once(child, 'exit')) as [number | null])[0]));
+      assert.deepEqual(codes, [0, 0, 0, 0, 0, 0], errors.join('\n'));
+      const upgraded = new SqliteRunStore(path);
+      assert.equal(upgraded.getRun('old1')?.run.status, 'completed');
+      upgraded.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
