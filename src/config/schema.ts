@@ -129,6 +129,17 @@ export const gatewayOptionsSchema = z.strictObject({
   http: httpOptionsSchema.prefault({}),
   /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
   adHocWorkflows: z.boolean().default(false),
+  /**
+   * Serve the run tools (runs_start, runs_status, runs_cancel, runs_resume): workflow runs started in the
+   * background and polled, and resumed after the gateway was killed. Off by default: four more tools in every
+   * client's list (`manifold runs resume` works either way).
+   */
+  runTools: z.boolean().default(false),
+  /**
+   * `serve` resumes, once its servers are up, the runs it found left `running` by a gateway that is gone (those
+   * with a call in flight that is not idempotent stay interrupted). Off by default: a run goes on only when asked.
+   */
+  resumeInterrupted: z.boolean().default(false),
   /** Most client sessions a `perClient` server serves at once (each one its own upstream session). */
   perClientMax: z.number().int().min(1).default(32),
   /** A `perClient` server's session for a client is closed after this long without a call. */

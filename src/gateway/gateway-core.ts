@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import { AgentRunner } from '../agents/index.js';
@@ -129,6 +130,7 @@ export class GatewayCore implements AsyncDisposable {
     this.workflows = new WorkflowEngine({
       workflows: options.config.workflows,
       adHoc: options.config.gateway.adHocWorkflows,
+      runTools: options.config.gateway.runTools,
       catalog: this.catalog,
       upstreams: this.upstreams,
       pipeline: this.pipeline,
@@ -137,6 +139,11 @@ export class GatewayCore implements AsyncDisposable {
         const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
         store.prune(options.config.store.keepRuns);
         return store;
+      },
+      // Runs a killed gateway left running are marked interrupted at start, if there is a store to look in.
+      storeExists: () => {
+        const path = runStorePath(options.config, options.configPath);
+        return path !== ':memory:' && existsSync(path);
       }
     });
     this.workflows.start();
