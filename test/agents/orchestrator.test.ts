@@ -14,7 +14,14 @@ import {
   startScriptedModelServer,
   type ScriptedModelServer
 } from '../fixtures/model-server/scripted-model-server.js';
-import { connectStdio, type ConnectedClient, fixtureServer, type TempConfig, writeConfig } from '../helpers/gateway.js';
+import {
+  connectStdio,
+  type ConnectedClient,
+  fixtureServer,
+  type TempConfig,
+  waitFor,
+  writeConfig
+} from '../helpers/gateway.js';
 import { firstText } from '../helpers/fixtures.js';
 import { firstUserText, offeredTools, protocols, systemPrompt, toolResults } from './wire.js';
 
@@ -74,7 +81,8 @@ for (const protocol of protocols) {
         models: { local: endpoint, down: { ...endpoint, baseURL: downURL } },
         agents: {
           sleeper: { model: 'local', servers: ['fix'], tools: ['sleep'], instruction: 'WORKER sleeper' },
-          echoer: { model: 'local', servers: ['echo'], instruction: 'WORKER echoer' }
+          echoer: { model: 'local', servers: ['echo'], instruction: 'WORKER echoer' },
+          stubborn: { model: 'local', servers: ['echo'], instruction: 'WORKER stubborn', maxTurns: 1 }
         },
         orchestrators: {
           conductor: { ...common, plan: 'full', maxIterations: 3, description: 'Conducts.' },
@@ -82,7 +90,8 @@ for (const protocol of protocols) {
           thrifty: { ...common, budget: { tokens: 300 } },
           hurried: { ...common, budget: { time: '700ms' } },
           counted: { ...common, budget: { steps: 2 } },
-          unplugged: { ...common, model: 'down' }
+          unplugged: { ...common, model: 'down' },
+          mixed: { ...common, workers: ['echoer', 'stubborn'] }
         }
       });
       gateway = await connectStdio(config.path);
@@ -327,6 +336,50 @@ for (const protocol of protocols) {
       assert.match(text, /Orchestrator "unplugged" stopped while planning: model "down"/);
       assert.ok(text.includes(downURL), text);
       assert.match(text, /ECONNREFUSED/);
+    });
+
+    it('a worker that fails (its maxTurns) is recorded as an error; the run goes on and the synthesis is told', async () => {
+      model.reset(
+        roles([
+          {
+            steps: [tasks(['echoer', label('fine')], ['stubborn', label('loops')]), tasks(['echoer', label('after')])]
+          }
+        ])
+      );
+      const result = await call('mixed', 'one fails');
+      assert.equal(result.isError, undefined, firstText(result));
+      assert.deepEqual(
+        result.structuredContent.tasks.map((entry: any) => [entry.worker, entry.outcome, entry.reason]),
+        [
+          ['echoer', 'ok', undefined],
+          ['stubborn', 'error', 'max_turns'],
+          ['echoer', 'ok', undefined]
+        ]
+      );
+      assert.match(
+        firstUserText(byRole('SYNTH')[0]!),
+        new RegExp(
+          `\\[step 1\\] stubborn: ${label('loops')} \\(error: max_turns\\)\\n.*did not finish within 1 model turns`
+        )
+      );
+    });
+
+    it('a cancelled call cancels the worker tasks in flight (their tool calls too)', async () => {
+      model.reset(roles([{ steps: [tasks(['sleeper', label('cancelled-nap')])] }], { sleepMs: 20_000 }));
+      const controller = new AbortController();
+      const pending = gateway.client.callTool(
+        { name: 'conductor', arguments: { task: 'sleep until cancelled' } },
+        { signal: controller.signal }
+      );
+      await waitFor(() => byRole('WORKER sleeper').length === 1, 'the worker to call its tool');
+      await new Promise(resolve => setTimeout(resolve, 500)); // for the tool call to reach the server
+      controller.abort('the test cancels');
+      await assert.rejects(pending);
+      await waitFor(async () => {
+        const journal = JSON.parse(firstText(await gateway.client.callTool({ name: 'fix__journal', arguments: {} })));
+        return (journal.cancelled as Array<{ label: string }>).some(entry => entry.label === label('cancelled-nap'));
+      }, 'the sleep to be cancelled');
+      assert.equal(byRole('SYNTH').length, 0);
     });
 
     it('rejects a call without a task', async () => {
