@@ -9,7 +9,10 @@
  *      (building the request, the AI SDK provider's encoding and parsing, bookkeeping).
  *  (b) Tokens of the tool definitions sent with every model call (o200k_base, the `tools` of the recorded
  *      request): an agent confined to one server of the default config versus one given all three.
- * Prints Markdown tables; writes bench/results/agents-latest.json. Measures only; asserts nothing.
+ *  (c) Orchestrators: a plan of 8 independent worker tasks whose tool sleeps S ms (wall time / S; 1 would be
+ *      perfectly parallel), and the cost per plan step of a plan of K steps of one echo task each: wall and CPU
+ *      ms per step, and the orchestrator's own part (what is not in the worker runs, the plan or the synthesis).
+ * `--only turns|tokens|orchestrator` runs one section. Prints Markdown tables; writes bench/results/agents-latest.json. Measures only; asserts nothing.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -28,12 +31,16 @@ import { startScriptedModelServer, type ScriptTurn } from '../../test/fixtures/m
 import { formatTable } from '../lib/table.js';
 
 const repoRoot = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+});
 if (values.help) {
-  process.stdout.write('node --import tsx bench/agents/run.ts [--quick]\n');
+  process.stdout.write('node --import tsx bench/agents/run.ts [--quick] [--only turns|tokens|orchestrator]\n');
   process.exit(0);
 }
 const quick = values.quick ?? false;
+/** Runs one section only: `turns` (a), `tokens` (b) or `orchestrator` (c). */
+const only = values.only;
 const npmServer = (name: string) => join(repoRoot, 'node_modules/@modelcontextprotocol', name, 'dist/index.js');
 const echo = {
   command: process.execPath,
@@ -83,7 +90,7 @@ process.stdout.write(
 );
 
 // (a) Cost per turn.
-{
+if (only === undefined || only === 'turns') {
   const dir = mkdtempSync(join(tmpdir(), 'manifold-bench-agents-'));
   const turns = quick ? 11 : 51;
   const rounds = quick ? 3 : 7;
@@ -175,7 +182,7 @@ process.stdout.write(
 }
 
 // (b) Tokens of the tool definitions per model call.
-{
+if (only === undefined || only === 'tokens') {
   const dir = mkdtempSync(join(tmpdir(), 'manifold-bench-agents-'));
   const sandbox = join(dir, 'sandbox');
   mkdirSync(sandbox);
@@ -217,6 +224,126 @@ process.stdout.write(
   results.toolTokens = measured;
   process.stdout.write('(b) Tool definitions sent with every model call (OpenAI wire, o200k_base)\n\n');
   process.stdout.write(`${formatTable(['agent servers', 'tools', 'tokens per call'], rows)}\n\n`);
+}
+
+// (c) Orchestrators: a plan of 8 independent worker tasks whose tool sleeps S ms (wall / S, goal ≈ 1), and the
+// orchestrator's own cost per plan step (a plan of K steps, one echo task each).
+if (only === undefined || only === 'orchestrator') {
+  const dir = mkdtempSync(join(tmpdir(), 'manifold-bench-agents-'));
+  await using model = await startScriptedModelServer();
+  const sleepMs = quick ? 200 : 500;
+  const planSteps = quick ? 10 : 40;
+  const rounds = quick ? 3 : 5;
+  const tools = {
+    command: process.execPath,
+    args: ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers/workflow-tools.ts')],
+    cwd: repoRoot
+  };
+  const core = await startCore(
+    {
+      servers: { echo, fix: tools },
+      models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'bench' } },
+      agents: {
+        sleeper: { model: 'local', servers: ['fix'], tools: ['sleep'], instruction: 'WORKER sleeper' },
+        echoer: { model: 'local', servers: ['echo'], instruction: 'WORKER echoer' }
+      },
+      orchestrators: {
+        lead: {
+          model: 'local',
+          workers: ['sleeper', 'echoer'],
+          instruction: 'PLAN',
+          synthesis: 'SYNTH',
+          maxIterations: planSteps
+        }
+      }
+    },
+    dir
+  );
+  /** Answers by role: the planner `plan`, a worker one tool call then `done`, the synthesis `ok`. */
+  const roles =
+    (plan: unknown) =>
+    (_index: number, request: { body: { messages: Array<{ role: string; content: unknown }> } }): ScriptTurn => {
+      const messages = request.body.messages;
+      const content = messages.find(message => message.role === 'system')?.content;
+      const system = typeof content === 'string' ? content : '';
+      if (system.startsWith('PLAN')) return { text: JSON.stringify(plan) };
+      if (system.startsWith('SYNTH')) return { text: 'ok' };
+      if (messages.some(message => message.role === 'tool')) return { text: 'done' };
+      return {
+        toolCalls: [
+          system.startsWith('WORKER sleeper')
+            ? { name: 'fix__sleep', arguments: { ms: sleepMs } }
+            : { name: 'echo__echo', arguments: { message: 'x' } }
+        ]
+      };
+    };
+  const measured: Record<string, unknown> = {};
+  try {
+    const parallelPlan = {
+      steps: [{ tasks: Array.from({ length: 8 }, (_, index) => ({ worker: 'sleeper', task: `nap ${index}` })) }]
+    };
+    const ratios: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      model.reset(roles(parallelPlan));
+      const started = performance.now();
+      const result = await callTool(core, 'lead', { task: 'nap eight times' });
+      if (result.isError) throw new Error(`the orchestrator failed: ${JSON.stringify(result.content)}`);
+      ratios.push((performance.now() - started) / sleepMs);
+    }
+    const stepPlan = {
+      steps: Array.from({ length: planSteps }, (_, index) => ({ tasks: [{ worker: 'echoer', task: `echo ${index}` }] }))
+    };
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    const own: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      model.reset(roles(stepPlan));
+      const startedCpu = cpuMs();
+      const started = performance.now();
+      const result = await callTool(core, 'lead', { task: 'echo in steps' });
+      const elapsed = performance.now() - started;
+      if (result.isError) throw new Error(`the orchestrator failed: ${JSON.stringify(result.content)}`);
+      const structured = result.structuredContent as {
+        tasks: Array<{ durationMs: number }>;
+        usage: { calls: Array<{ phase: string; durationMs: number }> };
+      };
+      const workers = structured.tasks.reduce((sum, task) => sum + task.durationMs, 0);
+      const planAndSynthesis = structured.usage.calls
+        .filter(call => call.phase !== 'worker')
+        .reduce((sum, call) => sum + call.durationMs, 0);
+      wall.push(elapsed / planSteps);
+      cpu.push((cpuMs() - startedCpu) / planSteps);
+      own.push((elapsed - workers - planAndSynthesis) / planSteps);
+    }
+    measured.parallel = { tasks: 8, sleepMs, wallOverSleep: median(ratios) };
+    measured.perStep = {
+      steps: planSteps,
+      wallMsPerStep: median(wall),
+      cpuMsPerStep: median(cpu),
+      orchestratorOwnMsPerStep: median(own)
+    };
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  results.orchestrator = measured;
+  const parallel = measured.parallel as { wallOverSleep: number };
+  const perStep = measured.perStep as { wallMsPerStep: number; cpuMsPerStep: number; orchestratorOwnMsPerStep: number };
+  process.stdout.write(`(c) Orchestrator (OpenAI wire; median of ${rounds} runs)\n\n`);
+  process.stdout.write(
+    `${formatTable(
+      ['measure', 'value'],
+      [
+        [`8 parallel tasks sleeping S = ${sleepMs} ms: wall / S`, parallel.wallOverSleep.toFixed(2)],
+        [`plan of ${planSteps} steps (1 echo task each): ms per step`, perStep.wallMsPerStep.toFixed(2)],
+        ['CPU ms per step', perStep.cpuMsPerStep.toFixed(2)],
+        [
+          "orchestrator's own ms per step (not in the worker run, plan or synthesis)",
+          perStep.orchestratorOwnMsPerStep.toFixed(2)
+        ]
+      ]
+    )}\n\n`
+  );
 }
 
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });

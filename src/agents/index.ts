@@ -1,5 +1,12 @@
 export { AgentRunner, type AgentRunnerOptions, agentSource } from './agent-runner.js';
 export { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
+export { OrchestratorRunner, type OrchestratorRunnerOptions, orchestratorSource } from './orchestrator-runner.js';
+export {
+  type OrchestratorFailure,
+  runOrchestrator,
+  type RunOrchestratorOptions,
+  type WorkerSetup
+} from './run-orchestrator.js';
 export { createModelBackend } from './create-model-backend.js';
 export { extractJsonObject } from './extract-json.js';
 export { type GeneratedJson, generateJson, type GenerateJsonOptions, type JsonCallUsage } from './generate-json.js';

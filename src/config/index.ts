@@ -35,3 +35,4 @@ export {
   type StoreOptions
 } from './schema.js';
 export { type AgentConfig, agentNamePattern, agentSchema, type ModelConfig, modelSchema } from './agent-schema.js';
+export { type OrchestratorConfig, orchestratorSchema } from './orchestrator-schema.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-import { AgentRunner } from '../agents/index.js';
+import { AgentRunner, OrchestratorRunner } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
@@ -61,6 +61,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly workflows: WorkflowEngine;
   /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
   readonly agents: AgentRunner;
+  /** Configured orchestrators, served as catalog tools that plan and run agents as workers. */
+  readonly orchestrators: OrchestratorRunner;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -155,6 +157,15 @@ export class GatewayCore implements AsyncDisposable {
       logger: this.logger
     });
     this.agents.start();
+    this.orchestrators = new OrchestratorRunner({
+      orchestrators: options.config.orchestrators,
+      agents: options.config.agents,
+      agentRunner: this.agents,
+      catalog: this.catalog,
+      pipeline: this.pipeline,
+      logger: this.logger
+    });
+    this.orchestrators.start();
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
@@ -227,6 +238,7 @@ export class GatewayCore implements AsyncDisposable {
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
     this.agents.close();
+    this.orchestrators.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { runCli } from '../helpers/fixtures.js';
 import { npmServerPath, repoRoot, writeConfig } from '../helpers/gateway.js';
-import { offeredTools, toolResults } from './wire.js';
+import { firstUserText, offeredTools, systemPrompt, toolResults } from './wire.js';
 
 describe('manifold call <agent>', () => {
   it('runs the agent over server-everything and prints its answer; --json has the steps and usage', async () => {
@@ -96,5 +96,58 @@ describe('examples/agents.yaml (examples are tests)', () => {
       assert.match(name, /^(fs|memory)__(read_|list_|search_|directory_tree|get_file_info|open_nodes)/);
     assert.ok(!offered.some(name => /write|edit|create|delete|move|add_/.test(name)), offered.join(', '));
     assert.match(toolResults(model.requests[1]!)[0]!.text, /sandbox/);
+  });
+
+  it('the lead orchestrator plans, runs probe and librarian at once over their own servers, and answers', async () => {
+    await using model = await startScriptedModelServer();
+    const env = { ...process.env, MANIFOLD_MODEL_URL: model.baseURL, MANIFOLD_MODEL: 'example-model' };
+    const example = join(repoRoot, 'examples/agents.yaml');
+    const plan = {
+      steps: [
+        {
+          tasks: [
+            { worker: 'probe', task: 'add 2 and 40' },
+            { worker: 'librarian', task: 'list the sandbox' }
+          ]
+        }
+      ]
+    };
+    model.reset((_index, request) => {
+      const system = systemPrompt(request);
+      if (system.startsWith('You are the planner')) return { text: JSON.stringify(plan) };
+      if (system.startsWith('You write the final answer')) return { text: '42, and the sandbox has notes' };
+      const probe = firstUserText(request).startsWith('add');
+      if (toolResults(request).length > 0) return { text: probe ? 'the sum is 42' : 'notes' };
+      return {
+        toolCalls: [
+          probe
+            ? { name: 'everything__get-sum', arguments: { a: 2, b: 40 } }
+            : { name: 'fs__list_allowed_directories', arguments: {} }
+        ]
+      };
+    });
+    const run = await runCli(
+      ['call', 'lead', '--args', '{"task": "add 2 and 40, and list the sandbox"}', '--json', '--config', example],
+      { env }
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.content[0].text, '42, and the sandbox has notes');
+    assert.deepEqual(
+      result.structuredContent.tasks.map((task: any) => [task.worker, task.outcome, task.text]),
+      [
+        ['probe', 'ok', 'the sum is 42'],
+        ['librarian', 'ok', 'notes']
+      ]
+    );
+    assert.match(run.stderr, /progress \d+ orchestrator lead: step 1: 2 task\(s\)/);
+    const workerRequests = model.requests.filter(request => /^(add|list)/.test(firstUserText(request)));
+    assert.equal(workerRequests.length, 4);
+    for (const request of workerRequests) {
+      assert.ok(offeredTools(request).length > 0);
+      const prefix = firstUserText(request).startsWith('add') ? 'everything__' : /^(fs|memory)__/;
+      for (const name of offeredTools(request))
+        assert.ok(typeof prefix === 'string' ? name.startsWith(prefix) : prefix.test(name), name);
+    }
   });
 });
