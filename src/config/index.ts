@@ -35,3 +35,12 @@ export {
   type StoreOptions
 } from './schema.js';
 export { type AgentConfig, agentNamePattern, agentSchema, type ModelConfig, modelSchema } from './agent-schema.js';
+export {
+  type RouteConfig,
+  type RouteKind,
+  routeKinds,
+  routeNamePattern,
+  type RouterConfig,
+  routerSchema,
+  routersSchema
+} from './router-schema.js';

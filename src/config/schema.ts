@@ -2,6 +2,7 @@ import * as z from 'zod/v4';
 
 import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
+import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { viewsSchema } from './view-schema.js';
@@ -176,10 +177,13 @@ export const configSchema = z
     /** Model endpoints agents use (docs/AGENTS.md). */
     models: modelsSchema,
     /** Agents: catalog tools that run a model in a tool loop over some servers' tools (docs/AGENTS.md). */
-    agents: agentsSchema
+    agents: agentsSchema,
+    /** Routers: catalog tools that ask a model which route (server, agent, workflow) fits a request (docs/AGENTS.md). */
+    routers: routersSchema
   })
   .superRefine((config, context) => {
     for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });
   });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {

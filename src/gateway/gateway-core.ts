@@ -7,6 +7,7 @@ import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { RouterRunner } from '../routers/index.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
@@ -60,6 +61,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly workflows: WorkflowEngine;
   /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
   readonly agents: AgentRunner;
+  /** Configured routers, served as catalog tools that send a request to the route a model (or BM25) chose. */
+  readonly routers: RouterRunner;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -148,6 +151,15 @@ export class GatewayCore implements AsyncDisposable {
       logger: this.logger
     });
     this.agents.start();
+    this.routers = new RouterRunner({
+      routers: options.config.routers,
+      servers: options.config.servers,
+      catalog: this.catalog,
+      pipeline: this.pipeline,
+      backend: model => this.agents.backend(model),
+      logger: this.logger
+    });
+    this.routers.start();
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
@@ -220,6 +232,7 @@ export class GatewayCore implements AsyncDisposable {
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
     this.agents.close();
+    this.routers.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
