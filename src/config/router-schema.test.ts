@@ -127,4 +127,20 @@ describe('routers in the config', () => {
     );
     assert.deepEqual(config.routers.front!.routes.a, { workflow: 'elsewhere' });
   });
+
+  it('a routed view needs a declared router; only a routed view takes one', () => {
+    const router = 'routers:\n  pick: { model: local, routes: { a: { server: fs } }, default: a }\n';
+    const message = messageOf(`${base}${router}views:
+  bare: { discovery: routed }
+  ghost: { discovery: routed, router: nope }
+  plain: { discovery: search, router: pick }
+`);
+    assert.match(message, /views\.bare\.router: discovery "routed" needs a router/);
+    assert.match(
+      message,
+      /views\.plain\.router: only a view with discovery "routed" takes a router \(this one is "search"\)/
+    );
+    const unknown = messageOf(`${base}${router}views:\n  ghost: { discovery: routed, router: nope }\n`);
+    assert.match(unknown, /views\.ghost\.router: unknown router "nope"; declared routers: "pick"/);
+  });
 });

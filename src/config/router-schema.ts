@@ -144,6 +144,7 @@ export function checkRouterReferences(config: {
   workflows: Record<string, unknown>;
   workflowDirs: readonly string[];
   routers: Record<string, RouterConfig>;
+  views: Record<string, { router?: string | undefined }>;
 }): Array<{ path: (string | number)[]; message: string }> {
   const issues: Array<{ path: (string | number)[]; message: string }> = [];
   const list = (names: string[]) => (names.length > 0 ? names.map(name => `"${name}"`).join(', ') : 'none');
@@ -182,6 +183,13 @@ export function checkRouterReferences(config: {
           message: `unknown workflow "${route.workflow}"; declared workflows: ${list(Object.keys(config.workflows))}`
         });
     }
+  }
+  for (const [name, view] of Object.entries(config.views)) {
+    if (view.router !== undefined && !(view.router in config.routers))
+      issues.push({
+        path: ['views', name, 'router'],
+        message: `unknown router "${view.router}"; declared routers: ${list(Object.keys(config.routers))}`
+      });
   }
   return issues;
 }

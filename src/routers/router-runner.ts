@@ -100,6 +100,37 @@ export class RouterRunner {
     return { decision, route: fallback ? router.default : best.route, fallback };
   }
 
+  /**
+   * Decides a route without running it, for a `routed` view: the route, the catalog names of its tools and the
+   * routing record. Throws when no route could be decided (MODEL_OUTPUT_INVALID keeps the raw text in its data).
+   */
+  async select(
+    name: string,
+    requestText: string,
+    args: Record<string, unknown> | undefined,
+    downstream: DownstreamContext
+  ): Promise<{ route: string; tools: string[]; routing: Record<string, unknown> }> {
+    const { decision, route, fallback } = await this.decide(name, requestText, args, downstream);
+    const config = this.router(name).routes[route] as RouteConfig;
+    const best = decision.candidates[0];
+    return {
+      route,
+      tools: this.routeTools(config).map(tool => tool.name),
+      routing: {
+        router: name,
+        route,
+        target: targetOf(config),
+        confidence: best?.confidence ?? 0,
+        reasoning: best?.reasoning ?? '',
+        fallback,
+        decidedBy: decision.decidedBy,
+        candidates: decision.candidates,
+        ...(decision.bm25 ? { bm25: decision.bm25 } : {}),
+        usage: usageOf(decision.calls)
+      }
+    };
+  }
+
   /** Runs a router for a request (its catalog tool's handler). */
   async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
     const router = this.options.routers[name];
