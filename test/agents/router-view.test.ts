@@ -114,3 +114,35 @@ for (const protocol of protocols) {
     });
   });
 }
+
+describe('a routed view for a 2026-07-28 client without a session', () => {
+  it('lists route and every tool of the view; route answers with the chosen tools', async () => {
+    await using model = await startScriptedModelServer([
+      { text: JSON.stringify({ route: 'texts', confidence: 0.9, reasoning: 'text' }) }
+    ]);
+    await using config = writeConfig({
+      servers: { echo: fixtureServer('echo.ts'), fix: fixtureServer('workflow-tools.ts') },
+      store: { path: ':memory:' },
+      models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'm', maxRetries: 0 } },
+      routers: {
+        pick: {
+          model: 'local',
+          routes: { echoing: { server: 'echo' }, texts: { server: 'fix', tools: ['text'] } },
+          default: 'echoing'
+        }
+      },
+      views: { routed: { discovery: 'routed', router: 'pick', servers: ['echo', 'fix'] } }
+    });
+    await using gateway = await startHttpGateway(config.path);
+    await using client = await connectHttp(`${gateway.url}/routed`, { era: 'modern' });
+    const listed = names((await client.listTools()).tools);
+    assert.ok(
+      listed.includes('route') && listed.includes('echo__echo') && listed.includes('fix__text'),
+      listed.join(', ')
+    );
+    const chosen = (await client.callTool({ name: 'route', arguments: { request: 'some text' } })) as any;
+    assert.equal(chosen.isError, undefined, firstText(chosen));
+    assert.deepEqual(chosen.structuredContent.tools, ['fix__text']);
+    assert.match(firstText(chosen), /this request has no session, so the tool list does not narrow/);
+  });
+});

@@ -6,6 +6,8 @@
  * route's loop was offered, and that BM25 skipped the model).
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
@@ -263,3 +265,25 @@ for (const protocol of protocols) {
     });
   });
 }
+
+describe('a router whose route names a workflow of workflowDirs that does not exist', () => {
+  it('is a tool error, reason route_unavailable, naming the route and the missing tool', async () => {
+    await using model = await startScriptedModelServer([{ text: route('report', 0.9) }]);
+    await using config = writeConfig({
+      servers: { echo: fixtureServer('echo.ts') },
+      store: { path: ':memory:' },
+      workflowDirs: ['flows'],
+      models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'm', maxRetries: 0 } },
+      routers: { front: { model: 'local', routes: { report: { workflow: 'missing' } }, default: 'report' } }
+    });
+    mkdirSync(join(config.dir, 'flows'));
+    await using gateway = await connectStdio(config.path);
+    const result = (await gateway.client.callTool({ name: 'front', arguments: { request: 'the report' } })) as any;
+    assert.equal(result.isError, true);
+    assert.equal(result.structuredContent.reason, 'route_unavailable');
+    assert.match(
+      firstText(result),
+      /^Router "front" chose route "report" \(workflow "missing"\), which failed: unknown tool "missing"/
+    );
+  });
+});
