@@ -252,6 +252,15 @@ for (const protocol of protocols) {
       assert.equal(result.structuredContent.route, 'billing');
       assert.equal(model.requests.length, 2);
       assert.match(systemPrompt(model.requests[0]!), /You are a router/);
+
+      // Both routes match a word: within the margin, so the model decides.
+      model.reset([{ text: route('weather', 0.7) }, { text: 'Helper answered.' }]);
+      const close = await call('quick', { request: 'rain refunds' });
+      assert.equal(close.isError, undefined, firstText(close));
+      assert.equal(close.structuredContent.decidedBy, 'model');
+      const [best, second] = close.structuredContent.bm25;
+      assert.ok(second.score > 0 && best.score < 2 * second.score, JSON.stringify(close.structuredContent.bm25));
+      assert.equal(model.requests.length, 2);
     });
 
     it('rejects a missing request and unknown arguments before any model call', async () => {
