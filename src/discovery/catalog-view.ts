@@ -303,6 +303,11 @@ export class CatalogView implements Disposable {
     return undefined;
   }
 
+  /** A session ended: what the view kept for it (a routed view's choice) is dropped. */
+  endSession(sessionId: string): void {
+    this.routed?.forget(sessionId);
+  }
+
   [Symbol.dispose](): void {
     this.unsubscribe();
   }

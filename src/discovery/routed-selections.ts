@@ -38,6 +38,11 @@ export class RoutedSelections {
     return sessionId === undefined ? undefined : this.chosen.get(sessionId)?.tools;
   }
 
+  /** Forgets a session's choice (the session ended). */
+  forget(sessionId: string): void {
+    this.chosen.delete(sessionId);
+  }
+
   routeOf(sessionId: string): string | undefined {
     return this.chosen.get(sessionId)?.route;
   }

@@ -20,6 +20,7 @@ import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from './pipeline.js';
 import { SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
+import { endViewSessions } from './views.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -165,7 +166,10 @@ export class GatewayCore implements AsyncDisposable {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
       },
       onSubscription: (uri, subscribed) => this.forwardSubscription(uri, subscribed),
-      onSessionEnd: id => this.perClient.endSession(id)
+      onSessionEnd: id => {
+        this.perClient.endSession(id);
+        endViewSessions(this, id);
+      }
     };
   }
 

@@ -60,6 +60,11 @@ function viewRouterOf(core: GatewayCore, name: string | undefined): ViewRouter |
   };
 }
 
+/** A session ended: each view of the gateway drops what it kept for it. */
+export function endViewSessions(core: GatewayCore, sessionId: string): void {
+  for (const view of registries.get(core)?.values() ?? []) view.endSession(sessionId);
+}
+
 /** True when the config declares the view, or it is `default`. */
 export function hasView(core: GatewayCore, name: string): boolean {
   return name === 'default' || Object.hasOwn(core.config.views ?? {}, name);
