@@ -3,6 +3,7 @@ import * as z from 'zod/v4';
 import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
+import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { viewsSchema } from './view-schema.js';
@@ -190,11 +191,14 @@ export const configSchema = z
     /** Agents: catalog tools that run a model in a tool loop over some servers' tools (docs/AGENTS.md). */
     agents: agentsSchema,
     /** Orchestrators: catalog tools that plan a task, delegate it to agents and synthesize (docs/AGENTS.md). */
-    orchestrators: orchestratorsSchema
+    orchestrators: orchestratorsSchema,
+    /** Routers: catalog tools that ask a model which route (server, agent, workflow) fits a request (docs/AGENTS.md). */
+    routers: routersSchema
   })
   .superRefine((config, context) => {
     for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkOrchestratorReferences(config)) context.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });
   });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {

@@ -8,6 +8,7 @@ import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { RouterRunner } from '../routers/index.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
@@ -20,6 +21,7 @@ import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from './pipeline.js';
 import { SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
+import { endViewSessions } from './views.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -63,6 +65,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly agents: AgentRunner;
   /** Configured orchestrators, served as catalog tools that plan and run agents as workers. */
   readonly orchestrators: OrchestratorRunner;
+  /** Configured routers, served as catalog tools that send a request to the route a model (or BM25) chose. */
+  readonly routers: RouterRunner;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -166,12 +170,24 @@ export class GatewayCore implements AsyncDisposable {
       logger: this.logger
     });
     this.orchestrators.start();
+    this.routers = new RouterRunner({
+      routers: options.config.routers,
+      servers: options.config.servers,
+      catalog: this.catalog,
+      pipeline: this.pipeline,
+      backend: model => this.agents.backend(model),
+      logger: this.logger
+    });
+    this.routers.start();
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
       },
       onSubscription: (uri, subscribed) => this.forwardSubscription(uri, subscribed),
-      onSessionEnd: id => this.perClient.endSession(id)
+      onSessionEnd: id => {
+        this.perClient.endSession(id);
+        endViewSessions(this, id);
+      }
     };
   }
 
@@ -239,6 +255,7 @@ export class GatewayCore implements AsyncDisposable {
     this.workflows.close();
     this.agents.close();
     this.orchestrators.close();
+    this.routers.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

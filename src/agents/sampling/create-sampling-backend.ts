@@ -45,20 +45,28 @@ class SamplingBackend implements ModelBackend {
         { data: { model: this.name } }
       );
     }
-    return sampling.tools !== undefined ? this.withTools(request, caller) : this.withJson(request, caller);
+    // A request without tools (generateJson: a route, a plan) is plain text either way: wrapping it in the tool
+    // protocol's {"answer": …} would contradict the JSON shape the request itself asks for.
+    return sampling.tools !== undefined || request.tools.length === 0
+      ? this.withTools(request, caller)
+      : this.withJson(request, caller);
   }
 
-  /** The client's model takes the tools itself (sampling.tools). */
+  /** The client's model takes the tools itself (sampling.tools), or there are none to offer. */
   private async withTools(request: ModelRequest, caller: DownstreamContext): Promise<ModelTurn> {
     const result = await this.send(caller, request.signal, {
       messages: request.messages.map(toSamplingMessage),
       ...(request.system ? { systemPrompt: request.system } : {}),
-      tools: request.tools.map(tool => ({
-        name: tool.name,
-        ...(tool.description !== undefined ? { description: tool.description } : {}),
-        inputSchema: tool.inputSchema
-      })),
-      toolChoice: { mode: 'auto' }
+      ...(request.tools.length > 0
+        ? {
+            tools: request.tools.map(tool => ({
+              name: tool.name,
+              ...(tool.description !== undefined ? { description: tool.description } : {}),
+              inputSchema: tool.inputSchema
+            })),
+            toolChoice: { mode: 'auto' }
+          }
+        : {})
     });
     const parsed = samplingResultSchema.safeParse(result);
     if (!parsed.success)
