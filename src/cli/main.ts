@@ -153,16 +153,22 @@ Options:
   },
   runs: {
     summary: 'workflow run history, or one run\'s step timeline',
-    usage: 'manifold runs [<run-id>] [--workflow <name>] [--limit n] [--json]',
+    usage: 'manifold runs [<run-id>] [--workflow <name>] [--limit n] [--json]\n       manifold runs resume <run-id> [--force] [--json]',
     details: `Without an id: the most recent runs (id, workflow, status, start, duration, steps, error) from the
 store (store.path, default .manifold/manifold.db beside the config). With an id: the run's steps on a time
 line, with their tools, durations, output sizes, errors and retries.
 
+resume <run-id>: continues an interrupted (its gateway was killed), failed or cancelled run from its first
+unfinished step, in this process with the config's servers; calls that finished are not made again (their
+recorded results are reused). A call that was in flight and is neither read-only nor idempotent stops it as
+interrupted: check whether it took effect, then resume with --force to call it again.
+
 Options:
       --workflow <name>  only runs of this workflow
       --limit <n>        how many runs (default 20)
-      --json             print the records as JSON`,
-    options: { ...common, workflow: { type: 'string' }, limit: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
+      --force            (resume) call again a step that was in flight although it is not idempotent
+      --json             print the records (or the resumed run's result) as JSON`,
+    options: { ...common, workflow: { type: 'string' }, limit: { type: 'string', short: 'n' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
     run: runRuns
   },
   workflows: {

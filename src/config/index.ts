@@ -34,3 +34,14 @@ export {
   type StdioServerConfig,
   type StoreOptions
 } from './schema.js';
+export { type AgentConfig, agentNamePattern, agentSchema, type ModelConfig, modelSchema } from './agent-schema.js';
+export { type OrchestratorConfig, orchestratorSchema } from './orchestrator-schema.js';
+export {
+  type RouteConfig,
+  type RouteKind,
+  routeKinds,
+  routeNamePattern,
+  type RouterConfig,
+  routerSchema,
+  routersSchema
+} from './router-schema.js';

@@ -1,6 +1,9 @@
 import * as z from 'zod/v4';
 
 import { annotationHintsSchema } from './annotation-hints-schema.js';
+import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
+import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
+import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { viewsSchema } from './view-schema.js';
@@ -140,6 +143,17 @@ export const gatewayOptionsSchema = z.strictObject({
   http: httpOptionsSchema.prefault({}),
   /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
   adHocWorkflows: z.boolean().default(false),
+  /**
+   * Serve the run tools (runs_start, runs_status, runs_cancel, runs_resume): workflow runs started in the
+   * background and polled, and resumed after the gateway was killed. Off by default: four more tools in every
+   * client's list (`manifold runs resume` works either way).
+   */
+  runTools: z.boolean().default(false),
+  /**
+   * `serve` resumes, once its servers are up, the runs it found left `running` by a gateway that is gone (those
+   * with a call in flight that is not idempotent stay interrupted). Off by default: a run goes on only when asked.
+   */
+  resumeInterrupted: z.boolean().default(false),
   /** Most client sessions a `perClient` server serves at once (each one its own upstream session). */
   perClientMax: z.number().int().min(1).default(32),
   /** A `perClient` server's session for a client is closed after this long without a call. */
@@ -153,37 +167,51 @@ export const storeOptionsSchema = z.strictObject({
   keepRuns: z.number().int().min(1).default(10_000)
 });
 
-export const configSchema = z.strictObject({
-  /** `$schema` and comments are allowed and ignored. */
-  $schema: z.string().optional(),
-  servers: z
-    .record(z.string(), serverSchema)
-    .default({})
-    .superRefine((servers, context) => {
-      for (const name of Object.keys(servers)) {
-        if (!serverNamePattern.test(name)) {
-          context.addIssue({
-            code: 'custom',
-            path: [name],
-            message: `server name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), so that "<server>__<tool>" names stay unambiguous`
-          });
+export const configSchema = z
+  .strictObject({
+    /** `$schema` and comments are allowed and ignored. */
+    $schema: z.string().optional(),
+    servers: z
+      .record(z.string(), serverSchema)
+      .default({})
+      .superRefine((servers, context) => {
+        for (const name of Object.keys(servers)) {
+          if (!serverNamePattern.test(name)) {
+            context.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `server name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), so that "<server>__<tool>" names stay unambiguous`
+            });
+          }
         }
-      }
-    }),
-  gateway: gatewayOptionsSchema.prefault({}),
-  /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
-  views: viewsSchema,
-  /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
-  discovery: discoveryOptionsSchema.prefault({}),
-  /** Declared composite tools (docs/WORKFLOWS.md); more come from the folders in `workflowDirs`. */
-  workflows: workflowsSchema,
-  /**
-   * Folders (relative to the config file) whose `*.yaml|*.yml|*.json` files are workflows, one per file.
-   * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
-   */
-  workflowDirs: z.array(z.string().min(1)).default([]),
-  store: storeOptionsSchema.prefault({})
-});
+      }),
+    gateway: gatewayOptionsSchema.prefault({}),
+    /** Named slices of the catalog, each served at /mcp/<name> (docs/DISCOVERY.md); `default` shapes /mcp. */
+    views: viewsSchema,
+    /** Search options shared by every view: an optional embeddings endpoint fused with BM25 (docs/DISCOVERY.md). */
+    discovery: discoveryOptionsSchema.prefault({}),
+    /** Declared composite tools (docs/WORKFLOWS.md); more come from the folders in `workflowDirs`. */
+    workflows: workflowsSchema,
+    /**
+     * Folders (relative to the config file) whose `*.yaml|*.yml|*.json` files are workflows, one per file.
+     * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
+     */
+    workflowDirs: z.array(z.string().min(1)).default([]),
+    store: storeOptionsSchema.prefault({}),
+    /** Model endpoints agents use (docs/AGENTS.md). */
+    models: modelsSchema,
+    /** Agents: catalog tools that run a model in a tool loop over some servers' tools (docs/AGENTS.md). */
+    agents: agentsSchema,
+    /** Orchestrators: catalog tools that plan a task, delegate it to agents and synthesize (docs/AGENTS.md). */
+    orchestrators: orchestratorsSchema,
+    /** Routers: catalog tools that ask a model which route (server, agent, workflow) fits a request (docs/AGENTS.md). */
+    routers: routersSchema
+  })
+  .superRefine((config, context) => {
+    for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkOrchestratorReferences(config)) context.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });
+  });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {
   /**

@@ -8,8 +8,11 @@ const toolNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 const globList = z.array(z.string().min(1)).optional();
 
-/** How a view lists its tools: everything, only the search meta tools, or pinned tools plus the meta tools. */
-export const discoveryModes = ['all', 'search', 'hybrid'] as const;
+/**
+ * How a view lists its tools: everything, only the search meta tools, pinned tools plus the meta tools, or
+ * (`routed`) a `route` meta tool whose choice narrows the list to one route's tools, per session.
+ */
+export const discoveryModes = ['all', 'search', 'hybrid', 'routed'] as const;
 export type DiscoveryMode = (typeof discoveryModes)[number];
 
 export const viewToolOverrideSchema = z.strictObject({
@@ -41,14 +44,28 @@ export const viewSchema = z.strictObject({
   /** `all` lists every tool; `search` lists only retrieve_tools and call_tool; `hybrid` lists the pinned tools and both. */
   discovery: z.enum(discoveryModes).default('all'),
   /** Globs on the view's tool names listed directly in `hybrid` mode. */
-  pin: z.array(z.string().min(1)).default([])
+  pin: z.array(z.string().min(1)).default([]),
+  /** `routed` mode: the router (a key of `routers`) whose choice narrows the list. */
+  router: z.string().min(1).optional()
 });
 
 export const viewsSchema = z
   .record(z.string(), viewSchema)
   .default({})
   .superRefine((views, context) => {
-    for (const name of Object.keys(views)) {
+    for (const [name, view] of Object.entries(views)) {
+      if (view.discovery === 'routed' && view.router === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: [name, 'router'],
+          message: 'discovery "routed" needs a router: the key of a routers entry whose choice narrows the list'
+        });
+      if (view.discovery !== 'routed' && view.router !== undefined)
+        context.addIssue({
+          code: 'custom',
+          path: [name, 'router'],
+          message: `only a view with discovery "routed" takes a router (this one is "${view.discovery}")`
+        });
       if (!viewNamePattern.test(name)) {
         context.addIssue({
           code: 'custom',

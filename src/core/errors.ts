@@ -18,6 +18,8 @@ export const errorTable = {
   UPSTREAM_CLOSED: { jsonRpc: -32012, http: 502, retryable: true },
   UPSTREAM_ERROR: { jsonRpc: -32603, http: 502, retryable: false },
   SPAWN_FAILED: { jsonRpc: -32010, http: 503, retryable: true },
+  MODEL_ERROR: { jsonRpc: -32013, http: 502, retryable: true },
+  MODEL_OUTPUT_INVALID: { jsonRpc: -32014, http: 502, retryable: false },
   CANCELLED: { jsonRpc: -32800, http: 499, retryable: false },
   INTERNAL: { jsonRpc: -32603, http: 500, retryable: false }
 } as const satisfies Record<string, { jsonRpc: number; http: number; retryable: boolean }>;
@@ -92,7 +94,8 @@ function systemCause(error: Error): string | undefined {
   let current: unknown = error.cause;
   for (let depth = 0; current instanceof Error && depth < 10; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(E[A-Z0-9]+|UND_ERR_[A-Z_]+|[A-Z_]*CERT[A-Z_]*)$/.test(code) && current.message) found = current.message;
+    if (typeof code === 'string' && /^(E[A-Z0-9]+|UND_ERR_[A-Z_]+|[A-Z_]*CERT[A-Z_]*)$/.test(code) && current.message)
+      found = current.message;
     current = current.cause;
   }
   return found;

@@ -17,6 +17,7 @@ import {
   metaToolNames,
   retrieveToolsName
 } from './meta-tools.js';
+import { RoutedSelections, routeToolName, type ViewRouter } from './routed-selections.js';
 import type { SearchableTool } from './tool-document.js';
 import { ToolIndex, type ToolMatch } from './tool-index.js';
 import { VectorIndex } from './vector-index.js';
@@ -41,6 +42,8 @@ export interface CatalogViewOptions {
   embedder?: Embedder | undefined;
   /** Weight of the embedding ranking in the fusion (BM25's is 1). */
   embeddingWeight?: number;
+  /** The view's router (`discovery: routed`), adapted by the gateway. */
+  router?: ViewRouter | undefined;
 }
 
 /** The default view when the config declares none: every tool, listed. */
@@ -64,6 +67,8 @@ export class CatalogView implements Disposable {
   private readonly embedder: Embedder | undefined;
   private readonly embeddingWeight: number;
   private readonly unsubscribe: () => void;
+  /** Each session's chosen route, in `routed` mode. */
+  private readonly routed: RoutedSelections | undefined;
 
   constructor(options: CatalogViewOptions) {
     this.name = options.name;
@@ -81,6 +86,14 @@ export class CatalogView implements Disposable {
     this.logger = options.logger.child(`view ${options.name}`);
     this.embedder = options.embedder;
     this.embeddingWeight = options.embeddingWeight ?? 1;
+    if (this.config.discovery === 'routed') {
+      if (!options.router)
+        throw new ManifoldError(
+          'CONFIG_INVALID',
+          `view "${this.name}" is routed by router "${this.config.router ?? ''}", which is not configured (views.${this.name}.router)`
+        );
+      this.routed = new RoutedSelections(options.router);
+    }
     for (const server of this.config.servers ?? []) {
       if (!(server in this.servers) && server !== 'workflows')
         this.logger.warn(`view "${this.name}" names server "${server}", which is not configured`);
@@ -105,7 +118,7 @@ export class CatalogView implements Disposable {
 
   /** Whether retrieve_tools and call_tool are served. */
   get hasMetaTools(): boolean {
-    return this.config.discovery !== 'all';
+    return this.config.discovery === 'search' || this.config.discovery === 'hybrid';
   }
 
   /** Whether the view holds this upstream's tools, prompts and resources (config `servers`; all when absent). */
@@ -124,10 +137,25 @@ export class CatalogView implements Disposable {
     return this.byName.get(name);
   }
 
-  /** The tools/list of the view: all its tools, only the meta tools, or the pinned tools and the meta tools. */
-  listTools(): Tool[] {
+  /**
+   * The tools/list of the view: all its tools, only the meta tools, or the pinned tools and the meta tools;
+   * `routed`: `route` and the tools of the route the session chose (before a choice, `route` alone; without a
+   * session, where no choice can last, `route` and every tool).
+   */
+  listTools(sessionId?: string): Tool[] {
     const mode = this.config.discovery;
     switch (mode) {
+      case 'routed': {
+        const route = this.routed?.definition();
+        const chosen = this.routed?.toolsOf(sessionId);
+        const tools =
+          sessionId === undefined
+            ? this.tools()
+            : chosen
+              ? this.tools().filter(tool => chosen.has(tool.catalogName))
+              : [];
+        return [...(route ? [route] : []), ...tools.map(tool => tool.definition)];
+      }
       case 'all':
         return this.tools().map(tool => tool.definition);
       case 'search':
@@ -209,6 +237,17 @@ export class CatalogView implements Disposable {
   ): Promise<GatewayResult> {
     const name = typeof params.name === 'string' ? params.name : '';
     const args = isObject(params.arguments) ? params.arguments : {};
+    if (this.routed) {
+      if (name === routeToolName)
+        return this.routed.route(args, downstream, catalogNames => {
+          const wanted = new Set(catalogNames);
+          return this.tools()
+            .filter(tool => wanted.has(tool.catalogName))
+            .map(tool => tool.name);
+        });
+      const refusal = this.routedRefusal(name, downstream);
+      if (refusal) return refusal;
+    }
     if (this.hasMetaTools && name === retrieveToolsName) return this.retrieve(args, downstream.signal);
     if (this.hasMetaTools && name === callToolName) {
       const target = args.name;
@@ -245,6 +284,28 @@ export class CatalogView implements Disposable {
       );
     }
     return pipeline({ method: 'tools/call', params: { ...params, name: tool.catalogName }, downstream });
+  }
+
+  /** In `routed` mode, why a session may not call this tool now (no route chosen, or another route's tool). */
+  private routedRefusal(name: string, downstream: DownstreamContext): GatewayResult | undefined {
+    if (!this.routed || downstream.requestScoped === true) return undefined;
+    const tool = this.findTool(name);
+    if (!tool) return undefined;
+    const chosen = this.routed.toolsOf(downstream.sessionId);
+    if (!chosen)
+      return toolError(
+        `Call "${routeToolName}" first with what you want to do: this view lists a route's tools once one is chosen.`
+      );
+    if (!chosen.has(tool.catalogName))
+      return toolError(
+        `"${name}" is not a tool of the chosen route "${this.routed.routeOf(downstream.sessionId) ?? ''}"; call "${routeToolName}" again to change route.`
+      );
+    return undefined;
+  }
+
+  /** A session ended: what the view kept for it (a routed view's choice) is dropped. */
+  endSession(sessionId: string): void {
+    this.routed?.forget(sessionId);
   }
 
   [Symbol.dispose](): void {
@@ -311,7 +372,9 @@ export class CatalogView implements Disposable {
     const wantedTags = config.tags?.map(tag => tag.toLowerCase());
     const entries: ViewTool[] = [];
     const byName = new Map<string, ViewTool>();
-    const reserved = new Set(this.hasMetaTools ? metaToolNames : []);
+    const reserved = new Set(
+      this.hasMetaTools ? metaToolNames : this.config.discovery === 'routed' ? [routeToolName] : []
+    );
     for (const tool of this.catalog.tools) {
       if (!this.holdsServer(tool.upstream)) continue;
       if (!keepName(tool.name)) continue;

@@ -26,6 +26,7 @@ export {
   metaToolNames,
   retrieveToolsName
 } from './meta-tools.js';
+export { RoutedSelections, routeToolName, type ViewRouter } from './routed-selections.js';
 export { type FieldOptions, type QueryTerm, type ScoredId, SearchIndex, topK } from './search-index.js';
 export { createSynonymTable, defaultSynonyms, synonymGroups, type SynonymTable } from './synonyms.js';
 export { parameterText, type SearchableTool, type ToolField, toolFieldText } from './tool-document.js';

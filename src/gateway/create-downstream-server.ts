@@ -121,7 +121,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     return combineCacheHints(hints) ?? {};
   };
   server.setRequestHandler('tools/list', (_request, ctx) => ({
-    tools: view ? view.listTools() : core.catalog.tools.map(tool => tool.definition),
+    tools: view ? view.listTools(session?.id) : core.catalog.tools.map(tool => tool.definition),
     ...hintFor(ctx, 'tools')
   }));
   server.setRequestHandler('prompts/list', (_request, ctx) => ({

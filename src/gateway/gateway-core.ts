@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
+import { AgentRunner, OrchestratorRunner } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { RouterRunner } from '../routers/index.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
@@ -18,6 +21,7 @@ import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from './pipeline.js';
 import { SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
+import { endViewSessions } from './views.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -57,6 +61,12 @@ export class GatewayCore implements AsyncDisposable {
   readonly bridge: InputRequiredBridge;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
   readonly workflows: WorkflowEngine;
+  /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
+  readonly agents: AgentRunner;
+  /** Configured orchestrators, served as catalog tools that plan and run agents as workers. */
+  readonly orchestrators: OrchestratorRunner;
+  /** Configured routers, served as catalog tools that send a request to the route a model (or BM25) chose. */
+  readonly routers: RouterRunner;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -64,7 +74,11 @@ export class GatewayCore implements AsyncDisposable {
     this.logger = options.logger;
     this.info = { name: options.config.gateway.name, version: manifoldVersion };
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
-    this.inflight = new InflightRegistry(this.sessions, this.logger.child('relay'), configuredRoots(options.config, options.configPath));
+    this.inflight = new InflightRegistry(
+      this.sessions,
+      this.logger.child('relay'),
+      configuredRoots(options.config, options.configPath)
+    );
     // Every connection to a server is made here: shared, a perClient template, and each client's own. A server
     // whose entry is incomplete (a variable not set) is down with that reason, and so is each client's own session.
     const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) => {
@@ -78,10 +92,15 @@ export class GatewayCore implements AsyncDisposable {
         connectTimeoutMs: options.config.gateway.connectTimeout,
         waitForRestartMs: options.config.gateway.waitForRestart,
         clientInfo: { name: 'manifold', version: manifoldVersion },
-        backoff: options.backoff ?? { baseMs: options.config.gateway.reconnect.baseDelay, maxMs: options.config.gateway.reconnect.maxDelay }
+        backoff: options.backoff ?? {
+          baseMs: options.config.gateway.reconnect.baseDelay,
+          maxMs: options.config.gateway.reconnect.maxDelay
+        }
       };
       const unavailable = options.config.unavailableServers?.[name];
-      return unavailable ? new UnavailableUpstream(connectionOptions, unavailable) : new UpstreamConnection(connectionOptions);
+      return unavailable
+        ? new UnavailableUpstream(connectionOptions, unavailable)
+        : new UpstreamConnection(connectionOptions);
     };
     // A perClient server's shared connection is its template: it lists the tools (with the config's roots).
     for (const [name, server] of Object.entries(options.config.servers)) {
@@ -96,16 +115,29 @@ export class GatewayCore implements AsyncDisposable {
       max: options.config.gateway.perClientMax,
       idleMs: options.config.gateway.perClientIdle,
       // Its log lines name the client: `client:<session id>:upstream:<server>`.
-      create: (name, relay, sessionId) => createUpstream(name, options.config.servers[name] as ServerConfig, relay, this.logger.child(`client:${sessionId}`))
+      create: (name, relay, sessionId) =>
+        createUpstream(
+          name,
+          options.config.servers[name] as ServerConfig,
+          relay,
+          this.logger.child(`client:${sessionId}`)
+        )
     });
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
     this.catalog.onChange(change => this.sessions.listChanged(change.kinds));
-    this.bridge = new InputRequiredBridge({ logger: this.logger.child('input-required'), ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl });
+    this.bridge = new InputRequiredBridge({
+      logger: this.logger.child('input-required'),
+      ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
+    });
     // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
-    this.pipeline = composePipeline([...(options.middlewares ?? []), this.bridge.middleware], createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient));
+    this.pipeline = composePipeline(
+      [...(options.middlewares ?? []), this.bridge.middleware],
+      createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient)
+    );
     this.workflows = new WorkflowEngine({
       workflows: options.config.workflows,
       adHoc: options.config.gateway.adHocWorkflows,
+      runTools: options.config.gateway.runTools,
       catalog: this.catalog,
       upstreams: this.upstreams,
       pipeline: this.pipeline,
@@ -114,15 +146,49 @@ export class GatewayCore implements AsyncDisposable {
         const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
         store.prune(options.config.store.keepRuns);
         return store;
+      },
+      // Runs a killed gateway left running are marked interrupted at start, if there is a store to look in.
+      storeExists: () => {
+        const path = runStorePath(options.config, options.configPath);
+        return path !== ':memory:' && existsSync(path);
       }
     });
     this.workflows.start();
+    this.agents = new AgentRunner({
+      models: options.config.models,
+      agents: options.config.agents,
+      catalog: this.catalog,
+      pipeline: this.pipeline,
+      logger: this.logger
+    });
+    this.agents.start();
+    this.orchestrators = new OrchestratorRunner({
+      orchestrators: options.config.orchestrators,
+      agents: options.config.agents,
+      agentRunner: this.agents,
+      catalog: this.catalog,
+      pipeline: this.pipeline,
+      logger: this.logger
+    });
+    this.orchestrators.start();
+    this.routers = new RouterRunner({
+      routers: options.config.routers,
+      servers: options.config.servers,
+      catalog: this.catalog,
+      pipeline: this.pipeline,
+      backend: model => this.agents.backend(model),
+      logger: this.logger
+    });
+    this.routers.start();
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
       },
       onSubscription: (uri, subscribed) => this.forwardSubscription(uri, subscribed),
-      onSessionEnd: id => this.perClient.endSession(id)
+      onSessionEnd: id => {
+        this.perClient.endSession(id);
+        endViewSessions(this, id);
+      }
     };
   }
 
@@ -175,7 +241,11 @@ export class GatewayCore implements AsyncDisposable {
     await this.upstreams
       .get(owner)
       ?.setResourceSubscription(uri, subscribed)
-      .catch(error => this.logger.warn(`${subscribed ? 'subscribing to' : 'unsubscribing from'} ${uri} on "${owner}" failed: ${(error as Error).message}`));
+      .catch(error =>
+        this.logger.warn(
+          `${subscribed ? 'subscribing to' : 'unsubscribing from'} ${uri} on "${owner}" failed: ${(error as Error).message}`
+        )
+      );
   }
 
   async close(): Promise<void> {
@@ -184,6 +254,9 @@ export class GatewayCore implements AsyncDisposable {
     this.bridge.close();
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
+    this.agents.close();
+    this.orchestrators.close();
+    this.routers.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

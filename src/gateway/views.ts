@@ -1,6 +1,6 @@
 import { ManifoldError } from '../core/errors.js';
 import type { DispatchMethod } from '../core/pipeline.js';
-import { CatalogView, createOpenAiEmbedder, type Embedder } from '../discovery/index.js';
+import { CatalogView, createOpenAiEmbedder, type Embedder, type ViewRouter } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 
 /** One set of views per gateway, shared by all its connections (each view holds a search index). */
@@ -43,11 +43,26 @@ export function viewOf(core: GatewayCore, name: string): CatalogView {
       config: core.config,
       logger: core.logger,
       embedder: embedderOf(core),
-      embeddingWeight: core.config.discovery?.embeddings?.weight ?? 1
+      embeddingWeight: core.config.discovery?.embeddings?.weight ?? 1,
+      router: viewRouterOf(core, core.config.views?.[name]?.router)
     });
     registry.set(name, view);
   }
   return view;
+}
+
+/** A configured router as a `routed` view's router: it decides, and the view narrows its list. */
+function viewRouterOf(core: GatewayCore, name: string | undefined): ViewRouter | undefined {
+  if (name === undefined || !(name in core.config.routers)) return undefined;
+  return {
+    name,
+    select: (request, args, downstream) => core.routers.select(name, request, args, downstream)
+  };
+}
+
+/** A session ended: each view of the gateway drops what it kept for it. */
+export function endViewSessions(core: GatewayCore, sessionId: string): void {
+  for (const view of registries.get(core)?.values() ?? []) view.endSession(sessionId);
 }
 
 /** True when the config declares the view, or it is `default`. */

@@ -1,5 +1,6 @@
-/** How a run or a step ended (or that it has not yet). */
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+/** How a run or a step ended (or that it has not yet). `interrupted`: its process died, or it stopped at a step
+ * that was in flight when its process died; `manifold runs resume` continues it. */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export type StepStatus = 'running' | 'ok' | 'failed' | 'skipped';
 
 export interface RunRecord {
@@ -13,6 +14,46 @@ export interface RunRecord {
   input: string;
   outputSize?: number | undefined;
   error?: string | undefined;
+  /** The arguments in full, as JSON, for resuming (runs recorded before durable runs have none). */
+  arguments?: string | undefined;
+  /** The definition the run started with, as JSON: a resumed run goes on with it, not with a reloaded one. */
+  definition?: string | undefined;
+  /** The process that runs it (while `running`): a run whose process is gone is `interrupted`. */
+  owner?: RunOwner | undefined;
+  /** The final tool result, as JSON (for a run started in the background and polled). */
+  result?: string | undefined;
+  /** How often the run was resumed. */
+  resumes?: number | undefined;
+}
+
+/** A process on a host. */
+export interface RunOwner {
+  pid: number;
+  host: string;
+  /** Unique to the process: a restarted container's gateway has the same pid (often 1) and host, not this. */
+  token: string;
+}
+
+/**
+ * A journal entry of a run (the DBOS idea: a unit of work whose output is recorded before the run moves on).
+ * `key` is unique in the run and the same on every execution of it: a call's step path (`refs[3]`), a
+ * top-level step's `step:<id>`, later a model turn. `started` without `done` means the work was in flight
+ * when its process died.
+ */
+export interface Checkpoint {
+  runId: string;
+  key: string;
+  /** What the unit is: `call`, `step` (a top-level step's outcome), or what later kinds of runs journal. */
+  kind: string;
+  status: 'started' | 'done' | 'failed';
+  /** Safe to do again (read-only or idempotent by its annotations): in flight at a crash, it is simply re-run. */
+  idempotent: boolean;
+  /** What it is, for messages: the tool of a call. */
+  label?: string | undefined;
+  /** The output, as JSON (set when `done`). */
+  output?: string | undefined;
+  startedAt: number;
+  endedAt?: number | undefined;
 }
 
 export interface StepRecord {
@@ -41,7 +82,7 @@ export interface RunSummary extends RunRecord {
 /** Where workflow runs are recorded. Implementations: `sqlite/` (the embedded default). */
 export interface RunStore {
   startRun(run: RunRecord): void;
-  endRun(id: string, end: { status: RunStatus; endedAt: number; outputSize?: number | undefined; error?: string | undefined }): void;
+  endRun(id: string, end: { status: RunStatus; endedAt: number; outputSize?: number | undefined; error?: string | undefined; result?: string | undefined }): void;
   /** Returns a handle for {@link RunStore.endStep}. */
   startStep(step: StepRecord): number;
   endStep(
@@ -53,5 +94,16 @@ export interface RunStore {
   prune(keep: number): number;
   /** The run and its steps in start order, or undefined. */
   getRun(id: string): { run: RunRecord; steps: StepRecord[] } | undefined;
+  /** Writes a journal entry (replacing the one with its key). */
+  saveCheckpoint(checkpoint: Checkpoint): void;
+  /** A run's journal entries. */
+  getCheckpoints(runId: string): Checkpoint[];
+  /**
+   * Takes a run over for `owner` (to resume it) if its status is one of `from`: sets it `running`, counts the
+   * resume. False when another process took it first or its status is not one of them.
+   */
+  claimRun(id: string, owner: RunOwner, from: readonly RunStatus[]): boolean;
+  /** Marks `running` runs of this host whose process is gone `interrupted` (their running steps failed); returns their ids. */
+  markInterrupted(host: string, isAlive: (owner: RunOwner) => boolean, endedAt: number): string[];
   close(): void;
 }

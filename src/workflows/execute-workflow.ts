@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Catalog } from '../catalog/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
-import type { RunStatus, RunStore, StepRecord } from '../store/index.js';
+import { type Checkpoint, journalPoint, RunJournal, type RunOwner, type RunStatus, type RunStore, StepInFlight, type StepRecord } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { isRetrySafe } from './check-workflow-tools.js';
@@ -13,7 +13,7 @@ import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
 import { clip, isPlainObject, safeJson, sizeOf } from './json-text.js';
 import { Limiter } from './limiter.js';
 import { raceAbort, sleep } from './race-abort.js';
-import { classifyError, classifyErrorResult, type Failure, RunStopped, runIdMetaKey, StepFailed, StepTimeout } from './step-failure.js';
+import { classifyError, classifyErrorResult, type Failure, interruptedFailure, RunStopped, runIdMetaKey, StepFailed, StepTimeout } from './step-failure.js';
 import { type CompiledTemplate, evaluateExpression, evaluateTemplate, ExpressionError, type ItemError, type Scope, type StepEntry } from './template.js';
 import { toStepValue } from './to-step-value.js';
 
@@ -39,6 +39,19 @@ export interface ExecuteWorkflowOptions {
    * whose output fails it is a failed run (reason `output`), recorded as such.
    */
   checkOutput?: ((structuredContent: unknown) => string | undefined) | undefined;
+  /** The run's id (a run started in the background has one before it starts); a new one if unset. */
+  runId?: string | undefined;
+  /** The definition as JSON, recorded so that a resumed run goes on with the definition it started with. */
+  definitionJson?: string | undefined;
+  /** The process running it, recorded (a run whose process is gone is marked interrupted). */
+  owner?: RunOwner | undefined;
+  /**
+   * Resumes the run `runId` (already claimed in the store) from its journal: finished steps and calls are not
+   * done again; `force` re-runs a call that was in flight and is not idempotent.
+   */
+  resume?: { checkpoints: readonly Checkpoint[]; force: boolean } | undefined;
+  /** Told each top-level step's result as it finishes (a run polled with runs_status). */
+  onStepEnd?: ((id: string, value: unknown, done: number) => void) | undefined;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -77,7 +90,8 @@ const nesting = new AsyncLocalStorage<number>();
 export const maxWorkflowDepth = 16;
 
 class WorkflowRun {
-  readonly id = newRunId();
+  readonly id: string;
+  private readonly journal: RunJournal;
   private readonly options: ExecuteWorkflowOptions;
   private readonly workflow: CompiledWorkflow;
   private readonly caller: DownstreamContext;
@@ -92,6 +106,14 @@ class WorkflowRun {
 
   constructor(options: ExecuteWorkflowOptions) {
     this.options = options;
+    this.id = options.runId ?? newRunId();
+    this.journal = new RunJournal({
+      runId: this.id,
+      store: options.store,
+      prior: options.resume?.checkpoints,
+      force: options.resume?.force,
+      onWriteError: error => options.logger.warn(`cannot journal run ${this.id}: ${errorMessage(error)}`)
+    });
     this.workflow = options.workflow;
     this.caller = options.request.downstream;
     this.callLimiter = new Limiter(options.workflow.definition.concurrency ?? Number.MAX_SAFE_INTEGER);
@@ -113,7 +135,21 @@ class WorkflowRun {
   private async executeSteps(): Promise<GatewayResult> {
     const definition = this.workflow.definition;
     const started = now();
-    this.record(store => store.startRun({ id: this.id, workflow: this.options.runName, status: 'running', startedAt: started, input: clip(safeJson(this.options.args)) }));
+    if (!this.options.resume) {
+      this.record(store =>
+        store.startRun({
+          id: this.id,
+          workflow: this.options.runName,
+          status: 'running',
+          startedAt: started,
+          input: clip(safeJson(this.options.args)),
+          arguments: safeJson(this.options.args),
+          definition: this.options.definitionJson,
+          owner: this.options.owner
+        })
+      );
+      journalPoint('run-start');
+    }
     const onCallerAbort = () => this.controller.abort(new RunStopped('cancelled', 'the caller cancelled the run'));
     if (this.caller.signal.aborted) onCallerAbort();
     else this.caller.signal.addEventListener('abort', onCallerAbort, { once: true });
@@ -131,12 +167,18 @@ class WorkflowRun {
         const id = step.step.id ?? String(index);
         const startedStep = now();
         try {
-          const outcome = await this.runStep(step, this.scope, id, this.controller.signal);
+          // A resumed run takes a step an earlier execution finished from the journal, as it ended then.
+          const replayed = this.journal.replay(`step:${id}`)?.output as StepOutcome | undefined;
+          const outcome = replayed ?? (await this.runStep(step, this.scope, id, this.controller.signal));
+          // A replayed step continued past its failure then: say so in the result as then.
+          if (replayed?.error !== undefined) this.continued.push({ step: id, message: replayed.error });
           // What a top-level step's `let` set is read by the steps after it.
           Object.assign(this.scope.vars, outcome.vars);
           this.scope.steps[id] = toStepEntry(outcome);
           partial[id] = outcome.value;
           if (outcome.itemErrors) partial[`${id}.errors`] = outcome.itemErrors;
+          if (!replayed) this.journal.record({ key: `step:${id}`, kind: 'step', idempotent: true }, outcome);
+          this.options.onStepEnd?.(id, outcome.value, index + 1);
         } catch (error) {
           const failed = this.toStepFailed(error, id, undefined);
           if (failed.partial !== undefined) partial[id] = failed.partial;
@@ -172,7 +214,7 @@ class WorkflowRun {
         );
       }
       const result = this.success(output ?? null);
-      this.record(store => store.endRun(this.id, { status: 'completed', endedAt: now(), outputSize: sizeOf(result) }));
+      this.record(store => store.endRun(this.id, { status: 'completed', endedAt: now(), outputSize: sizeOf(result), result: safeJson(result) }));
       return result;
     } finally {
       if (deadline) clearTimeout(deadline);
@@ -197,7 +239,8 @@ class WorkflowRun {
       return { ...(await this.runKind(step, scope, label, signal)), ...(vars ? { vars } : {}) };
     } catch (error) {
       let failed = this.toStepFailed(error, label, step.kind === 'call' ? step.step.call : undefined);
-      if (signal.aborted) throw failed;
+      // Interrupted is not the step's failure: neither its fallback nor onError applies.
+      if (signal.aborted || failed.failure.reason === 'interrupted') throw failed;
       if (step.fallback) {
         try {
           return { ...(await this.runKind(step.fallback, scope, `${label}.fallback`, signal)), ...(vars ? { vars } : {}) };
@@ -307,10 +350,18 @@ class WorkflowRun {
       const attemptSignal = AbortSignal.any([signal, attemptController.signal]);
       const handle = this.startStep({ path: label, kind: 'call', tool, attempt, input: clip(safeJson(args)), detail });
       try {
-        const result = await raceAbort(
-          this.options.pipeline({ method: 'tools/call', params: { name: tool, arguments: args }, downstream: this.childContext(attemptSignal) }),
-          attemptSignal
+        // Journaled: a call that finished in an earlier execution of this run is not made again.
+        const idempotent = isRetrySafe(this.options.catalog.findTool(tool)?.definition);
+        const { output: result, replayed } = await this.journal.run(
+          { key: label, kind: 'call', idempotent, label: tool },
+          () =>
+            raceAbort(
+              this.options.pipeline({ method: 'tools/call', params: { name: tool, arguments: args }, downstream: this.childContext(attemptSignal) }),
+              attemptSignal
+            ),
+          result => result.isError !== true
         );
+        const reused = replayed ? 'resumed: the result this call returned before is reused, the tool was not called again' : undefined;
         if (result.isError === true) {
           const failed = classifyErrorResult(result, label, tool, this.id);
           this.endStep(handle, 'failed', sizeOf(result), failed.failure.message);
@@ -342,10 +393,14 @@ class WorkflowRun {
             });
           }
         }
-        this.endStep(handle, 'ok', sizeOf(result));
+        this.endStep(handle, 'ok', sizeOf(result), undefined, reused);
         return value;
       } catch (error) {
         if (error instanceof StepFailed) throw error;
+        if (error instanceof StepInFlight) {
+          this.endStep(handle, 'failed', undefined, error.message);
+          throw interruptedFailure(error, label, tool, this.id);
+        }
         const failed = this.classify(error, label, tool, attemptSignal, attemptController.signal, timeoutMs);
         this.endStep(handle, 'failed', undefined, failed.failure.message);
         throw failed;
@@ -577,13 +632,13 @@ class WorkflowRun {
   }
 
   private fail(failure: Failure, partial: Record<string, unknown>, started: number, extra: Record<string, unknown> = {}): GatewayResult {
-    const status: RunStatus = failure.reason === 'cancelled' ? 'cancelled' : 'failed';
+    const status: RunStatus = failure.reason === 'cancelled' ? 'cancelled' : failure.reason === 'interrupted' ? 'interrupted' : 'failed';
     const finished = Object.keys(this.scope.steps);
     const total = this.workflow.steps.length;
     const where = failure.tool ? `step "${failure.step}" (tool "${failure.tool}")` : `step "${failure.step}"`;
     const partialIds = Object.keys(partial);
     const text = [
-      `Workflow "${this.workflow.name}" ${status === 'cancelled' ? 'was cancelled' : 'failed'} at ${where}: ${failure.message}.`,
+      `Workflow "${this.workflow.name}" ${status === 'cancelled' ? 'was cancelled' : status === 'interrupted' ? 'was interrupted' : 'failed'} at ${where}: ${failure.message}.`,
       failure.hint ? `What to do: ${failure.hint}.` : '',
       `${finished.length} of ${total} steps finished before the failure${finished.length > 0 ? ` (${finished.map(id => `"${id}"`).join(', ')})` : ''}.` +
         (partialIds.length > 0 ? ` Their results${partialIds.some(id => !finished.includes(id)) ? ', and what the failed step had finished,' : ''} are in structuredContent.partial_results.` : ''),
@@ -603,7 +658,7 @@ class WorkflowRun {
       },
       _meta: { [runIdMetaKey]: this.id }
     };
-    this.record(store => store.endRun(this.id, { status, endedAt: now(), outputSize: sizeOf(result), error: `${failure.step}: ${failure.message}` }));
+    this.record(store => store.endRun(this.id, { status, endedAt: now(), outputSize: sizeOf(result), error: `${failure.step}: ${failure.message}`, result: safeJson(result) }));
     this.options.logger.info(`run ${this.id} of ${this.workflow.name} ${status} at ${failure.step} after ${Math.round(now() - started)} ms: ${failure.message}`);
     return result;
   }

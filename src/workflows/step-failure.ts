@@ -1,5 +1,6 @@
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { GatewayResult } from '../core/pipeline.js';
+import type { StepInFlight } from '../store/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { serverOf } from './check-workflow-tools.js';
 import { clip, clipStart, isPlainObject } from './json-text.js';
@@ -9,7 +10,7 @@ import { errorTextOf } from './to-step-value.js';
 export const runIdMetaKey = 'manifold/run-id';
 
 /** Why a step failed: the `reason` of a failed run's error (docs/WORKFLOWS.md, "Read a failed run"). */
-export type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'error';
+export type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'interrupted' | 'error';
 
 /** Why a step failed, where, and what the caller can do about it. */
 export interface Failure {
@@ -169,4 +170,16 @@ function nestedFailure(result: GatewayResult, label: string, tool: string): Step
     },
     content?.partial_results
   );
+}
+
+/** A resumed run that stops at a call found in flight that is not safe to make again. */
+export function interruptedFailure(error: StepInFlight, label: string, tool: string | undefined, runId: string): StepFailed {
+  return new StepFailed({
+    step: label,
+    tool,
+    reason: 'interrupted',
+    message: error.message,
+    hint: `check whether it took effect; then "manifold runs resume ${runId} --force" (or runs_resume with force: true) calls it again, or leave the run as it is`,
+    retryable: false
+  });
 }

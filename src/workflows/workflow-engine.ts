@@ -12,7 +12,9 @@ import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { checkWorkflowTools, deriveAnnotations } from './check-workflow-tools.js';
 import { callsOf, compileWorkflow, type CompiledWorkflow, findCycles, type WorkflowProblem } from './compile-workflow.js';
-import { executeWorkflow } from './execute-workflow.js';
+import { DurableRuns, type PreparedRun } from './durable-runs.js';
+import { executeWorkflow, type ExecuteWorkflowOptions } from './execute-workflow.js';
+import { runToolDefinitions } from './run-tools.js';
 import { watchWorkflowFiles } from './watch-workflow-files.js';
 import { withDefaults } from './with-defaults.js';
 
@@ -25,6 +27,8 @@ export interface WorkflowEngineOptions {
   workflows: Readonly<Record<string, WorkflowDefinition>>;
   /** Serve `run_workflow`. */
   adHoc: boolean;
+  /** Serve the run tools (runs_start, runs_status, runs_cancel, runs_resume). */
+  runTools?: boolean;
   catalog: Catalog;
   upstreams: ReadonlyMap<string, UpstreamConnection>;
   /** The gateway pipeline; every step goes through it. */
@@ -32,9 +36,11 @@ export interface WorkflowEngineOptions {
   logger: Logger;
   /** Opens the run store on first use; without it runs are not recorded. */
   openStore?: () => RunStore;
+  /** Whether the run store exists already (at start, runs a dead process left `running` are marked then). */
+  storeExists?: () => boolean;
 }
 
-type Validate = (input: unknown) => { valid: boolean; errorMessage?: string | undefined };
+export type Validate = (input: unknown) => { valid: boolean; errorMessage?: string | undefined };
 
 const validators = new AjvJsonSchemaValidator();
 
@@ -116,12 +122,24 @@ export class WorkflowEngine implements Disposable {
   private readonly reported = new Set<string>();
   private readonly unsubscribers: Array<() => void> = [];
   private watcher: { close(): void } | undefined;
+  /** Runs in the background, polled, cancelled and resumed (runs_* tools, manifold runs resume). */
+  readonly runs: DurableRuns;
+  /** The runs this engine marked interrupted at start (a gateway before it died running them). */
+  interruptedAtStart: string[] = [];
 
   constructor(options: WorkflowEngineOptions) {
     this.options = options;
     this.logger = options.logger.child('workflows');
     this.definitions = options.workflows;
     this.compiled = this.compile(options.workflows);
+    this.runs = new DurableRuns({
+      store: () => this.store,
+      catalog: options.catalog,
+      logger: this.logger,
+      prepare: (name, given) => this.prepare(name, given),
+      prepareStored: (name, definitionJson) => this.prepareStored(name, definitionJson),
+      execute: (prepared, request, extra) => this.execute(prepared.workflow, prepared.runName, prepared.args, request, prepared.validateOutput, extra)
+    });
   }
 
   /** The declared workflows, compiled. */
@@ -189,8 +207,9 @@ export class WorkflowEngine implements Disposable {
     this.logger.info(`reloading workflows when these change: ${watcher.paths.join(', ')}`);
   }
 
-  /** Registers the tools and follows catalog changes. */
+  /** Registers the tools and follows catalog changes; marks runs left `running` by a dead process `interrupted`. */
   start(): void {
+    if (this.options.storeExists?.() ?? this.options.openStore !== undefined) this.interruptedAtStart = this.runs.markInterrupted();
     if (this.workflows.size > 0) {
       const names = [...this.workflows.keys()];
       this.logger.info(`${names.length} workflow(s) loaded (${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`);
@@ -231,18 +250,52 @@ export class WorkflowEngine implements Disposable {
 
   /** Runs a declared workflow for a request (the catalog tool's handler). */
   async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
+    const { prepared, error } = this.prepare(name, request.params.arguments ?? {});
+    if (!prepared) return error;
+    return this.execute(prepared.workflow, name, prepared.args, request, prepared.validateOutput);
+  }
+
+  /** A declared workflow and its checked arguments, ready to run; a tool error result when they are invalid. */
+  private prepare(name: string, given: unknown): { prepared: PreparedRun; error?: undefined } | { prepared?: undefined; error: GatewayResult } {
     const workflow = this.workflows.get(name);
     if (!workflow) throw new ManifoldError('TOOL_NOT_FOUND', `unknown workflow "${name}"`);
-    const given = request.params.arguments ?? {};
     // Defaults first: an agent that read `default: 3` leaves the argument out, and a required one with a
     // default is then set.
     const args = isArgumentsObject(given) ? withDefaults(workflow.definition.input, given) : given;
     const invalid = this.validateArguments(name, args, this.inputValidators.get(name));
-    if (invalid) return invalid;
-    return this.execute(workflow, name, args as Record<string, unknown>, request, this.outputValidators.get(name));
+    if (invalid) return { error: invalid };
+    return { prepared: { workflow, runName: name, args: args as Record<string, unknown>, validateOutput: this.outputValidators.get(name) } };
   }
 
-  private execute(workflow: CompiledWorkflow, runName: string, args: Record<string, unknown>, request: GatewayRequest, validateOutput?: Validate): Promise<GatewayResult> {
+  /** A run's recorded definition, compiled again to resume it (arguments are set by the caller). */
+  private prepareStored(runName: string, definitionJson: string): Omit<PreparedRun, 'args'> | string {
+    let definition: WorkflowDefinition;
+    try {
+      definition = JSON.parse(definitionJson) as WorkflowDefinition;
+    } catch (error) {
+      return `its recorded definition is not JSON (${errorMessage(error)})`;
+    }
+    const problems: WorkflowProblem[] = [];
+    const workflow = compileWorkflow(runName === '(ad hoc)' ? runWorkflowToolName : runName, definition, problems);
+    const errors = problems.filter(problem => problem.severity === 'error');
+    if (errors.length > 0) return `its recorded definition does not compile: ${errors.map(problem => formatProblem(problem)).join('; ')}`;
+    let validateOutput: Validate | undefined;
+    try {
+      validateOutput = definition.outputSchema ? adHocValidator(definition.outputSchema) : undefined;
+    } catch (error) {
+      return `its recorded outputSchema is not a valid JSON Schema (${errorMessage(error)})`;
+    }
+    return { workflow, runName, ...(validateOutput ? { validateOutput } : {}) };
+  }
+
+  private execute(
+    workflow: CompiledWorkflow,
+    runName: string,
+    args: Record<string, unknown>,
+    request: GatewayRequest,
+    validateOutput?: Validate,
+    extra: Partial<ExecuteWorkflowOptions> = {}
+  ): Promise<GatewayResult> {
     const { pipeline, catalog, upstreams } = this.options;
     const checkOutput = validateOutput
       ? (structuredContent: unknown) => {
@@ -250,7 +303,21 @@ export class WorkflowEngine implements Disposable {
           return verdict.valid ? undefined : (readableSchemaErrors(verdict.errorMessage, 'the output') ?? 'invalid');
         }
       : undefined;
-    return executeWorkflow({ workflow, runName, args, request, pipeline, catalog, upstreams, store: this.store, logger: this.logger, checkOutput });
+    return executeWorkflow({
+      workflow,
+      runName,
+      args,
+      request,
+      pipeline,
+      catalog,
+      upstreams,
+      store: this.store,
+      logger: this.logger,
+      checkOutput,
+      definitionJson: JSON.stringify(workflow.definition),
+      owner: DurableRuns.owner,
+      ...extra
+    });
   }
 
   /** `run_workflow`: parses, checks and runs a definition given as an argument. */
@@ -294,6 +361,7 @@ export class WorkflowEngine implements Disposable {
     this.watcher?.close();
     this.watcher = undefined;
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    this.runs.close();
     this.runStore?.close();
     this.runStore = undefined;
   }
@@ -375,6 +443,8 @@ export class WorkflowEngine implements Disposable {
         tags: ['workflow', 'compose', 'chain']
       });
     }
+    // Long runs started and polled, and resumed after a crash (gateway.runTools).
+    if (this.options.runTools === true) tools.push(...runToolDefinitions(this.runs));
     return tools;
   }
 }

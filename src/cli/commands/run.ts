@@ -40,7 +40,7 @@ export async function runRun(parsed: ParsedCommand, output: Output): Promise<num
       const recorded = core.config.store.path !== ':memory:' && core.workflows.store !== undefined;
       const where = recorded ? `manifold runs ${runId}` : 'not recorded: the run store is not available';
       const status = (result.structuredContent as { status?: unknown } | undefined)?.status;
-      const ended = result.isError !== true ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed';
+      const ended = result.isError !== true ? 'completed' : status === 'cancelled' || status === 'interrupted' ? status : 'failed';
       output.err(`run ${runId} ${ended} in ${((Date.now() - started) / 1000).toFixed(2)} s (${where})`);
     }
     return result.isError === true ? 1 : 0;

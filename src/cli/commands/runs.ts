@@ -6,11 +6,14 @@ import { runStorePath } from '../../gateway/index.js';
 import { type RunRecord, type StepRecord, SqliteRunStore } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
+import { runRunsResume } from './runs-resume.js';
 import { formatTable, oneLine, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
 
 /** `manifold runs [id]`: recent workflow runs, or one run's step timeline. */
 export async function runRuns(parsed: ParsedCommand, output: Output): Promise<number> {
+  // A run id starts with run_, so `resume` cannot be one.
+  if (parsed.positionals[0] === 'resume') return runRunsResume(parsed, output);
   const limit = parseWholeNumber('limit', stringOption(parsed, 'limit'), 20, 1);
   const options = commonOptions(parsed);
   const loaded = loadCliConfig(options, createLogger({ level: options.logLevel ?? 'warn' }));
@@ -66,7 +69,8 @@ export function renderTimeline(run: RunRecord, steps: StepRecord[]): string {
   const end = run.endedAt ?? Math.max(run.startedAt, ...steps.map(step => step.endedAt ?? step.startedAt));
   const span = Math.max(1, end - run.startedAt);
   const header = [
-    `run ${run.id}  workflow ${run.workflow}  ${run.status}  ${new Date(run.startedAt).toISOString()}  ${formatMs(end - run.startedAt)}`,
+    `run ${run.id}  workflow ${run.workflow}  ${run.status}  ${new Date(run.startedAt).toISOString()}  ${formatMs(end - run.startedAt)}` +
+      (run.resumes ? `  resumed ${run.resumes} time${run.resumes === 1 ? '' : 's'}` : ''),
     `input ${oneLine(run.input, 200)}`,
     ...(run.error ? [`error ${run.error}`] : []),
     ''

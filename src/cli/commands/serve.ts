@@ -29,6 +29,8 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
   // A changed workflow (in the config or a workflow file) is reloaded; other changes need a restart.
   const workflowDirs = loaded.config.workflowDirs.map(dir => resolve(dirname(resolve(loaded.path)), dir));
   core.workflows.watch(loaded.path, workflowDirs, () => loadConfig(loaded.path).config.workflows);
+  // Opt-in: runs a killed gateway left behind go on now that the servers are up.
+  if (loaded.config.gateway.resumeInterrupted) core.workflows.runs.resumeAll(core.workflows.interruptedAtStart);
 
   let stop: () => Promise<void>;
   let finished: Promise<void>;

@@ -6,7 +6,7 @@ import { errorMessage, ManifoldError } from '../../core/errors.js';
 
 /** The part of a SQLite driver the store uses; better-sqlite3 and node:sqlite both have it. */
 export interface SqliteStatement {
-  run(...params: unknown[]): { lastInsertRowid: number | bigint };
+  run(...params: unknown[]): { lastInsertRowid: number | bigint; changes: number | bigint };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }

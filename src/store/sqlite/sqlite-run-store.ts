@@ -1,4 +1,4 @@
-import type { RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
+import type { Checkpoint, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
 import { errorMessage, isManifoldError, ManifoldError } from '../../core/errors.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './open-database.js';
 
@@ -32,6 +32,59 @@ CREATE TABLE IF NOT EXISTS workflow_steps (
 CREATE INDEX IF NOT EXISTS workflow_steps_run ON workflow_steps (run_id, seq);
 `;
 
+/**
+ * Schema changes after the first release, in order; `PRAGMA user_version` says how many a file has had. An
+ * older file (from before durable runs) is upgraded when it is opened: columns are only added, so an older
+ * Manifold can still read it.
+ */
+const migrations: string[] = [
+  `ALTER TABLE workflow_runs ADD COLUMN arguments TEXT;
+   ALTER TABLE workflow_runs ADD COLUMN definition TEXT;
+   ALTER TABLE workflow_runs ADD COLUMN owner_pid INTEGER;
+   ALTER TABLE workflow_runs ADD COLUMN owner_host TEXT;
+   ALTER TABLE workflow_runs ADD COLUMN owner_token TEXT;
+   ALTER TABLE workflow_runs ADD COLUMN result TEXT;
+   ALTER TABLE workflow_runs ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX IF NOT EXISTS workflow_runs_status ON workflow_runs (status);
+   CREATE TABLE IF NOT EXISTS run_checkpoints (
+     run_id TEXT NOT NULL REFERENCES workflow_runs (id),
+     key TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     status TEXT NOT NULL,
+     idempotent INTEGER NOT NULL,
+     label TEXT,
+     output TEXT,
+     started_at REAL NOT NULL,
+     ended_at REAL,
+     PRIMARY KEY (run_id, key)
+   );`
+];
+
+/**
+ * Brings the schema to the current version, each migration in a transaction. The version is read inside it:
+ * two processes opening an older file at once do not both migrate it (the second waits, then finds it done).
+ */
+function migrate(db: SqliteDatabase): void {
+  const version = () => Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  if (version() >= migrations.length) return;
+  for (;;) {
+    db.exec('BEGIN IMMEDIATE');
+    const current = version();
+    if (current >= migrations.length) {
+      db.exec('COMMIT');
+      return;
+    }
+    try {
+      db.exec(migrations[current] as string);
+      db.exec(`PRAGMA user_version = ${current + 1}`);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw new Error(`upgrading the run store to version ${current + 1} failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+}
+
 interface RunRow {
   id: string;
   workflow: string;
@@ -41,7 +94,26 @@ interface RunRow {
   input: string;
   output_size: number | null;
   error: string | null;
+  arguments?: string | null;
+  definition?: string | null;
+  owner_pid?: number | null;
+  owner_host?: string | null;
+  owner_token?: string | null;
+  result?: string | null;
+  resumes?: number | null;
   steps?: number;
+}
+
+interface CheckpointRow {
+  run_id: string;
+  key: string;
+  kind: string;
+  status: string;
+  idempotent: number;
+  label: string | null;
+  output: string | null;
+  started_at: number;
+  ended_at: number | null;
 }
 
 interface StepRow {
@@ -76,7 +148,10 @@ function cannotOpen(path: string, error: unknown): Error {
 export class SqliteRunStore implements RunStore {
   readonly path: string;
   private readonly db: SqliteDatabase;
-  private readonly statements: Record<'startRun' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps', SqliteStatement>;
+  private readonly statements: Record<
+    'startRun' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps' | 'saveCheckpoint' | 'getCheckpoints' | 'claimRun',
+    SqliteStatement
+  >;
 
   constructor(path: string) {
     this.path = path;
@@ -91,13 +166,23 @@ export class SqliteRunStore implements RunStore {
       if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
       this.db.exec('PRAGMA busy_timeout = 5000');
       this.db.exec(schema);
+      migrate(this.db);
     } catch (error) {
       this.db.close();
       throw cannotOpen(path, error);
     }
     this.statements = {
-      startRun: this.db.prepare('INSERT INTO workflow_runs (id, workflow, status, started_at, input) VALUES (?, ?, ?, ?, ?)'),
-      endRun: this.db.prepare('UPDATE workflow_runs SET status = ?, ended_at = ?, output_size = ?, error = ? WHERE id = ?'),
+      startRun: this.db.prepare(
+        'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      ),
+      endRun: this.db.prepare('UPDATE workflow_runs SET status = ?, ended_at = ?, output_size = ?, error = ?, result = ? WHERE id = ?'),
+      saveCheckpoint: this.db.prepare(
+        'INSERT OR REPLACE INTO run_checkpoints (run_id, key, kind, status, idempotent, label, output, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      ),
+      getCheckpoints: this.db.prepare('SELECT * FROM run_checkpoints WHERE run_id = ? ORDER BY started_at'),
+      claimRun: this.db.prepare(
+        'UPDATE workflow_runs SET status = \'running\', ended_at = NULL, error = NULL, result = NULL, owner_pid = ?, owner_host = ?, owner_token = ?, resumes = resumes + 1 WHERE id = ? AND status IN (SELECT value FROM json_each(?))'
+      ),
       startStep: this.db.prepare(
         'INSERT INTO workflow_steps (run_id, path, kind, tool, attempt, status, started_at, input, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
       ),
@@ -113,11 +198,79 @@ export class SqliteRunStore implements RunStore {
   }
 
   startRun(run: RunRecord): void {
-    this.statements.startRun.run(run.id, run.workflow, run.status, run.startedAt, run.input);
+    this.statements.startRun.run(
+      run.id,
+      run.workflow,
+      run.status,
+      run.startedAt,
+      run.input,
+      orNull(run.arguments),
+      orNull(run.definition),
+      orNull(run.owner?.pid),
+      orNull(run.owner?.host),
+      orNull(run.owner?.token)
+    );
   }
 
-  endRun(id: string, end: { status: RunStatus; endedAt: number; outputSize?: number | undefined; error?: string | undefined }): void {
-    this.statements.endRun.run(end.status, end.endedAt, orNull(end.outputSize), orNull(end.error), id);
+  endRun(id: string, end: { status: RunStatus; endedAt: number; outputSize?: number | undefined; error?: string | undefined; result?: string | undefined }): void {
+    this.statements.endRun.run(end.status, end.endedAt, orNull(end.outputSize), orNull(end.error), orNull(end.result), id);
+  }
+
+  saveCheckpoint(checkpoint: Checkpoint): void {
+    this.statements.saveCheckpoint.run(
+      checkpoint.runId,
+      checkpoint.key,
+      checkpoint.kind,
+      checkpoint.status,
+      checkpoint.idempotent ? 1 : 0,
+      orNull(checkpoint.label),
+      orNull(checkpoint.output),
+      checkpoint.startedAt,
+      orNull(checkpoint.endedAt)
+    );
+  }
+
+  getCheckpoints(runId: string): Checkpoint[] {
+    return (this.statements.getCheckpoints.all(runId) as CheckpointRow[]).map(row => ({
+      runId: row.run_id,
+      key: row.key,
+      kind: row.kind,
+      status: row.status as Checkpoint['status'],
+      idempotent: Number(row.idempotent) === 1,
+      label: orUndefined(row.label),
+      output: orUndefined(row.output),
+      startedAt: row.started_at,
+      endedAt: orUndefined(row.ended_at)
+    }));
+  }
+
+  claimRun(id: string, owner: RunOwner, from: readonly RunStatus[]): boolean {
+    const result = this.statements.claimRun.run(owner.pid, owner.host, owner.token, id, JSON.stringify(from));
+    return Number(result.changes) === 1;
+  }
+
+  markInterrupted(host: string, isAlive: (owner: RunOwner) => boolean, endedAt: number): string[] {
+    const rows = this.db.prepare("SELECT id, owner_pid, owner_token FROM workflow_runs WHERE status = 'running' AND owner_host = ?").all(host) as Array<{
+      id: string;
+      owner_pid: number | null;
+      owner_token: string | null;
+    }>;
+    const update = this.db.prepare(
+      "UPDATE workflow_runs SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ? AND status = 'running' AND owner_pid = ?"
+    );
+    const marked: string[] = [];
+    for (const row of rows) {
+      if (row.owner_pid === null || isAlive({ pid: Number(row.owner_pid), host, token: row.owner_token ?? '' })) continue;
+      const message = `the gateway running it (process ${row.owner_pid}) stopped before the run ended; "manifold runs resume ${row.id}" continues it`;
+      const changed = update.run(endedAt, message, row.id, row.owner_pid);
+      if (Number(changed.changes) !== 1) continue;
+      // Its steps that were running then will never end: say so in the timeline.
+      this.db
+        .prepare("UPDATE workflow_steps SET status = 'failed', ended_at = ?, error = ? WHERE run_id = ? AND status = 'running'")
+        .run(endedAt, `interrupted: process ${row.owner_pid} stopped while it ran`, row.id);
+      marked.push(row.id);
+    }
+    return marked;
   }
 
   startStep(step: StepRecord): number {
@@ -148,7 +301,9 @@ export class SqliteRunStore implements RunStore {
     const params: unknown[] = options.workflow !== undefined ? [options.workflow, limit] : [limit];
     const rows = this.db
       .prepare(
-        `SELECT r.*, (SELECT COUNT(*) FROM workflow_steps s WHERE s.run_id = r.id) AS steps FROM workflow_runs r ${where} ORDER BY r.started_at DESC LIMIT ?`
+        // Not the journal's columns (arguments, definition, result): a list does not need them, and they can be big.
+        `SELECT r.id, r.workflow, r.status, r.started_at, r.ended_at, r.input, r.output_size, r.error, r.owner_pid, r.owner_host, r.owner_token, r.resumes,
+          (SELECT COUNT(*) FROM workflow_steps s WHERE s.run_id = r.id) AS steps FROM workflow_runs r ${where} ORDER BY r.started_at DESC LIMIT ?`
       )
       .all(...params) as RunRow[];
     return rows.map(row => ({ ...toRun(row), steps: Number(row.steps ?? 0) }));
@@ -160,6 +315,7 @@ export class SqliteRunStore implements RunStore {
     this.db.exec('BEGIN');
     try {
       this.db.prepare('DELETE FROM workflow_steps WHERE run_id IN (SELECT id FROM workflow_runs WHERE started_at < ?)').run(cutoff.started_at);
+      this.db.prepare('DELETE FROM run_checkpoints WHERE run_id IN (SELECT id FROM workflow_runs WHERE started_at < ?)').run(cutoff.started_at);
       const before = (this.db.prepare('SELECT COUNT(*) AS n FROM workflow_runs').get() as { n: number }).n;
       this.db.prepare('DELETE FROM workflow_runs WHERE started_at < ?').run(cutoff.started_at);
       const after = (this.db.prepare('SELECT COUNT(*) AS n FROM workflow_runs').get() as { n: number }).n;
@@ -192,7 +348,12 @@ function toRun(row: RunRow): RunRecord {
     endedAt: orUndefined(row.ended_at),
     input: row.input,
     outputSize: orUndefined(row.output_size),
-    error: orUndefined(row.error)
+    error: orUndefined(row.error),
+    arguments: orUndefined(row.arguments ?? null),
+    definition: orUndefined(row.definition ?? null),
+    owner: row.owner_pid !== null && row.owner_pid !== undefined ? { pid: Number(row.owner_pid), host: row.owner_host ?? '', token: row.owner_token ?? '' } : undefined,
+    result: orUndefined(row.result ?? null),
+    resumes: Number(row.resumes ?? 0)
   };
 }
 

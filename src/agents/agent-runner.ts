@@ -1,0 +1,133 @@
+import type { Tool } from '@modelcontextprotocol/client';
+
+import type { Catalog, LocalTool } from '../catalog/index.js';
+import type { AgentConfig, ModelConfig } from '../config/index.js';
+import { errorMessage } from '../core/errors.js';
+import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import type { Logger } from '../telemetry/logger.js';
+import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
+import { createModelBackend } from './create-model-backend.js';
+import type { ModelBackend } from './model-backend.js';
+import { runAgent } from './run-agent.js';
+
+/** The catalog source under which agent tools are registered. */
+export const agentSource = 'agents';
+
+export interface AgentRunnerOptions {
+  models: Readonly<Record<string, ModelConfig>>;
+  agents: Readonly<Record<string, AgentConfig>>;
+  catalog: Catalog;
+  /** The gateway pipeline; every tool call of every agent goes through it. */
+  pipeline: Handler;
+  logger: Logger;
+  /** Builds a model's backend (tests may substitute); default: by its provider. */
+  createBackend?: (name: string, config: ModelConfig) => ModelBackend;
+}
+
+/**
+ * Serves each configured agent as a catalog tool named by its key, input `{ task }`. The config schema has
+ * checked that agents name declared models and servers.
+ */
+export class AgentRunner {
+  private readonly options: AgentRunnerOptions;
+  private readonly logger: Logger;
+  private readonly backends = new Map<string, ModelBackend>();
+  private lastDefinitions = '';
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: AgentRunnerOptions) {
+    this.options = options;
+    this.logger = options.logger.child('agents');
+  }
+
+  /** The backend of a configured model, built on first use. */
+  backend(name: string): ModelBackend {
+    let backend = this.backends.get(name);
+    if (!backend) {
+      const config = this.options.models[name];
+      if (!config) throw new Error(`unknown model "${name}"`);
+      backend = (this.options.createBackend ?? createModelBackend)(name, config);
+      this.backends.set(name, backend);
+    }
+    return backend;
+  }
+
+  /** Registers the agents' tools in the catalog, and follows its changes (their annotations follow their tools). */
+  start(): void {
+    const names = Object.keys(this.options.agents);
+    if (names.length === 0) return;
+    this.refresh();
+    this.unsubscribe = this.options.catalog.onChange(change => {
+      if (change.upstream !== agentSource && change.kinds.includes('tools')) this.refresh();
+    });
+    this.logger.info(`${names.length} agent(s): ${names.join(', ')}`);
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** Sets the agents' tools when their definitions changed. */
+  private refresh(): void {
+    const tools = Object.entries(this.options.agents).map(([name, agent]) => this.localTool(name, agent));
+    const key = JSON.stringify(tools.map(tool => tool.definition));
+    if (key === this.lastDefinitions) return;
+    this.lastDefinitions = key;
+    this.options.catalog.setLocalTools(agentSource, tools);
+  }
+
+  /** Runs an agent for a request (its catalog tool's handler). */
+  async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
+    const agent = this.options.agents[name];
+    if (!agent) return toolError(`unknown agent "${name}"`);
+    const args = request.params.arguments as Record<string, unknown> | undefined;
+    const task = args?.task;
+    if (typeof task !== 'string' || task.trim() === '') {
+      return toolError(`Invalid arguments for agent "${name}": expected {"task": "<what to do, in words>"}.`);
+    }
+    const extra = Object.keys(args ?? {}).filter(key => key !== 'task');
+    if (extra.length > 0)
+      return toolError(
+        `Invalid arguments for agent "${name}": unknown argument(s) ${extra.map(key => `"${key}"`).join(', ')}; it takes only "task".`
+      );
+    let backend: ModelBackend;
+    try {
+      backend = this.backend(agent.model);
+    } catch (error) {
+      return toolError(`Agent "${name}" cannot run: model "${agent.model}" cannot be set up: ${errorMessage(error)}`);
+    }
+    const tools = agentTools(agent, this.options.catalog).map(toModelTool);
+    const started = performance.now();
+    const result = await runAgent({ name, agent, backend, tools, task, request, pipeline: this.options.pipeline });
+    const structured = result.structuredContent as
+      { turns?: number; reason?: string; usage?: { totalTokens: number } } | undefined;
+    const summary = `agent ${name}: ${structured?.reason ?? 'done'} after ${structured?.turns ?? 0} turn(s), ${structured?.usage?.totalTokens ?? 0} tokens, ${Math.round(performance.now() - started)} ms`;
+    if (result.isError === true) this.logger.warn(summary);
+    else this.logger.debug(summary);
+    return result;
+  }
+
+  private localTool(name: string, agent: AgentConfig): LocalTool {
+    const definition: Tool = {
+      name,
+      description:
+        agent.description ??
+        `Agent: a model ("${agent.model}") that does a task in several steps with the tools of ${agent.servers.join(', ')}, and answers with the result. Give it the task in words.`,
+      inputSchema: {
+        type: 'object',
+        properties: {
+          task: { type: 'string', description: 'What the agent should do, in words, with everything it needs to know.' }
+        },
+        required: ['task'],
+        additionalProperties: false
+      },
+      annotations: agentAnnotations(agentTools(agent, this.options.catalog))
+    };
+    return { definition, call: request => this.run(name, request), tags: ['agent', 'model', ...agent.servers] };
+  }
+}
+
+function toolError(text: string): GatewayResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}

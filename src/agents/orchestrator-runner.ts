@@ -1,0 +1,143 @@
+import type { Tool } from '@modelcontextprotocol/client';
+
+import type { Catalog, LocalTool } from '../catalog/index.js';
+import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
+import { errorMessage } from '../core/errors.js';
+import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { AgentRunner } from './agent-runner.js';
+import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
+import { runOrchestrator, type WorkerSetup } from './run-orchestrator.js';
+
+/** The catalog source under which orchestrator tools are registered. */
+export const orchestratorSource = 'orchestrators';
+
+export interface OrchestratorRunnerOptions {
+  orchestrators: Readonly<Record<string, OrchestratorConfig>>;
+  agents: Readonly<Record<string, AgentConfig>>;
+  /** Builds and keeps the models' backends (shared with the agents). */
+  agentRunner: AgentRunner;
+  catalog: Catalog;
+  /** The gateway pipeline; every tool call of every worker goes through it. */
+  pipeline: Handler;
+  logger: Logger;
+}
+
+/**
+ * Serves each configured orchestrator as a catalog tool named by its key, input `{ task }`. The config schema
+ * has checked that orchestrators name declared models and agents.
+ */
+export class OrchestratorRunner {
+  private readonly options: OrchestratorRunnerOptions;
+  private readonly logger: Logger;
+  private lastDefinitions = '';
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: OrchestratorRunnerOptions) {
+    this.options = options;
+    this.logger = options.logger.child('orchestrators');
+  }
+
+  /** Registers the orchestrators' tools, and follows the catalog (their annotations follow their workers' tools). */
+  start(): void {
+    const names = Object.keys(this.options.orchestrators);
+    if (names.length === 0) return;
+    this.refresh();
+    this.unsubscribe = this.options.catalog.onChange(change => {
+      if (change.upstream !== orchestratorSource && change.kinds.includes('tools')) this.refresh();
+    });
+    this.logger.info(`${names.length} orchestrator(s): ${names.join(', ')}`);
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  private refresh(): void {
+    const tools = Object.entries(this.options.orchestrators).map(([name, orchestrator]) =>
+      this.localTool(name, orchestrator)
+    );
+    const key = JSON.stringify(tools.map(tool => tool.definition));
+    if (key === this.lastDefinitions) return;
+    this.lastDefinitions = key;
+    this.options.catalog.setLocalTools(orchestratorSource, tools);
+  }
+
+  /** Runs an orchestrator for a request (its catalog tool's handler). */
+  async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
+    const orchestrator = this.options.orchestrators[name];
+    if (!orchestrator) return toolError(`unknown orchestrator "${name}"`);
+    const args = request.params.arguments as Record<string, unknown> | undefined;
+    const task = args?.task;
+    if (typeof task !== 'string' || task.trim() === '')
+      return toolError(`Invalid arguments for orchestrator "${name}": expected {"task": "<what to do, in words>"}.`);
+    const extra = Object.keys(args ?? {}).filter(key => key !== 'task');
+    if (extra.length > 0)
+      return toolError(
+        `Invalid arguments for orchestrator "${name}": unknown argument(s) ${extra.map(key => `"${key}"`).join(', ')}; it takes only "task".`
+      );
+    const workers = new Map<string, WorkerSetup>();
+    let backend;
+    try {
+      backend = this.options.agentRunner.backend(orchestrator.model);
+      for (const worker of orchestrator.workers) {
+        const agent = this.options.agents[worker];
+        if (!agent) return toolError(`Orchestrator "${name}": worker "${worker}" is not a configured agent.`);
+        workers.set(worker, {
+          agent,
+          backend: this.options.agentRunner.backend(agent.model),
+          tools: agentTools(agent, this.options.catalog).map(toModelTool)
+        });
+      }
+    } catch (error) {
+      return toolError(`Orchestrator "${name}" cannot run: a model cannot be set up: ${errorMessage(error)}`);
+    }
+    const result = await runOrchestrator({
+      name,
+      orchestrator,
+      backend,
+      workers,
+      task,
+      request,
+      pipeline: this.options.pipeline
+    });
+    const structured = result.structuredContent as
+      { reason?: string; tasks?: unknown[]; durationMs?: number; usage?: { totalTokens: number } } | undefined;
+    const summary = `orchestrator ${name}: ${structured?.reason ?? 'done'} after ${structured?.tasks?.length ?? 0} task(s), ${structured?.usage?.totalTokens ?? 0} tokens, ${structured?.durationMs ?? 0} ms`;
+    if (result.isError === true) this.logger.warn(summary);
+    else this.logger.debug(summary);
+    return result;
+  }
+
+  private localTool(name: string, orchestrator: OrchestratorConfig): LocalTool {
+    const tools = orchestrator.workers.flatMap(worker => {
+      const agent = this.options.agents[worker];
+      return agent ? agentTools(agent, this.options.catalog) : [];
+    });
+    const definition: Tool = {
+      name,
+      description:
+        orchestrator.description ??
+        `Orchestrator: a model ("${orchestrator.model}") plans a task, gives its parts to workers (${orchestrator.workers.join(', ')}) that run at the same time where they can, and writes the answer from their results. Give it the task in words.`,
+      inputSchema: {
+        type: 'object',
+        properties: {
+          task: { type: 'string', description: 'What to do, in words, with everything the workers need to know.' }
+        },
+        required: ['task'],
+        additionalProperties: false
+      },
+      annotations: agentAnnotations(tools)
+    };
+    return {
+      definition,
+      call: request => this.run(name, request),
+      tags: ['orchestrator', 'model', ...orchestrator.workers]
+    };
+  }
+}
+
+function toolError(text: string): GatewayResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}

@@ -1,0 +1,279 @@
+import type { ZodType } from 'zod/v4';
+
+import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
+import { errorMessage, isManifoldError } from '../core/errors.js';
+import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import { generateJson } from './generate-json.js';
+import type { ModelBackend, ModelToolDefinition } from './model-backend.js';
+import {
+  checkWorkers,
+  defaultSynthesis,
+  type FullPlan,
+  fullPlanSchema,
+  nextStepSchema,
+  plannerPrompt,
+  plannerSystem,
+  type PlanTask,
+  synthesisPrompt,
+  type TaskRecord,
+  workerPrompt
+} from './orchestrator-plan.js';
+import { mapBounded, resultText, runAgent } from './run-agent.js';
+import { UsageMeter } from './usage-meter.js';
+
+/** Why an orchestrator run ended without an answer (`structuredContent.reason` of its tool error). */
+export type OrchestratorFailure = 'budget' | 'max_iterations' | 'invalid_plan' | 'model_error' | 'cancelled';
+
+/** A worker as the run needs it: its config, its model's backend and the tools it is offered now. */
+export interface WorkerSetup {
+  agent: AgentConfig;
+  backend: ModelBackend;
+  tools: readonly ModelToolDefinition[];
+}
+
+export interface RunOrchestratorOptions {
+  /** `orchestrators.<name>`. */
+  name: string;
+  orchestrator: OrchestratorConfig;
+  /** The planner's and synthesizer's model. */
+  backend: ModelBackend;
+  /** Each worker by name (only the orchestrator's `workers`). */
+  workers: ReadonlyMap<string, WorkerSetup>;
+  task: string;
+  request: GatewayRequest;
+  pipeline: Handler;
+}
+
+/** One plan step's tasks as recorded in the result. */
+interface TaskEntry extends TaskRecord {
+  index: number;
+}
+
+/**
+ * Runs an orchestrator: the planner (through generateJson, workers checked, one repair) makes a full plan or the
+ * next step; the tasks of a step run at once (at most `maxParallel`), each an agent run of its worker over only
+ * that worker's tools, with the results of earlier steps in its prompt; then a synthesis call writes the answer.
+ * `maxIterations` and the budgets (tokens of every model call, worker tasks, wall time) end a run as a tool
+ * error with `reason` and `partial_results`, never as a success.
+ */
+export async function runOrchestrator(options: RunOrchestratorOptions): Promise<GatewayResult> {
+  const { name, orchestrator, task, request, pipeline } = options;
+  const caller = request.downstream;
+  const budget = orchestrator.budget;
+  const started = performance.now();
+  const stop = new AbortController();
+  let budgetReason: string | undefined;
+  const spend = (why: string) => {
+    if (budgetReason !== undefined) return;
+    budgetReason = why;
+    stop.abort(new Error(why));
+  };
+  const meter = new UsageMeter(budget.tokens, () =>
+    spend(`the token budget (${budget.tokens}, orchestrators.${name}.budget.tokens) is spent`)
+  );
+  const timer =
+    budget.time === undefined
+      ? undefined
+      : setTimeout(
+          () => spend(`the time budget (${budget.time} ms, orchestrators.${name}.budget.time) is spent`),
+          budget.time
+        );
+  const signal = AbortSignal.any([caller.signal, stop.signal]);
+  const plans: unknown[] = [];
+  const tasks: TaskEntry[] = [];
+  let progress = 0;
+  const report = (message: string) => {
+    if (caller.progressToken === undefined) return;
+    void caller
+      .notify({
+        method: 'notifications/progress',
+        params: {
+          progressToken: caller.progressToken,
+          progress: progress++,
+          message: `orchestrator ${name}: ${message}`
+        }
+      })
+      .catch(() => {});
+  };
+  const record = (extra: Record<string, unknown>) => ({
+    orchestrator: name,
+    model: options.backend.name,
+    mode: orchestrator.plan,
+    ...extra,
+    plans,
+    tasks: tasks.map(({ index: _index, ...entry }) => entry),
+    durationMs: Math.round(performance.now() - started),
+    usage: meter.summary()
+  });
+  const partial = () =>
+    tasks
+      .filter(entry => entry.outcome === 'ok')
+      .map(({ step, worker, task: text, text: result }) => ({
+        step,
+        worker,
+        task: text,
+        result
+      }));
+  const fail = (reason: OrchestratorFailure, text: string, extra: Record<string, unknown> = {}): GatewayResult => ({
+    isError: true,
+    content: [{ type: 'text', text }],
+    structuredContent: record({ reason, partial_results: partial(), ...extra })
+  });
+  /** The failure for an interruption: a budget, the caller, or else the error as it is. */
+  const interrupted = (where: string, error?: unknown): GatewayResult | undefined => {
+    if (budgetReason !== undefined)
+      return fail(
+        'budget',
+        `Orchestrator "${name}" stopped ${where}: ${budgetReason}. The results so far are in structuredContent.partial_results.`,
+        {
+          budget: budgetReason
+        }
+      );
+    if (caller.signal.aborted) return fail('cancelled', `Orchestrator "${name}" was cancelled ${where}.`);
+    if (error === undefined) return undefined;
+    if (isManifoldError(error) && error.code === 'MODEL_OUTPUT_INVALID') {
+      const data = (error.data ?? {}) as { raw?: string; why?: string };
+      return fail('invalid_plan', `Orchestrator "${name}" got no usable plan ${where}: ${errorMessage(error)}`, {
+        raw: data.raw,
+        why: data.why
+      });
+    }
+    return fail('model_error', `Orchestrator "${name}" stopped ${where}: ${errorMessage(error)}`);
+  };
+
+  const workerNames = [...options.workers.keys()];
+  const system = plannerSystem(
+    orchestrator,
+    workerNames.map(worker => [worker, options.workers.get(worker)!.agent] as [string, AgentConfig])
+  );
+  const plan = async <T>(step: number, schema: ZodType<T>, tasksOf: (value: T) => PlanTask[]) =>
+    generateJson({
+      backend: meter.wrap(options.backend, { phase: 'plan', step }),
+      system,
+      prompt: plannerPrompt(task, orchestrator.plan === 'iterative' ? tasks : []),
+      schema,
+      check: value => checkWorkers(tasksOf(value), workerNames),
+      what: orchestrator.plan === 'full' ? 'a plan' : 'the next plan step',
+      signal,
+      caller
+    });
+
+  try {
+    let steps: PlanTask[][] | undefined;
+    if (orchestrator.plan === 'full') {
+      report('planning');
+      let full: FullPlan;
+      try {
+        full = (await plan(1, fullPlanSchema, value => value.steps.flatMap(step => step.tasks))).value;
+      } catch (error) {
+        return interrupted('while planning', error)!;
+      }
+      plans.push(full);
+      steps = full.steps.map(step => step.tasks);
+    }
+    for (let step = 1; ; step++) {
+      let stepTasks: PlanTask[];
+      if (steps) {
+        if (step > steps.length) break;
+        stepTasks = steps[step - 1]!;
+      } else {
+        report(`planning step ${step}`);
+        let next;
+        try {
+          next = (await plan(step, nextStepSchema, value => value.tasks)).value;
+        } catch (error) {
+          return interrupted(`while planning step ${step}`, error)!;
+        }
+        plans.push({ step, ...next });
+        if (next.complete) break;
+        if (next.tasks.length === 0)
+          return fail(
+            'invalid_plan',
+            `Orchestrator "${name}": the planner said the task is not complete but gave no tasks for step ${step}.`
+          );
+        stepTasks = next.tasks;
+      }
+      if (step > orchestrator.maxIterations) {
+        return fail(
+          'max_iterations',
+          `Orchestrator "${name}" did not finish within ${orchestrator.maxIterations} plan steps (orchestrators.${name}.maxIterations): the planner ${steps ? `planned ${steps.length}` : 'still asked for more'}. The results so far are in structuredContent.partial_results; raise maxIterations or narrow the task.`
+        );
+      }
+      if (budget.steps !== undefined && tasks.length + stepTasks.length > budget.steps) {
+        spend(
+          `the steps budget (${budget.steps} worker tasks, orchestrators.${name}.budget.steps) would be passed by step ${step} (${tasks.length} run, ${stepTasks.length} more planned)`
+        );
+      }
+      const stopped = interrupted(`before step ${step}`);
+      if (stopped) return stopped;
+      const earlier = tasks.slice();
+      report(`step ${step}: ${stepTasks.length} task(s)`);
+      let finished = 0;
+      const records = await mapBounded(stepTasks, orchestrator.maxParallel, async (planned, index) => {
+        const entry = await runWorker(step, index, planned, earlier);
+        report(`step ${step}: task ${++finished}/${stepTasks.length} (${planned.worker}) ${entry.outcome}`);
+        return entry;
+      });
+      tasks.push(...records);
+      const after = interrupted(`in step ${step}`);
+      if (after) return after;
+    }
+    report('synthesis');
+    const synthesis = meter.wrap(options.backend, { phase: 'synthesis' });
+    let answer;
+    try {
+      answer = await synthesis.generate({
+        system: orchestrator.synthesis ?? defaultSynthesis,
+        messages: [{ role: 'user', text: synthesisPrompt(task, tasks) }],
+        tools: [],
+        signal,
+        caller
+      });
+    } catch (error) {
+      return interrupted('in synthesis', error)!;
+    }
+    return {
+      content: [{ type: 'text', text: answer.text || '(the model answered with no text)' }],
+      structuredContent: record({ steps: new Set(tasks.map(entry => entry.step)).size })
+    };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+
+  async function runWorker(
+    step: number,
+    index: number,
+    planned: PlanTask,
+    earlier: readonly TaskRecord[]
+  ): Promise<TaskEntry> {
+    const worker = options.workers.get(planned.worker)!;
+    const began = performance.now();
+    const downstream: DownstreamContext = { ...caller, signal, progressToken: undefined, notify: async () => {} };
+    const result = await runAgent({
+      name: planned.worker,
+      agent: worker.agent,
+      backend: meter.wrap(worker.backend, { phase: 'worker', step, worker: planned.worker }),
+      tools: worker.tools,
+      task: workerPrompt(planned.task, earlier),
+      request: {
+        method: 'tools/call',
+        params: { name: planned.worker, arguments: { task: planned.task } },
+        downstream
+      },
+      pipeline
+    });
+    const structured = (result.structuredContent ?? {}) as { reason?: string; turns?: number };
+    const outcome = result.isError !== true ? 'ok' : signal.aborted ? 'cancelled' : 'error';
+    return {
+      index,
+      step,
+      worker: planned.worker,
+      task: planned.task,
+      outcome,
+      text: resultText(result),
+      ...(structured.reason ? { reason: structured.reason } : {}),
+      durationMs: Math.round(performance.now() - began),
+      turns: structured.turns ?? 0
+    };
+  }
+}

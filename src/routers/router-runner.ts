@@ -1,0 +1,378 @@
+import type { Tool } from '@modelcontextprotocol/client';
+
+import { agentAnnotations, agentTools, type ModelBackend, runAgent, toModelTool } from '../agents/index.js';
+import type { Catalog, CatalogTool, LocalTool } from '../catalog/index.js';
+import type { AgentConfig, RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
+import { errorMessage, isManifoldError } from '../core/errors.js';
+import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import type { Logger } from '../telemetry/logger.js';
+import { classifyRequest, prefilterRoutes, type RouteDecision, type RouteText } from './classify-request.js';
+
+/** The catalog source under which router tools are registered. */
+export const routerSource = 'routers';
+
+export interface RouterRunnerOptions {
+  routers: Readonly<Record<string, RouterConfig>>;
+  servers: Readonly<Record<string, ServerConfig>>;
+  catalog: Catalog;
+  /** The gateway pipeline: routed agent and workflow calls, and a server route's tool calls, go through it. */
+  pipeline: Handler;
+  /** The backend of a configured model (shared with the agents). */
+  backend: (model: string) => ModelBackend;
+  logger: Logger;
+}
+
+/** Why a routed call ended without an outcome (`structuredContent.reason` of its tool error). */
+export type RouterFailure = 'model_output_invalid' | 'model_error' | 'cancelled' | 'route_unavailable';
+
+/**
+ * Serves each configured router as a catalog tool named by its key, input `{request, arguments?}`: it decides a
+ * route (BM25 when the prefilter is sure, else the model through generateJson; below `minConfidence`, the
+ * default route) and sends the request there: to an agent as its task, to a workflow with `arguments`, to a
+ * server as a tool loop of the router's model over only that server's tools.
+ */
+export class RouterRunner {
+  private readonly options: RouterRunnerOptions;
+  private readonly logger: Logger;
+  private lastDefinitions = '';
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: RouterRunnerOptions) {
+    this.options = options;
+    this.logger = options.logger.child('routers');
+  }
+
+  start(): void {
+    const names = Object.keys(this.options.routers);
+    if (names.length === 0) return;
+    this.refresh();
+    this.unsubscribe = this.options.catalog.onChange(change => {
+      if (change.upstream !== routerSource && change.kinds.includes('tools')) this.refresh();
+    });
+    this.logger.info(`${names.length} router(s): ${names.join(', ')}`);
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** The catalog tools a route leads to now: a server's (narrowed by its globs), or the agent's or workflow's own tool. */
+  routeTools(route: RouteConfig): CatalogTool[] {
+    if (route.server !== undefined) return agentTools(serverAgent(route, ''), this.options.catalog);
+    const name = route.agent ?? route.workflow ?? '';
+    const tool = this.options.catalog.findTool(name);
+    return tool ? [tool] : [];
+  }
+
+  /**
+   * Decides a route for a request without running it: the decision and the chosen route (the default when
+   * the best candidate is below `minConfidence`). Throws what classification throws (MODEL_OUTPUT_INVALID …).
+   */
+  async decide(
+    name: string,
+    requestText: string,
+    args: Record<string, unknown> | undefined,
+    downstream: DownstreamContext
+  ): Promise<{ decision: RouteDecision; route: string; fallback: boolean }> {
+    const router = this.router(name);
+    const texts = this.routeTexts(router);
+    let decision: RouteDecision | undefined;
+    let bm25: RouteDecision['bm25'];
+    if (router.prefilter === 'bm25') {
+      const prefiltered = prefilterRoutes(router, texts, requestText);
+      decision = prefiltered.decision;
+      bm25 = prefiltered.scores;
+    }
+    decision ??= await classifyRequest({
+      name,
+      router,
+      backend: this.options.backend(router.model),
+      texts,
+      request: requestText,
+      ...(args !== undefined ? { arguments: args } : {}),
+      signal: downstream.signal,
+      caller: downstream
+    });
+    if (bm25 && !decision.bm25) decision.bm25 = bm25;
+    const best = decision.candidates[0];
+    const fallback = best === undefined || best.confidence < router.minConfidence;
+    return { decision, route: fallback ? router.default : best.route, fallback };
+  }
+
+  /**
+   * Decides a route without running it, for a `routed` view: the route, the catalog names of its tools and the
+   * routing record. Throws when no route could be decided (MODEL_OUTPUT_INVALID keeps the raw text in its data).
+   */
+  async select(
+    name: string,
+    requestText: string,
+    args: Record<string, unknown> | undefined,
+    downstream: DownstreamContext
+  ): Promise<{ route: string; tools: string[]; routing: Record<string, unknown> }> {
+    const { decision, route, fallback } = await this.decide(name, requestText, args, downstream);
+    const config = this.router(name).routes[route] as RouteConfig;
+    const best = decision.candidates[0];
+    return {
+      route,
+      tools: this.routeTools(config).map(tool => tool.name),
+      routing: {
+        router: name,
+        route,
+        target: targetOf(config),
+        confidence: best?.confidence ?? 0,
+        reasoning: best?.reasoning ?? '',
+        fallback,
+        decidedBy: decision.decidedBy,
+        candidates: decision.candidates,
+        ...(decision.bm25 ? { bm25: decision.bm25 } : {}),
+        usage: usageOf(decision.calls)
+      }
+    };
+  }
+
+  /** Runs a router for a request (its catalog tool's handler). */
+  async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
+    const router = this.options.routers[name];
+    if (!router) return toolError(`unknown router "${name}"`);
+    const input = parseInput(name, request.params.arguments);
+    if (typeof input === 'string') return toolError(input);
+    const started = performance.now();
+    const downstream = request.downstream;
+    const fail = (reason: RouterFailure, text: string, extra: Record<string, unknown> = {}) => ({
+      isError: true,
+      content: [{ type: 'text', text }],
+      structuredContent: { router: name, reason, ...extra }
+    });
+    let decided;
+    try {
+      decided = await this.decide(name, input.request, input.arguments, downstream);
+    } catch (error) {
+      const data = isManifoldError(error) ? error.data : undefined;
+      const reason: RouterFailure = !isManifoldError(error)
+        ? 'model_error'
+        : error.code === 'MODEL_OUTPUT_INVALID'
+          ? 'model_output_invalid'
+          : error.code === 'CANCELLED'
+            ? 'cancelled'
+            : 'model_error';
+      return fail(reason, `Router "${name}" could not choose a route: ${errorMessage(error)}`, {
+        ...(data?.raw !== undefined ? { raw: data.raw, why: data.why } : {}),
+        usage: usageOf((data?.calls as RouteDecision['calls'] | undefined) ?? [])
+      });
+    }
+    const { decision, route: routeName, fallback } = decided;
+    const route = router.routes[routeName] as RouteConfig;
+    const best = decision.candidates[0];
+    const routing = {
+      router: name,
+      route: routeName,
+      target: targetOf(route),
+      confidence: best?.confidence ?? 0,
+      reasoning: best?.reasoning ?? '',
+      fallback,
+      decidedBy: decision.decidedBy,
+      candidates: decision.candidates,
+      ...(decision.bm25 ? { bm25: decision.bm25 } : {})
+    };
+    const classification = usageOf(decision.calls);
+    let routed: GatewayResult;
+    try {
+      routed = await this.dispatch(name, router, routeName, route, input, request);
+    } catch (error) {
+      return fail(
+        'route_unavailable',
+        `Router "${name}" chose route "${routeName}" (${routing.target.kind} "${routing.target.name}"), which failed: ${errorMessage(error)}`,
+        { ...routing, usage: { classification, totalTokens: classification.totalTokens } }
+      );
+    }
+    const routedStructured = routed.structuredContent as { usage?: { totalTokens?: number } } | undefined;
+    const routedTokens = routedStructured?.usage?.totalTokens ?? 0;
+    const summary = `router ${name}: ${routeName}${fallback ? ' (default)' : ''} by ${decision.decidedBy}, ${classification.totalTokens + routedTokens} tokens, ${Math.round(performance.now() - started)} ms`;
+    if (routed.isError === true) this.logger.warn(summary);
+    else this.logger.debug(summary);
+    return {
+      ...(routed.isError === true ? { isError: true } : {}),
+      content: Array.isArray(routed.content) ? routed.content : [],
+      structuredContent: {
+        ...routing,
+        usage: {
+          classification,
+          ...(routedStructured?.usage ? { routed: routedStructured.usage } : {}),
+          totalTokens: classification.totalTokens + routedTokens
+        },
+        ...(routed.structuredContent !== undefined ? { result: routed.structuredContent } : {})
+      }
+    };
+  }
+
+  private router(name: string): RouterConfig {
+    const router = this.options.routers[name];
+    if (!router) throw new Error(`unknown router "${name}"`);
+    return router;
+  }
+
+  private async dispatch(
+    name: string,
+    router: RouterConfig,
+    routeName: string,
+    route: RouteConfig,
+    input: RouterInput,
+    request: GatewayRequest
+  ): Promise<GatewayResult> {
+    const context = nestedContext(request.downstream);
+    if (route.agent !== undefined) {
+      return this.options.pipeline({
+        method: 'tools/call',
+        params: { name: route.agent, arguments: { task: input.request } },
+        downstream: context
+      });
+    }
+    if (route.workflow !== undefined) {
+      return this.options.pipeline({
+        method: 'tools/call',
+        params: { name: route.workflow, arguments: input.arguments ?? {} },
+        downstream: context
+      });
+    }
+    const agent = serverAgent(route, router.model, router.maxTurns);
+    return runAgent({
+      name: `${name}/${routeName}`,
+      agent,
+      backend: this.options.backend(router.model),
+      tools: agentTools(agent, this.options.catalog).map(toModelTool),
+      task: input.request,
+      request,
+      pipeline: this.options.pipeline
+    });
+  }
+
+  /** What the classifier and BM25 read about each route: its description, or its target's. */
+  private routeTexts(router: RouterConfig): RouteText[] {
+    return Object.entries(router.routes).map(([route, config]) => {
+      const target = targetOf(config);
+      return { route, target: `${target.kind} ${target.name}`, description: this.describe(config) };
+    });
+  }
+
+  private describe(route: RouteConfig): string {
+    if (route.description !== undefined) return route.description;
+    if (route.server !== undefined) {
+      const tools = this.routeTools(route);
+      const own = this.options.servers[route.server]?.description;
+      const names = tools.map(tool => tool.originalName);
+      return (
+        [
+          own,
+          names.length > 0
+            ? `tools: ${names.slice(0, 30).join(', ')}${names.length > 30 ? ` and ${names.length - 30} more` : ''}`
+            : undefined
+        ]
+          .filter(Boolean)
+          .join('; ') || `the tools of server ${route.server}`
+      );
+    }
+    const tool = this.options.catalog.findTool(route.agent ?? route.workflow ?? '');
+    return (
+      tool?.definition.description ??
+      `${route.agent !== undefined ? 'agent' : 'workflow'} ${route.agent ?? route.workflow}`
+    );
+  }
+
+  private refresh(): void {
+    const tools = Object.entries(this.options.routers).map(([name, router]) => this.localTool(name, router));
+    const key = JSON.stringify(tools.map(tool => tool.definition));
+    if (key === this.lastDefinitions) return;
+    this.lastDefinitions = key;
+    this.options.catalog.setLocalTools(routerSource, tools);
+  }
+
+  private localTool(name: string, router: RouterConfig): LocalTool {
+    const routes = Object.entries(router.routes);
+    const reachable = routes.flatMap(([, route]) => this.routeTools(route));
+    const definition: Tool = {
+      name,
+      description:
+        router.description ??
+        `Router: sends a request, in words, to the one of ${routes.length} routes that fits it (${routes
+          .map(([route, config]) => `${route}: ${targetOf(config).kind} ${targetOf(config).name}`)
+          .join('; ')}), and answers with that route's result.`,
+      inputSchema: {
+        type: 'object',
+        properties: {
+          request: { type: 'string', description: 'What to do, in words, with everything needed to know.' },
+          arguments: {
+            type: 'object',
+            description:
+              'Arguments for a workflow route (passed to the workflow as they are); other routes ignore them.'
+          }
+        },
+        required: ['request'],
+        additionalProperties: false
+      },
+      annotations: agentAnnotations(reachable)
+    };
+    return { definition, call: request => this.run(name, request), tags: ['router', 'model'] };
+  }
+}
+
+interface RouterInput {
+  request: string;
+  arguments?: Record<string, unknown>;
+}
+
+function parseInput(name: string, value: unknown): RouterInput | string {
+  const args = (value ?? {}) as Record<string, unknown>;
+  const usage = `expected {"request": "<what to do, in words>", "arguments"?: {…}}`;
+  if (typeof args.request !== 'string' || args.request.trim() === '')
+    return `Invalid arguments for router "${name}": ${usage}.`;
+  const extra = Object.keys(args).filter(key => key !== 'request' && key !== 'arguments');
+  if (extra.length > 0)
+    return `Invalid arguments for router "${name}": unknown argument(s) ${extra.map(key => `"${key}"`).join(', ')}; ${usage}.`;
+  const routeArguments = args.arguments;
+  if (
+    routeArguments !== undefined &&
+    (routeArguments === null || typeof routeArguments !== 'object' || Array.isArray(routeArguments))
+  )
+    return `Invalid arguments for router "${name}": "arguments" must be a JSON object.`;
+  return {
+    request: args.request,
+    ...(routeArguments !== undefined ? { arguments: routeArguments as Record<string, unknown> } : {})
+  };
+}
+
+/** A server route as an agent: the router's model over only that server's tools. */
+function serverAgent(route: RouteConfig, model: string, maxTurns = 10): AgentConfig {
+  return {
+    model,
+    servers: [route.server ?? ''],
+    ...(route.tools ? { tools: route.tools } : {}),
+    ...(route.instruction !== undefined ? { instruction: route.instruction } : {}),
+    maxTurns
+  };
+}
+
+function targetOf(route: RouteConfig): { kind: 'server' | 'agent' | 'workflow'; name: string } {
+  if (route.server !== undefined) return { kind: 'server', name: route.server };
+  if (route.agent !== undefined) return { kind: 'agent', name: route.agent };
+  return { kind: 'workflow', name: route.workflow ?? '' };
+}
+
+function usageOf(calls: RouteDecision['calls']) {
+  const inputTokens = calls.reduce((sum, call) => sum + call.inputTokens, 0);
+  const outputTokens = calls.reduce((sum, call) => sum + call.outputTokens, 0);
+  return { calls, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+}
+
+/**
+ * A routed call travels as the caller's (identity, era, capabilities, cancellation, progress, requests to the
+ * client), without the multi-round-trip fields of the router's own request.
+ */
+function nestedContext(downstream: DownstreamContext): DownstreamContext {
+  const { inputResponses: _inputResponses, requestState: _requestState, toolScope: _toolScope, ...rest } = downstream;
+  return rest;
+}
+
+function toolError(text: string): GatewayResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
