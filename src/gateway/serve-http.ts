@@ -6,6 +6,7 @@ import type { GatewayCore } from './gateway-core.js';
 import { handleMcpRequest, type McpEndpointContext } from './http/handle-mcp-request.js';
 import { sendJson, sendJsonRpcError } from './http/http-responses.js';
 import { LegacySessions } from './http/legacy-sessions.js';
+import { type ListenAddress, toListenAddress } from './http/listen-address.js';
 import { ModernEndpoints } from './http/modern-endpoints.js';
 import { createRequestGuard } from './http/request-guard.js';
 import { routeRequest } from './http/route-request.js';
@@ -32,6 +33,8 @@ export interface HttpGateway extends AsyncDisposable {
   /** Where legacy HTTP+SSE clients connect, e.g. http://127.0.0.1:3333/sse */
   sseUrl: string;
   port: number;
+  /** The address bound and every URL it answers at (for 0.0.0.0 or ::, each interface). */
+  listen: ListenAddress;
   server: HttpServer;
   close(): Promise<void>;
 }
@@ -56,12 +59,16 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const sse = new SseSessions(core, logger, maxBodyBytes);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routeRequest(core, req.method, url.pathname);
-    if (route.kind === 'health') return sendHealth(core, res);
-    if (route.kind === 'not-found') return sendJson(res, 404, { error: route.message });
+    // Every request passes the guard first: nothing, not even /healthz or a 404 naming a view, answers before it.
     if (!guard(req, res)) return;
+    const route = routeRequest(core, req.method, req.url);
     switch (route.kind) {
+      case 'health':
+        return sendHealth(core, res);
+      case 'not-found':
+        return sendJson(res, 404, { error: route.message });
+      case 'bad-request':
+        return sendJson(res, 400, { error: route.message });
       case 'mcp':
         return handleMcpRequest(mcp, route.viewName, req, res);
       case 'sse':
@@ -70,7 +77,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
         res.end(JSON.stringify({ error: 'open the SSE stream with GET' }));
         return;
       case 'messages':
-        if (req.method === 'POST') return sse.post(url, req, res);
+        if (req.method === 'POST') return sse.post(route.url, req, res);
         res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'POST messages here, with ?sessionId= from the endpoint event' }));
         return;
@@ -93,9 +100,8 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${address.port}/mcp`;
+  const listen = toListenAddress(server.address() as AddressInfo);
+  const url = listen.url;
 
   const stopSweeper = startSessionSweeper(() => [...mcp.legacy.entries(), ...sse.entries()], options.sessionIdleMs ?? 60 * 60_000, logger);
 
@@ -119,5 +125,5 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     await Promise.all([...mcp.legacy.values()].map(session => session.close()));
     await mcp.modern.close();
   };
-  return { url, sseUrl: url.replace(/\/mcp$/, '/sse'), port: address.port, server, close, [Symbol.asyncDispose]: close };
+  return { url, sseUrl: url.replace(/\/mcp$/, '/sse'), port: listen.port, listen, server, close, [Symbol.asyncDispose]: close };
 }
