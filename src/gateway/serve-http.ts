@@ -23,8 +23,8 @@ export interface ServeHttpOptions {
   allowedOrigins?: string[];
   /** Close a legacy session after this long without a request. */
   sessionIdleMs?: number;
-  /** Largest request body accepted. */
-  maxBodyBytes?: number;
+  /** Largest request body accepted; default: the config's gateway.maxMessageBytes. */
+  maxMessageBytes?: number;
 }
 
 export interface HttpGateway extends AsyncDisposable {
@@ -47,16 +47,17 @@ export interface HttpGateway extends AsyncDisposable {
  */
 export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): Promise<HttpGateway> {
   const logger = core.logger.child('http');
-  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const maxMessageBytes = options.maxMessageBytes ?? core.config.gateway.maxMessageBytes;
   const guard = createRequestGuard(options);
   const mcp: McpEndpointContext = {
     core,
     modern: new ModernEndpoints(core, logger),
     legacy: new LegacySessions(core, logger),
-    maxBodyBytes
+    maxMessageBytes,
+    logger
   };
   mcp.modern.for('');
-  const sse = new SseSessions(core, logger, maxBodyBytes);
+  const sse = new SseSessions(core, logger, maxMessageBytes);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Every request passes the guard first: nothing, not even /healthz or a 404 naming a view, answers before it.

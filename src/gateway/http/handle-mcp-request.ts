@@ -2,21 +2,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { classifyInboundRequest, isInitializeRequest } from '@modelcontextprotocol/server';
 
-import { errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../telemetry/logger.js';
 import { followListenedResources } from '../follow-listened-resources.js';
 import type { GatewayCore } from '../gateway-core.js';
 import { mcpParamMismatch } from '../mcp-param-validation.js';
 import { sendJson, sendJsonRpcError } from './http-responses.js';
 import type { LegacySessions } from './legacy-sessions.js';
 import type { ModernEndpoints } from './modern-endpoints.js';
-import { BodyTooLargeError, header, readJsonBody } from './read-json-body.js';
+import { header, readJsonRpcBody } from './read-json-body.js';
 import { serveModernRequest } from './serve-modern-request.js';
 
 export interface McpEndpointContext {
   core: GatewayCore;
   modern: ModernEndpoints;
   legacy: LegacySessions;
-  maxBodyBytes: number;
+  /** gateway.maxMessageBytes: the largest POST body. */
+  maxMessageBytes: number;
+  logger: Logger;
 }
 
 /**
@@ -28,13 +30,9 @@ export async function handleMcpRequest(context: McpEndpointContext, viewName: st
   const { core, legacy } = context;
   const sessionId = header(req, 'mcp-session-id');
   if (req.method === 'POST') {
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, context.maxBodyBytes);
-    } catch (error) {
-      const tooLarge = error instanceof BodyTooLargeError;
-      return sendJsonRpcError(res, tooLarge ? 413 : 400, tooLarge ? -32600 : -32700, errorMessage(error));
-    }
+    const read = await readJsonRpcBody(req, res, context.maxMessageBytes, context.logger);
+    if (!read) return;
+    const body = read.body;
     const inbound = classifyInboundRequest({
       httpMethod: 'POST',
       protocolVersionHeader: header(req, 'mcp-protocol-version'),

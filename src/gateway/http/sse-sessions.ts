@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { createDownstreamServer } from '../create-downstream-server.js';
 import type { GatewayCore } from '../gateway-core.js';
 import { resolveServedView } from '../views.js';
 import { sendJson } from './http-responses.js';
-import { BodyTooLargeError, readJsonBody } from './read-json-body.js';
+import { readJsonRpcBody } from './read-json-body.js';
 import { SseServerTransport } from './sse-server-transport.js';
 
 /** A legacy HTTP+SSE session (protocol 2024-11-05): its GET stream, and when it was last heard from. */
@@ -23,7 +22,7 @@ export class SseSessions {
   constructor(
     private readonly core: GatewayCore,
     private readonly logger: Logger,
-    private readonly maxBodyBytes: number
+    private readonly maxMessageBytes: number
   ) {}
 
   entries(): IterableIterator<[string, SseSession]> {
@@ -61,14 +60,10 @@ export class SseSessions {
     const sessionId = url.searchParams.get('sessionId') ?? '';
     const entry = this.sessions.get(sessionId);
     if (!entry) return sendJson(res, 404, { error: `SSE session "${sessionId}" not found (it closed or the gateway restarted): open GET /sse again` });
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, this.maxBodyBytes);
-    } catch (error) {
-      return sendJson(res, error instanceof BodyTooLargeError ? 413 : 400, { error: errorMessage(error) });
-    }
+    const read = await readJsonRpcBody(req, res, this.maxMessageBytes, this.logger);
+    if (!read) return;
     entry.lastSeen = Date.now();
-    const problem = entry.transport.receive(body);
+    const problem = entry.transport.receive(read.body);
     if (problem) return sendJson(res, 400, { error: problem });
     res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
   }
