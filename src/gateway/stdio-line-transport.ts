@@ -67,6 +67,7 @@ export class StdioLineTransport implements Transport {
   private readonly onStdinEnd = () => void this.close();
   private readonly onStdoutError = (error: Error) => {
     if (this.closed) return;
+    this.options.logger.warn(`cannot write to stdout (${error.message}): closing the connection`);
     this.onerror?.(error);
     void this.close();
   };

@@ -126,6 +126,9 @@ describe('oversized and malformed frames (issue 9, defect 3)', { timeout: 120_00
       assert.match(body.error?.message ?? '', /over the limit of 65536 bytes \(gateway\.maxMessageBytes\)/, where);
     };
     expectTooLarge(await rawHttp(gateway.url, { method: 'POST', headers: json, body: big }), 'POST /mcp');
+    const malformedModern = await rawHttp(gateway.url, { method: 'POST', headers: json, body: '{"jsonrpc":"2.0","id":1,' });
+    assert.equal(malformedModern.status, 400);
+    assert.deepEqual([(JSON.parse(malformedModern.body) as Line).id, (JSON.parse(malformedModern.body) as Line).error?.code], [null, -32700]);
 
     // A 2025 session: too large, malformed, a batch, then a call.
     const opened = await rawHttp(gateway.url, {
@@ -164,6 +167,9 @@ describe('oversized and malformed frames (issue 9, defect 3)', { timeout: 120_00
     });
     try {
       expectTooLarge(await rawHttp(`${base}${endpoint}`, { method: 'POST', headers: json, body: big }), 'POST /messages');
+      const malformedSse = await rawHttp(`${base}${endpoint}`, { method: 'POST', headers: json, body: '{not json' });
+      assert.equal(malformedSse.status, 400);
+      assert.equal((JSON.parse(malformedSse.body) as Line).error?.code, -32700);
     } finally {
       held.destroy();
     }
