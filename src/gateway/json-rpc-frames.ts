@@ -12,8 +12,9 @@ export type Frame =
 /**
  * One parsed frame as the JSON-RPC messages it carries, by the same rules on every face (stdio lines, 2025
  * Streamable HTTP and legacy HTTP+SSE POSTs): one message, or a batch of 1 to 100 (batches are accepted in
- * every 2025-era session, as the SDK's HTTP transport accepts them; docs/ARCHITECTURE.md). A frame that is
- * not JSON-RPC is refused whole, -32700 as the SDK refuses it, with the request's id when it has one.
+ * every 2025-era session, as the SDK's HTTP transport accepts them; docs/ARCHITECTURE.md). JSON that is not
+ * JSON-RPC is refused whole with -32600 Invalid Request (JSON-RPC 2.0; -32700 is for text that is not JSON),
+ * with the request's id when it has one.
  */
 export function toJsonRpcMessages(value: unknown): Frame {
   if (Array.isArray(value)) {
@@ -24,12 +25,10 @@ export function toJsonRpcMessages(value: unknown): Frame {
   for (const raw of Array.isArray(value) ? value : [value]) {
     const parsed = JSONRPCMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      return {
-        ok: false,
-        code: -32700,
-        message: 'Parse error: Invalid JSON-RPC message: not a JSON-RPC message (jsonrpc "2.0" with a method, or an id with a result or an error)',
-        id: Array.isArray(value) ? null : idOf(value)
-      };
+      const what = 'not a JSON-RPC message (jsonrpc "2.0" with a method, or an id with a result or an error)';
+      return Array.isArray(value)
+        ? { ok: false, code: -32600, message: `Invalid Request: the batch contains a message that is ${what}`, id: null }
+        : { ok: false, code: -32600, message: `Invalid Request: ${what}`, id: idOf(value) };
     }
     messages.push(parsed.data);
   }

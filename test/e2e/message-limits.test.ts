@@ -85,7 +85,7 @@ describe('oversized and malformed frames (issue 9, defect 3)', { timeout: 120_00
       gateway.send('{"hello": "world"}');
       const notRpc = (await gateway.next()) as Line;
       assert.equal(notRpc.id, null);
-      assert.equal(notRpc.error?.code, -32700);
+      assert.equal(notRpc.error?.code, -32600);
       assert.match(notRpc.error?.message ?? '', /not a JSON-RPC message/);
 
       gateway.send(JSON.stringify([call(4, 'a'), call(5, 'b')]));
