@@ -140,6 +140,11 @@ export const gatewayOptionsSchema = z.strictObject({
    * (sampling, elicitation, roots) before it is cancelled.
    */
   inputRequiredTtl: durationSchema.default(600_000),
+  /**
+   * The largest JSON-RPC message (in bytes) accepted from a client, on every face: an HTTP POST body, a stdio
+   * line. A larger one is answered with a JSON-RPC error and the gateway goes on serving.
+   */
+  maxMessageBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
   http: httpOptionsSchema.prefault({}),
   /** Serve the `run_workflow` tool, which runs a workflow definition given as its argument. */
   adHocWorkflows: z.boolean().default(false),

@@ -11,7 +11,8 @@ export {
   type Handler,
   type Middleware
 } from './pipeline.js';
+export { describeListenAddress, type ListenAddress } from './http/listen-address.js';
 export { type HttpGateway, serveHttp, type ServeHttpOptions } from './serve-http.js';
-export { serveStdio, type StdioGateway } from './serve-stdio.js';
+export { serveStdio, type ServeStdioOptions, type StdioGateway } from './serve-stdio.js';
 export { type DownstreamSession, SessionRegistry } from './sessions.js';
 export { hasView, resolveServedView, viewNames, viewOf } from './views.js';

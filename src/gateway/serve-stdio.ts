@@ -1,8 +1,11 @@
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
 
 import { errorMessage } from '../core/errors.js';
 import { createDownstreamServer } from './create-downstream-server.js';
+import { followListenedResources, type Following } from './follow-listened-resources.js';
 import type { GatewayCore } from './gateway-core.js';
+import { StdioLineTransport } from './stdio-line-transport.js';
 import { resolveServedView } from './views.js';
 
 export interface StdioGateway {
@@ -11,15 +14,31 @@ export interface StdioGateway {
   close(): Promise<void>;
 }
 
+export interface ServeStdioOptions {
+  /** The view to serve (config `views:`); default `views.default` or the whole catalog. */
+  view?: string;
+  /** The longest line accepted; default: the config's gateway.maxMessageBytes. */
+  maxMessageBytes?: number;
+}
+
 /**
  * Serves the gateway to one client over this process's stdin/stdout (both protocol eras), as the named
- * view (config `views:`) or, without one, as `views.default` or the whole catalog.
+ * view (config `views:`) or, without one, as `views.default` or the whole catalog. The SDK's serveStdio pins
+ * the era; the wire under it is the gateway's own StdioLineTransport (the one reader of stdin).
  */
-export function serveStdio(core: GatewayCore, options: { view?: string } = {}): StdioGateway {
+export function serveStdio(core: GatewayCore, options: ServeStdioOptions = {}): StdioGateway {
   const logger = core.logger.child('stdio');
   const view = resolveServedView(core, options.view);
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>(resolve => (resolveClosed = resolve));
+  const listens = new ListenFollowing(core);
+  const transport = new StdioLineTransport({
+    maxMessageBytes: options.maxMessageBytes ?? core.config.gateway.maxMessageBytes,
+    logger,
+    oninbound: message => listens.see(message),
+    onend: () => resolveClosed()
+  });
+  void closed.then(() => listens.stopAll());
   let sessionId: string | undefined;
   const handle = sdkServeStdio(
     () => {
@@ -34,13 +53,8 @@ export function serveStdio(core: GatewayCore, options: { view?: string } = {}): 
       };
       return server;
     },
-    { onerror: error => logger.debug(errorMessage(error)) }
+    { transport, onerror: error => logger.debug(errorMessage(error)) }
   );
-  const stdin = process.stdin;
-  const stopFollowing = followListenedResources(core, stdin);
-  void closed.then(stopFollowing);
-  stdin.once('end', () => resolveClosed());
-  stdin.once('close', () => resolveClosed());
   return {
     closed,
     close: async () => {
@@ -51,43 +65,30 @@ export function serveStdio(core: GatewayCore, options: { view?: string } = {}): 
 }
 
 /**
- * A 2026-07-28 `subscriptions/listen` that asks for resource updates is served by the SDK; the gateway reads
- * the same stdin to follow those resources upstream while the listen is open (as serve-http does per stream).
- * Returns the function that stops following all of them.
+ * The 2026-07-28 listens of the stdio connection that ask for resource updates (the SDK's entry serves them):
+ * each is followed upstream from its request until it is cancelled or the connection ends.
  */
-function followListenedResources(core: GatewayCore, stdin: NodeJS.ReadableStream): () => void {
-  const listens = new Map<string | number, () => void>();
-  let buffered = '';
-  const onLine = (line: string) => {
-    if (!line.includes('subscriptions/listen') && !line.includes('notifications/cancelled')) return;
-    let message: { method?: unknown; id?: unknown; params?: { requestId?: unknown; notifications?: { resourceSubscriptions?: unknown } } };
-    try {
-      message = JSON.parse(line) as typeof message;
-    } catch {
+class ListenFollowing {
+  private readonly listens = new Map<RequestId, Following>();
+
+  constructor(private readonly core: GatewayCore) {}
+
+  see(message: JSONRPCMessage): void {
+    const inbound = message as { method?: string; id?: RequestId; params?: { requestId?: unknown } };
+    if (inbound.method === 'notifications/cancelled') {
+      const id = inbound.params?.requestId;
+      if (typeof id !== 'string' && typeof id !== 'number') return;
+      this.listens.get(id)?.();
+      this.listens.delete(id);
       return;
     }
-    if (message.method === 'subscriptions/listen' && (typeof message.id === 'string' || typeof message.id === 'number')) {
-      const uris = message.params?.notifications?.resourceSubscriptions;
-      if (Array.isArray(uris)) listens.set(message.id, core.sessions.followResources(uris.filter((uri): uri is string => typeof uri === 'string')));
-    } else if (message.method === 'notifications/cancelled') {
-      const id = message.params?.requestId;
-      if (typeof id !== 'string' && typeof id !== 'number') return;
-      listens.get(id)?.();
-      listens.delete(id);
-    }
-  };
-  const onData = (chunk: Buffer | string) => {
-    buffered += chunk.toString();
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-    }
-  };
-  stdin.on('data', onData);
-  return () => {
-    stdin.off('data', onData);
-    for (const stop of listens.values()) stop();
-    listens.clear();
-  };
+    if (inbound.id === undefined) return;
+    const following = followListenedResources(this.core, message);
+    if (following) this.listens.set(inbound.id, following);
+  }
+
+  stopAll(): void {
+    for (const stop of this.listens.values()) stop();
+    this.listens.clear();
+  }
 }

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 
 import { loadConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
-import { serveHttp, serveStdio } from '../../gateway/index.js';
+import { describeListenAddress, serveHttp, serveStdio } from '../../gateway/index.js';
 import { openGateway } from '../open-gateway.js';
 import type { Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
@@ -48,7 +48,9 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
       throw new ManifoldError('CONFIG_INVALID', `cannot listen on ${host}:${port}: ${errorMessage(error)}`, { cause: error });
     });
     // The one line a script waits for; stderr, because stdout is reserved.
-    output.err(`manifold: serving MCP at ${http.url}`);
+    const described = describeListenAddress(http.listen, httpConfig.allowedHosts);
+    for (const line of described.info) output.err(`manifold: ${line}`);
+    for (const line of described.warnings) output.err(`manifold: warning: ${line}`);
     output.err(`manifold: clients of the legacy HTTP+SSE transport connect to ${http.sseUrl}`);
     stop = () => http.close();
     finished = new Promise(() => {});

@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 
 /** The headers of an SSE stream (`x-accel-buffering`: nginx and its kin would buffer events otherwise). */
@@ -28,22 +27,12 @@ export function startSseKeepAlive(res: ServerResponse, intervalMs: number): Node
   return timer;
 }
 
-/** A POSTed body as JSON-RPC messages (one, or a batch), or undefined if any of them is not one. */
-export function parseJsonRpcMessages(body: unknown): JSONRPCMessage[] | undefined {
-  const messages: JSONRPCMessage[] = [];
-  for (const raw of Array.isArray(body) ? body : [body]) {
-    const parsed = JSONRPCMessageSchema.safeParse(raw);
-    if (!parsed.success) return undefined;
-    messages.push(parsed.data);
-  }
-  return messages;
-}
-
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 
-export function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+/** A JSON-RPC error as the whole answer to an HTTP request; `id` when the request's is known. */
+export function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, id: string | number | null = null): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id });
 }

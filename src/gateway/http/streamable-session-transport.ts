@@ -4,10 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONRPCMessage, RequestId, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 
-import { parseJsonRpcMessages, sendJsonRpcError as sendError, sseHeaders, startSseKeepAlive, writeSseEvent as writeEvent } from './http-responses.js';
-
-/** A batch larger than this is refused (as the SDK's transport does). */
-const maxBatchSize = 100;
+import { toJsonRpcMessages } from '../json-rpc-frames.js';
+import { sendJsonRpcError as sendError, sseHeaders, startSseKeepAlive, writeSseEvent as writeEvent } from './http-responses.js';
 
 export interface StreamableSessionOptions {
   /** Called with the new session's id when its initialize arrives (before it is answered). */
@@ -88,11 +86,9 @@ export class StreamableSessionTransport implements Transport {
     if (!/^application\/([\w.+-]+\+)?json\b/i.test(req.headers['content-type'] ?? '')) {
       return sendError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
     }
-    if (Array.isArray(body) && body.length > maxBatchSize) {
-      return sendError(res, 400, -32600, `Invalid Request: Batch must not exceed ${maxBatchSize} messages`);
-    }
-    const messages = parseJsonRpcMessages(body);
-    if (!messages) return sendError(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
+    const frame = toJsonRpcMessages(body);
+    if (!frame.ok) return sendError(res, 400, frame.code, frame.message, frame.id);
+    const messages = frame.messages;
     const initializing = messages.some(message => isInitializeRequest(message));
     if (initializing) {
       if (this.initialized) return sendError(res, 400, -32600, 'Invalid Request: Server already initialized');

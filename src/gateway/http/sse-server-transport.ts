@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 
-import { parseJsonRpcMessages, sseHeaders, startSseKeepAlive, writeSseEvent } from './http-responses.js';
+import { toJsonRpcMessages } from '../json-rpc-frames.js';
+import { sseHeaders, startSseKeepAlive, writeSseEvent } from './http-responses.js';
 
 /**
  * The server side of the legacy HTTP+SSE transport (protocol 2024-11-05, still the only HTTP transport of
@@ -45,14 +46,13 @@ export class SseServerTransport implements Transport {
   }
 
   /**
-   * A POSTed body: one JSON-RPC message or a batch of them (2024-11-05 allows batches). Returns why it is
+   * A POSTed body: one JSON-RPC message or a batch of them (batches by the rules of every face, json-rpc-frames.ts). Returns why it is
    * not one, or undefined once the messages are handed to the server.
    */
   receive(body: unknown): string | undefined {
-    if (Array.isArray(body) && body.length === 0) return 'an empty batch';
-    const messages = parseJsonRpcMessages(body);
-    if (!messages) return 'not a JSON-RPC message (jsonrpc "2.0" with a method, or an id with a result or an error)';
-    for (const message of messages) this.onmessage?.(message);
+    const frame = toJsonRpcMessages(body);
+    if (!frame.ok) return frame.message;
+    for (const message of frame.messages) this.onmessage?.(message);
     return undefined;
   }
 

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import type { Logger } from '../../telemetry/logger.js';
+import { createDownstreamServer } from '../create-downstream-server.js';
+import type { GatewayCore } from '../gateway-core.js';
+import { resolveServedView } from '../views.js';
+import { sendJson } from './http-responses.js';
+import { readJsonRpcBody } from './read-json-body.js';
+import { SseServerTransport } from './sse-server-transport.js';
+
+/** A legacy HTTP+SSE session (protocol 2024-11-05): its GET stream, and when it was last heard from. */
+export interface SseSession {
+  transport: SseServerTransport;
+  lastSeen: number;
+  close(): Promise<void>;
+}
+
+/** The open legacy HTTP+SSE sessions, by the id in their `endpoint` event. */
+export class SseSessions {
+  private readonly sessions = new Map<string, SseSession>();
+
+  constructor(
+    private readonly core: GatewayCore,
+    private readonly logger: Logger,
+    private readonly maxMessageBytes: number
+  ) {}
+
+  entries(): IterableIterator<[string, SseSession]> {
+    return this.sessions.entries();
+  }
+
+  values(): IterableIterator<SseSession> {
+    return this.sessions.values();
+  }
+
+  /** GET /sse[/<view>]: a legacy HTTP+SSE client opens its stream; its messages come to POST /messages. */
+  async open(viewName: string, res: ServerResponse): Promise<void> {
+    const { core, logger, sessions } = this;
+    const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName) });
+    const transport = new SseServerTransport(res, '/messages');
+    const entry: SseSession = { transport, lastSeen: Date.now(), close: () => server.close().catch(() => {}) };
+    if (session) session.id = transport.sessionId;
+    transport.onclose = () => {
+      sessions.delete(transport.sessionId);
+      core.sessions.remove(transport.sessionId);
+      logger.debug(`SSE session ${transport.sessionId} closed`);
+    };
+    sessions.set(transport.sessionId, entry);
+    if (session) core.sessions.add(session);
+    await server.connect(transport);
+    logger.debug(`SSE session ${transport.sessionId} opened`);
+  }
+
+  /** POST /messages?sessionId=: one message (or batch) of a legacy HTTP+SSE session; answered on its stream. */
+  async post(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const sessionId = url.searchParams.get('sessionId') ?? '';
+    const entry = this.sessions.get(sessionId);
+    if (!entry) return sendJson(res, 404, { error: `SSE session "${sessionId}" not found (it closed or the gateway restarted): open GET /sse again` });
+    const read = await readJsonRpcBody(req, res, this.maxMessageBytes, this.logger);
+    if (!read) return;
+    entry.lastSeen = Date.now();
+    const problem = entry.transport.receive(read.body);
+    if (problem) return sendJson(res, 400, { error: problem });
+    res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
+  }
+}
