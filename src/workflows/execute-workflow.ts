@@ -11,7 +11,10 @@ import type { UpstreamConnection } from '../upstream/index.js';
 import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
 import { clip, isPlainObject, safeJson, sizeOf } from './json-text.js';
 import { Limiter } from './limiter.js';
+import { RunUsage, usageMetaKey, type WorkflowModels } from './model-steps.js';
+import { runAgentStep } from './run-agent-step.js';
 import { runCallStep } from './run-call-step.js';
+import { runEvaluateStep } from './run-evaluate-step.js';
 import { runMapStep } from './run-map-step.js';
 import { runParallelStep } from './run-parallel-step.js';
 import { runSwitchStep } from './run-switch-step.js';
@@ -51,6 +54,8 @@ export interface ExecuteWorkflowOptions {
    * done again; `force` re-runs a call that was in flight and is not idempotent.
    */
   resume?: { checkpoints: readonly Checkpoint[]; force: boolean } | undefined;
+  /** The models and agents model steps (`agent`, `aggregate`, `evaluate`) use; without them such steps fail. */
+  models?: WorkflowModels | undefined;
   /** Told each top-level step's result as it finishes (a run polled with runs_status). */
   onStepEnd?: ((id: string, value: unknown, done: number) => void) | undefined;
 }
@@ -100,6 +105,7 @@ class WorkflowRun implements StepRunner {
   readonly callLimiter: Limiter;
   private readonly scope: Scope;
   private readonly continued: Array<{ step: string; message: string }> = [];
+  readonly usage = new RunUsage();
   topIndex = 0;
   private lastProgress = -1;
   /** The progress notifications sent so far, chained. */
@@ -289,6 +295,10 @@ class WorkflowRun implements StepRunner {
         return runMapStep(this, step, scope, label, signal);
       case 'switch':
         return { value: await runSwitchStep(this, step, scope, label, signal) };
+      case 'agent':
+        return { value: await runAgentStep(this, step, scope, label, signal) };
+      case 'evaluate':
+        return { value: await runEvaluateStep(this, step, scope, label, signal) };
     }
   }
 
@@ -397,10 +407,13 @@ class WorkflowRun implements StepRunner {
         text: `${this.continued.length} step(s) failed and were continued (onError: continue): ${this.continued.map(entry => `${entry.step}: ${entry.message}`).join('; ')}`
       });
     }
+    const usage = this.usage.calls.length > 0 ? this.usage.summary() : undefined;
+    // The usage goes beside the output's keys unless an outputSchema is the contract of structuredContent.
+    const withUsage = usage && isPlainObject(output) && !this.workflow.definition.outputSchema && !('usage' in output) ? { ...output, usage } : output;
     return {
       content,
-      ...(isPlainObject(output) ? { structuredContent: output } : {}),
-      _meta: { [runIdMetaKey]: this.id }
+      ...(isPlainObject(withUsage) ? { structuredContent: withUsage } : {}),
+      _meta: { [runIdMetaKey]: this.id, ...(usage ? { [usageMetaKey]: usage } : {}) }
     };
   }
 
@@ -410,6 +423,7 @@ class WorkflowRun implements StepRunner {
     const total = this.workflow.steps.length;
     const where = failure.tool ? `step "${failure.step}" (tool "${failure.tool}")` : `step "${failure.step}"`;
     const partialIds = Object.keys(partial);
+    const usage = this.usage.calls.length > 0 ? this.usage.summary() : undefined;
     const text = [
       `Workflow "${this.workflow.name}" ${status === 'cancelled' ? 'was cancelled' : status === 'interrupted' ? 'was interrupted' : 'failed'} at ${where}: ${failure.message}.`,
       failure.hint ? `What to do: ${failure.hint}.` : '',
@@ -425,11 +439,19 @@ class WorkflowRun implements StepRunner {
       structuredContent: {
         run_id: this.id,
         status,
-        error: { step: failure.step, ...(failure.tool ? { tool: failure.tool } : {}), reason: failure.reason, message: failure.message, hint: failure.hint },
+        error: {
+          step: failure.step,
+          ...(failure.tool ? { tool: failure.tool } : {}),
+          reason: failure.reason,
+          message: failure.message,
+          hint: failure.hint,
+          ...(failure.raw !== undefined ? { raw: failure.raw } : {})
+        },
         partial_results: partial,
+        ...(usage ? { usage } : {}),
         ...extra
       },
-      _meta: { [runIdMetaKey]: this.id }
+      _meta: { [runIdMetaKey]: this.id, ...(usage ? { [usageMetaKey]: usage } : {}) }
     };
     this.record(store => store.endRun(this.id, { status, endedAt: now(), outputSize: sizeOf(result), error: `${failure.step}: ${failure.message}`, result: safeJson(result) }));
     this.options.logger.info(`run ${this.id} of ${this.workflow.name} ${status} at ${failure.step} after ${Math.round(now() - started)} ms: ${failure.message}`);

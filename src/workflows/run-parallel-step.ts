@@ -1,3 +1,4 @@
+import { aggregateBranches } from './aggregate-branches.js';
 import type { CompiledStep } from './compile-workflow.js';
 import { sizeOf } from './json-text.js';
 import { Limiter } from './limiter.js';
@@ -42,5 +43,7 @@ export async function runParallelStep(run: StepRunner, step: Extract<CompiledSte
   }
   const ordered = inOrder(results);
   run.endStep(handle, 'ok', sizeOf(ordered));
+  // An LLM fan-in: the step's result is the model's answer over the branch results.
+  if (step.step.aggregate) return aggregateBranches(run, step.step.aggregate, ordered, label, signal);
   return ordered;
 }

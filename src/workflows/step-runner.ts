@@ -4,6 +4,7 @@ import type { CompiledStep } from './compile-workflow.js';
 import type { ExecuteWorkflowOptions } from './execute-workflow.js';
 import { isPlainObject } from './json-text.js';
 import type { Limiter } from './limiter.js';
+import type { RunUsage } from './model-steps.js';
 import type { StepFailed } from './step-failure.js';
 import type { ItemError, Scope } from './template.js';
 
@@ -20,6 +21,8 @@ export interface StepRunner {
   readonly callLimiter: Limiter;
   /** Aborted when the run stops (cancelled, deadline, or ended). */
   readonly controller: AbortController;
+  /** The model calls of the run (model steps count theirs here). */
+  readonly usage: RunUsage;
   /** The index of the top-level step running. */
   readonly topIndex: number;
   /** Runs a (nested) step with its `let`, fallback and onError policy. */
