@@ -341,7 +341,7 @@ function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): voi
   const present = stepKeys.filter(key => step[key] !== undefined);
   const issue = (message: string, path: PropertyKey[] = []) => context.addIssue({ code: 'custom', message, path });
   if (present.length === 0) {
-    issue('a step needs one of "call", "parallel", "map", "switch" (or "route"), "agent", "evaluate"');
+    issue('a step needs one of "call", "parallel", "map", "switch" (or "route"), "agent" or "evaluate"');
     return;
   }
   const isCallLike = step.call !== undefined;

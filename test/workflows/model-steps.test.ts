@@ -103,6 +103,17 @@ for (const protocol of protocols) {
               }
             ]
           },
+          branchy: {
+            steps: [
+              {
+                id: 'both',
+                parallel: {
+                  ask: { agent: 'probe', task: 'Say done.' },
+                  later: { call: 'fix__sleep', with: { ms: 300 }, failWhen: 'true' }
+                }
+              }
+            ]
+          },
           summarize_then_write: {
             input: { type: 'object', properties: { key: { type: 'string' } } },
             steps: [
@@ -268,6 +279,23 @@ for (const protocol of protocols) {
       assert.deepEqual(resumed.structuredContent, { summary: 'summary one', calls: 2 });
       // The model step's answer came from the journal: no second model call (the script has none left either).
       assert.equal(model.requests.length, 1);
+    });
+
+    it('a model step nested in a step that failed is journaled by itself: resuming re-runs the step but not the model', async () => {
+      model.reset([{ text: 'done', usage: { input: 3, output: 1 } }]);
+      const failed = await call('branchy');
+      assert.equal(failed.isError, true);
+      assert.equal(failed.structuredContent.error.step, 'both.later');
+      assert.equal(model.requests.length, 1);
+      const resumed = await call('runs_resume', { run_id: runIdOf(failed), wait: true });
+      // The sibling fails again (failWhen is always true), but the agent's finished answer is reused.
+      assert.equal(resumed.isError, true);
+      assert.equal(resumed.structuredContent.error.step, 'both.later');
+      assert.equal(model.requests.length, 1);
+      const record = JSON.parse((await cli(['runs', runIdOf(failed), '--config', config.path, '--json'])).out);
+      const asks = record.steps.filter((entry: any) => entry.path === 'both.ask');
+      assert.equal(asks.length, 2);
+      assert.match(asks[1].detail, /resumed: the answer this agent gave before is reused/);
     });
   });
 }
