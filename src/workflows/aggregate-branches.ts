@@ -14,12 +14,21 @@ const maxBranchChars = 20_000;
  * result is its text, with `schema` the JSON value it answered (validated, one repair; a second bad answer is a
  * step failure, reason `model-output`, that keeps the raw answer). Journaled: a resumed run does not ask again.
  */
-export async function aggregateBranches(run: StepRunner, aggregate: ParallelAggregate, branches: Record<string, unknown>, label: string, signal: AbortSignal): Promise<unknown> {
+export async function aggregateBranches(
+  run: StepRunner,
+  aggregate: ParallelAggregate,
+  /** The branch results as the model is shown them. */
+  shown: Record<string, unknown>,
+  /** The branch results as they are (the failed step's partial result). */
+  branches: Record<string, unknown>,
+  label: string,
+  signal: AbortSignal
+): Promise<unknown> {
   const path = `${label}.aggregate`;
   const handle = run.startStep({ path, kind: 'aggregate', tool: `model ${aggregate.model}`, attempt: 1 });
   const prompt = [
     'The results of the parallel branches, by name:',
-    ...Object.entries(branches).map(([name, value]) => `## ${name}\n${clip(typeof value === 'string' ? value : safeJson(value), maxBranchChars)}`)
+    ...Object.entries(shown).map(([name, value]) => `## ${name}\n${clip(typeof value === 'string' ? value : safeJson(value), maxBranchChars)}`)
   ].join('\n\n');
   const system = aggregate.instruction ?? 'Combine the results below into one answer.';
   try {

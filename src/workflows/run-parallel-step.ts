@@ -44,6 +44,15 @@ export async function runParallelStep(run: StepRunner, step: Extract<CompiledSte
   const ordered = inOrder(results);
   run.endStep(handle, 'ok', sizeOf(ordered));
   // An LLM fan-in: the step's result is the model's answer over the branch results.
-  if (step.step.aggregate) return aggregateBranches(run, step.step.aggregate, ordered, label, signal);
+  if (step.step.aggregate) {
+    // A model branch's answer is shown as its text, not with its tool calls and usage (noise, and tokens).
+    const shown = Object.fromEntries(
+      step.branches.map(([name, branch]) => {
+        const value = ordered[name] as { text?: unknown } | null | undefined;
+        return [name, (branch.kind === 'agent' || branch.kind === 'evaluate') && typeof value?.text === 'string' ? value.text : ordered[name]];
+      })
+    );
+    return aggregateBranches(run, step.step.aggregate, shown, ordered, label, signal);
+  }
   return ordered;
 }
