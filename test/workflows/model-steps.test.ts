@@ -33,8 +33,14 @@ for (const protocol of protocols) {
       config = writeConfig({
         gateway: { runTools: true },
         servers: { echo: fixtureServer('echo.ts'), fix },
-        models: { local: { provider: protocol, baseURL: model.baseURL, model: `scripted-${protocol}`, apiKey: 'key' } },
-        agents: { probe: { model: 'local', servers: ['echo'], instruction: 'You probe the echo server.' } },
+        models: {
+          local: { provider: protocol, baseURL: model.baseURL, model: `scripted-${protocol}`, apiKey: 'key' },
+          brittle: { provider: protocol, baseURL: model.baseURL, model: `scripted-${protocol}`, apiKey: 'key', maxRetries: 0 }
+        },
+        agents: {
+          probe: { model: 'local', servers: ['echo'], instruction: 'You probe the echo server.' },
+          fragile: { model: 'brittle', servers: ['echo'] }
+        },
         workflows: {
           ask_probe: {
             input: { type: 'object', properties: { word: { type: 'string' } } },
@@ -102,6 +108,17 @@ for (const protocol of protocols) {
                 evaluate: { task: 'Write a limerick.', generator: { model: 'local' }, evaluator: { model: 'local' }, minRating: 'EXCELLENT', maxRefinements: 1, belowMinRating: 'accept' }
               }
             ]
+          },
+          with_fallback: {
+            steps: [{ id: 'a', agent: 'fragile', task: 'Try.', fallback: { call: 'fix__text', with: { text: 'fallback ran' } } }],
+            output: { a: '{{ steps.a.result }}' }
+          },
+          continued: {
+            steps: [
+              { id: 'a', agent: 'fragile', task: 'Try.', onError: 'continue' },
+              { id: 'b', call: 'fix__text', with: { text: 'after' } }
+            ],
+            output: { a: '{{ steps.a.status }}', b: '{{ steps.b.result }}' }
           },
           branchy: {
             steps: [
@@ -265,6 +282,30 @@ for (const protocol of protocols) {
       assert.deepEqual([accepted.structuredContent.text, accepted.structuredContent.rating, accepted.structuredContent.reachedMinRating], ['first', 'FAIR', false]);
       const timeline = await cli(['runs', runIdOf(accepted), '--config', config.path]);
       assert.match(timeline.out, /accepted below minRating/);
+    });
+
+    it('a failing agent step is a step failure under its policies: its fallback runs, or onError: continue goes on; it is not retried', async () => {
+      model.reset([{ status: 500, message: 'model overloaded' }]);
+      const fallen = await call('with_fallback');
+      assert.equal(fallen.isError, undefined, firstText(fallen));
+      assert.deepEqual(fallen.structuredContent.a, 'fallback ran');
+      assert.equal(model.requests.length, 1, 'the agent step is not retried');
+      const record = JSON.parse((await cli(['runs', runIdOf(fallen), '--config', config.path, '--json'])).out);
+      assert.deepEqual(
+        record.steps.map((step: any) => [step.path, step.status]),
+        [
+          ['a', 'failed'],
+          ['a.fallback', 'ok']
+        ]
+      );
+      assert.match(record.steps[0].error, /agent "fragile" failed \(model_error\)/);
+
+      model.reset([{ status: 500, message: 'model overloaded' }]);
+      const continued = await call('continued');
+      assert.equal(continued.isError, undefined, firstText(continued));
+      assert.equal(continued.structuredContent.a, 'failed');
+      assert.equal(continued.structuredContent.b, 'after');
+      assert.match(firstText({ content: [continued.content[1]] }), /1 step\(s\) failed and were continued \(onError: continue\): a: agent "fragile" failed/);
     });
 
     it('a resumed run does not call the model again for a model step that completed', async () => {
