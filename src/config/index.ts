@@ -16,7 +16,15 @@ export {
   workflowFileSchema,
   workflowNamePattern,
   workflowSchema,
-  type WorkflowStep
+  type WorkflowStep,
+  type AgentStep,
+  type EvaluateLoop,
+  type EvaluateStep,
+  type InlineAgent,
+  type ModelPrompt,
+  type ParallelAggregate,
+  type Rating,
+  ratings
 } from './workflow-schema.js';
 export { type DiscoveryOptions, discoveryOptionsSchema, type EmbeddingsConfig, embeddingsSchema } from './discovery-schema.js';
 export { type DiscoveryMode, discoveryModes, type ViewConfig, viewNamePattern, viewSchema, viewsSchema, type ViewToolOverride } from './view-schema.js';

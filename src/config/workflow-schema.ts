@@ -3,6 +3,16 @@ import * as z from 'zod/v4';
 import { closestWords } from '../core/edit-distance.js';
 import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { durationSchema } from './duration.js';
+import {
+  aggregateSchema,
+  type EvaluateLoop,
+  evaluateSchema,
+  type InlineAgent,
+  inlineAgentSchema,
+  type ParallelAggregate
+} from './model-step-schema.js';
+
+export { type EvaluateLoop, type InlineAgent, type ModelPrompt, type ParallelAggregate, type Rating, ratings } from './model-step-schema.js';
 
 /**
  * The definition format of workflows (declared composite tools). This file is only the shape: the
@@ -63,6 +73,8 @@ export interface ParallelStep extends StepPolicies {
   /** Named branches, run at once; the result is an object of branch results. */
   parallel: Record<string, WorkflowStep>;
   concurrency?: number | undefined;
+  /** An LLM fan-in: the step's result is the model's answer over the branch results. */
+  aggregate?: ParallelAggregate | undefined;
 }
 
 export interface MapStep extends StepPolicies {
@@ -90,7 +102,22 @@ export interface SwitchStep extends StepPolicies {
   default?: WorkflowStep | undefined;
 }
 
-export type WorkflowStep = CallStep | ParallelStep | MapStep | SwitchStep;
+export interface AgentStep extends StepPolicies {
+  kind: 'agent';
+  id?: string | undefined;
+  /** A declared agent (`agents.<name>`) or one written here. */
+  agent: string | InlineAgent;
+  /** The task, in words: a template over input, steps and vars. */
+  task: Template;
+}
+
+export interface EvaluateStep extends StepPolicies {
+  kind: 'evaluate';
+  id?: string | undefined;
+  evaluate: EvaluateLoop;
+}
+
+export type WorkflowStep = CallStep | ParallelStep | MapStep | SwitchStep | AgentStep | EvaluateStep;
 
 export interface WorkflowAnnotations {
   title?: string | undefined;
@@ -133,7 +160,7 @@ const retrySchema = z.preprocess(
   }, { error: 'expected a number of retries or { attempts, backoff, factor, force }' })
 );
 
-const stepKeys = ['call', 'parallel', 'map', 'switch', 'route'] as const;
+const stepKeys = ['call', 'parallel', 'map', 'switch', 'route', 'agent', 'evaluate'] as const;
 
 type RawStep = {
   id?: string | undefined;
@@ -153,6 +180,10 @@ type RawStep = {
   fallback?: WorkflowStep | undefined;
   onError?: 'fail' | 'continue' | undefined;
   let?: Record<string, unknown> | undefined;
+  agent?: string | InlineAgent | undefined;
+  task?: unknown;
+  aggregate?: ParallelAggregate | undefined;
+  evaluate?: EvaluateLoop | undefined;
 };
 
 const ruleSchema: z.ZodType<SwitchRule> = z.strictObject({
@@ -190,11 +221,37 @@ const rawStepSchema = z.looseObject({
   let: z
     .record(z.string().regex(stepIdPattern, 'a variable name uses letters, digits and "_", and does not start with a digit'), z.unknown())
     .refine(vars => Object.keys(vars).length > 0, 'expected at least one name: template')
-    .optional()
+    .optional(),
+  agent: z.union([z.string().min(1, 'expected an agent name (a key of "agents")'), inlineAgentSchema]).optional(),
+  task: z.unknown().optional(),
+  aggregate: aggregateSchema.optional(),
+  evaluate: evaluateSchema.optional()
 });
 
 /** The keys a step may have (rawStepSchema's), for unknown-key hints. */
-const stepFieldNames = ['id', 'description', 'call', 'with', 'parallel', 'map', 'do', 'switch', 'route', 'default', 'concurrency', 'timeout', 'retry', 'failWhen', 'fallback', 'onError', 'let'];
+const stepFieldNames = [
+  'id',
+  'description',
+  'call',
+  'with',
+  'parallel',
+  'map',
+  'do',
+  'switch',
+  'route',
+  'default',
+  'agent',
+  'task',
+  'evaluate',
+  'aggregate',
+  'concurrency',
+  'timeout',
+  'retry',
+  'failWhen',
+  'fallback',
+  'onError',
+  'let'
+];
 
 /**
  * Unknown keys, each with the nearest known key: reported with the other problems of the same definition
@@ -218,27 +275,35 @@ function refineStep(step: RawStep, context: z.core.$RefinementCtx<RawStep>): voi
   const present = stepKeys.filter(key => step[key] !== undefined);
   const issue = (message: string, path: PropertyKey[] = []) => context.addIssue({ code: 'custom', message, path });
   if (present.length === 0) {
-    issue('a step needs one of "call", "parallel", "map", "switch" (or "route")');
+    issue('a step needs one of "call", "parallel", "map", "switch" (or "route"), "agent" or "evaluate"');
     return;
   }
   const isCallLike = step.call !== undefined;
-  if (!isCallLike && step.retry !== undefined) issue('"retry" belongs to a call (on a map, to its "call" form, where it applies to each item)', ['retry']);
+  if (step.agent !== undefined && step.task === undefined && present.length === 1) issue('an agent step needs "task": what the agent should do, in words (a template)', ['task']);
+  if (step.task !== undefined && step.agent === undefined) issue('"task" belongs to an agent step', ['task']);
+  if (step.aggregate !== undefined && step.parallel === undefined) issue('"aggregate" belongs to a parallel step', ['aggregate']);
+  // A model loop is not idempotent: an agent step is retried only when the definition says so knowingly.
+  if (step.agent !== undefined && present.length === 1 && step.retry !== undefined && step.retry.attempts > 0 && !step.retry.force) {
+    issue('an agent step is retried only with "force: true": a model loop is not idempotent (its tool calls would run again)', ['retry']);
+  }
+  const isRetryable = isCallLike || (step.agent !== undefined && present.length === 1);
+  if (!isRetryable && step.retry !== undefined) issue('"retry" belongs to a call (on a map, to its "call" form, where it applies to each item)', ['retry']);
   if (!isCallLike && step.failWhen !== undefined) issue('"failWhen" belongs to a call (on a map, to its "call" form, where it applies to each item)', ['failWhen']);
   if (!isCallLike && step.timeout !== undefined) issue('"timeout" belongs to a call (per attempt); for a whole run, set the workflow\'s "timeout"', ['timeout']);
   if (step.map !== undefined) {
     if (step.do === undefined && step.call === undefined) issue('a map step needs the step to run for each item: "do: {...}", or "call:" with "with:"');
     if (step.do !== undefined && step.call !== undefined) issue('a map step has either "do" or "call", not both', ['do']);
-    for (const key of ['parallel', 'switch', 'route'] as const) if (step[key] !== undefined) issue(`a step has one kind; this map step also has "${key}"`, [key]);
+    for (const key of ['parallel', 'switch', 'route', 'agent', 'evaluate'] as const) if (step[key] !== undefined) issue(`a step has one kind; this map step also has "${key}"`, [key]);
     return;
   }
   if (present.length > 1) {
-    issue(`a step has one kind (call, parallel, map or switch); this one has ${present.map(key => `"${key}"`).join(' and ')}`);
+    issue(`a step has one kind (call, parallel, map, switch, agent or evaluate); this one has ${present.map(key => `"${key}"`).join(' and ')}`);
     return;
   }
   const kind = present[0];
   if (kind !== 'call' && step.with !== undefined) issue('"with" belongs to a call step (or to the call of a map step)', ['with']);
   if (step.do !== undefined) issue('"do" belongs to a map step (a switch rule has its own "do")', ['do']);
-  if ((kind === 'call' || kind === 'switch' || kind === 'route') && step.concurrency !== undefined) issue('"concurrency" belongs to a parallel or map step', ['concurrency']);
+  if (kind !== 'parallel' && step.concurrency !== undefined) issue('"concurrency" belongs to a parallel or map step', ['concurrency']);
   if (kind !== 'switch' && kind !== 'route' && step.default !== undefined) issue('"default" belongs to a switch step', ['default']);
   if (kind === 'parallel' && Object.keys(step.parallel ?? {}).length === 0) issue('a parallel step needs at least one branch', ['parallel']);
   if ((kind === 'switch' || kind === 'route') && (step[kind]?.length ?? 0) === 0 && step.default === undefined) issue('a switch step needs at least one rule or a default', [kind]);
@@ -278,7 +343,17 @@ function toStep(step: RawStep): WorkflowStep {
   if (step.call !== undefined) {
     return { kind: 'call', ...policies, call: step.call, ...(step.with !== undefined ? { with: step.with } : {}), ...(step.failWhen !== undefined ? { failWhen: step.failWhen } : {}) };
   }
-  if (step.parallel !== undefined) return { kind: 'parallel', ...policies, parallel: step.parallel, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) };
+  if (step.parallel !== undefined) {
+    return {
+      kind: 'parallel',
+      ...policies,
+      parallel: step.parallel,
+      ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}),
+      ...(step.aggregate !== undefined ? { aggregate: step.aggregate } : {})
+    };
+  }
+  if (step.agent !== undefined) return { kind: 'agent', ...policies, agent: step.agent, task: step.task };
+  if (step.evaluate !== undefined) return { kind: 'evaluate', ...policies, evaluate: step.evaluate };
   return { kind: 'switch', ...policies, switch: step.switch ?? step.route ?? [], ...(step.default !== undefined ? { default: step.default } : {}) };
 }
 

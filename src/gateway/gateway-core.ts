@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-import { AgentRunner, OrchestratorRunner } from '../agents/index.js';
+import { AgentRunner, agentTools, OrchestratorRunner, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
@@ -142,6 +142,14 @@ export class GatewayCore implements AsyncDisposable {
       upstreams: this.upstreams,
       pipeline: this.pipeline,
       logger: this.logger,
+      // Model steps: the agents' runner (built below) gives the backends; an agent is offered only its servers' tools.
+      models: {
+        models: options.config.models,
+        agents: options.config.agents,
+        servers: Object.keys(options.config.servers),
+        backend: name => this.agents.backend(name),
+        tools: agent => agentTools(agent, this.catalog).map(toModelTool)
+      },
       openStore: () => {
         const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
         store.prune(options.config.store.keepRuns);

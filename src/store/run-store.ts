@@ -60,7 +60,7 @@ export interface StepRecord {
   runId: string;
   /** Where in the workflow: `issues`, `refs[3]`, `both.a`, `pick.default`. */
   path: string;
-  kind: 'call' | 'parallel' | 'map' | 'switch' | 'fallback';
+  kind: 'call' | 'parallel' | 'map' | 'switch' | 'fallback' | 'agent' | 'aggregate' | 'evaluate';
   tool?: string | undefined;
   /** 1 for the first try, 2 for the first retry, and so on. */
   attempt: number;

@@ -3,6 +3,7 @@ import type { Tool } from '@modelcontextprotocol/client';
 import { type Catalog, combineAnnotations, nameSeparator } from '../catalog/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { UpstreamConnection } from '../upstream/index.js';
+import { modelStepKinds } from './check-model-steps.js';
 import { callsOf, type CompiledWorkflow, type WorkflowProblem } from './compile-workflow.js';
 
 export interface ToolLookup {
@@ -126,11 +127,15 @@ export function deriveAnnotations(workflow: CompiledWorkflow, lookup: Pick<ToolL
   const annotationsOf = (name: string) => toolDefinition(name, lookup)?.annotations ?? {};
   const all = calls.map(call => annotationsOf(call.step.call));
   const readOnly = all.every(annotations => annotations.readOnlyHint === true);
+  // Model steps: a model's answers vary (not idempotent) and come from outside (open world); an agent picks
+  // its tool calls at run time, so nothing is known about them (neither read-only nor safe from side effects).
+  const models = modelStepKinds(workflow.steps);
+  const agentic = models.has('agent');
   const derived = {
-    readOnlyHint: readOnly,
-    destructiveHint: !readOnly && all.some(annotations => annotations.readOnlyHint !== true && annotations.destructiveHint !== false),
-    idempotentHint: all.every(annotations => annotations.readOnlyHint === true || annotations.idempotentHint === true),
-    openWorldHint: all.some(annotations => annotations.openWorldHint !== false)
+    readOnlyHint: readOnly && !agentic,
+    destructiveHint: agentic || (!readOnly && all.some(annotations => annotations.readOnlyHint !== true && annotations.destructiveHint !== false)),
+    idempotentHint: models.size === 0 && all.every(annotations => annotations.readOnlyHint === true || annotations.idempotentHint === true),
+    openWorldHint: models.size > 0 || all.some(annotations => annotations.openWorldHint !== false)
   };
   return combineAnnotations(derived, workflow.definition.annotations);
 }

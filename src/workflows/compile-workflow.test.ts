@@ -33,8 +33,8 @@ describe('workflow definitions: schema errors (docs/WORKFLOWS.md, "Errors")', ()
     const parsed = parseWorkflows({ w: { steps: [{ id: 'a', call: 'x__y', parallel: { b: call('x__y') } }, { id: 'b' }] } });
     assert.ok('lines' in parsed);
     assert.deepEqual(parsed.lines, [
-      'workflows.w.steps.0: a step has one kind (call, parallel, map or switch); this one has "call" and "parallel"',
-      'workflows.w.steps.1: a step needs one of "call", "parallel", "map", "switch" (or "route")'
+      'workflows.w.steps.0: a step has one kind (call, parallel, map, switch, agent or evaluate); this one has "call" and "parallel"',
+      'workflows.w.steps.1: a step needs one of "call", "parallel", "map", "switch" (or "route"), "agent" or "evaluate"'
     ]);
   });
 
@@ -82,7 +82,7 @@ describe('workflow definitions: schema errors (docs/WORKFLOWS.md, "Errors")', ()
       'workflows.w.steps.0.concurrency: "concurrency" belongs to a parallel or map step',
       'workflows.w.steps.0: unknown key "timout" (did you mean "timeout"? See docs/WORKFLOWS.md)',
       'workflows.w.steps.1: unknown key "onErorr" (did you mean "onError"? See docs/WORKFLOWS.md)',
-      'workflows.w.steps.1: unknown key "zzz" (a step has "id", "description", "call", "with", "parallel", "map", "do", "switch", "route", "default", "concurrency", "timeout", "retry", "failWhen", "fallback", "onError", "let"; see docs/WORKFLOWS.md)',
+      'workflows.w.steps.1: unknown key "zzz" (a step has "id", "description", "call", "with", "parallel", "map", "do", "switch", "route", "default", "agent", "task", "evaluate", "aggregate", "concurrency", "timeout", "retry", "failWhen", "fallback", "onError", "let"; see docs/WORKFLOWS.md)',
       'workflows.w: unknown key "outptu" (did you mean "output"? See docs/WORKFLOWS.md)'
     ]);
   });

@@ -1,4 +1,4 @@
-import type { CallStep, MapStep, ParallelStep, SwitchStep, WorkflowDefinition, WorkflowStep } from '../config/index.js';
+import type { AgentStep, CallStep, EvaluateStep, MapStep, ParallelStep, SwitchStep, WorkflowDefinition, WorkflowStep } from '../config/index.js';
 import {
   type CompiledExpression,
   type CompiledTemplate,
@@ -45,7 +45,9 @@ export type CompiledStep =
       otherwise: CompiledStep | undefined;
       fallback: CompiledStep | undefined;
       lets: CompiledLets;
-    };
+    }
+  | { kind: 'agent'; path: string; label: string; step: AgentStep; task: CompiledTemplate; fallback: CompiledStep | undefined; lets: CompiledLets }
+  | { kind: 'evaluate'; path: string; label: string; step: EvaluateStep; task: CompiledTemplate; fallback: CompiledStep | undefined; lets: CompiledLets };
 
 export interface CompiledWorkflow {
   name: string;
@@ -156,6 +158,10 @@ function compileStep(step: WorkflowStep, path: string, label: string, outer: Con
         fallback,
         lets
       };
+    case 'agent':
+      return { kind: 'agent', path, label, step, task: compileChecked(step.task, `${path}.task`, context), fallback, lets };
+    case 'evaluate':
+      return { kind: 'evaluate', path, label, step, task: compileChecked(step.evaluate.task, `${path}.evaluate.task`, context), fallback, lets };
   }
 }
 
@@ -220,6 +226,9 @@ export function callsOf(steps: readonly CompiledStep[]): Array<Extract<CompiledS
       case 'switch':
         for (const rule of step.rules) visit(rule.then);
         visit(step.otherwise);
+        break;
+      case 'agent':
+      case 'evaluate':
         break;
     }
     visit(step.fallback);

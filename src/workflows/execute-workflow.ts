@@ -5,20 +5,24 @@ import { performance } from 'node:perf_hooks';
 import type { Catalog } from '../catalog/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
-import { type Checkpoint, journalPoint, RunJournal, type RunOwner, type RunStatus, type RunStore, StepInFlight, type StepRecord } from '../store/index.js';
+import { type Checkpoint, journalPoint, RunJournal, type RunOwner, type RunStatus, type RunStore, type StepRecord } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamConnection } from '../upstream/index.js';
-import { isRetrySafe } from './check-workflow-tools.js';
 import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
 import { clip, isPlainObject, safeJson, sizeOf } from './json-text.js';
 import { Limiter } from './limiter.js';
-import { raceAbort, sleep } from './race-abort.js';
-import { classifyError, classifyErrorResult, type Failure, interruptedFailure, RunStopped, runIdMetaKey, StepFailed, StepTimeout } from './step-failure.js';
-import { type CompiledTemplate, evaluateExpression, evaluateTemplate, ExpressionError, type ItemError, type Scope, type StepEntry } from './template.js';
-import { toStepValue } from './to-step-value.js';
+import { RunUsage, usageMetaKey, type WorkflowModels } from './model-steps.js';
+import { runAgentStep } from './run-agent-step.js';
+import { runCallStep } from './run-call-step.js';
+import { runEvaluateStep } from './run-evaluate-step.js';
+import { runMapStep } from './run-map-step.js';
+import { runParallelStep } from './run-parallel-step.js';
+import { runSwitchStep } from './run-switch-step.js';
+import { classifyError, type Failure, RunStopped, runIdMetaKey, StepFailed } from './step-failure.js';
+import type { StepOutcome, StepRunner } from './step-runner.js';
+import { type CompiledTemplate, evaluateTemplate, ExpressionError, type ItemError, type Scope, type StepEntry } from './template.js';
 
-/** Map items in flight at once when the step sets no `concurrency`. */
-const defaultMapConcurrency = 8;
+export { isTruthy } from './step-runner.js';
 
 export interface ExecuteWorkflowOptions {
   workflow: CompiledWorkflow;
@@ -50,6 +54,8 @@ export interface ExecuteWorkflowOptions {
    * done again; `force` re-runs a call that was in flight and is not idempotent.
    */
   resume?: { checkpoints: readonly Checkpoint[]; force: boolean } | undefined;
+  /** The models and agents model steps (`agent`, `aggregate`, `evaluate`) use; without them such steps fail. */
+  models?: WorkflowModels | undefined;
   /** Told each top-level step's result as it finishes (a run polled with runs_status). */
   onStepEnd?: ((id: string, value: unknown, done: number) => void) | undefined;
 }
@@ -89,17 +95,18 @@ const nesting = new AsyncLocalStorage<number>();
 /** The most workflow runs nested in one another. */
 export const maxWorkflowDepth = 16;
 
-class WorkflowRun {
+class WorkflowRun implements StepRunner {
   readonly id: string;
-  private readonly journal: RunJournal;
-  private readonly options: ExecuteWorkflowOptions;
+  readonly journal: RunJournal;
+  readonly options: ExecuteWorkflowOptions;
   private readonly workflow: CompiledWorkflow;
   private readonly caller: DownstreamContext;
-  private readonly controller = new AbortController();
-  private readonly callLimiter: Limiter;
+  readonly controller = new AbortController();
+  readonly callLimiter: Limiter;
   private readonly scope: Scope;
   private readonly continued: Array<{ step: string; message: string }> = [];
-  private topIndex = 0;
+  readonly usage = new RunUsage();
+  topIndex = 0;
   private lastProgress = -1;
   /** The progress notifications sent so far, chained. */
   private notifications: Promise<unknown> = Promise.resolve();
@@ -228,7 +235,7 @@ class WorkflowRun {
    * Runs a step with its `let`, fallback and onError policy. `error` is set when the step failed and was
    * continued; `vars` holds what its `let` set; `itemErrors` the map items continued past.
    */
-  private async runStep(step: CompiledStep, outer: Scope, label: string, signal: AbortSignal): Promise<StepOutcome> {
+  async runStep(step: CompiledStep, outer: Scope, label: string, signal: AbortSignal): Promise<StepOutcome> {
     let scope = outer;
     let vars: Record<string, unknown> | undefined;
     try {
@@ -281,246 +288,22 @@ class WorkflowRun {
   private async runKind(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; itemErrors?: ItemError[] }> {
     switch (step.kind) {
       case 'call':
-        return { value: await this.runCall(step, scope, label, signal) };
+        return { value: await runCallStep(this, step, scope, label, signal) };
       case 'parallel':
-        return { value: await this.runParallel(step, scope, label, signal) };
+        return { value: await runParallelStep(this, step, scope, label, signal) };
       case 'map':
-        return this.runMap(step, scope, label, signal);
+        return runMapStep(this, step, scope, label, signal);
       case 'switch':
-        return { value: await this.runSwitch(step, scope, label, signal) };
-    }
-  }
-
-  private async runCall(step: Extract<CompiledStep, { kind: 'call' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
-    const tool = step.step.call;
-    // Strict: an argument whose template yields nothing fails the step (unless written optional, `key?`),
-    // rather than reaching the server as a missing argument.
-    const args = step.with ? await this.evaluate(() => evaluateTemplate(step.with!, scope, true), label, tool, 'call') : {};
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
-      const message = `"with" evaluated to ${JSON.stringify(args)?.slice(0, 100) ?? 'nothing'}, not an object of arguments`;
-      this.endStep(this.startStep({ path: label, kind: 'call', tool, attempt: 1 }), 'failed', undefined, message);
-      throw new StepFailed({
-        step: label,
-        tool,
-        reason: 'expression',
-        message,
-        hint: 'make the step\'s "with" an object, or an expression that yields one',
-        retryable: false
-      });
-    }
-    const policy = step.step.retry;
-    const definition = this.options.catalog.findTool(tool)?.definition;
-    const allowed = policy !== undefined && policy.attempts > 0 && (policy.force || isRetrySafe(definition));
-    const skipped = policy !== undefined && policy.attempts > 0 && !allowed ? `retry skipped: tool "${tool}" is neither read-only nor idempotent (retry.force: true overrides)` : undefined;
-    const attempts = allowed ? 1 + policy.attempts : 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.callOnce(step, scope, label, tool, args as Record<string, unknown>, signal, attempt, skipped);
-      } catch (error) {
-        const failed = this.toStepFailed(error, label, tool);
-        if (skipped && failed.failure.retryable && !signal.aborted) {
-          // The caller asked for retries that did not happen: say so where they will read it.
-          throw new StepFailed({ ...failed.failure, message: `${failed.failure.message}; ${skipped}` }, failed.partial);
-        }
-        if (!failed.failure.retryable || attempt >= attempts || signal.aborted) throw failed;
-        const wait = (policy?.backoff ?? 0) * (policy?.factor ?? 2) ** (attempt - 1);
-        this.options.logger.debug(`run ${this.id}: step ${label} failed (${failed.failure.message}); retry ${attempt} of ${attempts - 1} in ${wait} ms`);
-        await sleep(wait, signal).catch(() => {
-          // Stopped while waiting to retry: the run was cancelled (or hit its deadline), or a sibling failed.
-          throw this.controller.signal.aborted ? this.stopped(label, tool) : failed;
-        });
-      }
-    }
-  }
-
-  private async callOnce(
-    step: Extract<CompiledStep, { kind: 'call' }>,
-    scope: Scope,
-    label: string,
-    tool: string,
-    args: Record<string, unknown>,
-    signal: AbortSignal,
-    attempt: number,
-    detail: string | undefined
-  ): Promise<unknown> {
-    return this.callLimiter.run(async () => {
-      const timeoutMs = step.step.timeout;
-      const attemptController = new AbortController();
-      const timer = timeoutMs !== undefined ? setTimeout(() => attemptController.abort(new StepTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
-      const attemptSignal = AbortSignal.any([signal, attemptController.signal]);
-      const handle = this.startStep({ path: label, kind: 'call', tool, attempt, input: clip(safeJson(args)), detail });
-      try {
-        // Journaled: a call that finished in an earlier execution of this run is not made again.
-        const idempotent = isRetrySafe(this.options.catalog.findTool(tool)?.definition);
-        const { output: result, replayed } = await this.journal.run(
-          { key: label, kind: 'call', idempotent, label: tool },
-          () =>
-            raceAbort(
-              this.options.pipeline({ method: 'tools/call', params: { name: tool, arguments: args }, downstream: this.childContext(attemptSignal) }),
-              attemptSignal
-            ),
-          result => result.isError !== true
-        );
-        const reused = replayed ? 'resumed: the result this call returned before is reused, the tool was not called again' : undefined;
-        if (result.isError === true) {
-          const failed = classifyErrorResult(result, label, tool, this.id);
-          this.endStep(handle, 'failed', sizeOf(result), failed.failure.message);
-          throw failed;
-        }
-        const value = toStepValue(result);
-        if (step.failWhen) {
-          const failWhen = step.failWhen;
-          let matched: boolean;
-          try {
-            matched = isTruthy(await evaluateExpression(failWhen, { ...scope, result: value }));
-          } catch (error) {
-            const message = errorMessage(error);
-            this.endStep(handle, 'failed', sizeOf(result), message);
-            throw new StepFailed({ step: label, tool, reason: 'expression', message, hint: 'fix the step\'s "failWhen" expression (it reads the tool\'s result as "result")', retryable: false });
-          }
-          if (matched) {
-            // A failure reported inside a normal result ({"error": …}): a tool error like any other, so retry,
-            // fallback and onError apply.
-            const message = `the tool's result matched failWhen "${failWhen.source}": ${clip(safeJson(value), 500)}`;
-            this.endStep(handle, 'failed', sizeOf(result), message);
-            throw new StepFailed({
-              step: label,
-              tool,
-              reason: 'tool-error',
-              message,
-              hint: `the tool reported a failure in its result: check the arguments the step passed (manifold runs ${this.id} shows them), or give the step a fallback or onError: continue`,
-              retryable: true
-            });
-          }
-        }
-        this.endStep(handle, 'ok', sizeOf(result), undefined, reused);
-        return value;
-      } catch (error) {
-        if (error instanceof StepFailed) throw error;
-        if (error instanceof StepInFlight) {
-          this.endStep(handle, 'failed', undefined, error.message);
-          throw interruptedFailure(error, label, tool, this.id);
-        }
-        const failed = this.classify(error, label, tool, attemptSignal, attemptController.signal, timeoutMs);
-        this.endStep(handle, 'failed', undefined, failed.failure.message);
-        throw failed;
-      } finally {
-        if (timer) clearTimeout(timer);
-      }
-    }, signal);
-  }
-
-  private async runParallel(step: Extract<CompiledStep, { kind: 'parallel' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
-    const local = new AbortController();
-    const branchSignal = AbortSignal.any([signal, local.signal]);
-    const limiter = new Limiter(step.step.concurrency ?? step.branches.length);
-    const handle = this.startStep({ path: label, kind: 'parallel', attempt: 1 });
-    const results: Record<string, unknown> = {};
-    // Branches finish in any order; the result lists them as the definition does (stable output).
-    const inOrder = (finished: Record<string, unknown>) =>
-      Object.fromEntries(step.branches.filter(([name]) => name in finished).map(([name]) => [name, finished[name]]));
-    let done = 0;
-    let firstFailure: StepFailed | undefined;
-    await Promise.all(
-      step.branches.map(async ([name, branch]) => {
-        try {
-          const outcome = await limiter.run(() => this.runStep(branch, scope, `${label}.${name}`, branchSignal), branchSignal);
-          results[name] = outcome.value;
-          done++;
-          if (label === this.topLabel()) this.progress(this.topIndex + done / step.branches.length, `step "${label}": ${done} of ${step.branches.length} branches done`);
-        } catch (error) {
-          const failed = this.toStepFailed(error, `${label}.${name}`, branch.kind === 'call' ? branch.step.call : undefined);
-          // The first failure is the one to report; the others are siblings stopped because of it.
-          if (!firstFailure && !(local.signal.aborted && !signal.aborted)) {
-            firstFailure = failed;
-            local.abort(new Error(`branch "${name}" failed`));
-          }
-        }
-      })
-    );
-    if (firstFailure || signal.aborted) {
-      // A run that stopped (cancelled, deadline) stopped here, not at whichever item or branch noticed first.
-      const failure = this.controller.signal.aborted ? this.stopped(label, undefined) : (firstFailure ?? this.toStepFailed(signal.reason, label, undefined));
-      this.endStep(handle, 'failed', undefined, failure.failure.message);
-      throw new StepFailed(failure.failure, inOrder(results));
-    }
-    const ordered = inOrder(results);
-    this.endStep(handle, 'ok', sizeOf(ordered));
-    return ordered;
-  }
-
-  private async runMap(step: Extract<CompiledStep, { kind: 'map' }>, scope: Scope, label: string, signal: AbortSignal): Promise<{ value: unknown; itemErrors?: ItemError[] }> {
-    const listed = step.list ? await this.evaluate(() => evaluateExpression(step.list!, scope), label, undefined, 'map') : [];
-    const items = listed === undefined || listed === null ? [] : Array.isArray(listed) ? listed : [listed];
-    const local = new AbortController();
-    const itemSignal = AbortSignal.any([signal, local.signal]);
-    const limiter = new Limiter(step.step.concurrency ?? defaultMapConcurrency);
-    const handle = this.startStep({ path: label, kind: 'map', attempt: 1, detail: `${items.length} items` });
-    const results: unknown[] = Array.from({ length: items.length }, () => null);
-    const itemErrors: ItemError[] = [];
-    let done = 0;
-    let firstFailure: StepFailed | undefined;
-    await Promise.all(
-      items.map(async (item, index) => {
-        const itemLabel = `${label}[${index}]`;
-        try {
-          const outcome = await limiter.run(() => this.runStep(step.each, { ...scope, item, index }, itemLabel, itemSignal), itemSignal);
-          results[index] = outcome.value;
-          if (outcome.error !== undefined) itemErrors.push({ index, error: outcome.error });
-          done++;
-          if (label === this.topLabel()) this.progress(this.topIndex + done / items.length, `step "${label}": ${done} of ${items.length} items done`);
-        } catch (error) {
-          const failed = this.toStepFailed(error, itemLabel, step.each.kind === 'call' ? step.each.step.call : undefined);
-          if (!firstFailure && !(local.signal.aborted && !signal.aborted)) {
-            firstFailure = failed;
-            local.abort(new Error(`item ${index} failed`));
-          }
-        }
-      })
-    );
-    if (firstFailure || signal.aborted) {
-      // A run that stopped (cancelled, deadline) stopped here, not at whichever item or branch noticed first.
-      const failure = this.controller.signal.aborted ? this.stopped(label, undefined) : (firstFailure ?? this.toStepFailed(signal.reason, label, undefined));
-      const message = `${failure.failure.message} (${done} of ${items.length} items had finished)`;
-      this.endStep(handle, 'failed', undefined, message);
-      throw new StepFailed({ ...failure.failure, message }, results);
-    }
-    if (itemErrors.length === 0) {
-      this.endStep(handle, 'ok', sizeOf(results));
-      return { value: results };
-    }
-    itemErrors.sort((a, b) => a.index - b.index);
-    this.endStep(handle, 'ok', sizeOf(results), undefined, `partial: ${itemErrors.length} of ${items.length} items failed and were continued (onError: continue)`);
-    return { value: results, itemErrors };
-  }
-
-  private async runSwitch(step: Extract<CompiledStep, { kind: 'switch' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
-    for (const [index, rule] of step.rules.entries()) {
-      const when = rule.when;
-      const matched = when ? isTruthy(await this.evaluate(() => evaluateExpression(when, scope), `${label}.case${index}`, undefined, 'switch')) : false;
-      if (matched) return this.runChosen(rule.then, scope, `${label}.case${index}`, signal, `rule ${index} matched: ${step.step.switch[index]?.when ?? ''}`);
-    }
-    if (step.otherwise) return this.runChosen(step.otherwise, scope, `${label}.default`, signal, 'no rule matched: default');
-    const handle = this.startStep({ path: label, kind: 'switch', attempt: 1, detail: 'no rule matched and there is no default: result null' });
-    this.endStep(handle, 'skipped');
-    return null;
-  }
-
-  private async runChosen(step: CompiledStep, scope: Scope, label: string, signal: AbortSignal, detail: string): Promise<unknown> {
-    const handle = this.startStep({ path: label, kind: 'switch', attempt: 1, detail });
-    try {
-      const outcome = await this.runStep(step, scope, label, signal);
-      this.endStep(handle, outcome.error === undefined ? 'ok' : 'failed', sizeOf(outcome.value), outcome.error);
-      return outcome.value;
-    } catch (error) {
-      const failed = this.toStepFailed(error, label, undefined);
-      this.endStep(handle, 'failed', undefined, failed.failure.message);
-      throw failed;
+        return { value: await runSwitchStep(this, step, scope, label, signal) };
+      case 'agent':
+        return { value: await runAgentStep(this, step, scope, label, signal) };
+      case 'evaluate':
+        return { value: await runEvaluateStep(this, step, scope, label, signal) };
     }
   }
 
   /** Evaluates a step's expression; a failure is recorded as the step's (so the run's timeline shows it) and thrown. */
-  private async evaluate(evaluate: () => Promise<unknown>, label: string, tool: string | undefined, kind: StepRecord['kind']): Promise<unknown> {
+  async evaluate(evaluate: () => Promise<unknown>, label: string, tool: string | undefined, kind: StepRecord['kind']): Promise<unknown> {
     try {
       return await evaluate();
     } catch (error) {
@@ -540,7 +323,7 @@ class WorkflowRun {
   }
 
   /** The context a step's call travels with: the run's signal, the caller's identity and channels, no progress token. */
-  private childContext(signal: AbortSignal): DownstreamContext {
+  childContext(signal: AbortSignal): DownstreamContext {
     return {
       era: this.caller.era,
       sessionId: this.caller.sessionId,
@@ -554,12 +337,12 @@ class WorkflowRun {
     };
   }
 
-  private topLabel(): string {
+  topLabel(): string {
     return this.workflow.steps[this.topIndex]?.step.id ?? String(this.topIndex);
   }
 
   /** Progress to the caller, if it asked: whole steps done (fractions for items), out of the top-level steps. */
-  private progress(value: number, message: string): void {
+  progress(value: number, message: string): void {
     if (this.caller.progressToken === undefined || value <= this.lastProgress) return;
     this.lastProgress = value;
     const progressToken = this.caller.progressToken;
@@ -569,13 +352,13 @@ class WorkflowRun {
       .catch(() => {});
   }
 
-  private toStepFailed(error: unknown, label: string, tool: string | undefined): StepFailed {
+  toStepFailed(error: unknown, label: string, tool: string | undefined): StepFailed {
     if (error instanceof StepFailed) return error;
     if (error instanceof RunStopped || this.controller.signal.aborted) return this.stopped(label, tool);
     return this.classify(error, label, tool, undefined, undefined, undefined);
   }
 
-  private stopped(label: string, tool: string | undefined): StepFailed {
+  stopped(label: string, tool: string | undefined): StepFailed {
     const reason = this.controller.signal.reason as unknown;
     if (reason instanceof RunStopped && reason.reason === 'deadline') {
       return new StepFailed({
@@ -590,7 +373,7 @@ class WorkflowRun {
     return new StepFailed({ step: label, tool, reason: 'cancelled', message: 'the caller cancelled the run', hint: 'call the workflow again to start over', retryable: false });
   }
 
-  private classify(
+  classify(
     error: unknown,
     label: string,
     tool: string | undefined,
@@ -624,10 +407,13 @@ class WorkflowRun {
         text: `${this.continued.length} step(s) failed and were continued (onError: continue): ${this.continued.map(entry => `${entry.step}: ${entry.message}`).join('; ')}`
       });
     }
+    const usage = this.usage.calls.length > 0 ? this.usage.summary() : undefined;
+    // The usage goes beside the output's keys unless an outputSchema is the contract of structuredContent.
+    const withUsage = usage && isPlainObject(output) && !this.workflow.definition.outputSchema && !('usage' in output) ? { ...output, usage } : output;
     return {
       content,
-      ...(isPlainObject(output) ? { structuredContent: output } : {}),
-      _meta: { [runIdMetaKey]: this.id }
+      ...(isPlainObject(withUsage) ? { structuredContent: withUsage } : {}),
+      _meta: { [runIdMetaKey]: this.id, ...(usage ? { [usageMetaKey]: usage } : {}) }
     };
   }
 
@@ -637,6 +423,7 @@ class WorkflowRun {
     const total = this.workflow.steps.length;
     const where = failure.tool ? `step "${failure.step}" (tool "${failure.tool}")` : `step "${failure.step}"`;
     const partialIds = Object.keys(partial);
+    const usage = this.usage.calls.length > 0 ? this.usage.summary() : undefined;
     const text = [
       `Workflow "${this.workflow.name}" ${status === 'cancelled' ? 'was cancelled' : status === 'interrupted' ? 'was interrupted' : 'failed'} at ${where}: ${failure.message}.`,
       failure.hint ? `What to do: ${failure.hint}.` : '',
@@ -652,18 +439,26 @@ class WorkflowRun {
       structuredContent: {
         run_id: this.id,
         status,
-        error: { step: failure.step, ...(failure.tool ? { tool: failure.tool } : {}), reason: failure.reason, message: failure.message, hint: failure.hint },
+        error: {
+          step: failure.step,
+          ...(failure.tool ? { tool: failure.tool } : {}),
+          reason: failure.reason,
+          message: failure.message,
+          hint: failure.hint,
+          ...(failure.raw !== undefined ? { raw: failure.raw } : {})
+        },
         partial_results: partial,
+        ...(usage ? { usage } : {}),
         ...extra
       },
-      _meta: { [runIdMetaKey]: this.id }
+      _meta: { [runIdMetaKey]: this.id, ...(usage ? { [usageMetaKey]: usage } : {}) }
     };
     this.record(store => store.endRun(this.id, { status, endedAt: now(), outputSize: sizeOf(result), error: `${failure.step}: ${failure.message}`, result: safeJson(result) }));
     this.options.logger.info(`run ${this.id} of ${this.workflow.name} ${status} at ${failure.step} after ${Math.round(now() - started)} ms: ${failure.message}`);
     return result;
   }
 
-  private startStep(step: Omit<StepRecord, 'runId' | 'status' | 'startedAt'>): number | undefined {
+  startStep(step: Omit<StepRecord, 'runId' | 'status' | 'startedAt'>): number | undefined {
     let handle: number | undefined;
     this.record(store => {
       handle = store.startStep({ ...step, runId: this.id, status: 'running', startedAt: now() });
@@ -671,7 +466,7 @@ class WorkflowRun {
     return handle;
   }
 
-  private endStep(handle: number | undefined, status: StepRecord['status'], outputSize?: number, error?: string, detail?: string): void {
+  endStep(handle: number | undefined, status: StepRecord['status'], outputSize?: number, error?: string, detail?: string): void {
     if (handle === undefined) return;
     this.record(store => store.endStep(handle, { status, endedAt: now(), outputSize, error, ...(detail !== undefined ? { detail } : {}) }));
   }
@@ -688,27 +483,8 @@ class WorkflowRun {
   }
 }
 
-/** What running a step gave: its value, and what the run keeps besides. */
-interface StepOutcome {
-  value: unknown;
-  /** The step failed and was continued (onError: continue): why. */
-  error?: string;
-  /** What its `let` set. */
-  vars?: Record<string, unknown>;
-  /** A map's items that failed and were continued past. */
-  itemErrors?: ItemError[];
-}
-
 function toStepEntry(outcome: StepOutcome): StepEntry {
   if (outcome.error !== undefined) return { result: outcome.value, status: 'failed', error: outcome.error };
   if (outcome.itemErrors) return { result: outcome.value, status: 'partial', errors: outcome.itemErrors };
   return { result: outcome.value, status: 'ok' };
-}
-
-/** JSONata's idea of true: not false, null, 0, "", an empty array or object. */
-export function isTruthy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
-  if (Array.isArray(value)) return value.some(isTruthy);
-  if (isPlainObject(value)) return Object.keys(value).length > 0;
-  return true;
 }

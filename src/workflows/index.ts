@@ -1,6 +1,7 @@
 export { deriveAnnotations, isRetrySafe } from './check-workflow-tools.js';
 export { type CompiledStep, type CompiledWorkflow, compileWorkflow, findCycles, type WorkflowProblem } from './compile-workflow.js';
 export { executeWorkflow, type ExecuteWorkflowOptions, isTruthy, newRunId } from './execute-workflow.js';
+export { type ModelCallRecord, type RunUsageSummary, usageMetaKey, type WorkflowModels } from './model-steps.js';
 export { runIdMetaKey } from './step-failure.js';
 export { type CompiledTemplate, compileTemplate, evaluateTemplate, type Scope } from './template.js';
 export { parseIfJson, toStepValue } from './to-step-value.js';

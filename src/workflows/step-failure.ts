@@ -10,7 +10,7 @@ import { errorTextOf } from './to-step-value.js';
 export const runIdMetaKey = 'manifold/run-id';
 
 /** Why a step failed: the `reason` of a failed run's error (docs/WORKFLOWS.md, "Read a failed run"). */
-export type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'interrupted' | 'error';
+export type FailureReason = 'tool-error' | 'timeout' | 'deadline' | 'cancelled' | 'unavailable' | 'not-found' | 'rejected' | 'expression' | 'output' | 'interrupted' | 'error' | 'model-error' | 'model-output' | 'max-refinements';
 
 /** Why a step failed, where, and what the caller can do about it. */
 export interface Failure {
@@ -20,6 +20,8 @@ export interface Failure {
   message: string;
   hint: string;
   retryable: boolean;
+  /** A model's answer that was not the JSON asked for, as it came (model steps). */
+  raw?: string | undefined;
 }
 
 export class StepFailed extends Error {

@@ -10,10 +10,12 @@ import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js
 import type { RunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamConnection } from '../upstream/index.js';
+import { checkModelSteps, type ModelNames } from './check-model-steps.js';
 import { checkWorkflowTools, deriveAnnotations } from './check-workflow-tools.js';
 import { callsOf, compileWorkflow, type CompiledWorkflow, findCycles, type WorkflowProblem } from './compile-workflow.js';
 import { DurableRuns, type PreparedRun } from './durable-runs.js';
 import { executeWorkflow, type ExecuteWorkflowOptions } from './execute-workflow.js';
+import type { WorkflowModels } from './model-steps.js';
 import { runToolDefinitions } from './run-tools.js';
 import { watchWorkflowFiles } from './watch-workflow-files.js';
 import { withDefaults } from './with-defaults.js';
@@ -36,6 +38,8 @@ export interface WorkflowEngineOptions {
   logger: Logger;
   /** Opens the run store on first use; without it runs are not recorded. */
   openStore?: () => RunStore;
+  /** The models and agents of model steps (`agent`, `aggregate`, `evaluate`); without them such steps are config errors. */
+  models?: WorkflowModels;
   /** Whether the run store exists already (at start, runs a dead process left `running` are marked then). */
   storeExists?: () => boolean;
 }
@@ -66,14 +70,20 @@ function adHocValidator(schema: unknown): Validate {
  * Compiles and checks workflow definitions without the catalog. Errors here are config errors: the gateway
  * does not start with them.
  */
-export function checkWorkflowDefinitions(workflows: Readonly<Record<string, WorkflowDefinition>>): {
+export function checkWorkflowDefinitions(
+  workflows: Readonly<Record<string, WorkflowDefinition>>,
+  /** The configured models, agents and servers model steps may name; unchecked when absent. */
+  known?: ModelNames
+): {
   compiled: Map<string, CompiledWorkflow>;
   problems: WorkflowProblem[];
 } {
   const problems: WorkflowProblem[] = [];
   const compiled = new Map<string, CompiledWorkflow>();
   for (const [name, definition] of Object.entries(workflows)) {
-    compiled.set(name, compileWorkflow(name, definition, problems));
+    const workflow = compileWorkflow(name, definition, problems);
+    compiled.set(name, workflow);
+    if (known) checkModelSteps(workflow, known, problems);
     for (const [key, schema] of [
       ['input', definition.input],
       ['outputSchema', definition.outputSchema]
@@ -142,6 +152,12 @@ export class WorkflowEngine implements Disposable {
     });
   }
 
+  /** What model steps may name (none without models: a model step is then a config error). */
+  private modelNames(): ModelNames {
+    const models = this.options.models;
+    return { models: Object.keys(models?.models ?? {}), agents: Object.keys(models?.agents ?? {}), servers: models?.servers ?? [] };
+  }
+
   /** The declared workflows, compiled. */
   get workflows(): ReadonlyMap<string, CompiledWorkflow> {
     return this.compiled;
@@ -149,7 +165,7 @@ export class WorkflowEngine implements Disposable {
 
   /** Compiles and checks definitions and sets up their validators; throws CONFIG_INVALID on errors. */
   private compile(definitions: Readonly<Record<string, WorkflowDefinition>>): Map<string, CompiledWorkflow> {
-    const { compiled, problems } = checkWorkflowDefinitions(definitions);
+    const { compiled, problems } = checkWorkflowDefinitions(definitions, this.modelNames());
     const errors = problems.filter(problem => problem.severity === 'error');
     if (errors.length > 0) {
       const lines = errors.map(problem => formatProblem(problem, definitions));
@@ -296,7 +312,7 @@ export class WorkflowEngine implements Disposable {
     validateOutput?: Validate,
     extra: Partial<ExecuteWorkflowOptions> = {}
   ): Promise<GatewayResult> {
-    const { pipeline, catalog, upstreams } = this.options;
+    const { pipeline, catalog, upstreams, models } = this.options;
     const checkOutput = validateOutput
       ? (structuredContent: unknown) => {
           const verdict = validateOutput(structuredContent);
@@ -316,6 +332,7 @@ export class WorkflowEngine implements Disposable {
       checkOutput,
       definitionJson: JSON.stringify(workflow.definition),
       owner: DurableRuns.owner,
+      models,
       ...extra
     });
   }
@@ -330,6 +347,7 @@ export class WorkflowEngine implements Disposable {
     const scope = request.downstream.toolScope;
     const definition = scope ? resolveToolNames(parsed.data, scope, problems) : parsed.data;
     const workflow = compileWorkflow(runWorkflowToolName, definition, problems, 'workflow');
+    checkModelSteps(workflow, this.modelNames(), problems);
     if (callsOf(workflow.steps).some(call => call.step.call === runWorkflowToolName)) {
       problems.push({ workflow: runWorkflowToolName, path: 'workflow', message: `an ad-hoc workflow may not call ${runWorkflowToolName}`, severity: 'error' });
     }
@@ -472,6 +490,9 @@ function resolveToolNames(definition: WorkflowDefinition, scope: (name: string) 
           switch: step.switch.map((rule, index) => ({ ...rule, do: resolveStep(rule.do, `${path}.switch.${index}.do`) })),
           ...(step.default ? { default: resolveStep(step.default, `${path}.default`) } : {})
         };
+      case 'agent':
+      case 'evaluate':
+        return { ...step, ...fallback };
     }
   };
   return { ...definition, steps: definition.steps.map((step, index) => resolveStep(step, `workflow.steps.${index}`)) };
@@ -489,6 +510,10 @@ function describeSteps(workflow: CompiledWorkflow): string {
           return `map ${step.label}`;
         case 'switch':
           return `switch ${step.label}`;
+        case 'agent':
+          return `agent ${typeof step.step.agent === 'string' ? step.step.agent : step.step.agent.model}`;
+        case 'evaluate':
+          return `evaluate ${step.label}`;
       }
     })
     .join(' → ');

@@ -150,4 +150,35 @@ describe('examples/agents.yaml (examples are tests)', () => {
         assert.ok(typeof prefix === 'string' ? name.startsWith(prefix) : prefix.test(name), name);
     }
   });
+
+  it('the brief workflow: an agent and a call gather at once, the model aggregates to JSON, an evaluator loop polishes it', async () => {
+    await using model = await startScriptedModelServer();
+    const env = { ...process.env, MANIFOLD_MODEL_URL: model.baseURL, MANIFOLD_MODEL: 'example-model' };
+    const example = join(repoRoot, 'examples/agents.yaml');
+    model.reset((_index, request) => {
+      const system = systemPrompt(request);
+      if (system.startsWith('You answer questions about the notes'))
+        return toolResults(request).length > 0
+          ? { text: 'The sandbox holds README.md.', usage: { input: 50, output: 8 } }
+          : { toolCalls: [{ name: 'fs__list_directory', arguments: { path: join(repoRoot, 'examples/sandbox') } }], usage: { input: 40, output: 5 } };
+      if (system.startsWith('Write a short brief'))
+        return { text: '{"brief": "The sandbox holds a README.", "sources": ["librarian", "folders"]}', usage: { input: 30, output: 12 } };
+      if (system.startsWith('Rate the rewrite')) return { text: '{"rating": "GOOD", "feedback": ""}', usage: { input: 20, output: 6 } };
+      return { text: 'The sandbox has a README.', usage: { input: 10, output: 4 } };
+    });
+    const run = await runCli(['call', 'brief', '--args', '{"question": "What is in the sandbox?"}', '--json', '--config', example], { env });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.structuredContent.brief, 'The sandbox has a README.');
+    assert.equal(result.structuredContent.rating, 'GOOD');
+    assert.deepEqual(result.structuredContent.sources, ['librarian', 'folders']);
+    // Five model calls: the librarian's two turns, the aggregate, one rewrite, one rating; their tokens add up.
+    assert.equal(model.requests.length, 5);
+    assert.equal(result.structuredContent.usage.totalTokens, 50 + 8 + 40 + 5 + 30 + 12 + 20 + 6 + 10 + 4);
+    assert.deepEqual(Object.keys(result.structuredContent.usage.byAgent), ['librarian']);
+    // The aggregate saw both branches' results.
+    const aggregate = model.requests.find(request => systemPrompt(request).startsWith('Write a short brief'))!;
+    assert.match(firstUserText(aggregate), /## notes\nThe sandbox holds README\.md\./);
+    assert.match(firstUserText(aggregate), /## folders\n/);
+  });
 });

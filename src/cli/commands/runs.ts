@@ -73,6 +73,7 @@ export function renderTimeline(run: RunRecord, steps: StepRecord[]): string {
       (run.resumes ? `  resumed ${run.resumes} time${run.resumes === 1 ? '' : 's'}` : ''),
     `input ${oneLine(run.input, 200)}`,
     ...(run.error ? [`error ${run.error}`] : []),
+    ...usageLines(run.result),
     ''
   ];
   const rows = steps.map(step => {
@@ -98,6 +99,34 @@ export function renderTimeline(run: RunRecord, steps: StepRecord[]): string {
     .map(step => `  ${step.path}${step.attempt > 1 ? ` (try ${step.attempt})` : ''}  ${oneLine(step.input, 300)}`);
   const table = formatTable(['start', 'took', 'timeline', 'step', 'tool', 'status', 'output / error'], rows);
   return header.join('\n') + table + (args.length > 0 ? `${table.endsWith('\n') ? '' : '\n'}\narguments (manifold runs ${run.id} --json has them in full)\n${args.join('\n')}` : '');
+}
+
+interface UsageTotals {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+/** The run's model usage (its result's `_meta["manifold/usage"]`): totals, then per model and per agent. */
+function usageLines(result: string | undefined): string[] {
+  if (result === undefined) return [];
+  let usage: { calls?: unknown[]; inputTokens?: number; outputTokens?: number; byModel?: Record<string, UsageTotals>; byAgent?: Record<string, UsageTotals> } | undefined;
+  try {
+    usage = (JSON.parse(result) as { _meta?: Record<string, typeof usage> })._meta?.['manifold/usage'];
+  } catch {
+    return [];
+  }
+  if (!usage) return [];
+  const table = (entries: Record<string, UsageTotals> | undefined) =>
+    Object.entries(entries ?? {})
+      .map(([name, totals]) => `${name} ${totals.calls} call(s) ${totals.inputTokens} in + ${totals.outputTokens} out`)
+      .join('; ');
+  const byAgent = table(usage.byAgent);
+  return [
+    `model usage ${usage.calls?.length ?? 0} call(s), ${usage.inputTokens ?? 0} in + ${usage.outputTokens ?? 0} out tokens; by model: ${table(usage.byModel)}` +
+      (byAgent ? `; by agent: ${byAgent}` : '')
+  ];
 }
 
 function formatMs(ms: number): string {

@@ -26,7 +26,11 @@ async function check(parsed: ParsedCommand, output: Output): Promise<number> {
     output.out(`no workflows in ${loaded.path} (nor in the folders of its workflowDirs)`);
     return 0;
   }
-  const { problems } = checkWorkflowDefinitions(definitions);
+  const { problems } = checkWorkflowDefinitions(definitions, {
+    models: Object.keys(loaded.config.models),
+    agents: Object.keys(loaded.config.agents),
+    servers: Object.keys(loaded.config.servers)
+  });
   if (problems.some(problem => problem.severity === 'error')) {
     for (const problem of problems) output.out(formatProblem(problem, definitions));
     output.err(`${problems.filter(problem => problem.severity === 'error').length} error(s) in the workflow definitions; the gateway will not start with them`);
