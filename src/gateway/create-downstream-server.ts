@@ -10,7 +10,7 @@ import { type CacheHint, combineCacheHints } from '../upstream/index.js';
 import { type CatalogView, metaToolInstructions } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import { checkViewScope } from './views.js';
-import type { DispatchMethod, DownstreamContext } from './pipeline.js';
+import type { DispatchMethod, DownstreamContext } from '../core/pipeline.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
 
 /** How long a relayed request to the client (an elicitation a person answers) may take. */

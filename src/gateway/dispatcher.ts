@@ -6,7 +6,7 @@ import { ManifoldError } from '../core/errors.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import type { InflightRegistry } from './inflight.js';
 import type { PerClientUpstreams } from './per-client-upstreams.js';
-import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from './pipeline.js';
+import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 
 interface Route {
   upstream: UpstreamConnection;

@@ -18,7 +18,7 @@ import { createDispatcher } from './dispatcher.js';
 import { InflightRegistry } from './inflight.js';
 import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
-import { composePipeline, type Handler, type Middleware } from './pipeline.js';
+import { composePipeline, type Handler, type Middleware } from '../core/pipeline.js';
 import { SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
 import { endViewSessions } from './views.js';

@@ -10,7 +10,7 @@ export {
   type GatewayResult,
   type Handler,
   type Middleware
-} from './pipeline.js';
+} from '../core/pipeline.js';
 export { describeListenAddress, type ListenAddress } from './http/listen-address.js';
 export { type HttpGateway, serveHttp, type ServeHttpOptions } from './serve-http.js';
 export { serveStdio, type ServeStdioOptions, type StdioGateway } from './serve-stdio.js';

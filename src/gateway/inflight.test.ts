@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { silentLogger } from '../telemetry/logger.js';
 import { InflightRegistry } from './inflight.js';
-import type { DownstreamContext } from './pipeline.js';
+import type { DownstreamContext } from '../core/pipeline.js';
 import { SessionRegistry } from './sessions.js';
 
 /** A 2025 client's call context that answers every request with its own name, and records its logs. */

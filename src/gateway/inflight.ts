@@ -5,7 +5,7 @@ import { ProtocolError } from '@modelcontextprotocol/server';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServerRequestMethod, UpstreamRelay } from '../upstream/index.js';
 import type { Root } from './configured-roots.js';
-import type { DownstreamContext } from './pipeline.js';
+import type { DownstreamContext } from '../core/pipeline.js';
 import { logSeverity, type SessionRegistry } from './sessions.js';
 
 const capabilityFor: Record<ServerRequestMethod, 'sampling' | 'elicitation' | 'roots'> = {

@@ -5,7 +5,7 @@ import { MissingRequiredClientCapabilityError, ProtocolError } from '@modelconte
 
 import type { Logger } from '../telemetry/logger.js';
 import type { ServerRequestMethod } from '../upstream/index.js';
-import type { DispatchMethod, DownstreamContext, GatewayRequest, GatewayResult, Handler, Middleware } from './pipeline.js';
+import type { DispatchMethod, DownstreamContext, GatewayRequest, GatewayResult, Handler, Middleware } from '../core/pipeline.js';
 
 /** Methods whose results may be `input_required` (SEP-2322). */
 const bridgedMethods = new Set<DispatchMethod>(['tools/call', 'prompts/get', 'resources/read']);

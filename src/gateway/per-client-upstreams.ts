@@ -2,7 +2,7 @@ import { ManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamConnection, UpstreamRelay } from '../upstream/index.js';
 import type { InflightRegistry } from './inflight.js';
-import type { DownstreamContext } from './pipeline.js';
+import type { DownstreamContext } from '../core/pipeline.js';
 
 /** The upstream session a call goes to, and the key its in-flight entry is registered under. */
 export interface UpstreamLease {

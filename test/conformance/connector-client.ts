@@ -13,7 +13,7 @@ import { Catalog } from '../../src/catalog/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createDispatcher } from '../../src/gateway/dispatcher.js';
 import { InflightRegistry } from '../../src/gateway/inflight.js';
-import type { DispatchMethod, DownstreamContext, GatewayResult } from '../../src/gateway/pipeline.js';
+import type { DispatchMethod, DownstreamContext, GatewayResult } from '../../src/core/pipeline.js';
 import { SessionRegistry } from '../../src/gateway/sessions.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { UpstreamConnection } from '../../src/upstream/index.js';
