@@ -41,7 +41,12 @@ export class ChangeFollower {
       this.refreshTimer = undefined;
       const kinds = [...this.pendingKinds];
       this.pendingKinds.clear();
-      void this.host.refresh(kinds).catch(error => this.host.logger.warn(`could not refresh ${kinds.join(', ')}: ${errorMessage(error)}`));
+      void this.host.refresh(kinds).catch(error => {
+        // A session that closed meanwhile (a restart, or the gateway shutting down) is re-listed when it is back.
+        const message = `could not refresh ${kinds.join(', ')}: ${errorMessage(error)}`;
+        if (this.host.isCurrent(client)) this.host.logger.warn(message);
+        else this.host.logger.debug(message);
+      });
     }, 25);
   }
 
