@@ -90,6 +90,7 @@ export class GatewayCore implements AsyncDisposable {
         relay,
         defaultTimeoutMs: options.config.gateway.timeout,
         connectTimeoutMs: options.config.gateway.connectTimeout,
+        maxMessageBytes: options.config.gateway.maxMessageBytes,
         waitForRestartMs: options.config.gateway.waitForRestart,
         clientInfo: { name: 'manifold', version: manifoldVersion },
         backoff: options.backoff ?? {

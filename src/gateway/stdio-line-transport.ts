@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
 import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse } from '@modelcontextprotocol/server';
 
+import { JsonLines, type OversizedLine } from '../core/json-lines.js';
 import type { Logger } from '../telemetry/logger.js';
 import { errorResponse, toJsonRpcMessages, tooLargeMessage } from './json-rpc-frames.js';
 
@@ -17,9 +18,6 @@ export interface StdioLineTransportOptions {
   /** Called once when the connection ends (stdin closed, or close()), whoever else listens to onclose. */
   onend?: () => void;
 }
-
-/** How much of the start and the end of an oversized line is kept to find its id. */
-const keepBytes = 1024;
 
 /**
  * The gateway's side of stdio (newline-delimited JSON-RPC on this process's stdin and stdout), on the SDK's
@@ -38,10 +36,7 @@ export class StdioLineTransport implements Transport {
 
   private readonly stdin: Readable;
   private readonly stdout: Writable;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** A line over the limit, being skipped to its end: its first and last bytes, and its size. */
-  private skipping: { head: Buffer; tail: Buffer; bytes: number } | undefined;
+  private readonly lines: JsonLines;
   /** Batches waiting for answers: each request id of a batch maps to the batch's answers. */
   private readonly batches = new Map<RequestId, { pending: Set<RequestId>; responses: JSONRPCMessage[] }>();
   private started = false;
@@ -50,6 +45,7 @@ export class StdioLineTransport implements Transport {
   constructor(private readonly options: StdioLineTransportOptions) {
     this.stdin = options.stdin ?? process.stdin;
     this.stdout = options.stdout ?? process.stdout;
+    this.lines = new JsonLines({ maxBytes: options.maxMessageBytes, onLine: line => this.onLine(line), onOversized: line => this.onOversized(line) });
   }
 
   async start(): Promise<void> {
@@ -72,67 +68,16 @@ export class StdioLineTransport implements Transport {
     void this.close();
   };
 
-  private readonly onData = (chunk: Buffer | string) => {
-    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const limit = this.options.maxMessageBytes;
-    let from = 0;
-    let newline: number;
-    // Only the new chunk is searched for newlines, so a long line costs linear time.
-    while ((newline = data.indexOf(0x0a, from)) >= 0) {
-      const piece = data.subarray(from, newline);
-      from = newline + 1;
-      if (this.skipping) {
-        this.skip(piece);
-        this.endOversized();
-        continue;
-      }
-      const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
-      this.pending = [];
-      this.pendingBytes = 0;
-      if (line.length > limit) {
-        this.skipping = { head: Buffer.alloc(0), tail: Buffer.alloc(0), bytes: 0 };
-        this.skip(line);
-        this.endOversized();
-      } else {
-        this.onLine(line.toString('utf8'));
-      }
-    }
-    if (from >= data.length) return;
-    const rest = data.subarray(from);
-    if (this.skipping) return this.skip(rest);
-    this.pending.push(rest);
-    this.pendingBytes += rest.length;
-    if (this.pendingBytes > limit) {
-      // Past the limit before its end: keep only what finds its id, skip the rest as it comes.
-      const started = Buffer.concat(this.pending);
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.skipping = { head: Buffer.alloc(0), tail: Buffer.alloc(0), bytes: 0 };
-      this.skip(started);
-    }
-  };
+  private readonly onData = (chunk: Buffer | string) => this.lines.push(chunk);
 
-  private skip(piece: Buffer): void {
-    const skipping = this.skipping;
-    if (!skipping) return;
-    if (skipping.head.length < keepBytes) skipping.head = Buffer.concat([skipping.head, piece.subarray(0, keepBytes - skipping.head.length)]);
-    skipping.tail = Buffer.concat([skipping.tail, piece]).subarray(-keepBytes);
-    skipping.bytes += piece.length;
+  /** A line over the limit: answered -32600 (with its id when its start or end shows it), logged at warn. */
+  private onOversized({ bytes, id }: OversizedLine): void {
+    const limit = this.options.maxMessageBytes;
+    this.options.logger.warn(`refused a message of ${bytes} bytes, over gateway.maxMessageBytes (${limit} bytes); answered -32600${id === null ? '' : ` to request ${String(id)}`}`);
+    this.reply(errorResponse(id, -32600, tooLargeMessage(bytes, limit)));
   }
 
-  /** The end of an oversized line: answered -32600 (with its id when its start or end shows it), logged at warn. */
-  private endOversized(): void {
-    const skipping = this.skipping;
-    this.skipping = undefined;
-    if (!skipping) return;
-    const limit = this.options.maxMessageBytes;
-    const id = idOfOversized(skipping.head.toString('utf8'), skipping.tail.toString('utf8'));
-    this.options.logger.warn(`refused a message of ${skipping.bytes} bytes, over gateway.maxMessageBytes (${limit} bytes); answered -32600${id === null ? '' : ` to request ${String(id)}`}`);
-    this.reply(errorResponse(id, -32600, tooLargeMessage(skipping.bytes, limit)));
-  }
-
-  private onLine(text: string): void {
-    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+  private onLine(line: string): void {
     if (line.trim() === '') return;
     let value: unknown;
     try {
@@ -224,26 +169,11 @@ export class StdioLineTransport implements Transport {
     this.stdout.off('error', this.onStdoutError);
     this.stdout.on('error', () => {});
     if (this.stdin.listenerCount('data') === 0) this.stdin.pause();
-    this.pending = [];
+    this.lines.reset();
     this.batches.clear();
     this.onclose?.();
     this.options.onend?.();
   }
 }
 
-const idPattern = String.raw`("(?:[^"\\]|\\.){0,200}"|-?\d{1,20})`;
-/** `{"jsonrpc":"2.0","id":7,…` or `{"id":7,…`: the id among the first keys. */
-const idFirst = new RegExp(String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*${idPattern}`);
-/** `…,"id":7}` closing the top-level object (as the SDK's client writes it: method, params, jsonrpc, id). */
-const idLast = new RegExp(String.raw`[,{]\s*"id"\s*:\s*${idPattern}\s*(?:,\s*"jsonrpc"\s*:\s*"2\.0"\s*)?\}\s*$`);
-
-/**
- * The id of a request too large to parse, read from where JSON-RPC writers put it: among the first keys or as
- * the last one. A nested "id" cannot match either (the first keys are the object's own; the last is followed by
- * one closing brace only). null when neither shows it.
- */
-export function idOfOversized(head: string, tail: string): RequestId | null {
-  const match = idFirst.exec(head) ?? idLast.exec(tail.replace(/\r$/, ''));
-  if (!match?.[1]) return null;
-  return match[1].startsWith('"') ? (JSON.parse(match[1]) as string) : Number(match[1]);
-}
+export { idOfOversized } from '../core/json-lines.js';

@@ -13,7 +13,7 @@ import { buildChildEnvironment } from './stdio/spawn-process.js';
 export type RemoteKind = 'http' | 'sse';
 
 /** Builds the stdio transport for a server: own process group, allow-listed env, stderr into the log. */
-export function createStdioTransport(config: StdioServerConfig, options: { configPath?: string; logger: Logger }): ProcessTransport {
+export function createStdioTransport(config: StdioServerConfig, options: { configPath?: string | undefined; logger: Logger; maxMessageBytes?: number | undefined }): ProcessTransport {
   const base = options.configPath ? dirname(options.configPath) : process.cwd();
   const cwd = config.cwd ? (isAbsolute(config.cwd) ? config.cwd : resolve(base, config.cwd)) : base;
   const stderrLogger = options.logger.child('stderr');
@@ -23,6 +23,7 @@ export function createStdioTransport(config: StdioServerConfig, options: { confi
     env: buildChildEnvironment(config.env),
     cwd,
     logger: options.logger,
+    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     onStderrLine: line => stderrLogger.info(line)
   });
 }

@@ -21,6 +21,8 @@ export interface OpenAttempt {
   configPath?: string | undefined;
   logger: Logger;
   fetch?: typeof fetch | undefined;
+  /** gateway.maxMessageBytes: the longest message read from a stdio server. */
+  maxMessageBytes?: number | undefined;
   /** Bound on each handshake (start, era probe, initialize) as a whole. */
   timeoutMs: number;
   /** The era verdict of the last successful connect, reused to skip the probe. */
@@ -44,7 +46,7 @@ export function openUpstreamClient(attempt: OpenAttempt): Promise<OpenedClient> 
 async function openStdioClient(attempt: OpenAttempt, config: StdioServerConfig): Promise<OpenedClient> {
   const timeout = attempt.timeoutMs;
   const once = async (prior: PriorDiscovery | undefined): Promise<OpenedClient> => {
-    const transport = createStdioTransport(config, { configPath: attempt.configPath, logger: attempt.logger });
+    const transport = createStdioTransport(config, { configPath: attempt.configPath, logger: attempt.logger, maxMessageBytes: attempt.maxMessageBytes });
     const client = attempt.newClient();
     const { mode } = negotiationFor(config.protocol, 'stdio', attempt.verdict);
     // The probe may take the whole connect timeout: a server still starting (npx installing, a slow

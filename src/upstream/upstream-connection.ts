@@ -183,6 +183,7 @@ export class UpstreamConnection implements AsyncDisposable {
         configPath: this.options.configPath,
         logger: this.logger,
         fetch: this.options.fetch,
+        maxMessageBytes: this.options.maxMessageBytes,
         timeoutMs: this.connectTimeoutMs,
         verdict: this.verdict,
         remoteKind: this.remoteKind,

@@ -63,6 +63,8 @@ export interface UpstreamConnectionOptions {
   relay?: UpstreamRelay;
   /** Per-request timeout when the server config sets none. */
   defaultTimeoutMs: number;
+  /** gateway.maxMessageBytes: the longest message read from a stdio server (default 16 MiB). */
+  maxMessageBytes?: number;
   /** Bound on one handshake, when the server config sets none. */
   connectTimeoutMs: number;
   /** How long a call waits for the server while it starts or restarts, when the server config sets none (default 30 s). */

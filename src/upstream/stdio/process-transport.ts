@@ -2,6 +2,7 @@ import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/client';
 
 import { ManifoldError } from '../../core/errors.js';
+import { JsonLines, type OversizedLine } from '../../core/json-lines.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { type SpawnedProcess, type SpawnOptions, spawnProcess } from './spawn-process.js';
 
@@ -9,9 +10,11 @@ export interface ProcessTransportOptions extends SpawnOptions {
   /** Receives each line the server writes to stderr. */
   onStderrLine?: (line: string) => void;
   logger?: Logger;
-  /** Largest single message accepted from the server. */
+  /** gateway.maxMessageBytes: a longer message from the server is skipped (see onOversized); default 16 MiB. */
   maxMessageBytes?: number;
 }
+
+const defaultMaxMessageBytes = 16 * 1024 * 1024;
 
 /**
  * MCP over a child's stdin/stdout, with the child in its own process group so that closing the transport
@@ -23,12 +26,15 @@ export class ProcessTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
 
   private process: SpawnedProcess | undefined;
-  private pending: Buffer[] = [];
+  private readonly limit: number;
+  private readonly lines: JsonLines;
   private closed = false;
   private stderrTail: string[] = [];
-  private pendingBytes = 0;
 
-  constructor(private readonly options: ProcessTransportOptions) {}
+  constructor(private readonly options: ProcessTransportOptions) {
+    this.limit = options.maxMessageBytes ?? defaultMaxMessageBytes;
+    this.lines = new JsonLines({ maxBytes: this.limit, onLine: line => this.onLine(line), onOversized: line => this.onOversized(line) });
+  }
 
   get pid(): number | undefined {
     return this.process?.child.pid;
@@ -61,7 +67,7 @@ export class ProcessTransport implements Transport {
       });
     });
 
-    child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    child.stdout.on('data', (chunk: Buffer) => this.lines.push(chunk));
     child.stdout.on('error', error => this.onerror?.(error));
     child.stdin.on('error', error => {
       // EPIPE when the child died: the exit handler reports it.
@@ -105,29 +111,36 @@ export class ProcessTransport implements Transport {
     this.options.onStderrLine?.(line);
   }
 
-  private onData(chunk: Buffer): void {
-    const limit = this.options.maxMessageBytes ?? 64 * 1024 * 1024;
-    let from = 0;
-    let newline: number;
-    // Only the new chunk is searched for newlines, so a large message costs linear time.
-    while ((newline = chunk.indexOf(0x0a, from)) >= 0) {
-      const piece = chunk.subarray(from, newline);
-      const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
-      this.pending = [];
-      this.pendingBytes = 0;
-      from = newline + 1;
-      this.onLine(line.toString('utf8').replace(/\r$/, ''));
+  /**
+   * A message from the server over gateway.maxMessageBytes is skipped and the connection goes on. An answer whose
+   * id can be read fails the request it answers, alone; a request of the server's whose id can be read is
+   * answered with an error; anything else is dropped. Each is logged at warn.
+   */
+  private onOversized({ bytes, id, response }: OversizedLine): void {
+    const limit = this.limit;
+    const size = `${bytes} bytes, over gateway.maxMessageBytes (${limit} bytes)`;
+    const logger = this.options.logger;
+    if (id === null) {
+      logger?.warn(`dropped a message from the server of ${size}: its id cannot be read, so nothing waits on it`);
+      return;
     }
-    if (from < chunk.length) {
-      this.pending.push(chunk.subarray(from));
-      this.pendingBytes += chunk.length - from;
-      if (this.pendingBytes > limit) {
-        this.pending = [];
-        this.pendingBytes = 0;
-        this.onerror?.(new Error(`a message from the server exceeded ${limit} bytes; closing the connection`));
-        void this.close();
-      }
+    if (response) {
+      logger?.warn(`the server's answer to request ${String(id)} was ${size}; the request fails, the connection goes on`);
+      const failure: JSONRPCMessage = {
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32603, message: `the server's answer was ${size}; raise gateway.maxMessageBytes in the config if such answers are expected` }
+      };
+      setImmediate(() => this.onmessage?.(failure));
+      return;
     }
+    logger?.warn(`refused a request from the server of ${size}; answered it with an error`);
+    const refusal: JSONRPCMessage = {
+      jsonrpc: '2.0',
+      id,
+      error: { code: -32600, message: `Invalid Request: the message is ${size}; send a smaller one` }
+    };
+    this.send(refusal).catch(() => {});
   }
 
   private onLine(line: string): void {
@@ -166,7 +179,7 @@ export class ProcessTransport implements Transport {
     const spawned = this.process;
     const wasClosed = this.closed;
     this.closed = true;
-    this.pending = [];
+    this.lines.reset();
     if (spawned) await spawned.terminate();
     if (!wasClosed) this.onclose?.();
   }
