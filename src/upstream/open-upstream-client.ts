@@ -119,6 +119,9 @@ async function withinConnectTimeout<T>(handshake: Promise<T>, attempt: OpenAttem
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(timedOut()), attempt.timeoutMs);
+    // A handshake left pending by a stopped connection (its transport closed) must not hold the process open
+    // for the rest of the timeout: `manifold doctor` waited up to connectTimeout to exit.
+    timer.unref();
   });
   // Settled later, when the caller closes the transport: that rejection is not news.
   handshake.catch(() => {});

@@ -124,10 +124,18 @@ describe('faults', { timeout: 180_000 }, () => {
   it('doctor ends cleanly while a failing HTTP upstream is being retried (exit 1, never a hang or exit 13)', async () => {
     await using garbage = await startFixtureHttp('http-faulty.ts', ['--mode', 'garbage']);
     // Retried every few ms: doctor's shutdown always meets a connect attempt in progress.
-    await using config = writeConfig({ servers: { echo, garbage: { url: garbage.url } }, gateway: { reconnect: { baseDelay: '1ms', maxDelay: '5ms' } } });
+    // A long connect timeout: a handshake cut short by the shutdown must not hold the process open for it
+    // (regression: doctor's exit waited out the 30 s default now and then).
+    await using config = writeConfig({
+      servers: { echo, garbage: { url: garbage.url } },
+      gateway: { reconnect: { baseDelay: '1ms', maxDelay: '5ms' }, connectTimeout: '90s' }
+    });
     for (let run = 0; run < 4; run++) {
+      const started = Date.now();
       const doctor = await runCli(['doctor', '--json', '--config', config.path]);
+      const seconds = (Date.now() - started) / 1000;
       assert.equal(doctor.code, 1, `run ${run}: exit ${doctor.code}\n${doctor.stderr}`);
+      assert.ok(seconds < 45, `run ${run}: doctor took ${seconds} s (the connect timeout is 90 s)`);
       assert.equal((JSON.parse(doctor.stdout) as { servers: { server: string; status: string }[] }).servers.find(row => row.server === 'garbage')?.status, 'down');
     }
   });
