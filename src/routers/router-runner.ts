@@ -112,22 +112,10 @@ export class RouterRunner {
   ): Promise<{ route: string; tools: string[]; routing: Record<string, unknown> }> {
     const { decision, route, fallback } = await this.decide(name, requestText, args, downstream);
     const config = this.router(name).routes[route] as RouteConfig;
-    const best = decision.candidates[0];
     return {
       route,
       tools: this.routeTools(config).map(tool => tool.name),
-      routing: {
-        router: name,
-        route,
-        target: targetOf(config),
-        confidence: best?.confidence ?? 0,
-        reasoning: best?.reasoning ?? '',
-        fallback,
-        decidedBy: decision.decidedBy,
-        candidates: decision.candidates,
-        ...(decision.bm25 ? { bm25: decision.bm25 } : {}),
-        usage: usageOf(decision.calls)
-      }
+      routing: { ...routingRecord(name, route, config, decision, fallback), usage: usageOf(decision.calls) }
     };
   }
 
@@ -163,18 +151,7 @@ export class RouterRunner {
     }
     const { decision, route: routeName, fallback } = decided;
     const route = router.routes[routeName] as RouteConfig;
-    const best = decision.candidates[0];
-    const routing = {
-      router: name,
-      route: routeName,
-      target: targetOf(route),
-      confidence: best?.confidence ?? 0,
-      reasoning: best?.reasoning ?? '',
-      fallback,
-      decidedBy: decision.decidedBy,
-      candidates: decision.candidates,
-      ...(decision.bm25 ? { bm25: decision.bm25 } : {})
-    };
+    const routing = routingRecord(name, routeName, route, decision, fallback);
     const classification = usageOf(decision.calls);
     let routed: GatewayResult;
     try {
@@ -349,6 +326,22 @@ function serverAgent(route: RouteConfig, model: string, maxTurns = 10): AgentCon
     ...(route.tools ? { tools: route.tools } : {}),
     ...(route.instruction !== undefined ? { instruction: route.instruction } : {}),
     maxTurns
+  };
+}
+
+/** How a router decided (the `routing` of its result and of a routed view's selection), without usage. */
+function routingRecord(router: string, route: string, config: RouteConfig, decision: RouteDecision, fallback: boolean) {
+  const best = decision.candidates[0];
+  return {
+    router,
+    route,
+    target: targetOf(config),
+    confidence: best?.confidence ?? 0,
+    reasoning: best?.reasoning ?? '',
+    fallback,
+    decidedBy: decision.decidedBy,
+    candidates: decision.candidates,
+    ...(decision.bm25 ? { bm25: decision.bm25 } : {})
   };
 }
 
