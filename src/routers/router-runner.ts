@@ -1,7 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/client';
 
 import { agentAnnotations, agentTools, type ModelBackend, runAgent, toModelTool } from '../agents/index.js';
-import type { Catalog, CatalogTool, LocalTool } from '../catalog/index.js';
+import { followLocalTools, type Catalog, type CatalogTool, type LocalTool } from '../catalog/index.js';
 import type { AgentConfig, RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
@@ -34,7 +34,6 @@ export type RouterFailure = 'model_output_invalid' | 'model_error' | 'cancelled'
 export class RouterRunner {
   private readonly options: RouterRunnerOptions;
   private readonly logger: Logger;
-  private lastDefinitions = '';
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: RouterRunnerOptions) {
@@ -45,10 +44,9 @@ export class RouterRunner {
   start(): void {
     const names = Object.keys(this.options.routers);
     if (names.length === 0) return;
-    this.refresh();
-    this.unsubscribe = this.options.catalog.onChange(change => {
-      if (change.upstream !== routerSource && change.kinds.includes('tools')) this.refresh();
-    });
+    this.unsubscribe = followLocalTools(this.options.catalog, routerSource, () =>
+      Object.entries(this.options.routers).map(([name, router]) => this.localTool(name, router))
+    );
     this.logger.info(`${names.length} router(s): ${names.join(', ')}`);
   }
 
@@ -254,14 +252,6 @@ export class RouterRunner {
       tool?.definition.description ??
       `${route.agent !== undefined ? 'agent' : 'workflow'} ${route.agent ?? route.workflow}`
     );
-  }
-
-  private refresh(): void {
-    const tools = Object.entries(this.options.routers).map(([name, router]) => this.localTool(name, router));
-    const key = JSON.stringify(tools.map(tool => tool.definition));
-    if (key === this.lastDefinitions) return;
-    this.lastDefinitions = key;
-    this.options.catalog.setLocalTools(routerSource, tools);
   }
 
   private localTool(name: string, router: RouterConfig): LocalTool {
