@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/client';
 
-import type { Catalog, LocalTool } from '../catalog/index.js';
+import { followLocalTools, type Catalog, type LocalTool } from '../catalog/index.js';
 import type { AgentConfig, ModelConfig } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
@@ -32,7 +32,6 @@ export class AgentRunner {
   private readonly options: AgentRunnerOptions;
   private readonly logger: Logger;
   private readonly backends = new Map<string, ModelBackend>();
-  private lastDefinitions = '';
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: AgentRunnerOptions) {
@@ -56,25 +55,15 @@ export class AgentRunner {
   start(): void {
     const names = Object.keys(this.options.agents);
     if (names.length === 0) return;
-    this.refresh();
-    this.unsubscribe = this.options.catalog.onChange(change => {
-      if (change.upstream !== agentSource && change.kinds.includes('tools')) this.refresh();
-    });
+    this.unsubscribe = followLocalTools(this.options.catalog, agentSource, () =>
+      Object.entries(this.options.agents).map(([name, agent]) => this.localTool(name, agent))
+    );
     this.logger.info(`${names.length} agent(s): ${names.join(', ')}`);
   }
 
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-  }
-
-  /** Sets the agents' tools when their definitions changed. */
-  private refresh(): void {
-    const tools = Object.entries(this.options.agents).map(([name, agent]) => this.localTool(name, agent));
-    const key = JSON.stringify(tools.map(tool => tool.definition));
-    if (key === this.lastDefinitions) return;
-    this.lastDefinitions = key;
-    this.options.catalog.setLocalTools(agentSource, tools);
   }
 
   /** Runs an agent for a request (its catalog tool's handler). */

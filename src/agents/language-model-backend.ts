@@ -8,7 +8,15 @@ import { APICallError } from 'ai';
 
 import type { ModelConfig } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
-import type { ModelBackend, ModelMessage, ModelRequest, ModelToolCall, ModelTurn } from './model-backend.js';
+import { sleep } from '../core/race-abort.js';
+import {
+  type ModelBackend,
+  type ModelMessage,
+  type ModelRequest,
+  type ModelToolCall,
+  type ModelTurn,
+  parseToolArguments
+} from './model-backend.js';
 
 /** Waits between retries: the first, doubled each time (±20 % jitter), capped; a server's retry-after wins. */
 const backoff = { baseMs: 500, maxMs: 8000, maxRetryAfterMs: 30_000 };
@@ -148,7 +156,8 @@ function toMessage(message: ModelMessage): LanguageModelV3Message {
             type: 'tool-call' as const,
             toolCallId: call.id,
             toolName: call.name,
-            input: parseObject(call.arguments)
+            // the wire wants an object (Anthropic's tool_use input must be one): `{}` when the text is not
+            input: parseToolArguments(call.arguments) ?? {}
           }))
         ]
       };
@@ -167,18 +176,6 @@ function toMessage(message: ModelMessage): LanguageModelV3Message {
   }
 }
 
-/** The arguments as an object for the wire (Anthropic's tool_use input must be one); `{}` when they are not. */
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text || '{}');
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
-}
-
 function retryDelay(error: unknown, attempt: number): number {
   const headers = APICallError.isInstance(error) ? (error.responseHeaders ?? {}) : {};
   const afterMs = Number(headers['retry-after-ms']);
@@ -188,18 +185,4 @@ function retryDelay(error: unknown, attempt: number): number {
     return afterSeconds * 1000;
   const delay = Math.min(backoff.baseMs * 2 ** (attempt - 1), backoff.maxMs);
   return Math.round(delay * (0.8 + Math.random() * 0.4));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

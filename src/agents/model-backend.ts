@@ -20,6 +20,19 @@ export interface ModelToolCall {
   arguments: string;
 }
 
+/** A call's argument text as an object (empty or blank text is `{}`), or undefined if it is not a JSON object. */
+export function parseToolArguments(text: string): Record<string, unknown> | undefined {
+  if (text.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a tool call gave, as the model is told it. */
 export interface ModelToolResult {
   callId: string;

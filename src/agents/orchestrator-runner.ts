@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/client';
 
-import type { Catalog, LocalTool } from '../catalog/index.js';
+import { followLocalTools, type Catalog, type LocalTool } from '../catalog/index.js';
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
@@ -30,7 +30,6 @@ export interface OrchestratorRunnerOptions {
 export class OrchestratorRunner {
   private readonly options: OrchestratorRunnerOptions;
   private readonly logger: Logger;
-  private lastDefinitions = '';
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: OrchestratorRunnerOptions) {
@@ -42,26 +41,15 @@ export class OrchestratorRunner {
   start(): void {
     const names = Object.keys(this.options.orchestrators);
     if (names.length === 0) return;
-    this.refresh();
-    this.unsubscribe = this.options.catalog.onChange(change => {
-      if (change.upstream !== orchestratorSource && change.kinds.includes('tools')) this.refresh();
-    });
+    this.unsubscribe = followLocalTools(this.options.catalog, orchestratorSource, () =>
+      Object.entries(this.options.orchestrators).map(([name, orchestrator]) => this.localTool(name, orchestrator))
+    );
     this.logger.info(`${names.length} orchestrator(s): ${names.join(', ')}`);
   }
 
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-  }
-
-  private refresh(): void {
-    const tools = Object.entries(this.options.orchestrators).map(([name, orchestrator]) =>
-      this.localTool(name, orchestrator)
-    );
-    const key = JSON.stringify(tools.map(tool => tool.definition));
-    if (key === this.lastDefinitions) return;
-    this.lastDefinitions = key;
-    this.options.catalog.setLocalTools(orchestratorSource, tools);
   }
 
   /** Runs an orchestrator for a request (its catalog tool's handler). */

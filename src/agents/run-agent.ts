@@ -1,12 +1,13 @@
 import type { AgentConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
-import type {
-  ModelBackend,
-  ModelMessage,
-  ModelToolCall,
-  ModelToolDefinition,
-  ModelToolResult
+import {
+  type ModelBackend,
+  type ModelMessage,
+  type ModelToolCall,
+  type ModelToolDefinition,
+  type ModelToolResult,
+  parseToolArguments
 } from './model-backend.js';
 
 /** What happened to one tool call the model asked for. */
@@ -177,7 +178,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
         `There is no tool "${call.name}" among your tools; call one of: ${[...offered].join(', ')}.`
       );
     }
-    const args = parseArguments(call.arguments);
+    const args = parseToolArguments(call.arguments);
     if (args === undefined) {
       return finish(
         'invalid_arguments',
@@ -203,19 +204,6 @@ function defaultInstruction(agent: AgentConfig): string {
     `You are an agent working with the tools of these MCP servers: ${agent.servers.join(', ')}. ` +
     'Do the task you are given by calling the tools as needed; when it is done, answer with the result in plain text.'
   );
-}
-
-/** The model's argument text as an object (empty text is `{}`), or undefined if it is not a JSON object. */
-function parseArguments(text: string): Record<string, unknown> | undefined {
-  if (text.trim() === '') return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A tool result as text for the model: text blocks as they are, other blocks and structured content as JSON. */

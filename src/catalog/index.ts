@@ -1,4 +1,5 @@
 export { type AnnotationHints, combineAnnotations, createAnnotationCorrector } from './annotations.js';
+export { followLocalTools } from './follow-local-tools.js';
 export {
   Catalog,
   type CatalogChange,

@@ -1,21 +1,14 @@
 import * as z from 'zod/v4';
 
 import { durationSchema } from './duration.js';
+import { httpUrlSchema } from './http-url.js';
+import { declaredNames, type ReferenceIssue, toolNameClashes, unknownModel } from './references.js';
 
 /**
  * Model and agent names: an agent is a catalog tool named by its key, so the name must be one every LLM API
  * accepts as a tool name, and may not contain `__` (which would read as `<server>__<tool>`).
  */
 export const agentNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*(?<!_)$/;
-
-const httpUrl = z.string().refine(value => {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'expected an http(s) URL, e.g. http://127.0.0.1:11434/v1');
 
 /**
  * A model (`models.<name>`): `openai` speaks the OpenAI chat-completions API (OpenAI, Ollama, vLLM, LiteLLM,
@@ -31,7 +24,7 @@ export const modelSchema = z.strictObject({
    * The API's base URL, up to the version segment: `http://127.0.0.1:11434/v1` (Ollama), `https://api.openai.com/v1`,
    * `https://api.anthropic.com/v1`. Required for `openai`; `anthropic` defaults to Anthropic's.
    */
-  baseURL: httpUrl.optional(),
+  baseURL: httpUrlSchema('expected an http(s) URL, e.g. http://127.0.0.1:11434/v1').optional(),
   /** The model id the endpoint knows (`gpt-4.1-mini`, `llama3.1`, `claude-sonnet-4-5`); for `sampling`, a hint to the client. */
   model: z.string().min(1, 'expected the model id the endpoint serves').optional(),
   /** Sent as `Authorization: Bearer` (openai) or `x-api-key` (anthropic); use `${ENV_VAR}`. */
@@ -64,7 +57,8 @@ export const agentSchema = z.strictObject({
   description: z.string().optional()
 });
 
-function checkNames(kind: string, pattern: RegExp) {
+/** A `superRefine` of a block whose keys are names (`agent`, `router`…): each must match `pattern`, at most 64 characters. */
+export function checkNames(kind: string, pattern: RegExp) {
   return (entries: Record<string, unknown>, context: z.core.$RefinementCtx) => {
     for (const name of Object.keys(entries)) {
       if (!pattern.test(name) || name.length > 64) {
@@ -132,27 +126,16 @@ export function checkAgentReferences(config: {
   agents: Record<string, AgentConfig>;
   servers: Record<string, unknown>;
   workflows?: Record<string, unknown>;
-}): Array<{ path: (string | number)[]; message: string }> {
-  const issues: Array<{ path: (string | number)[]; message: string }> = [];
-  const list = (names: string[]) => (names.length > 0 ? names.map(name => `"${name}"`).join(', ') : 'none');
+}): ReferenceIssue[] {
+  const issues: ReferenceIssue[] = [];
   for (const [name, agent] of Object.entries(config.agents)) {
-    if (config.workflows && name in config.workflows) {
-      issues.push({
-        path: ['agents', name],
-        message: `a workflow is named "${name}" too, and both would be the tool "${name}"; rename one of them`
-      });
-    }
-    if (!(agent.model in config.models)) {
-      issues.push({
-        path: ['agents', name, 'model'],
-        message: `unknown model "${agent.model}"; declared models: ${list(Object.keys(config.models))} (add it under models:)`
-      });
-    }
+    issues.push(...toolNameClashes(['agents', name], name, [['a workflow', config.workflows ?? {}]]));
+    issues.push(...unknownModel(['agents', name, 'model'], agent.model, config.models));
     agent.servers.forEach((server, index) => {
       if (!(server in config.servers)) {
         issues.push({
           path: ['agents', name, 'servers', index],
-          message: `unknown server "${server}"; declared servers: ${list(Object.keys(config.servers))}`
+          message: `unknown server "${server}"; declared servers: ${declaredNames(config.servers)}`
         });
       }
     });

@@ -1,7 +1,8 @@
 import * as z from 'zod/v4';
 
-import { agentNamePattern } from './agent-schema.js';
+import { agentNamePattern, checkNames } from './agent-schema.js';
 import { durationSchema } from './duration.js';
+import { declaredNames, type ReferenceIssue, toolNameClashes, unknownModel } from './references.js';
 
 /**
  * An orchestrator (`orchestrators.<name>`): a catalog tool that has a model (the planner) split a task into
@@ -43,17 +44,7 @@ export const orchestratorSchema = z.strictObject({
 export const orchestratorsSchema = z
   .record(z.string(), orchestratorSchema)
   .default({})
-  .superRefine((entries, context) => {
-    for (const name of Object.keys(entries)) {
-      if (!agentNamePattern.test(name) || name.length > 64) {
-        context.addIssue({
-          code: 'custom',
-          path: [name],
-          message: `orchestrator name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), at most 64 characters`
-        });
-      }
-    }
-  });
+  .superRefine(checkNames('orchestrator', agentNamePattern));
 
 /**
  * The references of orchestrators: their model and workers must be declared, and their names may not be taken
@@ -64,31 +55,21 @@ export function checkOrchestratorReferences(config: {
   agents: Record<string, unknown>;
   orchestrators: Record<string, OrchestratorConfig>;
   workflows?: Record<string, unknown>;
-}): Array<{ path: (string | number)[]; message: string }> {
-  const issues: Array<{ path: (string | number)[]; message: string }> = [];
-  const list = (names: string[]) => (names.length > 0 ? names.map(name => `"${name}"`).join(', ') : 'none');
+}): ReferenceIssue[] {
+  const issues: ReferenceIssue[] = [];
   for (const [name, orchestrator] of Object.entries(config.orchestrators)) {
-    for (const [kind, names] of [
-      ['an agent', config.agents],
-      ['a workflow', config.workflows ?? {}]
-    ] as const) {
-      if (name in names)
-        issues.push({
-          path: ['orchestrators', name],
-          message: `${kind} is named "${name}" too, and both would be the tool "${name}"; rename one of them`
-        });
-    }
-    if (!(orchestrator.model in config.models)) {
-      issues.push({
-        path: ['orchestrators', name, 'model'],
-        message: `unknown model "${orchestrator.model}"; declared models: ${list(Object.keys(config.models))} (add it under models:)`
-      });
-    }
+    issues.push(
+      ...toolNameClashes(['orchestrators', name], name, [
+        ['an agent', config.agents],
+        ['a workflow', config.workflows ?? {}]
+      ])
+    );
+    issues.push(...unknownModel(['orchestrators', name, 'model'], orchestrator.model, config.models));
     orchestrator.workers.forEach((worker, index) => {
       if (!(worker in config.agents)) {
         issues.push({
           path: ['orchestrators', name, 'workers', index],
-          message: `unknown worker agent "${worker}"; declared agents: ${list(Object.keys(config.agents))} (a worker is a key of agents:)`
+          message: `unknown worker agent "${worker}"; declared agents: ${declaredNames(config.agents)} (a worker is a key of agents:)`
         });
       }
     });

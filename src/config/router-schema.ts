@@ -1,6 +1,7 @@
 import * as z from 'zod/v4';
 
-import { agentNamePattern } from './agent-schema.js';
+import { agentNamePattern, checkNames } from './agent-schema.js';
+import { declaredNames, type ReferenceIssue, toolNameClashes, unknownModel } from './references.js';
 
 /** Route names: what the model answers with, so short identifiers (letters, digits, `-`, `_`). */
 export const routeNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -118,17 +119,7 @@ export const routerSchema = z
 export const routersSchema = z
   .record(z.string(), routerSchema)
   .default({})
-  .superRefine((routers, context) => {
-    for (const name of Object.keys(routers)) {
-      if (!agentNamePattern.test(name) || name.length > 64) {
-        context.addIssue({
-          code: 'custom',
-          path: [name],
-          message: `router name "${name}" must use letters, digits, "-" and single "_" (not "__", not at either end), at most 64 characters`
-        });
-      }
-    }
-  });
+  .superRefine(checkNames('router', agentNamePattern));
 
 export type RouterConfig = z.output<typeof routerSchema>;
 
@@ -146,43 +137,33 @@ export function checkRouterReferences(config: {
   routers: Record<string, RouterConfig>;
   orchestrators?: Record<string, unknown>;
   views: Record<string, { router?: string | undefined }>;
-}): Array<{ path: (string | number)[]; message: string }> {
-  const issues: Array<{ path: (string | number)[]; message: string }> = [];
-  const list = (names: string[]) => (names.length > 0 ? names.map(name => `"${name}"`).join(', ') : 'none');
+}): ReferenceIssue[] {
+  const issues: ReferenceIssue[] = [];
   for (const [name, router] of Object.entries(config.routers)) {
-    for (const [kind, block] of [
-      ['an agent', config.agents],
-      ['a workflow', config.workflows],
-      ['an orchestrator', config.orchestrators ?? {}]
-    ] as const) {
-      if (name in block)
-        issues.push({
-          path: ['routers', name],
-          message: `${kind} is named "${name}" too, and both would be the tool "${name}"; rename one of them`
-        });
-    }
-    if (!(router.model in config.models)) {
-      issues.push({
-        path: ['routers', name, 'model'],
-        message: `unknown model "${router.model}"; declared models: ${list(Object.keys(config.models))} (add it under models:)`
-      });
-    }
+    issues.push(
+      ...toolNameClashes(['routers', name], name, [
+        ['an agent', config.agents],
+        ['a workflow', config.workflows],
+        ['an orchestrator', config.orchestrators ?? {}]
+      ])
+    );
+    issues.push(...unknownModel(['routers', name, 'model'], router.model, config.models));
     for (const [routeName, route] of Object.entries(router.routes)) {
       const path = ['routers', name, 'routes', routeName];
       if (route.server !== undefined && !(route.server in config.servers))
         issues.push({
           path: [...path, 'server'],
-          message: `unknown server "${route.server}"; declared servers: ${list(Object.keys(config.servers))}`
+          message: `unknown server "${route.server}"; declared servers: ${declaredNames(config.servers)}`
         });
       if (route.agent !== undefined && !(route.agent in config.agents))
         issues.push({
           path: [...path, 'agent'],
-          message: `unknown agent "${route.agent}"; declared agents: ${list(Object.keys(config.agents))}`
+          message: `unknown agent "${route.agent}"; declared agents: ${declaredNames(config.agents)}`
         });
       if (route.workflow !== undefined && config.workflowDirs.length === 0 && !(route.workflow in config.workflows))
         issues.push({
           path: [...path, 'workflow'],
-          message: `unknown workflow "${route.workflow}"; declared workflows: ${list(Object.keys(config.workflows))}`
+          message: `unknown workflow "${route.workflow}"; declared workflows: ${declaredNames(config.workflows)}`
         });
     }
   }
@@ -190,7 +171,7 @@ export function checkRouterReferences(config: {
     if (view.router !== undefined && !(view.router in config.routers))
       issues.push({
         path: ['views', name, 'router'],
-        message: `unknown router "${view.router}"; declared routers: ${list(Object.keys(config.routers))}`
+        message: `unknown router "${view.router}"; declared routers: ${declaredNames(config.routers)}`
       });
   }
   return issues;

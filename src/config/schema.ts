@@ -6,6 +6,7 @@ import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator
 import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
+import { httpUrlSchema } from './http-url.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
@@ -84,19 +85,10 @@ export const stdioServerSchema = z.strictObject({
   ...clientStateServerFields
 });
 
-const httpUrl = z.string().refine(value => {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'expected an http(s) URL');
-
 export const remoteServerSchema = z.strictObject({
   /** `http` (Streamable HTTP), `sse` (legacy HTTP+SSE); absent: try Streamable HTTP, then fall back to SSE. */
   type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
-  url: httpUrl,
+  url: httpUrlSchema('expected an http(s) URL'),
   headers: z.record(z.string(), z.string()).default({}),
   ...commonServerFields,
   ...clientStateServerFields

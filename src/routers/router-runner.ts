@@ -1,7 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/client';
 
 import { agentAnnotations, agentTools, type ModelBackend, runAgent, toModelTool } from '../agents/index.js';
-import type { Catalog, CatalogTool, LocalTool } from '../catalog/index.js';
+import { followLocalTools, type Catalog, type CatalogTool, type LocalTool } from '../catalog/index.js';
 import type { AgentConfig, RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
@@ -34,7 +34,6 @@ export type RouterFailure = 'model_output_invalid' | 'model_error' | 'cancelled'
 export class RouterRunner {
   private readonly options: RouterRunnerOptions;
   private readonly logger: Logger;
-  private lastDefinitions = '';
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: RouterRunnerOptions) {
@@ -45,10 +44,9 @@ export class RouterRunner {
   start(): void {
     const names = Object.keys(this.options.routers);
     if (names.length === 0) return;
-    this.refresh();
-    this.unsubscribe = this.options.catalog.onChange(change => {
-      if (change.upstream !== routerSource && change.kinds.includes('tools')) this.refresh();
-    });
+    this.unsubscribe = followLocalTools(this.options.catalog, routerSource, () =>
+      Object.entries(this.options.routers).map(([name, router]) => this.localTool(name, router))
+    );
     this.logger.info(`${names.length} router(s): ${names.join(', ')}`);
   }
 
@@ -112,22 +110,10 @@ export class RouterRunner {
   ): Promise<{ route: string; tools: string[]; routing: Record<string, unknown> }> {
     const { decision, route, fallback } = await this.decide(name, requestText, args, downstream);
     const config = this.router(name).routes[route] as RouteConfig;
-    const best = decision.candidates[0];
     return {
       route,
       tools: this.routeTools(config).map(tool => tool.name),
-      routing: {
-        router: name,
-        route,
-        target: targetOf(config),
-        confidence: best?.confidence ?? 0,
-        reasoning: best?.reasoning ?? '',
-        fallback,
-        decidedBy: decision.decidedBy,
-        candidates: decision.candidates,
-        ...(decision.bm25 ? { bm25: decision.bm25 } : {}),
-        usage: usageOf(decision.calls)
-      }
+      routing: { ...routingRecord(name, route, config, decision, fallback), usage: usageOf(decision.calls) }
     };
   }
 
@@ -163,18 +149,7 @@ export class RouterRunner {
     }
     const { decision, route: routeName, fallback } = decided;
     const route = router.routes[routeName] as RouteConfig;
-    const best = decision.candidates[0];
-    const routing = {
-      router: name,
-      route: routeName,
-      target: targetOf(route),
-      confidence: best?.confidence ?? 0,
-      reasoning: best?.reasoning ?? '',
-      fallback,
-      decidedBy: decision.decidedBy,
-      candidates: decision.candidates,
-      ...(decision.bm25 ? { bm25: decision.bm25 } : {})
-    };
+    const routing = routingRecord(name, routeName, route, decision, fallback);
     const classification = usageOf(decision.calls);
     let routed: GatewayResult;
     try {
@@ -279,14 +254,6 @@ export class RouterRunner {
     );
   }
 
-  private refresh(): void {
-    const tools = Object.entries(this.options.routers).map(([name, router]) => this.localTool(name, router));
-    const key = JSON.stringify(tools.map(tool => tool.definition));
-    if (key === this.lastDefinitions) return;
-    this.lastDefinitions = key;
-    this.options.catalog.setLocalTools(routerSource, tools);
-  }
-
   private localTool(name: string, router: RouterConfig): LocalTool {
     const routes = Object.entries(router.routes);
     const reachable = routes.flatMap(([, route]) => this.routeTools(route));
@@ -349,6 +316,22 @@ function serverAgent(route: RouteConfig, model: string, maxTurns = 10): AgentCon
     ...(route.tools ? { tools: route.tools } : {}),
     ...(route.instruction !== undefined ? { instruction: route.instruction } : {}),
     maxTurns
+  };
+}
+
+/** How a router decided (the `routing` of its result and of a routed view's selection), without usage. */
+function routingRecord(router: string, route: string, config: RouteConfig, decision: RouteDecision, fallback: boolean) {
+  const best = decision.candidates[0];
+  return {
+    router,
+    route,
+    target: targetOf(config),
+    confidence: best?.confidence ?? 0,
+    reasoning: best?.reasoning ?? '',
+    fallback,
+    decidedBy: decision.decidedBy,
+    candidates: decision.candidates,
+    ...(decision.bm25 ? { bm25: decision.bm25 } : {})
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CompiledStep, CompiledWorkflow, WorkflowProblem } from './compile-workflow.js';
+import { type CompiledStep, type CompiledWorkflow, eachStep, type WorkflowProblem } from './compile-workflow.js';
 import { toZodSchema } from './ask-model.js';
 
 /** The names model steps may refer to: the config's `models`, `agents` and `servers`. */
@@ -21,27 +21,16 @@ export function checkModelSteps(workflow: CompiledWorkflow, known: ModelNames, p
   const checkAgent = (agent: string, path: string) => {
     if (!known.agents.includes(agent)) problem(path, `there is no agent "${agent}" (${list(known.agents, 'agents')})`);
   };
-  const visit = (step: CompiledStep | undefined): void => {
-    if (!step) return;
+  eachStep(workflow.steps, step => {
     switch (step.kind) {
-      case 'call':
-        break;
       case 'parallel': {
         const aggregate = step.step.aggregate;
         if (aggregate) {
           checkModel(aggregate.model, `${step.path}.aggregate.model`);
           if (aggregate.schema && !toZodSchema(aggregate.schema)) problem(`${step.path}.aggregate.schema`, 'not a JSON Schema that can be checked (use objects, arrays, strings, numbers, booleans, enums)');
         }
-        for (const [, branch] of step.branches) visit(branch);
         break;
       }
-      case 'map':
-        visit(step.each);
-        break;
-      case 'switch':
-        for (const rule of step.rules) visit(rule.then);
-        visit(step.otherwise);
-        break;
       case 'agent': {
         const agent = step.step.agent;
         if (typeof agent === 'string') checkAgent(agent, `${step.path}.agent`);
@@ -60,42 +49,25 @@ export function checkModelSteps(workflow: CompiledWorkflow, known: ModelNames, p
         checkModel(evaluator.model, `${step.path}.evaluate.evaluator.model`);
         break;
       }
+      case 'call':
+      case 'map':
+      case 'switch':
+        break;
     }
-    visit(step.fallback);
-  };
-  for (const step of workflow.steps) visit(step);
+  });
 }
 
 /** The kinds of model step a workflow has (nested ones and fallbacks too). */
 export function modelStepKinds(steps: readonly CompiledStep[]): Set<'agent' | 'evaluate' | 'aggregate'> {
   const kinds = new Set<'agent' | 'evaluate' | 'aggregate'>();
-  const visit = (step: CompiledStep | undefined): void => {
-    if (!step) return;
-    switch (step.kind) {
-      case 'call':
-        break;
-      case 'parallel':
-        if (step.step.aggregate) kinds.add('aggregate');
-        for (const [, branch] of step.branches) visit(branch);
-        break;
-      case 'map':
-        visit(step.each);
-        break;
-      case 'switch':
-        for (const rule of step.rules) visit(rule.then);
-        visit(step.otherwise);
-        break;
-      case 'agent':
-        kinds.add('agent');
-        break;
-      case 'evaluate':
-        kinds.add('evaluate');
-        // An agent that writes the answer calls tools as an agent step does.
-        if ('agent' in step.step.evaluate.generator) kinds.add('agent');
-        break;
+  eachStep(steps, step => {
+    if (step.kind === 'parallel' && step.step.aggregate) kinds.add('aggregate');
+    if (step.kind === 'agent') kinds.add('agent');
+    if (step.kind === 'evaluate') {
+      kinds.add('evaluate');
+      // An agent that writes the answer calls tools as an agent step does.
+      if ('agent' in step.step.evaluate.generator) kinds.add('agent');
     }
-    visit(step.fallback);
-  };
-  for (const step of steps) visit(step);
+  });
   return kinds;
 }

@@ -208,15 +208,15 @@ function checkRefs(refs: ExpressionRefs, path: string, context: Context): void {
   }
 }
 
-/** Every call step in a compiled workflow (nested ones too, fallbacks included). */
-export function callsOf(steps: readonly CompiledStep[]): Array<Extract<CompiledStep, { kind: 'call' }>> {
-  const out: Array<Extract<CompiledStep, { kind: 'call' }>> = [];
+/**
+ * Calls `fn` on every step of a compiled workflow, depth first in config order: a step, then the steps
+ * nested in it (branches, `do`, rules and `otherwise`), then its fallback.
+ */
+export function eachStep(steps: readonly CompiledStep[], fn: (step: CompiledStep) => void): void {
   const visit = (step: CompiledStep | undefined): void => {
     if (!step) return;
+    fn(step);
     switch (step.kind) {
-      case 'call':
-        out.push(step);
-        break;
       case 'parallel':
         for (const [, branch] of step.branches) visit(branch);
         break;
@@ -227,6 +227,7 @@ export function callsOf(steps: readonly CompiledStep[]): Array<Extract<CompiledS
         for (const rule of step.rules) visit(rule.then);
         visit(step.otherwise);
         break;
+      case 'call':
       case 'agent':
       case 'evaluate':
         break;
@@ -234,6 +235,14 @@ export function callsOf(steps: readonly CompiledStep[]): Array<Extract<CompiledS
     visit(step.fallback);
   };
   for (const step of steps) visit(step);
+}
+
+/** Every call step in a compiled workflow (nested ones too, fallbacks included). */
+export function callsOf(steps: readonly CompiledStep[]): Array<Extract<CompiledStep, { kind: 'call' }>> {
+  const out: Array<Extract<CompiledStep, { kind: 'call' }>> = [];
+  eachStep(steps, step => {
+    if (step.kind === 'call') out.push(step);
+  });
   return out;
 }
 

@@ -1,11 +1,11 @@
 import { extractJsonObject, runAgent } from '../agents/index.js';
 import type { AgentConfig } from '../config/index.js';
 import type { GatewayResult } from '../core/pipeline.js';
+import { sleep } from '../core/race-abort.js';
 import { StepInFlight } from '../store/index.js';
 import type { CompiledStep } from './compile-workflow.js';
 import { clip, sizeOf } from './json-text.js';
 import { asText, describeUsage, modelFailure, requireModels } from './model-steps.js';
-import { sleep } from './race-abort.js';
 import { interruptedFailure, StepFailed } from './step-failure.js';
 import type { StepRunner } from './step-runner.js';
 import { evaluateTemplate, type Scope } from './template.js';

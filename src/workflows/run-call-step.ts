@@ -1,9 +1,9 @@
 import { errorMessage } from '../core/errors.js';
+import { raceAbort, sleep } from '../core/race-abort.js';
 import { StepInFlight } from '../store/index.js';
 import { isRetrySafe } from './check-workflow-tools.js';
 import type { CompiledStep } from './compile-workflow.js';
 import { clip, safeJson, sizeOf } from './json-text.js';
-import { raceAbort, sleep } from './race-abort.js';
 import { classifyErrorResult, interruptedFailure, StepFailed, StepTimeout } from './step-failure.js';
 import { isTruthy, type StepRunner } from './step-runner.js';
 import { evaluateExpression, evaluateTemplate, type Scope } from './template.js';

@@ -6,7 +6,14 @@ import type { ModelConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
 import type { DownstreamContext } from '../../core/pipeline.js';
 import { extractJsonObject } from '../extract-json.js';
-import type { ModelBackend, ModelMessage, ModelRequest, ModelToolCall, ModelTurn } from '../model-backend.js';
+import {
+  type ModelBackend,
+  type ModelMessage,
+  type ModelRequest,
+  type ModelToolCall,
+  type ModelTurn,
+  parseToolArguments
+} from '../model-backend.js';
 
 /** `sampling/createMessage` requires maxTokens. */
 const defaultMaxTokens = 4096;
@@ -195,17 +202,6 @@ function finishReasonOf(stopReason: string | undefined, toolCalls: ModelToolCall
   return 'stop';
 }
 
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text || '{}');
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
-}
-
 /** A message in sampling's own form (tool_use / tool_result blocks). */
 function toSamplingMessage(message: ModelMessage): Record<string, unknown> {
   switch (message.role) {
@@ -220,7 +216,8 @@ function toSamplingMessage(message: ModelMessage): Record<string, unknown> {
             type: 'tool_use',
             id: call.id,
             name: call.name,
-            input: parseObject(call.arguments)
+            // the wire wants an object (Anthropic's tool_use input must be one): `{}` when the text is not
+            input: parseToolArguments(call.arguments) ?? {}
           }))
         ]
       };
@@ -251,7 +248,10 @@ function toJsonTextMessage(message: ModelMessage): {
         content: {
           type: 'text',
           text: JSON.stringify({
-            tool_calls: message.toolCalls.map(call => ({ name: call.name, arguments: parseObject(call.arguments) }))
+            tool_calls: message.toolCalls.map(call => ({
+              name: call.name,
+              arguments: parseToolArguments(call.arguments) ?? {}
+            }))
           })
         }
       };
