@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-import { AgentRunner, agentTools, OrchestratorRunner, toModelTool } from '../agents/index.js';
+import { AgentRunner, agentTools, OrchestratorRunner, resumeAgentRun, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
@@ -10,7 +10,7 @@ import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { RouterRunner } from '../routers/index.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
-import { WorkflowEngine } from '../workflows/index.js';
+import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
 import type { UpstreamRelay } from '../upstream/index.js';
 import { configuredRoots } from './configured-roots.js';
@@ -168,9 +168,12 @@ export class GatewayCore implements AsyncDisposable {
       agents: options.config.agents,
       catalog: this.catalog,
       pipeline: this.pipeline,
-      logger: this.logger
+      logger: this.logger,
+      // Each direct agent call is a run in the run store, journaled per model turn and tool call (resumable).
+      runs: { store: () => this.workflows.store, owner: DurableRuns.owner, findTool: name => this.catalog.findTool(name)?.definition }
     });
     this.agents.start();
+    this.workflows.runs.resumers.set('agent', (run, resume, downstream) => resumeAgentRun(this.agents, run, resume, downstream));
     this.orchestrators = new OrchestratorRunner({
       orchestrators: options.config.orchestrators,
       agents: options.config.agents,
