@@ -164,22 +164,42 @@ interface Totals {
   totalTokens: number;
 }
 
-/** The model usage of an agent's result (`structuredContent.usage`) as a run's: every call, totals per model and per agent. */
+/**
+ * The model usage of a run's result as a run's: every model call (any `calls` list in `structuredContent.usage`:
+ * an agent's, an orchestrator's with its workers', a router's classification and routed call), totals per model
+ * and per agent (a call's worker or agent, else the run's own name).
+ */
 function usageOf(name: string, result: GatewayResult): Record<string, unknown> | undefined {
-  const usage = (result.structuredContent as { usage?: { calls?: Array<{ model: string; inputTokens: number; outputTokens: number }> } } | undefined)?.usage;
-  if (!usage?.calls) return undefined;
+  const found: Array<{ model: string; inputTokens: number; outputTokens: number; agent: string } & Record<string, unknown>> = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'calls' && Array.isArray(inner)) {
+        for (const call of inner as Array<Record<string, unknown>>) {
+          if (typeof call?.inputTokens !== 'number' || typeof call.outputTokens !== 'number') continue;
+          const agent = typeof call.worker === 'string' ? call.worker : typeof call.agent === 'string' ? call.agent : name;
+          found.push({ ...call, model: typeof call.model === 'string' ? call.model : '?', inputTokens: call.inputTokens, outputTokens: call.outputTokens, agent });
+        }
+      } else walk(inner);
+    }
+  };
+  walk((result.structuredContent as { usage?: unknown } | undefined)?.usage);
+  if (found.length === 0) return undefined;
   const byModel: Record<string, Totals> = {};
-  const agent: Totals = { calls: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-  for (const call of usage.calls) {
+  const byAgent: Record<string, Totals> = {};
+  const all: Totals = { calls: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+  for (const call of found) {
     const model = (byModel[call.model] ??= { calls: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 });
-    for (const totals of [model, agent]) {
+    const agent = (byAgent[call.agent] ??= { calls: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+    for (const totals of [model, agent, all]) {
       totals.calls++;
       totals.inputTokens += call.inputTokens;
       totals.outputTokens += call.outputTokens;
       totals.totalTokens += call.inputTokens + call.outputTokens;
     }
   }
-  return { calls: usage.calls.map(call => ({ ...call, agent: name })), inputTokens: agent.inputTokens, outputTokens: agent.outputTokens, totalTokens: agent.totalTokens, byModel, byAgent: { [name]: agent } };
+  return { calls: found, inputTokens: all.inputTokens, outputTokens: all.outputTokens, totalTokens: all.totalTokens, byModel, byAgent };
 }
 
 function textOf(result: GatewayResult): string {

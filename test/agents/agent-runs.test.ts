@@ -61,14 +61,18 @@ for (const protocol of protocols) {
     it('manifold runs <id> --json shows the run, a step per model turn and tool call, and its token usage', async () => {
       await using model = await startScriptedModelServer([
         { toolCalls: [{ name: 'echo__echo', arguments: { message: 'hi' } }], usage: { input: 100, output: 10 } },
-        { text: 'echoed hi', usage: { input: 150, output: 5 } }
+        { text: 'echoed hi', usage: { input: 150, output: 5 } },
+        { text: JSON.stringify({ route: 'shouting', confidence: 0.9, reasoning: 'a text to return' }), usage: { input: 40, output: 7 } }
       ]);
       await using config = writeConfig({
         servers: { echo: fixtureServer('echo.ts') },
         models: { local: { provider: protocol, baseURL: model.baseURL, model: `scripted-${protocol}`, apiKey: 'key' } },
-        agents: { probe: { model: 'local', servers: ['echo'] } }
+        agents: { probe: { model: 'local', servers: ['echo'] } },
+        workflows: { shout: { description: 'Returns the given text unchanged.', input: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }, steps: [{ id: 'say', call: 'echo__echo', with: { message: '{{ input.text }}' } }] } },
+        routers: { front: { model: 'local', routes: { echoing: { server: 'echo', description: 'Repeats messages.' }, shouting: { workflow: 'shout', description: 'Returns a text.' } }, default: 'echoing' } }
       });
       let runId: string;
+      let routerRunId: string;
       {
         await using gateway = await connectStdio(config.path);
         const result = await callTool(gateway.client, 'probe', { task: 'echo hi' });
@@ -76,7 +80,15 @@ for (const protocol of protocols) {
         assert.equal(result.text, 'echoed hi');
         runId = result.meta['manifold/run-id'];
         assert.match(runId, /^run_\w+$/);
+        const routed = await callTool(gateway.client, 'front', { request: 'return hi', arguments: { text: 'hi' } });
+        assert.equal(routed.isError, false, routed.text);
+        routerRunId = routed.meta['manifold/run-id'];
       }
+      // A router called directly is a run too (recorded, not journaled), with its classification's usage.
+      const routerRun = JSON.parse((await cli(config.path, ['runs', routerRunId, '--json'])).stdout).run;
+      assert.deepEqual([routerRun.kind, routerRun.workflow, routerRun.status], ['router', 'front', 'completed']);
+      assert.deepEqual(JSON.parse(routerRun.input), { request: 'return hi', arguments: { text: 'hi' } });
+      assert.deepEqual(JSON.parse(routerRun.result)._meta['manifold/usage'].byAgent, { front: { calls: 1, inputTokens: 40, outputTokens: 7, totalTokens: 47 } });
       const shown = await cli(config.path, ['runs', runId, '--json']);
       assert.equal(shown.code, 0, shown.stderr);
       const { run, steps } = JSON.parse(shown.stdout);
@@ -102,6 +114,7 @@ for (const protocol of protocols) {
       // The list and the timeline say what ran.
       const list = await cli(config.path, ['runs']);
       assert.match(list.stdout, new RegExp(`${runId}\\s+agent probe\\s+completed`));
+      assert.match(list.stdout, new RegExp(`${routerRunId}\\s+router front\\s+completed`));
       const timeline = await cli(config.path, ['runs', runId]);
       assert.match(timeline.stdout, new RegExp(`run ${runId}  agent probe  completed`));
       assert.match(timeline.stdout, /model usage 2 call\(s\), 250 in \+ 15 out tokens/);
