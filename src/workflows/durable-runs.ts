@@ -92,7 +92,7 @@ export class DurableRuns {
       const marked = store.markInterrupted(DurableRuns.owner.host, isOwnerAlive, Date.now());
       if (marked.length > 0) {
         this.host.logger.warn(
-          `${marked.length} workflow run(s) were left running by a gateway that stopped, now interrupted: ${marked.join(', ')} ("manifold runs resume <id>" or the runs_resume tool continues one)`
+          `${marked.length} run(s) were left running by a gateway that stopped, now interrupted: ${marked.join(', ')} ("manifold runs resume <id>" or the runs_resume tool continues one)`
         );
       }
       return marked;
@@ -158,7 +158,7 @@ export class DurableRuns {
     downstream: DownstreamContext
   ): { runId: string; done: Promise<GatewayResult>; refused?: undefined } | { refused: GatewayResult; done?: undefined } {
     const resumer = this.resumers.get(run.kind ?? '');
-    if (!resumer) throw new ManifoldError('INVALID_PARAMS', `run "${run.id}" is a${run.kind === 'agent' ? 'n' : ''} ${run.kind ?? '?'} run, and those cannot be resumed yet; call the ${run.kind ?? '?'} again instead`);
+    if (!resumer) throw new ManifoldError('INVALID_PARAMS', `run "${run.id}" is a run of ${run.kind ?? '?'} "${run.workflow}", and ${run.kind ?? '?'} runs cannot be resumed yet (they are recorded, not journaled); call it again instead`);
     const checkpoints = store.getCheckpoints(run.id);
     const inFlight = options.force ? [] : checkpoints.filter(checkpoint => this.isUnsafeInFlight(checkpoint));
     if (inFlight.length > 0) return { refused: this.refuseInFlight(store, run, inFlight) };
