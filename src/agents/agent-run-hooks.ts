@@ -18,6 +18,8 @@ export interface AgentRunHooks {
    * without calling the tool. Throws {@link StepInFlight} when the call was in flight at a crash and is not safe to repeat.
    */
   toolCall(turn: number, index: number, tool: string, args: Record<string, unknown>, work: () => Promise<ToolCallOutcome>): Promise<ToolCallOutcome>;
+  /** Hooks for one of several agents of the run (an orchestrator's task): its steps' paths start with `path`, its journal keys with `key`. */
+  scoped(scope: { path: string; key: string }): AgentRunHooks;
 }
 
 /** What the model is told of a tool call. */
@@ -103,25 +105,32 @@ export async function recordModelRun(context: ModelRunsContext | undefined, logg
       throw error;
     }
   };
-  const hooks: AgentRunHooks = {
-    modelTurn: (turn, work) =>
-      step(
-        { path: `turn ${turn}`, kind: 'model-turn', tool: 'model' },
-        // A model call has no effect outside: one in flight at a crash is simply made again.
-        () => journal.run({ key: `turn:${turn}`, kind: 'model-turn', idempotent: true, label: 'model' }, work),
-        answer => ({ ok: true, detail: `${answer.usage.inputTokens} in + ${answer.usage.outputTokens} out tokens${answer.toolCalls.length > 0 ? `, ${answer.toolCalls.length} tool call(s)` : ''}` })
-      ),
-    toolCall: (turn, index, tool, args, work) => {
-      const annotations = context.findTool(tool)?.annotations;
-      const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
-      const input = JSON.stringify(args);
-      return step(
-        { path: `turn ${turn} call ${index + 1}`, kind: 'tool-call', tool, input: input.length > maxInputChars ? `${input.slice(0, maxInputChars)}…` : input },
-        () => journal.run({ key: `turn:${turn}.call:${index}`, kind: 'call', idempotent, label: tool }, work),
-        outcome => (outcome.isError ? { ok: false, error: outcome.text.slice(0, 500) } : { ok: true })
-      );
-    }
+  // Paths and keys of one agent's turns; `scope` sets them apart for the agents of one run (an orchestrator's tasks).
+  const makeHooks = (scope?: { path: string; key: string }): AgentRunHooks => {
+    const path = (text: string) => (scope ? `${scope.path} ${text}` : text);
+    const key = (text: string) => (scope ? `${scope.key}.${text}` : text);
+    return {
+      modelTurn: (turn, work) =>
+        step(
+          { path: path(`turn ${turn}`), kind: 'model-turn', tool: 'model' },
+          // A model call has no effect outside: one in flight at a crash is simply made again.
+          () => journal.run({ key: key(`turn:${turn}`), kind: 'model-turn', idempotent: true, label: 'model' }, work),
+          answer => ({ ok: true, detail: `${answer.usage.inputTokens} in + ${answer.usage.outputTokens} out tokens${answer.toolCalls.length > 0 ? `, ${answer.toolCalls.length} tool call(s)` : ''}` })
+        ),
+      toolCall: (turn, index, tool, args, work) => {
+        const annotations = context.findTool(tool)?.annotations;
+        const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
+        const input = JSON.stringify(args);
+        return step(
+          { path: path(`turn ${turn} call ${index + 1}`), kind: 'tool-call', tool, input: input.length > maxInputChars ? `${input.slice(0, maxInputChars)}…` : input },
+          () => journal.run({ key: key(`turn:${turn}.call:${index}`), kind: 'call', idempotent, label: tool }, work),
+          outcome => (outcome.isError ? { ok: false, error: outcome.text.slice(0, 500) } : { ok: true })
+        );
+      },
+      scoped: inner => makeHooks(scope ? { path: `${scope.path} ${inner.path}`, key: `${scope.key}.${inner.key}` } : inner)
+    };
   };
+  const hooks = makeHooks();
   journalPoint('run-start');
   let result: GatewayResult;
   try {

@@ -16,7 +16,7 @@ import type { Client } from '@modelcontextprotocol/client';
 
 import { startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { connectHttp, connectStdio, fixtureServer, manifoldCommand, stopChild, waitForStderr, writeConfig } from '../helpers/gateway.js';
-import { protocols, replayedToolCalls, toolResults } from './wire.js';
+import { firstUserText, protocols, replayedToolCalls, systemPrompt, toolResults } from './wire.js';
 
 async function startGateway(configPath: string, crashAfter?: string): Promise<{ url: string; child: ChildProcess; stderr: () => string } & AsyncDisposable> {
   const child = spawn(manifoldCommand.command, [...manifoldCommand.args, 'serve', '--http', '0', '--config', configPath, '--log-level', 'info'], {
@@ -122,6 +122,41 @@ for (const protocol of protocols) {
     });
   });
 }
+
+describe('a direct orchestrator call is a recorded run (openai)', { timeout: 120_000 }, () => {
+  it('records each worker task\'s model turns and tool calls as steps, and the usage by worker', async () => {
+    await using model = await startScriptedModelServer((_index, request) => {
+      const system = systemPrompt(request);
+      if (system.startsWith('PLAN')) return { text: JSON.stringify({ steps: [{ tasks: [{ worker: 'echoer', task: 'say a' }, { worker: 'echoer', task: 'say b' }] }] }), usage: { input: 50, output: 5 } };
+      if (system.startsWith('SYNTH')) return { text: 'the synthesis', usage: { input: 30, output: 3 } };
+      const task = firstUserText(request).split('\n')[0]!;
+      if (toolResults(request).length > 0) return { text: `done: ${task}`, usage: { input: 20, output: 2 } };
+      return { toolCalls: [{ name: 'echo__echo', arguments: { message: task } }], usage: { input: 10, output: 1 } };
+    });
+    await using config = writeConfig({
+      servers: { echo: fixtureServer('echo.ts') },
+      models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'key' } },
+      agents: { echoer: { model: 'local', servers: ['echo'], instruction: 'WORKER echoer' } },
+      orchestrators: { conductor: { model: 'local', workers: ['echoer'], instruction: 'PLAN', synthesis: 'SYNTH', plan: 'full' } }
+    });
+    let runId: string;
+    {
+      await using gateway = await connectStdio(config.path);
+      const result = await callTool(gateway.client, 'conductor', { task: 'say a and b' });
+      assert.equal(result.isError, false, result.text);
+      runId = result.meta['manifold/run-id'];
+    }
+    const { run, steps } = JSON.parse((await cli(config.path, ['runs', runId, '--json'])).stdout);
+    assert.deepEqual([run.kind, run.workflow, run.status], ['orchestrator', 'conductor', 'completed']);
+    assert.deepEqual(
+      steps.map((step: any) => `${step.path} ${step.kind}`).sort(),
+      ['1 turn 1 model-turn', '1 turn 1 call 1 tool-call', '1 turn 2 model-turn', '2 turn 1 model-turn', '2 turn 1 call 1 tool-call', '2 turn 2 model-turn'].map(rest => `step 1 task ${rest.replace(/^(\d) /, '$1 echoer ')}`).sort()
+    );
+    const usage = JSON.parse(run.result)._meta['manifold/usage'];
+    assert.deepEqual(usage.byAgent.echoer, { calls: 4, inputTokens: 60, outputTokens: 6, totalTokens: 66 });
+    assert.equal(usage.totalTokens, 66 + 55 + 33);
+  });
+});
 
 describe('a direct agent run survives kill -9 of the gateway (openai)', { timeout: 240_000 }, () => {
   it('resumes from the journal: no answered model turn is asked again, no finished tool call repeated; a write in flight stops it interrupted until --force', async () => {
