@@ -124,11 +124,12 @@ for (const protocol of protocols) {
 }
 
 describe('a direct orchestrator call is a recorded run (openai)', { timeout: 120_000 }, () => {
-  it('records each worker task\'s model turns and tool calls as steps, and the usage by worker', async () => {
+  it('records each worker task\'s model turns and tool calls as steps, and the usage by worker; a failed one cannot be resumed yet', async () => {
     await using model = await startScriptedModelServer((_index, request) => {
       const system = systemPrompt(request);
       if (system.startsWith('PLAN')) return { text: JSON.stringify({ steps: [{ tasks: [{ worker: 'echoer', task: 'say a' }, { worker: 'echoer', task: 'say b' }] }] }), usage: { input: 50, output: 5 } };
       if (system.startsWith('SYNTH')) return { text: 'the synthesis', usage: { input: 30, output: 3 } };
+      if (system.startsWith('BAD')) return { text: 'no plan today' };
       const task = firstUserText(request).split('\n')[0]!;
       if (toolResults(request).length > 0) return { text: `done: ${task}`, usage: { input: 20, output: 2 } };
       return { toolCalls: [{ name: 'echo__echo', arguments: { message: task } }], usage: { input: 10, output: 1 } };
@@ -137,15 +138,29 @@ describe('a direct orchestrator call is a recorded run (openai)', { timeout: 120
       servers: { echo: fixtureServer('echo.ts') },
       models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'key' } },
       agents: { echoer: { model: 'local', servers: ['echo'], instruction: 'WORKER echoer' } },
-      orchestrators: { conductor: { model: 'local', workers: ['echoer'], instruction: 'PLAN', synthesis: 'SYNTH', plan: 'full' } }
+      orchestrators: {
+        conductor: { model: 'local', workers: ['echoer'], instruction: 'PLAN', synthesis: 'SYNTH', plan: 'full' },
+        broken: { model: 'local', workers: ['echoer'], instruction: 'BAD', synthesis: 'SYNTH', plan: 'full' }
+      }
     });
     let runId: string;
+    let failedId: string;
     {
       await using gateway = await connectStdio(config.path);
       const result = await callTool(gateway.client, 'conductor', { task: 'say a and b' });
       assert.equal(result.isError, false, result.text);
       runId = result.meta['manifold/run-id'];
+      const failed = await callTool(gateway.client, 'broken', { task: 'say c' });
+      assert.equal(failed.isError, true);
+      failedId = failed.meta['manifold/run-id'];
     }
+    // A failed orchestrator run is recorded as failed, with its error; resuming it says it cannot be resumed yet.
+    const failedRun = JSON.parse((await cli(config.path, ['runs', failedId, '--json'])).stdout).run;
+    assert.deepEqual([failedRun.kind, failedRun.status], ['orchestrator', 'failed']);
+    assert.match(failedRun.error, /no usable plan/);
+    const resume = await cli(config.path, ['runs', 'resume', failedId]);
+    assert.notEqual(resume.code, 0);
+    assert.match(resume.stdout + resume.stderr, /is a run of orchestrator "broken", and orchestrator runs cannot be resumed yet/);
     const { run, steps } = JSON.parse((await cli(config.path, ['runs', runId, '--json'])).stdout);
     assert.deepEqual([run.kind, run.workflow, run.status], ['orchestrator', 'conductor', 'completed']);
     assert.deepEqual(
