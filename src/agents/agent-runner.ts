@@ -8,6 +8,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 import { createModelBackend } from './create-model-backend.js';
 import type { ModelBackend } from './model-backend.js';
+import { type AgentResume, type AgentRunHooks, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
 import { runAgent } from './run-agent.js';
 
 /** The catalog source under which agent tools are registered. */
@@ -22,6 +23,8 @@ export interface AgentRunnerOptions {
   logger: Logger;
   /** Builds a model's backend (tests may substitute); default: by its provider. */
   createBackend?: (name: string, config: ModelConfig) => ModelBackend;
+  /** Where each call is recorded and journaled as a run (the gateway's run store); without it calls are not recorded. */
+  runs?: ModelRunsContext | undefined;
 }
 
 /**
@@ -67,8 +70,8 @@ export class AgentRunner {
   }
 
   /** Runs an agent for a request (its catalog tool's handler). */
-  async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
-    const agent = this.options.agents[name];
+  async run(name: string, request: GatewayRequest, resume?: AgentResume): Promise<GatewayResult> {
+    const agent = resume?.config ?? this.options.agents[name];
     if (!agent) return toolError(`unknown agent "${name}"`);
     const args = request.params.arguments as Record<string, unknown> | undefined;
     const task = args?.task;
@@ -86,9 +89,10 @@ export class AgentRunner {
     } catch (error) {
       return toolError(`Agent "${name}" cannot run: model "${agent.model}" cannot be set up: ${errorMessage(error)}`);
     }
-    const tools = agentTools(agent, this.options.catalog).map(toModelTool);
     const started = performance.now();
-    const result = await runAgent({ name, agent, backend, tools, task, request, pipeline: this.options.pipeline });
+    const execute = (hooks: AgentRunHooks | undefined) =>
+      runAgent({ name, agent, backend, tools: agentTools(agent, this.options.catalog).map(toModelTool), task, request, pipeline: this.options.pipeline, hooks });
+    const result = await recordModelRun(this.options.runs, this.logger, { kind: 'agent', name, args: { task }, definition: { agent: name, config: agent }, resume, execute });
     const structured = result.structuredContent as
       { turns?: number; reason?: string; usage?: { totalTokens: number } } | undefined;
     const summary = `agent ${name}: ${structured?.reason ?? 'done'} after ${structured?.turns ?? 0} turn(s), ${structured?.usage?.totalTokens ?? 0} tokens, ${Math.round(performance.now() - started)} ms`;

@@ -31,3 +31,5 @@ export {
   resultText,
   type StepOutcome
 } from './run-agent.js';
+export { type AgentRunHooks, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
+export { resumeAgentRun } from './resume-agent-run.js';

@@ -5,6 +5,7 @@ import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
+import { type AgentRunHooks, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
 import type { AgentRunner } from './agent-runner.js';
 import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 import { runOrchestrator, type WorkerSetup } from './run-orchestrator.js';
@@ -21,6 +22,8 @@ export interface OrchestratorRunnerOptions {
   /** The gateway pipeline; every tool call of every worker goes through it. */
   pipeline: Handler;
   logger: Logger;
+  /** Where each call is recorded as a run (the gateway's run store). */
+  runs?: ModelRunsContext | undefined;
 }
 
 /**
@@ -53,7 +56,7 @@ export class OrchestratorRunner {
   }
 
   /** Runs an orchestrator for a request (its catalog tool's handler). */
-  async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
+  async run(name: string, request: GatewayRequest, hooks?: AgentRunHooks): Promise<GatewayResult> {
     const orchestrator = this.options.orchestrators[name];
     if (!orchestrator) return toolError(`unknown orchestrator "${name}"`);
     const args = request.params.arguments as Record<string, unknown> | undefined;
@@ -88,7 +91,8 @@ export class OrchestratorRunner {
       workers,
       task,
       request,
-      pipeline: this.options.pipeline
+      pipeline: this.options.pipeline,
+      hooks
     });
     const structured = result.structuredContent as
       { reason?: string; tasks?: unknown[]; durationMs?: number; usage?: { totalTokens: number } } | undefined;
@@ -120,7 +124,8 @@ export class OrchestratorRunner {
     };
     return {
       definition,
-      call: request => this.run(name, request),
+      // Recorded in the run store (not journaled: a restart loses a run in flight).
+      call: request => recordModelRun(this.options.runs, this.logger, { kind: 'orchestrator', name, args: { ...(request.params.arguments as object) }, definition: { orchestrator: name, config: orchestrator }, execute: hooks => this.run(name, request, hooks) }),
       tags: ['orchestrator', 'model', ...orchestrator.workers]
     };
   }

@@ -1,6 +1,8 @@
 import type { AgentConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
+import { StepInFlight } from '../store/index.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import type { AgentRunHooks } from './agent-run-hooks.js';
 import {
   type ModelBackend,
   type ModelMessage,
@@ -56,6 +58,8 @@ export interface RunAgentOptions {
   /** The caller's request: tool calls go through `pipeline` with its downstream context. */
   request: GatewayRequest;
   pipeline: Handler;
+  /** Records and journals each model turn and tool call (a direct agent call's run); without it they simply run. */
+  hooks?: AgentRunHooks | undefined;
 }
 
 /** The most tool calls of one turn in flight at once. */
@@ -123,7 +127,8 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
     const started = performance.now();
     let answer;
     try {
-      answer = await backend.generate({ system, messages, tools, signal: downstream.signal, caller: downstream });
+      const generate = () => backend.generate({ system, messages, tools, signal: downstream.signal, caller: downstream });
+      answer = options.hooks ? await options.hooks.modelTurn(turn, generate) : await generate();
     } catch (error) {
       const reason: AgentFailure = isManifoldError(error) && error.code === 'CANCELLED' ? 'cancelled' : 'model_error';
       return fail(reason, `Agent "${name}" stopped at turn ${turn}: ${errorMessage(error)}`, { turns: turn });
@@ -147,7 +152,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
     }
     messages.push({ role: 'assistant', text: answer.text, toolCalls: answer.toolCalls });
     // Calls of one turn are independent by the model's own account: run them together, a few at a time.
-    const results = await mapBounded(answer.toolCalls, maxParallelToolCalls, call => callTool(call, turn));
+    const results = await mapBounded(answer.toolCalls, maxParallelToolCalls, (call, index) => callTool(call, turn, index));
     if (downstream.signal.aborted)
       return fail('cancelled', `Agent "${name}" was cancelled at turn ${turn}.`, { turns: turn });
     messages.push({ role: 'tool', results });
@@ -158,7 +163,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
     { turns: agent.maxTurns }
   );
 
-  async function callTool(call: ModelToolCall, turn: number): Promise<ModelToolResult> {
+  async function callTool(call: ModelToolCall, turn: number, index: number): Promise<ModelToolResult> {
     const started = performance.now();
     const finish = (outcome: StepOutcome, args: unknown, text: string): ModelToolResult => {
       steps.push({
@@ -187,13 +192,14 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
       );
     }
     try {
-      const result = await pipeline({
-        method: 'tools/call',
-        params: { name: call.name, arguments: args },
-        downstream: toolCallContext
-      });
-      return finish(result.isError === true ? 'error' : 'ok', args, resultText(result));
+      const work = async () => {
+        const result = await pipeline({ method: 'tools/call', params: { name: call.name, arguments: args }, downstream: toolCallContext });
+        return { isError: result.isError === true, text: resultText(result) };
+      };
+      const result = options.hooks ? await options.hooks.toolCall(turn, index, call.name, args, work) : await work();
+      return finish(result.isError ? 'error' : 'ok', args, result.text);
     } catch (error) {
+      if (error instanceof StepInFlight) throw error;
       return finish('error', args, `The call failed: ${errorMessage(error)}`);
     }
   }

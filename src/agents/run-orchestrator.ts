@@ -18,6 +18,7 @@ import {
   type TaskRecord,
   workerPrompt
 } from './orchestrator-plan.js';
+import type { AgentRunHooks } from './agent-run-hooks.js';
 import { mapBounded, resultText, runAgent } from './run-agent.js';
 import { UsageMeter } from './usage-meter.js';
 
@@ -42,6 +43,8 @@ export interface RunOrchestratorOptions {
   task: string;
   request: GatewayRequest;
   pipeline: Handler;
+  /** Records each worker task's model turns and tool calls as steps of the orchestrator's run. */
+  hooks?: AgentRunHooks | undefined;
 }
 
 /** One plan step's tasks as recorded in the result. */
@@ -260,7 +263,8 @@ export async function runOrchestrator(options: RunOrchestratorOptions): Promise<
         params: { name: planned.worker, arguments: { task: planned.task } },
         downstream
       },
-      pipeline
+      pipeline,
+      hooks: options.hooks?.scoped({ path: `step ${step} task ${index + 1} ${planned.worker}`, key: `step:${step}.task:${index}` })
     });
     const structured = (result.structuredContent ?? {}) as { reason?: string; turns?: number };
     const outcome = result.isError !== true ? 'ok' : signal.aborted ? 'cancelled' : 'error';

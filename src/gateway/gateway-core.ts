@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-import { AgentRunner, agentTools, OrchestratorRunner, toModelTool } from '../agents/index.js';
+import { AgentRunner, agentTools, type ModelRunsContext, OrchestratorRunner, resumeAgentRun, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
@@ -10,7 +10,7 @@ import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { RouterRunner } from '../routers/index.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
-import { WorkflowEngine } from '../workflows/index.js';
+import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
 import type { UpstreamRelay } from '../upstream/index.js';
 import { configuredRoots } from './configured-roots.js';
@@ -168,16 +168,20 @@ export class GatewayCore implements AsyncDisposable {
       agents: options.config.agents,
       catalog: this.catalog,
       pipeline: this.pipeline,
-      logger: this.logger
+      logger: this.logger,
+      // Each direct agent call is a run in the run store, journaled per model turn and tool call (resumable).
+      runs: this.modelRuns()
     });
     this.agents.start();
+    this.workflows.runs.resumers.set('agent', (run, resume, downstream) => resumeAgentRun(this.agents, run, resume, downstream));
     this.orchestrators = new OrchestratorRunner({
       orchestrators: options.config.orchestrators,
       agents: options.config.agents,
       agentRunner: this.agents,
       catalog: this.catalog,
       pipeline: this.pipeline,
-      logger: this.logger
+      logger: this.logger,
+      runs: this.modelRuns()
     });
     this.orchestrators.start();
     this.routers = new RouterRunner({
@@ -186,7 +190,8 @@ export class GatewayCore implements AsyncDisposable {
       catalog: this.catalog,
       pipeline: this.pipeline,
       backend: model => this.agents.backend(model),
-      logger: this.logger
+      logger: this.logger,
+      runs: this.modelRuns()
     });
     this.routers.start();
     this.sessions.hooks = {
@@ -238,6 +243,11 @@ export class GatewayCore implements AsyncDisposable {
    */
   clientRootsChanged(sessionId: string): void {
     this.perClient.notifySession(sessionId, 'notifications/roots/list_changed');
+  }
+
+  /** Where direct agent, orchestrator and router calls are recorded as runs: the workflows' run store. */
+  private modelRuns(): ModelRunsContext {
+    return { store: () => this.workflows.store, owner: DurableRuns.owner, findTool: name => this.catalog.findTool(name)?.definition };
   }
 
   private async forwardSubscription(uri: string, subscribed: boolean): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/client';
 
-import { agentAnnotations, agentTools, type ModelBackend, runAgent, toModelTool } from '../agents/index.js';
+import { agentAnnotations, agentTools, type ModelBackend, type ModelRunsContext, recordModelRun, runAgent, toModelTool } from '../agents/index.js';
 import { followLocalTools, type Catalog, type CatalogTool, type LocalTool } from '../catalog/index.js';
 import type { AgentConfig, RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
@@ -20,6 +20,8 @@ export interface RouterRunnerOptions {
   /** The backend of a configured model (shared with the agents). */
   backend: (model: string) => ModelBackend;
   logger: Logger;
+  /** Where each call is recorded as a run (the gateway's run store). */
+  runs?: ModelRunsContext | undefined;
 }
 
 /** Why a routed call ended without an outcome (`structuredContent.reason` of its tool error). */
@@ -279,7 +281,9 @@ export class RouterRunner {
       },
       annotations: agentAnnotations(reachable)
     };
-    return { definition, call: request => this.run(name, request), tags: ['router', 'model'] };
+    // Recorded in the run store (not journaled: a restart loses a call in flight).
+    const call = (request: GatewayRequest) => recordModelRun(this.options.runs, this.logger, { kind: 'router', name, args: { ...(request.params.arguments as object) }, definition: { router: name, config: router }, execute: () => this.run(name, request) });
+    return { definition, call, tags: ['router', 'model'] };
   }
 }
 

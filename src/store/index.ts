@@ -1,4 +1,4 @@
-export type { Checkpoint, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from './run-store.js';
+export type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from './run-store.js';
 export { openDatabase, type SqliteDatabase } from './sqlite/open-database.js';
 export { SqliteRunStore } from './sqlite/sqlite-run-store.js';
 export { journalPoint, type JournalUnit, RunJournal, StepInFlight } from './run-journal.js';

@@ -3,9 +3,15 @@
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export type StepStatus = 'running' | 'ok' | 'failed' | 'skipped';
 
+/** What a run runs: a workflow, or an agent, orchestrator or router called directly as a tool. */
+export type RunKind = 'workflow' | 'agent' | 'orchestrator' | 'router';
+
 export interface RunRecord {
   id: string;
+  /** The workflow's name, or the agent's, orchestrator's or router's (see `kind`). */
   workflow: string;
+  /** What the run runs; runs recorded before agents were (and every workflow run) are `workflow`. */
+  kind?: RunKind | undefined;
   status: RunStatus;
   /** Epoch milliseconds (fractional: intervals of concurrent steps compare at sub-ms precision). */
   startedAt: number;
@@ -60,7 +66,8 @@ export interface StepRecord {
   runId: string;
   /** Where in the workflow: `issues`, `refs[3]`, `both.a`, `pick.default`. */
   path: string;
-  kind: 'call' | 'parallel' | 'map' | 'switch' | 'fallback' | 'agent' | 'aggregate' | 'evaluate';
+  /** `model-turn` and `tool-call`: one model call, one tool call of an agent run (path `turn 2`, `turn 2 call 1`). */
+  kind: 'call' | 'parallel' | 'map' | 'switch' | 'fallback' | 'agent' | 'aggregate' | 'evaluate' | 'model-turn' | 'tool-call';
   tool?: string | undefined;
   /** 1 for the first try, 2 for the first retry, and so on. */
   attempt: number;

@@ -60,6 +60,9 @@ export interface RunReport {
   resumes: number;
 }
 
+/** Goes on with a recorded run that is not a workflow run, from its journal. */
+export type RunResumer = (run: RunRecord, resume: { checkpoints: Checkpoint[]; force: boolean }, downstream: DownstreamContext) => Promise<GatewayResult>;
+
 /** Statuses a run can be resumed from. */
 const resumable: readonly RunStatus[] = ['interrupted', 'failed', 'cancelled'];
 /** Finished runs kept in memory for runs_status when there is no store. */
@@ -74,6 +77,8 @@ export class DurableRuns {
   static readonly owner: RunOwner = { pid: process.pid, host: hostname(), token: randomUUID() };
   private readonly host: DurableRunsHost;
   private readonly live = new Map<string, LiveRun>();
+  /** How runs that are not workflow runs are resumed, by kind (the gateway sets `agent`). */
+  readonly resumers = new Map<string, RunResumer>();
 
   constructor(host: DurableRunsHost) {
     this.host = host;
@@ -87,7 +92,7 @@ export class DurableRuns {
       const marked = store.markInterrupted(DurableRuns.owner.host, isOwnerAlive, Date.now());
       if (marked.length > 0) {
         this.host.logger.warn(
-          `${marked.length} workflow run(s) were left running by a gateway that stopped, now interrupted: ${marked.join(', ')} ("manifold runs resume <id>" or the runs_resume tool continues one)`
+          `${marked.length} run(s) were left running by a gateway that stopped, now interrupted: ${marked.join(', ')} ("manifold runs resume <id>" or the runs_resume tool continues one)`
         );
       }
       return marked;
@@ -130,6 +135,7 @@ export class DurableRuns {
     if (run.arguments === undefined || run.definition === undefined) {
       throw new ManifoldError('INVALID_PARAMS', `run "${runId}" was recorded before runs were journaled (no arguments or definition recorded); run the workflow again instead`);
     }
+    if (run.kind !== undefined && run.kind !== 'workflow') return this.resumeOther(store, run, options, downstream);
     const stored = this.host.prepareStored(run.workflow, run.definition);
     if (typeof stored === 'string') throw new ManifoldError('INVALID_PARAMS', `cannot resume run "${runId}": ${stored}`);
     const checkpoints = store.getCheckpoints(runId);
@@ -142,6 +148,38 @@ export class DurableRuns {
     this.host.logger.info(`resuming run ${runId} of ${run.workflow} (${checkpoints.filter(checkpoint => checkpoint.status === 'done').length} journal entries to reuse${options.force ? ', forced' : ''})`);
     const live = this.launch(prepared, downstream, { runId, resume: { checkpoints, force: options.force } });
     return { runId, done: live.done };
+  }
+
+  /** Resumes an agent (orchestrator, router) run through its kind's resumer, like a workflow run. */
+  private resumeOther(
+    store: RunStore,
+    run: RunRecord,
+    options: { force: boolean },
+    downstream: DownstreamContext
+  ): { runId: string; done: Promise<GatewayResult>; refused?: undefined } | { refused: GatewayResult; done?: undefined } {
+    const resumer = this.resumers.get(run.kind ?? '');
+    if (!resumer) throw new ManifoldError('INVALID_PARAMS', `run "${run.id}" is a run of ${run.kind ?? '?'} "${run.workflow}", and ${run.kind ?? '?'} runs cannot be resumed yet (they are recorded, not journaled); call it again instead`);
+    const checkpoints = store.getCheckpoints(run.id);
+    const inFlight = options.force ? [] : checkpoints.filter(checkpoint => this.isUnsafeInFlight(checkpoint));
+    if (inFlight.length > 0) return { refused: this.refuseInFlight(store, run, inFlight) };
+    if (!store.claimRun(run.id, DurableRuns.owner, resumable)) {
+      throw new ManifoldError('INVALID_PARAMS', `run "${run.id}" was taken over by another process as it was being resumed; runs_status reports it`);
+    }
+    this.host.logger.info(`resuming ${run.kind ?? ''} run ${run.id} of ${run.workflow} (${checkpoints.filter(checkpoint => checkpoint.status === 'done').length} journal entries to reuse${options.force ? ', forced' : ''})`);
+    const controller = new AbortController();
+    const live: LiveRun = { id: run.id, workflow: run.workflow, controller, done: Promise.resolve({}), stepsDone: 0, stepsTotal: 0, partial: {} };
+    this.live.set(run.id, live);
+    live.done = resumer(run, { checkpoints, force: options.force }, detached(downstream, controller.signal))
+      .catch((error: unknown): GatewayResult => {
+        this.host.logger.error(`run ${run.id} of ${run.workflow} stopped unexpectedly: ${errorMessage(error)}`);
+        return { isError: true, content: [{ type: 'text', text: `Run ${run.id} stopped unexpectedly: ${errorMessage(error)}` }], _meta: { [runIdMetaKey]: run.id } };
+      })
+      .then(result => {
+        live.result = result;
+        this.forgetFinished();
+        return result;
+      });
+    return { runId: run.id, done: live.done };
   }
 
   /**

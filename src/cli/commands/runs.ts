@@ -10,7 +10,7 @@ import { runRunsResume } from './runs-resume.js';
 import { formatTable, oneLine, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
 
-/** `manifold runs [id]`: recent workflow runs, or one run's step timeline. */
+/** `manifold runs [id]`: recent runs (workflows, and agents called directly), or one run's step timeline. */
 export async function runRuns(parsed: ParsedCommand, output: Output): Promise<number> {
   // A run id starts with run_, so `resume` cannot be one.
   if (parsed.positionals[0] === 'resume') return runRunsResume(parsed, output);
@@ -47,7 +47,7 @@ export async function runRuns(parsed: ParsedCommand, output: Output): Promise<nu
         ['run', 'workflow', 'status', 'started', 'duration', 'steps', 'error'],
         runs.map(run => [
           run.id,
-          run.workflow,
+          run.kind && run.kind !== 'workflow' ? `${run.kind} ${run.workflow}` : run.workflow,
           run.status,
           new Date(run.startedAt).toISOString().replace('T', ' ').slice(0, 19),
           run.endedAt !== undefined ? formatMs(run.endedAt - run.startedAt) : '-',
@@ -69,7 +69,7 @@ export function renderTimeline(run: RunRecord, steps: StepRecord[]): string {
   const end = run.endedAt ?? Math.max(run.startedAt, ...steps.map(step => step.endedAt ?? step.startedAt));
   const span = Math.max(1, end - run.startedAt);
   const header = [
-    `run ${run.id}  workflow ${run.workflow}  ${run.status}  ${new Date(run.startedAt).toISOString()}  ${formatMs(end - run.startedAt)}` +
+    `run ${run.id}  ${run.kind ?? 'workflow'} ${run.workflow}  ${run.status}  ${new Date(run.startedAt).toISOString()}  ${formatMs(end - run.startedAt)}` +
       (run.resumes ? `  resumed ${run.resumes} time${run.resumes === 1 ? '' : 's'}` : ''),
     `input ${oneLine(run.input, 200)}`,
     ...(run.error ? [`error ${run.error}`] : []),

@@ -55,6 +55,7 @@ describe('the run store journals runs', () => {
       assert.equal(old?.run.status, 'completed');
       assert.equal(old?.run.arguments, undefined);
       assert.equal(old?.run.resumes, 0);
+      assert.equal(old?.run.kind, 'workflow');
       assert.deepEqual(
         old?.steps.map(step => [step.path, step.tool, step.status]),
         [['a', 'x__y', 'ok']]
@@ -72,6 +73,10 @@ describe('the run store journals runs', () => {
       assert.equal(again.getRun('r2')?.run.arguments, '{"n":2}');
       assert.deepEqual(again.getRun('r2')?.run.owner, { pid: 1, host: 'h', token: 't1' });
       assert.equal(again.getCheckpoints('r2')[0]?.output, '{"ok":true}');
+      // An agent run (kind added by the second upgrade) reads back as one, in a run and in the list.
+      again.startRun({ id: 'r3', workflow: 'probe', kind: 'agent', status: 'running', startedAt: 3000, input: '{"task":"t"}' });
+      assert.equal(again.getRun('r3')?.run.kind, 'agent');
+      assert.deepEqual(again.listRuns().map(run => [run.id, run.kind]), [['r3', 'agent'], ['r2', 'workflow'], ['old1', 'workflow']]);
       again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { Checkpoint, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
+import type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
 import { errorMessage, isManifoldError, ManifoldError } from '../../core/errors.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './open-database.js';
 
@@ -57,7 +57,9 @@ const migrations: string[] = [
      started_at REAL NOT NULL,
      ended_at REAL,
      PRIMARY KEY (run_id, key)
-   );`
+   );`,
+  // Agent, orchestrator and router runs (NULL: a workflow run).
+  `ALTER TABLE workflow_runs ADD COLUMN kind TEXT;`
 ];
 
 /**
@@ -101,6 +103,7 @@ interface RunRow {
   owner_token?: string | null;
   result?: string | null;
   resumes?: number | null;
+  kind?: string | null;
   steps?: number;
 }
 
@@ -173,7 +176,7 @@ export class SqliteRunStore implements RunStore {
     }
     this.statements = {
       startRun: this.db.prepare(
-        'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+        'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
       ),
       endRun: this.db.prepare('UPDATE workflow_runs SET status = ?, ended_at = ?, output_size = ?, error = ?, result = ? WHERE id = ?'),
       saveCheckpoint: this.db.prepare(
@@ -208,7 +211,8 @@ export class SqliteRunStore implements RunStore {
       orNull(run.definition),
       orNull(run.owner?.pid),
       orNull(run.owner?.host),
-      orNull(run.owner?.token)
+      orNull(run.owner?.token),
+      orNull(run.kind)
     );
   }
 
@@ -302,7 +306,7 @@ export class SqliteRunStore implements RunStore {
     const rows = this.db
       .prepare(
         // Not the journal's columns (arguments, definition, result): a list does not need them, and they can be big.
-        `SELECT r.id, r.workflow, r.status, r.started_at, r.ended_at, r.input, r.output_size, r.error, r.owner_pid, r.owner_host, r.owner_token, r.resumes,
+        `SELECT r.id, r.workflow, r.status, r.started_at, r.ended_at, r.input, r.output_size, r.error, r.owner_pid, r.owner_host, r.owner_token, r.resumes, r.kind,
           (SELECT COUNT(*) FROM workflow_steps s WHERE s.run_id = r.id) AS steps FROM workflow_runs r ${where} ORDER BY r.started_at DESC LIMIT ?`
       )
       .all(...params) as RunRow[];
@@ -343,6 +347,7 @@ function toRun(row: RunRow): RunRecord {
   return {
     id: row.id,
     workflow: row.workflow,
+    kind: (row.kind ?? 'workflow') as RunKind,
     status: row.status as RunStatus,
     startedAt: row.started_at,
     endedAt: orUndefined(row.ended_at),

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Tool } from '@modelcontextprotocol/client';
+
+import { errorMessage } from '../core/errors.js';
+import type { GatewayResult } from '../core/pipeline.js';
+import { type Checkpoint, journalPoint, RunJournal, type RunKind, type RunOwner, type RunRecord, type RunStatus, type RunStore, StepInFlight, type StepRecord } from '../store/index.js';
+import type { AgentConfig } from '../config/index.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ModelTurn } from './model-backend.js';
+
+/** Where a model-driven run's model turns and tool calls go through: recorded as steps, journaled, replayed on resume. */
+export interface AgentRunHooks {
+  /** One model call (`turn` from 1): its answer is journaled; on resume a journaled answer is returned without calling the model. */
+  modelTurn(turn: number, work: () => Promise<ModelTurn>): Promise<ModelTurn>;
+  /**
+   * One tool call (the `index`th of turn `turn`): its result is journaled; on resume a journaled result is returned
+   * without calling the tool. Throws {@link StepInFlight} when the call was in flight at a crash and is not safe to repeat.
+   */
+  toolCall(turn: number, index: number, tool: string, args: Record<string, unknown>, work: () => Promise<ToolCallOutcome>): Promise<ToolCallOutcome>;
+  /** Hooks for one of several agents of the run (an orchestrator's task): its steps' paths start with `path`, its journal keys with `key`. */
+  scoped(scope: { path: string; key: string }): AgentRunHooks;
+}
+
+/** What the model is told of a tool call. */
+export interface ToolCallOutcome {
+  isError: boolean;
+  text: string;
+}
+
+/** Where runs of directly called agents (orchestrators, routers) are recorded: the gateway's run store. */
+export interface ModelRunsContext {
+  /** The run store, or undefined when there is none (runs are then not recorded). */
+  store(): RunStore | undefined;
+  /** The process recorded as the owner of the runs it executes (the same as workflow runs', so a live run is not taken for a dead one). */
+  owner: RunOwner;
+  /** A tool's definition now, to tell whether a call in flight at a crash is safe to repeat (read-only or idempotent). */
+  findTool(name: string): Tool | undefined;
+}
+
+/** The `_meta` keys of a recorded run's result (the same as workflow runs'). */
+export const runIdMetaKey = 'manifold/run-id';
+export const usageMetaKey = 'manifold/usage';
+
+/** The most characters of a recorded input (the run's, a tool call's arguments). */
+const maxInputChars = 2000;
+
+export interface RecordedRun {
+  kind: RunKind;
+  /** The agent's (orchestrator's, router's) name. */
+  name: string;
+  /** The arguments, as given. */
+  args: Record<string, unknown>;
+  /** What the run needs to run again on resume (its config), as JSON-able data. */
+  definition: unknown;
+  /** Set when resuming: the run's id and its journal. */
+  resume?: { runId: string; checkpoints: readonly Checkpoint[]; force: boolean } | undefined;
+  /** Runs the work; with hooks when there is a store to record in. */
+  execute(hooks: AgentRunHooks | undefined): Promise<GatewayResult>;
+}
+
+/**
+ * Runs a directly called agent as a recorded, journaled run: a run record (kind, input, status, result with its
+ * model usage, error), a step record for each model turn and tool call, and a journal entry for each, so a resumed
+ * run replays the conversation instead of asking the model or calling the tools again. Without a store the work
+ * simply runs. The result carries the run's id in `_meta["manifold/run-id"]`.
+ */
+export async function recordModelRun(context: ModelRunsContext | undefined, logger: Logger, run: RecordedRun): Promise<GatewayResult> {
+  const store = safe(logger, 'open the run store', () => context?.store());
+  if (!context || !store) return run.execute(undefined);
+  const runId = run.resume?.runId ?? `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+  const write = <T>(what: string, action: () => T): T | undefined => safe(logger, `record ${what} of run ${runId}`, action);
+  if (!run.resume) {
+    const argsJson = JSON.stringify(run.args);
+    const record: RunRecord = {
+      id: runId,
+      workflow: run.name,
+      kind: run.kind,
+      status: 'running',
+      startedAt: Date.now(),
+      input: argsJson.length > maxInputChars ? `${argsJson.slice(0, maxInputChars)}…` : argsJson,
+      arguments: argsJson,
+      definition: JSON.stringify(run.definition),
+      owner: context.owner
+    };
+    write('the start', () => store.startRun(record));
+  }
+  const journal = new RunJournal({
+    runId,
+    store,
+    prior: run.resume?.checkpoints ?? [],
+    force: run.resume?.force ?? false,
+    onWriteError: error => logger.warn(`cannot journal run ${runId}: ${errorMessage(error)}`)
+  });
+  const step = async <T>(record: Omit<StepRecord, 'runId' | 'attempt' | 'status' | 'startedAt'>, work: () => Promise<{ output: T; replayed: boolean }>, describe: (output: T) => { ok: boolean; detail?: string; error?: string }): Promise<T> => {
+    const handle = write('a step', () => store.startStep({ ...record, runId, attempt: 1, status: 'running', startedAt: Date.now() }));
+    try {
+      const { output, replayed } = await work();
+      const { ok, detail, error } = describe(output);
+      const said = [detail, replayed ? 'replayed from the journal: not done again' : undefined].filter(Boolean).join('; ');
+      if (handle !== undefined) write('a step', () => store.endStep(handle, { status: ok ? 'ok' : 'failed', endedAt: Date.now(), outputSize: JSON.stringify(output ?? null).length, ...(error ? { error } : {}), ...(said ? { detail: said } : {}) }));
+      return output;
+    } catch (error) {
+      if (handle !== undefined) write('a step', () => store.endStep(handle, { status: 'failed', endedAt: Date.now(), error: errorMessage(error) }));
+      throw error;
+    }
+  };
+  // Paths and keys of one agent's turns; `scope` sets them apart for the agents of one run (an orchestrator's tasks).
+  const makeHooks = (scope?: { path: string; key: string }): AgentRunHooks => {
+    const path = (text: string) => (scope ? `${scope.path} ${text}` : text);
+    const key = (text: string) => (scope ? `${scope.key}.${text}` : text);
+    return {
+      modelTurn: (turn, work) =>
+        step(
+          { path: path(`turn ${turn}`), kind: 'model-turn', tool: 'model' },
+          // A model call has no effect outside: one in flight at a crash is simply made again.
+          () => journal.run({ key: key(`turn:${turn}`), kind: 'model-turn', idempotent: true, label: 'model' }, work),
+          answer => ({ ok: true, detail: `${answer.usage.inputTokens} in + ${answer.usage.outputTokens} out tokens${answer.toolCalls.length > 0 ? `, ${answer.toolCalls.length} tool call(s)` : ''}` })
+        ),
+      toolCall: (turn, index, tool, args, work) => {
+        const annotations = context.findTool(tool)?.annotations;
+        const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
+        const input = JSON.stringify(args);
+        return step(
+          { path: path(`turn ${turn} call ${index + 1}`), kind: 'tool-call', tool, input: input.length > maxInputChars ? `${input.slice(0, maxInputChars)}…` : input },
+          () => journal.run({ key: key(`turn:${turn}.call:${index}`), kind: 'call', idempotent, label: tool }, work),
+          outcome => (outcome.isError ? { ok: false, error: outcome.text.slice(0, 500) } : { ok: true })
+        );
+      },
+      scoped: inner => makeHooks(scope ? { path: `${scope.path} ${inner.path}`, key: `${scope.key}.${inner.key}` } : inner)
+    };
+  };
+  const hooks = makeHooks();
+  journalPoint('run-start');
+  let result: GatewayResult;
+  try {
+    result = await run.execute(hooks);
+  } catch (error) {
+    const interrupted = error instanceof StepInFlight;
+    const message = interrupted
+      ? `${error.message}. Check; then resume with --force (manifold runs resume ${runId} --force) or force: true (runs_resume) to call it again`
+      : `the ${run.kind} stopped unexpectedly: ${errorMessage(error)}`;
+    write('the end', () => store.endRun(runId, { status: interrupted ? 'interrupted' : 'failed', endedAt: Date.now(), error: message }));
+    if (!interrupted) throw error;
+    return {
+      isError: true,
+      content: [{ type: 'text', text: `Run ${runId} of ${run.kind} "${run.name}" stopped, it stays interrupted: ${message}.` }],
+      structuredContent: { run_id: runId, status: 'interrupted', reason: 'interrupted', error: { step: error.key, ...(error.label ? { tool: error.label } : {}), reason: 'interrupted', message, hint: 'resume with force' } },
+      _meta: { [runIdMetaKey]: runId }
+    };
+  }
+  const withMeta: GatewayResult = { ...result, _meta: { ...(result._meta as Record<string, unknown> | undefined), [runIdMetaKey]: runId } };
+  const usage = usageOf(run.name, result);
+  const status: RunStatus = result.isError !== true ? 'completed' : (result.structuredContent as { reason?: unknown } | undefined)?.reason === 'cancelled' ? 'cancelled' : 'failed';
+  const recorded = { ...withMeta, _meta: { ...(withMeta._meta as Record<string, unknown>), ...(usage ? { [usageMetaKey]: usage } : {}) } };
+  const resultJson = JSON.stringify(recorded);
+  write('the end', () =>
+    store.endRun(runId, {
+      status,
+      endedAt: Date.now(),
+      outputSize: resultJson.length,
+      ...(status !== 'completed' ? { error: textOf(result).slice(0, 2000) } : {}),
+      result: resultJson
+    })
+  );
+  return withMeta;
+}
+
+interface Totals {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+/**
+ * The model usage of a run's result as a run's: every model call (any `calls` list in `structuredContent.usage`:
+ * an agent's, an orchestrator's with its workers', a router's classification and routed call), totals per model
+ * and per agent (a call's worker or agent, else the run's own name).
+ */
+function usageOf(name: string, result: GatewayResult): Record<string, unknown> | undefined {
+  const found: Array<{ model: string; inputTokens: number; outputTokens: number; agent: string } & Record<string, unknown>> = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'calls' && Array.isArray(inner)) {
+        for (const call of inner as Array<Record<string, unknown>>) {
+          if (typeof call?.inputTokens !== 'number' || typeof call.outputTokens !== 'number') continue;
+          const agent = typeof call.worker === 'string' ? call.worker : typeof call.agent === 'string' ? call.agent : name;
+          found.push({ ...call, model: typeof call.model === 'string' ? call.model : '?', inputTokens: call.inputTokens, outputTokens: call.outputTokens, agent });
+        }
+      } else walk(inner);
+    }
+  };
+  walk((result.structuredContent as { usage?: unknown } | undefined)?.usage);
+  if (found.length === 0) return undefined;
+  const byModel: Record<string, Totals> = {};
+  const byAgent: Record<string, Totals> = {};
+  const all: Totals = { calls: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+  for (const call of found) {
+    const model = (byModel[call.model] ??= { calls: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+    const agent = (byAgent[call.agent] ??= { calls: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+    for (const totals of [model, agent, all]) {
+      totals.calls++;
+      totals.inputTokens += call.inputTokens;
+      totals.outputTokens += call.outputTokens;
+      totals.totalTokens += call.inputTokens + call.outputTokens;
+    }
+  }
+  return { calls: found, inputTokens: all.inputTokens, outputTokens: all.outputTokens, totalTokens: all.totalTokens, byModel, byAgent };
+}
+
+function textOf(result: GatewayResult): string {
+  const content = Array.isArray(result.content) ? (result.content as Array<{ type?: string; text?: string }>) : [];
+  return content.map(block => (block.type === 'text' ? (block.text ?? '') : '')).join('\n');
+}
+
+/** Runs a store action; a store that fails is logged, not the run's failure. */
+function safe<T>(logger: Logger, what: string, action: () => T): T | undefined {
+  try {
+    return action();
+  } catch (error) {
+    logger.warn(`cannot ${what}: ${errorMessage(error)}`);
+    return undefined;
+  }
+}
+
+/** A recorded agent run to go on with: its id, journal, and the agent's config it started with. */
+export interface AgentResume {
+  runId: string;
+  checkpoints: readonly Checkpoint[];
+  force: boolean;
+  config: AgentConfig;
+}
+
+/** What a recorded agent run's `definition` holds. */
+export interface AgentRunDefinition {
+  agent: string;
+  config: AgentConfig;
+}
+
+/** Parses a recorded agent run's definition, or says why it cannot be. */
+export function parseAgentRunDefinition(definition: string): AgentRunDefinition | string {
+  try {
+    const parsed = JSON.parse(definition) as Partial<AgentRunDefinition>;
+    if (typeof parsed.agent === 'string' && parsed.config && typeof parsed.config === 'object') return parsed as AgentRunDefinition;
+  } catch {
+    // Said below.
+  }
+  return 'its recorded definition is not an agent run\'s ({"agent", "config"})';
+}
