@@ -56,6 +56,10 @@ export function openDatabase(path: string): SqliteDatabase {
       { cause: firstError }
     );
   }
-  // node:sqlite loaded: a failure to open is the file's (a folder, no permission), reported as such.
-  return Object.assign(new DatabaseSync(path), { driver: 'node:sqlite' });
+  // node:sqlite loaded: a failure to open is the file's (a folder, no permission), reported as such. Unlike
+  // better-sqlite3 (5 s), it does not wait for another process's lock by default: several gateways (or a
+  // `manifold runs resume` beside a running one) opening one file would fail with "database is locked".
+  const database = Object.assign(new DatabaseSync(path), { driver: 'node:sqlite' });
+  database.exec('PRAGMA busy_timeout = 5000');
+  return database;
 }
