@@ -4,6 +4,9 @@
  * read-only or idempotent. (Before: every call arriving during the restart failed at once with "is down".)
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { parseConfig } from '../../src/config/index.js';
@@ -34,7 +37,16 @@ interface CallRecord {
 
 describe('a server killed under load (issue 9, defect 7)', { timeout: 180_000 }, () => {
   it('200 calls at concurrency 16 over HTTP, SIGKILL midway: calls arriving during the restart succeed, only in-flight ones fail', async () => {
-    await using config = writeConfig({ servers: { worker: fixtureServer('work.ts') } });
+    // The restarted server takes a second to start (a marker file tells the second start from the first), so
+    // that calls surely arrive while it restarts, however fast this machine starts a process.
+    const marker = join(mkdtempSync(join(tmpdir(), 'manifold-restart-')), 'started');
+    const work = fixtureServer('work.ts');
+    const slowRestart = {
+      ...work,
+      command: 'sh',
+      args: ['-c', 'if [ -e "$0" ]; then sleep 1; fi; touch "$0"; exec "$@"', marker, work.command, ...(work.args as string[])]
+    };
+    await using config = writeConfig({ servers: { worker: slowRestart } });
     await using gateway = await startHttpGateway(config.path, ['--log-level', 'warn']);
     await using client = await connectHttp(gateway.url);
     const firstPid = Number(firstText(await client.callTool({ name: 'worker__pid', arguments: {} })));
