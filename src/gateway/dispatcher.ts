@@ -5,7 +5,7 @@ import type { Catalog, LocalTool } from '../catalog/index.js';
 import { ManifoldError } from '../core/errors.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import type { InflightRegistry } from './inflight.js';
-import type { PerClientUpstreams } from './per-client-upstreams.js';
+import { type PerClientUpstreams, sharedLease } from './per-client-upstreams.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 
 interface Route {
@@ -91,7 +91,7 @@ export function createDispatcher(
     const downstream = request.downstream;
     const forwarded = withForwardedMeta(params, downstream, upstream);
     // The caller's own session with a perClient server (opened now if it has none), else the shared one.
-    const lease = sessions?.lease(upstream, downstream) ?? { connection: upstream, relayKey: upstream.name, release: () => {} };
+    const lease = sessions ? sessions.lease(upstream, downstream) : sharedLease(upstream);
     const leave = inflight.enter(lease.relayKey, downstream);
     // Progress is relayed in order, and all of it before the result (which ends the client's response stream).
     let relayed: Promise<void> = Promise.resolve();

@@ -13,6 +13,13 @@ export interface UpstreamLease {
   release(): void;
 }
 
+const noRelease = () => {};
+
+/** A call to the shared session of a server: nothing to open, nothing to release. */
+export function sharedLease(upstream: UpstreamConnection): UpstreamLease {
+  return { connection: upstream, relayKey: upstream.name, release: noRelease };
+}
+
 export interface PerClientUpstreamsOptions {
   inflight: InflightRegistry;
   logger: Logger;
@@ -65,7 +72,7 @@ export class PerClientUpstreams implements AsyncDisposable {
    * the new session's handshake (when servers ask for roots).
    */
   lease(upstream: UpstreamConnection, downstream: DownstreamContext): UpstreamLease {
-    if (!upstream.config.perClient) return { connection: upstream, relayKey: upstream.name, release: () => {} };
+    if (!upstream.config.perClient) return sharedLease(upstream);
     const server = upstream.name;
     const key = `${server}#${downstream.sessionId}`;
     let entry = this.entries.get(key);
