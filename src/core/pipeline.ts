@@ -1,5 +1,7 @@
 import type { ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/server';
 
+import type { Principal } from './principal.js';
+
 /** Methods that travel the pipeline to an upstream. */
 export type DispatchMethod =
   | 'tools/call'
@@ -21,6 +23,11 @@ export interface DownstreamContext {
   sessionId: string;
   /** `sessionId` names one request, not a lasting session: per-client state ends with the request. */
   requestScoped?: boolean;
+  /**
+   * Who is calling (HTTP: from its API key or bearer token). Absent: the local user (stdio, CLI, no `auth:`);
+   * read it with `principalOf`. Workflow steps, agents and workers run as their caller's principal.
+   */
+  principal?: Principal;
   /** Aborts when the client cancels or disconnects. */
   signal: AbortSignal;
   /** Capabilities the client declared (per request on modern, at initialize on legacy). */
