@@ -100,6 +100,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
     era: downstream.era,
     sessionId: downstream.sessionId,
     ...(downstream.requestScoped ? { requestScoped: true } : {}),
+    ...(downstream.principal ? { principal: downstream.principal } : {}),
     signal: downstream.signal,
     clientCapabilities: downstream.clientCapabilities,
     ...(downstream.logLevel ? { logLevel: downstream.logLevel } : {}),

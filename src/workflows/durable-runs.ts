@@ -362,6 +362,7 @@ function detached(from: DownstreamContext, signal: AbortSignal): DownstreamConte
     era: from.era,
     sessionId: from.sessionId,
     ...(from.requestScoped ? { requestScoped: true } : {}),
+    ...(from.principal ? { principal: from.principal } : {}),
     signal,
     clientCapabilities: from.clientCapabilities,
     ...(from.toolScope ? { toolScope: from.toolScope } : {}),

@@ -328,6 +328,7 @@ class WorkflowRun implements StepRunner {
       era: this.caller.era,
       sessionId: this.caller.sessionId,
       ...(this.caller.requestScoped ? { requestScoped: true } : {}),
+      ...(this.caller.principal ? { principal: this.caller.principal } : {}),
       signal,
       clientCapabilities: this.caller.clientCapabilities,
       progressToken: undefined,
