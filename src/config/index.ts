@@ -53,3 +53,13 @@ export {
   routerSchema,
   routersSchema
 } from './router-schema.js';
+export {
+  type CallLimitConfig,
+  callLimitSchema,
+  type HttpLimitConfig,
+  type LimitDimension,
+  limitDimensions,
+  type LimitsConfig,
+  limitsSchema,
+  type UpstreamLimitConfig
+} from './limits-schema.js';

@@ -7,6 +7,7 @@ import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
+import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
@@ -202,12 +203,15 @@ export const configSchema = z
     /** Orchestrators: catalog tools that plan a task, delegate it to agents and synthesize (docs/AGENTS.md). */
     orchestrators: orchestratorsSchema,
     /** Routers: catalog tools that ask a model which route (server, agent, workflow) fits a request (docs/AGENTS.md). */
-    routers: routersSchema
+    routers: routersSchema,
+    /** Rate limits and concurrency caps: per principal, tool and server, per HTTP request, per upstream (docs/CONFIG.md "Limit calls"). */
+    limits: limitsSchema.prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkOrchestratorReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkLimitsReferences(config)) context.addIssue({ code: 'custom', ...issue });
   });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {

@@ -20,6 +20,10 @@ export const errorTable = {
   SPAWN_FAILED: { jsonRpc: -32010, http: 503, retryable: true },
   MODEL_ERROR: { jsonRpc: -32013, http: 502, retryable: true },
   MODEL_OUTPUT_INVALID: { jsonRpc: -32014, http: 502, retryable: false },
+  /** A limit of `limits.calls` or `limits.http`; `data.retryAfterMs` says when a retry can succeed. */
+  RATE_LIMITED: { jsonRpc: -32029, http: 429, retryable: true },
+  /** A server's call queue (`limits.upstreams.<server>.maxQueue`) is full. */
+  UPSTREAM_BUSY: { jsonRpc: -32030, http: 503, retryable: true },
   CANCELLED: { jsonRpc: -32800, http: 499, retryable: false },
   INTERNAL: { jsonRpc: -32603, http: 500, retryable: false }
 } as const satisfies Record<string, { jsonRpc: number; http: number; retryable: boolean }>;

@@ -3,6 +3,7 @@ import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, SERVER_INFO_META_KEY 
 
 import type { Catalog, LocalTool } from '../catalog/index.js';
 import { ManifoldError } from '../core/errors.js';
+import type { UpstreamGates } from '../limits/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import type { InflightRegistry } from './inflight.js';
 import { type PerClientUpstreams, sharedLease } from './per-client-upstreams.js';
@@ -31,7 +32,9 @@ export function createDispatcher(
   upstreams: ReadonlyMap<string, UpstreamConnection>,
   inflight: InflightRegistry,
   /** The sessions of perClient servers; absent, every server is served by its shared connection. */
-  sessions?: PerClientUpstreams
+  sessions?: PerClientUpstreams,
+  /** Servers' concurrency caps (`limits.upstreams`): a call waits its turn before it is sent. */
+  gates?: UpstreamGates
 ): Handler {
   const upstreamNamed = (name: string): UpstreamConnection => {
     const upstream = upstreams.get(name);
@@ -84,9 +87,7 @@ export function createDispatcher(
     }
   };
 
-  return async (request: GatewayRequest): Promise<GatewayResult> => {
-    const routed = route(request);
-    if ('local' in routed) return routed.local.call(request);
+  const forward = async (request: GatewayRequest, routed: Route): Promise<GatewayResult> => {
     const { upstream, params, describe, resendable } = routed;
     const downstream = request.downstream;
     const forwarded = withForwardedMeta(params, downstream, upstream);
@@ -118,6 +119,20 @@ export function createDispatcher(
     } finally {
       leave();
       lease.release();
+    }
+  };
+
+  return async (request: GatewayRequest): Promise<GatewayResult> => {
+    const routed = route(request);
+    if ('local' in routed) return routed.local.call(request);
+    // A capped server (limits.upstreams): wait for a turn; a full queue refuses, a cancelled call leaves the queue.
+    const gate = gates?.get(routed.upstream.name);
+    if (!gate) return forward(request, routed);
+    const leaveGate = await gate.enter(request.downstream.signal);
+    try {
+      return await forward(request, routed);
+    } finally {
+      leaveGate();
     }
   };
 }

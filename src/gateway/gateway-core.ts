@@ -8,6 +8,7 @@ import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { Limits } from '../limits/index.js';
 import { RouterRunner } from '../routers/index.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
@@ -59,6 +60,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly perClient: PerClientUpstreams;
   readonly pipeline: Handler;
   readonly bridge: InputRequiredBridge;
+  /** `limits:`: the call limits stage, the per-server caps the dispatcher waits on, the HTTP request limit. */
+  readonly limits: Limits;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
   readonly workflows: WorkflowEngine;
   /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
@@ -130,10 +133,12 @@ export class GatewayCore implements AsyncDisposable {
       logger: this.logger.child('input-required'),
       ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
     });
-    // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
+    this.limits = new Limits({ config: options.config.limits, catalog: this.catalog });
+    // Outermost first: rules → limits → cache → bridge → dispatcher. The bridge sits next to the dispatcher: it
+    // parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
-      [...(options.middlewares ?? []), this.bridge.middleware],
-      createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient)
+      [...(options.middlewares ?? []), ...(this.limits.middleware ? [this.limits.middleware] : []), this.bridge.middleware],
+      createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient, this.limits.upstreams)
     );
     this.workflows = new WorkflowEngine({
       workflows: options.config.workflows,

@@ -8,6 +8,7 @@ import { sendJson, sendJsonRpcError } from './http/http-responses.js';
 import { LegacySessions } from './http/legacy-sessions.js';
 import { type ListenAddress, toListenAddress } from './http/listen-address.js';
 import { ModernEndpoints } from './http/modern-endpoints.js';
+import { createHttpLimitStage } from './http/refuse-over-limit.js';
 import { createRequestGuard } from './http/request-guard.js';
 import { routeRequest } from './http/route-request.js';
 import { sendHealth } from './http/send-health.js';
@@ -49,6 +50,8 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const logger = core.logger.child('http');
   const maxMessageBytes = options.maxMessageBytes ?? core.config.gateway.maxMessageBytes;
   const guard = createRequestGuard(options);
+  // limits.http: each principal's requests per window (after the principal is known; /healthz is not counted).
+  const overLimit = core.limits.http ? createHttpLimitStage(core.limits.http) : undefined;
   const mcp: McpEndpointContext = {
     core,
     modern: new ModernEndpoints(core, logger),
@@ -63,6 +66,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     // Every request passes the guard first: nothing, not even /healthz or a 404 naming a view, answers before it.
     if (!guard(req, res)) return;
     const route = routeRequest(core, req.method, req.url);
+    if (overLimit && (route.kind === 'mcp' || route.kind === 'sse' || route.kind === 'messages') && !(await overLimit(req, res))) return;
     switch (route.kind) {
       case 'health':
         return sendHealth(core, res);
