@@ -1,13 +1,16 @@
 /**
  * `limits.calls` through GatewayCore.pipeline, in front of the real workflow-tools fixture (stdio): exact counts
  * per window under concurrency, calls in progress, separate buckets per principal (and per tool, or one for
- * all), a refused call counted by no other window, workflow steps, and the JSON-RPC error of non-tool methods.
+ * all), a refused call counted by no other window, workflow steps, an agent's tool calls, and the JSON-RPC
+ * error of non-tool methods.
  * Windows are an hour long, so nothing here depends on how fast the machine is.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { type ManifoldError } from '../../src/core/errors.js';
+import { toolResults } from '../agents/wire.js';
+import { type ScriptedModelServer, startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { fixtureServer, repoRoot } from '../helpers/gateway.js';
 import { type LimitsGateway, limitOf, principal, startLimitsGateway, textOf } from './limits-gateway.js';
 
@@ -172,5 +175,40 @@ describe('limits.calls: requests per window and calls in progress', () => {
       assert.equal(typeof error.data?.retryAfterMs, 'number');
       return true;
     });
+  });
+});
+
+describe("limits.calls: an agent's tool calls are the caller's calls", () => {
+  let model: ScriptedModelServer;
+  let gateway: LimitsGateway;
+  before(async () => {
+    model = await startScriptedModelServer();
+    gateway = await startLimitsGateway({
+      servers: { fix },
+      models: { local: { provider: 'anthropic', baseURL: model.baseURL, model: 'scripted', apiKey: 'test' } },
+      agents: { helper: { model: 'local', servers: ['fix'], tools: ['text'] } },
+      limits: { calls: [{ name: 'agent-texts', principal: 'carol', tool: 'fix__text', requests: 2, per: '1h' }] }
+    });
+  });
+  after(async () => {
+    await gateway?.[Symbol.asyncDispose]();
+    await model?.close();
+  });
+
+  it('three tool calls of one turn against 2 per window: the model is fed two results and the limit with when to retry', async () => {
+    model.reset([
+      {
+        toolCalls: [1, 2, 3].map(index => ({ id: `call_${index}`, name: 'fix__text', arguments: { text: `t${index}` } }))
+      },
+      { text: 'done' }
+    ]);
+    const result = await gateway.call('helper', { task: 'three texts' }, { principal: principal('carol') });
+    assert.notEqual(result.isError, true, textOf(result));
+    const fed = toolResults(model.requests[1]!);
+    assert.equal(fed.length, 3);
+    const limited = fed.filter(entry => entry.isError);
+    assert.equal(limited.length, 1, JSON.stringify(fed));
+    assert.match(limited[0]!.text, /^rate limit "agent-texts" reached for carol on fix__text: 2 requests per 1 h; retry after \d+ s$/);
+    assert.equal(fed.filter(entry => /^t\d$/.test(entry.text)).length, 2);
   });
 });
