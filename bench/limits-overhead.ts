@@ -5,8 +5,10 @@
  * (bench/fixtures/tools-server.mjs): one without `limits:`, one with every kind of limit on the path, none of
  * them reached (a call limit with requests per window and in-flight, matching the echo tool; `limits.http`;
  * a cap on the server). Rounds alternate which one is measured first, so a loaded machine slows both alike.
- * Prints p50 and mean latency, the gateway's CPU per call, and the ratios; writes
- * bench/results/limits-latest.json. Measures only; asserts nothing.
+ * Prints p50 and mean latency, the gateway's CPU per call, and the ratios. Then the stages alone, in this
+ * process: what the limits add to one call (the call-limits stage with the real in-memory store, the server's
+ * gate, the HTTP request count) around a handler that answers at once, against the bare handler: a figure
+ * the load of the machine hardly moves. Writes bench/results/limits-latest.json. Measures only; asserts nothing.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,10 @@ import { parseArgs } from 'node:util';
 
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
+import { parseConfig } from '../src/config/index.js';
+import type { DownstreamContext, GatewayRequest, Handler } from '../src/core/pipeline.js';
+import { localPrincipal } from '../src/core/principal.js';
+import { createCallLimits, createHttpRequestLimit, MemoryRateStore, UpstreamGate } from '../src/limits/index.js';
 import { measureCalls, type Stats } from './lib/measure.js';
 import { node, repoRoot, startService } from './lib/processes.js';
 import { formatTable } from './lib/table.js';
@@ -118,6 +124,62 @@ const summary = rows.map(row => {
   };
 });
 
+/** The stages alone: µs per call of the limits around a handler that answers at once, interleaved rounds, median. */
+async function measureStages(): Promise<{ bareUs: number; limitedUs: number; addedUs: number }> {
+  const parsed = parseConfig(JSON.stringify({ servers: { up: { command: 'unused' } }, limits }), { env: {} }).config.limits;
+  const store = new MemoryRateStore();
+  const gate = new UpstreamGate('up', 10_000, 100);
+  const answer = { content: [{ type: 'text', text: 'hello' }] };
+  const bare: Handler = async () => answer;
+  const gated: Handler = async request => {
+    const leave = await gate.enter(request.downstream.signal);
+    try {
+      return await bare(request);
+    } finally {
+      leave();
+    }
+  };
+  const stage = createCallLimits({ limits: parsed.calls, store, serverOf: () => 'up' })(gated);
+  const http = createHttpRequestLimit(parsed.http!, store);
+  const downstream = (): DownstreamContext => ({
+    era: 'legacy',
+    sessionId: 'bench',
+    signal: new AbortController().signal,
+    clientCapabilities: {},
+    progressToken: undefined,
+    notify: async () => {},
+    log: () => {}
+  });
+  const request = (): GatewayRequest => ({ method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'hello' } }, downstream: downstream() });
+  const variants = [
+    { name: 'bare', call: () => bare(request()) },
+    {
+      name: 'limited',
+      call: async () => {
+        if (await http(localPrincipal)) throw new Error('the bench reached limits.http');
+        const result = await stage(request());
+        if (result.isError) throw new Error('the bench reached a call limit');
+        return result;
+      }
+    }
+  ];
+  const perRound = quick ? 20_000 : 100_000;
+  const samples = variants.map(() => [] as number[]);
+  for (const variant of variants) for (let index = 0; index < 5000; index++) await variant.call();
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, variant] of variants.entries()) {
+      const started = performance.now();
+      for (let call = 0; call < perRound; call++) await variant.call();
+      samples[index]?.push(((performance.now() - started) / perRound) * 1000);
+    }
+  }
+  const [bareUs, limitedUs] = samples.map(median) as [number, number];
+  return { bareUs, limitedUs, addedUs: limitedUs - bareUs };
+}
+
+const stages = await measureStages();
+log(`stages alone: bare ${stages.bareUs.toFixed(2)} µs, with limits ${stages.limitedUs.toFixed(2)} µs per call`);
+
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version };
 process.stdout.write(`## limits: on vs off, HTTP→stdio echo (${machine.cpus} × ${machine.cpu}, Node ${machine.node}; ${rounds} rounds × ${calls} calls, medians)\n\n`);
 process.stdout.write(
@@ -139,5 +201,8 @@ process.stdout.write(
   )
 );
 process.stdout.write('\n');
+process.stdout.write(
+  `The limits alone (in process, a handler that answers at once; call limit with requests and inFlight, the server's gate, the HTTP count): ${stages.bareUs.toFixed(2)} → ${stages.limitedUs.toFixed(2)} µs per call, +${stages.addedUs.toFixed(2)} µs.\n`
+);
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-writeFileSync(join(repoRoot, 'bench/results/limits-latest.json'), JSON.stringify({ startedAt: new Date().toISOString(), quick, machine, calls, rounds, limits, rows: summary }, null, 2));
+writeFileSync(join(repoRoot, 'bench/results/limits-latest.json'), JSON.stringify({ startedAt: new Date().toISOString(), quick, machine, calls, rounds, limits, rows: summary, stages }, null, 2));
