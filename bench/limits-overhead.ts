@@ -26,7 +26,9 @@ import { measureCalls, type Stats } from './lib/measure.js';
 import { node, repoRoot, startService } from './lib/processes.js';
 import { formatTable } from './lib/table.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+});
 if (values.help) {
   process.stdout.write('npm run bench:limits [-- --quick] [--no-build]\n');
   process.exit(0);
@@ -38,11 +40,16 @@ const log = (line: string) => process.stderr.write(`  ${line}\n`);
 
 if (!values['no-build']) {
   process.stderr.write('building dist/ (the benchmark runs the built gateway)\n');
-  execFileSync(node, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(node, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+    cwd: repoRoot,
+    stdio: 'inherit'
+  });
 }
 
 const limits = {
-  calls: [{ name: 'bench', tool: 'up__echo', requests: 1_000_000_000, per: '1m', inFlight: 10_000, by: ['principal', 'tool'] }],
+  calls: [
+    { name: 'bench', tool: 'up__echo', requests: 1_000_000_000, per: '1m', inFlight: 10_000, by: ['principal', 'tool'] }
+  ],
   http: { requests: 1_000_000_000, per: '1m' },
   upstreams: { up: { maxInFlight: 10_000 } }
 };
@@ -50,11 +57,26 @@ const limits = {
 async function startGateway(withLimits: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'manifold-bench-limits-'));
   const config = join(dir, 'manifold.json');
-  const upstream = { command: node, args: [join(repoRoot, 'bench/fixtures/tools-server.mjs'), '--tools', '20'], cwd: repoRoot };
-  writeFileSync(config, JSON.stringify({ gateway: { logLevel: 'warn' }, servers: { up: upstream }, ...(withLimits ? { limits } : {}) }, null, 2));
-  const service = await startService(node, [join(repoRoot, 'bin/manifold.js'), 'serve', '--http', '0', '--config', config, '--log-level', 'warn'], {
-    ready: /serving MCP at (\S+)/
-  });
+  const upstream = {
+    command: node,
+    args: [join(repoRoot, 'bench/fixtures/tools-server.mjs'), '--tools', '20'],
+    cwd: repoRoot
+  };
+  writeFileSync(
+    config,
+    JSON.stringify(
+      { gateway: { logLevel: 'warn' }, servers: { up: upstream }, ...(withLimits ? { limits } : {}) },
+      null,
+      2
+    )
+  );
+  const service = await startService(
+    node,
+    [join(repoRoot, 'bin/manifold.js'), 'serve', '--http', '0', '--config', config, '--log-level', 'warn'],
+    {
+      ready: /serving MCP at (\S+)/
+    }
+  );
   return { url: service.match?.[1] ?? '', pid: service.process.pid, stop: service.stop };
 }
 
@@ -88,9 +110,19 @@ try {
         for (let round = 0; round < rounds; round++) {
           const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
           for (const which of order) {
-            const stats = await measureCalls(clients[which], 'up__echo', { message: 'hello' }, calls, concurrency, round === 0 ? 200 : 50, gateways[which].pid);
+            const stats = await measureCalls(
+              clients[which],
+              'up__echo',
+              { message: 'hello' },
+              calls,
+              concurrency,
+              round === 0 ? 200 : 50,
+              gateways[which].pid
+            );
             row[which].push(stats);
-            log(`${era} c=${concurrency} round ${round + 1} limits ${which}: p50 ${stats.p50Ms.toFixed(3)} ms, gateway CPU ${stats.middleCpuUs?.toFixed(0)} µs/call${stats.errors ? `, ${stats.errors} errors` : ''}`);
+            log(
+              `${era} c=${concurrency} round ${round + 1} limits ${which}: p50 ${stats.p50Ms.toFixed(3)} ms, gateway CPU ${stats.middleCpuUs?.toFixed(0)} µs/call${stats.errors ? `, ${stats.errors} errors` : ''}`
+            );
           }
         }
         rows.push(row);
@@ -108,7 +140,10 @@ try {
 const summary = rows.map(row => {
   const p50 = { off: median(row.off.map(stats => stats.p50Ms)), on: median(row.on.map(stats => stats.p50Ms)) };
   const meanMs = { off: mean(row.off.map(stats => stats.meanMs)), on: mean(row.on.map(stats => stats.meanMs)) };
-  const cpu = { off: median(row.off.map(stats => stats.middleCpuUs ?? Number.NaN)), on: median(row.on.map(stats => stats.middleCpuUs ?? Number.NaN)) };
+  const cpu = {
+    off: median(row.off.map(stats => stats.middleCpuUs ?? Number.NaN)),
+    on: median(row.on.map(stats => stats.middleCpuUs ?? Number.NaN))
+  };
   const errors = [...row.off, ...row.on].reduce((sum, stats) => sum + stats.errors, 0);
   return {
     era: row.era,
@@ -126,7 +161,8 @@ const summary = rows.map(row => {
 
 /** The stages alone: µs per call of the limits around a handler that answers at once, interleaved rounds, median. */
 async function measureStages(): Promise<{ bareUs: number; limitedUs: number; addedUs: number }> {
-  const parsed = parseConfig(JSON.stringify({ servers: { up: { command: 'unused' } }, limits }), { env: {} }).config.limits;
+  const parsed = parseConfig(JSON.stringify({ servers: { up: { command: 'unused' } }, limits }), { env: {} }).config
+    .limits;
   const store = new MemoryRateStore();
   const gate = new UpstreamGate('up', 10_000, 100);
   const answer = { content: [{ type: 'text', text: 'hello' }] };
@@ -150,7 +186,11 @@ async function measureStages(): Promise<{ bareUs: number; limitedUs: number; add
     notify: async () => {},
     log: () => {}
   });
-  const request = (): GatewayRequest => ({ method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'hello' } }, downstream: downstream() });
+  const request = (): GatewayRequest => ({
+    method: 'tools/call',
+    params: { name: 'up__echo', arguments: { message: 'hello' } },
+    downstream: downstream()
+  });
   const variants = [
     { name: 'bare', call: () => bare(request()) },
     {
@@ -181,10 +221,24 @@ const stages = await measureStages();
 log(`stages alone: bare ${stages.bareUs.toFixed(2)} µs, with limits ${stages.limitedUs.toFixed(2)} µs per call`);
 
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version };
-process.stdout.write(`## limits: on vs off, HTTP→stdio echo (${machine.cpus} × ${machine.cpu}, Node ${machine.node}; ${rounds} rounds × ${calls} calls, medians)\n\n`);
+process.stdout.write(
+  `## limits: on vs off, HTTP→stdio echo (${machine.cpus} × ${machine.cpu}, Node ${machine.node}; ${rounds} rounds × ${calls} calls, medians)\n\n`
+);
 process.stdout.write(
   formatTable(
-    ['client era', 'conc', 'p50 off ms', 'p50 on ms', 'on/off p50', 'added p50 µs', 'added mean µs', 'gateway CPU off µs/call', 'on', 'added CPU µs/call', 'errors'],
+    [
+      'client era',
+      'conc',
+      'p50 off ms',
+      'p50 on ms',
+      'on/off p50',
+      'added p50 µs',
+      'added mean µs',
+      'gateway CPU off µs/call',
+      'on',
+      'added CPU µs/call',
+      'errors'
+    ],
     summary.map(row => [
       row.era,
       String(row.concurrency),
@@ -205,4 +259,11 @@ process.stdout.write(
   `The limits alone (in process, a handler that answers at once; call limit with requests and inFlight, the server's gate, the HTTP count): ${stages.bareUs.toFixed(2)} → ${stages.limitedUs.toFixed(2)} µs per call, +${stages.addedUs.toFixed(2)} µs.\n`
 );
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-writeFileSync(join(repoRoot, 'bench/results/limits-latest.json'), JSON.stringify({ startedAt: new Date().toISOString(), quick, machine, calls, rounds, limits, rows: summary, stages }, null, 2));
+writeFileSync(
+  join(repoRoot, 'bench/results/limits-latest.json'),
+  JSON.stringify(
+    { startedAt: new Date().toISOString(), quick, machine, calls, rounds, limits, rows: summary, stages },
+    null,
+    2
+  )
+);

@@ -51,7 +51,10 @@ describe('limits in the config', () => {
     });
     assert.deepEqual(config.limits.calls[1], { principal: '*', server: 'g*', inFlight: 2, by: ['principal'] });
     assert.deepEqual(config.limits.http, { requests: 600, per: 60_000 });
-    assert.deepEqual(config.limits.upstreams, { github: { maxInFlight: 20, maxQueue: 100 }, fs: { maxInFlight: 4, maxQueue: 0 } });
+    assert.deepEqual(config.limits.upstreams, {
+      github: { maxInFlight: 20, maxQueue: 100 },
+      fs: { maxInFlight: 4, maxQueue: 0 }
+    });
   });
 
   it('an unknown server is a startup error naming its config path and the servers there are', () => {
@@ -60,18 +63,45 @@ describe('limits in the config', () => {
   upstreams: { gitlub: { maxInFlight: 2 } }
 `);
     assert.match(message, /limits\.upstreams\.gitlub: unknown server "gitlub"; configured servers: "github", "fs"/);
-    assert.match(message, /limits\.calls\.0\.server: unknown server "gitlab"; configured servers: "github", "fs" \(or a glob such as "git\*"\)/);
+    assert.match(
+      message,
+      /limits\.calls\.0\.server: unknown server "gitlab"; configured servers: "github", "fs" \(or a glob such as "git\*"\)/
+    );
   });
 
   it('bad durations, missing halves and unknown keys are errors with their paths', () => {
-    assert.match(messageOf(`${base}limits: { calls: [{ requests: 10, per: soon }] }`), /limits\.calls\.0\.per: expected a duration such as 500ms, 30s or 2m, got "soon"/);
-    assert.match(messageOf(`${base}limits: { calls: [{ requests: 10 }] }`), /limits\.calls\.0\.per: required with "requests"/);
-    assert.match(messageOf(`${base}limits: { calls: [{ per: 1m, inFlight: 2 }] }`), /limits\.calls\.0\.requests: required with "per"/);
-    assert.match(messageOf(`${base}limits: { calls: [{ tool: "x*" }] }`), /limits\.calls\.0: a call limit needs "requests" \(with "per"\), "inFlight", or both/);
-    assert.match(messageOf(`${base}limits: { calls: [{ requests: 1, per: 0 }] }`), /limits\.calls\.0\.per: the window must be longer than 0/);
-    assert.match(messageOf(`${base}limits: { http: { requests: 1, per: 0s } }`), /limits\.http\.per: the window must be longer than 0/);
-    assert.match(messageOf(`${base}limits: { calls: [{ inFlight: 1, per_principal: true }] }`), /limits\.calls\.0: unknown key "per_principal"/);
-    assert.match(messageOf(`${base}limits: { upstreams: { github: { maxQueue: 3 } } }`), /limits\.upstreams\.github\.maxInFlight: required/);
+    assert.match(
+      messageOf(`${base}limits: { calls: [{ requests: 10, per: soon }] }`),
+      /limits\.calls\.0\.per: expected a duration such as 500ms, 30s or 2m, got "soon"/
+    );
+    assert.match(
+      messageOf(`${base}limits: { calls: [{ requests: 10 }] }`),
+      /limits\.calls\.0\.per: required with "requests"/
+    );
+    assert.match(
+      messageOf(`${base}limits: { calls: [{ per: 1m, inFlight: 2 }] }`),
+      /limits\.calls\.0\.requests: required with "per"/
+    );
+    assert.match(
+      messageOf(`${base}limits: { calls: [{ tool: "x*" }] }`),
+      /limits\.calls\.0: a call limit needs "requests" \(with "per"\), "inFlight", or both/
+    );
+    assert.match(
+      messageOf(`${base}limits: { calls: [{ requests: 1, per: 0 }] }`),
+      /limits\.calls\.0\.per: the window must be longer than 0/
+    );
+    assert.match(
+      messageOf(`${base}limits: { http: { requests: 1, per: 0s } }`),
+      /limits\.http\.per: the window must be longer than 0/
+    );
+    assert.match(
+      messageOf(`${base}limits: { calls: [{ inFlight: 1, per_principal: true }] }`),
+      /limits\.calls\.0: unknown key "per_principal"/
+    );
+    assert.match(
+      messageOf(`${base}limits: { upstreams: { github: { maxQueue: 3 } } }`),
+      /limits\.upstreams\.github\.maxInFlight: required/
+    );
     assert.match(messageOf(`${base}limits: { calls: [{ inFlight: 1, by: [user] }] }`), /limits\.calls\.0\.by\.0/);
     assert.match(
       messageOf(`${base}limits: { calls: [{ name: a, inFlight: 1 }, { name: a, requests: 1, per: 1s }] }`),

@@ -36,10 +36,18 @@ export const callLimitSchema = z
       context.addIssue({ code: 'custom', message: 'a call limit needs "requests" (with "per"), "inFlight", or both' });
     }
     if (limit.requests !== undefined && limit.per === undefined) {
-      context.addIssue({ code: 'custom', path: ['per'], message: 'required with "requests": the window, e.g. per: 1m' });
+      context.addIssue({
+        code: 'custom',
+        path: ['per'],
+        message: 'required with "requests": the window, e.g. per: 1m'
+      });
     }
     if (limit.per !== undefined && limit.requests === undefined) {
-      context.addIssue({ code: 'custom', path: ['requests'], message: 'required with "per": how many calls per window' });
+      context.addIssue({
+        code: 'custom',
+        path: ['requests'],
+        message: 'required with "per": how many calls per window'
+      });
     }
     if (limit.per !== undefined && limit.per <= 0) {
       context.addIssue({ code: 'custom', path: ['per'], message: 'the window must be longer than 0' });
@@ -75,7 +83,11 @@ export const limitsSchema = z
       if (limit.name === undefined) return;
       const first = seen.get(limit.name);
       if (first !== undefined) {
-        context.addIssue({ code: 'custom', path: ['calls', index, 'name'], message: `"${limit.name}" names limits.calls[${first}] too; give each limit its own name` });
+        context.addIssue({
+          code: 'custom',
+          path: ['calls', index, 'name'],
+          message: `"${limit.name}" names limits.calls[${first}] too; give each limit its own name`
+        });
       } else seen.set(limit.name, index);
     });
   });
@@ -88,11 +100,17 @@ export type HttpLimitConfig = z.output<typeof httpLimitSchema>;
 const hasGlob = (value: string) => /[*?]/.test(value);
 
 /** The servers `limits` names must be configured: each key of `upstreams`, and a `server` that is not a glob. */
-export function checkLimitsReferences(config: { servers: Record<string, unknown>; limits: LimitsConfig }): ReferenceIssue[] {
+export function checkLimitsReferences(config: {
+  servers: Record<string, unknown>;
+  limits: LimitsConfig;
+}): ReferenceIssue[] {
   const issues: ReferenceIssue[] = [];
   for (const name of Object.keys(config.limits.upstreams)) {
     if (!(name in config.servers)) {
-      issues.push({ path: ['limits', 'upstreams', name], message: `unknown server "${name}"; configured servers: ${declaredNames(config.servers)}` });
+      issues.push({
+        path: ['limits', 'upstreams', name],
+        message: `unknown server "${name}"; configured servers: ${declaredNames(config.servers)}`
+      });
     }
   }
   config.limits.calls.forEach((limit, index) => {

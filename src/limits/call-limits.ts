@@ -6,7 +6,12 @@ import { inFlightLimited, isLimitError, type LimitInfo, rateLimited, toLimitedTo
 import type { RateCounter, RateStore } from './rate-store.js';
 
 /** The methods limits count: calls that do work upstream (subscriptions are bookkeeping, lists are local). */
-const limitedMethods: ReadonlySet<DispatchMethod> = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
+const limitedMethods: ReadonlySet<DispatchMethod> = new Set([
+  'tools/call',
+  'prompts/get',
+  'resources/read',
+  'completion/complete'
+]);
 
 interface CompiledLimit {
   name: string;
@@ -116,7 +121,9 @@ export function createCallLimits(options: CallLimitsOptions): Middleware {
             const decision = await limit.counter.take(key);
             if (!decision.allowed) {
               // The call does not run: the windows that counted it give the request back.
-              await Promise.all(taken.map(async taker => (matched[taker] as CompiledLimit).counter?.giveBack(keys[taker] as string)));
+              await Promise.all(
+                taken.map(async taker => (matched[taker] as CompiledLimit).counter?.giveBack(keys[taker] as string))
+              );
               throw rateLimited(
                 { kind: 'rate', ...describe(limit), requests: limit.requests as number, perMs: limit.perMs as number },
                 decision.msBeforeNext
@@ -141,7 +148,12 @@ function release(limit: CompiledLimit, key: string): void {
   else limit.running.set(key, running);
 }
 
-function bucketKey(by: readonly LimitDimension[], principal: string, server: string | undefined, target: string): string {
+function bucketKey(
+  by: readonly LimitDimension[],
+  principal: string,
+  server: string | undefined,
+  target: string
+): string {
   if (by.length === 0) return '*';
   return by
     .map(dimension => {

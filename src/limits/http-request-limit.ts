@@ -23,7 +23,13 @@ export function createHttpRequestLimit(config: HttpLimitConfig, store: RateStore
     const seconds = retryAfterSeconds(decision.msBeforeNext);
     return {
       message: `rate limit "limits.http" reached for ${principal.name}: ${config.requests} HTTP requests per ${formatWindow(config.per)}; retry after ${seconds} s`,
-      limit: { kind: 'http', name: 'limits.http', principal: principal.name, requests: config.requests, perMs: config.per },
+      limit: {
+        kind: 'http',
+        name: 'limits.http',
+        principal: principal.name,
+        requests: config.requests,
+        perMs: config.per
+      },
       retryAfterMs: decision.msBeforeNext,
       retryAfterSeconds: seconds
     };

@@ -34,7 +34,10 @@ export function retryAfterSeconds(ms: number): number {
 }
 
 /** The RATE_LIMITED error of a rate limit: which limit, for whom, on what, and when to retry. */
-export function rateLimited(limit: LimitInfo & { requests: number; perMs: number }, retryAfterMs: number): ManifoldError {
+export function rateLimited(
+  limit: LimitInfo & { requests: number; perMs: number },
+  retryAfterMs: number
+): ManifoldError {
   const on = limit.target ? ` on ${limit.target}` : '';
   const message = `rate limit "${limit.name}" reached for ${limit.principal}${on}: ${limit.requests} requests per ${formatWindow(limit.perMs)}; retry after ${retryAfterSeconds(retryAfterMs)} s`;
   return new ManifoldError('RATE_LIMITED', message, { data: { limit, retryAfterMs } });
@@ -61,6 +64,12 @@ export function toLimitedToolResult(error: ManifoldError): GatewayResult {
   return {
     content: [{ type: 'text', text: error.message }],
     isError: true,
-    _meta: { [limitMetaKey]: { code: error.code, ...(data.limit as LimitInfo | undefined), ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}) } }
+    _meta: {
+      [limitMetaKey]: {
+        code: error.code,
+        ...(data.limit as LimitInfo | undefined),
+        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {})
+      }
+    }
   };
 }

@@ -24,7 +24,8 @@ export function createServerOf(catalog: Catalog): (request: GatewayRequest) => s
         case 'completion/complete': {
           const ref = params.ref as { type?: string; name?: string; uri?: string } | undefined;
           if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') return catalog.getPrompt(ref.name).upstream;
-          if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') return catalog.resolveTemplate(ref.uri) ?? catalog.resolveResource(ref.uri);
+          if (ref?.type === 'ref/resource' && typeof ref.uri === 'string')
+            return catalog.resolveTemplate(ref.uri) ?? catalog.resolveResource(ref.uri);
           return undefined;
         }
       }

@@ -34,7 +34,10 @@ describe('UpstreamGate', () => {
     const leave = await gate.enter(new AbortController().signal);
     const controller = new AbortController();
     const waiting = gate.enter(controller.signal);
-    await assert.rejects(gate.enter(new AbortController().signal), (error: ManifoldError) => error.code === 'UPSTREAM_BUSY' && /limits\.upstreams\.s\.maxQueue/.test(error.message));
+    await assert.rejects(
+      gate.enter(new AbortController().signal),
+      (error: ManifoldError) => error.code === 'UPSTREAM_BUSY' && /limits\.upstreams\.s\.maxQueue/.test(error.message)
+    );
     controller.abort(new Error('gone'));
     await assert.rejects(waiting, (error: ManifoldError) => error.code === 'CANCELLED');
     assert.equal(gate.queued, 0);

@@ -45,7 +45,12 @@ export class UpstreamGate {
       throw new ManifoldError(
         'UPSTREAM_BUSY',
         `server "${this.server}" is busy: ${this.active} calls in progress (${key}.maxInFlight: ${this.maxInFlight}) and ${this.waiting.length} waiting (${key}.maxQueue: ${this.maxQueue}); retry in a moment, or raise ${key}.maxQueue in the config`,
-        { data: { server: this.server, limit: { kind: 'upstream', server: this.server, maxInFlight: this.maxInFlight, maxQueue: this.maxQueue } } }
+        {
+          data: {
+            server: this.server,
+            limit: { kind: 'upstream', server: this.server, maxInFlight: this.maxInFlight, maxQueue: this.maxQueue }
+          }
+        }
       );
     }
     await new Promise<void>((resolve, reject) => {
@@ -68,7 +73,9 @@ export class UpstreamGate {
   }
 
   private cancelled(signal: AbortSignal): ManifoldError {
-    return new ManifoldError('CANCELLED', `call cancelled while waiting for a turn on server "${this.server}"`, { cause: signal.reason });
+    return new ManifoldError('CANCELLED', `call cancelled while waiting for a turn on server "${this.server}"`, {
+      cause: signal.reason
+    });
   }
 
   private take(): void {
@@ -94,7 +101,8 @@ export class UpstreamGates {
   private readonly gates = new Map<string, UpstreamGate>();
 
   constructor(upstreams: Readonly<Record<string, { maxInFlight: number; maxQueue: number }>>) {
-    for (const [server, limit] of Object.entries(upstreams)) this.gates.set(server, new UpstreamGate(server, limit.maxInFlight, limit.maxQueue));
+    for (const [server, limit] of Object.entries(upstreams))
+      this.gates.set(server, new UpstreamGate(server, limit.maxInFlight, limit.maxQueue));
   }
 
   /** The cap of a server, if it has one. */

@@ -34,14 +34,30 @@ describe('limits over HTTP', { timeout: 120_000 }, () => {
     const refused = await post();
     assert.equal(refused.status, 429);
     const retryAfter = Number(refused.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retryAfter) && retryAfter > 3000 && retryAfter <= 3600, `Retry-After ${refused.headers.get('retry-after')}`);
-    const body = (await refused.json()) as { jsonrpc: string; id: null; error: { code: number; message: string; data: Record<string, unknown> } };
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter > 3000 && retryAfter <= 3600,
+      `Retry-After ${refused.headers.get('retry-after')}`
+    );
+    const body = (await refused.json()) as {
+      jsonrpc: string;
+      id: null;
+      error: { code: number; message: string; data: Record<string, unknown> };
+    };
     assert.equal(body.jsonrpc, '2.0');
     assert.equal(body.id, null);
     assert.equal(body.error.code, -32029);
-    assert.equal(body.error.message, `rate limit "limits.http" reached for local: 3 HTTP requests per 1 h; retry after ${retryAfter} s`);
+    assert.equal(
+      body.error.message,
+      `rate limit "limits.http" reached for local: 3 HTTP requests per 1 h; retry after ${retryAfter} s`
+    );
     assert.equal(body.error.data.code, 'RATE_LIMITED');
-    assert.deepEqual(body.error.data.limit, { kind: 'http', name: 'limits.http', principal: 'local', requests: 3, perMs: 3_600_000 });
+    assert.deepEqual(body.error.data.limit, {
+      kind: 'http',
+      name: 'limits.http',
+      principal: 'local',
+      requests: 3,
+      perMs: 3_600_000
+    });
     assert.ok(typeof body.error.data.retryAfterMs === 'number');
     // The legacy SSE face is the same principal's requests.
     const sse = await fetch(new URL('/sse', base));
@@ -71,11 +87,20 @@ describe('limits over HTTP', { timeout: 120_000 }, () => {
     ] as const) {
       await using client = await connectHttp(gateway.url, { era });
       const results = [];
-      for (let index = 0; index < 3; index++) results.push(await client.callTool({ name: tool, arguments: { message: `hi ${index}` } }));
-      assert.deepEqual(results.map(result => result.isError === true), [false, false, true], era);
+      for (let index = 0; index < 3; index++)
+        results.push(await client.callTool({ name: tool, arguments: { message: `hi ${index}` } }));
+      assert.deepEqual(
+        results.map(result => result.isError === true),
+        [false, false, true],
+        era
+      );
       assert.equal(firstText(results[0]!), 'hi 0');
       const limited = results[2]!;
-      assert.match(firstText(limited), new RegExp(`^rate limit "echoes" reached for local on ${tool}: 2 requests per 1 h; retry after \\d+ s$`), era);
+      assert.match(
+        firstText(limited),
+        new RegExp(`^rate limit "echoes" reached for local on ${tool}: 2 requests per 1 h; retry after \\d+ s$`),
+        era
+      );
       const limit = (limited._meta as Record<string, Record<string, unknown>>)['manifold/limit'];
       assert.equal(limit?.name, 'echoes', era);
       assert.equal(limit?.server, tool.slice(0, 5), era);
@@ -89,7 +114,12 @@ describe('limits over HTTP', { timeout: 120_000 }, () => {
     await assert.rejects(client.getPrompt({ name: prompt.name }), (error: unknown) => {
       assert.ok(error instanceof ProtocolError, String(error));
       assert.equal(error.code, -32029);
-      assert.match(error.message, new RegExp(`rate limit "prompts" reached for local on prompt "${prompt.name}": 1 requests per 1 h; retry after \\d+ s`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `rate limit "prompts" reached for local on prompt "${prompt.name}": 1 requests per 1 h; retry after \\d+ s`
+        )
+      );
       const data = error.data as { code: string; limit: { name: string; server: string }; retryAfterMs: number };
       assert.equal(data.code, 'RATE_LIMITED');
       assert.equal(data.limit.name, 'prompts');

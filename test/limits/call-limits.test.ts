@@ -59,13 +59,20 @@ describe('limits.calls: requests per window and calls in progress', () => {
 
   it('50 concurrent calls against 20 per window: exactly 20 run, 30 get a tool error with the limit and when to retry', async () => {
     const alice = principal('burst-alice');
-    const results = await Promise.all(Array.from({ length: 50 }, (_, index) => gateway.call('fix__text', { text: `call ${index}` }, { principal: alice })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        gateway.call('fix__text', { text: `call ${index}` }, { principal: alice })
+      )
+    );
     const ran = results.filter(result => result.isError !== true);
     const limited = results.filter(result => result.isError === true);
     assert.equal(ran.length, 20);
     assert.equal(limited.length, 30);
     for (const result of limited) {
-      assert.match(textOf(result), /^rate limit "burst" reached for burst-alice on fix__text: 20 requests per 1 h; retry after \d+ s$/);
+      assert.match(
+        textOf(result),
+        /^rate limit "burst" reached for burst-alice on fix__text: 20 requests per 1 h; retry after \d+ s$/
+      );
       const limit = limitOf(result);
       assert.equal(limit?.code, 'RATE_LIMITED');
       assert.equal(limit?.kind, 'rate');
@@ -74,10 +81,15 @@ describe('limits.calls: requests per window and calls in progress', () => {
       assert.equal(limit?.server, 'fix');
       assert.equal(limit?.requests, 20);
       assert.equal(limit?.perMs, 3_600_000);
-      assert.ok(typeof limit?.retryAfterMs === 'number' && limit.retryAfterMs > 3_000_000 && limit.retryAfterMs <= 3_600_000, `retryAfterMs ${String(limit?.retryAfterMs)}`);
+      assert.ok(
+        typeof limit?.retryAfterMs === 'number' && limit.retryAfterMs > 3_000_000 && limit.retryAfterMs <= 3_600_000,
+        `retryAfterMs ${String(limit?.retryAfterMs)}`
+      );
     }
     // Another principal has a bucket of its own; a caller the limit does not match is not counted at all.
-    const bob = await Promise.all(Array.from({ length: 25 }, () => gateway.call('fix__text', { text: 'b' }, { principal: principal('burst-bob') })));
+    const bob = await Promise.all(
+      Array.from({ length: 25 }, () => gateway.call('fix__text', { text: 'b' }, { principal: principal('burst-bob') }))
+    );
     assert.equal(bob.filter(result => result.isError !== true).length, 20);
     const local = await Promise.all(Array.from({ length: 25 }, () => gateway.call('fix__text', { text: 'l' })));
     assert.equal(local.filter(result => result.isError === true).length, 0);
@@ -85,8 +97,12 @@ describe('limits.calls: requests per window and calls in progress', () => {
 
   it('by: [] is one bucket for every caller the limit matches', async () => {
     const results = [];
-    for (const who of ['shared-a', 'shared-b', 'shared-a', 'shared-b']) results.push(await gateway.call('fix__text', { text: who }, { principal: principal(who) }));
-    assert.deepEqual(results.map(result => result.isError === true), [false, false, false, true]);
+    for (const who of ['shared-a', 'shared-b', 'shared-a', 'shared-b'])
+      results.push(await gateway.call('fix__text', { text: who }, { principal: principal(who) }));
+    assert.deepEqual(
+      results.map(result => result.isError === true),
+      [false, false, false, true]
+    );
     assert.match(textOf(results[3]!), /rate limit "everyone" reached for shared-b on fix__text: 3 requests per 1 h/);
   });
 
@@ -103,12 +119,18 @@ describe('limits.calls: requests per window and calls in progress', () => {
     const layered = { principal: principal('layered') };
     const texts = [];
     for (let index = 0; index < 3; index++) texts.push(await gateway.call('fix__text', { text: 'x' }, layered));
-    assert.deepEqual(texts.map(result => result.isError === true), [false, true, true]);
+    assert.deepEqual(
+      texts.map(result => result.isError === true),
+      [false, true, true]
+    );
     assert.match(textOf(texts[1]!), /rate limit "text-only"/);
     // "overall" (5 per window) counted only the one call that ran: 4 more may run.
     const needs = [];
     for (let index = 0; index < 5; index++) needs.push(await gateway.call('fix__needs', { a: 'x', b: index }, layered));
-    assert.deepEqual(needs.map(result => result.isError === true), [false, false, false, false, true]);
+    assert.deepEqual(
+      needs.map(result => result.isError === true),
+      [false, false, false, false, true]
+    );
     assert.match(textOf(needs[4]!), /rate limit "overall" reached for layered on fix__needs: 5 requests per 1 h/);
   });
 
@@ -120,13 +142,19 @@ describe('limits.calls: requests per window and calls in progress', () => {
     const h2 = gateway.call('fix__hang', { label: 'h2' }, { signal: second.signal });
     const refused = await gateway.call('fix__hang', { label: 'h-refused' });
     assert.equal(refused.isError, true);
-    assert.equal(textOf(refused), 'concurrency limit "parallel" reached for local on fix__hang: at most 2 calls in progress at once; retry when one of them has finished');
+    assert.equal(
+      textOf(refused),
+      'concurrency limit "parallel" reached for local on fix__hang: at most 2 calls in progress at once; retry when one of them has finished'
+    );
     assert.equal(limitOf(refused)?.kind, 'inFlight');
     assert.equal(limitOf(refused)?.inFlight, 2);
     // Another principal has its own two places.
     const other = new AbortController();
     const h4 = gateway.call('fix__hang', { label: 'h4' }, { signal: other.signal, principal: principal('someone') });
-    await waitFor('h1, h2 and h4 to start', async () => (await journal()).started.filter(label => ['h1', 'h2', 'h4'].includes(label)).length === 3);
+    await waitFor(
+      'h1, h2 and h4 to start',
+      async () => (await journal()).started.filter(label => ['h1', 'h2', 'h4'].includes(label)).length === 3
+    );
     assert.ok(!(await journal()).started.includes('h-refused'));
 
     first.abort(new Error('the test cancels h1'));
@@ -143,13 +171,22 @@ describe('limits.calls: requests per window and calls in progress', () => {
     other.abort(new Error('done'));
     await Promise.allSettled([h2, h3, h4]);
     // Calls that fail (bad arguments) release their places too: two more start afterwards.
-    const failed = await Promise.all([gateway.call('fix__hang', { label: 7 }), gateway.call('fix__hang', { label: 8 })]);
-    assert.ok(failed.every(result => result.isError === true && !textOf(result).includes('concurrency limit')), JSON.stringify(failed));
+    const failed = await Promise.all([
+      gateway.call('fix__hang', { label: 7 }),
+      gateway.call('fix__hang', { label: 8 })
+    ]);
+    assert.ok(
+      failed.every(result => result.isError === true && !textOf(result).includes('concurrency limit')),
+      JSON.stringify(failed)
+    );
     const fifth = new AbortController();
     const sixth = new AbortController();
     const h5 = gateway.call('fix__hang', { label: 'h5' }, { signal: fifth.signal });
     const h6 = gateway.call('fix__hang', { label: 'h6' }, { signal: sixth.signal });
-    await waitFor('h5 and h6 to start', async () => (await journal()).started.filter(label => label === 'h5' || label === 'h6').length === 2);
+    await waitFor(
+      'h5 and h6 to start',
+      async () => (await journal()).started.filter(label => label === 'h5' || label === 'h6').length === 2
+    );
     fifth.abort(new Error('done'));
     sixth.abort(new Error('done'));
     await Promise.allSettled([h5, h6]);
@@ -158,7 +195,10 @@ describe('limits.calls: requests per window and calls in progress', () => {
   it("a workflow's steps are limited as the caller's own calls", async () => {
     const result = await gateway.call('three', {}, { principal: principal('flow') });
     assert.equal(result.isError, true);
-    assert.match(textOf(result), /rate limit "steps" reached for flow on fix__needs: 2 requests per 1 h; retry after \d+ s/);
+    assert.match(
+      textOf(result),
+      /rate limit "steps" reached for flow on fix__needs: 2 requests per 1 h; retry after \d+ s/
+    );
     // The local user is not "flow": the same workflow runs whole.
     const local = await gateway.call('three', {});
     assert.notEqual(local.isError, true, textOf(local));
@@ -166,11 +206,17 @@ describe('limits.calls: requests per window and calls in progress', () => {
 
   it('a limited prompt, resource or completion request is a RATE_LIMITED error with the limit in its data', async () => {
     const prompter = principal('prompter');
-    await assert.rejects(gateway.request('prompts/get', { name: 'fix__none' }, prompter), (error: ManifoldError) => error.code === 'PROMPT_NOT_FOUND');
+    await assert.rejects(
+      gateway.request('prompts/get', { name: 'fix__none' }, prompter),
+      (error: ManifoldError) => error.code === 'PROMPT_NOT_FOUND'
+    );
     await assert.rejects(gateway.request('prompts/get', { name: 'fix__none' }, prompter), (error: ManifoldError) => {
       assert.equal(error.code, 'RATE_LIMITED');
       assert.equal(error.jsonRpcCode, -32029);
-      assert.match(error.message, /^rate limit "limits.calls\[7\]" reached for prompter on prompt "fix__none": 1 requests per 1 h; retry after \d+ s$/);
+      assert.match(
+        error.message,
+        /^rate limit "limits.calls\[7\]" reached for prompter on prompt "fix__none": 1 requests per 1 h; retry after \d+ s$/
+      );
       assert.equal((error.data?.limit as { name: string }).name, 'limits.calls[7]');
       assert.equal(typeof error.data?.retryAfterMs, 'number');
       return true;
@@ -198,7 +244,11 @@ describe("limits.calls: an agent's tool calls are the caller's calls", () => {
   it('three tool calls of one turn against 2 per window: the model is fed two results and the limit with when to retry', async () => {
     model.reset([
       {
-        toolCalls: [1, 2, 3].map(index => ({ id: `call_${index}`, name: 'fix__text', arguments: { text: `t${index}` } }))
+        toolCalls: [1, 2, 3].map(index => ({
+          id: `call_${index}`,
+          name: 'fix__text',
+          arguments: { text: `t${index}` }
+        }))
       },
       { text: 'done' }
     ]);
@@ -208,7 +258,10 @@ describe("limits.calls: an agent's tool calls are the caller's calls", () => {
     assert.equal(fed.length, 3);
     const limited = fed.filter(entry => entry.isError);
     assert.equal(limited.length, 1, JSON.stringify(fed));
-    assert.match(limited[0]!.text, /^rate limit "agent-texts" reached for carol on fix__text: 2 requests per 1 h; retry after \d+ s$/);
+    assert.match(
+      limited[0]!.text,
+      /^rate limit "agent-texts" reached for carol on fix__text: 2 requests per 1 h; retry after \d+ s$/
+    );
     assert.equal(fed.filter(entry => /^t\d$/.test(entry.text)).length, 2);
   });
 });

@@ -14,7 +14,11 @@ import { writeConfig } from '../helpers/gateway.js';
 export interface LimitsGateway extends AsyncDisposable {
   core: GatewayCore;
   /** Calls a tool as `principal` (default: the local user, no principal on the context). */
-  call(name: string, args?: Record<string, unknown>, options?: { principal?: Principal; signal?: AbortSignal }): Promise<GatewayResult>;
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    options?: { principal?: Principal; signal?: AbortSignal }
+  ): Promise<GatewayResult>;
   request(method: DispatchMethod, params: Record<string, unknown>, principal?: Principal): Promise<GatewayResult>;
 }
 
@@ -44,7 +48,8 @@ export async function startLimitsGateway(config: Record<string, unknown>): Promi
         params: { name, arguments: args },
         downstream: context(options.signal ?? new AbortController().signal, options.principal)
       }),
-    request: (method, params, who) => core.pipeline({ method, params, downstream: context(new AbortController().signal, who) }),
+    request: (method, params, who) =>
+      core.pipeline({ method, params, downstream: context(new AbortController().signal, who) }),
     [Symbol.asyncDispose]: async () => {
       await core.close();
       await written[Symbol.asyncDispose]();
@@ -53,7 +58,9 @@ export async function startLimitsGateway(config: Record<string, unknown>): Promi
 }
 
 export function textOf(result: GatewayResult): string {
-  return ((result.content as Array<{ type: string; text?: string }> | undefined) ?? []).map(block => block.text ?? '').join('\n');
+  return ((result.content as Array<{ type: string; text?: string }> | undefined) ?? [])
+    .map(block => block.text ?? '')
+    .join('\n');
 }
 
 /** The limit a limited tool result names (`_meta["manifold/limit"]`). */

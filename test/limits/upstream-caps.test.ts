@@ -33,9 +33,16 @@ describe('limits.upstreams: per-server concurrency caps queue instead of failing
   });
 
   it('20 concurrent calls to a server capped at 3: all complete, never more than 3 at the server at once', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => gateway.call('fix__sleep', { ms: 60, label: `cap-${index}` })));
-    assert.ok(results.every(result => result.isError !== true), JSON.stringify(results.find(result => result.isError)));
-    const journal = JSON.parse(textOf(await gateway.call('fix__journal'))) as { intervals: Array<{ label: string; start: number; end: number }> };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => gateway.call('fix__sleep', { ms: 60, label: `cap-${index}` }))
+    );
+    assert.ok(
+      results.every(result => result.isError !== true),
+      JSON.stringify(results.find(result => result.isError))
+    );
+    const journal = JSON.parse(textOf(await gateway.call('fix__journal'))) as {
+      intervals: Array<{ label: string; start: number; end: number }>;
+    };
     const intervals = journal.intervals.filter(interval => interval.label.startsWith('cap-'));
     assert.equal(intervals.length, 20);
     assert.ok(peakOverlap(intervals) <= 3, `peak at the server ${peakOverlap(intervals)}`);
@@ -59,7 +66,13 @@ describe('limits.upstreams: per-server concurrency caps queue instead of failing
       textOf(refused),
       'server "solo" is busy: 1 calls in progress (limits.upstreams.solo.maxInFlight: 1) and 1 waiting (limits.upstreams.solo.maxQueue: 1); retry in a moment, or raise limits.upstreams.solo.maxQueue in the config'
     );
-    assert.deepEqual(limitOf(refused), { code: 'UPSTREAM_BUSY', kind: 'upstream', server: 'solo', maxInFlight: 1, maxQueue: 1 });
+    assert.deepEqual(limitOf(refused), {
+      code: 'UPSTREAM_BUSY',
+      kind: 'upstream',
+      server: 'solo',
+      maxInFlight: 1,
+      maxQueue: 1
+    });
     holder.abort(new Error('the test frees the place'));
     await running.then(
       () => {},

@@ -9,11 +9,16 @@ import { requestPrincipal } from './request-principal.js';
  * window is full, answers 429 with `Retry-After` (seconds) and a JSON-RPC error naming the limit. Returns
  * whether the request may go on.
  */
-export function createHttpLimitStage(limit: HttpRequestLimit): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function createHttpLimitStage(
+  limit: HttpRequestLimit
+): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
     const refusal = await limit(requestPrincipal(req));
     if (!refusal) return true;
-    res.writeHead(errorTable.RATE_LIMITED.http, { 'content-type': 'application/json', 'retry-after': String(refusal.retryAfterSeconds) });
+    res.writeHead(errorTable.RATE_LIMITED.http, {
+      'content-type': 'application/json',
+      'retry-after': String(refusal.retryAfterSeconds)
+    });
     res.end(
       JSON.stringify({
         jsonrpc: '2.0',

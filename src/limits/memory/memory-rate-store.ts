@@ -5,7 +5,11 @@ import type { RateCounter, RateDecision, RateStore } from '../rate-store.js';
 /** Counts in this process's memory (`rate-limiter-flexible`'s RateLimiterMemory): exact for one gateway. */
 export class MemoryRateStore implements RateStore {
   counter(options: { id: string; requests: number; windowMs: number }): RateCounter {
-    const limiter = new RateLimiterMemory({ keyPrefix: options.id, points: options.requests, duration: options.windowMs / 1000 });
+    const limiter = new RateLimiterMemory({
+      keyPrefix: options.id,
+      points: options.requests,
+      duration: options.windowMs / 1000
+    });
     return {
       take: async (key: string): Promise<RateDecision> => {
         try {
