@@ -53,3 +53,5 @@ export {
   routerSchema,
   routersSchema
 } from './router-schema.js';
+export { byteSizeSchema } from './byte-size.js';
+export { type CacheOptions, cacheOptionsSchema, maxCacheTtlMs, type ServerCacheOptions, serverCacheSchema } from './cache-schema.js';

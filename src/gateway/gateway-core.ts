@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
+import { ResultCache } from '../cache/index.js';
 import { AgentRunner, agentTools, type ModelRunsContext, OrchestratorRunner, resumeAgentRun, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
@@ -59,6 +60,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly perClient: PerClientUpstreams;
   readonly pipeline: Handler;
   readonly bridge: InputRequiredBridge;
+  /** The result cache (`cache:`), when configured and enabled. */
+  readonly cache: ResultCache | undefined;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
   readonly workflows: WorkflowEngine;
   /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
@@ -130,9 +133,11 @@ export class GatewayCore implements AsyncDisposable {
       logger: this.logger.child('input-required'),
       ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
     });
-    // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
+    this.cache = this.createCache(options.config);
+    // The cache comes after rules and limits (a refused call never reads it) and before the bridge, which sits next
+    // to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
-      [...(options.middlewares ?? []), this.bridge.middleware],
+      [...(options.middlewares ?? []), ...(this.cache ? [this.cache.middleware] : []), this.bridge.middleware],
       createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient)
     );
     this.workflows = new WorkflowEngine({
@@ -201,6 +206,7 @@ export class GatewayCore implements AsyncDisposable {
       onSubscription: (uri, subscribed) => this.forwardSubscription(uri, subscribed),
       onSessionEnd: id => {
         this.perClient.endSession(id);
+        this.cache?.endSession(id);
         endViewSessions(this, id);
       }
     };
@@ -245,6 +251,15 @@ export class GatewayCore implements AsyncDisposable {
     this.perClient.notifySession(sessionId, 'notifications/roots/list_changed');
   }
 
+  /** The result cache, following every server's restarts, list changes and resource updates. */
+  private createCache(config: ManifoldConfig): ResultCache | undefined {
+    if (!config.cache?.enabled) return undefined;
+    const cache = new ResultCache({ options: config.cache, servers: config.servers, catalog: this.catalog, logger: this.logger.child('cache') });
+    for (const upstream of this.upstreams.values()) upstream.onEvent(event => cache.follow(upstream.name, event));
+    this.inflight.resourceUpdateListeners.add((_upstream, uri) => cache.invalidateResource(uri));
+    return cache;
+  }
+
   /** Where direct agent, orchestrator and router calls are recorded as runs: the workflows' run store. */
   private modelRuns(): ModelRunsContext {
     return { store: () => this.workflows.store, owner: DurableRuns.owner, findTool: name => this.catalog.findTool(name)?.definition };
@@ -271,6 +286,7 @@ export class GatewayCore implements AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     this.bridge.close();
+    this.cache?.close();
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
     this.agents.close();
