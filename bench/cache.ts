@@ -1,0 +1,122 @@
+/**
+ * The result cache's effect on a read-heavy load: `node --import tsx bench/cache.ts [--quick]`.
+ *
+ * Two gateways (`manifold serve --http 0`) side by side, one without a `cache:` block and one with it, each in
+ * front of the `cacheable` fixture whose every call takes 5 ms (`--latency 5`, as a close, fast upstream
+ * would). A real SDK client calls its read-only tool `lookup`: 90 % of the calls repeat one of 20 keys, 10 %
+ * ask a key never seen before. Per era and concurrency: latency percentiles and throughput with the cache
+ * off and on, the ratios, and the hit rate the gateway reports on /healthz.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+import type { Client } from '@modelcontextprotocol/client';
+
+import type { CacheStats } from '../src/cache/index.js';
+import { connectHttp, type Era, fixtureServer, repoRoot, startHttpGateway, writeConfig } from '../test/helpers/gateway.js';
+import { type Stats, summarise } from './lib/measure.js';
+import { formatTable } from './lib/table.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const calls = values.quick ? 300 : 2000;
+const latencyMs = 5;
+const hotKeys = 20;
+const repeatShare = 0.9;
+const concurrencies = [1, 8];
+const eras: Era[] = ['legacy', 'modern'];
+
+/** A deterministic stream of keys: 90 % from the hot set, 10 % new ones (a cheap LCG, the same for both gateways). */
+function keyStream(seed: number): () => string {
+  let state = seed;
+  let fresh = 0;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    const draw = state / 2 ** 31;
+    return draw < repeatShare ? `hot-${Math.floor((draw / repeatShare) * hotKeys)}` : `new-${seed}-${fresh++}`;
+  };
+}
+
+async function measure(client: Client, nextKey: () => string, concurrency: number): Promise<Stats> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let started = 0;
+  const begin = performance.now();
+  const worker = async () => {
+    while (started < calls) {
+      started++;
+      const key = nextKey();
+      const t0 = performance.now();
+      try {
+        const result = await client.callTool({ name: 'c__lookup', arguments: { key } });
+        if (result.isError) errors++;
+        else latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return summarise(latencies, performance.now() - begin, concurrency, errors);
+}
+
+interface Row {
+  era: Era;
+  concurrency: number;
+  off: Stats;
+  on: Stats;
+  hitRate: number;
+}
+
+const upstream = fixtureServer('cacheable.ts', ['--latency', String(latencyMs)]);
+const rows: Row[] = [];
+for (const era of eras) {
+  for (const concurrency of concurrencies) {
+    const measured: Partial<Record<'off' | 'on', Stats>> = {};
+    let hitRate = 0;
+    for (const mode of ['off', 'on'] as const) {
+      // A fresh gateway (and upstream) per measurement: the cache starts empty, the fixture's counts at zero.
+      await using config = writeConfig({ servers: { c: upstream }, ...(mode === 'on' ? { cache: { ttl: '5m', statsInterval: 0 } } : {}), gateway: { logLevel: 'warn' } });
+      await using gateway = await startHttpGateway(config.path, ['--log-level', 'warn']);
+      await using client = await connectHttp(gateway.url, { era });
+      // Warm-up on keys outside the measured stream (connections, JIT), then the measured load.
+      for (let index = 0; index < 50; index++) await client.callTool({ name: 'c__lookup', arguments: { key: `warm-${index}` } });
+      const stats = await measure(client, keyStream(concurrency * 7 + (era === 'modern' ? 1 : 0)), concurrency);
+      measured[mode] = stats;
+      if (mode === 'on') {
+        const health = (await (await fetch(new URL('/healthz', gateway.url))).json()) as { cache: CacheStats };
+        hitRate = health.cache.hitRate;
+      }
+      process.stderr.write(
+        `${era} c=${concurrency} cache ${mode}: p50 ${stats.p50Ms.toFixed(2)} ms, p99 ${stats.p99Ms.toFixed(2)} ms, ${stats.callsPerSecond.toFixed(0)}/s${stats.errors ? `, ${stats.errors} errors` : ''}\n`
+      );
+    }
+    rows.push({ era, concurrency, off: measured.off!, on: measured.on!, hitRate });
+  }
+}
+
+const ms = (value: number) => value.toFixed(2);
+process.stdout.write(
+  `Result cache, read-heavy load: ${calls} calls of a read-only tool per row, ${Math.round(repeatShare * 100)} % repeating one of ${hotKeys} keys, upstream ${latencyMs} ms per call (stdio), client → gateway over HTTP\n\n`
+);
+process.stdout.write(
+  `${formatTable(
+    ['era', 'conc.', 'p50 off', 'p50 on', 'p99 off', 'p99 on', 'calls/s off', 'calls/s on', 'throughput on/off', 'p50 off/on', 'hit rate'],
+    rows.map(row => [
+      row.era,
+      String(row.concurrency),
+      ms(row.off.p50Ms),
+      ms(row.on.p50Ms),
+      ms(row.off.p99Ms),
+      ms(row.on.p99Ms),
+      row.off.callsPerSecond.toFixed(0),
+      row.on.callsPerSecond.toFixed(0),
+      `${(row.on.callsPerSecond / row.off.callsPerSecond).toFixed(2)}×`,
+      `${(row.off.p50Ms / row.on.p50Ms).toFixed(2)}×`,
+      `${(row.hitRate * 100).toFixed(1)} %`
+    ])
+  )}\n`
+);
+mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
+writeFileSync(join(repoRoot, 'bench/results/cache-latest.json'), JSON.stringify({ calls, latencyMs, hotKeys, repeatShare, rows }, null, 2));
