@@ -5,7 +5,8 @@
  * front of the `cacheable` fixture whose every call takes 5 ms (`--latency 5`, as a close, fast upstream
  * would). A real SDK client calls its read-only tool `lookup`: 90 % of the calls repeat one of 20 keys, 10 %
  * ask a key never seen before. Per era and concurrency: latency percentiles and throughput with the cache
- * off and on, the ratios, and the hit rate the gateway reports on /healthz.
+ * off and on, the ratios, and the hit rate the gateway reports on /healthz. Then the stage's own cost in
+ * process: a hit, a miss and a call it passes on, against the pipeline without it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,13 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 import type { Client } from '@modelcontextprotocol/client';
+import { stringify } from 'yaml';
 
 import type { CacheStats } from '../src/cache/index.js';
+import { parseConfig } from '../src/config/index.js';
+import type { DownstreamContext } from '../src/core/pipeline.js';
+import { GatewayCore } from '../src/gateway/index.js';
+import { createLogger } from '../src/telemetry/logger.js';
 import { connectHttp, type Era, fixtureServer, repoRoot, startHttpGateway, writeConfig } from '../test/helpers/gateway.js';
 import { type Stats, summarise } from './lib/measure.js';
 import { formatTable } from './lib/table.js';
@@ -96,6 +102,56 @@ for (const era of eras) {
   }
 }
 
+// (b) The stage's own cost, in process (no client, no HTTP): the same call through a pipeline without the cache
+// and through one with it, a hit, a miss (new arguments every time: keying, storing, evicting) and a call the
+// cache leaves alone (a tool that is not read-only). Upstream without added latency; interleaved rounds, median.
+const written = writeConfig({});
+async function startCore(cache: boolean): Promise<GatewayCore> {
+  const config = { servers: { c: fixtureServer('cacheable.ts') }, ...(cache ? { cache: { statsInterval: 0 } } : {}) };
+  const core = new GatewayCore({ config: parseConfig(stringify(config), { source: written.path }).config, configPath: written.path, logger: createLogger({ level: 'silent' }) });
+  await core.start();
+  return core;
+}
+const downstream = (): DownstreamContext => ({
+  era: 'legacy',
+  sessionId: 'bench',
+  signal: new AbortController().signal,
+  clientCapabilities: {},
+  progressToken: undefined,
+  notify: async () => {},
+  log: () => {}
+});
+const [off, on] = [await startCore(false), await startCore(true)];
+const call = (core: GatewayCore, name: string, args: Record<string, unknown>) =>
+  core.pipeline({ method: 'tools/call', params: { name, arguments: args }, downstream: downstream() });
+let unique = 0;
+const variants: { stages: string; call: () => Promise<unknown> }[] = [
+  { stages: 'no cache: read-only tool', call: () => call(off, 'c__lookup', { key: 'same' }) },
+  { stages: 'cache, hit', call: () => call(on, 'c__lookup', { key: 'same' }) },
+  { stages: 'cache, miss (new arguments each call)', call: () => call(on, 'c__lookup', { key: `miss-${unique++}` }) },
+  { stages: 'no cache: tool that is not read-only', call: () => call(off, 'c__bump', { key: 'same' }) },
+  { stages: 'cache: tool that is not read-only (passed on)', call: () => call(on, 'c__bump', { key: 'same' }) }
+];
+const perRound = values.quick ? 200 : 1000;
+const rounds = 5;
+const samples = variants.map(() => [] as number[]);
+try {
+  for (const variant of variants) for (let index = 0; index < 200; index++) await variant.call();
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, variant] of variants.entries()) {
+      const started = performance.now();
+      for (let count = 0; count < perRound; count++) await variant.call();
+      samples[index]?.push(((performance.now() - started) / perRound) * 1000);
+    }
+  }
+} finally {
+  await off.close();
+  await on.close();
+  await written[Symbol.asyncDispose]();
+}
+const medians = samples.map(list => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN);
+const stageRows = variants.map((variant, index) => ({ stages: variant.stages, usPerCall: medians[index] ?? Number.NaN }));
+
 const ms = (value: number) => value.toFixed(2);
 process.stdout.write(
   `Result cache, read-heavy load: ${calls} calls of a read-only tool per row, ${Math.round(repeatShare * 100)} % repeating one of ${hotKeys} keys, upstream ${latencyMs} ms per call (stdio), client → gateway over HTTP\n\n`
@@ -118,5 +174,16 @@ process.stdout.write(
     ])
   )}\n`
 );
+const [offRead, , , offWrite] = stageRows.map(row => row.usPerCall);
+process.stdout.write(
+  `\nThe stage's own cost, in process (pipeline only, upstream without added latency; ${rounds} interleaved rounds of ${perRound} calls, median)\n\n${formatTable(
+    ['pipeline', 'µs per call', 'against no cache'],
+    stageRows.map((row, index) => [
+      row.stages,
+      row.usPerCall.toFixed(1),
+      index === 0 || index === 3 ? '' : `${(row.usPerCall - ((index === 4 ? offWrite : offRead) ?? Number.NaN)).toFixed(1)} µs`
+    ])
+  )}\n`
+);
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-writeFileSync(join(repoRoot, 'bench/results/cache-latest.json'), JSON.stringify({ calls, latencyMs, hotKeys, repeatShare, rows }, null, 2));
+writeFileSync(join(repoRoot, 'bench/results/cache-latest.json'), JSON.stringify({ calls, latencyMs, hotKeys, repeatShare, rows, stages: stageRows }, null, 2));
