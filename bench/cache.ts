@@ -21,6 +21,7 @@ import { parseConfig } from '../src/config/index.js';
 import type { DownstreamContext } from '../src/core/pipeline.js';
 import { GatewayCore } from '../src/gateway/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
+import { withSharedSignalsUnlimited } from '../src/upstream/create-transport.js';
 import { connectHttp, type Era, fixtureServer, repoRoot, startHttpGateway, writeConfig } from '../test/helpers/gateway.js';
 import { type Stats, summarise } from './lib/measure.js';
 import { formatTable } from './lib/table.js';
@@ -85,7 +86,8 @@ for (const era of eras) {
       // A fresh gateway (and upstream) per measurement: the cache starts empty, the fixture's counts at zero.
       await using config = writeConfig({ servers: { c: upstream }, ...(mode === 'on' ? { cache: { ttl: '5m', statsInterval: 0 } } : {}), gateway: { logLevel: 'warn' } });
       await using gateway = await startHttpGateway(config.path, ['--log-level', 'warn']);
-      await using client = await connectHttp(gateway.url, { era });
+      // No MaxListenersExceededWarning from the SDK client's one signal per session (docs/PERFORMANCE.md).
+      await using client = await connectHttp(gateway.url, { era, fetch: withSharedSignalsUnlimited(fetch) });
       // Warm-up on keys outside the measured stream (connections, JIT), then the measured load.
       for (let index = 0; index < 50; index++) await client.callTool({ name: 'c__lookup', arguments: { key: `warm-${index}` } });
       const stats = await measure(client, keyStream(concurrency * 7 + (era === 'modern' ? 1 : 0)), concurrency);

@@ -173,6 +173,8 @@ export class ResultCache {
       // Only an upstream's tools that change nothing: a read-only tool. idempotentHint alone speaks of writes
       // (a repeat has no further effect), and a write must still reach its server.
       if (!tool || tool.local || tool.definition.annotations?.readOnlyHint !== true || !this.toolIncluded(name)) return undefined;
+      // A call with more than a name and arguments (a task-augmented call, say) asks for something else.
+      if (Object.keys(params).some(key => key !== 'name' && key !== 'arguments' && key !== '_meta')) return undefined;
       method = 'tools/call';
       server = tool.upstream;
       target = name;
@@ -263,12 +265,14 @@ export class ResultCache {
 
   /**
    * Keeps a result that may be kept, and says what the callers who joined get. A result is reused only when
-   * it is the server's plain answer to the call (no client input, not `input_required`, not invalidated while
-   * in flight); a tool error is given to those who asked at the same moment but never kept; a result its
+   * it is the server's complete answer to the call (no client input, not `input_required`, not invalidated
+   * while in flight); a tool error is given to those who asked at the same moment but never kept; a result its
    * server says is stale at once (`ttlMs: 0`) is neither.
    */
   private async settleResult(plan: Plan, flight: Flight, result: GatewayResult, askedClient: boolean): Promise<FlightOutcome> {
-    if (askedClient || flight.stale || result.resultType === 'input_required') return { kind: 'own' };
+    // Only a complete result (not input_required, nor anything else a later protocol adds).
+    const complete = result.resultType === undefined || result.resultType === 'complete';
+    if (askedClient || flight.stale || !complete) return { kind: 'own' };
     const value = JSON.stringify(result);
     if (result.isError === true) {
       this.counters.count(plan.server, 'errorsNotKept');

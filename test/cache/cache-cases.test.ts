@@ -75,6 +75,24 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
     assert.equal(asked, 2, 'the server ran, and asked, both times');
   });
 
+  it('an input_required result (a 2026 client, a 2025 server that asks) is not kept', async () => {
+    const before = gateway.core.cache!.stats().servers.a ?? { hits: 0, misses: 0, stores: 0 };
+    const first = await gateway.call('a__ask', { message: 'which?' }, { era: 'modern' });
+    assert.equal(first.resultType, 'input_required', JSON.stringify(first));
+    const second = await gateway.call('a__ask', { message: 'which?' }, { era: 'modern' });
+    assert.equal(second.resultType, 'input_required');
+    const after = gateway.core.cache!.stats().servers.a!;
+    assert.deepEqual([after.hits - before.hits, after.misses - before.misses, after.stores - before.stores], [0, 2, 0]);
+  });
+
+  it('a call with more than a name and arguments (a task-augmented call) is passed on', async () => {
+    const params = { name: 'l__bump', arguments: { key: 'task' }, task: { ttl: 60_000 } };
+    const first = await gateway.request('tools/call', params);
+    const second = await gateway.request('tools/call', params);
+    assert.deepEqual([first.isError, second.isError], [undefined, undefined], JSON.stringify(second));
+    assert.equal((await gateway.counts('l'))['bump task'], 2);
+  });
+
   it('a retry carrying the client\'s answers (requestState) bypasses the cache', async () => {
     const bypassed = gateway.core.cache!.stats().bypassed;
     await gateway.call('l__bump', { key: 'retry' });

@@ -15,6 +15,7 @@ export const alice: Principal = { name: 'alice', kind: 'key' };
 export const bob: Principal = { name: 'bob', kind: 'key' };
 
 export interface RequestOptions {
+  era?: 'legacy' | 'modern';
   principal?: Principal;
   progressToken?: string;
   sessionId?: string;
@@ -45,11 +46,11 @@ export async function startCacheGateway(config: Record<string, unknown>): Promis
   await core.start();
   const request = (method: DispatchMethod, params: Record<string, unknown>, options: RequestOptions = {}) => {
     const downstream: DownstreamContext = {
-      era: 'legacy',
+      era: options.era ?? 'legacy',
       sessionId: options.sessionId ?? 'test',
       ...(options.principal ? { principal: options.principal } : {}),
       signal: new AbortController().signal,
-      clientCapabilities: options.requestClient ? { elicitation: {}, sampling: {} } : {},
+      clientCapabilities: options.requestClient || options.era === 'modern' ? { elicitation: {}, sampling: {} } : {},
       progressToken: options.progressToken,
       notify: async () => {},
       log: () => {},
