@@ -1,12 +1,13 @@
 /**
- * The result cache's effect on a read-heavy load: `node --import tsx bench/cache.ts [--quick]`.
+ * The result cache's effect on a read-heavy load: `node --import tsx bench/cache.ts [--quick] [--only http|stage]`.
  *
- * Two gateways (`manifold serve --http 0`) side by side, one without a `cache:` block and one with it, each in
- * front of the `cacheable` fixture whose every call takes 5 ms (`--latency 5`, as a close, fast upstream
- * would). A real SDK client calls its read-only tool `lookup`: 90 % of the calls repeat one of 20 keys, 10 %
- * ask a key never seen before. Per era and concurrency: latency percentiles and throughput with the cache
- * off and on, the ratios, and the hit rate the gateway reports on /healthz. Then the stage's own cost in
- * process: a hit, a miss and a call it passes on, against the pipeline without it.
+ * (http) Two gateways (`manifold serve --http 0`) side by side, one without a `cache:` block and one with it,
+ * each in front of the `cacheable` fixture whose every call takes 5 ms (`--latency 5`, as a close, fast
+ * upstream would). A real SDK client calls its read-only tool `lookup`: 90 % of the calls repeat one of 20
+ * keys, 10 % ask a key never seen before. Per era and concurrency: latency percentiles and throughput with the
+ * cache off and on, the ratios, and the hit rate the gateway reports on /healthz.
+ * (stage) The stage's own cost in process: a hit, a miss and a call it passes on, against the pipeline
+ * without it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,13 +27,29 @@ import { connectHttp, type Era, fixtureServer, repoRoot, startHttpGateway, write
 import { type Stats, summarise } from './lib/measure.js';
 import { formatTable } from './lib/table.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const parts = values.only ? values.only.split(',') : ['http', 'stage'];
 const calls = values.quick ? 300 : 2000;
 const latencyMs = 5;
 const hotKeys = 20;
 const repeatShare = 0.9;
 const concurrencies = [1, 8];
 const eras: Era[] = ['legacy', 'modern'];
+
+interface HttpRow {
+  era: Era;
+  concurrency: number;
+  off: Stats;
+  on: Stats;
+  hitRate: number;
+}
+
+interface StageRow {
+  stages: string;
+  usPerCall: number;
+  /** µs over the same call through the pipeline without the cache. */
+  addedUs: number | undefined;
+}
 
 /** A deterministic stream of keys: 90 % from the hot set, 10 % new ones (a cheap LCG, the same for both gateways). */
 function keyStream(seed: number): () => string {
@@ -68,76 +85,72 @@ async function measure(client: Client, nextKey: () => string, concurrency: numbe
   return summarise(latencies, performance.now() - begin, concurrency, errors);
 }
 
-interface Row {
-  era: Era;
-  concurrency: number;
-  off: Stats;
-  on: Stats;
-  hitRate: number;
-}
-
-const upstream = fixtureServer('cacheable.ts', ['--latency', String(latencyMs)]);
-const rows: Row[] = [];
-for (const era of eras) {
-  for (const concurrency of concurrencies) {
-    const measured: Partial<Record<'off' | 'on', Stats>> = {};
-    let hitRate = 0;
-    for (const mode of ['off', 'on'] as const) {
-      // A fresh gateway (and upstream) per measurement: the cache starts empty, the fixture's counts at zero.
-      await using config = writeConfig({ servers: { c: upstream }, ...(mode === 'on' ? { cache: { ttl: '5m', statsInterval: 0 } } : {}), gateway: { logLevel: 'warn' } });
-      await using gateway = await startHttpGateway(config.path, ['--log-level', 'warn']);
-      // No MaxListenersExceededWarning from the SDK client's one signal per session (docs/PERFORMANCE.md).
-      await using client = await connectHttp(gateway.url, { era, fetch: withSharedSignalsUnlimited(fetch) });
-      // Warm-up on keys outside the measured stream (connections, JIT), then the measured load.
-      for (let index = 0; index < 50; index++) await client.callTool({ name: 'c__lookup', arguments: { key: `warm-${index}` } });
-      const stats = await measure(client, keyStream(concurrency * 7 + (era === 'modern' ? 1 : 0)), concurrency);
-      measured[mode] = stats;
-      if (mode === 'on') {
-        const health = (await (await fetch(new URL('/healthz', gateway.url))).json()) as { cache: CacheStats };
-        hitRate = health.cache.hitRate;
+async function runHttp(): Promise<HttpRow[]> {
+  const upstream = fixtureServer('cacheable.ts', ['--latency', String(latencyMs)]);
+  const rows: HttpRow[] = [];
+  for (const era of eras) {
+    for (const concurrency of concurrencies) {
+      const measured: Partial<Record<'off' | 'on', Stats>> = {};
+      let hitRate = 0;
+      for (const mode of ['off', 'on'] as const) {
+        // A fresh gateway (and upstream) per measurement: the cache starts empty, the fixture's counts at zero.
+        await using config = writeConfig({ servers: { c: upstream }, ...(mode === 'on' ? { cache: { ttl: '5m', statsInterval: 0 } } : {}), gateway: { logLevel: 'warn' } });
+        await using gateway = await startHttpGateway(config.path, ['--log-level', 'warn']);
+        // No MaxListenersExceededWarning from the SDK client's one signal per session (docs/PERFORMANCE.md).
+        await using client = await connectHttp(gateway.url, { era, fetch: withSharedSignalsUnlimited(fetch) });
+        // Warm-up on keys outside the measured stream (connections, JIT), then the measured load.
+        for (let index = 0; index < 50; index++) await client.callTool({ name: 'c__lookup', arguments: { key: `warm-${index}` } });
+        const stats = await measure(client, keyStream(concurrency * 7 + (era === 'modern' ? 1 : 0)), concurrency);
+        measured[mode] = stats;
+        if (mode === 'on') {
+          const health = (await (await fetch(new URL('/healthz', gateway.url))).json()) as { cache: CacheStats };
+          hitRate = health.cache.hitRate;
+        }
+        process.stderr.write(
+          `${era} c=${concurrency} cache ${mode}: p50 ${stats.p50Ms.toFixed(2)} ms, p99 ${stats.p99Ms.toFixed(2)} ms, ${stats.callsPerSecond.toFixed(0)}/s${stats.errors ? `, ${stats.errors} errors` : ''}\n`
+        );
       }
-      process.stderr.write(
-        `${era} c=${concurrency} cache ${mode}: p50 ${stats.p50Ms.toFixed(2)} ms, p99 ${stats.p99Ms.toFixed(2)} ms, ${stats.callsPerSecond.toFixed(0)}/s${stats.errors ? `, ${stats.errors} errors` : ''}\n`
-      );
+      rows.push({ era, concurrency, off: measured.off!, on: measured.on!, hitRate });
     }
-    rows.push({ era, concurrency, off: measured.off!, on: measured.on!, hitRate });
   }
+  return rows;
 }
 
-// (b) The stage's own cost, in process (no client, no HTTP): the same call through a pipeline without the cache
-// and through one with it, a hit, a miss (new arguments every time: keying, storing, evicting) and a call the
-// cache leaves alone (a tool that is not read-only). Upstream without added latency; interleaved rounds, median.
-const written = writeConfig({});
-async function startCore(cache: boolean): Promise<GatewayCore> {
-  const config = { servers: { c: fixtureServer('cacheable.ts') }, ...(cache ? { cache: { statsInterval: 0 } } : {}) };
-  const core = new GatewayCore({ config: parseConfig(stringify(config), { source: written.path }).config, configPath: written.path, logger: createLogger({ level: 'silent' }) });
-  await core.start();
-  return core;
-}
-const downstream = (): DownstreamContext => ({
-  era: 'legacy',
-  sessionId: 'bench',
-  signal: new AbortController().signal,
-  clientCapabilities: {},
-  progressToken: undefined,
-  notify: async () => {},
-  log: () => {}
-});
-const [off, on] = [await startCore(false), await startCore(true)];
-const call = (core: GatewayCore, name: string, args: Record<string, unknown>) =>
-  core.pipeline({ method: 'tools/call', params: { name, arguments: args }, downstream: downstream() });
-let unique = 0;
-const variants: { stages: string; call: () => Promise<unknown> }[] = [
-  { stages: 'no cache: read-only tool', call: () => call(off, 'c__lookup', { key: 'same' }) },
-  { stages: 'cache, hit', call: () => call(on, 'c__lookup', { key: 'same' }) },
-  { stages: 'cache, miss (new arguments each call)', call: () => call(on, 'c__lookup', { key: `miss-${unique++}` }) },
-  { stages: 'no cache: tool that is not read-only', call: () => call(off, 'c__bump', { key: 'same' }) },
-  { stages: 'cache: tool that is not read-only (passed on)', call: () => call(on, 'c__bump', { key: 'same' }) }
-];
-const perRound = values.quick ? 200 : 1000;
-const rounds = 5;
-const samples = variants.map(() => [] as number[]);
-try {
+/**
+ * The same call through a pipeline without the cache and through one with it: a hit, a miss (new arguments
+ * every time: keying, storing, evicting) and a call the cache passes on (a tool that is not read-only).
+ * Upstream without added latency; interleaved rounds, median.
+ */
+async function runStage(perRound: number, rounds: number): Promise<StageRow[]> {
+  await using written = writeConfig({});
+  const startCore = async (cache: boolean) => {
+    const config = { servers: { c: fixtureServer('cacheable.ts') }, ...(cache ? { cache: { statsInterval: 0 } } : {}) };
+    const core = new GatewayCore({ config: parseConfig(stringify(config), { source: written.path }).config, configPath: written.path, logger: createLogger({ level: 'silent' }) });
+    await core.start();
+    return core;
+  };
+  await using off = await startCore(false);
+  await using on = await startCore(true);
+  const downstream = (): DownstreamContext => ({
+    era: 'legacy',
+    sessionId: 'bench',
+    signal: new AbortController().signal,
+    clientCapabilities: {},
+    progressToken: undefined,
+    notify: async () => {},
+    log: () => {}
+  });
+  const call = (core: GatewayCore, name: string, args: Record<string, unknown>) =>
+    core.pipeline({ method: 'tools/call', params: { name, arguments: args }, downstream: downstream() });
+  let unique = 0;
+  const variants: { stages: string; baseline?: number; call: () => Promise<unknown> }[] = [
+    { stages: 'no cache: read-only tool', call: () => call(off, 'c__lookup', { key: 'same' }) },
+    { stages: 'cache, hit', baseline: 0, call: () => call(on, 'c__lookup', { key: 'same' }) },
+    { stages: 'cache, miss (new arguments each call)', baseline: 0, call: () => call(on, 'c__lookup', { key: `miss-${unique++}` }) },
+    { stages: 'no cache: tool that is not read-only', call: () => call(off, 'c__bump', { key: 'same' }) },
+    { stages: 'cache: tool that is not read-only (passed on)', baseline: 3, call: () => call(on, 'c__bump', { key: 'same' }) }
+  ];
+  const samples = variants.map(() => [] as number[]);
   for (const variant of variants) for (let index = 0; index < 200; index++) await variant.call();
   for (let round = 0; round < rounds; round++) {
     for (const [index, variant] of variants.entries()) {
@@ -146,46 +159,47 @@ try {
       samples[index]?.push(((performance.now() - started) / perRound) * 1000);
     }
   }
-} finally {
-  await off.close();
-  await on.close();
-  await written[Symbol.asyncDispose]();
+  const medians = samples.map(list => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN);
+  return variants.map((variant, index) => ({
+    stages: variant.stages,
+    usPerCall: medians[index] ?? Number.NaN,
+    addedUs: variant.baseline === undefined ? undefined : (medians[index] ?? Number.NaN) - (medians[variant.baseline] ?? Number.NaN)
+  }));
 }
-const medians = samples.map(list => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN);
-const stageRows = variants.map((variant, index) => ({ stages: variant.stages, usPerCall: medians[index] ?? Number.NaN }));
 
-const ms = (value: number) => value.toFixed(2);
-process.stdout.write(
-  `Result cache, read-heavy load: ${calls} calls of a read-only tool per row, ${Math.round(repeatShare * 100)} % repeating one of ${hotKeys} keys, upstream ${latencyMs} ms per call (stdio), client → gateway over HTTP\n\n`
-);
-process.stdout.write(
-  `${formatTable(
-    ['era', 'conc.', 'p50 off', 'p50 on', 'p99 off', 'p99 on', 'calls/s off', 'calls/s on', 'throughput on/off', 'p50 off/on', 'hit rate'],
-    rows.map(row => [
-      row.era,
-      String(row.concurrency),
-      ms(row.off.p50Ms),
-      ms(row.on.p50Ms),
-      ms(row.off.p99Ms),
-      ms(row.on.p99Ms),
-      row.off.callsPerSecond.toFixed(0),
-      row.on.callsPerSecond.toFixed(0),
-      `${(row.on.callsPerSecond / row.off.callsPerSecond).toFixed(2)}×`,
-      `${(row.off.p50Ms / row.on.p50Ms).toFixed(2)}×`,
-      `${(row.hitRate * 100).toFixed(1)} %`
-    ])
-  )}\n`
-);
-const [offRead, , , offWrite] = stageRows.map(row => row.usPerCall);
-process.stdout.write(
-  `\nThe stage's own cost, in process (pipeline only, upstream without added latency; ${rounds} interleaved rounds of ${perRound} calls, median)\n\n${formatTable(
-    ['pipeline', 'µs per call', 'against no cache'],
-    stageRows.map((row, index) => [
-      row.stages,
-      row.usPerCall.toFixed(1),
-      index === 0 || index === 3 ? '' : `${(row.usPerCall - ((index === 4 ? offWrite : offRead) ?? Number.NaN)).toFixed(1)} µs`
-    ])
-  )}\n`
-);
+const results: { calls: number; latencyMs: number; hotKeys: number; repeatShare: number; http?: HttpRow[]; stage?: StageRow[] } = { calls, latencyMs, hotKeys, repeatShare };
+if (parts.includes('http')) {
+  const rows = (results.http = await runHttp());
+  const ms = (value: number) => value.toFixed(2);
+  process.stdout.write(
+    `Result cache, read-heavy load: ${calls} calls of a read-only tool per row, ${Math.round(repeatShare * 100)} % repeating one of ${hotKeys} keys, upstream ${latencyMs} ms per call (stdio), client → gateway over HTTP\n\n${formatTable(
+      ['era', 'conc.', 'p50 off', 'p50 on', 'p99 off', 'p99 on', 'calls/s off', 'calls/s on', 'throughput on/off', 'p50 off/on', 'hit rate'],
+      rows.map(row => [
+        row.era,
+        String(row.concurrency),
+        ms(row.off.p50Ms),
+        ms(row.on.p50Ms),
+        ms(row.off.p99Ms),
+        ms(row.on.p99Ms),
+        row.off.callsPerSecond.toFixed(0),
+        row.on.callsPerSecond.toFixed(0),
+        `${(row.on.callsPerSecond / row.off.callsPerSecond).toFixed(2)}×`,
+        `${(row.off.p50Ms / row.on.p50Ms).toFixed(2)}×`,
+        `${(row.hitRate * 100).toFixed(1)} %`
+      ])
+    )}\n\n`
+  );
+}
+if (parts.includes('stage')) {
+  const rounds = 5;
+  const perRound = values.quick ? 200 : 1000;
+  const rows = (results.stage = await runStage(perRound, rounds));
+  process.stdout.write(
+    `The stage's own cost, in process (pipeline only, upstream without added latency; ${rounds} interleaved rounds of ${perRound} calls, median)\n\n${formatTable(
+      ['pipeline', 'µs per call', 'against no cache'],
+      rows.map(row => [row.stages, row.usPerCall.toFixed(1), row.addedUs === undefined ? '' : `${row.addedUs.toFixed(1)} µs`])
+    )}\n`
+  );
+}
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-writeFileSync(join(repoRoot, 'bench/results/cache-latest.json'), JSON.stringify({ calls, latencyMs, hotKeys, repeatShare, rows, stages: stageRows }, null, 2));
+writeFileSync(join(repoRoot, 'bench/results/cache-latest.json'), JSON.stringify(results, null, 2));

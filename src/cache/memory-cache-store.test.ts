@@ -18,6 +18,29 @@ describe('MemoryCacheStore', () => {
     assert.equal(store.stats().evictions, 1);
   });
 
+  it('evicts in exactly least-recently-used order over a long mixed run (against a plain list)', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 20, maxBytes: 1_000_000 });
+    const reference: string[] = []; // oldest first
+    let seed = 7;
+    const random = (below: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % below;
+    for (let step = 0; step < 3000; step++) {
+      const key = `k${random(40)}`;
+      if (random(2) === 0) {
+        const found = await store.get(key);
+        const at = reference.indexOf(key);
+        assert.equal(found !== undefined, at >= 0, `step ${step}: get ${key}`);
+        if (at >= 0) reference.push(...reference.splice(at, 1));
+      } else {
+        await store.set(key, entry(`"${key}"`));
+        const at = reference.indexOf(key);
+        if (at >= 0) reference.splice(at, 1);
+        if (reference.length >= 20) reference.shift();
+        reference.push(key);
+      }
+      assert.equal(store.stats().entries, reference.length);
+    }
+  });
+
   it('keeps the bytes of its values under maxBytes, and never keeps a value larger than all of it', async () => {
     const store = new MemoryCacheStore({ maxEntries: 100, maxBytes: 100 });
     for (const key of ['a', 'b', 'c']) await store.set(key, entry('x'.repeat(40)));
