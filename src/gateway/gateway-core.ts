@@ -253,8 +253,16 @@ export class GatewayCore implements AsyncDisposable {
 
   /** The result cache, following every server's restarts, list changes and resource updates. */
   private createCache(config: ManifoldConfig): ResultCache | undefined {
-    if (!config.cache?.enabled) return undefined;
-    const cache = new ResultCache({ options: config.cache, servers: config.servers, catalog: this.catalog, logger: this.logger.child('cache') });
+    if (!config.cache?.enabled) {
+      const tuned = Object.entries(config.servers).filter(([, server]) => typeof server.cache === 'object');
+      for (const [name] of tuned) this.logger.warn(`servers.${name}.cache has no effect: the result cache is ${config.cache ? 'off (cache.enabled: false)' : 'off (no cache: block; docs/CONFIG.md "Cache read results")'}`);
+      return undefined;
+    }
+    const options = config.cache;
+    const cache = new ResultCache({ options, servers: config.servers, catalog: this.catalog, logger: this.logger.child('cache') });
+    this.logger.info(
+      `result cache on: read-only tools${options.resources ? ' and resource reads' : ''}, per principal, fresh for ${options.ttl / 1000} s without a server's hint; at most ${options.maxEntries} entries, ${Math.round(options.maxBytes / 1024)} KiB`
+    );
     for (const upstream of this.upstreams.values()) upstream.onEvent(event => cache.follow(upstream.name, event));
     this.inflight.resourceUpdateListeners.add((_upstream, uri) => cache.invalidateResource(uri));
     return cache;

@@ -17,6 +17,7 @@ describe('result cache over HTTP', () => {
     await using config = writeConfig({ servers: { c: fixtureServer('cacheable.ts') }, cache: { ttl: '60s', statsInterval: 0 } });
     await using gateway = await startHttpGateway(config.path);
     const origin = new URL(gateway.url).origin;
+    assert.match(gateway.stderr(), /result cache on: read-only tools and resource reads, per principal, fresh for 60 s without a server's hint/);
     {
       await using legacy = await connectHttp(gateway.url, { era: 'legacy' });
       await using modern = await connectHttp(gateway.url, { era: 'modern' });
@@ -53,10 +54,11 @@ describe('result cache over HTTP', () => {
     await waitFor(() => /cache at shutdown: 66\.7% of 3 cacheable call\(s\) answered without the server/.test(gateway.stderr()), 'the counters logged at shutdown');
   });
 
-  it('manifold cache stats says when a gateway has no cache, and when none answers', async () => {
-    await using config = writeConfig({ servers: { c: fixtureServer('cacheable.ts') } });
+  it('without a cache: block: a warning for a server\'s cache settings; manifold cache stats says there is none, and when no gateway answers', async () => {
+    await using config = writeConfig({ servers: { c: fixtureServer('cacheable.ts', [], { cache: { ttl: '5s' } }) } });
     await using gateway = await startHttpGateway(config.path);
     const origin = new URL(gateway.url).origin;
+    assert.match(gateway.stderr(), /servers\.c\.cache has no effect: the result cache is off \(no cache: block/);
     const health = (await (await fetch(`${origin}/healthz`)).json()) as Record<string, unknown>;
     assert.equal(health.cache, undefined, 'no cache: block, no cache field');
     const none = await runCli(['cache', 'stats', '--url', origin]);
