@@ -54,6 +54,23 @@ describe('result cache over HTTP', () => {
     await waitFor(() => /cache at shutdown: 66\.7% of 3 cacheable call\(s\) answered without the server/.test(gateway.stderr()), 'the counters logged at shutdown');
   });
 
+  it('a client that rereads on notifications/resources/updated gets the new content, not the cached copy', async () => {
+    await using config = writeConfig({ servers: { c: fixtureServer('cacheable.ts') }, cache: { statsInterval: 0 } });
+    await using gateway = await startHttpGateway(config.path);
+    await using client = await connectHttp(gateway.url, { era: 'legacy' });
+    const updates: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', notification => void updates.push(notification.params.uri));
+    const uri = 'data://private';
+    const reads = async () => JSON.parse((((await client.readResource({ uri })).contents as Array<{ text: string }>)[0] as { text: string }).text).reads as number;
+    await client.subscribeResource({ uri });
+    assert.equal(await reads(), 1);
+    assert.equal(await reads(), 1, 'the second read is a hit');
+    await client.callTool({ name: 'c__touch', arguments: { uri } });
+    await waitFor(() => updates.includes(uri), 'notifications/resources/updated');
+    assert.equal(await reads(), 2, 'the update dropped the cached copy before the client heard of it');
+    assert.equal(await reads(), 2);
+  });
+
   it('without a cache: block: a warning for a server\'s cache settings; manifold cache stats says there is none, and when no gateway answers', async () => {
     await using config = writeConfig({ servers: { c: fixtureServer('cacheable.ts', [], { cache: { ttl: '5s' } }) } });
     await using gateway = await startHttpGateway(config.path);
