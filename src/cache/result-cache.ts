@@ -310,7 +310,8 @@ export class ResultCache {
   private logStats(when: 'periodic' | 'shutdown'): void {
     const stats = this.stats();
     const served = stats.hits + stats.coalesced + stats.misses;
-    if (served === this.loggedAt) return;
+    // Periodically only when something changed; at shutdown whenever there was anything at all.
+    if (when === 'periodic' ? served === this.loggedAt : served === 0) return;
     this.loggedAt = served;
     const percent = (stats.hitRate * 100).toFixed(1);
     this.logger.info(

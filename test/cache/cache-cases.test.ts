@@ -6,8 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { ResultCache } from '../../src/cache/index.js';
+import { parseConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { fixtureServer } from '../helpers/gateway.js';
 import { type CacheGateway, cacheableServer, startCacheGateway, waitUntil } from './helpers.js';
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 describe('result cache: hint-less servers, corrections, bounds and bypasses', () => {
   let gateway: CacheGateway;
@@ -109,6 +114,23 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
     const stats = gateway.core.cache!.stats().servers.p!;
     assert.equal(stats.misses, 2);
     assert.equal(stats.hits, 1);
+  });
+
+  it('the counters are logged every statsInterval when they changed, and at shutdown', async () => {
+    const lines: string[] = [];
+    const options = parseConfig('cache: { statsInterval: 50ms }\n').config.cache!;
+    const cache = new ResultCache({ options, servers: gateway.core.config.servers, catalog: gateway.core.catalog, logger: createLogger({ sink: line => lines.push(line) }) });
+    const handler = cache.middleware(() => Promise.resolve({ content: [{ type: 'text', text: 'answer' }] }));
+    const request = () => ({ method: 'tools/call' as const, params: { name: 'l__bump', arguments: { key: 'logged' } }, downstream: { era: 'legacy' as const, sessionId: 's', signal: new AbortController().signal, clientCapabilities: {}, progressToken: undefined, notify: async () => {}, log: () => {} } });
+    await handler(request());
+    await handler(request());
+    await waitUntil(() => lines.length > 0, 'a periodic line');
+    assert.match(lines[0]!, /INFO {2}cache: 50\.0% of 2 cacheable call\(s\) answered without the server \(1 hit\(s\), 0 joined, 1 miss\(es\)\); 1 entry, \d+ bytes, 0 evicted/);
+    await sleep(200);
+    assert.equal(lines.length, 1, 'unchanged counters are not logged again');
+    cache.close();
+    assert.equal(lines.length, 2);
+    assert.match(lines[1]!, /cache at shutdown: 50\.0% of 2/);
   });
 
   it('a server that restarts loses its entries', async () => {
