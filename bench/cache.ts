@@ -23,7 +23,14 @@ import type { DownstreamContext, GatewayRequest, Handler } from '../src/core/pip
 import { GatewayCore } from '../src/gateway/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { withSharedSignalsUnlimited } from '../src/upstream/create-transport.js';
-import { connectHttp, type Era, fixtureServer, repoRoot, startHttpGateway, writeConfig } from '../test/helpers/gateway.js';
+import {
+  connectHttp,
+  type Era,
+  fixtureServer,
+  repoRoot,
+  startHttpGateway,
+  writeConfig
+} from '../test/helpers/gateway.js';
 import { type Stats, summarise } from './lib/measure.js';
 import { formatTable } from './lib/table.js';
 
@@ -94,12 +101,17 @@ async function runHttp(): Promise<HttpRow[]> {
       let hitRate = 0;
       for (const mode of ['off', 'on'] as const) {
         // A fresh gateway (and upstream) per measurement: the cache starts empty, the fixture's counts at zero.
-        await using config = writeConfig({ servers: { c: upstream }, ...(mode === 'on' ? { cache: { ttl: '5m', statsInterval: 0 } } : {}), gateway: { logLevel: 'warn' } });
+        await using config = writeConfig({
+          servers: { c: upstream },
+          ...(mode === 'on' ? { cache: { ttl: '5m', statsInterval: 0 } } : {}),
+          gateway: { logLevel: 'warn' }
+        });
         await using gateway = await startHttpGateway(config.path, ['--log-level', 'warn']);
         // No MaxListenersExceededWarning from the SDK client's one signal per session (docs/PERFORMANCE.md).
         await using client = await connectHttp(gateway.url, { era, fetch: withSharedSignalsUnlimited(fetch) });
         // Warm-up on keys outside the measured stream (connections, JIT), then the measured load.
-        for (let index = 0; index < 50; index++) await client.callTool({ name: 'c__lookup', arguments: { key: `warm-${index}` } });
+        for (let index = 0; index < 50; index++)
+          await client.callTool({ name: 'c__lookup', arguments: { key: `warm-${index}` } });
         const stats = await measure(client, keyStream(concurrency * 7 + (era === 'modern' ? 1 : 0)), concurrency);
         measured[mode] = stats;
         if (mode === 'on') {
@@ -126,7 +138,11 @@ async function runStage(perRound: number, rounds: number): Promise<StageRow[]> {
   await using written = writeConfig({});
   const startCore = async (cache: boolean) => {
     const config = { servers: { c: fixtureServer('cacheable.ts') }, ...(cache ? { cache: { statsInterval: 0 } } : {}) };
-    const core = new GatewayCore({ config: parseConfig(stringify(config), { source: written.path }).config, configPath: written.path, logger: createLogger({ level: 'silent' }) });
+    const core = new GatewayCore({
+      config: parseConfig(stringify(config), { source: written.path }).config,
+      configPath: written.path,
+      logger: createLogger({ level: 'silent' })
+    });
     await core.start();
     return core;
   };
@@ -141,20 +157,48 @@ async function runStage(perRound: number, rounds: number): Promise<StageRow[]> {
     notify: async () => {},
     log: () => {}
   });
-  const request = (name: string, args: Record<string, unknown>): GatewayRequest => ({ method: 'tools/call', params: { name, arguments: args }, downstream: downstream() });
+  const request = (name: string, args: Record<string, unknown>): GatewayRequest => ({
+    method: 'tools/call',
+    params: { name, arguments: args },
+    downstream: downstream()
+  });
   const answer = { content: [{ type: 'text', text: '{"key":"same","calls":1}' }] };
   const bare: Handler = () => Promise.resolve(answer);
-  const stage = new ResultCache({ options: on.config.cache!, servers: on.config.servers, catalog: on.catalog, logger: createLogger({ level: 'silent' }) });
+  const stage = new ResultCache({
+    options: on.config.cache!,
+    servers: on.config.servers,
+    catalog: on.catalog,
+    logger: createLogger({ level: 'silent' })
+  });
   const cached = stage.middleware(bare);
   let unique = 0;
   // The stage alone costs microseconds: its rows make 20 times the calls, so a round outlasts a GC pause.
   const variants: { stages: string; baseline?: number; times?: number; call: () => Promise<unknown> }[] = [
     { stages: 'pipeline, no cache (live upstream)', call: () => off.pipeline(request('c__lookup', { key: 'same' })) },
     { stages: 'pipeline, cache hit', baseline: 0, call: () => on.pipeline(request('c__lookup', { key: 'same' })) },
-    { stages: 'handler that answers at once, bare', times: 20, call: () => bare(request('c__lookup', { key: 'same' })) },
-    { stages: 'cache stage around it: passed on (not read-only)', times: 20, baseline: 2, call: () => cached(request('c__bump', { key: 'same' })) },
-    { stages: 'cache stage around it: miss (new arguments)', times: 20, baseline: 2, call: () => cached(request('c__lookup', { key: `miss-${unique++}` })) },
-    { stages: 'cache stage around it: hit', times: 20, baseline: 2, call: () => cached(request('c__lookup', { key: 'same' })) }
+    {
+      stages: 'handler that answers at once, bare',
+      times: 20,
+      call: () => bare(request('c__lookup', { key: 'same' }))
+    },
+    {
+      stages: 'cache stage around it: passed on (not read-only)',
+      times: 20,
+      baseline: 2,
+      call: () => cached(request('c__bump', { key: 'same' }))
+    },
+    {
+      stages: 'cache stage around it: miss (new arguments)',
+      times: 20,
+      baseline: 2,
+      call: () => cached(request('c__lookup', { key: `miss-${unique++}` }))
+    },
+    {
+      stages: 'cache stage around it: hit',
+      times: 20,
+      baseline: 2,
+      call: () => cached(request('c__lookup', { key: 'same' }))
+    }
   ];
   const samples = variants.map(() => [] as number[]);
   try {
@@ -174,17 +218,39 @@ async function runStage(perRound: number, rounds: number): Promise<StageRow[]> {
   return variants.map((variant, index) => ({
     stages: variant.stages,
     usPerCall: medians[index] ?? Number.NaN,
-    addedUs: variant.baseline === undefined ? undefined : (medians[index] ?? Number.NaN) - (medians[variant.baseline] ?? Number.NaN)
+    addedUs:
+      variant.baseline === undefined
+        ? undefined
+        : (medians[index] ?? Number.NaN) - (medians[variant.baseline] ?? Number.NaN)
   }));
 }
 
-const results: { calls: number; latencyMs: number; hotKeys: number; repeatShare: number; http?: HttpRow[]; stage?: StageRow[] } = { calls, latencyMs, hotKeys, repeatShare };
+const results: {
+  calls: number;
+  latencyMs: number;
+  hotKeys: number;
+  repeatShare: number;
+  http?: HttpRow[];
+  stage?: StageRow[];
+} = { calls, latencyMs, hotKeys, repeatShare };
 if (parts.includes('http')) {
   const rows = (results.http = await runHttp());
   const ms = (value: number) => value.toFixed(2);
   process.stdout.write(
     `Result cache, read-heavy load: ${calls} calls of a read-only tool per row, ${Math.round(repeatShare * 100)} % repeating one of ${hotKeys} keys, upstream ${latencyMs} ms per call (stdio), client → gateway over HTTP\n\n${formatTable(
-      ['era', 'conc.', 'p50 off', 'p50 on', 'p99 off', 'p99 on', 'calls/s off', 'calls/s on', 'throughput on/off', 'p50 off/on', 'hit rate'],
+      [
+        'era',
+        'conc.',
+        'p50 off',
+        'p50 on',
+        'p99 off',
+        'p99 on',
+        'calls/s off',
+        'calls/s on',
+        'throughput on/off',
+        'p50 off/on',
+        'hit rate'
+      ],
       rows.map(row => [
         row.era,
         String(row.concurrency),
@@ -208,7 +274,11 @@ if (parts.includes('stage')) {
   process.stdout.write(
     `The stage's own cost, in process (${rounds} interleaved rounds of ${perRound} pipeline calls or ${perRound * 20} stage calls, median; "added" is against the row it is compared with)\n\n${formatTable(
       ['call', 'µs per call', 'added'],
-      rows.map(row => [row.stages, row.usPerCall.toFixed(1), row.addedUs === undefined ? '' : `${row.addedUs.toFixed(1)} µs`])
+      rows.map(row => [
+        row.stages,
+        row.usPerCall.toFixed(1),
+        row.addedUs === undefined ? '' : `${row.addedUs.toFixed(1)} µs`
+      ])
     )}\n`
   );
 }

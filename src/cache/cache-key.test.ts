@@ -5,7 +5,10 @@ import { cacheKey, canonicalJson } from './cache-key.js';
 
 describe('cache keys', () => {
   it('canonical JSON sorts keys at every depth and leaves undefined properties out', () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } }), '{"a":{"d":[1,{"e":3,"f":2}]},"b":1}');
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } }),
+      '{"a":{"d":[1,{"e":3,"f":2}]},"b":1}'
+    );
     assert.equal(canonicalJson([undefined, null]), '[null,null]');
   });
 

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(item => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map(item => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
   const record = value as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of Object.keys(record).sort()) {
@@ -21,6 +22,8 @@ export function canonicalJson(value: unknown): string {
  * names (a public tool name, a URI) and a digest of the canonical arguments.
  */
 export function cacheKey(partition: string, method: string, target: string, args: unknown): string {
-  const digest = createHash('sha256').update(canonicalJson(args ?? {})).digest('base64url');
+  const digest = createHash('sha256')
+    .update(canonicalJson(args ?? {}))
+    .digest('base64url');
   return `${partition}\u0000${method}\u0000${target}\u0000${digest}`;
 }

@@ -5,7 +5,15 @@ export type CacheCounter = 'hits' | 'misses' | 'coalesced' | 'bypassed' | 'store
 
 type Counts = Record<CacheCounter, number>;
 
-const zero = (): Counts => ({ hits: 0, misses: 0, coalesced: 0, bypassed: 0, stores: 0, tooLarge: 0, errorsNotKept: 0 });
+const zero = (): Counts => ({
+  hits: 0,
+  misses: 0,
+  coalesced: 0,
+  bypassed: 0,
+  stores: 0,
+  tooLarge: 0,
+  errorsNotKept: 0
+});
 
 /** One server's part of the counters. */
 export interface CacheServerStats extends Counts {
@@ -44,7 +52,8 @@ export class CacheCounters {
 
   snapshot(store: CacheStoreStats, limits: { maxEntries: number; maxBytes: number }): CacheStats {
     const servers: Record<string, CacheServerStats> = {};
-    for (const [name, counts] of [...this.perServer].sort(([a], [b]) => a.localeCompare(b))) servers[name] = withRate(counts);
+    for (const [name, counts] of [...this.perServer].sort(([a], [b]) => a.localeCompare(b)))
+      servers[name] = withRate(counts);
     return { ...withRate(this.total), ...store, ...limits, servers };
   }
 }

@@ -65,7 +65,15 @@ export class MemoryCacheStore implements CacheStore {
       if (oldest.expiresAt <= this.now()) this.expirations++;
       else this.evictions++;
     }
-    const node: Node = { key, value: entry.value, expiresAt: entry.expiresAt, tags: entry.tags, bytes, older: undefined, newer: undefined };
+    const node: Node = {
+      key,
+      value: entry.value,
+      expiresAt: entry.expiresAt,
+      tags: entry.tags,
+      bytes,
+      older: undefined,
+      newer: undefined
+    };
     this.nodes.set(key, node);
     this.append(node);
     this.bytes += bytes;

@@ -72,7 +72,13 @@ export class ResultCache {
     this.catalog = options.catalog;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
-    this.store = options.store ?? new MemoryCacheStore({ maxEntries: options.options.maxEntries, maxBytes: options.options.maxBytes, now: this.now });
+    this.store =
+      options.store ??
+      new MemoryCacheStore({
+        maxEntries: options.options.maxEntries,
+        maxBytes: options.options.maxBytes,
+        now: this.now
+      });
     this.toolIncluded = createNameFilter(options.options.include, options.options.exclude);
     if (options.options.statsInterval > 0) {
       this.statsTimer = setInterval(() => this.logStats('periodic'), options.options.statsInterval);
@@ -81,40 +87,45 @@ export class ResultCache {
   }
 
   /** The pipeline stage. */
-  readonly middleware: Middleware = (next: Handler): Handler => async request => {
-    const plan = this.plan(request);
-    if (!plan) return next(request);
-    const { downstream } = request;
-    // A retry that carries the client's answers (multi round trip) depends on them: never served nor kept.
-    if (downstream.inputResponses !== undefined || downstream.requestState !== undefined) {
-      this.counters.count(plan.server, 'bypassed');
-      return next(request);
-    }
-    const hit = await this.lookup(plan);
-    if (hit) {
-      this.counters.count(plan.server, 'hits');
-      return hit;
-    }
-    // A caller that asked for progress leads its own call (a joined call's progress goes to its leader).
-    const flight = downstream.progressToken === undefined ? this.flights.get(plan.privateKey) : undefined;
-    if (flight) {
-      const outcome = await raceAbort(flight.outcome, downstream.signal);
-      if (outcome.kind === 'result') {
-        this.counters.count(plan.server, 'coalesced');
-        return JSON.parse(outcome.value) as GatewayResult;
+  readonly middleware: Middleware =
+    (next: Handler): Handler =>
+    async request => {
+      const plan = this.plan(request);
+      if (!plan) return next(request);
+      const { downstream } = request;
+      // A retry that carries the client's answers (multi round trip) depends on them: never served nor kept.
+      if (downstream.inputResponses !== undefined || downstream.requestState !== undefined) {
+        this.counters.count(plan.server, 'bypassed');
+        return next(request);
       }
-      if (outcome.kind === 'error') {
-        this.counters.count(plan.server, 'coalesced');
-        throw outcome.error;
+      const hit = await this.lookup(plan);
+      if (hit) {
+        this.counters.count(plan.server, 'hits');
+        return hit;
       }
-    }
-    this.counters.count(plan.server, 'misses');
-    return this.lead(plan, request, next);
-  };
+      // A caller that asked for progress leads its own call (a joined call's progress goes to its leader).
+      const flight = downstream.progressToken === undefined ? this.flights.get(plan.privateKey) : undefined;
+      if (flight) {
+        const outcome = await raceAbort(flight.outcome, downstream.signal);
+        if (outcome.kind === 'result') {
+          this.counters.count(plan.server, 'coalesced');
+          return JSON.parse(outcome.value) as GatewayResult;
+        }
+        if (outcome.kind === 'error') {
+          this.counters.count(plan.server, 'coalesced');
+          throw outcome.error;
+        }
+      }
+      this.counters.count(plan.server, 'misses');
+      return this.lead(plan, request, next);
+    };
 
   /** Counters and sizes, for /healthz, `manifold cache stats` and the log. */
   stats(): CacheStats {
-    return this.counters.snapshot(this.store.stats(), { maxEntries: this.options.maxEntries, maxBytes: this.options.maxBytes });
+    return this.counters.snapshot(this.store.stats(), {
+      maxEntries: this.options.maxEntries,
+      maxBytes: this.options.maxBytes
+    });
   }
 
   /** Follows a server's connection: a new session, a failure or a stop drops its entries; so does a list change. */
@@ -126,7 +137,8 @@ export class ResultCache {
       return;
     }
     if (event.state.kind === 'starting') return;
-    const why = event.state.kind === 'ready' ? 'it (re)connected' : event.state.kind === 'failed' ? 'it failed' : 'it stopped';
+    const why =
+      event.state.kind === 'ready' ? 'it (re)connected' : event.state.kind === 'failed' ? 'it failed' : 'it stopped';
     this.invalidateServer(server, 'tools', why);
     this.invalidateServer(server, 'resources', why);
   }
@@ -152,9 +164,13 @@ export class ResultCache {
 
   private invalidateServer(server: string, kind: 'tools' | 'resources', why: string): void {
     const method = kind === 'tools' ? 'tools/call' : 'resources/read';
-    for (const flight of this.flights.values()) if (flight.plan.server === server && flight.plan.method === method) flight.stale = true;
+    for (const flight of this.flights.values())
+      if (flight.plan.server === server && flight.plan.method === method) flight.stale = true;
     void this.store.invalidate(`${kind}:${server}`).then(dropped => {
-      if (dropped > 0) this.logger.debug(`dropped ${dropped} cached ${kind === 'tools' ? 'tool result' : 'read'}(s) of "${server}": ${why}`);
+      if (dropped > 0)
+        this.logger.debug(
+          `dropped ${dropped} cached ${kind === 'tools' ? 'tool result' : 'read'}(s) of "${server}": ${why}`
+        );
     });
   }
 
@@ -172,7 +188,8 @@ export class ResultCache {
       const tool = this.catalog.findTool(name);
       // Only an upstream's tools that change nothing: a read-only tool. idempotentHint alone speaks of writes
       // (a repeat has no further effect), and a write must still reach its server.
-      if (!tool || tool.local || tool.definition.annotations?.readOnlyHint !== true || !this.toolIncluded(name)) return undefined;
+      if (!tool || tool.local || tool.definition.annotations?.readOnlyHint !== true || !this.toolIncluded(name))
+        return undefined;
       // A call with more than a name and arguments (a task-augmented call, say) asks for something else.
       if (Object.keys(params).some(key => key !== 'name' && key !== 'arguments' && key !== '_meta')) return undefined;
       method = 'tools/call';
@@ -221,7 +238,8 @@ export class ResultCache {
   }
 
   private async lookup(plan: Plan): Promise<GatewayResult | undefined> {
-    const entry = (await this.store.get(plan.privateKey)) ?? (plan.publicKey ? await this.store.get(plan.publicKey) : undefined);
+    const entry =
+      (await this.store.get(plan.privateKey)) ?? (plan.publicKey ? await this.store.get(plan.publicKey) : undefined);
     if (!entry) return undefined;
     const result = JSON.parse(entry.value) as GatewayResult;
     // A read's freshness hint tells what is left of it, as an HTTP cache's Age would.
@@ -269,7 +287,12 @@ export class ResultCache {
    * while in flight); a tool error is given to those who asked at the same moment but never kept; a result its
    * server says is stale at once (`ttlMs: 0`) is neither.
    */
-  private async settleResult(plan: Plan, flight: Flight, result: GatewayResult, askedClient: boolean): Promise<FlightOutcome> {
+  private async settleResult(
+    plan: Plan,
+    flight: Flight,
+    result: GatewayResult,
+    askedClient: boolean
+  ): Promise<FlightOutcome> {
     // Only a complete result (not input_required, nor anything else a later protocol adds).
     const complete = result.resultType === undefined || result.resultType === 'complete';
     if (askedClient || flight.stale || !complete) return { kind: 'own' };
@@ -297,7 +320,11 @@ export class ResultCache {
     return { ttlMs: plan.ttlMs, scope: 'private' };
   }
 
-  private async keep(plan: Plan, value: string, freshness: { ttlMs: number; scope: 'public' | 'private' }): Promise<void> {
+  private async keep(
+    plan: Plan,
+    value: string,
+    freshness: { ttlMs: number; scope: 'public' | 'private' }
+  ): Promise<void> {
     if (Buffer.byteLength(value) > this.options.maxEntryBytes) {
       this.counters.count(plan.server, 'tooLarge');
       return;

@@ -8,7 +8,10 @@ export const byteSizeSchema = z.union([z.number().int().nonnegative(), z.string(
   if (typeof value === 'number') return value;
   const match = byteSizePattern.exec(value.trim());
   if (!match) {
-    context.addIssue({ code: 'custom', message: `expected a size such as 65536, 512KiB, 64MB or 1GiB, got "${value}"` });
+    context.addIssue({
+      code: 'custom',
+      message: `expected a size such as 65536, 512KiB, 64MB or 1GiB, got "${value}"`
+    });
     return z.NEVER;
   }
   return Math.round(Number(match[1]) * (factors[(match[2] ?? 'b').toLowerCase()] ?? 1));

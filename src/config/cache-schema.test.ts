@@ -49,7 +49,10 @@ cache: { ttl: 2m, maxBytes: 8MiB, maxEntryBytes: 64KB, include: ["github__*"], e
     assert.match(messageOf('cache: { ttl: 0 }\n'), /cache\.ttl: expected a duration above 0 and at most 24h/);
     assert.match(messageOf('cache: { ttl: 25h }\n'), /cache\.ttl: /);
     assert.match(messageOf('cache: { maxBytes: lots }\n'), /cache\.maxBytes: expected a size such as/);
-    assert.match(messageOf('cache: { maxBytes: 8KiB, maxEntryBytes: 16KiB }\n'), /cache\.maxEntryBytes: maxEntryBytes must not exceed maxBytes/);
+    assert.match(
+      messageOf('cache: { maxBytes: 8KiB, maxEntryBytes: 16KiB }\n'),
+      /cache\.maxEntryBytes: maxEntryBytes must not exceed maxBytes/
+    );
     assert.match(messageOf('cache: { maxEntries: 0 }\n'), /cache\.maxEntries/);
     assert.match(messageOf('cache: { tll: 5s }\n'), /cache: unknown key "tll"/);
     assert.match(messageOf('servers: { a: { command: a, cache: { ttl: -1 } } }\n'), /servers\.a\.cache/);

@@ -7,7 +7,8 @@ import { durationSchema } from './duration.js';
 export const maxCacheTtlMs = 24 * 3_600_000;
 
 const ttlSchema = durationSchema.refine(ttl => ttl > 0 && ttl <= maxCacheTtlMs, {
-  message: 'expected a duration above 0 and at most 24h (to keep results out of the cache, set enabled: false or servers.<name>.cache: false)'
+  message:
+    'expected a duration above 0 and at most 24h (to keep results out of the cache, set enabled: false or servers.<name>.cache: false)'
 });
 
 /**

@@ -31,7 +31,7 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
     await gateway?.[Symbol.asyncDispose]();
   });
 
-  it('a 2025-era server\'s reads carry no hint: they are kept for the configured ttl', async () => {
+  it("a 2025-era server's reads carry no hint: they are kept for the configured ttl", async () => {
     const first = await gateway.request('resources/read', { uri: 'data://nohint' });
     assert.equal(first.ttlMs, undefined, 'a 2025-era result has no hint');
     await gateway.readJson('data://nohint');
@@ -42,7 +42,7 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
     assert.equal(counts['read data://item/legacy'], 1);
   });
 
-  it('the config\'s annotation corrections decide: a tool corrected to read-only is cached', async () => {
+  it("the config's annotation corrections decide: a tool corrected to read-only is cached", async () => {
     await gateway.call('l__bump', { key: 'corrected' });
     await gateway.call('l__bump', { key: 'corrected' });
     assert.equal((await gateway.counts('l'))['bump corrected'], 1);
@@ -68,7 +68,7 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
     assert.equal(counts[`bump ${key(0)}`], 2, 'the oldest was evicted');
   });
 
-  it('a result that needed the client\'s answer (elicitation) is not kept', async () => {
+  it("a result that needed the client's answer (elicitation) is not kept", async () => {
     let asked = 0;
     const requestClient = async () => {
       asked++;
@@ -98,7 +98,7 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
     assert.equal((await gateway.counts('l'))['bump task'], 2);
   });
 
-  it('a retry carrying the client\'s answers (requestState) bypasses the cache', async () => {
+  it("a retry carrying the client's answers (requestState) bypasses the cache", async () => {
     const bypassed = gateway.core.cache!.stats().bypassed;
     await gateway.call('l__bump', { key: 'retry' });
     await gateway.call('l__bump', { key: 'retry' }, { requestState: 'state-of-a-retry' });
@@ -107,7 +107,7 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
     assert.equal(gateway.core.cache!.stats().bypassed - bypassed, 2);
   });
 
-  it('a perClient server\'s results are kept per client session', async () => {
+  it("a perClient server's results are kept per client session", async () => {
     await gateway.call('p__lookup', { key: 's' }, { sessionId: 'one' });
     await gateway.call('p__lookup', { key: 's' }, { sessionId: 'two' });
     await gateway.call('p__lookup', { key: 's' }, { sessionId: 'one' });
@@ -119,13 +119,33 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
   it('the counters are logged every statsInterval when they changed, and at shutdown', async () => {
     const lines: string[] = [];
     const options = parseConfig('cache: { statsInterval: 50ms }\n').config.cache!;
-    const cache = new ResultCache({ options, servers: gateway.core.config.servers, catalog: gateway.core.catalog, logger: createLogger({ sink: line => lines.push(line) }) });
+    const cache = new ResultCache({
+      options,
+      servers: gateway.core.config.servers,
+      catalog: gateway.core.catalog,
+      logger: createLogger({ sink: line => lines.push(line) })
+    });
     const handler = cache.middleware(() => Promise.resolve({ content: [{ type: 'text', text: 'answer' }] }));
-    const request = () => ({ method: 'tools/call' as const, params: { name: 'l__bump', arguments: { key: 'logged' } }, downstream: { era: 'legacy' as const, sessionId: 's', signal: new AbortController().signal, clientCapabilities: {}, progressToken: undefined, notify: async () => {}, log: () => {} } });
+    const request = () => ({
+      method: 'tools/call' as const,
+      params: { name: 'l__bump', arguments: { key: 'logged' } },
+      downstream: {
+        era: 'legacy' as const,
+        sessionId: 's',
+        signal: new AbortController().signal,
+        clientCapabilities: {},
+        progressToken: undefined,
+        notify: async () => {},
+        log: () => {}
+      }
+    });
     await handler(request());
     await handler(request());
     await waitUntil(() => lines.length > 0, 'a periodic line');
-    assert.match(lines[0]!, /INFO {2}cache: 50\.0% of 2 cacheable call\(s\) answered without the server \(1 hit\(s\), 0 joined, 1 miss\(es\)\); 1 entry, \d+ bytes, 0 evicted/);
+    assert.match(
+      lines[0]!,
+      /INFO {2}cache: 50\.0% of 2 cacheable call\(s\) answered without the server \(1 hit\(s\), 0 joined, 1 miss\(es\)\); 1 entry, \d+ bytes, 0 evicted/
+    );
     await sleep(200);
     assert.equal(lines.length, 1, 'unchanged counters are not logged again');
     cache.close();
@@ -140,7 +160,11 @@ describe('result cache: hint-less servers, corrections, bounds and bypasses', ()
     const upstream = gateway.core.upstreams.get('l')!;
     const since = upstream.state.kind === 'ready' ? upstream.state.since : 0;
     await gateway.call('l__exit');
-    await waitUntil(() => upstream.state.kind === 'ready' && upstream.state.since > since, 'the server to restart', 20_000);
+    await waitUntil(
+      () => upstream.state.kind === 'ready' && upstream.state.since > since,
+      'the server to restart',
+      20_000
+    );
     await gateway.call('l__bump', { key: 'restart' });
     // Counted by the new process: the call reached it.
     assert.equal((await gateway.counts('l'))['bump restart'], 1);

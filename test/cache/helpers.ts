@@ -36,7 +36,8 @@ export interface CacheGateway extends AsyncDisposable {
 }
 
 /** The cacheable fixture as a server entry. */
-export const cacheableServer = (extra: Record<string, unknown> = {}, args: string[] = []) => fixtureServer('cacheable.ts', args, extra);
+export const cacheableServer = (extra: Record<string, unknown> = {}, args: string[] = []) =>
+  fixtureServer('cacheable.ts', args, extra);
 
 export async function startCacheGateway(config: Record<string, unknown>): Promise<CacheGateway> {
   const written = writeConfig(config);
@@ -62,7 +63,9 @@ export async function startCacheGateway(config: Record<string, unknown>): Promis
   const call = (name: string, args: Record<string, unknown> = {}, options: RequestOptions = {}) =>
     request('tools/call', { name, arguments: args }, options);
   const callJson = async (name: string, args: Record<string, unknown> = {}, options: RequestOptions = {}) =>
-    JSON.parse((((await call(name, args, options)).content as Array<{ text: string }>)[0] as { text: string }).text) as Record<string, unknown>;
+    JSON.parse(
+      (((await call(name, args, options)).content as Array<{ text: string }>)[0] as { text: string }).text
+    ) as Record<string, unknown>;
   return {
     core,
     config: written,
@@ -70,7 +73,13 @@ export async function startCacheGateway(config: Record<string, unknown>): Promis
     call,
     callJson,
     readJson: async (uri, options = {}) =>
-      JSON.parse((((await request('resources/read', { uri }, options)).contents as Array<{ text: string }>)[0] as { text: string }).text) as Record<string, unknown>,
+      JSON.parse(
+        (
+          ((await request('resources/read', { uri }, options)).contents as Array<{ text: string }>)[0] as {
+            text: string;
+          }
+        ).text
+      ) as Record<string, unknown>,
     counts: async (server = 'c') => (await callJson(`${server}__counts`)) as Record<string, number>,
     [Symbol.asyncDispose]: async () => {
       await core.close();
@@ -79,7 +88,11 @@ export async function startCacheGateway(config: Record<string, unknown>): Promis
   };
 }
 
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitUntil(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

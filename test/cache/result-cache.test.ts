@@ -69,9 +69,16 @@ describe('result cache', () => {
     assert.deepEqual(await gateway.callJson('c__lookup', { key: 'p' }, { principal: alice }), { key: 'p', calls: 1 });
     assert.deepEqual(await gateway.callJson('c__lookup', { key: 'p' }, { principal: bob }), { key: 'p', calls: 2 });
     assert.deepEqual(await gateway.callJson('c__lookup', { key: 'p' }, { principal: alice }), { key: 'p', calls: 1 });
-    assert.deepEqual(await gateway.callJson('c__lookup', { key: 'p' }), { key: 'p', calls: 3 }, 'the local user is a third principal');
+    assert.deepEqual(
+      await gateway.callJson('c__lookup', { key: 'p' }),
+      { key: 'p', calls: 3 },
+      'the local user is a third principal'
+    );
     // A key and a bearer token of the same name are different callers.
-    assert.deepEqual(await gateway.callJson('c__lookup', { key: 'p' }, { principal: { name: 'alice', kind: 'jwt' } }), { key: 'p', calls: 4 });
+    assert.deepEqual(await gateway.callJson('c__lookup', { key: 'p' }, { principal: { name: 'alice', kind: 'jwt' } }), {
+      key: 'p',
+      calls: 4
+    });
     assert.equal((await gateway.counts())['lookup p'], 4);
   });
 
@@ -86,7 +93,7 @@ describe('result cache', () => {
     assert.equal(counts['read data://private'], 2);
   });
 
-  it('the server\'s ttlMs is honoured: 0 is never kept, 400 ms expires, and a hit says what is left of it', async () => {
+  it("the server's ttlMs is honoured: 0 is never kept, 400 ms expires, and a hit says what is left of it", async () => {
     // data://nohint: the SDK stamps ttlMs 0 on a 2026-07-28 result without a hint of its own.
     assert.equal((await gateway.readJson('data://nohint')).reads, 1);
     assert.equal((await gateway.readJson('data://nohint')).reads, 2);
@@ -97,7 +104,10 @@ describe('result cache', () => {
     if (Date.now() - started < 300) {
       // Served from the cache (a loaded machine may take longer than the hint: then it was rightly a miss).
       assert.equal(JSON.parse((second.contents as Array<{ text: string }>)[0]!.text).reads, 1);
-      assert.ok(typeof second.ttlMs === 'number' && second.ttlMs <= 400, `the hit's ttlMs is what is left (${String(second.ttlMs)})`);
+      assert.ok(
+        typeof second.ttlMs === 'number' && second.ttlMs <= 400,
+        `the hit's ttlMs is what is left (${String(second.ttlMs)})`
+      );
     }
     await sleep(450);
     const third = await gateway.readJson('data://short');
@@ -129,8 +139,13 @@ describe('result cache', () => {
 
   it('identical calls in flight at once make one upstream call per principal (single flight)', async () => {
     const before = gateway.core.cache!.stats().coalesced;
-    const same = await Promise.all(Array.from({ length: 5 }, () => gateway.callJson('c__lookup', { key: 'sf', ms: 300 }, { principal: alice })));
-    assert.deepEqual(same.map(result => result.calls), [1, 1, 1, 1, 1]);
+    const same = await Promise.all(
+      Array.from({ length: 5 }, () => gateway.callJson('c__lookup', { key: 'sf', ms: 300 }, { principal: alice }))
+    );
+    assert.deepEqual(
+      same.map(result => result.calls),
+      [1, 1, 1, 1, 1]
+    );
     assert.equal(gateway.core.cache!.stats().coalesced - before, 4);
     // Two principals at once: one call each.
     await Promise.all([
@@ -158,16 +173,19 @@ describe('result cache', () => {
     const kept = (await gateway.counts())[`read ${uri}`]!;
     await gateway.readJson(uri, { principal: alice });
     await gateway.readJson(uri, { principal: bob });
-    assert.equal((await gateway.counts())[`read ${uri}`], kept, 'both principals\' copies are served from the cache');
+    assert.equal((await gateway.counts())[`read ${uri}`], kept, "both principals' copies are served from the cache");
     const invalidations = gateway.core.cache!.stats().invalidations;
     await gateway.call('c__touch', { uri });
-    await waitUntil(() => gateway.core.cache!.stats().invalidations >= invalidations + 2, 'the update to drop both copies');
+    await waitUntil(
+      () => gateway.core.cache!.stats().invalidations >= invalidations + 2,
+      'the update to drop both copies'
+    );
     await gateway.readJson(uri, { principal: alice });
     await gateway.readJson(uri, { principal: bob });
     assert.equal((await gateway.counts())[`read ${uri}`], kept + 2);
   });
 
-  it('a change of the server\'s tool list drops its tool results', async () => {
+  it("a change of the server's tool list drops its tool results", async () => {
     await gateway.call('c__lookup', { key: 'lc' });
     await gateway.call('c__lookup', { key: 'lc' });
     assert.equal((await gateway.counts())['lookup lc'], 1);

@@ -12,7 +12,10 @@ import { UsageError } from '../usage-error.js';
  */
 export async function runCache(parsed: ParsedCommand, output: Output): Promise<number> {
   const [action, ...extra] = parsed.positionals;
-  if (action !== 'stats') throw new UsageError(action === undefined ? 'say what to do: stats' : `unknown action "${action}" (expected: stats)`);
+  if (action !== 'stats')
+    throw new UsageError(
+      action === undefined ? 'say what to do: stats' : `unknown action "${action}" (expected: stats)`
+    );
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const base = gatewayUrl(parsed);
   const url = new URL('/healthz', base);
@@ -22,11 +25,16 @@ export async function runCache(parsed: ParsedCommand, output: Output): Promise<n
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     body = (await response.json()) as { cache?: CacheStats };
   } catch (error) {
-    throw new ManifoldError('UPSTREAM_UNAVAILABLE', `cannot read ${url.href}: ${errorMessage(error)}; is "manifold serve --http" running there? (give its address with --url)`);
+    throw new ManifoldError(
+      'UPSTREAM_UNAVAILABLE',
+      `cannot read ${url.href}: ${errorMessage(error)}; is "manifold serve --http" running there? (give its address with --url)`
+    );
   }
   const stats = body.cache;
   if (!stats) {
-    output.err(`the gateway at ${url.origin} has no result cache: add a cache: block to its config (docs/CONFIG.md "Cache read results")`);
+    output.err(
+      `the gateway at ${url.origin} has no result cache: add a cache: block to its config (docs/CONFIG.md "Cache read results")`
+    );
     return 1;
   }
   if (parsed.values.json) {
@@ -52,7 +60,10 @@ export async function runCache(parsed: ParsedCommand, output: Output): Promise<n
     String(counts.errorsNotKept),
     String(counts.bypassed)
   ]);
-  if (rows.length > 0) output.out(`\n${formatTable(['SERVER', 'HITS', 'JOINED', 'MISSES', 'HIT RATE', 'KEPT', 'TOO LARGE', 'ERRORS', 'BYPASSED'], rows)}`);
+  if (rows.length > 0)
+    output.out(
+      `\n${formatTable(['SERVER', 'HITS', 'JOINED', 'MISSES', 'HIT RATE', 'KEPT', 'TOO LARGE', 'ERRORS', 'BYPASSED'], rows)}`
+    );
   return 0;
 }
 
