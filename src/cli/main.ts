@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isManifoldError, errorMessage } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { logLevels, type LogLevel } from '../telemetry/logger.js';
+import { runCache } from './commands/cache.js';
 import { runCall } from './commands/call.js';
 import { runDoctor } from './commands/doctor.js';
 import { runEval } from './commands/eval.js';
@@ -197,6 +198,20 @@ Options:
     options: { ...common, json: { type: 'boolean' } },
     run: runDoctor
   },
+  cache: {
+    summary: 'the result cache of a running gateway: hit rate, entries, bytes, per server',
+    usage: 'manifold cache stats [--url <gateway>] [--json] [--config <file>]',
+    details: `Reads the counters of the result cache (config cache:) from a gateway serving HTTP (its /healthz):
+how many cacheable calls were answered from the cache (hits), joined an identical call in flight, or
+went to the server (misses); how many entries and bytes it holds; evictions, expirations and
+invalidations; the same per server. The counts are the gateway process's since it started.
+
+Options:
+      --url <gateway>    the gateway's address (default: the config's gateway.http host and port)
+      --json             print the counters as JSON (the /healthz cache field, with "gateway")`,
+    options: { ...common, url: { type: 'string' }, json: { type: 'boolean' } },
+    run: runCache
+  },
   init: {
     summary: 'write a manifold.yaml from a Claude Desktop / Cursor / VS Code config',
     usage: 'manifold init --from <claude_desktop_config.json> [--out manifold.yaml] [--force]',
@@ -213,7 +228,7 @@ Options:
 };
 
 /** The commands that take positional arguments; the others refuse any (a typo, a flag without its `--`). */
-const takesArguments = new Set(['search', 'eval', 'call', 'run', 'runs', 'workflows']);
+const takesArguments = new Set(['search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map(name => name.length));

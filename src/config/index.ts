@@ -63,3 +63,5 @@ export {
   limitsSchema,
   type UpstreamLimitConfig
 } from './limits-schema.js';
+export { byteSizeSchema } from './byte-size.js';
+export { type CacheOptions, cacheOptionsSchema, maxCacheTtlMs, type ServerCacheOptions, serverCacheSchema } from './cache-schema.js';

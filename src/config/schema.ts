@@ -1,6 +1,7 @@
 import * as z from 'zod/v4';
 
 import { annotationHintsSchema } from './annotation-hints-schema.js';
+import { cacheOptionsSchema, serverCacheSchema } from './cache-schema.js';
 import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
 import { checkRouterReferences, routersSchema } from './router-schema.js';
@@ -52,7 +53,9 @@ const commonServerFields = {
   /** Words for some tools (keys are globs on the server's own tool names): view `tags` and search. */
   toolTags: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** Corrected annotations for some tools (keys are globs on the server's own tool names). */
-  annotations: toolAnnotationsSchema.default({})
+  annotations: toolAnnotationsSchema.default({}),
+  /** This server's part in the result cache (top-level `cache:`): `false` keeps its results out, `{ ttl }` sets their freshness. */
+  cache: serverCacheSchema.optional()
 };
 
 /** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
@@ -196,6 +199,8 @@ export const configSchema = z
      */
     workflowDirs: z.array(z.string().min(1)).default([]),
     store: storeOptionsSchema.prefault({}),
+    /** The result cache of read-only tools and resource reads (docs/CONFIG.md); off when absent. */
+    cache: cacheOptionsSchema.optional(),
     /** Model endpoints agents use (docs/AGENTS.md). */
     models: modelsSchema,
     /** Agents: catalog tools that run a model in a tool loop over some servers' tools (docs/AGENTS.md). */

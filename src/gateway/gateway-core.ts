@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
+import { ResultCache } from '../cache/index.js';
 import { AgentRunner, agentTools, type ModelRunsContext, OrchestratorRunner, resumeAgentRun, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
@@ -62,6 +63,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly bridge: InputRequiredBridge;
   /** `limits:`: the call limits stage, the per-server caps the dispatcher waits on, the HTTP request limit. */
   readonly limits: Limits;
+  /** The result cache (`cache:`), when configured and enabled. */
+  readonly cache: ResultCache | undefined;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
   readonly workflows: WorkflowEngine;
   /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
@@ -134,10 +137,16 @@ export class GatewayCore implements AsyncDisposable {
       ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
     });
     this.limits = new Limits({ config: options.config.limits, catalog: this.catalog });
-    // Outermost first: rules → limits → cache → bridge → dispatcher. The bridge sits next to the dispatcher: it
-    // parks calls whose (2025-era) upstream pushes requests to a 2026 client.
+    this.cache = this.createCache(options.config);
+    // Outermost first: rules → limits → cache → bridge → dispatcher. A refused call never reads the cache; the
+    // bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
-      [...(options.middlewares ?? []), ...(this.limits.middleware ? [this.limits.middleware] : []), this.bridge.middleware],
+      [
+        ...(options.middlewares ?? []),
+        ...(this.limits.middleware ? [this.limits.middleware] : []),
+        ...(this.cache ? [this.cache.middleware] : []),
+        this.bridge.middleware
+      ],
       createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient, this.limits.upstreams)
     );
     this.workflows = new WorkflowEngine({
@@ -206,6 +215,7 @@ export class GatewayCore implements AsyncDisposable {
       onSubscription: (uri, subscribed) => this.forwardSubscription(uri, subscribed),
       onSessionEnd: id => {
         this.perClient.endSession(id);
+        this.cache?.endSession(id);
         endViewSessions(this, id);
       }
     };
@@ -250,6 +260,23 @@ export class GatewayCore implements AsyncDisposable {
     this.perClient.notifySession(sessionId, 'notifications/roots/list_changed');
   }
 
+  /** The result cache, following every server's restarts, list changes and resource updates. */
+  private createCache(config: ManifoldConfig): ResultCache | undefined {
+    if (!config.cache?.enabled) {
+      const tuned = Object.entries(config.servers).filter(([, server]) => typeof server.cache === 'object');
+      for (const [name] of tuned) this.logger.warn(`servers.${name}.cache has no effect: the result cache is ${config.cache ? 'off (cache.enabled: false)' : 'off (no cache: block; docs/CONFIG.md "Cache read results")'}`);
+      return undefined;
+    }
+    const options = config.cache;
+    const cache = new ResultCache({ options, servers: config.servers, catalog: this.catalog, logger: this.logger.child('cache') });
+    this.logger.info(
+      `result cache on: read-only tools${options.resources ? ' and resource reads' : ''}, per principal, fresh for ${options.ttl / 1000} s without a server's hint; at most ${options.maxEntries} entries, ${Math.round(options.maxBytes / 1024)} KiB`
+    );
+    for (const upstream of this.upstreams.values()) upstream.onEvent(event => cache.follow(upstream.name, event));
+    this.inflight.resourceUpdateListeners.add((_upstream, uri) => cache.invalidateResource(uri));
+    return cache;
+  }
+
   /** Where direct agent, orchestrator and router calls are recorded as runs: the workflows' run store. */
   private modelRuns(): ModelRunsContext {
     return { store: () => this.workflows.store, owner: DurableRuns.owner, findTool: name => this.catalog.findTool(name)?.definition };
@@ -276,6 +303,7 @@ export class GatewayCore implements AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     this.bridge.close();
+    this.cache?.close();
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
     this.agents.close();

@@ -30,6 +30,8 @@ const sessionRequestTimeoutMs = 60_000;
  */
 export class InflightRegistry implements UpstreamRelay {
   private readonly byKey = new Map<string, DownstreamContext[]>();
+  /** Told of every resource update of any upstream session, before the clients are (the result cache). */
+  readonly resourceUpdateListeners = new Set<(upstream: string, uri: string) => void>();
 
   constructor(
     private readonly sessions: SessionRegistry,
@@ -145,6 +147,8 @@ export class InflightRegistry implements UpstreamRelay {
 
   onResourceUpdated(upstream: string, uri: string): void {
     this.logger.debug(`resource updated on "${upstream}": ${uri}`);
+    // First the gateway's own copies (the result cache), so a client that reads on the notice gets the new one.
+    for (const listener of this.resourceUpdateListeners) listener(upstream, uri);
     this.sessions.resourceUpdated(uri);
   }
 }
