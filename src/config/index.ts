@@ -53,3 +53,4 @@ export {
   routerSchema,
   routersSchema
 } from './router-schema.js';
+export { type ApiKeyConfig, type AuthConfig, authSchema, type JwtAuthConfig, keyHashPattern, keyNamePattern } from './auth-schema.js';

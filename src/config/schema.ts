@@ -1,6 +1,7 @@
 import * as z from 'zod/v4';
 
 import { annotationHintsSchema } from './annotation-hints-schema.js';
+import { authSchema, checkAuthReferences } from './auth-schema.js';
 import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
 import { checkRouterReferences, routersSchema } from './router-schema.js';
@@ -202,9 +203,12 @@ export const configSchema = z
     /** Orchestrators: catalog tools that plan a task, delegate it to agents and synthesize (docs/AGENTS.md). */
     orchestrators: orchestratorsSchema,
     /** Routers: catalog tools that ask a model which route (server, agent, workflow) fits a request (docs/AGENTS.md). */
-    routers: routersSchema
+    routers: routersSchema,
+    /** Who may reach the HTTP face: API keys and/or bearer tokens, or `none` (docs/SECURITY.md). Absent: loopback only. */
+    auth: authSchema.optional()
   })
   .superRefine((config, context) => {
+    for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkOrchestratorReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });
