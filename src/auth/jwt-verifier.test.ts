@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+
+import { parseConfig } from '../config/index.js';
+import type { JwtAuthConfig } from '../config/index.js';
+import { createJwtVerifier } from './jwt-verifier.js';
+
+function jwtConfig(jwt: Record<string, unknown>): JwtAuthConfig {
+  const auth = parseConfig(JSON.stringify({ auth: { jwt } })).config.auth;
+  assert.ok(auth !== undefined && auth !== 'none' && auth.jwt);
+  return auth.jwt;
+}
+
+describe('the bearer-token verifier', () => {
+  it('reads a JWKS file (relative to the config folder) and verifies with it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-jwks-'));
+    try {
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'f1', alg: 'ES256' }] }));
+      const verifier = createJwtVerifier(jwtConfig({ issuer: 'iss', audience: 'api', file: 'jwks.json', principalClaim: 'client_id' }), dir);
+      const token = await new SignJWT({ client_id: 'svc' }).setProtectedHeader({ alg: 'ES256', kid: 'f1' }).setIssuer('iss').setAudience('api').setExpirationTime('1m').sign(privateKey);
+      const verdict = await verifier.verify(token, ['api']);
+      assert.ok(verdict.ok);
+      assert.equal(verdict.principal.name, 'svc');
+      const noClaim = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'f1' }).setIssuer('iss').setAudience('api').setExpirationTime('1m').sign(privateKey);
+      assert.deepEqual(await verifier.verify(noClaim, ['api']), {
+        ok: false,
+        error: 'invalid_token',
+        description: 'the token has no "client_id" claim naming the caller (auth.jwt.principalClaim)'
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a JWKS file that cannot be read is a startup error naming auth.jwt.file', () => {
+    assert.throws(() => createJwtVerifier(jwtConfig({ issuer: 'iss', audience: 'api', file: 'missing.json' }), tmpdir()), /auth\.jwt\.file: cannot read the JWKS .*missing\.json/);
+  });
+
+  it('a provider whose JWKS cannot be fetched makes tokens uncheckable (unavailable), not invalid', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const verifier = createJwtVerifier(jwtConfig({ issuer: 'iss', audience: 'api', jwks: 'http://127.0.0.1:9/jwks.json' }), tmpdir());
+    const token = await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'RS256', kid: 'x' }).setIssuer('iss').setAudience('api').setExpirationTime('1m').sign(privateKey);
+    const verdict = await verifier.verify(token, ['api']);
+    assert.equal(verdict.ok, false);
+    assert.equal(!verdict.ok && verdict.error, 'unavailable');
+  });
+});
