@@ -6,7 +6,8 @@
  *      a bearer JWT checked against a JWKS file), each with one real SDK client per protocol era. Calls are
  *      interleaved in rounds (off, on, off, on …) so that drift on a shared machine hits every set-up alike.
  *      Reported: p50 and mean latency, the difference to `off` in µs, and the ratio.
- *  (b) The authenticator alone (no HTTP, no MCP): µs per request for each kind of credential.
+ *  (b) The authenticator alone (no HTTP, no MCP): µs per request for each kind of credential (best of three runs).
+ *      On a loaded machine (a) is mostly noise; (b) is the figure to quote.
  *
  * More set-ups (rules, limits, cache) are one entry each in `setups` below. Measures only; asserts nothing.
  * Writes bench/results/access-latest.json.
@@ -151,14 +152,19 @@ const fakeResponse = { writeHead: () => fakeResponse, end: () => fakeResponse } 
 const micro: Array<{ credential: string; usPerRequest: number }> = [];
 for (const [name, credential] of [['API key (config)', configKey], ['API key (store)', storeKey], ['bearer JWT (ES256)', jwt]] as const) {
   const request = { headers: { authorization: `Bearer ${credential}`, host: '127.0.0.1' }, method: 'POST', url: '/mcp', socket: {} } as unknown as IncomingMessage;
-  const iterations = values.quick ? 2000 : 10_000;
-  for (let index = 0; index < 500; index++) await authenticator.authenticate(request, fakeResponse, { face: 'mcp', viewName: '' });
-  const started = performance.now();
-  for (let index = 0; index < iterations; index++) {
-    const principal = await authenticator.authenticate(request, fakeResponse, { face: 'mcp', viewName: '' });
-    if (!principal) throw new Error(`${name}: refused`);
+  const iterations = values.quick ? 5000 : 20_000;
+  for (let index = 0; index < 1000; index++) await authenticator.authenticate(request, fakeResponse, { face: 'mcp', viewName: '' });
+  // The best of three runs: on a shared machine the slower ones measure the neighbours.
+  let best = Number.POSITIVE_INFINITY;
+  for (let repeat = 0; repeat < 3; repeat++) {
+    const started = performance.now();
+    for (let index = 0; index < iterations; index++) {
+      const principal = await authenticator.authenticate(request, fakeResponse, { face: 'mcp', viewName: '' });
+      if (!principal) throw new Error(`${name}: refused`);
+    }
+    best = Math.min(best, ((performance.now() - started) / iterations) * 1000);
   }
-  micro.push({ credential: name, usPerRequest: ((performance.now() - started) / iterations) * 1000 });
+  micro.push({ credential: name, usPerRequest: best });
 }
 authenticator[Symbol.dispose]();
 process.stdout.write('## (b) the authenticator alone, per request\n\n');

@@ -25,11 +25,20 @@ function toStoredKey(row: KeyRow): StoredKey {
   };
 }
 
-/** API keys in the store's SQLite file (table `api_keys`), beside the runs. */
+/** Lookups kept between changes to the file; past this many (someone trying random keys) the cache starts over. */
+const maxCachedLookups = 1024;
+
+/**
+ * API keys in the store's SQLite file (table `api_keys`), beside the runs. Lookups by digest are cached until
+ * another connection commits to the file (`PRAGMA data_version`, one cheap read per lookup): a key created or
+ * revoked by `manifold keys` in another process counts from the next request.
+ */
 export class SqliteKeyStore implements KeyStore {
   readonly path: string;
   private readonly db: SqliteDatabase;
-  private readonly statements: Record<'find' | 'byName' | 'insert' | 'remove' | 'list' | 'revoke', SqliteStatement>;
+  private readonly statements: Record<'find' | 'byName' | 'insert' | 'remove' | 'list' | 'revoke' | 'dataVersion', SqliteStatement>;
+  private readonly cache = new Map<string, StoredKey | undefined>();
+  private cachedVersion = -1;
 
   constructor(path: string) {
     this.path = path;
@@ -40,7 +49,8 @@ export class SqliteKeyStore implements KeyStore {
       insert: this.db.prepare('INSERT INTO api_keys (name, hash, views, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
       remove: this.db.prepare('DELETE FROM api_keys WHERE name = ? AND revoked_at IS NOT NULL'),
       list: this.db.prepare('SELECT * FROM api_keys ORDER BY created_at DESC'),
-      revoke: this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL')
+      revoke: this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL'),
+      dataVersion: this.db.prepare('PRAGMA data_version')
     };
   }
 
@@ -61,6 +71,7 @@ export class SqliteKeyStore implements KeyStore {
         key.expiresAt ?? null
       );
       this.db.exec('COMMIT');
+      this.cache.clear();
     } catch (error) {
       this.db.exec('ROLLBACK');
       throw error;
@@ -68,8 +79,16 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   findKeyByHash(hash: string): StoredKey | undefined {
+    const version = Number((this.statements.dataVersion.get() as { data_version: number }).data_version);
+    if (version !== this.cachedVersion || this.cache.size >= maxCachedLookups) {
+      this.cache.clear();
+      this.cachedVersion = version;
+    }
+    if (this.cache.has(hash)) return this.cache.get(hash);
     const row = this.statements.find.get(hash) as KeyRow | undefined;
-    return row ? toStoredKey(row) : undefined;
+    const key = row ? toStoredKey(row) : undefined;
+    this.cache.set(hash, key);
+    return key;
   }
 
   listKeys(): StoredKey[] {
@@ -77,6 +96,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   revokeKey(name: string, at: number): boolean {
+    this.cache.clear();
     return Number(this.statements.revoke.run(at, name).changes) > 0;
   }
 
