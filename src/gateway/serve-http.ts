@@ -85,7 +85,8 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     if (!guard(req, res)) return;
     const route = routeRequest(core, req.method, req.url);
     // Open without a credential: the health check, and where a client learns how to get one (RFC 9728).
-    if (route.kind === 'health') return sendHealth(core, res);
+    // With auth:, a caller without a valid credential learns only whether the gateway is healthy.
+    if (route.kind === 'health') return sendHealth(core, res, !authenticator.enabled || (await authenticator.identify(req)) !== undefined);
     if (route.kind === 'resource-metadata') {
       if (authenticator.jwt) return sendResourceMetadata(authenticator.jwt, req, res, route.endpoint);
       return sendJson(res, 404, { error: 'this gateway takes no OAuth access tokens (no auth.jwt in its config)' });

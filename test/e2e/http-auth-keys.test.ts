@@ -110,7 +110,7 @@ describe('API keys on the HTTP face (issue 11)', { timeout: 120_000 }, () => {
     await recorder?.close();
   });
 
-  it('without a credential: 401 with a Bearer challenge on every endpoint (unknown views too); /healthz stays open', async () => {
+  it('without a credential: 401 with a Bearer challenge on every endpoint (unknown views too); /healthz stays open and says only ok or degraded', async () => {
     for (const [method, path] of [['POST', '/mcp'], ['POST', '/mcp/a'], ['POST', '/mcp/nonexistent'], ['GET', '/sse'], ['POST', '/messages?sessionId=x'], ['GET', '/nope']] as const) {
       const answer = await rawHttp(gateway.http.url, { method, path, headers: json, ...(method === 'POST' ? { body: initialize } : {}) });
       assert.equal(answer.status, 401, `${method} ${path}: ${answer.status} ${answer.body}`);
@@ -118,8 +118,15 @@ describe('API keys on the HTTP face (issue 11)', { timeout: 120_000 }, () => {
       assert.match((JSON.parse(answer.body) as { error_description: string }).error_description, /asks for a credential: send "Authorization: Bearer <API key>"/);
       assert.doesNotMatch(answer.body, /nonexistent|echo/, 'nothing about views or servers before the credential');
     }
+    // /healthz stays open, but tells a caller without a credential only whether the gateway is healthy.
     const health = await rawHttp(gateway.http.url, { method: 'GET', path: '/healthz' });
     assert.equal(health.status, 200);
+    assert.deepEqual(Object.keys(JSON.parse(health.body) as object), ['status']);
+    const known = await rawHttp(gateway.http.url, { method: 'GET', path: '/healthz', headers: { authorization: `Bearer ${envKey}` } });
+    assert.match(known.body, /"upstreams":\[.*"name":"echo"/);
+    const wrongKey = await rawHttp(gateway.http.url, { method: 'GET', path: '/healthz', headers: { authorization: 'Bearer not-a-key-0123456789' } });
+    assert.equal(wrongKey.status, 200);
+    assert.doesNotMatch(wrongKey.body, /echo/);
     // No auth.jwt: no protected-resource metadata.
     assert.equal((await rawHttp(gateway.http.url, { method: 'GET', path: '/.well-known/oauth-protected-resource' })).status, 404);
   });

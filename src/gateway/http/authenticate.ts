@@ -34,6 +34,10 @@ export type Authenticate = (req: IncomingMessage, res: ServerResponse, endpoint:
 
 export interface Authenticator extends Disposable {
   authenticate: Authenticate;
+  /** The principal of a request with a valid credential, else undefined; answers nothing (for open paths that say more to a known caller). */
+  identify(req: IncomingMessage): Promise<Principal | undefined>;
+  /** Whether credentials are asked for (an `auth:` object). */
+  enabled: boolean;
   /** `auth.jwt`, when bearer tokens are accepted (then protected-resource metadata is served). */
   jwt: JwtAuthConfig | undefined;
 }
@@ -47,7 +51,7 @@ export interface Authenticator extends Disposable {
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const auth = options.auth;
   if (auth === undefined || auth === 'none') {
-    return { authenticate: async () => undefined, jwt: undefined, [Symbol.dispose]: () => {} };
+    return { authenticate: async () => undefined, identify: async () => undefined, enabled: false, jwt: undefined, [Symbol.dispose]: () => {} };
   }
   const logger = options.logger;
   let store: KeyStore | undefined;
@@ -68,23 +72,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const jwt = auth.jwt;
   const verifier: JwtVerifier | undefined = jwt ? createJwtVerifier(jwt, options.configDir) : undefined;
 
-  const authenticate: Authenticate = async (req, res, endpoint) => {
-    const refuse = (status: number, error: string | undefined, description: string, extra: Record<string, string> = {}): false => {
-      const metadata = jwt ? metadataUrlOf(jwt, req, endpoint) : undefined;
-      const scope = jwt && jwt.scopes.length > 0 ? jwt.scopes.join(' ') : undefined;
-      const params = [
-        ...(metadata ? [`resource_metadata="${metadata}"`] : ['realm="manifold"']),
-        ...(error ? [`error="${error}"`, `error_description="${quoted(description)}"`] : []),
-        ...(extra.scope !== undefined ? [`scope="${quoted(extra.scope)}"`] : scope !== undefined && status === 401 ? [`scope="${quoted(scope)}"`] : [])
-      ];
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-      if (status === 401 || status === 403) headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
-      res.writeHead(status, headers);
-      res.end(JSON.stringify({ error: error ?? 'invalid_request', error_description: description }));
-      logger.debug(`refused ${req.method ?? ''} ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}: ${status} ${description}`);
-      return false;
-    };
-
+  /** Who the request's credential names, or why it is refused; answers nothing. */
+  const check = async (req: IncomingMessage, endpoint: Endpoint | undefined): Promise<Principal | Refusal> => {
+    const refuse = (status: number, error: string | undefined, description: string, scope?: string): Refusal => ({ refused: true, status, error, description, scope });
     const credential = readCredential(req);
     switch (credential.kind) {
       case 'none':
@@ -102,7 +92,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         case 'invalid_token':
           return refuse(401, 'invalid_token', verdict.description);
         case 'insufficient_scope':
-          return refuse(403, 'insufficient_scope', verdict.description, { scope: verdict.scopes.join(' ') });
+          return refuse(403, 'insufficient_scope', verdict.description, verdict.scopes.join(' '));
         case 'unavailable':
           logger.warn(verdict.description);
           return refuse(503, 'temporarily_unavailable', 'cannot check access tokens now (the provider\'s keys could not be read); try again shortly');
@@ -119,14 +109,50 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         return refuse(401, 'invalid_token', `the API key "${verdict.name ?? ''}" was revoked; ask for a new one`);
     }
   };
+
+  const authenticate: Authenticate = async (req, res, endpoint) => {
+    const result = await check(req, endpoint);
+    if (!('refused' in result)) return result;
+    const { status, error, description } = result;
+    const metadata = jwt ? metadataUrlOf(jwt, req, endpoint) : undefined;
+    const required = jwt && jwt.scopes.length > 0 ? jwt.scopes.join(' ') : undefined;
+    const scope = result.scope ?? (status === 401 ? required : undefined);
+    const params = [
+      ...(metadata ? [`resource_metadata="${metadata}"`] : ['realm="manifold"']),
+      ...(error ? [`error="${error}"`, `error_description="${quoted(description)}"`] : []),
+      ...(scope !== undefined ? [`scope="${quoted(scope)}"`] : [])
+    ];
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+    if (status === 401 || status === 403) headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
+    res.writeHead(status, headers);
+    res.end(JSON.stringify({ error: error ?? 'invalid_request', error_description: description }));
+    logger.debug(`refused ${req.method ?? ''} ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}: ${status} ${description}`);
+    return false;
+  };
+
+  const identify = async (req: IncomingMessage): Promise<Principal | undefined> => {
+    const result = await check(req, undefined);
+    return 'refused' in result ? undefined : result;
+  };
   return {
     authenticate,
+    identify,
+    enabled: true,
     jwt,
     [Symbol.dispose]: () => {
       store?.close();
       store = undefined;
     }
   };
+}
+
+/** Why a request is refused: the HTTP status and RFC 6750 error, and the scopes a 403 asks for. */
+interface Refusal {
+  refused: true;
+  status: number;
+  error: string | undefined;
+  description: string;
+  scope?: string | undefined;
 }
 
 type Credential = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'bad'; status: 400 | 401; description: string };

@@ -3,9 +3,13 @@ import type { ServerResponse } from 'node:http';
 import type { GatewayCore } from '../gateway-core.js';
 import { sendJson } from './http-responses.js';
 
-/** GET /healthz: `ok` when every server is ready, else `degraded`, with each server's state. */
-export function sendHealth(core: GatewayCore, res: ServerResponse): void {
+/**
+ * GET /healthz: `ok` when every server is ready, else `degraded`; with `detailed`, each server's state and the
+ * number of tools (a gateway with `auth:` gives those to authenticated callers only).
+ */
+export function sendHealth(core: GatewayCore, res: ServerResponse, detailed = true): void {
   const upstreams = [...core.upstreams.values()].map(upstream => ({ name: upstream.name, state: upstream.state.kind }));
   const ok = upstreams.every(upstream => upstream.state === 'ready');
-  sendJson(res, 200, { status: ok ? 'ok' : 'degraded', tools: core.catalog.tools.length, upstreams });
+  const status = ok ? 'ok' : 'degraded';
+  sendJson(res, 200, detailed ? { status, tools: core.catalog.tools.length, upstreams } : { status });
 }
