@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
 import { parseConfig } from '../config/index.js';
 import type { JwtAuthConfig } from '../config/index.js';
@@ -40,6 +42,33 @@ describe('the bearer-token verifier', () => {
 
   it('a JWKS file that cannot be read is a startup error naming auth.jwt.file', () => {
     assert.throws(() => createJwtVerifier(jwtConfig({ issuer: 'iss', audience: 'api', file: 'missing.json' }), tmpdir()), /auth\.jwt\.file: cannot read the JWKS .*missing\.json/);
+  });
+
+  it('a rotated provider key is picked up: a token with an unknown kid makes the JWKS be fetched again (after the cooldown)', async () => {
+    const first = await generateKeyPair('RS256', { extractable: true });
+    const second = await generateKeyPair('RS256', { extractable: true });
+    let keys: JWK[] = [{ ...(await exportJWK(first.publicKey)), kid: 'old', alg: 'RS256' }];
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const jwks = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+      const verifier = createJwtVerifier(jwtConfig({ issuer: 'iss', audience: 'api', jwks }), tmpdir(), { jwksCooldownMs: 0 });
+      const sign = (key: Parameters<SignJWT['sign']>[0], kid: string) => new SignJWT({ sub: kid }).setProtectedHeader({ alg: 'RS256', kid }).setIssuer('iss').setAudience('api').setExpirationTime('1m').sign(key);
+      assert.ok((await verifier.verify(await sign(first.privateKey, 'old'), ['api'])).ok);
+      assert.ok((await verifier.verify(await sign(first.privateKey, 'old'), ['api'])).ok);
+      assert.equal(fetches, 1, 'cached');
+      keys = [{ ...(await exportJWK(second.publicKey)), kid: 'new', alg: 'RS256' }];
+      const rotated = await verifier.verify(await sign(second.privateKey, 'new'), ['api']);
+      assert.ok(rotated.ok, JSON.stringify(rotated));
+      assert.equal(fetches, 2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise(resolve => server.close(resolve));
+    }
   });
 
   it('a provider whose JWKS cannot be fetched makes tokens uncheckable (unavailable), not invalid', async () => {

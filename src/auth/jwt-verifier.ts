@@ -27,9 +27,9 @@ type KeySet = Parameters<typeof jwtVerify>[1];
  * 30 s when a token names a `kid` it does not hold, so a rotated key is picked up) or a JWKS file read now.
  * A file that cannot be read or parsed is a startup error naming `auth.jwt.file`.
  */
-function keySetOf(config: JwtAuthConfig, baseDir: string): KeySet {
+function keySetOf(config: JwtAuthConfig, baseDir: string, cooldownMs: number): KeySet {
   if (config.jwks !== undefined) {
-    return createRemoteJWKSet(new URL(config.jwks), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    return createRemoteJWKSet(new URL(config.jwks), { timeoutDuration: 5000, cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
   }
   const path = resolve(baseDir, config.file ?? '');
   try {
@@ -55,8 +55,8 @@ export function scopesOf(payload: JWTPayload): string[] {
  * configured issuer, `aud` one of the endpoint's audiences (RFC 8707), `exp` present and not past (and `nbf`
  * reached) within `leeway`, and every required scope. Its principal is named by `principalClaim` (`sub`).
  */
-export function createJwtVerifier(config: JwtAuthConfig, baseDir: string): JwtVerifier {
-  const keySet = keySetOf(config, baseDir);
+export function createJwtVerifier(config: JwtAuthConfig, baseDir: string, options: { jwksCooldownMs?: number } = {}): JwtVerifier {
+  const keySet = keySetOf(config, baseDir, options.jwksCooldownMs ?? 30_000);
   const clockTolerance = Math.round(config.leeway / 1000);
   return {
     async verify(token, audiences) {
