@@ -45,7 +45,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     }
   );
   const session: DownstreamSession | undefined = options.session
-    ? { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set(), era: undefined }
+    ? { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set(), era: undefined, ...(options.principal ? { principal: options.principal } : {}) }
     : undefined;
   const logger = core.logger;
 

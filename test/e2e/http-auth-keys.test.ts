@@ -187,6 +187,8 @@ describe('API keys on the HTTP face (issue 11)', { timeout: 120_000 }, () => {
     const opened = await rawHttp(gateway.http.url, { method: 'POST', path: '/mcp', headers: { ...json, authorization: `Bearer ${envKey}` }, body: initialize });
     assert.equal(opened.status, 200, opened.body);
     const sessionId = String(opened.headers['mcp-session-id']);
+    // The registry's session knows its principal (what is pushed to it is for them).
+    assert.equal(gateway.core.sessions.get(sessionId)?.principal?.name, 'fromenv');
     const onSession = (headers: Record<string, string>) =>
       rawHttp(gateway.http.url, { method: 'POST', path: '/mcp', headers: { ...json, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18', ...headers }, body: toolsList });
     const stolen = await onSession({ authorization: `Bearer ${otherKey}` });
