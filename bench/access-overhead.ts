@@ -4,7 +4,8 @@
  *  (a) HTTP → stdio echo, side by side in one process: a gateway without `auth:` and gateways that ask for a
  *      credential (a config API key; a key made by `manifold keys create`, looked up in the store per request;
  *      a bearer JWT checked against a JWKS file), each with one real SDK client per protocol era. Calls are
- *      interleaved in rounds (off, on, off, on …) so that drift on a shared machine hits every set-up alike.
+ *      interleaved in rounds (each set-up in turn, the first one rotating) so that drift on a shared machine hits
+ *      every set-up alike.
  *      Reported: p50 and mean latency, the difference to `off` in µs, and the ratio.
  *  (b) The authenticator alone (no HTTP, no MCP): µs per request for each kind of credential (best of three runs).
  *      On a loaded machine (a) is mostly noise; (b) is the figure to quote.
@@ -106,7 +107,9 @@ try {
   const perRound = Math.ceil(calls / rounds);
   for (let round = 0; round < rounds; round++) {
     for (const era of ['legacy', 'modern'] as const) {
-      for (const entry of running) {
+      // Each round starts with another set-up, so that none always runs right after the era switch.
+      for (let offset = 0; offset < running.length; offset++) {
+        const entry = running[(round + offset) % running.length] as Running;
         for (let index = 0; index < perRound; index++) {
           const started = performance.now();
           await entry.clients[era].callTool({ name: 'echo__echo', arguments: { message: 'x' } });
