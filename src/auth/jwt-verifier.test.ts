@@ -71,6 +71,38 @@ describe('the bearer-token verifier', () => {
     }
   });
 
+  it('a verified token is taken on trust for its endpoint until it expires, and at most a minute', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches++;
+      void exportJWK(publicKey).then(jwk => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ ...jwk, kid: 'k', alg: 'RS256' }] })));
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()));
+    let clock = Date.now();
+    try {
+      const jwks = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+      const verifier = createJwtVerifier(jwtConfig({ issuer: 'iss', audience: ['api', 'api/a'], jwks, leeway: 0 }), tmpdir(), { jwksCooldownMs: 0, now: () => clock });
+      const exp = Math.floor(clock / 1000) + 30;
+      const token = await new SignJWT({ sub: 'a', aud: 'api' }).setProtectedHeader({ alg: 'RS256', kid: 'k' }).setIssuer('iss').setExpirationTime(exp).sign(privateKey);
+      const first = await verifier.verify(token, ['api']);
+      assert.ok(first.ok);
+      // The same token at the same endpoint: the principal of the first check, not a second verification ...
+      const again = await verifier.verify(token, ['api']);
+      assert.ok(again.ok);
+      assert.equal(again.principal, first.principal, 'the very same object: from the cache');
+      // ... but another endpoint's audiences are checked afresh ...
+      assert.equal((await verifier.verify(token, ['api/a'])).ok, false);
+      // ... and not past its expiry.
+      clock = exp * 1000 + 1;
+      assert.equal((await verifier.verify(token, ['api'])).ok, false);
+      assert.equal(fetches, 1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('a provider whose JWKS cannot be fetched makes tokens uncheckable (unavailable), not invalid', async () => {
     const { privateKey } = await generateKeyPair('RS256');
     const verifier = createJwtVerifier(jwtConfig({ issuer: 'iss', audience: 'api', jwks: 'http://127.0.0.1:9/jwks.json' }), tmpdir());

@@ -22,6 +22,18 @@ export interface JwtVerifier {
 
 type KeySet = Parameters<typeof jwtVerify>[1];
 
+/** How long a verified token is taken on trust before its signature is checked again. */
+const verifiedTokenTtlMs = 60_000;
+/** Past this many verified tokens kept, the cache starts over (bounded memory whatever callers send). */
+const maxVerifiedTokens = 1024;
+
+export interface JwtVerifierOptions {
+  /** Least time between two fetches of the JWKS for an unknown `kid` (default 30 s). */
+  jwksCooldownMs?: number;
+  /** The clock for expiry and the verified-token cache (tests). */
+  now?: () => number;
+}
+
 /**
  * The key set of `auth.jwt`: the provider's JWKS URL (jose's remote set: cached, fetched again at most every
  * 30 s when a token names a `kid` it does not hold, so a rotated key is picked up) or a JWKS file read now.
@@ -55,11 +67,20 @@ export function scopesOf(payload: JWTPayload): string[] {
  * configured issuer, `aud` one of the endpoint's audiences (RFC 8707), `exp` present and not past (and `nbf`
  * reached) within `leeway`, and every required scope. Its principal is named by `principalClaim` (`sub`).
  */
-export function createJwtVerifier(config: JwtAuthConfig, baseDir: string, options: { jwksCooldownMs?: number } = {}): JwtVerifier {
+export function createJwtVerifier(config: JwtAuthConfig, baseDir: string, options: JwtVerifierOptions = {}): JwtVerifier {
   const keySet = keySetOf(config, baseDir, options.jwksCooldownMs ?? 30_000);
   const clockTolerance = Math.round(config.leeway / 1000);
+  const now = options.now ?? Date.now;
+  // Tokens verified lately, by token and endpoint audiences: a client sends the same token on every call, and a
+  // signature check costs ~0.1 ms. Kept until the token expires (with the leeway) and at most a minute, so a key
+  // the provider withdrew stops working within a minute, as a refetched JWKS would make it.
+  const verified = new Map<string, { principal: Principal; until: number }>();
   return {
     async verify(token, audiences) {
+      const cacheKey = `${audiences.join(' ')}\n${token}`;
+      const cached = verified.get(cacheKey);
+      if (cached && cached.until > now()) return { ok: true, principal: cached.principal };
+      if (cached) verified.delete(cacheKey);
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keySet, {
@@ -67,6 +88,7 @@ export function createJwtVerifier(config: JwtAuthConfig, baseDir: string, option
           audience: [...audiences],
           algorithms: config.algorithms,
           clockTolerance,
+          currentDate: new Date(now()),
           requiredClaims: ['exp']
         }));
       } catch (error) {
@@ -81,7 +103,10 @@ export function createJwtVerifier(config: JwtAuthConfig, baseDir: string, option
       if (missing.length > 0) {
         return { ok: false, error: 'insufficient_scope', description: `the token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(' ')}`, scopes: config.scopes };
       }
-      return { ok: true, principal: { name, kind: 'jwt', scopes: granted, claims: payload } };
+      const principal: Principal = { name, kind: 'jwt', scopes: granted, claims: payload };
+      if (verified.size >= maxVerifiedTokens) verified.clear();
+      verified.set(cacheKey, { principal, until: Math.min((payload.exp ?? 0) * 1000 + config.leeway, now() + verifiedTokenTtlMs) });
+      return { ok: true, principal };
     }
   };
 }
