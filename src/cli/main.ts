@@ -8,6 +8,7 @@ import { runCall } from './commands/call.js';
 import { runDoctor } from './commands/doctor.js';
 import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
+import { runKeys } from './commands/keys.js';
 import { runRun } from './commands/run.js';
 import { runRuns } from './commands/runs.js';
 import { runSearch } from './commands/search.js';
@@ -224,11 +225,33 @@ Options:
       --force            overwrite an existing file`,
     options: { ...common, from: { type: 'string' }, out: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
     run: runInit
+  },
+  keys: {
+    summary: 'API keys for the HTTP face: create (shown once), list, revoke',
+    usage: 'manifold keys create <name> [--views a,b] [--scopes x,y] [--expires 30d|<date>] [--json]\n       manifold keys list [--json]\n       manifold keys revoke <name>',
+    details: `Keys made here live in the store (store.path; only their SHA-256 is kept) and count beside the
+config's auth.keys as soon as they are made: the gateway checks the store on each authenticated request,
+so a revoked key is refused from its next request. The gateway asks for keys only when the config has
+"auth:" (docs/SECURITY.md).
+
+create <name>: prints a new key on stdout, once. Clients send it as "Authorization: Bearer <key>" (or
+  "X-API-Key: <key>").
+list: every key, of the config and of the store, with its views, scopes, expiry and status (never the key).
+revoke <name>: the store's key of that name stops working (a config key is removed from the config).
+
+Options:
+      --views <a,b>      (create) the views the key reaches (/mcp/<view>, /sse/<view>; "default" is /mcp);
+                         all when absent
+      --scopes <x,y>     (create) scopes the key grants (rules see them like a token's scopes)
+      --expires <when>   (create) a lifetime (30d, 12h, 90m) or a date (2027-01-31)
+      --json             print JSON (create: with the key)`,
+    options: { ...common, views: { type: 'string', multiple: true }, scopes: { type: 'string', multiple: true }, expires: { type: 'string' }, json: { type: 'boolean' } },
+    run: runKeys
   }
 };
 
 /** The commands that take positional arguments; the others refuse any (a typo, a flag without its `--`). */
-const takesArguments = new Set(['search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache']);
+const takesArguments = new Set(['keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map(name => name.length));

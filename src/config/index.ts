@@ -65,3 +65,4 @@ export {
 } from './limits-schema.js';
 export { byteSizeSchema } from './byte-size.js';
 export { type CacheOptions, cacheOptionsSchema, maxCacheTtlMs, type ServerCacheOptions, serverCacheSchema } from './cache-schema.js';
+export { type ApiKeyConfig, type AuthConfig, authSchema, type JwtAuthConfig, keyHashPattern, keyNamePattern } from './auth-schema.js';

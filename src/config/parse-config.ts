@@ -131,7 +131,7 @@ export function normaliseClientFormats(raw: Record<string, unknown>, warnings: s
     delete out.inputs;
   }
   for (const key of Object.keys(out)) {
-    if (!['servers', 'gateway', '$schema', 'workflows', 'workflowDirs', 'store', 'views', 'discovery', 'models', 'agents', 'routers', 'limits'].includes(key)) {
+    if (!['servers', 'gateway', '$schema', 'workflows', 'workflowDirs', 'store', 'views', 'discovery', 'models', 'agents', 'routers', 'limits', 'auth'].includes(key)) {
       warnings.push(`top-level "${key}" is not a Manifold setting and is ignored`);
       delete out[key];
     }
@@ -177,8 +177,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     const path = [...prefix, ...issue.path];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const value = valueAt(input, path);
-      const branch = pickBranch(value, issue.errors.length);
+      const isAuth = path.length === 1 && path[0] === 'auth';
+      const branch = isAuth ? (value !== null && typeof value === 'object' && !Array.isArray(value) ? 1 : undefined) : pickBranch(value, issue.errors.length);
       if (branch === undefined) {
+        if (isAuth) {
+          lines.push('auth: expected "none" (no credentials asked) or a mapping with "keys" and/or "jwt" (docs/SECURITY.md)');
+          continue;
+        }
         const isServerEntry = path.length === 2 && path[0] === 'servers';
         lines.push(`${formatPath(path)}: ${isServerEntry ? 'expected a stdio server (with "command") or a remote server (with "url")' : issue.message}`);
         continue;

@@ -2,6 +2,7 @@ import * as z from 'zod/v4';
 
 import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { cacheOptionsSchema, serverCacheSchema } from './cache-schema.js';
+import { authSchema, checkAuthReferences } from './auth-schema.js';
 import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
 import { checkRouterReferences, routersSchema } from './router-schema.js';
@@ -210,9 +211,12 @@ export const configSchema = z
     /** Routers: catalog tools that ask a model which route (server, agent, workflow) fits a request (docs/AGENTS.md). */
     routers: routersSchema,
     /** Rate limits and concurrency caps: per principal, tool and server, per HTTP request, per upstream (docs/CONFIG.md "Limit calls"). */
-    limits: limitsSchema.prefault({})
+    limits: limitsSchema.prefault({}),
+    /** Who may reach the HTTP face: API keys and/or bearer tokens, or `none` (docs/SECURITY.md). Absent: loopback only. */
+    auth: authSchema.optional()
   })
   .superRefine((config, context) => {
+    for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkOrchestratorReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });

@@ -22,3 +22,8 @@ export const localPrincipal: Principal = Object.freeze({ name: 'local', kind: 'l
 export function principalOf(context: { principal?: Principal | undefined }): Principal {
   return context.principal ?? localPrincipal;
 }
+
+/** Whether two requests come from the same caller (absent: the local user): a session is bound to the one that opened it. */
+export function samePrincipal(a: Principal | undefined, b: Principal | undefined): boolean {
+  return (a?.kind ?? 'local') === (b?.kind ?? 'local') && (a?.name ?? 'local') === (b?.name ?? 'local');
+}

@@ -11,6 +11,7 @@ import { type CatalogView, metaToolInstructions } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import { checkViewScope } from './views.js';
 import type { DispatchMethod, DownstreamContext } from '../core/pipeline.js';
+import type { Principal } from '../core/principal.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
 
 /** How long a relayed request to the client (an elicitation a person answers) may take. */
@@ -21,6 +22,8 @@ export interface DownstreamServerOptions {
   session: boolean;
   /** The view this connection serves (its tools/list and tools/call); absent: the whole catalog. */
   view?: CatalogView | undefined;
+  /** Who is calling, as the HTTP face authenticated them; absent: the local user (stdio, HTTP without `auth:`). */
+  principal?: Principal | undefined;
 }
 
 /**
@@ -42,7 +45,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     }
   );
   const session: DownstreamSession | undefined = options.session
-    ? { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set(), era: undefined }
+    ? { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set(), era: undefined, ...(options.principal ? { principal: options.principal } : {}) }
     : undefined;
   const logger = core.logger;
 
@@ -84,7 +87,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
           }),
       ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
       ...(requestState !== undefined ? { requestState } : {}),
-      ...(options.view ? { toolScope: (name: string) => options.view?.findTool(name)?.catalogName } : {})
+      ...(options.view ? { toolScope: (name: string) => options.view?.findTool(name)?.catalogName } : {}),
+      ...(options.principal ? { principal: options.principal } : {})
     };
   };
 

@@ -1,16 +1,19 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { errorMessage } from '../core/errors.js';
-import type { GatewayCore } from './gateway-core.js';
+import { errorMessage, ManifoldError } from '../core/errors.js';
+import { localPrincipal, type Principal } from '../core/principal.js';
+import { type GatewayCore, runStorePath } from './gateway-core.js';
+import { createAuthenticator } from './http/authenticate.js';
 import { handleMcpRequest, type McpEndpointContext } from './http/handle-mcp-request.js';
 import { sendJson, sendJsonRpcError } from './http/http-responses.js';
 import { LegacySessions } from './http/legacy-sessions.js';
-import { type ListenAddress, toListenAddress } from './http/listen-address.js';
+import { isLoopbackHost, type ListenAddress, toListenAddress } from './http/listen-address.js';
 import { ModernEndpoints } from './http/modern-endpoints.js';
 import { createHttpLimitStage } from './http/refuse-over-limit.js';
 import { createRequestGuard } from './http/request-guard.js';
-import { routeRequest } from './http/route-request.js';
+import { sendResourceMetadata } from './http/protected-resource.js';
+import { routeRequest, unknownViewMessage } from './http/route-request.js';
 import { sendHealth } from './http/send-health.js';
 import { startSessionSweeper } from './http/session-sweeper.js';
 import { SseSessions } from './http/sse-sessions.js';
@@ -26,6 +29,10 @@ export interface ServeHttpOptions {
   sessionIdleMs?: number;
   /** Largest request body accepted; default: the config's gateway.maxMessageBytes. */
   maxMessageBytes?: number;
+  /** The store file holding keys made by `manifold keys create`; default: the config's store.path from the working directory. */
+  storePath?: string;
+  /** The config file's folder, for `auth.jwt.file`; default: the working directory. */
+  configDir?: string;
 }
 
 export interface HttpGateway extends AsyncDisposable {
@@ -49,8 +56,22 @@ export interface HttpGateway extends AsyncDisposable {
 export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): Promise<HttpGateway> {
   const logger = core.logger.child('http');
   const maxMessageBytes = options.maxMessageBytes ?? core.config.gateway.maxMessageBytes;
+  const auth = core.config.auth;
+  // Without `auth:` nobody is asked who they are, so only this machine may connect.
+  if (auth === undefined && !isLoopbackHost(options.host)) {
+    throw new ManifoldError(
+      'CONFIG_INVALID',
+      `refusing to serve HTTP on ${options.host}, beyond this machine, without authentication: add "auth:" to the config (API keys or an OAuth provider, docs/SECURITY.md), or "auth: none" to serve it open on purpose; or bind to 127.0.0.1`
+    );
+  }
   const guard = createRequestGuard(options);
-  // limits.http: each principal's requests per window (after the principal is known; /healthz is not counted).
+  const authenticator = createAuthenticator({
+    auth,
+    storePath: options.storePath ?? runStorePath(core.config, undefined),
+    configDir: options.configDir ?? process.cwd(),
+    logger: logger.child('auth')
+  });
+  // limits.http: each principal's requests per window (counted once the principal is known; /healthz is not).
   const overLimit = core.limits.http ? createHttpLimitStage(core.limits.http) : undefined;
   const mcp: McpEndpointContext = {
     core,
@@ -66,23 +87,36 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     // Every request passes the guard first: nothing, not even /healthz or a 404 naming a view, answers before it.
     if (!guard(req, res)) return;
     const route = routeRequest(core, req.method, req.url);
-    if (overLimit && (route.kind === 'mcp' || route.kind === 'sse' || route.kind === 'messages') && !(await overLimit(req, res))) return;
+    // Open without a credential: the health check, and where a client learns how to get one (RFC 9728).
+    // With auth:, a caller without a valid credential learns only whether the gateway is healthy.
+    if (route.kind === 'health') return sendHealth(core, res, !authenticator.enabled || (await authenticator.identify(req)) !== undefined);
+    if (route.kind === 'resource-metadata') {
+      if (authenticator.jwt) return sendResourceMetadata(authenticator.jwt, req, res, route.endpoint);
+      return sendJson(res, 404, { error: 'this gateway takes no OAuth access tokens (no auth.jwt in its config)' });
+    }
+    // Then who is calling: nothing past this point (not even a 404 naming a view) answers an unauthenticated caller.
+    const endpoint = route.kind === 'mcp' || route.kind === 'sse' ? { face: route.kind, viewName: route.viewName } : route.kind === 'unknown-view' ? route.endpoint : undefined;
+    const principal = await authenticator.authenticate(req, res, endpoint);
+    if (principal === false) return;
+    if (overLimit && (route.kind === 'mcp' || route.kind === 'sse' || route.kind === 'messages') && !(await overLimit(principal ?? localPrincipal, res))) return;
     switch (route.kind) {
-      case 'health':
-        return sendHealth(core, res);
       case 'not-found':
+        return sendJson(res, 404, { error: route.message });
+      case 'unknown-view':
         return sendJson(res, 404, { error: route.message });
       case 'bad-request':
         return sendJson(res, 400, { error: route.message });
       case 'mcp':
-        return handleMcpRequest(mcp, route.viewName, req, res);
+        if (!mayReach(principal, route.viewName)) return refuseView(res, principal, route.kind, route.viewName);
+        return handleMcpRequest(mcp, route.viewName, req, res, principal);
       case 'sse':
-        if (req.method === 'GET') return sse.open(route.viewName, res);
+        if (!mayReach(principal, route.viewName)) return refuseView(res, principal, route.kind, route.viewName);
+        if (req.method === 'GET') return sse.open(route.viewName, res, principal);
         res.writeHead(405, { allow: 'GET', 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'open the SSE stream with GET' }));
         return;
       case 'messages':
-        if (req.method === 'POST') return sse.post(route.url, req, res);
+        if (req.method === 'POST') return sse.post(route.url, req, res, principal);
         res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'POST messages here, with ?sessionId= from the endpoint event' }));
         return;
@@ -106,6 +140,11 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     });
   });
   const listen = toListenAddress(server.address() as AddressInfo);
+  if (auth === undefined && !listen.loopbackOnly) {
+    // A name that resolved beyond loopback: closed before anything was served.
+    await new Promise<void>(resolve => server.close(() => resolve()));
+    throw new ManifoldError('CONFIG_INVALID', `refusing to serve HTTP on ${options.host} (${listen.address}), beyond this machine, without authentication: add "auth:" to the config (docs/SECURITY.md), or "auth: none" to serve it open on purpose`);
+  }
   const url = listen.url;
 
   const stopSweeper = startSessionSweeper(() => [...mcp.legacy.entries(), ...sse.entries()], options.sessionIdleMs ?? 60 * 60_000, logger);
@@ -129,6 +168,25 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     await closing;
     await Promise.all([...mcp.legacy.values()].map(session => session.close()));
     await mcp.modern.close();
+    authenticator[Symbol.dispose]();
   };
   return { url, sseUrl: url.replace(/\/mcp$/, '/sse'), port: listen.port, listen, server, close, [Symbol.asyncDispose]: close };
+}
+
+/**
+ * Whether a principal may reach a view's endpoints: one without `views` reaches all; one with them reaches
+ * /mcp/<view> (and /sse/<view>) of those views, and /mcp itself when `default` is one of them.
+ */
+export function mayReach(principal: Principal | undefined, viewName: string): boolean {
+  return principal?.views === undefined || principal.views.includes(viewName === '' ? 'default' : viewName);
+}
+
+/**
+ * A view the credential does not reach is answered as one that does not exist (404, the same words), so a key
+ * learns nothing about views beyond its own; /mcp says which endpoints the credential does reach.
+ */
+function refuseView(res: ServerResponse, principal: Principal | undefined, face: 'mcp' | 'sse', viewName: string): void {
+  if (viewName !== '') return sendJson(res, 404, { error: unknownViewMessage(viewName) });
+  const reachable = (principal?.views ?? []).map(view => `/${face}/${view}`).join(', ');
+  sendJson(res, 404, { error: `not found: /${face} serves the whole catalog, which this credential does not reach; it reaches ${reachable || 'no endpoint'}` });
 }

@@ -3,6 +3,7 @@ import type { LoggingLevel, LoggingMessageNotificationParams, Server } from '@mo
 import { errorMessage } from '../core/errors.js';
 import type { ListKind } from '../upstream/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Principal } from '../core/principal.js';
 
 export const logSeverity: Record<LoggingLevel, number> = {
   debug: 0,
@@ -25,6 +26,8 @@ export interface DownstreamSession {
   subscriptions: Set<string>;
   /** Known once the client has sent its first request. */
   era: 'legacy' | 'modern' | undefined;
+  /** Who opened it (HTTP with `auth:`); absent: the local user. What is pushed to the session is for them. */
+  principal?: Principal | undefined;
 }
 
 /** Receives list-changed and resource-updated events for the modern HTTP face (its listen streams). */

@@ -31,7 +31,9 @@ describe('the HTTP request guard and listen address (issue 9)', { timeout: 60_00
     config = writeConfig({
       servers: { echo: fixtureServer('echo.ts') },
       views: { only_echo: { servers: ['echo'] } },
-      gateway: { http: { allowedHosts: ['allowed.example'] } }
+      gateway: { http: { allowedHosts: ['allowed.example'] } },
+      // Beyond loopback without credentials, on purpose (issue 11: without auth: the bind is refused).
+      auth: 'none'
     });
     gateway = await startHttpGateway(config.path, ['--host', '0.0.0.0']);
     port = new URL(gateway.url).port;

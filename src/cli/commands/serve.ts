@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 
 import { loadConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
-import { describeListenAddress, serveHttp, serveStdio } from '../../gateway/index.js';
+import { describeListenAddress, runStorePath, serveHttp, serveStdio } from '../../gateway/index.js';
 import { openGateway } from '../open-gateway.js';
 import type { Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
@@ -42,13 +42,19 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
       host,
       port,
       allowedHosts: httpConfig.allowedHosts,
-      allowedOrigins: httpConfig.allowedOrigins
+      allowedOrigins: httpConfig.allowedOrigins,
+      storePath: runStorePath(loaded.config, loaded.path),
+      configDir: dirname(resolve(loaded.path))
     }).catch(async error => {
       await core.close();
+      // Refusing to serve beyond loopback without auth: is the config's problem, said as such.
+      if (error instanceof ManifoldError && error.code === 'CONFIG_INVALID') throw error;
       throw new ManifoldError('CONFIG_INVALID', `cannot listen on ${host}:${port}: ${errorMessage(error)}`, { cause: error });
     });
     // The one line a script waits for; stderr, because stdout is reserved.
-    const described = describeListenAddress(http.listen, httpConfig.allowedHosts);
+    const auth = loaded.config.auth;
+    const access = auth === undefined ? 'loopback-only' : auth === 'none' ? 'open' : 'authenticated';
+    const described = describeListenAddress(http.listen, httpConfig.allowedHosts, access);
     for (const line of described.info) output.err(`manifold: ${line}`);
     for (const line of described.warnings) output.err(`manifold: warning: ${line}`);
     output.err(`manifold: clients of the legacy HTTP+SSE transport connect to ${http.sseUrl}`);

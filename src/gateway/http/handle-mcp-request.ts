@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { classifyInboundRequest, isInitializeRequest } from '@modelcontextprotocol/server';
 
+import { type Principal, samePrincipal } from '../../core/principal.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { followListenedResources } from '../follow-listened-resources.js';
 import type { GatewayCore } from '../gateway-core.js';
@@ -26,7 +27,13 @@ export interface McpEndpointContext {
  * the SDK's handler of that endpoint; older clients are served in sessions (initialize, Mcp-Session-Id, GET
  * stream, DELETE).
  */
-export async function handleMcpRequest(context: McpEndpointContext, viewName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleMcpRequest(
+  context: McpEndpointContext,
+  viewName: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  principal: Principal | undefined
+): Promise<void> {
   const { core, legacy } = context;
   const sessionId = header(req, 'mcp-session-id');
   if (req.method === 'POST') {
@@ -53,18 +60,21 @@ export async function handleMcpRequest(context: McpEndpointContext, viewName: st
         // The client's stream is acknowledged only once the resources are followed upstream: no update falls between.
         await following.ready;
       }
-      return serveModernRequest(modern.handler, req, res, body);
+      return serveModernRequest(modern.handler, req, res, body, principal);
     }
     if (sessionId) {
+      // A session answers only the principal that opened it: its id alone (leaked, guessed) is not enough.
       const existing = legacy.get(sessionId, viewName);
-      if (!existing) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found (it expired or the gateway restarted): initialize again`);
+      if (!existing || !samePrincipal(existing.principal, principal)) {
+        return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found (it expired or the gateway restarted): initialize again`);
+      }
       existing.lastSeen = Date.now();
       return existing.transport.handleRequest(req, res, body);
     }
     if (!isInitializeRequest(body)) {
       return sendJsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; start with initialize (or send 2026-07-28 requests with a _meta envelope)');
     }
-    const entry = await legacy.open(viewName);
+    const entry = await legacy.open(viewName, principal);
     return entry.transport.handleRequest(req, res, body);
   }
   if (req.method === 'GET' || req.method === 'DELETE') {
@@ -74,7 +84,7 @@ export async function handleMcpRequest(context: McpEndpointContext, viewName: st
       return;
     }
     const existing = legacy.get(sessionId, viewName);
-    if (!existing) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found`);
+    if (!existing || !samePrincipal(existing.principal, principal)) return sendJsonRpcError(res, 404, -32001, `session ${sessionId} not found`);
     existing.lastSeen = Date.now();
     return existing.transport.handleRequest(req, res);
   }

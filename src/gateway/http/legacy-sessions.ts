@@ -1,3 +1,4 @@
+import type { Principal } from '../../core/principal.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { createDownstreamServer } from '../create-downstream-server.js';
 import type { GatewayCore } from '../gateway-core.js';
@@ -8,6 +9,8 @@ import { StreamableSessionTransport } from './streamable-session-transport.js';
 export interface LegacySession {
   /** The view the session was opened on ('' for /mcp). */
   viewName: string;
+  /** Who opened it (undefined: the local user); only they may use it. */
+  principal: Principal | undefined;
   transport: StreamableSessionTransport;
   close(): Promise<void>;
   lastSeen: number;
@@ -37,11 +40,12 @@ export class LegacySessions {
   }
 
   /** A new session on a view, for an initialize; it is registered once the transport gives it an id. */
-  async open(viewName: string): Promise<LegacySession> {
+  async open(viewName: string, principal: Principal | undefined): Promise<LegacySession> {
     const { core, logger, sessions } = this;
-    const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName) });
+    const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName), principal });
     const entry: LegacySession = {
       viewName,
+      principal,
       transport: new StreamableSessionTransport({
         onsessioninitialized: sessionId => {
           sessions.set(sessionId, entry);

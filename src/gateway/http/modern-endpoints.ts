@@ -6,6 +6,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import { createDownstreamServer } from '../create-downstream-server.js';
 import type { GatewayCore } from '../gateway-core.js';
 import { resolveServedView } from '../views.js';
+import { principalOfAuthInfo } from './serve-modern-request.js';
 
 /** The stateless 2026-07-28 handler of one endpoint, with the view it serves (undefined: the whole catalog). */
 export interface ModernEndpoint {
@@ -30,7 +31,8 @@ export class ModernEndpoints {
     let entry = this.endpoints.get(viewName);
     if (!entry) {
       const view = resolveServedView(this.core, viewName === '' ? undefined : viewName);
-      const handler = createMcpHandler(() => createDownstreamServer(this.core, { session: false, view }).server, {
+      // The principal rides on the request's AuthInfo (the SDK's per-request input), one server per request.
+      const handler = createMcpHandler(context => createDownstreamServer(this.core, { session: false, view, principal: principalOfAuthInfo(context.authInfo) }).server, {
         legacy: 'reject',
         onerror: error => this.logger.debug(`modern handler: ${errorMessage(error)}`)
       });

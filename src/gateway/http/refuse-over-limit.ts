@@ -1,19 +1,20 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 
 import { errorTable } from '../../core/errors.js';
 import type { HttpRequestLimit } from '../../limits/index.js';
-import { requestPrincipal } from './request-principal.js';
+import type { Principal } from '../../core/principal.js';
 
 /**
- * The HTTP face's stage of `limits.http`: counts the request against its principal's window and, when the
+ * The HTTP face's stage of `limits.http`: counts the request against its principal's window (known once
+ * its credentials are checked) and, when the
  * window is full, answers 429 with `Retry-After` (seconds) and a JSON-RPC error naming the limit. Returns
  * whether the request may go on.
  */
 export function createHttpLimitStage(
   limit: HttpRequestLimit
-): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  return async (req, res) => {
-    const refusal = await limit(requestPrincipal(req));
+): (principal: Principal, res: ServerResponse) => Promise<boolean> {
+  return async (principal, res) => {
+    const refusal = await limit(principal);
     if (!refusal) return true;
     res.writeHead(errorTable.RATE_LIMITED.http, {
       'content-type': 'application/json',

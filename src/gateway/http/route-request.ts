@@ -1,5 +1,6 @@
 import type { GatewayCore } from '../gateway-core.js';
 import { hasView } from '../views.js';
+import { type Endpoint, metadataEndpointOf } from './protected-resource.js';
 
 /** Where a request goes, from its method and path. */
 export type Route =
@@ -12,6 +13,10 @@ export type Route =
   | { kind: 'messages'; url: URL }
   /** 400: a request target that is not a path (malformed percent-encoding). */
   | { kind: 'bad-request'; message: string }
+  /** GET /.well-known/oauth-protected-resource[/mcp[/<view>]] (RFC 9728), served without a credential. */
+  | { kind: 'resource-metadata'; endpoint: Endpoint }
+  /** /mcp/<view> or /sse/<view> of a view the config does not declare (answered 404 once the caller is authenticated). */
+  | { kind: 'unknown-view'; endpoint: Endpoint; message: string }
   | { kind: 'not-found'; message: string };
 
 /**
@@ -28,6 +33,10 @@ export function routeRequest(core: GatewayCore, method: string | undefined, targ
   const pathname = url.pathname;
   if (pathname === '/healthz' && method === 'GET') return { kind: 'health' };
   if (pathname === '/messages') return { kind: 'messages', url };
+  if (pathname.startsWith('/.well-known/oauth-protected-resource') && method === 'GET') {
+    const endpoint = metadataEndpointOf(pathname);
+    if (endpoint) return { kind: 'resource-metadata', endpoint };
+  }
   const sse = /^\/sse(?:\/([^/]+))?\/?$/.exec(pathname);
   const endpoint = sse ?? /^\/mcp(?:\/([^/]+))?\/?$/.exec(pathname);
   if (!endpoint) {
@@ -41,6 +50,12 @@ export function routeRequest(core: GatewayCore, method: string | undefined, targ
       return { kind: 'bad-request', message: `malformed path ${pathname}: "${endpoint[1]}" is not valid percent-encoding (a view name is UTF-8, each byte %XX)` };
     }
   }
-  if (viewName !== '' && !hasView(core, viewName)) return { kind: 'not-found', message: `no view "${viewName}" (declare it under views: in the config)` };
-  return { kind: sse ? 'sse' : 'mcp', viewName };
+  const face = sse ? 'sse' : 'mcp';
+  if (viewName !== '' && !hasView(core, viewName)) return { kind: 'unknown-view', endpoint: { face, viewName }, message: unknownViewMessage(viewName) };
+  return { kind: face, viewName };
+}
+
+/** The 404 of a view that does not exist, and of one the caller's credential does not reach (the same words). */
+export function unknownViewMessage(viewName: string): string {
+  return `no view "${viewName}" (declare it under views: in the config)`;
 }

@@ -4,11 +4,17 @@ import type { GatewayCore } from '../gateway-core.js';
 import { sendJson } from './http-responses.js';
 
 /**
- * GET /healthz: `ok` when every server is ready, else `degraded`, with each server's state, and the result
- * cache's counters when it is on (`cache`: per server, never per principal).
+ * GET /healthz: `ok` when every server is ready, else `degraded`; with `detailed`, each server's state, the
+ * number of tools and the result cache's counters when it is on (`cache`: per server, never per principal). A
+ * gateway with `auth:` gives the details to authenticated callers only.
  */
-export function sendHealth(core: GatewayCore, res: ServerResponse): void {
+export function sendHealth(core: GatewayCore, res: ServerResponse, detailed = true): void {
   const upstreams = [...core.upstreams.values()].map(upstream => ({ name: upstream.name, state: upstream.state.kind }));
   const ok = upstreams.every(upstream => upstream.state === 'ready');
-  sendJson(res, 200, { status: ok ? 'ok' : 'degraded', tools: core.catalog.tools.length, upstreams, ...(core.cache ? { cache: core.cache.stats() } : {}) });
+  const status = ok ? 'ok' : 'degraded';
+  sendJson(
+    res,
+    200,
+    detailed ? { status, tools: core.catalog.tools.length, upstreams, ...(core.cache ? { cache: core.cache.stats() } : {}) } : { status }
+  );
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 
+import type { Principal } from '../../core/principal.js';
 import { header } from './read-json-body.js';
 
 /**
@@ -10,7 +11,7 @@ import { header } from './read-json-body.js';
  * it is given, so the Request carries none. The response is written back as toNodeHandler() does: headers,
  * then the body chunk by chunk with write backpressure, stopping when the client goes away.
  */
-export async function serveModernRequest(handler: McpHttpHandler, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+export async function serveModernRequest(handler: McpHttpHandler, req: IncomingMessage, res: ServerResponse, body: unknown, principal?: Principal): Promise<void> {
   const abort = new AbortController();
   let finished = false;
   res.on('close', () => {
@@ -19,13 +20,15 @@ export async function serveModernRequest(handler: McpHttpHandler, req: IncomingM
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || name.startsWith(':') || name === 'content-length' || name === 'transfer-encoding' || name === 'content-encoding') continue;
+    // The caller's credential stops at the authenticator: nothing past it (handlers, upstream calls) can read it.
+    if (name === 'authorization' || name === 'x-api-key') continue;
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.set(name, value);
   }
   const request = new Request(`http://${header(req, 'host') ?? 'localhost'}${req.url ?? '/'}`, { method: 'POST', headers, signal: abort.signal });
   let response: Response;
   try {
-    response = await handler.fetch(request, { parsedBody: body });
+    response = await handler.fetch(request, { parsedBody: body, ...(principal ? { authInfo: toAuthInfo(principal) } : {}) });
   } catch {
     const id = (body as { id?: unknown } | null)?.id;
     response = Response.json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: typeof id === 'string' || typeof id === 'number' ? id : null }, { status: 500 });
@@ -58,4 +61,17 @@ export async function serveModernRequest(handler: McpHttpHandler, req: IncomingM
   }
   finished = true;
   res.end();
+}
+
+/**
+ * The principal as the SDK's AuthInfo, the one per-request value its handler passes to the server factory. It
+ * carries no secret: `token` is empty (the client's credential never travels further than the authenticator).
+ */
+export function toAuthInfo(principal: Principal): AuthInfo {
+  return { token: '', clientId: principal.name, scopes: [...(principal.scopes ?? [])], extra: { principal } };
+}
+
+/** The principal a request's AuthInfo carries (set by {@link toAuthInfo}), if any. */
+export function principalOfAuthInfo(authInfo: AuthInfo | undefined): Principal | undefined {
+  return authInfo?.extra?.principal as Principal | undefined;
 }

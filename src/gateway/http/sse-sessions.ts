@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { type Principal, samePrincipal } from '../../core/principal.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { createDownstreamServer } from '../create-downstream-server.js';
 import type { GatewayCore } from '../gateway-core.js';
@@ -11,6 +12,8 @@ import { SseServerTransport } from './sse-server-transport.js';
 /** A legacy HTTP+SSE session (protocol 2024-11-05): its GET stream, and when it was last heard from. */
 export interface SseSession {
   transport: SseServerTransport;
+  /** Who opened the stream (undefined: the local user); only they may post to it. */
+  principal: Principal | undefined;
   lastSeen: number;
   close(): Promise<void>;
 }
@@ -34,11 +37,11 @@ export class SseSessions {
   }
 
   /** GET /sse[/<view>]: a legacy HTTP+SSE client opens its stream; its messages come to POST /messages. */
-  async open(viewName: string, res: ServerResponse): Promise<void> {
+  async open(viewName: string, res: ServerResponse, principal: Principal | undefined): Promise<void> {
     const { core, logger, sessions } = this;
-    const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName) });
+    const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName), principal });
     const transport = new SseServerTransport(res, '/messages');
-    const entry: SseSession = { transport, lastSeen: Date.now(), close: () => server.close().catch(() => {}) };
+    const entry: SseSession = { transport, principal, lastSeen: Date.now(), close: () => server.close().catch(() => {}) };
     if (session) session.id = transport.sessionId;
     transport.onclose = () => {
       sessions.delete(transport.sessionId);
@@ -52,10 +55,11 @@ export class SseSessions {
   }
 
   /** POST /messages?sessionId=: one message (or batch) of a legacy HTTP+SSE session; answered on its stream. */
-  async post(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async post(url: URL, req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): Promise<void> {
     const sessionId = url.searchParams.get('sessionId') ?? '';
     const entry = this.sessions.get(sessionId);
-    if (!entry) return sendJson(res, 404, { error: `SSE session "${sessionId}" not found (it closed or the gateway restarted): open GET /sse again` });
+    // Bound to the principal that opened the stream: another credential is told what an unknown id is told.
+    if (!entry || !samePrincipal(entry.principal, principal)) return sendJson(res, 404, { error: `SSE session "${sessionId}" not found (it closed or the gateway restarted): open GET /sse again` });
     const read = await readJsonRpcBody(req, res, this.maxMessageBytes, this.logger);
     if (!read) return;
     entry.lastSeen = Date.now();

@@ -59,7 +59,17 @@ const migrations: string[] = [
      PRIMARY KEY (run_id, key)
    );`,
   // Agent, orchestrator and router runs (NULL: a workflow run).
-  `ALTER TABLE workflow_runs ADD COLUMN kind TEXT;`
+  `ALTER TABLE workflow_runs ADD COLUMN kind TEXT;`,
+  // API keys made by `manifold keys create` (issue 11): only the key's SHA-256 is kept (SqliteKeyStore).
+  `CREATE TABLE IF NOT EXISTS api_keys (
+     name TEXT PRIMARY KEY,
+     hash TEXT NOT NULL UNIQUE,
+     views TEXT,
+     scopes TEXT,
+     created_at REAL NOT NULL,
+     expires_at REAL,
+     revoked_at REAL
+   );`
 ];
 
 /**
@@ -147,6 +157,31 @@ function cannotOpen(path: string, error: unknown): Error {
   );
 }
 
+/**
+ * Opens the store's SQLite file with its schema brought to the current version: the run store and the other
+ * tables kept in the same file (API keys) open it this way.
+ */
+export function openStoreDatabase(path: string): SqliteDatabase {
+  let db: SqliteDatabase;
+  try {
+    db = openDatabase(path);
+  } catch (error) {
+    throw cannotOpen(path, error);
+  }
+  try {
+    // WAL with synchronous NORMAL: readers (manifold runs) do not block the gateway, and a commit does not
+    // wait for an fsync (a power cut may lose the last records, never corrupt the file).
+    if (path !== ':memory:') db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA busy_timeout = 5000');
+    db.exec(schema);
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw cannotOpen(path, error);
+  }
+  return db;
+}
+
 /** Runs in a SQLite file (WAL, so `manifold runs` can read while a gateway writes). */
 export class SqliteRunStore implements RunStore {
   readonly path: string;
@@ -158,22 +193,7 @@ export class SqliteRunStore implements RunStore {
 
   constructor(path: string) {
     this.path = path;
-    try {
-      this.db = openDatabase(path);
-    } catch (error) {
-      throw cannotOpen(path, error);
-    }
-    try {
-      // WAL with synchronous NORMAL: readers (manifold runs) do not block the gateway, and a commit does not
-      // wait for an fsync (a power cut may lose the last records, never corrupt the file).
-      if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
-      this.db.exec('PRAGMA busy_timeout = 5000');
-      this.db.exec(schema);
-      migrate(this.db);
-    } catch (error) {
-      this.db.close();
-      throw cannotOpen(path, error);
-    }
+    this.db = openStoreDatabase(path);
     this.statements = {
       startRun: this.db.prepare(
         'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
