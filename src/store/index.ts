@@ -2,3 +2,4 @@ export type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, Run
 export { openDatabase, type SqliteDatabase } from './sqlite/open-database.js';
 export { SqliteRunStore } from './sqlite/sqlite-run-store.js';
 export { journalPoint, type JournalUnit, RunJournal, StepInFlight } from './run-journal.js';
+export { linkParentOf, type RunLink, runLinkOf, withRunLink } from './run-link.js';
