@@ -7,6 +7,7 @@ import type { DownstreamContext, GatewayResult } from '../core/pipeline.js';
 import { type Checkpoint, journalPoint, RunJournal, type RunKind, type RunLink, type RunOwner, type RunRecord, type RunStatus, type RunStore, StepInFlight, type StepRecord } from '../store/index.js';
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { journalHooks } from './journal-hooks.js';
 import type { ModelTurn } from './model-backend.js';
 
 /** A unit of a model-driven run other than an agent's turn or tool call: a planner's call, a worker task, a route decision. */
@@ -124,53 +125,20 @@ export async function recordModelRun(context: ModelRunsContext | undefined, logg
     force: run.resume?.force ?? false,
     onWriteError: error => logger.warn(`cannot journal run ${runId}: ${errorMessage(error)}`)
   });
-  const step = async <T>(record: Omit<StepRecord, 'runId' | 'attempt' | 'status' | 'startedAt'>, work: () => Promise<{ output: T; replayed: boolean }>, describe: DescribeUnit<T>): Promise<T> => {
-    const handle = write('a step', () => store.startStep({ ...record, runId, attempt: 1, status: 'running', startedAt: Date.now() }));
-    try {
-      const { output, replayed } = await work();
-      const { ok, detail, error } = describe(output);
-      const said = [detail, replayed ? 'replayed from the journal: not done again' : undefined].filter(Boolean).join('; ');
-      if (handle !== undefined) write('a step', () => store.endStep(handle, { status: ok ? 'ok' : 'failed', endedAt: Date.now(), outputSize: JSON.stringify(output ?? null).length, ...(error ? { error } : {}), ...(said ? { detail: said } : {}) }));
-      return output;
-    } catch (error) {
-      if (handle !== undefined) write('a step', () => store.endStep(handle, { status: 'failed', endedAt: Date.now(), error: errorMessage(error) }));
-      throw error;
-    }
-  };
-  // Paths and keys of one agent's turns; `scope` sets them apart for the agents of one run (an orchestrator's tasks).
-  const makeHooks = (scope?: { path: string; key: string }): AgentRunHooks => {
-    const path = (text: string) => (scope ? `${scope.path} ${text}` : text);
-    const key = (text: string) => (scope ? `${scope.key}.${text}` : text);
-    return {
-      runId,
-      force: run.resume?.force ?? false,
-      modelTurn: (turn, work) =>
-        step(
-          { path: path(`turn ${turn}`), kind: 'model-turn', tool: 'model' },
-          // A model call has no effect outside: one in flight at a crash is simply made again.
-          () => journal.run({ key: key(`turn:${turn}`), kind: 'model-turn', idempotent: true, label: 'model' }, work),
-          answer => ({ ok: true, detail: `${answer.usage.inputTokens} in + ${answer.usage.outputTokens} out tokens${answer.toolCalls.length > 0 ? `, ${answer.toolCalls.length} tool call(s)` : ''}` })
-        ),
-      toolCall: (turn, index, tool, args, work) => {
-        const annotations = context.findTool(tool)?.annotations;
-        const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
-        const input = JSON.stringify(args);
-        return step(
-          { path: path(`turn ${turn} call ${index + 1}`), kind: 'tool-call', tool, input: input.length > maxInputChars ? `${input.slice(0, maxInputChars)}…` : input },
-          () => journal.run({ key: key(`turn:${turn}.call:${index}`), kind: 'call', idempotent, label: tool }, work),
-          outcome => (outcome.isError ? { ok: false, error: outcome.text.slice(0, 500) } : { ok: true })
+  const hooks = journalHooks({
+    journal,
+    force: run.resume?.force ?? false,
+    findTool: name => context.findTool(name),
+    steps: {
+      start: record => write('a step', () => store.startStep({ ...record, runId, attempt: 1, status: 'running', startedAt: Date.now() })),
+      end: (handle, end) => {
+        if (handle === undefined) return;
+        write('a step', () =>
+          store.endStep(handle, { status: end.ok ? 'ok' : 'failed', endedAt: Date.now(), ...(end.outputSize !== undefined ? { outputSize: end.outputSize } : {}), ...(end.error ? { error: end.error } : {}), ...(end.detail ? { detail: end.detail } : {}) })
         );
-      },
-      unit: (unit, work, describe = () => ({ ok: true }), keep) =>
-        step(
-          { path: path(unit.path), kind: unit.kind, tool: unit.tool },
-          () => journal.run({ key: key(unit.key), kind: unit.kind, idempotent: true, label: unit.tool }, work, keep),
-          describe
-        ),
-      scoped: inner => makeHooks(scope ? { path: `${scope.path} ${inner.path}`, key: `${scope.key}.${inner.key}` } : inner)
-    };
-  };
-  const hooks = makeHooks();
+      }
+    }
+  });
   journalPoint('run-start');
   let result: GatewayResult;
   try {

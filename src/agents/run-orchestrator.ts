@@ -242,12 +242,22 @@ export async function runOrchestrator(options: RunOrchestratorOptions): Promise<
       const earlier = tasks.slice();
       report(`step ${step}: ${stepTasks.length} task(s)`);
       let finished = 0;
+      // A task that throws (a tool call in flight at a crash, not safe to repeat: the run stops interrupted) lets
+      // the step's tasks in flight end (their results journaled) and starts no more, so none runs on behind the run.
+      let thrown: { error: unknown } | undefined;
       const records = await mapBounded(stepTasks, orchestrator.maxParallel, async (planned, index) => {
-        const entry = await runWorker(step, index, planned, earlier);
-        report(`step ${step}: task ${++finished}/${stepTasks.length} (${planned.worker}) ${entry.outcome}`);
-        return entry;
+        if (thrown) return undefined;
+        try {
+          const entry = await runWorker(step, index, planned, earlier);
+          report(`step ${step}: task ${++finished}/${stepTasks.length} (${planned.worker}) ${entry.outcome}`);
+          return entry;
+        } catch (error) {
+          thrown ??= { error };
+          return undefined;
+        }
       });
-      tasks.push(...records);
+      if (thrown) throw thrown.error;
+      tasks.push(...records.filter((entry): entry is TaskEntry => entry !== undefined));
       const after = interrupted(`in step ${step}`);
       if (after) return after;
     }
