@@ -121,4 +121,51 @@ describe('an orchestrator run survives kill -9 of the gateway (openai)', { timeo
     assert.ok(steps.some(step => step.path === 'plan' && step.kind === 'model-turn' && /replayed from the journal/.test(step.detail ?? '')));
     assert.ok(steps.some(step => step.path === 'step 1 task 1 reader' && step.kind === 'task' && /replayed from the journal/.test(step.detail ?? '')));
   });
+  it('iterative: a worker\'s write in flight at the crash stops the resume (interrupted, named) until --force; each plan step is asked once', async () => {
+    await using model = await startScriptedModelServer((_index, request) => {
+      const system = systemPrompt(request);
+      if (system.startsWith('PLAN')) {
+        const next = firstUserText(request).includes('Results so far') ? { complete: true } : { complete: false, tasks: [{ worker: 'writer', task: 'write x' }] };
+        return { text: JSON.stringify(next), usage: { input: 50, output: 5 } };
+      }
+      if (system.startsWith('SYNTH')) return { text: 'the synthesis', usage: { input: 30, output: 3 } };
+      if (toolResults(request).length > 0) return { text: 'done: write x', usage: { input: 20, output: 2 } };
+      return { toolCalls: [{ name: 'c__write', arguments: { key: 'x' } }], usage: { input: 10, output: 1 } };
+    });
+    await using scratch = writeConfig({});
+    const file = join(scratch.dir, 'calls.log');
+    await using config = writeConfig({
+      servers: { c: fixtureServer('counter.ts', [file]) },
+      models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'key' } },
+      agents: { writer: { model: 'local', servers: ['c'], instruction: 'WORKER writer' } },
+      orchestrators: { lead: { model: 'local', workers: ['writer'], instruction: 'PLAN', synthesis: 'SYNTH', plan: 'iterative' } }
+    });
+    let runId: string;
+    {
+      // Killed as the worker's write (destructive, not idempotent) was in flight, before it ran.
+      await using gateway = await startGateway(config.path, 'call-start:step:1.task:0.turn:1.call:0');
+      await using client = await connectHttp(gateway.url);
+      await assert.rejects(callTool(client, 'lead', { task: 'write x' }));
+      await crashed(gateway);
+      runId = JSON.parse((await cli(config.path, ['runs', '--json'])).stdout)[0].id;
+    }
+    assert.deepEqual(model.requests.map(what), ['plan', 'write x turn 1']);
+    assert.deepEqual(counts(file), {});
+    // Without --force nothing runs: the run stays interrupted, and the message names the call and its tool.
+    const refused = await cli(config.path, ['runs', 'resume', runId]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /interrupted/);
+    assert.match(refused.stdout, /step:1\.task:0\.turn:1\.call:0.*c__write/);
+    assert.equal((await runRecord(config.path, runId)).run.status, 'interrupted');
+    assert.equal(model.requests.length, 2);
+    // With --force the write is made (once), and the run goes on: the first plan step is not asked again.
+    const forced = await cli(config.path, ['runs', 'resume', runId, '--force', '--json']);
+    assert.equal(forced.code, 0, forced.stderr + forced.stdout);
+    const result = JSON.parse(forced.stdout);
+    assert.equal(result.content[0].text, 'the synthesis');
+    assert.deepEqual(model.requests.map(what), ['plan', 'write x turn 1', 'write x turn 2', 'plan', 'synthesis']);
+    assert.deepEqual(counts(file), { 'write x': 1 });
+    assert.deepEqual(result.structuredContent.plans, [{ step: 1, complete: false, tasks: [{ worker: 'writer', task: 'write x' }] }, { step: 2, complete: true, tasks: [] }]);
+    assert.equal(result.structuredContent.usage.calls.length, 5);
+  });
 });
