@@ -2,12 +2,13 @@ import type { Tool } from '@modelcontextprotocol/client';
 
 import { type AgentRunHooks, agentAnnotations, agentTools, type ModelBackend, type ModelRunResume, type ModelRunsContext, recordModelRun, runAgent, toModelTool } from '../agents/index.js';
 import { followLocalTools, type Catalog, type CatalogTool, type LocalTool } from '../catalog/index.js';
-import type { AgentConfig, RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
+import type { RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import { withRunLink } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { classifyRequest, prefilterRoutes, type RouteDecision, type RouteText } from './classify-request.js';
+import { nestedContext, parseInput, type RouterInput, routingRecord, serverAgent, targetOf, toolError, usageOf } from './routed-call.js';
 
 /** The catalog source under which router tools are registered. */
 export const routerSource = 'routers';
@@ -329,81 +330,4 @@ export class RouterRunner {
     // Recorded and journaled in the run store: resumable after a restart.
     return { definition, call: request => this.call(name, request), tags: ['router', 'model'] };
   }
-}
-
-interface RouterInput {
-  request: string;
-  arguments?: Record<string, unknown>;
-}
-
-function parseInput(name: string, value: unknown): RouterInput | string {
-  const args = (value ?? {}) as Record<string, unknown>;
-  const usage = `expected {"request": "<what to do, in words>", "arguments"?: {…}}`;
-  if (typeof args.request !== 'string' || args.request.trim() === '')
-    return `Invalid arguments for router "${name}": ${usage}.`;
-  const extra = Object.keys(args).filter(key => key !== 'request' && key !== 'arguments');
-  if (extra.length > 0)
-    return `Invalid arguments for router "${name}": unknown argument(s) ${extra.map(key => `"${key}"`).join(', ')}; ${usage}.`;
-  const routeArguments = args.arguments;
-  if (
-    routeArguments !== undefined &&
-    (routeArguments === null || typeof routeArguments !== 'object' || Array.isArray(routeArguments))
-  )
-    return `Invalid arguments for router "${name}": "arguments" must be a JSON object.`;
-  return {
-    request: args.request,
-    ...(routeArguments !== undefined ? { arguments: routeArguments as Record<string, unknown> } : {})
-  };
-}
-
-/** A server route as an agent: the router's model over only that server's tools. */
-function serverAgent(route: RouteConfig, model: string, maxTurns = 10): AgentConfig {
-  return {
-    model,
-    servers: [route.server ?? ''],
-    ...(route.tools ? { tools: route.tools } : {}),
-    ...(route.instruction !== undefined ? { instruction: route.instruction } : {}),
-    maxTurns
-  };
-}
-
-/** How a router decided (the `routing` of its result and of a routed view's selection), without usage. */
-function routingRecord(router: string, route: string, config: RouteConfig, decision: RouteDecision, fallback: boolean) {
-  const best = decision.candidates[0];
-  return {
-    router,
-    route,
-    target: targetOf(config),
-    confidence: best?.confidence ?? 0,
-    reasoning: best?.reasoning ?? '',
-    fallback,
-    decidedBy: decision.decidedBy,
-    candidates: decision.candidates,
-    ...(decision.bm25 ? { bm25: decision.bm25 } : {})
-  };
-}
-
-function targetOf(route: RouteConfig): { kind: 'server' | 'agent' | 'workflow'; name: string } {
-  if (route.server !== undefined) return { kind: 'server', name: route.server };
-  if (route.agent !== undefined) return { kind: 'agent', name: route.agent };
-  return { kind: 'workflow', name: route.workflow ?? '' };
-}
-
-function usageOf(calls: RouteDecision['calls']) {
-  const inputTokens = calls.reduce((sum, call) => sum + call.inputTokens, 0);
-  const outputTokens = calls.reduce((sum, call) => sum + call.outputTokens, 0);
-  return { calls, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
-}
-
-/**
- * A routed call travels as the caller's (identity, era, capabilities, cancellation, progress, requests to the
- * client), without the multi-round-trip fields of the router's own request.
- */
-function nestedContext(downstream: DownstreamContext): DownstreamContext {
-  const { inputResponses: _inputResponses, requestState: _requestState, toolScope: _toolScope, ...rest } = downstream;
-  return rest;
-}
-
-function toolError(text: string): GatewayResult {
-  return { isError: true, content: [{ type: 'text', text }] };
 }
