@@ -3,14 +3,34 @@ import { randomBytes } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/client';
 
 import { errorMessage } from '../core/errors.js';
-import type { GatewayResult } from '../core/pipeline.js';
-import { type Checkpoint, journalPoint, RunJournal, type RunKind, type RunOwner, type RunRecord, type RunStatus, type RunStore, StepInFlight, type StepRecord } from '../store/index.js';
+import type { DownstreamContext, GatewayResult } from '../core/pipeline.js';
+import { type Checkpoint, journalPoint, RunJournal, type RunKind, type RunLink, type RunOwner, type RunRecord, type RunStatus, type RunStore, StepInFlight, type StepRecord } from '../store/index.js';
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { journalHooks } from './journal-hooks.js';
 import type { ModelTurn } from './model-backend.js';
+
+/** A unit of a model-driven run other than an agent's turn or tool call: a planner's call, a worker task, a route decision. */
+export interface HookUnit {
+  /** Its journal key, unique in the run (in this scope) and the same on every execution. */
+  key: string;
+  /** Its step's path in the run record (`plan call 1`, `step 1 task 2 echoer`). */
+  path: string;
+  /** The journal's and the step record's kind (`model-turn`, `task`, `route`). */
+  kind: StepRecord['kind'];
+  /** The step record's tool (`model`, `worker echoer`). */
+  tool: string;
+}
+
+/** What a unit's output says of it, for its step record. */
+export type DescribeUnit<T> = (output: T) => { ok: boolean; detail?: string; error?: string };
 
 /** Where a model-driven run's model turns and tool calls go through: recorded as steps, journaled, replayed on resume. */
 export interface AgentRunHooks {
+  /** The run's id. */
+  readonly runId: string;
+  /** Whether this execution was resumed with force (a call in flight at a crash is made again). */
+  readonly force: boolean;
   /** One model call (`turn` from 1): its answer is journaled; on resume a journaled answer is returned without calling the model. */
   modelTurn(turn: number, work: () => Promise<ModelTurn>): Promise<ModelTurn>;
   /**
@@ -18,6 +38,12 @@ export interface AgentRunHooks {
    * without calling the tool. Throws {@link StepInFlight} when the call was in flight at a crash and is not safe to repeat.
    */
   toolCall(turn: number, index: number, tool: string, args: Record<string, unknown>, work: () => Promise<ToolCallOutcome>): Promise<ToolCallOutcome>;
+  /**
+   * Any other unit of the run, journaled and recorded as a step: on resume a journaled output is returned without
+   * doing `work`. It is safe to do again when in flight at a crash (a model call; a unit whose own tool calls are
+   * journaled inside it). `keep` says whether an output is final (default: every output is).
+   */
+  unit<T>(unit: HookUnit, work: () => Promise<T>, describe?: DescribeUnit<T>, keep?: (output: T) => boolean): Promise<T>;
   /** Hooks for one of several agents of the run (an orchestrator's task): its steps' paths start with `path`, its journal keys with `key`. */
   scoped(scope: { path: string; key: string }): AgentRunHooks;
 }
@@ -36,6 +62,11 @@ export interface ModelRunsContext {
   owner: RunOwner;
   /** A tool's definition now, to tell whether a call in flight at a crash is safe to repeat (read-only or idempotent). */
   findTool(name: string): Tool | undefined;
+  /**
+   * A linked run (see {@link RunLink}) that is already recorded: its result when it completed, else resumed from its
+   * journal (awaited); undefined when there is no such run yet (the call starts it under the link's id).
+   */
+  continueLinked?(link: RunLink, downstream: DownstreamContext): Promise<GatewayResult> | undefined;
 }
 
 /** The `_meta` keys of a recorded run's result (the same as workflow runs'). */
@@ -55,6 +86,8 @@ export interface RecordedRun {
   definition: unknown;
   /** Set when resuming: the run's id and its journal. */
   resume?: { runId: string; checkpoints: readonly Checkpoint[]; force: boolean } | undefined;
+  /** A new run's id, when its caller links to it ({@link RunLink}); default: a fresh one. */
+  runId?: string | undefined;
   /** Runs the work; with hooks when there is a store to record in. */
   execute(hooks: AgentRunHooks | undefined): Promise<GatewayResult>;
 }
@@ -68,7 +101,7 @@ export interface RecordedRun {
 export async function recordModelRun(context: ModelRunsContext | undefined, logger: Logger, run: RecordedRun): Promise<GatewayResult> {
   const store = safe(logger, 'open the run store', () => context?.store());
   if (!context || !store) return run.execute(undefined);
-  const runId = run.resume?.runId ?? `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+  const runId = run.resume?.runId ?? run.runId ?? `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
   const write = <T>(what: string, action: () => T): T | undefined => safe(logger, `record ${what} of run ${runId}`, action);
   if (!run.resume) {
     const argsJson = JSON.stringify(run.args);
@@ -92,45 +125,20 @@ export async function recordModelRun(context: ModelRunsContext | undefined, logg
     force: run.resume?.force ?? false,
     onWriteError: error => logger.warn(`cannot journal run ${runId}: ${errorMessage(error)}`)
   });
-  const step = async <T>(record: Omit<StepRecord, 'runId' | 'attempt' | 'status' | 'startedAt'>, work: () => Promise<{ output: T; replayed: boolean }>, describe: (output: T) => { ok: boolean; detail?: string; error?: string }): Promise<T> => {
-    const handle = write('a step', () => store.startStep({ ...record, runId, attempt: 1, status: 'running', startedAt: Date.now() }));
-    try {
-      const { output, replayed } = await work();
-      const { ok, detail, error } = describe(output);
-      const said = [detail, replayed ? 'replayed from the journal: not done again' : undefined].filter(Boolean).join('; ');
-      if (handle !== undefined) write('a step', () => store.endStep(handle, { status: ok ? 'ok' : 'failed', endedAt: Date.now(), outputSize: JSON.stringify(output ?? null).length, ...(error ? { error } : {}), ...(said ? { detail: said } : {}) }));
-      return output;
-    } catch (error) {
-      if (handle !== undefined) write('a step', () => store.endStep(handle, { status: 'failed', endedAt: Date.now(), error: errorMessage(error) }));
-      throw error;
-    }
-  };
-  // Paths and keys of one agent's turns; `scope` sets them apart for the agents of one run (an orchestrator's tasks).
-  const makeHooks = (scope?: { path: string; key: string }): AgentRunHooks => {
-    const path = (text: string) => (scope ? `${scope.path} ${text}` : text);
-    const key = (text: string) => (scope ? `${scope.key}.${text}` : text);
-    return {
-      modelTurn: (turn, work) =>
-        step(
-          { path: path(`turn ${turn}`), kind: 'model-turn', tool: 'model' },
-          // A model call has no effect outside: one in flight at a crash is simply made again.
-          () => journal.run({ key: key(`turn:${turn}`), kind: 'model-turn', idempotent: true, label: 'model' }, work),
-          answer => ({ ok: true, detail: `${answer.usage.inputTokens} in + ${answer.usage.outputTokens} out tokens${answer.toolCalls.length > 0 ? `, ${answer.toolCalls.length} tool call(s)` : ''}` })
-        ),
-      toolCall: (turn, index, tool, args, work) => {
-        const annotations = context.findTool(tool)?.annotations;
-        const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
-        const input = JSON.stringify(args);
-        return step(
-          { path: path(`turn ${turn} call ${index + 1}`), kind: 'tool-call', tool, input: input.length > maxInputChars ? `${input.slice(0, maxInputChars)}…` : input },
-          () => journal.run({ key: key(`turn:${turn}.call:${index}`), kind: 'call', idempotent, label: tool }, work),
-          outcome => (outcome.isError ? { ok: false, error: outcome.text.slice(0, 500) } : { ok: true })
+  const hooks = journalHooks({
+    journal,
+    force: run.resume?.force ?? false,
+    findTool: name => context.findTool(name),
+    steps: {
+      start: record => write('a step', () => store.startStep({ ...record, runId, attempt: 1, status: 'running', startedAt: Date.now() })),
+      end: (handle, end) => {
+        if (handle === undefined) return;
+        write('a step', () =>
+          store.endStep(handle, { status: end.ok ? 'ok' : 'failed', endedAt: Date.now(), ...(end.outputSize !== undefined ? { outputSize: end.outputSize } : {}), ...(end.error ? { error: end.error } : {}), ...(end.detail ? { detail: end.detail } : {}) })
         );
-      },
-      scoped: inner => makeHooks(scope ? { path: `${scope.path} ${inner.path}`, key: `${scope.key}.${inner.key}` } : inner)
-    };
-  };
-  const hooks = makeHooks();
+      }
+    }
+  });
   journalPoint('run-start');
   let result: GatewayResult;
   try {
@@ -226,27 +234,13 @@ function safe<T>(logger: Logger, what: string, action: () => T): T | undefined {
   }
 }
 
-/** A recorded agent run to go on with: its id, journal, and the agent's config it started with. */
-export interface AgentResume {
+/** A recorded run to go on with: its id, journal, and the config (agent's, orchestrator's, router's) it started with. */
+export interface ModelRunResume<Config> {
   runId: string;
   checkpoints: readonly Checkpoint[];
   force: boolean;
-  config: AgentConfig;
+  config: Config;
 }
 
-/** What a recorded agent run's `definition` holds. */
-export interface AgentRunDefinition {
-  agent: string;
-  config: AgentConfig;
-}
-
-/** Parses a recorded agent run's definition, or says why it cannot be. */
-export function parseAgentRunDefinition(definition: string): AgentRunDefinition | string {
-  try {
-    const parsed = JSON.parse(definition) as Partial<AgentRunDefinition>;
-    if (typeof parsed.agent === 'string' && parsed.config && typeof parsed.config === 'object') return parsed as AgentRunDefinition;
-  } catch {
-    // Said below.
-  }
-  return 'its recorded definition is not an agent run\'s ({"agent", "config"})';
-}
+/** A recorded agent run to go on with. */
+export type AgentResume = ModelRunResume<AgentConfig>;

@@ -4,6 +4,7 @@ import { followLocalTools, type Catalog, type LocalTool } from '../catalog/index
 import type { AgentConfig, ModelConfig } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import { runLinkOf } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 import { createModelBackend } from './create-model-backend.js';
@@ -54,6 +55,11 @@ export class AgentRunner {
     return backend;
   }
 
+  /** Whether a model of this name is configured. */
+  hasModel(name: string): boolean {
+    return this.options.models[name] !== undefined;
+  }
+
   /** Registers the agents' tools in the catalog, and follows its changes (their annotations follow their tools). */
   start(): void {
     const names = Object.keys(this.options.agents);
@@ -69,8 +75,15 @@ export class AgentRunner {
     this.unsubscribe = undefined;
   }
 
-  /** Runs an agent for a request (its catalog tool's handler). */
+  /**
+   * Runs an agent for a request (its catalog tool's handler), or goes on with a recorded run (`resume`). A call
+   * linked to a run id (a router's agent route, see RunLink) runs under that id, or, when its caller is resumed,
+   * goes on with that run: its recorded result if it completed, else resumed from its journal.
+   */
   async run(name: string, request: GatewayRequest, resume?: AgentResume): Promise<GatewayResult> {
+    const link = resume ? undefined : runLinkOf(request.downstream, name);
+    const continued = link ? this.options.runs?.continueLinked?.(link, request.downstream) : undefined;
+    if (continued) return continued;
     const agent = resume?.config ?? this.options.agents[name];
     if (!agent) return toolError(`unknown agent "${name}"`);
     const args = request.params.arguments as Record<string, unknown> | undefined;
@@ -92,7 +105,7 @@ export class AgentRunner {
     const started = performance.now();
     const execute = (hooks: AgentRunHooks | undefined) =>
       runAgent({ name, agent, backend, tools: agentTools(agent, this.options.catalog).map(toModelTool), task, request, pipeline: this.options.pipeline, hooks });
-    const result = await recordModelRun(this.options.runs, this.logger, { kind: 'agent', name, args: { task }, definition: { agent: name, config: agent }, resume, execute });
+    const result = await recordModelRun(this.options.runs, this.logger, { kind: 'agent', name, args: { task }, definition: { agent: name, config: agent }, resume, runId: link?.runId, execute });
     const structured = result.structuredContent as
       { turns?: number; reason?: string; usage?: { totalTokens: number } } | undefined;
     const summary = `agent ${name}: ${structured?.reason ?? 'done'} after ${structured?.turns ?? 0} turn(s), ${structured?.usage?.totalTokens ?? 0} tokens, ${Math.round(performance.now() - started)} ms`;

@@ -31,5 +31,6 @@ export {
   resultText,
   type StepOutcome
 } from './run-agent.js';
-export { type AgentRunHooks, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
-export { resumeAgentRun } from './resume-agent-run.js';
+export { type AgentRunHooks, type HookUnit, type ModelRunResume, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
+export { agentResumer, type ModelRunResumer, orchestratorResumer, parseRunDefinition, type RunDefinition } from './resume-agent-run.js';
+export { journalHooks, type StepSink } from './journal-hooks.js';

@@ -5,7 +5,7 @@ import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
-import { type AgentRunHooks, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
+import { type AgentRunHooks, type ModelRunResume, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
 import type { AgentRunner } from './agent-runner.js';
 import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 import { runOrchestrator, type WorkerSetup } from './run-orchestrator.js';
@@ -55,9 +55,37 @@ export class OrchestratorRunner {
     this.unsubscribe = undefined;
   }
 
-  /** Runs an orchestrator for a request (its catalog tool's handler). */
-  async run(name: string, request: GatewayRequest, hooks?: AgentRunHooks): Promise<GatewayResult> {
-    const orchestrator = this.options.orchestrators[name];
+  /**
+   * Runs an orchestrator for a request as a recorded, journaled run (its catalog tool's handler), or goes on with a
+   * recorded one (`resume`: with the config it started with, its journal replayed).
+   */
+  call(name: string, request: GatewayRequest, resume?: ModelRunResume<OrchestratorConfig>): Promise<GatewayResult> {
+    const orchestrator = resume?.config ?? this.options.orchestrators[name];
+    if (!orchestrator) return Promise.resolve(toolError(`unknown orchestrator "${name}"`));
+    return recordModelRun(this.options.runs, this.logger, {
+      kind: 'orchestrator',
+      name,
+      args: { ...(request.params.arguments as object) },
+      definition: { orchestrator: name, config: orchestrator },
+      resume,
+      execute: hooks => this.run(name, request, hooks, orchestrator)
+    });
+  }
+
+  /**
+   * What a recorded run of an orchestrator needs now and is missing (its workers are the agents configured now, by
+   * name; its models too), or undefined when it can run.
+   */
+  missingFor(name: string, orchestrator: OrchestratorConfig): string | undefined {
+    const missing = orchestrator.workers.filter(worker => !this.options.agents[worker]).map(worker => `worker "${worker}" is not a configured agent (agents.${worker})`);
+    const models = [orchestrator.model, ...orchestrator.workers.map(worker => this.options.agents[worker]?.model).filter((model): model is string => model !== undefined)];
+    missing.push(...[...new Set(models)].filter(model => !this.options.agentRunner.hasModel(model)).map(model => `model "${model}" is not configured (models.${model})`));
+    return missing.length > 0 ? `orchestrator "${name}" cannot run with the config now: its ${missing.join('; its ')}` : undefined;
+  }
+
+  /** Runs an orchestrator for a request (`config`: the one a resumed run started with; default: the config's). */
+  async run(name: string, request: GatewayRequest, hooks?: AgentRunHooks, config?: OrchestratorConfig): Promise<GatewayResult> {
+    const orchestrator = config ?? this.options.orchestrators[name];
     if (!orchestrator) return toolError(`unknown orchestrator "${name}"`);
     const args = request.params.arguments as Record<string, unknown> | undefined;
     const task = args?.task;
@@ -124,8 +152,8 @@ export class OrchestratorRunner {
     };
     return {
       definition,
-      // Recorded in the run store (not journaled: a restart loses a run in flight).
-      call: request => recordModelRun(this.options.runs, this.logger, { kind: 'orchestrator', name, args: { ...(request.params.arguments as object) }, definition: { orchestrator: name, config: orchestrator }, execute: hooks => this.run(name, request, hooks) }),
+      // Recorded and journaled in the run store: resumable after a restart.
+      call: request => this.call(name, request),
       tags: ['orchestrator', 'model', ...orchestrator.workers]
     };
   }

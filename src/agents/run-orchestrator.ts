@@ -20,7 +20,7 @@ import {
 } from './orchestrator-plan.js';
 import type { AgentRunHooks } from './agent-run-hooks.js';
 import { mapBounded, resultText, runAgent } from './run-agent.js';
-import { UsageMeter } from './usage-meter.js';
+import { type CallLabel, type MeteredCall, UsageMeter } from './usage-meter.js';
 
 /** Why an orchestrator run ended without an answer (`structuredContent.reason` of its tool error). */
 export type OrchestratorFailure = 'budget' | 'max_iterations' | 'invalid_plan' | 'model_error' | 'cancelled';
@@ -43,13 +43,23 @@ export interface RunOrchestratorOptions {
   task: string;
   request: GatewayRequest;
   pipeline: Handler;
-  /** Records each worker task's model turns and tool calls as steps of the orchestrator's run. */
+  /**
+   * Records and journals the run: each planner call, each worker task's result (and inside it the task's model
+   * turns and tool calls), the synthesis. A resumed run replays them: the model is asked again only from the first
+   * call without a journaled answer, a finished task is not run again, a task in flight goes on from its journal.
+   */
   hooks?: AgentRunHooks | undefined;
 }
 
 /** One plan step's tasks as recorded in the result. */
 interface TaskEntry extends TaskRecord {
   index: number;
+}
+
+/** A worker task as journaled: its record, and its model calls (counted again when it is replayed). */
+interface JournaledTask {
+  entry: TaskEntry;
+  calls: MeteredCall[];
 }
 
 /**
@@ -149,9 +159,29 @@ export async function runOrchestrator(options: RunOrchestratorOptions): Promise<
     orchestrator,
     workerNames.map(worker => [worker, options.workers.get(worker)!.agent] as [string, AgentConfig])
   );
+  /**
+   * A planner's or the synthesis' model work as one journaled unit: its answer is replayed on resume (its calls
+   * counted as they were); work that failed (no usable plan, a model error) is not kept, so a resumed run asks again.
+   */
+  const modelWork = async <T>(unit: { key: string; path: string }, label: CallLabel, work: (backend: ModelBackend) => Promise<T>): Promise<T> => {
+    const hooks = options.hooks;
+    if (!hooks) return work(meter.wrap(options.backend, label));
+    let ran = false;
+    const done = await hooks.unit<{ output: T; calls: MeteredCall[] }>(
+      { ...unit, kind: 'model-turn', tool: 'model' },
+      async () => {
+        ran = true;
+        const calls: MeteredCall[] = [];
+        return { output: await work(meter.wrap(options.backend, label, calls)), calls };
+      },
+      ({ calls }) => ({ ok: true, detail: `${calls.length} model call(s), ${calls.reduce((sum, call) => sum + call.inputTokens, 0)} in + ${calls.reduce((sum, call) => sum + call.outputTokens, 0)} out tokens` })
+    );
+    if (!ran) meter.replay(done.calls);
+    return done.output;
+  };
   const plan = async <T>(step: number, schema: ZodType<T>, tasksOf: (value: T) => PlanTask[]) =>
-    generateJson({
-      backend: meter.wrap(options.backend, { phase: 'plan', step }),
+    modelWork(orchestrator.plan === 'full' ? { key: 'plan', path: 'plan' } : { key: `plan:${step}`, path: `plan step ${step}` }, { phase: 'plan', step }, backend => generateJson({
+      backend,
       system,
       prompt: plannerPrompt(task, orchestrator.plan === 'iterative' ? tasks : []),
       schema,
@@ -159,7 +189,7 @@ export async function runOrchestrator(options: RunOrchestratorOptions): Promise<
       what: orchestrator.plan === 'full' ? 'a plan' : 'the next plan step',
       signal,
       caller
-    });
+    }));
 
   try {
     let steps: PlanTask[][] | undefined;
@@ -212,26 +242,37 @@ export async function runOrchestrator(options: RunOrchestratorOptions): Promise<
       const earlier = tasks.slice();
       report(`step ${step}: ${stepTasks.length} task(s)`);
       let finished = 0;
+      // A task that throws (a tool call in flight at a crash, not safe to repeat: the run stops interrupted) lets
+      // the step's tasks in flight end (their results journaled) and starts no more, so none runs on behind the run.
+      let thrown: { error: unknown } | undefined;
       const records = await mapBounded(stepTasks, orchestrator.maxParallel, async (planned, index) => {
-        const entry = await runWorker(step, index, planned, earlier);
-        report(`step ${step}: task ${++finished}/${stepTasks.length} (${planned.worker}) ${entry.outcome}`);
-        return entry;
+        if (thrown) return undefined;
+        try {
+          const entry = await runWorker(step, index, planned, earlier);
+          report(`step ${step}: task ${++finished}/${stepTasks.length} (${planned.worker}) ${entry.outcome}`);
+          return entry;
+        } catch (error) {
+          thrown ??= { error };
+          return undefined;
+        }
       });
-      tasks.push(...records);
+      if (thrown) throw thrown.error;
+      tasks.push(...records.filter((entry): entry is TaskEntry => entry !== undefined));
       const after = interrupted(`in step ${step}`);
       if (after) return after;
     }
     report('synthesis');
-    const synthesis = meter.wrap(options.backend, { phase: 'synthesis' });
     let answer;
     try {
-      answer = await synthesis.generate({
-        system: orchestrator.synthesis ?? defaultSynthesis,
-        messages: [{ role: 'user', text: synthesisPrompt(task, tasks) }],
-        tools: [],
-        signal,
-        caller
-      });
+      answer = await modelWork({ key: 'synthesis', path: 'synthesis' }, { phase: 'synthesis' }, backend =>
+        backend.generate({
+          system: orchestrator.synthesis ?? defaultSynthesis,
+          messages: [{ role: 'user', text: synthesisPrompt(task, tasks) }],
+          tools: [],
+          signal,
+          caller
+        })
+      );
     } catch (error) {
       return interrupted('in synthesis', error)!;
     }
@@ -243,19 +284,67 @@ export async function runOrchestrator(options: RunOrchestratorOptions): Promise<
     if (timer) clearTimeout(timer);
   }
 
+  /**
+   * A worker task as one journaled unit (`step:<s>.task:<i>`): a task that finished (ok or with an error the plan
+   * went on with) is replayed whole, its model calls counted again; one in flight runs again with its own turns
+   * and tool calls replayed from the journal. Without hooks it simply runs.
+   */
   async function runWorker(
     step: number,
     index: number,
     planned: PlanTask,
     earlier: readonly TaskRecord[]
   ): Promise<TaskEntry> {
+    const hooks = options.hooks;
+    if (!hooks) return workTask(step, index, planned, earlier, undefined, []);
+    const path = `step ${step} task ${index + 1} ${planned.worker}`;
+    const key = `step:${step}.task:${index}`;
+    let ran = false;
+    const done = await hooks.unit<JournaledTask>(
+      { key, path, kind: 'task', tool: `worker ${planned.worker}` },
+      async () => {
+        ran = true;
+        const calls: MeteredCall[] = [];
+        return { entry: await workTask(step, index, planned, earlier, hooks.scoped({ path, key }), calls), calls };
+      },
+      task => ({ ok: task.entry.outcome === 'ok', detail: `${task.entry.turns} turn(s), ${task.calls.length} model call(s)`, ...(task.entry.outcome === 'ok' ? {} : { error: `${task.entry.outcome}: ${task.entry.text.slice(0, 500)}` }) }),
+      // A cancelled task (the caller, a budget) is not a result: a resumed run does it again.
+      task => task.entry.outcome !== 'cancelled'
+    );
+    if (!ran) meter.replay(done.calls);
+    return done.entry;
+  }
+
+  /** Runs one worker task: an agent run of the worker over only its tools; its model calls are also added to `calls`. */
+  async function workTask(
+    step: number,
+    index: number,
+    planned: PlanTask,
+    earlier: readonly TaskRecord[],
+    taskHooks: AgentRunHooks | undefined,
+    calls: MeteredCall[]
+  ): Promise<TaskEntry> {
     const worker = options.workers.get(planned.worker)!;
     const began = performance.now();
     const downstream: DownstreamContext = { ...caller, signal, progressToken: undefined, notify: async () => {} };
+    const label = { phase: 'worker' as const, step, worker: planned.worker };
+    // A turn replayed from the journal did not go through the meter: it is counted as it was when it was made.
+    const hooks: AgentRunHooks | undefined = taskHooks && {
+      ...taskHooks,
+      modelTurn: async (turn, work) => {
+        let called = false;
+        const answer = await taskHooks.modelTurn(turn, () => {
+          called = true;
+          return work();
+        });
+        if (!called) meter.count(label, worker.backend.name, answer, 0, calls);
+        return answer;
+      }
+    };
     const result = await runAgent({
       name: planned.worker,
       agent: worker.agent,
-      backend: meter.wrap(worker.backend, { phase: 'worker', step, worker: planned.worker }),
+      backend: meter.wrap(worker.backend, label, calls),
       tools: worker.tools,
       task: workerPrompt(planned.task, earlier),
       request: {
@@ -264,7 +353,7 @@ export async function runOrchestrator(options: RunOrchestratorOptions): Promise<
         downstream
       },
       pipeline,
-      hooks: options.hooks?.scoped({ path: `step ${step} task ${index + 1} ${planned.worker}`, key: `step:${step}.task:${index}` })
+      hooks
     });
     const structured = (result.structuredContent ?? {}) as { reason?: string; turns?: number };
     const outcome = result.isError !== true ? 'ok' : signal.aborted ? 'cancelled' : 'error';

@@ -70,4 +70,21 @@ describe('UsageMeter', () => {
     assert.equal(exhausted, 1);
     assert.equal(meter.totalTokens, 150);
   });
+  it('counts calls replayed from a journal as they were (and into a sink), and a replay that passes the budget stops the run', async () => {
+    let exhausted = 0;
+    const meter = new UsageMeter(100, () => exhausted++);
+    const sink: Parameters<UsageMeter['wrap']>[2] = [];
+    const small = backend('small', [20, 5]);
+    await meter.wrap(small, { phase: 'worker', step: 1, worker: 'a' }, sink).generate(request);
+    meter.count({ phase: 'worker', step: 1, worker: 'a' }, 'small', { text: '', toolCalls: [], usage: { inputTokens: 30, outputTokens: 5 }, finishReason: 'stop', attempts: 1 }, 0, sink);
+    assert.deepEqual(sink?.map(call => [call.inputTokens, call.outputTokens]), [[20, 5], [30, 5]]);
+    assert.equal(meter.totalTokens, 60);
+    assert.equal(exhausted, 0);
+    meter.replay([{ phase: 'plan', step: 1, model: 'big', inputTokens: 40, outputTokens: 10, durationMs: 3, attempts: 1 }]);
+    assert.equal(meter.totalTokens, 110);
+    assert.equal(exhausted, 1);
+    assert.deepEqual(meter.summary().byWorker['(plan)'], { calls: 1, inputTokens: 40, outputTokens: 10, totalTokens: 50 });
+    await assert.rejects(meter.wrap(small, { phase: 'synthesis' }).generate(request), (error: unknown) => error instanceof ManifoldError && error.code === 'CANCELLED');
+    assert.equal(small.sent, 1);
+  });
 });

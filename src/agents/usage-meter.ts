@@ -39,11 +39,8 @@ export class UsageMeter {
     return this.tokenBudget !== undefined && this.total > this.tokenBudget;
   }
 
-  /** A backend whose calls are counted under `label`. */
-  wrap(
-    backend: ModelBackend,
-    label: Omit<MeteredCall, 'model' | 'inputTokens' | 'outputTokens' | 'durationMs' | 'attempts'>
-  ): ModelBackend {
+  /** A backend whose calls are counted under `label` (and added to `sink` too, when given). */
+  wrap(backend: ModelBackend, label: CallLabel, sink?: MeteredCall[]): ModelBackend {
     return {
       name: backend.name,
       description: backend.description,
@@ -55,20 +52,26 @@ export class UsageMeter {
           );
         const started = performance.now();
         const turn = await backend.generate(request);
-        this.calls.push({
-          ...label,
-          model: backend.name,
-          inputTokens: turn.usage.inputTokens,
-          outputTokens: turn.usage.outputTokens,
-          durationMs: Math.round(performance.now() - started),
-          attempts: turn.attempts
-        });
-        const wasExhausted = this.exhausted;
-        this.total += turn.usage.inputTokens + turn.usage.outputTokens;
-        if (!wasExhausted && this.exhausted) this.onExhausted();
+        this.count(label, backend.name, turn, Math.round(performance.now() - started), sink);
         return turn;
       }
     };
+  }
+
+  /** Counts a call made outside `wrap` (an answer replayed from a resumed run's journal: it counts as it did then). */
+  count(label: CallLabel, model: string, turn: ModelTurn, durationMs: number, sink?: MeteredCall[]): void {
+    this.replay([{ ...label, model, inputTokens: turn.usage.inputTokens, outputTokens: turn.usage.outputTokens, durationMs, attempts: turn.attempts }]);
+    sink?.push(this.calls[this.calls.length - 1]!);
+  }
+
+  /** Counts calls recorded before (a worker task replayed whole from a resumed run's journal). */
+  replay(calls: readonly MeteredCall[]): void {
+    for (const call of calls) {
+      this.calls.push(call);
+      const wasExhausted = this.exhausted;
+      this.total += call.inputTokens + call.outputTokens;
+      if (!wasExhausted && this.exhausted) this.onExhausted();
+    }
   }
 
   /** Totals: per call, per worker (and the planner and synthesis), per model, and of the run. */
@@ -100,6 +103,9 @@ export class UsageMeter {
     return { calls: this.calls, byWorker, byModel, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
   }
 }
+
+/** What a call is counted under. */
+export type CallLabel = Omit<MeteredCall, 'model' | 'inputTokens' | 'outputTokens' | 'durationMs' | 'attempts'>;
 
 export interface Totals {
   calls: number;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import { ResultCache } from '../cache/index.js';
-import { AgentRunner, agentTools, type ModelRunsContext, OrchestratorRunner, resumeAgentRun, toModelTool } from '../agents/index.js';
+import { AgentRunner, agentResumer, agentTools, type ModelRunsContext, OrchestratorRunner, orchestratorResumer, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
@@ -10,7 +10,7 @@ import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Limits } from '../limits/index.js';
-import { RouterRunner } from '../routers/index.js';
+import { routerResumer, RouterRunner } from '../routers/index.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
@@ -187,7 +187,7 @@ export class GatewayCore implements AsyncDisposable {
       runs: this.modelRuns()
     });
     this.agents.start();
-    this.workflows.runs.resumers.set('agent', (run, resume, downstream) => resumeAgentRun(this.agents, run, resume, downstream));
+    this.workflows.runs.resumers.set('agent', agentResumer(this.agents));
     this.orchestrators = new OrchestratorRunner({
       orchestrators: options.config.orchestrators,
       agents: options.config.agents,
@@ -198,16 +198,19 @@ export class GatewayCore implements AsyncDisposable {
       runs: this.modelRuns()
     });
     this.orchestrators.start();
+    this.workflows.runs.resumers.set('orchestrator', orchestratorResumer(this.orchestrators));
     this.routers = new RouterRunner({
       routers: options.config.routers,
       servers: options.config.servers,
       catalog: this.catalog,
       pipeline: this.pipeline,
       backend: model => this.agents.backend(model),
+      hasModel: model => this.agents.hasModel(model),
       logger: this.logger,
       runs: this.modelRuns()
     });
     this.routers.start();
+    this.workflows.runs.resumers.set('router', routerResumer(this.routers));
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
@@ -279,7 +282,12 @@ export class GatewayCore implements AsyncDisposable {
 
   /** Where direct agent, orchestrator and router calls are recorded as runs: the workflows' run store. */
   private modelRuns(): ModelRunsContext {
-    return { store: () => this.workflows.store, owner: DurableRuns.owner, findTool: name => this.catalog.findTool(name)?.definition };
+    return {
+      store: () => this.workflows.store,
+      owner: DurableRuns.owner,
+      findTool: name => this.catalog.findTool(name)?.definition,
+      continueLinked: (link, downstream) => this.workflows.runs.continueLinked(link, downstream)
+    };
   }
 
   private async forwardSubscription(uri: string, subscribed: boolean): Promise<void> {

@@ -1,12 +1,14 @@
 import type { Tool } from '@modelcontextprotocol/client';
 
-import { agentAnnotations, agentTools, type ModelBackend, type ModelRunsContext, recordModelRun, runAgent, toModelTool } from '../agents/index.js';
+import { type AgentRunHooks, agentAnnotations, agentTools, type ModelBackend, type ModelRunResume, type ModelRunsContext, recordModelRun, runAgent, toModelTool } from '../agents/index.js';
 import { followLocalTools, type Catalog, type CatalogTool, type LocalTool } from '../catalog/index.js';
-import type { AgentConfig, RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
+import type { RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import { withRunLink } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { classifyRequest, prefilterRoutes, type RouteDecision, type RouteText } from './classify-request.js';
+import { nestedContext, parseInput, type RouterInput, routingRecord, serverAgent, targetOf, toolError, usageOf } from './routed-call.js';
 
 /** The catalog source under which router tools are registered. */
 export const routerSource = 'routers';
@@ -19,6 +21,8 @@ export interface RouterRunnerOptions {
   pipeline: Handler;
   /** The backend of a configured model (shared with the agents). */
   backend: (model: string) => ModelBackend;
+  /** Whether a model of this name is configured (to tell a resumed run what it misses). */
+  hasModel?: (model: string) => boolean;
   logger: Logger;
   /** Where each call is recorded as a run (the gateway's run store). */
   runs?: ModelRunsContext | undefined;
@@ -73,9 +77,10 @@ export class RouterRunner {
     name: string,
     requestText: string,
     args: Record<string, unknown> | undefined,
-    downstream: DownstreamContext
+    downstream: DownstreamContext,
+    config?: RouterConfig
   ): Promise<{ decision: RouteDecision; route: string; fallback: boolean }> {
-    const router = this.router(name);
+    const router = config ?? this.router(name);
     const texts = this.routeTexts(router);
     let decision: RouteDecision | undefined;
     let bm25: RouteDecision['bm25'];
@@ -119,9 +124,42 @@ export class RouterRunner {
     };
   }
 
-  /** Runs a router for a request (its catalog tool's handler). */
-  async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
-    const router = this.options.routers[name];
+  /**
+   * Runs a router for a request as a recorded, journaled run (its catalog tool's handler), or goes on with a
+   * recorded one (`resume`: with the config it started with, its journal replayed).
+   */
+  call(name: string, request: GatewayRequest, resume?: ModelRunResume<RouterConfig>): Promise<GatewayResult> {
+    const router = resume?.config ?? this.options.routers[name];
+    if (!router) return Promise.resolve(toolError(`unknown router "${name}"`));
+    return recordModelRun(this.options.runs, this.logger, {
+      kind: 'router',
+      name,
+      args: { ...(request.params.arguments as object) },
+      definition: { router: name, config: router },
+      resume,
+      execute: hooks => this.run(name, request, hooks, router)
+    });
+  }
+
+  /** What a recorded run of a router needs now and is missing (its model, its routes' servers, agents, workflows), or undefined. */
+  missingFor(name: string, router: RouterConfig): string | undefined {
+    const missing: string[] = [];
+    if (this.options.hasModel && !this.options.hasModel(router.model)) missing.push(`model "${router.model}" is not configured (models.${router.model})`);
+    for (const [route, config] of Object.entries(router.routes)) {
+      const target = targetOf(config);
+      const present = target.kind === 'server' ? this.options.servers[target.name] !== undefined : this.options.catalog.findTool(target.name) !== undefined;
+      if (!present) missing.push(`route "${route}" leads to ${target.kind} "${target.name}", which is not configured (${target.kind}s.${target.name})`);
+    }
+    return missing.length > 0 ? `router "${name}" cannot run with the config now: its ${missing.join('; its ')}` : undefined;
+  }
+
+  /**
+   * Runs a router for a request (`config`: the one a resumed run started with). With hooks, the decision is one
+   * journaled unit (`route`), a server route's tool loop is journaled like an agent's (`routed.turn:…`), and an
+   * agent or workflow route's run is linked under the id `<run>.routed`, so a resumed router goes on with it.
+   */
+  async run(name: string, request: GatewayRequest, hooks?: AgentRunHooks, config?: RouterConfig): Promise<GatewayResult> {
+    const router = config ?? this.options.routers[name];
     if (!router) return toolError(`unknown router "${name}"`);
     const input = parseInput(name, request.params.arguments);
     if (typeof input === 'string') return toolError(input);
@@ -134,7 +172,10 @@ export class RouterRunner {
     });
     let decided;
     try {
-      decided = await this.decide(name, input.request, input.arguments, downstream);
+      const decide = () => this.decide(name, input.request, input.arguments, downstream, router);
+      decided = hooks
+        ? await hooks.unit({ key: 'route', path: 'route', kind: 'route', tool: 'model' }, decide, outcome => ({ ok: true, detail: `route "${outcome.route}"${outcome.fallback ? ' (default)' : ''} by ${outcome.decision.decidedBy}` }))
+        : await decide();
     } catch (error) {
       const data = isManifoldError(error) ? error.data : undefined;
       const reason: RouterFailure = !isManifoldError(error)
@@ -155,7 +196,7 @@ export class RouterRunner {
     const classification = usageOf(decision.calls);
     let routed: GatewayResult;
     try {
-      routed = await this.dispatch(name, router, routeName, route, input, request);
+      routed = await this.dispatch(name, router, routeName, route, input, request, hooks);
     } catch (error) {
       return fail(
         'route_unavailable',
@@ -195,9 +236,13 @@ export class RouterRunner {
     routeName: string,
     route: RouteConfig,
     input: RouterInput,
-    request: GatewayRequest
+    request: GatewayRequest,
+    hooks: AgentRunHooks | undefined
   ): Promise<GatewayResult> {
-    const context = nestedContext(request.downstream);
+    const nested = nestedContext(request.downstream);
+    const tool = route.agent ?? route.workflow;
+    // The routed agent or workflow run is recorded under an id of this run's: resumed, this run goes on with it.
+    const context = hooks && tool !== undefined ? withRunLink(nested, { runId: `${hooks.runId}.routed`, tool, force: hooks.force }) : nested;
     if (route.agent !== undefined) {
       return this.options.pipeline({
         method: 'tools/call',
@@ -220,7 +265,8 @@ export class RouterRunner {
       tools: agentTools(agent, this.options.catalog).map(toModelTool),
       task: input.request,
       request,
-      pipeline: this.options.pipeline
+      pipeline: this.options.pipeline,
+      hooks: hooks?.scoped({ path: `route ${routeName}`, key: 'routed' })
     });
   }
 
@@ -281,85 +327,7 @@ export class RouterRunner {
       },
       annotations: agentAnnotations(reachable)
     };
-    // Recorded in the run store (not journaled: a restart loses a call in flight).
-    const call = (request: GatewayRequest) => recordModelRun(this.options.runs, this.logger, { kind: 'router', name, args: { ...(request.params.arguments as object) }, definition: { router: name, config: router }, execute: () => this.run(name, request) });
-    return { definition, call, tags: ['router', 'model'] };
+    // Recorded and journaled in the run store: resumable after a restart.
+    return { definition, call: request => this.call(name, request), tags: ['router', 'model'] };
   }
-}
-
-interface RouterInput {
-  request: string;
-  arguments?: Record<string, unknown>;
-}
-
-function parseInput(name: string, value: unknown): RouterInput | string {
-  const args = (value ?? {}) as Record<string, unknown>;
-  const usage = `expected {"request": "<what to do, in words>", "arguments"?: {…}}`;
-  if (typeof args.request !== 'string' || args.request.trim() === '')
-    return `Invalid arguments for router "${name}": ${usage}.`;
-  const extra = Object.keys(args).filter(key => key !== 'request' && key !== 'arguments');
-  if (extra.length > 0)
-    return `Invalid arguments for router "${name}": unknown argument(s) ${extra.map(key => `"${key}"`).join(', ')}; ${usage}.`;
-  const routeArguments = args.arguments;
-  if (
-    routeArguments !== undefined &&
-    (routeArguments === null || typeof routeArguments !== 'object' || Array.isArray(routeArguments))
-  )
-    return `Invalid arguments for router "${name}": "arguments" must be a JSON object.`;
-  return {
-    request: args.request,
-    ...(routeArguments !== undefined ? { arguments: routeArguments as Record<string, unknown> } : {})
-  };
-}
-
-/** A server route as an agent: the router's model over only that server's tools. */
-function serverAgent(route: RouteConfig, model: string, maxTurns = 10): AgentConfig {
-  return {
-    model,
-    servers: [route.server ?? ''],
-    ...(route.tools ? { tools: route.tools } : {}),
-    ...(route.instruction !== undefined ? { instruction: route.instruction } : {}),
-    maxTurns
-  };
-}
-
-/** How a router decided (the `routing` of its result and of a routed view's selection), without usage. */
-function routingRecord(router: string, route: string, config: RouteConfig, decision: RouteDecision, fallback: boolean) {
-  const best = decision.candidates[0];
-  return {
-    router,
-    route,
-    target: targetOf(config),
-    confidence: best?.confidence ?? 0,
-    reasoning: best?.reasoning ?? '',
-    fallback,
-    decidedBy: decision.decidedBy,
-    candidates: decision.candidates,
-    ...(decision.bm25 ? { bm25: decision.bm25 } : {})
-  };
-}
-
-function targetOf(route: RouteConfig): { kind: 'server' | 'agent' | 'workflow'; name: string } {
-  if (route.server !== undefined) return { kind: 'server', name: route.server };
-  if (route.agent !== undefined) return { kind: 'agent', name: route.agent };
-  return { kind: 'workflow', name: route.workflow ?? '' };
-}
-
-function usageOf(calls: RouteDecision['calls']) {
-  const inputTokens = calls.reduce((sum, call) => sum + call.inputTokens, 0);
-  const outputTokens = calls.reduce((sum, call) => sum + call.outputTokens, 0);
-  return { calls, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
-}
-
-/**
- * A routed call travels as the caller's (identity, era, capabilities, cancellation, progress, requests to the
- * client), without the multi-round-trip fields of the router's own request.
- */
-function nestedContext(downstream: DownstreamContext): DownstreamContext {
-  const { inputResponses: _inputResponses, requestState: _requestState, toolScope: _toolScope, ...rest } = downstream;
-  return rest;
-}
-
-function toolError(text: string): GatewayResult {
-  return { isError: true, content: [{ type: 'text', text }] };
 }

@@ -4,3 +4,4 @@ export { openDatabase, type SqliteDatabase } from './sqlite/open-database.js';
 export { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
 export { SqliteRunStore } from './sqlite/sqlite-run-store.js';
 export { journalPoint, type JournalUnit, RunJournal, StepInFlight } from './run-journal.js';
+export { linkParentOf, type RunLink, runLinkOf, withRunLink } from './run-link.js';

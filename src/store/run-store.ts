@@ -66,8 +66,11 @@ export interface StepRecord {
   runId: string;
   /** Where in the workflow: `issues`, `refs[3]`, `both.a`, `pick.default`. */
   path: string;
-  /** `model-turn` and `tool-call`: one model call, one tool call of an agent run (path `turn 2`, `turn 2 call 1`). */
-  kind: 'call' | 'parallel' | 'map' | 'switch' | 'fallback' | 'agent' | 'aggregate' | 'evaluate' | 'model-turn' | 'tool-call';
+  /**
+   * `model-turn` and `tool-call`: one model call, one tool call of an agent run (path `turn 2`, `turn 2 call 1`);
+   * `task`: an orchestrator's worker task; `route`: a router's decision.
+   */
+  kind: 'call' | 'parallel' | 'map' | 'switch' | 'fallback' | 'agent' | 'aggregate' | 'evaluate' | 'model-turn' | 'tool-call' | 'task' | 'route';
   tool?: string | undefined;
   /** 1 for the first try, 2 for the first retry, and so on. */
   attempt: number;

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Catalog } from '../catalog/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult } from '../core/pipeline.js';
-import type { Checkpoint, RunOwner, RunRecord, RunStatus, RunStore } from '../store/index.js';
+import { type Checkpoint, linkParentOf, type RunLink, type RunOwner, type RunRecord, type RunStatus, type RunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { isRetrySafe } from './check-workflow-tools.js';
 import type { CompiledWorkflow } from './compile-workflow.js';
@@ -60,8 +60,12 @@ export interface RunReport {
   resumes: number;
 }
 
-/** Goes on with a recorded run that is not a workflow run, from its journal. */
-export type RunResumer = (run: RunRecord, resume: { checkpoints: Checkpoint[]; force: boolean }, downstream: DownstreamContext) => Promise<GatewayResult>;
+/** Goes on with a recorded run that is not a workflow run (an agent's, orchestrator's, router's), from its journal. */
+export interface RunResumer {
+  /** Why the run cannot run with the config now (an agent, worker, model or route it needs is gone), checked before it is claimed. */
+  check(run: RunRecord): string | undefined;
+  resume(run: RunRecord, resume: { checkpoints: Checkpoint[]; force: boolean }, downstream: DownstreamContext): Promise<GatewayResult>;
+}
 
 /** Statuses a run can be resumed from. */
 const resumable: readonly RunStatus[] = ['interrupted', 'failed', 'cancelled'];
@@ -150,6 +154,22 @@ export class DurableRuns {
     return { runId, done: live.done };
   }
 
+  /**
+   * A linked run (a router's routed agent or workflow run, see RunLink) as the calling run's resumed execution
+   * finds it: its recorded result when it completed, else resumed from its own journal (awaited); undefined when
+   * it was never started (the call starts it under the link's id). Throws INVALID_PARAMS as `resume` does.
+   */
+  continueLinked(link: RunLink, downstream: DownstreamContext): Promise<GatewayResult> | undefined {
+    const found = this.host.store()?.getRun(link.runId)?.run;
+    if (!found) return undefined;
+    if (found.status === 'completed' && found.result !== undefined) {
+      this.host.logger.info(`run ${link.runId} of ${found.workflow} completed before; its recorded result is used, it is not run again`);
+      return Promise.resolve(JSON.parse(found.result) as GatewayResult);
+    }
+    const outcome = this.resume(link.runId, { force: link.force }, downstream);
+    return outcome.done ?? Promise.resolve(outcome.refused);
+  }
+
   /** Resumes an agent (orchestrator, router) run through its kind's resumer, like a workflow run. */
   private resumeOther(
     store: RunStore,
@@ -158,7 +178,11 @@ export class DurableRuns {
     downstream: DownstreamContext
   ): { runId: string; done: Promise<GatewayResult>; refused?: undefined } | { refused: GatewayResult; done?: undefined } {
     const resumer = this.resumers.get(run.kind ?? '');
-    if (!resumer) throw new ManifoldError('INVALID_PARAMS', `run "${run.id}" is a run of ${run.kind ?? '?'} "${run.workflow}", and ${run.kind ?? '?'} runs cannot be resumed yet (they are recorded, not journaled); call it again instead`);
+    if (!resumer) throw new ManifoldError('INVALID_PARAMS', `run "${run.id}" is a run of ${run.kind ?? '?'} "${run.workflow}", and ${run.kind ?? '?'} runs cannot be resumed here (this gateway has no resumer for them); call it again instead`);
+    const missing = resumer.check(run);
+    if (missing !== undefined) {
+      throw new ManifoldError('INVALID_PARAMS', `cannot resume run "${run.id}" of ${run.kind ?? '?'} "${run.workflow}": ${missing}. Put it back in the config and resume again, or call the ${run.kind ?? '?'} again instead`);
+    }
     const checkpoints = store.getCheckpoints(run.id);
     const inFlight = options.force ? [] : checkpoints.filter(checkpoint => this.isUnsafeInFlight(checkpoint));
     if (inFlight.length > 0) return { refused: this.refuseInFlight(store, run, inFlight) };
@@ -169,7 +193,8 @@ export class DurableRuns {
     const controller = new AbortController();
     const live: LiveRun = { id: run.id, workflow: run.workflow, controller, done: Promise.resolve({}), stepsDone: 0, stepsTotal: 0, partial: {} };
     this.live.set(run.id, live);
-    live.done = resumer(run, { checkpoints, force: options.force }, detached(downstream, controller.signal))
+    live.done = resumer
+      .resume(run, { checkpoints, force: options.force }, detached(downstream, controller.signal))
       .catch((error: unknown): GatewayResult => {
         this.host.logger.error(`run ${run.id} of ${run.workflow} stopped unexpectedly: ${errorMessage(error)}`);
         return { isError: true, content: [{ type: 'text', text: `Run ${run.id} stopped unexpectedly: ${errorMessage(error)}` }], _meta: { [runIdMetaKey]: run.id } };
@@ -184,11 +209,15 @@ export class DurableRuns {
 
   /**
    * Resumes these runs in the background (`gateway.resumeInterrupted`: the ones found interrupted at start),
-   * without force: one with a call in flight that is not idempotent stays interrupted, and the log says so.
+   * without force: one with a call in flight that is not idempotent stays interrupted, and the log says so. A
+   * linked run (a router's routed agent or workflow run, `<id>.routed`) whose caller is among them is left to its
+   * caller, which resumes it when it gets to it.
    */
   resumeAll(runIds: readonly string[], downstream: DownstreamContext = gatewayDownstream()): string[] {
     const resumed: string[] = [];
     for (const runId of runIds) {
+      const parent = linkParentOf(runId);
+      if (parent !== undefined && runIds.includes(parent)) continue;
       try {
         const outcome = this.resume(runId, { force: false }, downstream);
         if (outcome.done) resumed.push(runId);

@@ -1,4 +1,4 @@
-import { extractJsonObject, runAgent } from '../agents/index.js';
+import { type AgentRunHooks, extractJsonObject, journalHooks, runAgent } from '../agents/index.js';
 import type { AgentConfig } from '../config/index.js';
 import type { GatewayResult } from '../core/pipeline.js';
 import { sleep } from '../core/race-abort.js';
@@ -27,8 +27,9 @@ export interface AgentValue {
 /**
  * An `agent` step: a declared agent (`agent: <name>`) or one written in the step, run on the task (a template)
  * with only its servers' tools, every call through the pipeline. Its result is the agent's text and what it did.
- * A model loop is not idempotent: it is retried only when the step says `retry: { force: true }`; a run resumed
- * while it was in flight stops `interrupted` (resume with force to run it again).
+ * A model loop is not idempotent: it is retried only when the step says `retry: { force: true }`. Its model turns
+ * and tool calls are journaled one by one, so a run resumed while it was in flight goes on from its last journaled
+ * turn (a tool call in flight that is not read-only or idempotent stops it `interrupted` until resumed with force).
  */
 export async function runAgentStep(run: StepRunner, step: Extract<CompiledStep, { kind: 'agent' }>, scope: Scope, label: string, signal: AbortSignal): Promise<unknown> {
   const models = requireModels(run.options.models, label);
@@ -50,16 +51,43 @@ export async function runAgentStep(run: StepRunner, step: Extract<CompiledStep, 
   }
 }
 
-/** Runs an agent once on a task, journaled (kind `model-turn`) and recorded as a step of the run. */
+/**
+ * Runs an agent once on a task, journaled and recorded as a step of the run: the whole run as one unit (key `label`,
+ * kind `model-turn`: a finished one is replayed, the model not called), and inside it each model turn and tool call
+ * (keys `<label>.turn:<n>`, `<label>.turn:<n>.call:<i>`; a later attempt's `<label>#<attempt>.…`), so an agent in
+ * flight at a crash goes on from its journal.
+ */
 export async function runAgentTask(run: StepRunner, name: string, agent: AgentConfig, task: string, label: string, signal: AbortSignal, attempt = 1): Promise<AgentValue> {
   const models = requireModels(run.options.models, label);
   const handle = run.startStep({ path: label, kind: 'agent', tool: `agent ${name}`, attempt, input: clip(task) });
   const before = run.usage.calls.length;
   try {
     const { output, replayed } = await run.journal.run(
-      { key: label, kind: 'model-turn', idempotent: false, label: `agent ${name}` },
+      // Safe to start again: its turns and tool calls are journaled inside it, each with its own safety.
+      { key: label, kind: 'model-turn', idempotent: true, label: `agent ${name}` },
       async () => {
         const backend = run.usage.wrap(models.backend(agent.model), label, 'agent', name);
+        const turns = journalHooks({
+          journal: run.journal,
+          force: run.options.resume?.force ?? false,
+          findTool: tool => run.options.catalog.findTool(tool)?.definition,
+          // The step's own record says what the agent did (its tool calls, usage); its turns are not records of their own.
+          steps: { start: () => undefined, end: () => {} },
+          scope: { path: label, key: attempt === 1 ? label : `${label}#${attempt}` }
+        });
+        // A turn replayed from the journal did not go through the counting backend: it counts as it did when it was made.
+        const hooks: AgentRunHooks = {
+          ...turns,
+          modelTurn: async (turn, work) => {
+            let called = false;
+            const answer = await turns.modelTurn(turn, () => {
+              called = true;
+              return work();
+            });
+            if (!called) run.usage.calls.push({ step: label, phase: 'agent', model: backend.name, agent: name, inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens, durationMs: 0 });
+            return answer;
+          }
+        };
         const result = await runAgent({
           name,
           agent,
@@ -67,7 +95,8 @@ export async function runAgentTask(run: StepRunner, name: string, agent: AgentCo
           tools: models.tools(agent),
           task,
           request: { method: 'tools/call', params: { name, arguments: { task } }, downstream: run.childContext(signal) },
-          pipeline: run.options.pipeline
+          pipeline: run.options.pipeline,
+          hooks
         });
         return toAgentOutcome(result);
       },

@@ -7,7 +7,7 @@ import type { Catalog, LocalTool } from '../catalog/index.js';
 import { formatIssues, type WorkflowDefinition, workflowSchema, type WorkflowStep } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
-import type { RunStore } from '../store/index.js';
+import { type RunStore, runLinkOf } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { checkModelSteps, type ModelNames } from './check-model-steps.js';
@@ -264,11 +264,17 @@ export class WorkflowEngine implements Disposable {
     return this.runStore;
   }
 
-  /** Runs a declared workflow for a request (the catalog tool's handler). */
+  /**
+   * Runs a declared workflow for a request (the catalog tool's handler). A call linked to a run id (a router's
+   * workflow route, see RunLink) runs under that id, or, when its caller is resumed, goes on with that run.
+   */
   async run(name: string, request: GatewayRequest): Promise<GatewayResult> {
+    const link = runLinkOf(request.downstream, name);
+    const continued = link ? this.runs.continueLinked(link, request.downstream) : undefined;
+    if (continued) return continued;
     const { prepared, error } = this.prepare(name, request.params.arguments ?? {});
     if (!prepared) return error;
-    return this.execute(prepared.workflow, name, prepared.args, request, prepared.validateOutput);
+    return this.execute(prepared.workflow, name, prepared.args, request, prepared.validateOutput, link ? { runId: link.runId } : {});
   }
 
   /** A declared workflow and its checked arguments, ready to run; a tool error result when they are invalid. */

@@ -84,7 +84,7 @@ for (const protocol of protocols) {
         assert.equal(routed.isError, false, routed.text);
         routerRunId = routed.meta['manifold/run-id'];
       }
-      // A router called directly is a run too (recorded, not journaled), with its classification's usage.
+      // A router called directly is a run too (recorded and journaled), with its classification's usage.
       const routerRun = JSON.parse((await cli(config.path, ['runs', routerRunId, '--json'])).stdout).run;
       assert.deepEqual([routerRun.kind, routerRun.workflow, routerRun.status], ['router', 'front', 'completed']);
       assert.deepEqual(JSON.parse(routerRun.input), { request: 'return hi', arguments: { text: 'hi' } });
@@ -124,7 +124,7 @@ for (const protocol of protocols) {
 }
 
 describe('a direct orchestrator call is a recorded run (openai)', { timeout: 120_000 }, () => {
-  it('records each worker task\'s model turns and tool calls as steps, and the usage by worker; a failed one cannot be resumed yet', async () => {
+  it('records each worker task\'s model turns and tool calls as steps, and the usage by worker; a failed one resumed asks the planner again', async () => {
     await using model = await startScriptedModelServer((_index, request) => {
       const system = systemPrompt(request);
       if (system.startsWith('PLAN')) return { text: JSON.stringify({ steps: [{ tasks: [{ worker: 'echoer', task: 'say a' }, { worker: 'echoer', task: 'say b' }] }] }), usage: { input: 50, output: 5 } };
@@ -154,17 +154,21 @@ describe('a direct orchestrator call is a recorded run (openai)', { timeout: 120
       assert.equal(failed.isError, true);
       failedId = failed.meta['manifold/run-id'];
     }
-    // A failed orchestrator run is recorded as failed, with its error; resuming it says it cannot be resumed yet.
+    // A failed orchestrator run is recorded as failed, with its error; resumed, it asks the planner again (a plan
+    // that failed is not journaled), here in vain.
     const failedRun = JSON.parse((await cli(config.path, ['runs', failedId, '--json'])).stdout).run;
     assert.deepEqual([failedRun.kind, failedRun.status], ['orchestrator', 'failed']);
     assert.match(failedRun.error, /no usable plan/);
+    const asked = model.requests.length;
     const resume = await cli(config.path, ['runs', 'resume', failedId]);
     assert.notEqual(resume.code, 0);
-    assert.match(resume.stdout + resume.stderr, /is a run of orchestrator "broken", and orchestrator runs cannot be resumed yet/);
+    assert.match(resume.stdout, /Orchestrator "broken" got no usable plan while planning/);
+    assert.deepEqual(model.requests.slice(asked).map(request => systemPrompt(request).split('\n')[0]), ['BAD', 'BAD']);
     const { run, steps } = JSON.parse((await cli(config.path, ['runs', runId, '--json'])).stdout);
     assert.deepEqual([run.kind, run.workflow, run.status], ['orchestrator', 'conductor', 'completed']);
+    // The worker tasks' turns and calls (the plan, each task as a whole and the synthesis are steps too).
     assert.deepEqual(
-      steps.map((step: any) => `${step.path} ${step.kind}`).sort(),
+      steps.filter((step: any) => step.kind === 'model-turn' || step.kind === 'tool-call').filter((step: any) => step.path.startsWith('step ')).map((step: any) => `${step.path} ${step.kind}`).sort(),
       ['1 turn 1 model-turn', '1 turn 1 call 1 tool-call', '1 turn 2 model-turn', '2 turn 1 model-turn', '2 turn 1 call 1 tool-call', '2 turn 2 model-turn'].map(rest => `step 1 task ${rest.replace(/^(\d) /, '$1 echoer ')}`).sort()
     );
     const usage = JSON.parse(run.result)._meta['manifold/usage'];

@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
 
 import { startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
-import { systemPrompt } from '../agents/wire.js';
+import { systemPrompt, toolResults } from '../agents/wire.js';
 import { connectHttp, fixtureServer, manifoldCommand, stopChild, waitForStderr, writeConfig } from '../helpers/gateway.js';
 
 async function startGateway(configPath: string, crashAfter?: string): Promise<{ url: string; child: ChildProcess; stderr: () => string } & AsyncDisposable> {
@@ -110,5 +110,61 @@ describe('model steps: kill -9 the gateway inside them, restart, resume', { time
       ['Sum up.', 'Write.', 'Judge.', 'Write.', 'Judge.']
     );
     assert.deepEqual(counts(file), { 'read a': 1, 'write last': 1 });
+  });
+  it('an agent step in flight goes on from its journaled turns and tool calls; a finished one is not run again', async () => {
+    await using model = await startScriptedModelServer((_index, request) => {
+      const results = toolResults(request).length;
+      if (results === 0) return { toolCalls: [{ name: 'c__read', arguments: { key: 'a' } }], usage: { input: 10, output: 1 } };
+      if (results === 1) return { toolCalls: [{ name: 'c__write', arguments: { key: 'b' } }], usage: { input: 20, output: 2 } };
+      return { text: 'read a, wrote b', usage: { input: 30, output: 3 } };
+    });
+    await using scratch = writeConfig({});
+    const file = join(scratch.dir, 'calls.log');
+    await using config = writeConfig({
+      gateway: { runTools: true },
+      servers: { c: fixtureServer('counter.ts', [file]) },
+      models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'key' } },
+      agents: { worker: { model: 'local', servers: ['c'] } },
+      workflows: {
+        chores: {
+          steps: [
+            { id: 'probe', agent: 'worker', task: 'read a, then write b' },
+            { id: 'after', call: 'c__write', with: { key: 'last' } }
+          ],
+          output: { said: '{{ steps.probe.result.text }}', turns: '{{ steps.probe.result.turns }}' }
+        }
+      }
+    });
+    let runId: string;
+    {
+      // 1. Killed inside the agent step, right after its first tool call returned.
+      await using gateway = await startGateway(config.path, 'call-done:probe.turn:1.call:0');
+      await using client = await connectHttp(gateway.url);
+      runId = (await callTool(client, 'runs_start', { workflow: 'chores', arguments: {} })).structured.run_id;
+      await crashed(gateway);
+    }
+    assert.equal(model.requests.length, 1);
+    assert.deepEqual(counts(file), { 'read a': 1 });
+    {
+      // 2. Resumed: the agent goes on at turn 2 (fed the journaled read); killed once the whole step is journaled.
+      await using gateway = await startGateway(config.path, 'call-done:probe');
+      await using client = await connectHttp(gateway.url);
+      const resumed = await callTool(client, 'runs_resume', { run_id: runId });
+      assert.equal(resumed.isError, false, resumed.text);
+      await crashed(gateway);
+    }
+    assert.equal(model.requests.length, 3);
+    assert.deepEqual(toolResults(model.requests[1]!).map(entry => JSON.parse(entry.text)), [{ key: 'a', read: 1 }]);
+    assert.deepEqual(counts(file), { 'read a': 1, 'write b': 1 });
+    {
+      // 3. Resumed again: the finished agent step is not run again (no model call); the last step runs.
+      await using gateway = await startGateway(config.path);
+      await using client = await connectHttp(gateway.url);
+      const final = await callTool(client, 'runs_resume', { run_id: runId, wait: true });
+      assert.equal(final.isError, false, final.text);
+      assert.deepEqual({ said: final.structured.said, turns: final.structured.turns }, { said: 'read a, wrote b', turns: 3 });
+    }
+    assert.equal(model.requests.length, 3);
+    assert.deepEqual(counts(file), { 'read a': 1, 'write b': 1, 'write last': 1 });
   });
 });
