@@ -7,6 +7,7 @@ import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
+import { rulesSchema } from './rules-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
@@ -202,7 +203,9 @@ export const configSchema = z
     /** Orchestrators: catalog tools that plan a task, delegate it to agents and synthesize (docs/AGENTS.md). */
     orchestrators: orchestratorsSchema,
     /** Routers: catalog tools that ask a model which route (server, agent, workflow) fits a request (docs/AGENTS.md). */
-    routers: routersSchema
+    routers: routersSchema,
+    /** Who may see and call what: ordered allow/deny CEL conditions over the caller and the target (docs/SECURITY.md). */
+    rules: rulesSchema
   })
   .superRefine((config, context) => {
     for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });

@@ -10,7 +10,10 @@ import { type CacheHint, combineCacheHints } from '../upstream/index.js';
 import { type CatalogView, metaToolInstructions } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import { checkViewScope } from './views.js';
+import { resourceNotFoundError } from '../catalog/index.js';
+import { resourceTarget } from '../rules/index.js';
 import type { DispatchMethod, DownstreamContext } from '../core/pipeline.js';
+import { type Principal, principalOf } from '../core/principal.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
 
 /** How long a relayed request to the client (an elicitation a person answers) may take. */
@@ -21,6 +24,8 @@ export interface DownstreamServerOptions {
   session: boolean;
   /** The view this connection serves (its tools/list and tools/call); absent: the whole catalog. */
   view?: CatalogView | undefined;
+  /** Who is calling on this connection (HTTP: from its key or token); absent: the local user. */
+  principal?: Principal | undefined;
 }
 
 /**
@@ -42,9 +47,20 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     }
   );
   const session: DownstreamSession | undefined = options.session
-    ? { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set(), era: undefined }
+    ? {
+        id: randomUUID(),
+        server,
+        logLevel: undefined,
+        subscriptions: new Set(),
+        era: undefined,
+        ...(options.principal ? { principal: options.principal } : {})
+      }
     : undefined;
   const logger = core.logger;
+
+  /** The principal of one request: the connection's (the local user's when none was given). */
+  const callerOf = (_ctx: ServerContext): Principal => principalOf(options);
+  const access = core.access;
 
   const contextFor = (ctx: ServerContext): DownstreamContext => {
     const modern = ctx.mcpReq.envelope !== undefined;
@@ -59,6 +75,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
       : session?.logLevel;
     return {
       era: modern ? 'modern' : 'legacy',
+      principal: callerOf(ctx),
       ...(session ? { sessionId: session.id } : { sessionId: `request:${randomUUID()}`, requestScoped: true }),
       signal: ctx.mcpReq.signal,
       clientCapabilities: capabilities,
@@ -84,7 +101,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
           }),
       ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
       ...(requestState !== undefined ? { requestState } : {}),
-      ...(options.view ? { toolScope: (name: string) => options.view?.findTool(name)?.catalogName } : {})
+      ...(options.view ? { toolScope: (name: string) => options.view?.findVisibleTool(name, callerOf(ctx))?.catalogName } : {})
     };
   };
 
@@ -120,24 +137,71 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     }
     return combineCacheHints(hints) ?? {};
   };
-  server.setRequestHandler('tools/list', (_request, ctx) => ({
-    tools: view ? view.listTools(session?.id) : core.catalog.tools.map(tool => tool.definition),
-    ...hintFor(ctx, 'tools')
-  }));
-  server.setRequestHandler('prompts/list', (_request, ctx) => ({
-    prompts: core.catalog.prompts.filter(prompt => !view || view.holdsServer(prompt.upstream)).map(prompt => prompt.definition),
-    ...hintFor(ctx, 'prompts')
-  }));
-  server.setRequestHandler('resources/list', (_request, ctx) => ({
-    resources: core.catalog.resources.filter(resource => !view || view.holdsServer(resource.upstream)).map(resource => resource.definition),
-    ...hintFor(ctx, 'resources')
-  }));
-  server.setRequestHandler('resources/templates/list', (_request, ctx) => ({
-    resourceTemplates: core.catalog.resourceTemplates
-      .filter(template => !view || view.holdsServer(template.upstream))
-      .map(template => template.definition),
-    ...hintFor(ctx, 'resourceTemplates')
-  }));
+  // Under rules, a session is told of a list change only when what it can see of the list changed.
+  if (session && access.active) {
+    const principal = principalOf(options);
+    session.visibleList = kind => {
+      switch (kind) {
+        case 'tools':
+          return (view ? view.visibleTools(principal).map(tool => tool.catalogTool) : core.catalog.tools.filter(tool => access.seesTool(principal, tool)))
+            .map(tool => `${tool.name}\t${tool.descriptionHash}`)
+            .join('\n');
+        case 'prompts':
+          return core.catalog.prompts
+            .filter(prompt => (!view || view.holdsServer(prompt.upstream)) && access.seesPrompt(principal, prompt))
+            .map(prompt => JSON.stringify(prompt.definition))
+            .join('\n');
+        case 'resources':
+          return [
+            ...core.catalog.resources
+              .filter(resource => (!view || view.holdsServer(resource.upstream)) && access.seesResource(principal, resource))
+              .map(resource => JSON.stringify(resource.definition)),
+            ...core.catalog.resourceTemplates
+              .filter(template => (!view || view.holdsServer(template.upstream)) && access.seesTemplate(principal, template))
+              .map(template => JSON.stringify(template.definition))
+          ].join('\n');
+      }
+    };
+    session.lastVisible = { tools: session.visibleList('tools'), prompts: session.visibleList('prompts'), resources: session.visibleList('resources') };
+  }
+
+  // Every list holds only what the caller's rules let it see (config `rules:`; without rules, everything).
+  server.setRequestHandler('tools/list', (_request, ctx) => {
+    const principal = callerOf(ctx);
+    return {
+      tools: view
+        ? view.listTools(session?.id, principal)
+        : core.catalog.tools.filter(tool => access.seesTool(principal, tool)).map(tool => tool.definition),
+      ...hintFor(ctx, 'tools')
+    };
+  });
+  server.setRequestHandler('prompts/list', (_request, ctx) => {
+    const principal = callerOf(ctx);
+    return {
+      prompts: core.catalog.prompts
+        .filter(prompt => (!view || view.holdsServer(prompt.upstream)) && access.seesPrompt(principal, prompt))
+        .map(prompt => prompt.definition),
+      ...hintFor(ctx, 'prompts')
+    };
+  });
+  server.setRequestHandler('resources/list', (_request, ctx) => {
+    const principal = callerOf(ctx);
+    return {
+      resources: core.catalog.resources
+        .filter(resource => (!view || view.holdsServer(resource.upstream)) && access.seesResource(principal, resource))
+        .map(resource => resource.definition),
+      ...hintFor(ctx, 'resources')
+    };
+  });
+  server.setRequestHandler('resources/templates/list', (_request, ctx) => {
+    const principal = callerOf(ctx);
+    return {
+      resourceTemplates: core.catalog.resourceTemplates
+        .filter(template => (!view || view.holdsServer(template.upstream)) && access.seesTemplate(principal, template))
+        .map(template => template.definition),
+      ...hintFor(ctx, 'resourceTemplates')
+    };
+  });
 
   /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- forwarded results are raw upstream JSON */
   server.setRequestHandler('tools/call', ((request: { params?: unknown }, ctx: ServerContext) =>
@@ -151,9 +215,12 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument */
 
   server.setRequestHandler('resources/subscribe', async (request, ctx) => {
-    if (session && view) {
+    if (session) {
       try {
-        checkViewScope(core, view, 'resources/subscribe', paramsOf(request));
+        if (view) checkViewScope(core, view, 'resources/subscribe', paramsOf(request));
+        // A session's subscription does not travel the pipeline: its rules are checked here.
+        const uri = request.params.uri;
+        if (access.active && !access.allows(callerOf(ctx), resourceTarget(uri, core.resourceOwner(uri)))) throw resourceNotFoundError(uri);
       } catch (error) {
         throw toWireError(error, logger);
       }

@@ -9,6 +9,8 @@ import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { RouterRunner } from '../routers/index.js';
+import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
+import { principalOf } from '../core/principal.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
@@ -19,7 +21,7 @@ import { InflightRegistry } from './inflight.js';
 import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from '../core/pipeline.js';
-import { SessionRegistry } from './sessions.js';
+import { type DownstreamSession, SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
 import { endViewSessions } from './views.js';
 
@@ -58,6 +60,8 @@ export class GatewayCore implements AsyncDisposable {
   /** Each client's own sessions with `perClient` servers. */
   readonly perClient: PerClientUpstreams;
   readonly pipeline: Handler;
+  /** Config `rules:`: what each principal may see and call (lists filter by it, the pipeline's first stage refuses by it). */
+  readonly access: AccessPolicy;
   readonly bridge: InputRequiredBridge;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
   readonly workflows: WorkflowEngine;
@@ -130,9 +134,15 @@ export class GatewayCore implements AsyncDisposable {
       logger: this.logger.child('input-required'),
       ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
     });
-    // The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
+    this.access = new AccessPolicy(options.config.rules, this.logger.child('rules'));
+    // Outermost first: rules (a denied call is refused before anything else sees it), then the given stages; the
+    // bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
-      [...(options.middlewares ?? []), this.bridge.middleware],
+      [
+        ...(this.access.active ? [createRulesMiddleware(this.access, this.catalog)] : []),
+        ...(options.middlewares ?? []),
+        this.bridge.middleware
+      ],
       createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient)
     );
     this.workflows = new WorkflowEngine({
@@ -202,7 +212,14 @@ export class GatewayCore implements AsyncDisposable {
       onSessionEnd: id => {
         this.perClient.endSession(id);
         endViewSessions(this, id);
-      }
+      },
+      // A session hears of a resource's update only if its rules let it read the resource.
+      ...(this.access.active
+        ? {
+            mayRead: (session: DownstreamSession, uri: string) =>
+              this.access.allows(principalOf(session), resourceTarget(uri, this.resourceOwner(uri)))
+          }
+        : {})
     };
   }
 
@@ -248,6 +265,15 @@ export class GatewayCore implements AsyncDisposable {
   /** Where direct agent, orchestrator and router calls are recorded as runs: the workflows' run store. */
   private modelRuns(): ModelRunsContext {
     return { store: () => this.workflows.store, owner: DurableRuns.owner, findTool: name => this.catalog.findTool(name)?.definition };
+  }
+
+  /** The server that serves a URI, or `""` when none does (yet): the rules decide on the URI alone then. */
+  resourceOwner(uri: string): string {
+    try {
+      return this.catalog.resolveResource(uri);
+    } catch {
+      return '';
+    }
   }
 
   private async forwardSubscription(uri: string, subscribed: boolean): Promise<void> {

@@ -1,6 +1,7 @@
 import type { LoggingLevel, LoggingMessageNotificationParams, Server } from '@modelcontextprotocol/server';
 
 import { errorMessage } from '../core/errors.js';
+import type { Principal } from '../core/principal.js';
 import type { ListKind } from '../upstream/index.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -25,6 +26,14 @@ export interface DownstreamSession {
   subscriptions: Set<string>;
   /** Known once the client has sent its first request. */
   era: 'legacy' | 'modern' | undefined;
+  /** Who is calling on this session (absent: the local user). */
+  principal?: Principal;
+  /**
+   * Under config `rules:`: what the session can see of a list, as a string (names and definition hashes), and
+   * what it was when last told; a change it cannot see is not announced to it.
+   */
+  visibleList?: (kind: ListKind) => string;
+  lastVisible?: Partial<Record<ListKind, string>>;
 }
 
 /** Receives list-changed and resource-updated events for the modern HTTP face (its listen streams). */
@@ -42,6 +51,8 @@ export interface SessionRegistryHooks {
   onSubscription?(uri: string, subscribed: boolean): void | Promise<void>;
   /** A session ended (disconnect, DELETE, idle, stdin closed): its per-client state goes with it. */
   onSessionEnd?(id: string): void;
+  /** Whether a session may learn of this resource (config `rules:`); absent: every session may. */
+  mayRead?(session: DownstreamSession, uri: string): boolean;
 }
 
 /** Every lasting downstream connection, for the notifications that are not answers to a request. */
@@ -130,6 +141,12 @@ export class SessionRegistry {
   listChanged(kinds: readonly ListKind[]): void {
     for (const session of this.sessions.values()) {
       for (const kind of kinds) {
+        if (session.visibleList) {
+          const now = session.visibleList(kind);
+          session.lastVisible ??= {};
+          if (session.lastVisible[kind] === now) continue;
+          session.lastVisible[kind] = now;
+        }
         const send =
           kind === 'tools'
             ? session.server.sendToolListChanged()
@@ -152,6 +169,7 @@ export class SessionRegistry {
     for (const session of this.sessions.values()) {
       // Legacy sessions get it if they subscribed; a modern stdio session's listen filter is applied by the SDK.
       if (session.era !== 'modern' && !session.subscriptions.has(uri)) continue;
+      if (this.hooks.mayRead && !this.hooks.mayRead(session, uri)) continue;
       void Promise.resolve(session.server.sendResourceUpdated({ uri })).catch(() => {});
     }
     for (const notifier of this.notifiers) notifier.resourceUpdated(uri);

@@ -1,0 +1,75 @@
+import { Environment } from '@marcbachmann/cel-js';
+
+/**
+ * The CEL variables a rule may read (docs/SECURITY.md, "Rules"). Declared with their shape, so a misspelt
+ * variable or field (`principal.nmae`) is a startup error rather than a rule that never matches.
+ */
+const environment = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false })
+  .registerVariable({
+    name: 'principal',
+    schema: { name: 'string', kind: 'string', scopes: 'list<string>', views: 'list<string>', claims: 'map<string, dyn>' }
+  })
+  .registerVariable('kind', 'string')
+  .registerVariable('server', 'string')
+  .registerVariable('tool', 'string')
+  .registerVariable('prompt', 'string')
+  .registerVariable('uri', 'string')
+  .registerVariable('owner', 'string')
+  .registerVariable({
+    name: 'annotations',
+    schema: { title: 'string', readOnlyHint: 'bool', destructiveHint: 'bool', idempotentHint: 'bool', openWorldHint: 'bool' }
+  })
+  .registerVariable('arguments', 'map<string, dyn>');
+
+/** The variables a rule reads, in the order the docs list them. */
+export const ruleVariables = ['principal', 'kind', 'server', 'tool', 'prompt', 'uri', 'owner', 'annotations', 'arguments'] as const;
+
+/** What a compiled rule expression is evaluated with (every variable is always set; see AccessPolicy). */
+export interface RuleContext {
+  principal: { name: string; kind: string; scopes: readonly string[]; views: readonly string[]; claims: Readonly<Record<string, unknown>> };
+  kind: string;
+  server: string;
+  tool: string;
+  prompt: string;
+  uri: string;
+  owner: string;
+  annotations: { title: string; readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean; openWorldHint: boolean };
+  arguments: Readonly<Record<string, unknown>>;
+}
+
+/** A rule expression, parsed and type-checked once. */
+export interface CompiledRule {
+  readonly source: string;
+  /** Evaluates; throws on an evaluation error (a missing key, a claim of another type, a value that is not a bool). */
+  evaluate(context: RuleContext): boolean;
+}
+
+const compiled = new Map<string, CompiledRule>();
+
+/**
+ * Parses and checks a rule expression: it must be CEL over the rule variables and yield a bool. Throws an
+ * Error whose message is the parser's or the checker's (with the caret under the place). Cached by text.
+ */
+export function compileRuleExpression(source: string): CompiledRule {
+  const cached = compiled.get(source);
+  if (cached) return cached;
+  const checked = environment.check(source);
+  if (!checked.valid) throw new Error(withoutTrailingSpace(checked.error?.message ?? 'invalid expression'));
+  if (checked.type !== 'bool' && checked.type !== 'dyn') throw new Error(`the expression yields ${checked.type}, not a bool (write a condition, e.g. server == "github")`);
+  const program = environment.parse(source);
+  const rule: CompiledRule = {
+    source,
+    evaluate: context => {
+      const value: unknown = program(context);
+      if (typeof value !== 'boolean') throw new Error(`the expression yielded ${typeof value}, not a bool`);
+      return value;
+    }
+  };
+  compiled.set(source, rule);
+  return rule;
+}
+
+/** The checker's message and its source excerpt, without trailing blank lines. */
+function withoutTrailingSpace(message: string): string {
+  return message.replace(/\s+$/, '');
+}
