@@ -14,7 +14,7 @@ const environment = new Environment({ enableOptionalTypes: true, homogeneousAggr
   .registerVariable('tool', 'string')
   .registerVariable('prompt', 'string')
   .registerVariable('uri', 'string')
-  .registerVariable('owner', 'string')
+  .registerVariable('startedBy', 'string')
   .registerVariable({
     name: 'annotations',
     schema: { title: 'string', readOnlyHint: 'bool', destructiveHint: 'bool', idempotentHint: 'bool', openWorldHint: 'bool' }
@@ -22,7 +22,7 @@ const environment = new Environment({ enableOptionalTypes: true, homogeneousAggr
   .registerVariable('arguments', 'map<string, dyn>');
 
 /** The variables a rule reads, in the order the docs list them. */
-export const ruleVariables = ['principal', 'kind', 'server', 'tool', 'prompt', 'uri', 'owner', 'annotations', 'arguments'] as const;
+export const ruleVariables = ['principal', 'kind', 'server', 'tool', 'prompt', 'uri', 'startedBy', 'annotations', 'arguments'] as const;
 
 /** What a compiled rule expression is evaluated with (every variable is always set; see AccessPolicy). */
 export interface RuleContext {
@@ -32,7 +32,7 @@ export interface RuleContext {
   tool: string;
   prompt: string;
   uri: string;
-  owner: string;
+  startedBy: string;
   annotations: { title: string; readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean; openWorldHint: boolean };
   arguments: Readonly<Record<string, unknown>>;
 }
@@ -40,6 +40,8 @@ export interface RuleContext {
 /** A rule expression, parsed and type-checked once. */
 export interface CompiledRule {
   readonly source: string;
+  /** The rule variables the expression reads (`principal`, `kind`, …). */
+  readonly variables: ReadonlySet<string>;
   /** Evaluates; throws on an evaluation error (a missing key, a claim of another type, a value that is not a bool). */
   evaluate(context: RuleContext): boolean;
 }
@@ -59,6 +61,7 @@ export function compileRuleExpression(source: string): CompiledRule {
   const program = environment.parse(source);
   const rule: CompiledRule = {
     source,
+    variables: identifiersOf(program.ast),
     evaluate: context => {
       const value: unknown = program(context);
       if (typeof value !== 'boolean') throw new Error(`the expression yielded ${typeof value}, not a bool`);
@@ -67,6 +70,23 @@ export function compileRuleExpression(source: string): CompiledRule {
   };
   compiled.set(source, rule);
   return rule;
+}
+
+/** The identifiers an expression's AST names (`{op: 'id', args: name}` nodes), i.e. the variables it reads. */
+function identifiersOf(ast: unknown): Set<string> {
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const { op, args } = node as { op?: unknown; args?: unknown };
+    if (op === 'id' && typeof args === 'string') found.add(args);
+    else walk(args);
+  };
+  walk(ast);
+  return found;
 }
 
 /** The checker's message and its source excerpt, without trailing blank lines. */

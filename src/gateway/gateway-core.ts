@@ -159,8 +159,9 @@ export class GatewayCore implements AsyncDisposable {
         agents: options.config.agents,
         servers: Object.keys(options.config.servers),
         backend: name => this.agents.backend(name),
-        tools: agent => agentTools(agent, this.catalog).map(toModelTool)
+        tools: (agent, principal) => agentTools(agent, this.catalog, principal ? this.access.toolFilter(principal) : undefined).map(toModelTool)
       },
+      access: this.access,
       openStore: () => {
         const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
         store.prune(options.config.store.keepRuns);
@@ -178,6 +179,7 @@ export class GatewayCore implements AsyncDisposable {
       agents: options.config.agents,
       catalog: this.catalog,
       pipeline: this.pipeline,
+      access: this.access,
       logger: this.logger,
       // Each direct agent call is a run in the run store, journaled per model turn and tool call (resumable).
       runs: this.modelRuns()
@@ -190,6 +192,7 @@ export class GatewayCore implements AsyncDisposable {
       agentRunner: this.agents,
       catalog: this.catalog,
       pipeline: this.pipeline,
+      access: this.access,
       logger: this.logger,
       runs: this.modelRuns()
     });
@@ -199,6 +202,7 @@ export class GatewayCore implements AsyncDisposable {
       servers: options.config.servers,
       catalog: this.catalog,
       pipeline: this.pipeline,
+      access: this.access,
       backend: model => this.agents.backend(model),
       logger: this.logger,
       runs: this.modelRuns()

@@ -5,6 +5,8 @@ import { followLocalTools, type Catalog, type CatalogTool, type LocalTool } from
 import type { AgentConfig, RouteConfig, RouterConfig, ServerConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import { principalOf } from '../core/principal.js';
+import type { AccessPolicy } from '../rules/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { classifyRequest, prefilterRoutes, type RouteDecision, type RouteText } from './classify-request.js';
 
@@ -17,6 +19,8 @@ export interface RouterRunnerOptions {
   catalog: Catalog;
   /** The gateway pipeline: routed agent and workflow calls, and a server route's tool calls, go through it. */
   pipeline: Handler;
+  /** Config `rules:`: an agent is offered only the tools its caller may see. */
+  access?: AccessPolicy | undefined;
   /** The backend of a configured model (shared with the agents). */
   backend: (model: string) => ModelBackend;
   logger: Logger;
@@ -217,7 +221,7 @@ export class RouterRunner {
       name: `${name}/${routeName}`,
       agent,
       backend: this.options.backend(router.model),
-      tools: agentTools(agent, this.options.catalog).map(toModelTool),
+      tools: agentTools(agent, this.options.catalog, this.options.access?.toolFilter(principalOf(request.downstream))).map(toModelTool),
       task: input.request,
       request,
       pipeline: this.options.pipeline
@@ -282,7 +286,7 @@ export class RouterRunner {
       annotations: agentAnnotations(reachable)
     };
     // Recorded in the run store (not journaled: a restart loses a call in flight).
-    const call = (request: GatewayRequest) => recordModelRun(this.options.runs, this.logger, { kind: 'router', name, args: { ...(request.params.arguments as object) }, definition: { router: name, config: router }, execute: () => this.run(name, request) });
+    const call = (request: GatewayRequest) => recordModelRun(this.options.runs, this.logger, { kind: 'router', name, args: { ...(request.params.arguments as object) }, definition: { router: name, config: router }, execute: () => this.run(name, request), principal: principalOf(request.downstream) });
     return { definition, call, tags: ['router', 'model'] };
   }
 }

@@ -154,6 +154,20 @@ describe('AccessPolicy: runs', () => {
     // Without any rule that holds, the owner decides even in a deny list.
     assert.equal(rules.allows(ci, runTarget('ci', 'deploy')), true);
   });
+
+  it('a rule that reads neither kind nor startedBy does not apply to runs: an allow for tools opens no runs', () => {
+    const rules = policy(`
+  - deny: 'principal.name == "bob"'
+  - allow: 'principal.name == "ci"'
+  - allow: 'kind == "run" && startedBy == "ci" && principal.name == "auditor"'
+`);
+    assert.equal(rules.allows(ci, tool('x', 'x__t')), true);
+    assert.equal(rules.allows(ci, runTarget('bob', 'deploy')), false);
+    assert.equal(rules.allows(bob, runTarget('bob', 'deploy')), true);
+    const auditor: Principal = { name: 'auditor', kind: 'key' };
+    assert.equal(rules.allows(auditor, runTarget('ci', 'deploy')), true);
+    assert.equal(rules.allows(auditor, runTarget('bob', 'deploy')), false);
+  });
 });
 
 describe('rules in the config', () => {

@@ -19,8 +19,8 @@ export interface AccessTarget {
   prompt?: string;
   /** A resource's URI, or a template's URI template. */
   uri?: string;
-  /** A run's principal (who started it). */
-  owner?: string;
+  /** A run's principal: the name of who started it. */
+  startedBy?: string;
   annotations?: ToolAnnotations | undefined;
   /** A call's arguments. Absent: not known (a list), so a rule that reads them cannot be decided. */
   arguments?: Record<string, unknown>;
@@ -59,9 +59,9 @@ export function resourceTarget(uri: string, server: string): AccessTarget {
   return { kind: 'resource', server, uri };
 }
 
-/** A run of a workflow, agent, orchestrator or router, started by `owner`. */
-export function runTarget(owner: string, tool: string): AccessTarget {
-  return { kind: 'run', server: '', tool, owner, arguments: {} };
+/** A run of a workflow, agent, orchestrator or router, started by the principal named `startedBy`. */
+export function runTarget(startedBy: string, tool: string): AccessTarget {
+  return { kind: 'run', server: '', tool, startedBy, arguments: {} };
 }
 
 /** Thrown by `arguments` in a list, where they are not known: the rule cannot be decided. */
@@ -116,7 +116,8 @@ const maxPrincipalsPerEntry = 1_000;
 
 /**
  * Config `rules:` as one decision function (docs/SECURITY.md, "Rules"). The rules are tried in order and the
- * first whose condition holds decides; when none holds, a run is allowed to its owner only, and anything else
+ * first whose condition holds decides (for a run, only rules that read `kind` or `startedBy`); when none holds, a
+ * run is allowed only to the principal that started it, and anything else
  * is allowed when the list has no `allow` rule (a deny list) and denied when it has one (an allow list).
  * A condition that cannot be evaluated (a missing claim) counts as holding for a `deny` rule and as not holding
  * for an `allow` rule: an error never grants access.
@@ -155,6 +156,9 @@ export class AccessPolicy {
     if (this.rules.length === 0) return { allowed: true, rule: undefined };
     const context = this.contextOf(principal, target);
     for (const [index, rule] of this.rules.entries()) {
+      // Runs are decided only by rules written for them: a rule that reads neither `kind` nor `startedBy` is about
+      // tools, prompts and resources (an `allow` for a principal's tools must not open everyone's runs to it).
+      if (target.kind === 'run' && !rule.program.variables.has('kind') && !rule.program.variables.has('startedBy')) continue;
       let holds: boolean;
       try {
         holds = rule.program.evaluate(context);
@@ -169,13 +173,21 @@ export class AccessPolicy {
       }
       if (holds) return { allowed: rule.effect === 'allow', rule: index };
     }
-    if (target.kind === 'run') return { allowed: target.owner === principal.name, rule: undefined };
+    if (target.kind === 'run') return { allowed: target.startedBy === principal.name, rule: undefined };
     return { allowed: this.defaultAllow, rule: undefined };
   }
 
   /** Whether a principal is allowed a target (`decide(...).allowed`). */
   allows(principal: Principal, target: AccessTarget): boolean {
     return this.decide(principal, target).allowed;
+  }
+
+  /**
+   * The catalog tools a principal may see, as a filter (an agent is offered only these); undefined without rules,
+   * where every tool is seen.
+   */
+  toolFilter(principal: Principal): ((tool: CatalogTool) => boolean) | undefined {
+    return this.rules.length === 0 ? undefined : tool => this.seesTool(principal, tool);
   }
 
   /** Whether a catalog tool is listed to a principal (memoised per catalog entry and principal). */
@@ -236,7 +248,7 @@ export class AccessPolicy {
       tool: target.tool ?? '',
       prompt: target.prompt ?? '',
       uri: target.uri ?? '',
-      owner: target.owner ?? '',
+      startedBy: target.startedBy ?? '',
       annotations: isTool ? hintsOf(target.annotations) : readHints,
       arguments: target.arguments ?? unknownArguments
     };
