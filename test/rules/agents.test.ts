@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import type { Principal } from '../../src/core/principal.js';
+import { offeredTools, toolResults } from '../agents/wire.js';
+import { startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
+import { fixtureServer, repoRoot } from '../helpers/gateway.js';
+import { startRulesGateway, textOf } from './helpers.js';
+
+const bob: Principal = { name: 'bob', kind: 'key' };
+const carol: Principal = { name: 'carol', kind: 'key' };
+
+describe('an agent runs as its caller', { timeout: 60_000 }, () => {
+  it('it is offered only the tools its caller may see, a call to another is refused, and its run is the caller\'s', async () => {
+    await using model = await startScriptedModelServer();
+    await using gateway = await startRulesGateway({
+      servers: { echo: fixtureServer('echo.ts'), fix: fixtureServer('workflow-tools.ts', [], { cwd: repoRoot }) },
+      models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'k' } },
+      agents: { probe: { model: 'local', servers: ['echo', 'fix'], tools: ['echo', 'text'] } },
+      store: { path: ':memory:' },
+      rules: [{ deny: 'principal.name == "bob" && server == "echo"' }]
+    });
+
+    model.reset([{ text: 'done' }]);
+    const asCarol = await gateway.connect(carol);
+    assert.equal(textOf(await asCarol.callTool({ name: 'probe', arguments: { task: 'look' } })).includes('done'), true);
+    assert.deepEqual(offeredTools(model.requests[0]!), ['echo__echo', 'fix__text']);
+
+    // The model asks for echo__echo though it was not offered: refused as any tool it was not offered.
+    model.reset([{ toolCalls: [{ id: 'c1', name: 'echo__echo', arguments: { message: 'x' } }] }, { text: 'gave up' }]);
+    const asBob = await gateway.connect(bob);
+    const result = await asBob.callTool({ name: 'probe', arguments: { task: 'look' } });
+    assert.deepEqual(offeredTools(model.requests[0]!), ['fix__text']);
+    const fedBack = toolResults(model.requests[1]!);
+    assert.equal(fedBack.length, 1);
+    assert.equal(fedBack[0]!.text, 'There is no tool "echo__echo" among your tools; call one of: fix__text.');
+    const runId = (result._meta as Record<string, string> | undefined)?.['manifold/run-id'];
+    assert.ok(runId, JSON.stringify(result));
+    assert.equal(gateway.core.workflows.store?.getRun(runId)?.run.principal, 'bob');
+  });
+});
