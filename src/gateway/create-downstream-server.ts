@@ -11,7 +11,7 @@ import { type CatalogView, metaToolInstructions } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import { checkViewScope } from './views.js';
 import { resourceNotFoundError } from '../catalog/index.js';
-import { resourceTarget } from '../rules/index.js';
+import { checkRules, resourceTarget } from '../rules/index.js';
 import type { DispatchMethod, DownstreamContext } from '../core/pipeline.js';
 import { type Principal, principalOf } from '../core/principal.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
@@ -107,8 +107,13 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
 
   const dispatch = async (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) => {
     try {
-      if (options.view) checkViewScope(core, options.view, method, params);
-      return await core.pipeline({ method, params, downstream: contextFor(ctx) });
+      const downstream = contextFor(ctx);
+      if (options.view) {
+        // The view's scope check looks names up: the caller's rules first, so its errors suggest nothing hidden.
+        if (access.active) checkRules(access, core.catalog, { method, params, downstream });
+        checkViewScope(core, options.view, method, params);
+      }
+      return await core.pipeline({ method, params, downstream });
     } catch (error) {
       const wire = toWireError(error, logger);
       throw method === 'resources/read' ? resourceNotFound(wire, params.uri) : wire;

@@ -8,4 +8,4 @@ export {
   runTarget,
   toolTarget
 } from './access-policy.js';
-export { createRulesMiddleware, visibleTool } from './rules-middleware.js';
+export { checkRules, createRulesMiddleware, visibleTool } from './rules-middleware.js';

@@ -11,12 +11,17 @@ import { type AccessPolicy, promptTarget, resourceTarget, toolTarget } from './a
  */
 export function createRulesMiddleware(policy: AccessPolicy, catalog: Catalog): Middleware {
   return next => async request => {
-    check(policy, catalog, request);
+    checkRules(policy, catalog, request);
     return next(request);
   };
 }
 
-function check(policy: AccessPolicy, catalog: Catalog, request: GatewayRequest): void {
+/**
+ * Throws the unknown-tool (prompt, resource) error when the caller's rules deny the request, or when it names
+ * nothing the caller may see (with suggestions drawn from what it may see). What the stage runs; a face that
+ * looks names up before the pipeline (a view's scope check) runs it first, so its errors suggest nothing hidden.
+ */
+export function checkRules(policy: AccessPolicy, catalog: Catalog, request: GatewayRequest): void {
   const principal = principalOf(request.downstream);
   const { params } = request;
   switch (request.method) {

@@ -23,7 +23,7 @@ const config = {
   workflows: {
     shout: { description: 'Echoes hello', steps: [{ id: 'say', call: 'echo__echo', with: { message: '"hello"' } }] }
   },
-  views: { find: { discovery: 'search' } },
+  views: { find: { discovery: 'search' }, evr: { servers: ['everything'] } },
   rules: [
     { deny: 'principal.name == "bob" && server == "echo"' },
     { deny: 'principal.name == "bob" && kind == "resource" && uri.endsWith("features.md")' },
@@ -117,6 +117,17 @@ describe('rules over real connections, per principal (createDownstreamServer, re
     assert.deepEqual((await asCi.listPrompts()).prompts, []);
     assert.deepEqual((await asCi.listResourceTemplates()).resourceTemplates, []);
     assert.ok((await asBob.listResourceTemplates()).resourceTemplates.length > 0);
+  });
+
+  it('a view that holds some servers: its prompt errors suggest nothing the caller may not see', async () => {
+    const asLocal = await gateway.connect(undefined, 'evr');
+    assert.match((await errorOf(asLocal.getPrompt({ name: 'everything__args-promp', arguments: {} })))?.message ?? '', /did you mean "everything__args-prompt"/);
+    const asBob = await gateway.connect(bob, 'evr');
+    const miss = await errorOf(asBob.getPrompt({ name: 'everything__args-promp', arguments: {} }));
+    assert.match(miss?.message ?? '', /unknown prompt "everything__args-promp"/);
+    assert.doesNotMatch(miss?.message ?? '', /"everything__args-prompt"/);
+    const denied = await errorOf(asBob.getPrompt({ name: 'everything__args-prompt', arguments: {} }));
+    assert.match(denied?.message ?? '', /unknown prompt "everything__args-prompt"/);
   });
 
   it('a workflow step runs as its caller: a step the caller may not call fails as an unknown tool', async () => {
