@@ -3,7 +3,7 @@ import type { Tool } from '@modelcontextprotocol/client';
 import type { Catalog, CatalogTool } from '../catalog/index.js';
 import type { DiscoveryMode, ManifoldConfig, ViewConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
-import { createNameFilter, matchesAny } from '../core/glob.js';
+import { matchesAny } from '../core/glob.js';
 import type { DownstreamContext, GatewayResult, Handler } from '../core/pipeline.js';
 import { type Principal, principalOf } from '../core/principal.js';
 import { type AccessPolicy, toolTarget } from '../rules/index.js';
@@ -14,7 +14,6 @@ import { HybridToolSearch } from './hybrid-search.js';
 import {
   callToolName,
   defaultRetrieveLimit,
-  maxRetrieveLimit,
   metaToolDefinitions,
   metaToolNames,
   retrieveToolsName
@@ -22,7 +21,9 @@ import {
 import { RoutedSelections, routeToolName, type ViewRouter } from './routed-selections.js';
 import type { SearchableTool } from './tool-document.js';
 import { ToolIndex, type ToolMatch } from './tool-index.js';
+import { retrieveTools } from './retrieve-tools.js';
 import { VectorIndex } from './vector-index.js';
+import { buildViewEntries } from './view-entries.js';
 
 /** A catalog tool as one view shows it: possibly renamed or re-described. */
 export interface ViewTool {
@@ -290,7 +291,7 @@ export class CatalogView implements Disposable {
       const refusal = this.routedRefusal(name, downstream);
       if (refusal) return refusal;
     }
-    if (this.hasMetaTools && name === retrieveToolsName) return this.retrieve(args, downstream.signal, principal);
+    if (this.hasMetaTools && name === retrieveToolsName) return retrieveTools(this, args, downstream.signal, principal);
     if (this.hasMetaTools && name === callToolName) {
       const target = args.name;
       if (typeof target !== 'string' || target === '')
@@ -369,33 +370,6 @@ export class CatalogView implements Disposable {
     return metaToolDefinitions([...new Set(tools.map(tool => tool.server))]);
   }
 
-  private async retrieve(args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<GatewayResult> {
-    const query = typeof args.query === 'string' ? args.query.trim() : '';
-    if (query === '') return toolError('retrieve_tools needs "query": what you want to do, in plain words.');
-    const rawLimit = args.limit === undefined ? defaultRetrieveLimit : Number(args.limit);
-    if (!Number.isInteger(rawLimit) || rawLimit < 1)
-      return toolError(`retrieve_tools "limit" must be a whole number from 1 to ${maxRetrieveLimit}.`);
-    const server = typeof args.server === 'string' && args.server !== '' ? args.server : undefined;
-    const matches = await this.find(
-      query,
-      { limit: Math.min(rawLimit, maxRetrieveLimit), ...(server !== undefined ? { server } : {}), principal },
-      signal
-    );
-    const tools = matches.map(match => ({
-      ...match.view.definition,
-      server: match.view.server,
-      score: Number(match.score.toPrecision(4))
-    }));
-    const result: Record<string, unknown> = { tools };
-    if (tools.length === 0) {
-      result.hint =
-        server !== undefined && !this.visibleTools(principal).some(tool => tool.server === server)
-          ? `no server "${server}" in this view; leave "server" out to search every server`
-          : 'no tool matched; try other words (the action and the object), or fewer of them';
-    }
-    return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
-  }
-
   private searchIndex(): ToolIndex {
     if (!this.index) {
       this.index = new ToolIndex();
@@ -420,57 +394,16 @@ export class CatalogView implements Disposable {
   }
 
   private rebuild(): void {
-    const config = this.config;
-    const keepName = createNameFilter(config.include, config.exclude);
-    const wantedTags = config.tags?.map(tag => tag.toLowerCase());
-    const entries: ViewTool[] = [];
-    const byName = new Map<string, ViewTool>();
-    const reserved = new Set(
-      this.hasMetaTools ? metaToolNames : this.config.discovery === 'routed' ? [routeToolName] : []
-    );
-    for (const tool of this.catalog.tools) {
-      if (!this.holdsServer(tool.upstream)) continue;
-      if (!keepName(tool.name)) continue;
-      const tags = this.tagsOf(tool);
-      if (wantedTags && !tags.some(tag => wantedTags.includes(tag.toLowerCase()))) continue;
-      if (config.readOnly && tool.definition.annotations?.readOnlyHint !== true) continue;
-      const override = config.tools[tool.name];
-      let name = override?.name ?? tool.name;
-      if (byName.has(name) || reserved.has(name)) {
-        const fallback = tool.name;
-        const free = !byName.has(fallback) && !reserved.has(fallback);
-        this.logger.error(
-          `view "${this.name}": tool "${tool.name}" cannot be called "${name}" (the name is taken); ${free ? `it keeps "${fallback}"` : 'it is left out of the view (rename one of them under tools:)'}`
-        );
-        if (!free) continue;
-        name = fallback;
-      }
-      const definition: Tool =
-        name === tool.name && override?.description === undefined
-          ? tool.definition
-          : {
-              ...tool.definition,
-              name,
-              ...(override?.description !== undefined ? { description: override.description } : {})
-            };
-      const entry: ViewTool = { name, catalogName: tool.name, server: tool.upstream, definition, tags, catalogTool: tool };
-      entries.push(entry);
-      byName.set(name, entry);
-    }
+    const { entries, byName } = buildViewEntries({
+      name: this.name,
+      config: this.config,
+      catalog: this.catalog,
+      servers: this.servers,
+      reserved: new Set(this.hasMetaTools ? metaToolNames : this.config.discovery === 'routed' ? [routeToolName] : []),
+      logger: this.logger
+    });
     this.entries = entries;
     this.byName = byName;
-  }
-
-  private tagsOf(tool: CatalogTool): string[] {
-    const tags = [...(tool.local?.tags ?? [])];
-    const server = this.servers[tool.upstream];
-    if (server) {
-      tags.push(...server.tags);
-      for (const [glob, toolTags] of Object.entries(server.toolTags)) {
-        if (matchesAny(tool.originalName, [glob])) tags.push(...toolTags);
-      }
-    }
-    return tags;
   }
 }
 
