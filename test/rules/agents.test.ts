@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import type { Principal } from '../../src/core/principal.js';
-import { offeredTools, toolResults } from '../agents/wire.js';
-import { startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
+import { offeredTools, systemPrompt, toolResults } from '../agents/wire.js';
+import { type RecordedRequest, type ScriptTurn, startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { fixtureServer, repoRoot } from '../helpers/gateway.js';
 import { startRulesGateway, textOf } from './helpers.js';
 
@@ -16,7 +16,12 @@ describe('an agent runs as its caller', { timeout: 60_000 }, () => {
     await using gateway = await startRulesGateway({
       servers: { echo: fixtureServer('echo.ts'), fix: fixtureServer('workflow-tools.ts', [], { cwd: repoRoot }) },
       models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'k' } },
-      agents: { probe: { model: 'local', servers: ['echo', 'fix'], tools: ['echo', 'text'] } },
+      agents: {
+        probe: { model: 'local', servers: ['echo', 'fix'], tools: ['echo', 'text'] },
+        worker: { model: 'local', servers: ['echo', 'fix'], tools: ['echo', 'text'], instruction: 'WORKER' }
+      },
+      orchestrators: { lead: { model: 'local', workers: ['worker'], instruction: 'PLAN', synthesis: 'SYNTH', plan: 'full' } },
+      workflows: { ask: { steps: [{ id: 'look', agent: 'probe', task: 'look' }] } },
       store: { path: ':memory:' },
       rules: [{ deny: 'principal.name == "bob" && server == "echo"' }]
     });
@@ -37,5 +42,28 @@ describe('an agent runs as its caller', { timeout: 60_000 }, () => {
     const runId = (result._meta as Record<string, string> | undefined)?.['manifold/run-id'];
     assert.ok(runId, JSON.stringify(result));
     assert.equal(gateway.core.workflows.store?.getRun(runId)?.run.principal, 'bob');
+
+    // A workflow's agent step runs as the workflow's caller too.
+    model.reset([{ text: 'step done' }]);
+    await asBob.callTool({ name: 'ask', arguments: {} });
+    assert.deepEqual(offeredTools(model.requests[0]!), ['fix__text']);
+    model.reset([{ text: 'step done' }]);
+    await asCarol.callTool({ name: 'ask', arguments: {} });
+    assert.deepEqual(offeredTools(model.requests[0]!), ['echo__echo', 'fix__text']);
+
+    // An orchestrator's workers too.
+    const byRole = (request: RecordedRequest): ScriptTurn => {
+      const system = systemPrompt(request);
+      if (system.startsWith('PLAN')) return { text: JSON.stringify({ steps: [{ tasks: [{ worker: 'worker', task: 'look' }] }] }) };
+      if (system.startsWith('SYNTH')) return { text: 'the synthesis' };
+      return { text: 'worker done' };
+    };
+    const workerOffers = () => model.requests.filter(request => systemPrompt(request).startsWith('WORKER')).map(offeredTools);
+    model.reset((_index, request) => byRole(request));
+    assert.equal(textOf(await asBob.callTool({ name: 'lead', arguments: { task: 'look around' } })), 'the synthesis');
+    assert.deepEqual(workerOffers(), [['fix__text']]);
+    model.reset((_index, request) => byRole(request));
+    await asCarol.callTool({ name: 'lead', arguments: { task: 'look around' } });
+    assert.deepEqual(workerOffers(), [['echo__echo', 'fix__text']]);
   });
 });
