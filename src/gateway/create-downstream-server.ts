@@ -10,6 +10,7 @@ import { type CacheHint, combineCacheHints } from '../upstream/index.js';
 import { type CatalogView, metaToolInstructions } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import { checkViewScope } from './views.js';
+import { visibleListOf } from './visible-lists.js';
 import { resourceNotFoundError } from '../catalog/index.js';
 import { checkRules, resourceTarget } from '../rules/index.js';
 import type { DispatchMethod, DownstreamContext } from '../core/pipeline.js';
@@ -144,29 +145,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   };
   // Under rules, a session is told of a list change only when what it can see of the list changed.
   if (session && access.active) {
-    const principal = principalOf(options);
-    session.visibleList = kind => {
-      switch (kind) {
-        case 'tools':
-          return (view ? view.visibleTools(principal).map(tool => tool.catalogTool) : core.catalog.tools.filter(tool => access.seesTool(principal, tool)))
-            .map(tool => `${tool.name}\t${tool.descriptionHash}`)
-            .join('\n');
-        case 'prompts':
-          return core.catalog.prompts
-            .filter(prompt => (!view || view.holdsServer(prompt.upstream)) && access.seesPrompt(principal, prompt))
-            .map(prompt => JSON.stringify(prompt.definition))
-            .join('\n');
-        case 'resources':
-          return [
-            ...core.catalog.resources
-              .filter(resource => (!view || view.holdsServer(resource.upstream)) && access.seesResource(principal, resource))
-              .map(resource => JSON.stringify(resource.definition)),
-            ...core.catalog.resourceTemplates
-              .filter(template => (!view || view.holdsServer(template.upstream)) && access.seesTemplate(principal, template))
-              .map(template => JSON.stringify(template.definition))
-          ].join('\n');
-      }
-    };
+    session.visibleList = visibleListOf(core, view, principalOf(options));
     session.lastVisible = { tools: session.visibleList('tools'), prompts: session.visibleList('prompts'), resources: session.visibleList('resources') };
   }
 

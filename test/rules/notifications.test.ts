@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 
 import type { Principal } from '../../src/core/principal.js';
 import { followListenedResources } from '../../src/gateway/follow-listened-resources.js';
+import type { HttpNotifier } from '../../src/gateway/sessions.js';
+import { visibleNotifier } from '../../src/gateway/visible-lists.js';
 import { fixtureServer, repoRoot, waitFor } from '../helpers/gateway.js';
 import { startRulesGateway } from './helpers.js';
 
@@ -17,16 +19,21 @@ describe('notifications tell a caller only of what it may see', { timeout: 60_00
     });
     const asBob = await gateway.connect(bob);
     const asCarol = await gateway.connect(carol);
-    const heard = { bob: 0, carol: 0 };
+    const heard = { bob: 0, carol: 0, bobStreams: 0, carolStreams: 0 };
     asBob.setNotificationHandler('notifications/tools/list_changed', () => void heard.bob++);
     asCarol.setNotificationHandler('notifications/tools/list_changed', () => void heard.carol++);
+    // The 2026-07-28 HTTP handler's listen streams, one notifier per principal.
+    const streams = (count: () => void): HttpNotifier => ({ toolsChanged: count, promptsChanged: () => {}, resourcesChanged: () => {}, resourceUpdated: () => {} });
+    gateway.core.sessions.addNotifier(visibleNotifier(gateway.core, undefined, bob, streams(() => void heard.bobStreams++)));
+    gateway.core.sessions.addNotifier(visibleNotifier(gateway.core, undefined, carol, streams(() => void heard.carolStreams++)));
     await asCarol.callTool({ name: 'changing__add_tool', arguments: { name: 'fresh', description: 'A tool added while serving' } });
-    await waitFor(() => heard.carol > 0, 'carol to hear of the new tool');
+    await waitFor(() => heard.carol > 0 && heard.carolStreams > 0, 'carol to hear of the new tool');
     assert.ok((await asCarol.listTools()).tools.some(tool => tool.name === 'changing__fresh'));
     // Give a notification to bob every chance to arrive: carol's came, and bob's list did not change.
     await asBob.listTools();
     await new Promise(resolve => setTimeout(resolve, 300));
     assert.equal(heard.bob, 0);
+    assert.equal(heard.bobStreams, 0);
     assert.ok(!(await asBob.listTools()).tools.some(tool => tool.name.startsWith('changing__')));
   });
 

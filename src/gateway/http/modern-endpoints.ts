@@ -6,6 +6,8 @@ import type { Logger } from '../../telemetry/logger.js';
 import { createDownstreamServer } from '../create-downstream-server.js';
 import type { GatewayCore } from '../gateway-core.js';
 import { resolveServedView } from '../views.js';
+import { visibleNotifier } from '../visible-lists.js';
+import { type Principal, principalOf } from '../../core/principal.js';
 
 /** The stateless 2026-07-28 handler of one endpoint, with the view it serves (undefined: the whole catalog). */
 export interface ModernEndpoint {
@@ -25,17 +27,26 @@ export class ModernEndpoints {
     private readonly logger: Logger
   ) {}
 
-  /** The endpoint of a view ('' for /mcp). */
-  for(viewName: string): ModernEndpoint {
-    let entry = this.endpoints.get(viewName);
+  /**
+   * The endpoint of a view ('' for /mcp), for a principal: without one, the local user's (one handler per view).
+   * With one, a handler of its own per view and principal (everything rules read of it: a token with other
+   * claims is another), whose requests run as it and whose listen streams hear only of changes to what it may
+   * see (config `rules:`).
+   */
+  for(viewName: string, principal?: Principal): ModernEndpoint {
+    const key = principal
+      ? `${viewName}\0${JSON.stringify([principal.name, principal.kind, principal.scopes ?? [], principal.views ?? [], principal.claims ?? {}])}`
+      : viewName;
+    let entry = this.endpoints.get(key);
     if (!entry) {
       const view = resolveServedView(this.core, viewName === '' ? undefined : viewName);
-      const handler = createMcpHandler(() => createDownstreamServer(this.core, { session: false, view }).server, {
+      const handler = createMcpHandler(() => createDownstreamServer(this.core, { session: false, view, ...(principal ? { principal } : {}) }).server, {
         legacy: 'reject',
         onerror: error => this.logger.debug(`modern handler: ${errorMessage(error)}`)
       });
-      entry = { handler, view, removeNotifier: this.core.sessions.addNotifier(handler.notify) };
-      this.endpoints.set(viewName, entry);
+      const notifier = visibleNotifier(this.core, view, principalOf({ principal }), handler.notify);
+      entry = { handler, view, removeNotifier: this.core.sessions.addNotifier(notifier) };
+      this.endpoints.set(key, entry);
     }
     return entry;
   }
