@@ -135,6 +135,7 @@ export class GatewayCore implements AsyncDisposable {
       ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
     });
     this.access = new AccessPolicy(options.config.rules, this.logger.child('rules'));
+    if (this.access.active) this.logger.info(`access: ${this.access.describe()}`);
     // Outermost first: rules (a denied call is refused before anything else sees it), then the given stages; the
     // bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(

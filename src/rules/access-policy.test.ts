@@ -43,6 +43,8 @@ describe('AccessPolicy: which rule decides', () => {
     assert.equal(rules.allows(ci, tool('github', 'github__issues')), true);
     assert.equal(rules.allows(ci, tool('fs', 'fs__read')), false);
     assert.equal(rules.allows(bob, tool('github', 'github__issues')), false);
+    assert.match(rules.describe(), /^1 rule\(s\), an allow list: what no rule allows is denied/);
+    assert.match(policy(`\n  - deny: 'true'\n`).describe(), /a deny list: what no rule denies is allowed/);
   });
 
   it('the first rule that holds decides: a deny before an allow wins, after it loses', () => {
@@ -93,6 +95,7 @@ describe('AccessPolicy: errors fail closed', () => {
     const rules = policy(
       `
   - deny: 'principal.claims.team == "contractors"'
+    description: no contractors
   - allow: '"ops" in principal.claims.groups'
   - allow: 'principal.kind == "local"'
 `,
@@ -110,7 +113,7 @@ describe('AccessPolicy: errors fail closed', () => {
     assert.equal(rules.allows(noGroups, tool('x', 'x__t')), false);
     assert.equal(rules.allows({ ...localPrincipal, claims: { team: 'core' } }, tool('x', 'x__t')), true);
     const warnings = lines.join('\n');
-    assert.equal(warnings.match(/rules\.0\.deny could not be evaluated for principal "bob"/g)?.length, 1, warnings);
+    assert.equal(warnings.match(/rules\.0\.deny \("no contractors"\) could not be evaluated for principal "bob"/g)?.length, 1, warnings);
     assert.match(warnings, /rules\.1\.allow could not be evaluated for principal "carol": .*not holding/);
   });
 });

@@ -108,6 +108,7 @@ function hintsOf(annotations: ToolAnnotations | undefined): RuleContext['annotat
 interface Rule {
   effect: 'allow' | 'deny';
   program: CompiledRule;
+  /** `rules.<i>.<allow|deny>`, with the rule's description when it has one. */
   path: string;
 }
 
@@ -133,12 +134,19 @@ export class AccessPolicy {
 
   constructor(rules: readonly AccessRule[], logger: Logger) {
     this.logger = logger;
-    this.rules = rules.map((rule, index) =>
-      rule.allow !== undefined
-        ? { effect: 'allow', program: compileRuleExpression(rule.allow), path: `rules.${index}.allow` }
-        : { effect: 'deny', program: compileRuleExpression(rule.deny ?? 'false'), path: `rules.${index}.deny` }
-    );
+    this.rules = rules.map((rule, index) => {
+      const described = rule.description !== undefined ? ` ("${rule.description}")` : '';
+      return rule.allow !== undefined
+        ? { effect: 'allow', program: compileRuleExpression(rule.allow), path: `rules.${index}.allow${described}` }
+        : { effect: 'deny', program: compileRuleExpression(rule.deny ?? 'false'), path: `rules.${index}.deny${described}` };
+    });
     this.defaultAllow = !this.rules.some(rule => rule.effect === 'allow');
+  }
+
+  /** What the rules are, for the start-up log: how many, and what happens when none holds. */
+  describe(): string {
+    if (this.rules.length === 0) return 'no rules: every caller may see and call everything';
+    return `${this.rules.length} rule(s), ${this.defaultAllow ? 'a deny list: what no rule denies is allowed' : 'an allow list: what no rule allows is denied'} (runs: their own to each principal)`;
   }
 
   /** Whether there are rules at all; without them everything is allowed and nothing is filtered. */

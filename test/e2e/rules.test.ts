@@ -8,7 +8,10 @@ import { after, before, describe, it } from 'node:test';
 
 import type { Client } from '@modelcontextprotocol/client';
 
-import { connectHttp, connectSse, connectStdio, fixtureServer, type HttpGatewayProcess, repoRoot, startHttpGateway, type TempConfig, writeConfig } from '../helpers/gateway.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+import { connectHttp, connectSse, connectStdio, manifoldCommand, fixtureServer, type HttpGatewayProcess, repoRoot, startHttpGateway, type TempConfig, writeConfig } from '../helpers/gateway.js';
 
 const config = {
   servers: { echo: fixtureServer('echo.ts'), fix: fixtureServer('workflow-tools.ts', [], { cwd: repoRoot }) },
@@ -78,5 +81,15 @@ describe('rules on every face, as the local principal', { timeout: 120_000 }, ()
   it('legacy HTTP+SSE', async () => {
     await using client = await connectSse(gateway.url.replace(/\/mcp$/, '/sse'));
     await checkFace(client, 'SSE');
+  });
+
+  it('an invalid rule stops the start, naming its path and the parser\'s words', async () => {
+    await using bad = writeConfig({ servers: {}, rules: [{ allow: 'principal.kind == "local"' }, { deny: 'user == "x"' }] });
+    const child = spawn(manifoldCommand.command, [...manifoldCommand.args, 'serve', '--config', bad.path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /rules\.1\.deny: invalid rule expression: Unknown variable: user/);
   });
 });

@@ -98,6 +98,10 @@ describe('rules over real connections, per principal (createDownstreamServer, re
     assert.equal(deniedPrompt?.code, unknownPrompt?.code);
     assert.equal(deniedPrompt?.message.replace('args-prompt', 'X'), unknownPrompt?.message.replace('nope-prompt', 'X'));
 
+    // Completion for a hidden prompt: the same error as for an unknown one.
+    const deniedCompletion = await errorOf(asBob.complete({ ref: { type: 'ref/prompt', name: 'everything__args-prompt' }, argument: { name: 'city', value: 'a' } }));
+    assert.match(deniedCompletion?.message ?? '', /unknown prompt "everything__args-prompt"/);
+
     const uris = (await asBob.listResources()).resources.map(resource => resource.uri);
     assert.ok(uris.includes('demo://resource/static/document/architecture.md'));
     assert.ok(!uris.some(uri => uri.endsWith('features.md')));
