@@ -25,6 +25,9 @@ describe('AccessPolicy: which rule decides', () => {
     const none = new AccessPolicy([], silent);
     assert.equal(none.active, false);
     assert.equal(none.allows(bob, tool('github', 'github__delete')), true);
+    // Runs stay their starter's.
+    assert.equal(none.allows(bob, runTarget('bob', 'deploy')), true);
+    assert.equal(none.allows(bob, runTarget('ci', 'deploy')), false);
   });
 
   it('a deny list (no allow rule): what no rule denies is allowed', () => {

@@ -149,7 +149,7 @@ export class AccessPolicy {
     return `${this.rules.length} rule(s), ${this.defaultAllow ? 'a deny list: what no rule denies is allowed' : 'an allow list: what no rule allows is denied'} (runs: their own to each principal)`;
   }
 
-  /** Whether there are rules at all; without them everything is allowed and nothing is filtered. */
+  /** Whether there are rules at all; without them everything is allowed and nothing is filtered (runs aside). */
   get active(): boolean {
     return this.rules.length > 0;
   }
@@ -161,7 +161,8 @@ export class AccessPolicy {
    * call may not be denied): a thing is listed unless the rules deny it whatever the arguments.
    */
   decide(principal: Principal, target: AccessTarget): AccessDecision {
-    if (this.rules.length === 0) return { allowed: true, rule: undefined };
+    // Without rules everything is allowed, but a run still only to the principal that started it.
+    if (this.rules.length === 0) return { allowed: target.kind !== 'run' || target.startedBy === principal.name, rule: undefined };
     const context = this.contextOf(principal, target);
     for (const [index, rule] of this.rules.entries()) {
       // Runs are decided only by rules written for them: a rule that reads neither `kind` nor `startedBy` is about

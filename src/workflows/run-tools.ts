@@ -15,9 +15,10 @@ const runIdSchema = { type: 'string', description: 'The run id runs_start or run
  * one call open for a long run, and a run the gateway lost (it was killed) continues from its journal.
  */
 export function runToolDefinitions(runs: DurableRuns, access?: RunAccess): LocalTool[] {
-  // Under rules, a run the caller may not see (another principal's) is one that does not exist, in the same words.
+  // A run the caller may not see (another principal's, unless a rule allows it) is one that does not exist, in the
+  // same words. With or without rules: keys and tokens do not see each other's runs.
   const hidden = (request: GatewayRequest, runId: string): boolean => {
-    if (!access?.policy.active) return false;
+    if (!access) return false;
     const run = runs.startedBy(runId);
     return run !== undefined && !access.policy.allows(principalOf(request.downstream), runTarget(run.principal, run.workflow));
   };

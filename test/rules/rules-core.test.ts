@@ -193,3 +193,23 @@ describe('rules over real connections, per principal (createDownstreamServer, re
     assert.equal(hiddenStart.isError, true);
   });
 });
+
+describe('runs without rules', () => {
+  it('a key or token still sees only its own runs', async () => {
+    await using gateway = await startRulesGateway({
+      servers: { fix: fixtureServer('workflow-tools.ts', [], { cwd: repoRoot }) },
+      gateway: { runTools: true },
+      workflows: { say: { steps: [{ id: 'a', call: 'fix__text', with: { text: '"hi"' } }] } }
+    });
+    assert.equal(gateway.core.access.active, false);
+    const asCi = await gateway.connect(ci);
+    const runId = ((await asCi.callTool({ name: 'runs_start', arguments: { workflow: 'say' } })).structuredContent as { run_id: string }).run_id;
+    assert.equal((await asCi.callTool({ name: 'runs_status', arguments: { run_id: runId } })).isError, undefined);
+    const other = await (await gateway.connect(bob)).callTool({ name: 'runs_status', arguments: { run_id: runId } });
+    assert.equal(other.isError, true);
+    assert.match(textOf(other), /^No run "/);
+    // The local user's runs are the local user's.
+    const asLocal = await gateway.connect(undefined);
+    assert.equal((await asLocal.callTool({ name: 'runs_status', arguments: { run_id: runId } })).isError, true);
+  });
+});
