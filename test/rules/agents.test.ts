@@ -21,9 +21,10 @@ describe('an agent runs as its caller', { timeout: 60_000 }, () => {
         worker: { model: 'local', servers: ['echo', 'fix'], tools: ['echo', 'text'], instruction: 'WORKER' }
       },
       orchestrators: { lead: { model: 'local', workers: ['worker'], instruction: 'PLAN', synthesis: 'SYNTH', plan: 'full' } },
+      routers: { front: { model: 'local', routes: { texts: { server: 'fix', tools: ['text', 'needs'], description: 'Text utilities.' } }, default: 'texts' } },
       workflows: { ask: { steps: [{ id: 'look', agent: 'probe', task: 'look' }] } },
       store: { path: ':memory:' },
-      rules: [{ deny: 'principal.name == "bob" && server == "echo"' }]
+      rules: [{ deny: 'principal.name == "bob" && server == "echo"' }, { deny: 'principal.name == "bob" && tool == "fix__needs"' }]
     });
 
     model.reset([{ text: 'done' }]);
@@ -65,5 +66,16 @@ describe('an agent runs as its caller', { timeout: 60_000 }, () => {
     model.reset((_index, request) => byRole(request));
     await asCarol.callTool({ name: 'lead', arguments: { task: 'look around' } });
     assert.deepEqual(workerOffers(), [['echo__echo', 'fix__text']]);
+
+    // A router's server route: its tool loop is offered only what the caller may see of that server.
+    const routed = (_index: number, request: RecordedRequest): ScriptTurn =>
+      offeredTools(request).length === 0 ? { text: JSON.stringify({ route: 'texts', confidence: 0.9, reasoning: 'texts' }) } : { text: 'routed done' };
+    const routeOffers = () => model.requests.map(offeredTools).filter(tools => tools.length > 0);
+    model.reset(routed);
+    await asBob.callTool({ name: 'front', arguments: { request: 'make a text' } });
+    assert.deepEqual(routeOffers(), [['fix__text']]);
+    model.reset(routed);
+    await asCarol.callTool({ name: 'front', arguments: { request: 'make a text' } });
+    assert.deepEqual(routeOffers(), [['fix__needs', 'fix__text']]);
   });
 });
