@@ -53,5 +53,5 @@ export {
   routerSchema,
   routersSchema
 } from './router-schema.js';
-export { type AccessRule, rulesSchema } from './rules-schema.js';
+export { type AccessRule, localToolSources, ruleKinds, rulesSchema } from './rules-schema.js';
 export { type CompiledRule, compileRuleExpression, type RuleContext, ruleVariables } from './rule-expression.js';

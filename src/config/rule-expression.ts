@@ -50,6 +50,12 @@ export interface RuleContext {
 /** A rule expression, parsed and type-checked once. */
 export interface CompiledRule {
   readonly source: string;
+  /**
+   * The string literals the expression compares `server`, `kind` or `principal.views` with (`server == "x"`,
+   * `server in ["x"]`, `"v" in principal.views`): names the config can check, so a typo is not a rule that never
+   * matches.
+   */
+  readonly names: ReadonlyArray<{ variable: 'server' | 'kind' | 'principal.views'; value: string }>;
   /** The rule variables the expression reads (`principal`, `kind`, …). */
   readonly variables: ReadonlySet<string>;
   /** Evaluates; throws on an evaluation error (a missing key, a claim of another type, a value that is not a bool). */
@@ -72,6 +78,7 @@ export function compileRuleExpression(source: string): CompiledRule {
   const rule: CompiledRule = {
     source,
     variables: identifiersOf(program.ast),
+    names: comparedNames(program.ast),
     evaluate: context => {
       const value: unknown = program(context);
       if (typeof value !== 'boolean') throw new Error(`the expression yielded ${typeof value}, not a bool`);
@@ -94,6 +101,50 @@ function identifiersOf(ast: unknown): Set<string> {
     const { op, args } = node as { op?: unknown; args?: unknown };
     if (op === 'id' && typeof args === 'string') found.add(args);
     else walk(args);
+  };
+  walk(ast);
+  return found;
+}
+
+interface AstNode {
+  op?: unknown;
+  args?: unknown;
+}
+
+/** Which of the checkable names a node is: `server`, `kind`, `principal.views`. */
+function checkable(node: unknown): 'server' | 'kind' | 'principal.views' | undefined {
+  const { op, args } = (node ?? {}) as AstNode;
+  if (op === 'id' && (args === 'server' || args === 'kind')) return args;
+  if (op === '.' && Array.isArray(args) && args[1] === 'views' && (args[0] as AstNode | undefined)?.op === 'id' && (args[0] as AstNode).args === 'principal')
+    return 'principal.views';
+  return undefined;
+}
+
+function stringsOf(node: unknown): string[] {
+  const { op, args } = (node ?? {}) as AstNode;
+  if (op === 'value' && typeof args === 'string') return [args];
+  if (op === 'list' && Array.isArray(args)) return args.flatMap(stringsOf);
+  return [];
+}
+
+/** Every `x == "lit"`, `"lit" == x`, `x != "lit"`, `x in [...]` and `"lit" in principal.views` of an AST. */
+function comparedNames(ast: unknown): Array<{ variable: 'server' | 'kind' | 'principal.views'; value: string }> {
+  const found: Array<{ variable: 'server' | 'kind' | 'principal.views'; value: string }> = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const { op, args } = node as AstNode;
+    if ((op === '==' || op === '!=' || op === 'in') && Array.isArray(args) && args.length === 2) {
+      const [left, right] = args as [unknown, unknown];
+      const leftName = checkable(left);
+      const rightName = checkable(right);
+      if (leftName && leftName !== 'principal.views') for (const value of stringsOf(right)) found.push({ variable: leftName, value });
+      if (rightName && (op !== 'in' || rightName === 'principal.views')) for (const value of stringsOf(left)) found.push({ variable: rightName, value });
+    }
+    if (op !== 'value') walk(args);
   };
   walk(ast);
   return found;

@@ -7,7 +7,7 @@ import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
-import { rulesSchema } from './rules-schema.js';
+import { checkRuleReferences, rulesSchema } from './rules-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
@@ -211,6 +211,7 @@ export const configSchema = z
     for (const issue of checkAgentReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkOrchestratorReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkRuleReferences(config)) context.addIssue({ code: 'custom', ...issue });
   });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {

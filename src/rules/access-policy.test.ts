@@ -8,8 +8,11 @@ import { AccessPolicy, promptTarget, resourceTarget, runTarget, type AccessTarge
 
 const silent = createLogger({ level: 'silent' });
 
+/** The servers the rules below name (rules are checked against the config's servers). */
+const servers = 'servers:\n' + ['github', 'fs', 'x', 'vault', 'a', 'b'].map(name => `  ${name}: { command: "true" }\n`).join('');
+
 function policy(rules: string, logger: Logger = silent): AccessPolicy {
-  return new AccessPolicy(parseConfig(`rules:\n${rules}`, { env: {} }).config.rules, logger);
+  return new AccessPolicy(parseConfig(`${servers}rules:\n${rules}`, { env: {} }).config.rules, logger);
 }
 
 const ci: Principal = { name: 'ci', kind: 'key', scopes: ['read'] };
@@ -177,7 +180,7 @@ describe('AccessPolicy: runs', () => {
 });
 
 describe('rules in the config', () => {
-  const load = (yaml: string) => () => parseConfig(yaml, { env: {}, source: 'manifold.yaml' });
+  const load = (yaml: string) => () => parseConfig(`${servers}${yaml}`, { env: {}, source: 'manifold.yaml' });
 
   it('an invalid expression is a startup error naming rules.<i>.<allow|deny> and the parser\'s message', () => {
     assert.throws(
@@ -195,6 +198,19 @@ describe('rules in the config', () => {
     assert.throws(load(`rules:\n  - allow: 'server'\n`), /rules\.0\.allow: invalid rule expression: the expression yields string, not a bool/);
   });
 
+  it('a server, kind or view the config does not have is a startup error: the rule would never match', () => {
+    assert.throws(load(`rules:\n  - deny: 'server == "githb"'\n`), /rules\.0\.deny: server "githb" is not configured, so the rule would never match; servers: "github", .*"workflows"/);
+    assert.throws(load(`rules:\n  - deny: 'kind == "tools"'\n`), /rules\.0\.deny: kind "tools" is not a kind, so the rule would never match; kinds: "tool", "workflow"/);
+    assert.throws(load(`rules:\n  - allow: 'server in ["fs", "nope"]'\n`), /rules\.0\.allow: server "nope" is not configured/);
+    assert.throws(load(`rules:\n  - allow: '"ops" in principal.views'\n`), /rules\.0\.allow: view "ops" is not configured, so the rule would never match; views: "default"/);
+    // What exists passes: servers, the gateway's own sources, kinds, declared views.
+    const ok = parseConfig(
+      `${servers}views: { ops: {} }\nrules:\n  - deny: '"workflows" == server || kind != "run" && "ops" in principal.views && server in ["fs", "x"]'\n`,
+      { env: {} }
+    );
+    assert.equal(ok.config.rules.length, 1);
+  });
+
   it('a rule has exactly one of allow or deny, and no other key', () => {
     assert.throws(load(`rules:\n  - {}\n`), /rules\.0: a rule has exactly one of "allow" or "deny"/);
     assert.throws(load(`rules:\n  - { allow: 'true', deny: 'false' }\n`), /rules\.0: a rule has exactly one of "allow" or "deny"/);
@@ -202,7 +218,7 @@ describe('rules in the config', () => {
   });
 
   it('rules are kept in order with their descriptions', () => {
-    const { config } = parseConfig(`rules:\n  - deny: 'server == "a"'\n    description: no a\n  - allow: 'true'\n`, { env: {} });
+    const { config } = parseConfig(`${servers}rules:\n  - deny: 'server == "a"'\n    description: no a\n  - allow: 'true'\n`, { env: {} });
     assert.deepEqual(config.rules, [{ deny: 'server == "a"', description: 'no a' }, { allow: 'true' }]);
   });
 });

@@ -1,13 +1,13 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/client';
 
 import type { CatalogPrompt, CatalogResource, CatalogResourceTemplate, CatalogTool } from '../catalog/index.js';
-import { type AccessRule, type CompiledRule, compileRuleExpression, type RuleContext } from '../config/index.js';
+import { type AccessRule, type CompiledRule, compileRuleExpression, type RuleContext, type ruleKinds } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import { type Principal } from '../core/principal.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** What a rule's `kind` is: a tool of a server, a gateway tool by its source, a prompt, a resource, a run. */
-export type AccessKind = 'tool' | 'workflow' | 'agent' | 'orchestrator' | 'router' | 'prompt' | 'resource' | 'run';
+export type AccessKind = (typeof ruleKinds)[number];
 
 /** The thing a principal wants to see or use, as the rules see it. */
 export interface AccessTarget {
