@@ -133,7 +133,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     }
   };
 
-  // A merged list is fresh only as long as every upstream's part (min ttlMs), and private if any part is.
+  // A merged list is fresh only as long as every upstream's part (min ttlMs), and private if any part is (or rules
+  // filter it per caller).
   const hintFor = (ctx: ServerContext, kind: 'tools' | 'prompts' | 'resources' | 'resourceTemplates'): Partial<CacheHint> => {
     if (ctx.mcpReq.envelope === undefined) return {};
     const hints: CacheHint[] = [];
@@ -141,7 +142,10 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
       const hint = upstream.state.kind === 'stopped' ? undefined : upstream.snapshot.cacheHints?.[kind];
       if (hint) hints.push(hint);
     }
-    return combineCacheHints(hints) ?? {};
+    const combined = combineCacheHints(hints);
+    if (!combined) return {};
+    // Under rules a list is the caller's own: never one to share.
+    return access.active ? { ...combined, cacheScope: 'private' } : combined;
   };
   // Under rules, a session is told of a list change only when what it can see of the list changed.
   if (session && access.active) {

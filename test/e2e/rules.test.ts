@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { join } from 'node:path';
+
 import type { Client } from '@modelcontextprotocol/client';
+import { ResultSchema } from '@modelcontextprotocol/core';
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -81,6 +84,19 @@ describe('rules on every face, as the local principal', { timeout: 120_000 }, ()
   it('legacy HTTP+SSE', async () => {
     await using client = await connectSse(gateway.url.replace(/\/mcp$/, '/sse'));
     await checkFace(client, 'SSE');
+  });
+
+  it('HTTP, modern: a list filtered per caller is never marked public for caches', async () => {
+    await using withHints = writeConfig({
+      servers: { fixture: { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'test/conformance/fixture-server.ts'), '--stdio'], cwd: repoRoot } },
+      rules: [{ deny: 'tool == "fixture__test_simple_text"' }]
+    });
+    await using hinted = await startHttpGateway(withHints.path);
+    await using client = await connectHttp(hinted.url, { era: 'modern' });
+    const tools = (await client.request({ method: 'tools/list', params: {} }, ResultSchema)) as { ttlMs?: number; cacheScope?: string; tools: Array<{ name: string }> };
+    assert.deepEqual([tools.ttlMs, tools.cacheScope], [60_000, 'private']);
+    assert.ok(tools.tools.length > 0);
+    assert.ok(!tools.tools.some(tool => tool.name === 'fixture__test_simple_text'));
   });
 
   it('an invalid rule stops the start, naming its path and the parser\'s words', async () => {
