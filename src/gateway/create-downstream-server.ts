@@ -44,7 +44,9 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         completions: {},
         logging: {}
       },
-      instructions: options.view?.hasMetaTools ? `${core.instructions()}\n\n${metaToolInstructions}` : core.instructions()
+      instructions: options.view?.hasMetaTools
+        ? `${core.instructions(principalOf(options))}\n\n${metaToolInstructions}`
+        : core.instructions(principalOf(options))
     }
   );
   const session: DownstreamSession | undefined = options.session

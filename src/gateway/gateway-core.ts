@@ -10,7 +10,7 @@ import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { RouterRunner } from '../routers/index.js';
 import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
-import { principalOf } from '../core/principal.js';
+import { type Principal, principalOf } from '../core/principal.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
@@ -243,20 +243,36 @@ export class GatewayCore implements AsyncDisposable {
     }
   }
 
-  /** The gateway's instructions: its own text, then each upstream's under its name. */
-  instructions(): string {
+  /**
+   * The gateway's instructions: its own text, then each upstream's under its name. For a principal under config
+   * `rules:`, only the servers it can see something of (a tool, prompt, resource or template): the others' names
+   * and instructions are not its business.
+   */
+  instructions(principal?: Principal): string {
     const parts: string[] = [];
+    const shown = [...this.upstreams.values()].filter(upstream => !principal || !this.access.active || this.seesAnythingOf(principal, upstream.name));
     parts.push(
       this.config.gateway.instructions ??
-        `Manifold gateway: tools, prompts and resources of ${this.upstreams.size} MCP server(s). Tool and prompt names are "<server>__<name>".`
+        `Manifold gateway: tools, prompts and resources of ${shown.length} MCP server(s). Tool and prompt names are "<server>__<name>".`
     );
-    for (const upstream of this.upstreams.values()) {
+    for (const upstream of shown) {
       const text = upstream.instructions?.trim();
       const description = upstream.config.description?.trim();
       if (!text && !description) continue;
       parts.push(`## ${upstream.name}\n${[description, text].filter(Boolean).join('\n\n')}`);
     }
     return parts.join('\n\n');
+  }
+
+  /** Whether a principal can see any tool, prompt, resource or template of a server (config `rules:`). */
+  private seesAnythingOf(principal: Principal, server: string): boolean {
+    const { catalog, access } = this;
+    return (
+      catalog.tools.some(tool => tool.upstream === server && access.seesTool(principal, tool)) ||
+      catalog.prompts.some(prompt => prompt.upstream === server && access.seesPrompt(principal, prompt)) ||
+      catalog.resources.some(resource => resource.upstream === server && access.seesResource(principal, resource)) ||
+      catalog.resourceTemplates.some(template => template.upstream === server && access.seesTemplate(principal, template))
+    );
   }
 
   /**

@@ -15,7 +15,7 @@ const bob: Principal = { name: 'bob', kind: 'jwt', scopes: ['read'], claims: { s
  */
 const config = {
   servers: {
-    echo: fixtureServer('echo.ts'),
+    echo: { ...fixtureServer('echo.ts'), description: 'Echoes what it is told.' },
     fix: fixtureServer('workflow-tools.ts', [], { cwd: repoRoot }),
     everything: { command: process.execPath, args: [npmServerPath('server-everything'), 'stdio'] }
   },
@@ -58,6 +58,15 @@ describe('rules over real connections, per principal (createDownstreamServer, re
     const asBob = names((await (await gateway.connect(bob)).listTools()).tools);
     assert.ok(asBob.includes('everything__echo') && asBob.includes('fix__text') && asBob.includes('shout'));
     assert.deepEqual(asBob.filter(name => name.startsWith('echo__')), []);
+  });
+
+  it('the instructions name only servers the caller can see something of', async () => {
+    const local = (await gateway.connect(undefined)).getInstructions() ?? '';
+    assert.match(local, /## echo\nEchoes what it is told\./);
+    assert.match(local, /of 3 MCP server\(s\)/);
+    const asBob = (await gateway.connect(bob)).getInstructions() ?? '';
+    assert.doesNotMatch(asBob, /## echo|Echoes what/);
+    assert.match(asBob, /of 2 MCP server\(s\)/);
   });
 
   it('a denied tool is refused with the very error of an unknown tool, and "did you mean" names only visible tools', async () => {
