@@ -222,7 +222,8 @@ export class GatewayCore implements AsyncDisposable {
       ...(this.access.active
         ? {
             mayRead: (session: DownstreamSession, uri: string) =>
-              this.access.allows(principalOf(session), resourceTarget(uri, this.resourceOwner(uri)))
+              this.access.allows(principalOf(session), resourceTarget(uri, this.resourceOwner(uri))),
+            seesServer: (session: DownstreamSession, server: string) => this.seesAnythingOf(principalOf(session), server)
           }
         : {})
     };

@@ -53,6 +53,8 @@ export interface SessionRegistryHooks {
   onSessionEnd?(id: string): void;
   /** Whether a session may learn of this resource (config `rules:`); absent: every session may. */
   mayRead?(session: DownstreamSession, uri: string): boolean;
+  /** Whether a session can see something of this server (config `rules:`), to hear its logs; absent: every session. */
+  seesServer?(session: DownstreamSession, server: string): boolean;
 }
 
 /** Every lasting downstream connection, for the notifications that are not answers to a request. */
@@ -175,10 +177,14 @@ export class SessionRegistry {
     for (const notifier of this.notifiers) notifier.resourceUpdated(uri);
   }
 
-  /** Sends an upstream log message that belongs to no call to every session whose level lets it through. */
-  broadcastLog(params: LoggingMessageNotificationParams): void {
+  /**
+   * Sends an upstream log message that belongs to no call to every session whose level lets it through (and, under
+   * config `rules:`, that can see something of that server).
+   */
+  broadcastLog(params: LoggingMessageNotificationParams, upstream?: string): void {
     for (const session of this.sessions.values()) {
       if (session.logLevel === undefined) continue;
+      if (upstream !== undefined && this.hooks.seesServer && !this.hooks.seesServer(session, upstream)) continue;
       if (logSeverity[params.level] < logSeverity[session.logLevel]) continue;
       void session.server.notification({ method: 'notifications/message', params }).catch(() => {});
     }

@@ -35,6 +35,16 @@ describe('notifications tell a caller only of what it may see', { timeout: 60_00
     assert.equal(heard.bob, 0);
     assert.equal(heard.bobStreams, 0);
     assert.ok(!(await asBob.listTools()).tools.some(tool => tool.name.startsWith('changing__')));
+    // A server's log message that belongs to no call goes to the sessions that can see something of that server.
+    const logs: Record<string, unknown[]> = { bob: [], carol: [] };
+    asBob.setNotificationHandler('notifications/message', notification => void logs.bob!.push(notification.params.data));
+    asCarol.setNotificationHandler('notifications/message', notification => void logs.carol!.push(notification.params.data));
+    await asBob.setLoggingLevel('debug');
+    await asCarol.setLoggingLevel('debug');
+    gateway.core.sessions.broadcastLog({ level: 'info', data: 'about changing' }, 'changing');
+    gateway.core.sessions.broadcastLog({ level: 'info', data: 'about fix' }, 'fix');
+    await waitFor(() => logs.carol!.length === 2 && logs.bob!.length === 1, 'the log messages');
+    assert.deepEqual(logs.bob, ['about fix']);
   });
 
   it('resources/updated reaches a session only for a URI it may read; a listen keeps only such URIs', async () => {
