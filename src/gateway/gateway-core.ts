@@ -251,7 +251,8 @@ export class GatewayCore implements AsyncDisposable {
    */
   instructions(principal?: Principal): string {
     const parts: string[] = [];
-    const shown = [...this.upstreams.values()].filter(upstream => !principal || !this.access.active || this.seesAnythingOf(principal, upstream.name));
+    const seen = principal && this.access.active ? this.serversSeenBy(principal) : undefined;
+    const shown = [...this.upstreams.values()].filter(upstream => !seen || seen.has(upstream.name));
     parts.push(
       this.config.gateway.instructions ??
         `Manifold gateway: tools, prompts and resources of ${shown.length} MCP server(s). Tool and prompt names are "<server>__<name>".`
@@ -267,13 +268,18 @@ export class GatewayCore implements AsyncDisposable {
 
   /** Whether a principal can see any tool, prompt, resource or template of a server (config `rules:`). */
   private seesAnythingOf(principal: Principal, server: string): boolean {
+    return this.serversSeenBy(principal).has(server);
+  }
+
+  /** The servers a principal can see something of, in one pass over the catalog (its decisions are memoised). */
+  private serversSeenBy(principal: Principal): Set<string> {
     const { catalog, access } = this;
-    return (
-      catalog.tools.some(tool => tool.upstream === server && access.seesTool(principal, tool)) ||
-      catalog.prompts.some(prompt => prompt.upstream === server && access.seesPrompt(principal, prompt)) ||
-      catalog.resources.some(resource => resource.upstream === server && access.seesResource(principal, resource)) ||
-      catalog.resourceTemplates.some(template => template.upstream === server && access.seesTemplate(principal, template))
-    );
+    const seen = new Set<string>();
+    for (const tool of catalog.tools) if (!seen.has(tool.upstream) && access.seesTool(principal, tool)) seen.add(tool.upstream);
+    for (const prompt of catalog.prompts) if (!seen.has(prompt.upstream) && access.seesPrompt(principal, prompt)) seen.add(prompt.upstream);
+    for (const resource of catalog.resources) if (!seen.has(resource.upstream) && access.seesResource(principal, resource)) seen.add(resource.upstream);
+    for (const template of catalog.resourceTemplates) if (!seen.has(template.upstream) && access.seesTemplate(principal, template)) seen.add(template.upstream);
+    return seen;
   }
 
   /**
