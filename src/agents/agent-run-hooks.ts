@@ -4,6 +4,7 @@ import type { Tool } from '@modelcontextprotocol/client';
 
 import { errorMessage } from '../core/errors.js';
 import type { DownstreamContext, GatewayResult } from '../core/pipeline.js';
+import type { Principal } from '../core/principal.js';
 import { type Checkpoint, journalPoint, RunJournal, type RunKind, type RunLink, type RunOwner, type RunRecord, type RunStatus, type RunStore, StepInFlight, type StepRecord } from '../store/index.js';
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -90,6 +91,8 @@ export interface RecordedRun {
   runId?: string | undefined;
   /** Runs the work; with hooks when there is a store to record in. */
   execute(hooks: AgentRunHooks | undefined): Promise<GatewayResult>;
+  /** Who started it (recorded with the run; config rules: a principal sees its own runs). */
+  principal?: Principal | undefined;
 }
 
 /**
@@ -114,7 +117,8 @@ export async function recordModelRun(context: ModelRunsContext | undefined, logg
       input: argsJson.length > maxInputChars ? `${argsJson.slice(0, maxInputChars)}…` : argsJson,
       arguments: argsJson,
       definition: JSON.stringify(run.definition),
-      owner: context.owner
+      owner: context.owner,
+      principal: run.principal?.name
     };
     write('the start', () => store.startRun(record));
   }

@@ -5,6 +5,8 @@ import type { AgentConfig, ModelConfig } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import { runLinkOf } from '../store/index.js';
+import { principalOf } from '../core/principal.js';
+import type { AccessPolicy } from '../rules/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 import { createModelBackend } from './create-model-backend.js';
@@ -26,6 +28,8 @@ export interface AgentRunnerOptions {
   createBackend?: (name: string, config: ModelConfig) => ModelBackend;
   /** Where each call is recorded and journaled as a run (the gateway's run store); without it calls are not recorded. */
   runs?: ModelRunsContext | undefined;
+  /** Config `rules:`: an agent is offered only the tools its caller may see. */
+  access?: AccessPolicy | undefined;
 }
 
 /**
@@ -103,9 +107,11 @@ export class AgentRunner {
       return toolError(`Agent "${name}" cannot run: model "${agent.model}" cannot be set up: ${errorMessage(error)}`);
     }
     const started = performance.now();
+    const principal = principalOf(request.downstream);
+    const visible = this.options.access?.toolFilter(principal);
     const execute = (hooks: AgentRunHooks | undefined) =>
-      runAgent({ name, agent, backend, tools: agentTools(agent, this.options.catalog).map(toModelTool), task, request, pipeline: this.options.pipeline, hooks });
-    const result = await recordModelRun(this.options.runs, this.logger, { kind: 'agent', name, args: { task }, definition: { agent: name, config: agent }, resume, runId: link?.runId, execute });
+      runAgent({ name, agent, backend, tools: agentTools(agent, this.options.catalog, visible).map(toModelTool), task, request, pipeline: this.options.pipeline, hooks });
+    const result = await recordModelRun(this.options.runs, this.logger, { kind: 'agent', name, args: { task }, definition: { agent: name, config: agent }, resume, runId: link?.runId, execute, principal });
     const structured = result.structuredContent as
       { turns?: number; reason?: string; usage?: { totalTokens: number } } | undefined;
     const summary = `agent ${name}: ${structured?.reason ?? 'done'} after ${structured?.turns ?? 0} turn(s), ${structured?.usage?.totalTokens ?? 0} tokens, ${Math.round(performance.now() - started)} ms`;

@@ -8,13 +8,14 @@ import type { ModelToolDefinition } from './model-backend.js';
 /**
  * The catalog tools an agent may use, now: tools of its servers (never the gateway's own tools: workflows,
  * other agents), narrowed by its `tools` globs, each matched against the public name (`everything__echo`)
- * and the server's own name (`echo`).
+ * and the server's own name (`echo`), and by `visible`: the tools the caller's rules let it see (config
+ * `rules:`), for an agent runs on the caller's behalf and is offered nothing the caller could not call.
  */
-export function agentTools(agent: AgentConfig, catalog: Catalog): CatalogTool[] {
+export function agentTools(agent: AgentConfig, catalog: Catalog, visible?: (tool: CatalogTool) => boolean): CatalogTool[] {
   const servers = new Set(agent.servers);
   const keep = agent.tools ? createNameFilter(agent.tools, undefined) : () => true;
   return catalog.tools.filter(
-    tool => !tool.local && servers.has(tool.upstream) && (keep(tool.name) || keep(tool.originalName))
+    tool => !tool.local && servers.has(tool.upstream) && (keep(tool.name) || keep(tool.originalName)) && (!visible || visible(tool))
   );
 }
 

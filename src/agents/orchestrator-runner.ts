@@ -4,6 +4,8 @@ import { followLocalTools, type Catalog, type LocalTool } from '../catalog/index
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
+import { principalOf } from '../core/principal.js';
+import type { AccessPolicy } from '../rules/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type AgentRunHooks, type ModelRunResume, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
 import type { AgentRunner } from './agent-runner.js';
@@ -21,6 +23,8 @@ export interface OrchestratorRunnerOptions {
   catalog: Catalog;
   /** The gateway pipeline; every tool call of every worker goes through it. */
   pipeline: Handler;
+  /** Config `rules:`: an agent is offered only the tools its caller may see. */
+  access?: AccessPolicy | undefined;
   logger: Logger;
   /** Where each call is recorded as a run (the gateway's run store). */
   runs?: ModelRunsContext | undefined;
@@ -68,6 +72,7 @@ export class OrchestratorRunner {
       args: { ...(request.params.arguments as object) },
       definition: { orchestrator: name, config: orchestrator },
       resume,
+      principal: principalOf(request.downstream),
       execute: hooks => this.run(name, request, hooks, orchestrator)
     });
   }
@@ -106,7 +111,7 @@ export class OrchestratorRunner {
         workers.set(worker, {
           agent,
           backend: this.options.agentRunner.backend(agent.model),
-          tools: agentTools(agent, this.options.catalog).map(toModelTool)
+          tools: agentTools(agent, this.options.catalog, this.options.access?.toolFilter(principalOf(request.downstream))).map(toModelTool)
         });
       }
     } catch (error) {

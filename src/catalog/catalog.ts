@@ -62,6 +62,9 @@ export interface CatalogResourceTemplate {
   matcher: UriTemplate | undefined;
 }
 
+/** What a visibility check reads of a tool (a listed one, or a name of a server that is not up). */
+export type VisibleTool = Pick<CatalogTool, 'name' | 'upstream' | 'definition' | 'local'>;
+
 export type CatalogChange = { kinds: ListKind[]; upstream: string };
 
 /** Public name of an upstream's tool or prompt: `<server>__<name>`, made safe for every LLM API. */
@@ -154,14 +157,20 @@ export class Catalog {
     return this.toolIndex.get(name);
   }
 
-  /** The tool, or TOOL_NOT_FOUND with the nearest names as a hint. */
-  getTool(name: string): CatalogTool {
+  /**
+   * The tool, or TOOL_NOT_FOUND with the nearest names as a hint. With `visible` (the caller's rules), a tool it
+   * may not see is unknown in the same words, and only tools it may see are suggested.
+   */
+  getTool(name: string, visible?: (tool: VisibleTool) => boolean): CatalogTool {
     const found = this.toolIndex.get(name);
-    if (found) return found;
+    if (found && (!visible || visible(found))) return found;
     // A tool of a server that is not up (never connected, or reconnecting with nothing listed yet): say so,
     // rather than "unknown tool".
-    const owner = this.upstreams.find(upstream => upstream.config.prefix && name.startsWith(`${upstream.name}${nameSeparator}`));
-    if (owner && owner.state.kind !== 'ready' && !this.toolList.some(tool => tool.upstream === owner.name)) {
+    const owner = found
+      ? undefined
+      : this.upstreams.find(upstream => upstream.config.prefix && name.startsWith(`${upstream.name}${nameSeparator}`));
+    const ownerVisible = owner && (!visible || visible({ name, upstream: owner.name, definition: { name, inputSchema: { type: 'object' } } }));
+    if (owner && ownerVisible && owner.state.kind !== 'ready' && !this.toolList.some(tool => tool.upstream === owner.name)) {
       const why =
         owner.state.kind === 'failed'
           ? `is down: ${owner.state.reason}`
@@ -172,15 +181,18 @@ export class Catalog {
         data: { tool: name, server: owner.name }
       });
     }
-    throw new ManifoldError('TOOL_NOT_FOUND', `unknown tool "${name}"${this.suggest(name, this.toolList.map(tool => tool.name))}`, {
+    const candidates = (visible ? this.toolList.filter(visible) : this.toolList).map(tool => tool.name);
+    throw new ManifoldError('TOOL_NOT_FOUND', `unknown tool "${name}"${this.suggest(name, candidates)}`, {
       data: { tool: name }
     });
   }
 
-  getPrompt(name: string): CatalogPrompt {
+  /** The prompt, or PROMPT_NOT_FOUND; with `visible`, a prompt the caller may not see is unknown in the same words. */
+  getPrompt(name: string, visible?: (prompt: CatalogPrompt) => boolean): CatalogPrompt {
     const found = this.promptIndex.get(name);
-    if (found) return found;
-    throw new ManifoldError('PROMPT_NOT_FOUND', `unknown prompt "${name}"${this.suggest(name, this.promptList.map(prompt => prompt.name))}`, {
+    if (found && (!visible || visible(found))) return found;
+    const candidates = (visible ? this.promptList.filter(visible) : this.promptList).map(prompt => prompt.name);
+    throw new ManifoldError('PROMPT_NOT_FOUND', `unknown prompt "${name}"${this.suggest(name, candidates)}`, {
       data: { prompt: name }
     });
   }
@@ -194,9 +206,7 @@ export class Catalog {
     }
     const withResources = this.upstreams.filter(upstream => upstream.state.kind === 'ready' && upstream.serverCapabilities?.resources);
     if (withResources.length === 1 && withResources[0]) return withResources[0].name;
-    throw new ManifoldError('RESOURCE_NOT_FOUND', `Resource ${uri} not found: no server lists it or a template that matches it`, {
-      data: { uri }
-    });
+    throw resourceNotFoundError(uri);
   }
 
   /** Which upstream owns a resource template (for completion). */
@@ -332,6 +342,13 @@ export class Catalog {
       }
     }
   }
+}
+
+/** What a read of an unknown resource is answered (and of one the caller's rules hide, in the same words). */
+export function resourceNotFoundError(uri: string): ManifoldError {
+  return new ManifoldError('RESOURCE_NOT_FOUND', `Resource ${uri} not found: no server lists it or a template that matches it`, {
+    data: { uri }
+  });
 }
 
 function compileTemplate(template: string): UriTemplate | undefined {

@@ -10,5 +10,7 @@ export {
   hashDefinition,
   type LocalTool,
   nameSeparator,
-  toPublicName
+  resourceNotFoundError,
+  toPublicName,
+  type VisibleTool
 } from './catalog.js';

@@ -66,3 +66,5 @@ export {
 export { byteSizeSchema } from './byte-size.js';
 export { type CacheOptions, cacheOptionsSchema, maxCacheTtlMs, type ServerCacheOptions, serverCacheSchema } from './cache-schema.js';
 export { type ApiKeyConfig, type AuthConfig, authSchema, type JwtAuthConfig, keyHashPattern, keyNamePattern } from './auth-schema.js';
+export { type AccessRule, localToolSources, ruleKinds, rulesSchema } from './rules-schema.js';
+export { type CompiledRule, compileRuleExpression, type RuleContext, ruleVariables } from './rule-expression.js';

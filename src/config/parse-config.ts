@@ -131,7 +131,7 @@ export function normaliseClientFormats(raw: Record<string, unknown>, warnings: s
     delete out.inputs;
   }
   for (const key of Object.keys(out)) {
-    if (!['servers', 'gateway', '$schema', 'workflows', 'workflowDirs', 'store', 'views', 'discovery', 'models', 'agents', 'routers', 'limits', 'auth'].includes(key)) {
+    if (!['servers', 'gateway', '$schema', 'workflows', 'workflowDirs', 'store', 'views', 'discovery', 'models', 'agents', 'routers', 'limits', 'auth', 'rules'].includes(key)) {
       warnings.push(`top-level "${key}" is not a Manifold setting and is ignored`);
       delete out[key];
     }

@@ -10,6 +10,7 @@ import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
+import { checkRuleReferences, rulesSchema } from './rules-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
@@ -213,7 +214,9 @@ export const configSchema = z
     /** Rate limits and concurrency caps: per principal, tool and server, per HTTP request, per upstream (docs/CONFIG.md "Limit calls"). */
     limits: limitsSchema.prefault({}),
     /** Who may reach the HTTP face: API keys and/or bearer tokens, or `none` (docs/SECURITY.md). Absent: loopback only. */
-    auth: authSchema.optional()
+    auth: authSchema.optional(),
+    /** Who may see and call what: ordered allow/deny CEL conditions over the caller and the target (docs/SECURITY.md). */
+    rules: rulesSchema
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });
@@ -221,6 +224,7 @@ export const configSchema = z
     for (const issue of checkOrchestratorReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkLimitsReferences(config)) context.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkRuleReferences(config)) context.addIssue({ code: 'custom', ...issue });
   });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {

@@ -3,8 +3,10 @@ import type { Tool } from '@modelcontextprotocol/client';
 import type { Catalog, CatalogTool } from '../catalog/index.js';
 import type { DiscoveryMode, ManifoldConfig, ViewConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
-import { createNameFilter, matchesAny } from '../core/glob.js';
+import { matchesAny } from '../core/glob.js';
 import type { DownstreamContext, GatewayResult, Handler } from '../core/pipeline.js';
+import { type Principal, principalOf } from '../core/principal.js';
+import { type AccessPolicy, toolTarget } from '../rules/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { countToolListTokens } from './count-tokens.js';
 import type { Embedder } from './embedder.js';
@@ -12,7 +14,6 @@ import { HybridToolSearch } from './hybrid-search.js';
 import {
   callToolName,
   defaultRetrieveLimit,
-  maxRetrieveLimit,
   metaToolDefinitions,
   metaToolNames,
   retrieveToolsName
@@ -20,7 +21,9 @@ import {
 import { RoutedSelections, routeToolName, type ViewRouter } from './routed-selections.js';
 import type { SearchableTool } from './tool-document.js';
 import { ToolIndex, type ToolMatch } from './tool-index.js';
+import { retrieveTools } from './retrieve-tools.js';
 import { VectorIndex } from './vector-index.js';
+import { buildViewEntries } from './view-entries.js';
 
 /** A catalog tool as one view shows it: possibly renamed or re-described. */
 export interface ViewTool {
@@ -31,6 +34,8 @@ export interface ViewTool {
   server: string;
   definition: Tool;
   tags: readonly string[];
+  /** The catalog's entry (what the rules decide on). */
+  catalogTool: CatalogTool;
 }
 
 export interface CatalogViewOptions {
@@ -44,6 +49,15 @@ export interface CatalogViewOptions {
   embeddingWeight?: number;
   /** The view's router (`discovery: routed`), adapted by the gateway. */
   router?: ViewRouter | undefined;
+  /** Config `rules:`: a caller lists, finds and calls only the tools they let it see (absent: every tool). */
+  access?: AccessPolicy | undefined;
+}
+
+/** What a view search takes: how many, of which server, and for whom (config `rules:`: only what it may see). */
+export interface ViewSearchOptions {
+  limit?: number;
+  server?: string;
+  principal?: Principal | undefined;
 }
 
 /** The default view when the config declares none: every tool, listed. */
@@ -69,6 +83,7 @@ export class CatalogView implements Disposable {
   private readonly unsubscribe: () => void;
   /** Each session's chosen route, in `routed` mode. */
   private readonly routed: RoutedSelections | undefined;
+  private readonly access: AccessPolicy | undefined;
 
   constructor(options: CatalogViewOptions) {
     this.name = options.name;
@@ -86,6 +101,7 @@ export class CatalogView implements Disposable {
     this.logger = options.logger.child(`view ${options.name}`);
     this.embedder = options.embedder;
     this.embeddingWeight = options.embeddingWeight ?? 1;
+    this.access = options.access?.active ? options.access : undefined;
     if (this.config.discovery === 'routed') {
       if (!options.router)
         throw new ManifoldError(
@@ -137,35 +153,56 @@ export class CatalogView implements Disposable {
     return this.byName.get(name);
   }
 
+  /** The view's tools a principal may see (config `rules:`), in catalog order. */
+  visibleTools(principal: Principal | undefined): readonly ViewTool[] {
+    const tools = this.tools();
+    const sees = this.seer(principal);
+    return sees ? tools.filter(tool => sees(tool)) : tools;
+  }
+
+  /** A tool of the view by name, if the principal may see it: to it, any other name is unknown. */
+  findVisibleTool(name: string, principal: Principal | undefined): ViewTool | undefined {
+    const tool = this.findTool(name);
+    if (!tool) return undefined;
+    const sees = this.seer(principal);
+    return !sees || sees(tool) ? tool : undefined;
+  }
+
+  /** Whether a principal sees a view tool; undefined when no rules apply (it sees all). */
+  private seer(principal: Principal | undefined): ((tool: ViewTool) => boolean) | undefined {
+    const access = this.access;
+    if (!access || principal === undefined) return undefined;
+    return tool => access.seesTool(principal, tool.catalogTool);
+  }
+
   /**
    * The tools/list of the view: all its tools, only the meta tools, or the pinned tools and the meta tools;
    * `routed`: `route` and the tools of the route the session chose (before a choice, `route` alone; without a
    * session, where no choice can last, `route` and every tool).
    */
-  listTools(sessionId?: string): Tool[] {
+  listTools(sessionId?: string, principal?: Principal): Tool[] {
     const mode = this.config.discovery;
+    const visible = this.visibleTools(principal);
     switch (mode) {
       case 'routed': {
         const route = this.routed?.definition();
         const chosen = this.routed?.toolsOf(sessionId);
         const tools =
           sessionId === undefined
-            ? this.tools()
+            ? visible
             : chosen
-              ? this.tools().filter(tool => chosen.has(tool.catalogName))
+              ? visible.filter(tool => chosen.has(tool.catalogName))
               : [];
         return [...(route ? [route] : []), ...tools.map(tool => tool.definition)];
       }
       case 'all':
-        return this.tools().map(tool => tool.definition);
+        return visible.map(tool => tool.definition);
       case 'search':
-        return this.metaTools();
+        return this.metaTools(visible);
       case 'hybrid':
         return [
-          ...this.tools()
-            .filter(tool => matchesAny(tool.name, this.config.pin))
-            .map(tool => tool.definition),
-          ...this.metaTools()
+          ...visible.filter(tool => matchesAny(tool.name, this.config.pin)).map(tool => tool.definition),
+          ...this.metaTools(visible)
         ];
     }
   }
@@ -183,14 +220,26 @@ export class CatalogView implements Disposable {
   }
 
   /** Ranked tools of this view for a query by BM25F alone (synchronous; what `find` uses without embeddings). */
-  search(query: string, options: { limit?: number; server?: string } = {}): Array<ToolMatch & { view: ViewTool }> {
+  search(query: string, options: ViewSearchOptions = {}): Array<ToolMatch & { view: ViewTool }> {
     const index = this.searchIndex();
-    return this.withViews(
-      index.search(query, {
-        limit: options.limit ?? defaultRetrieveLimit,
-        ...(options.server !== undefined ? { server: options.server } : {})
-      })
-    );
+    return this.withViews(index.search(query, this.searchOptions(options)));
+  }
+
+  /** The index's options: limit, server, and (with a principal under rules) only the tools it may see. */
+  private searchOptions(options: ViewSearchOptions): { limit: number; server?: string; accept?: (tool: SearchableTool) => boolean } {
+    const sees = this.seer(options.principal);
+    return {
+      limit: options.limit ?? defaultRetrieveLimit,
+      ...(options.server !== undefined ? { server: options.server } : {}),
+      ...(sees
+        ? {
+            accept: (tool: SearchableTool) => {
+              const entry = this.byName.get(tool.name);
+              return entry !== undefined && sees(entry);
+            }
+          }
+        : {})
+    };
   }
 
   /**
@@ -199,7 +248,7 @@ export class CatalogView implements Disposable {
    */
   async find(
     query: string,
-    options: { limit?: number; server?: string } = {},
+    options: ViewSearchOptions = {},
     signal?: AbortSignal
   ): Promise<Array<ToolMatch & { view: ViewTool }>> {
     if (!this.embedder) return this.search(query, options);
@@ -208,14 +257,7 @@ export class CatalogView implements Disposable {
       weight: this.embeddingWeight,
       logger: this.logger
     });
-    const matches = await this.hybrid.search(
-      query,
-      {
-        limit: options.limit ?? defaultRetrieveLimit,
-        ...(options.server !== undefined ? { server: options.server } : {})
-      },
-      signal
-    );
+    const matches = await this.hybrid.search(query, this.searchOptions(options), signal);
     return this.withViews(matches);
   }
 
@@ -237,27 +279,29 @@ export class CatalogView implements Disposable {
   ): Promise<GatewayResult> {
     const name = typeof params.name === 'string' ? params.name : '';
     const args = isObject(params.arguments) ? params.arguments : {};
+    const principal = this.access ? principalOf(downstream) : undefined;
     if (this.routed) {
       if (name === routeToolName)
         return this.routed.route(args, downstream, catalogNames => {
           const wanted = new Set(catalogNames);
-          return this.tools()
+          return this.visibleTools(principal)
             .filter(tool => wanted.has(tool.catalogName))
             .map(tool => tool.name);
         });
       const refusal = this.routedRefusal(name, downstream);
       if (refusal) return refusal;
     }
-    if (this.hasMetaTools && name === retrieveToolsName) return this.retrieve(args, downstream.signal);
+    if (this.hasMetaTools && name === retrieveToolsName) return retrieveTools(this, args, downstream.signal, principal);
     if (this.hasMetaTools && name === callToolName) {
       const target = args.name;
       if (typeof target !== 'string' || target === '')
         return toolError('call_tool needs "name": the exact name of a tool that retrieve_tools returned.');
       if (args.arguments !== undefined && !isObject(args.arguments))
         return toolError('call_tool "arguments" must be an object matching the tool\'s inputSchema.');
-      const tool = this.findTool(target);
+      const callArgs = isObject(args.arguments) ? args.arguments : {};
+      const tool = this.findCallable(target, principal, callArgs);
       if (!tool) {
-        const near = this.search(target, { limit: 3 }).map(match => match.tool.name);
+        const near = this.search(target, { limit: 3, principal }).map(match => match.tool.name);
         return toolError(
           `No tool named "${target}" in this view.${near.length > 0 ? ` Closest: ${near.join(', ')}.` : ''} Use retrieve_tools to find the exact name.`
         );
@@ -267,13 +311,13 @@ export class CatalogView implements Disposable {
         method: 'tools/call',
         params: {
           name: tool.catalogName,
-          arguments: isObject(args.arguments) ? args.arguments : {},
+          arguments: callArgs,
           ...(meta !== undefined ? { _meta: meta } : {})
         },
         downstream
       });
     }
-    const tool = this.findTool(name);
+    const tool = this.findCallable(name, principal, args);
     if (!tool) {
       throw new ManifoldError(
         'TOOL_NOT_FOUND',
@@ -284,6 +328,16 @@ export class CatalogView implements Disposable {
       );
     }
     return pipeline({ method: 'tools/call', params: { ...params, name: tool.catalogName }, downstream });
+  }
+
+  /**
+   * The view's tool of this name if the principal may call it with these arguments (config `rules:`); to it a
+   * tool the rules deny is unknown, in the same words as a tool the view does not hold.
+   */
+  private findCallable(name: string, principal: Principal | undefined, args: Record<string, unknown>): ViewTool | undefined {
+    const tool = this.findTool(name);
+    if (!tool || !this.access || principal === undefined) return tool;
+    return this.access.allows(principal, toolTarget(tool.catalogTool, args)) ? tool : undefined;
   }
 
   /** In `routed` mode, why a session may not call this tool now (no route chosen, or another route's tool). */
@@ -312,35 +366,8 @@ export class CatalogView implements Disposable {
     this.unsubscribe();
   }
 
-  private metaTools(): Tool[] {
-    return metaToolDefinitions([...new Set(this.tools().map(tool => tool.server))]);
-  }
-
-  private async retrieve(args: Record<string, unknown>, signal: AbortSignal): Promise<GatewayResult> {
-    const query = typeof args.query === 'string' ? args.query.trim() : '';
-    if (query === '') return toolError('retrieve_tools needs "query": what you want to do, in plain words.');
-    const rawLimit = args.limit === undefined ? defaultRetrieveLimit : Number(args.limit);
-    if (!Number.isInteger(rawLimit) || rawLimit < 1)
-      return toolError(`retrieve_tools "limit" must be a whole number from 1 to ${maxRetrieveLimit}.`);
-    const server = typeof args.server === 'string' && args.server !== '' ? args.server : undefined;
-    const matches = await this.find(
-      query,
-      { limit: Math.min(rawLimit, maxRetrieveLimit), ...(server !== undefined ? { server } : {}) },
-      signal
-    );
-    const tools = matches.map(match => ({
-      ...match.view.definition,
-      server: match.view.server,
-      score: Number(match.score.toPrecision(4))
-    }));
-    const result: Record<string, unknown> = { tools };
-    if (tools.length === 0) {
-      result.hint =
-        server !== undefined && !this.tools().some(tool => tool.server === server)
-          ? `no server "${server}" in this view; leave "server" out to search every server`
-          : 'no tool matched; try other words (the action and the object), or fewer of them';
-    }
-    return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
+  private metaTools(tools: readonly ViewTool[]): Tool[] {
+    return metaToolDefinitions([...new Set(tools.map(tool => tool.server))]);
   }
 
   private searchIndex(): ToolIndex {
@@ -367,57 +394,16 @@ export class CatalogView implements Disposable {
   }
 
   private rebuild(): void {
-    const config = this.config;
-    const keepName = createNameFilter(config.include, config.exclude);
-    const wantedTags = config.tags?.map(tag => tag.toLowerCase());
-    const entries: ViewTool[] = [];
-    const byName = new Map<string, ViewTool>();
-    const reserved = new Set(
-      this.hasMetaTools ? metaToolNames : this.config.discovery === 'routed' ? [routeToolName] : []
-    );
-    for (const tool of this.catalog.tools) {
-      if (!this.holdsServer(tool.upstream)) continue;
-      if (!keepName(tool.name)) continue;
-      const tags = this.tagsOf(tool);
-      if (wantedTags && !tags.some(tag => wantedTags.includes(tag.toLowerCase()))) continue;
-      if (config.readOnly && tool.definition.annotations?.readOnlyHint !== true) continue;
-      const override = config.tools[tool.name];
-      let name = override?.name ?? tool.name;
-      if (byName.has(name) || reserved.has(name)) {
-        const fallback = tool.name;
-        const free = !byName.has(fallback) && !reserved.has(fallback);
-        this.logger.error(
-          `view "${this.name}": tool "${tool.name}" cannot be called "${name}" (the name is taken); ${free ? `it keeps "${fallback}"` : 'it is left out of the view (rename one of them under tools:)'}`
-        );
-        if (!free) continue;
-        name = fallback;
-      }
-      const definition: Tool =
-        name === tool.name && override?.description === undefined
-          ? tool.definition
-          : {
-              ...tool.definition,
-              name,
-              ...(override?.description !== undefined ? { description: override.description } : {})
-            };
-      const entry: ViewTool = { name, catalogName: tool.name, server: tool.upstream, definition, tags };
-      entries.push(entry);
-      byName.set(name, entry);
-    }
+    const { entries, byName } = buildViewEntries({
+      name: this.name,
+      config: this.config,
+      catalog: this.catalog,
+      servers: this.servers,
+      reserved: new Set(this.hasMetaTools ? metaToolNames : this.config.discovery === 'routed' ? [routeToolName] : []),
+      logger: this.logger
+    });
     this.entries = entries;
     this.byName = byName;
-  }
-
-  private tagsOf(tool: CatalogTool): string[] {
-    const tags = [...(tool.local?.tags ?? [])];
-    const server = this.servers[tool.upstream];
-    if (server) {
-      tags.push(...server.tags);
-      for (const [glob, toolTags] of Object.entries(server.toolTags)) {
-        if (matchesAny(tool.originalName, [glob])) tags.push(...toolTags);
-      }
-    }
-    return tags;
   }
 }
 

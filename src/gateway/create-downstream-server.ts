@@ -10,8 +10,11 @@ import { type CacheHint, combineCacheHints } from '../upstream/index.js';
 import { type CatalogView, metaToolInstructions } from '../discovery/index.js';
 import type { GatewayCore } from './gateway-core.js';
 import { checkViewScope } from './views.js';
+import { visibleListOf } from './visible-lists.js';
+import { resourceNotFoundError } from '../catalog/index.js';
+import { checkRules, resourceTarget } from '../rules/index.js';
 import type { DispatchMethod, DownstreamContext } from '../core/pipeline.js';
-import type { Principal } from '../core/principal.js';
+import { type Principal, principalOf } from '../core/principal.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
 
 /** How long a relayed request to the client (an elicitation a person answers) may take. */
@@ -41,13 +44,26 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         completions: {},
         logging: {}
       },
-      instructions: options.view?.hasMetaTools ? `${core.instructions()}\n\n${metaToolInstructions}` : core.instructions()
+      instructions: options.view?.hasMetaTools
+        ? `${core.instructions(principalOf(options))}\n\n${metaToolInstructions}`
+        : core.instructions(principalOf(options))
     }
   );
   const session: DownstreamSession | undefined = options.session
-    ? { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set(), era: undefined, ...(options.principal ? { principal: options.principal } : {}) }
+    ? {
+        id: randomUUID(),
+        server,
+        logLevel: undefined,
+        subscriptions: new Set(),
+        era: undefined,
+        ...(options.principal ? { principal: options.principal } : {})
+      }
     : undefined;
   const logger = core.logger;
+
+  /** The principal of one request: the connection's (the local user's when none was given). */
+  const callerOf = (_ctx: ServerContext): Principal => principalOf(options);
+  const access = core.access;
 
   const contextFor = (ctx: ServerContext): DownstreamContext => {
     const modern = ctx.mcpReq.envelope !== undefined;
@@ -62,6 +78,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
       : session?.logLevel;
     return {
       era: modern ? 'modern' : 'legacy',
+      principal: callerOf(ctx),
       ...(session ? { sessionId: session.id } : { sessionId: `request:${randomUUID()}`, requestScoped: true }),
       signal: ctx.mcpReq.signal,
       clientCapabilities: capabilities,
@@ -87,15 +104,19 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
           }),
       ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
       ...(requestState !== undefined ? { requestState } : {}),
-      ...(options.view ? { toolScope: (name: string) => options.view?.findTool(name)?.catalogName } : {}),
-      ...(options.principal ? { principal: options.principal } : {})
+      ...(options.view ? { toolScope: (name: string) => options.view?.findVisibleTool(name, callerOf(ctx))?.catalogName } : {})
     };
   };
 
   const dispatch = async (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) => {
     try {
-      if (options.view) checkViewScope(core, options.view, method, params);
-      return await core.pipeline({ method, params, downstream: contextFor(ctx) });
+      const downstream = contextFor(ctx);
+      if (options.view) {
+        // The view's scope check looks names up: the caller's rules first, so its errors suggest nothing hidden.
+        if (access.active) checkRules(access, core.catalog, { method, params, downstream });
+        checkViewScope(core, options.view, method, params);
+      }
+      return await core.pipeline({ method, params, downstream });
     } catch (error) {
       const wire = toWireError(error, logger);
       throw method === 'resources/read' ? resourceNotFound(wire, params.uri) : wire;
@@ -114,7 +135,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     }
   };
 
-  // A merged list is fresh only as long as every upstream's part (min ttlMs), and private if any part is.
+  // A merged list is fresh only as long as every upstream's part (min ttlMs), and private if any part is (or rules
+  // filter it per caller).
   const hintFor = (ctx: ServerContext, kind: 'tools' | 'prompts' | 'resources' | 'resourceTemplates'): Partial<CacheHint> => {
     if (ctx.mcpReq.envelope === undefined) return {};
     const hints: CacheHint[] = [];
@@ -122,26 +144,54 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
       const hint = upstream.state.kind === 'stopped' ? undefined : upstream.snapshot.cacheHints?.[kind];
       if (hint) hints.push(hint);
     }
-    return combineCacheHints(hints) ?? {};
+    const combined = combineCacheHints(hints);
+    if (!combined) return {};
+    // Under rules a list is the caller's own: never one to share.
+    return access.active ? { ...combined, cacheScope: 'private' } : combined;
   };
-  server.setRequestHandler('tools/list', (_request, ctx) => ({
-    tools: view ? view.listTools(session?.id) : core.catalog.tools.map(tool => tool.definition),
-    ...hintFor(ctx, 'tools')
-  }));
-  server.setRequestHandler('prompts/list', (_request, ctx) => ({
-    prompts: core.catalog.prompts.filter(prompt => !view || view.holdsServer(prompt.upstream)).map(prompt => prompt.definition),
-    ...hintFor(ctx, 'prompts')
-  }));
-  server.setRequestHandler('resources/list', (_request, ctx) => ({
-    resources: core.catalog.resources.filter(resource => !view || view.holdsServer(resource.upstream)).map(resource => resource.definition),
-    ...hintFor(ctx, 'resources')
-  }));
-  server.setRequestHandler('resources/templates/list', (_request, ctx) => ({
-    resourceTemplates: core.catalog.resourceTemplates
-      .filter(template => !view || view.holdsServer(template.upstream))
-      .map(template => template.definition),
-    ...hintFor(ctx, 'resourceTemplates')
-  }));
+  // Under rules, a session is told of a list change only when what it can see of the list changed.
+  if (session && access.active) {
+    session.visibleList = visibleListOf(core, view, principalOf(options));
+    session.lastVisible = { tools: session.visibleList('tools'), prompts: session.visibleList('prompts'), resources: session.visibleList('resources') };
+  }
+
+  // Every list holds only what the caller's rules let it see (config `rules:`; without rules, everything).
+  server.setRequestHandler('tools/list', (_request, ctx) => {
+    const principal = callerOf(ctx);
+    return {
+      tools: view
+        ? view.listTools(session?.id, principal)
+        : core.catalog.tools.filter(tool => access.seesTool(principal, tool)).map(tool => tool.definition),
+      ...hintFor(ctx, 'tools')
+    };
+  });
+  server.setRequestHandler('prompts/list', (_request, ctx) => {
+    const principal = callerOf(ctx);
+    return {
+      prompts: core.catalog.prompts
+        .filter(prompt => (!view || view.holdsServer(prompt.upstream)) && access.seesPrompt(principal, prompt))
+        .map(prompt => prompt.definition),
+      ...hintFor(ctx, 'prompts')
+    };
+  });
+  server.setRequestHandler('resources/list', (_request, ctx) => {
+    const principal = callerOf(ctx);
+    return {
+      resources: core.catalog.resources
+        .filter(resource => (!view || view.holdsServer(resource.upstream)) && access.seesResource(principal, resource))
+        .map(resource => resource.definition),
+      ...hintFor(ctx, 'resources')
+    };
+  });
+  server.setRequestHandler('resources/templates/list', (_request, ctx) => {
+    const principal = callerOf(ctx);
+    return {
+      resourceTemplates: core.catalog.resourceTemplates
+        .filter(template => (!view || view.holdsServer(template.upstream)) && access.seesTemplate(principal, template))
+        .map(template => template.definition),
+      ...hintFor(ctx, 'resourceTemplates')
+    };
+  });
 
   /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- forwarded results are raw upstream JSON */
   server.setRequestHandler('tools/call', ((request: { params?: unknown }, ctx: ServerContext) =>
@@ -155,9 +205,12 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument */
 
   server.setRequestHandler('resources/subscribe', async (request, ctx) => {
-    if (session && view) {
+    if (session) {
       try {
-        checkViewScope(core, view, 'resources/subscribe', paramsOf(request));
+        if (view) checkViewScope(core, view, 'resources/subscribe', paramsOf(request));
+        // A session's subscription does not travel the pipeline: its rules are checked here.
+        const uri = request.params.uri;
+        if (access.active && !access.allows(callerOf(ctx), resourceTarget(uri, core.resourceOwner(uri)))) throw resourceNotFoundError(uri);
       } catch (error) {
         throw toWireError(error, logger);
       }

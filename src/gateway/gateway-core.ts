@@ -11,6 +11,8 @@ import { SqliteRunStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Limits } from '../limits/index.js';
 import { routerResumer, RouterRunner } from '../routers/index.js';
+import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
+import { type Principal, principalOf } from '../core/principal.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
 import type { ServerConfig } from '../config/index.js';
@@ -21,7 +23,7 @@ import { InflightRegistry } from './inflight.js';
 import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from '../core/pipeline.js';
-import { SessionRegistry } from './sessions.js';
+import { type DownstreamSession, SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
 import { endViewSessions } from './views.js';
 
@@ -60,6 +62,8 @@ export class GatewayCore implements AsyncDisposable {
   /** Each client's own sessions with `perClient` servers. */
   readonly perClient: PerClientUpstreams;
   readonly pipeline: Handler;
+  /** Config `rules:`: what each principal may see and call (lists filter by it, the pipeline's first stage refuses by it). */
+  readonly access: AccessPolicy;
   readonly bridge: InputRequiredBridge;
   /** `limits:`: the call limits stage, the per-server caps the dispatcher waits on, the HTTP request limit. */
   readonly limits: Limits;
@@ -136,12 +140,16 @@ export class GatewayCore implements AsyncDisposable {
       logger: this.logger.child('input-required'),
       ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
     });
+    this.access = new AccessPolicy(options.config.rules, this.logger.child('rules'));
+    if (this.access.active) this.logger.info(`access: ${this.access.describe()}`);
     this.limits = new Limits({ config: options.config.limits, catalog: this.catalog });
     this.cache = this.createCache(options.config);
-    // Outermost first: rules → limits → cache → bridge → dispatcher. A refused call never reads the cache; the
-    // bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
+    // Outermost first: rules (a denied call is refused before anything else sees it) → the given stages → limits →
+    // cache (a refused call never reads it) → bridge → dispatcher. The bridge sits next to the dispatcher: it parks
+    // calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
       [
+        ...(this.access.active ? [createRulesMiddleware(this.access, this.catalog)] : []),
         ...(options.middlewares ?? []),
         ...(this.limits.middleware ? [this.limits.middleware] : []),
         ...(this.cache ? [this.cache.middleware] : []),
@@ -163,8 +171,9 @@ export class GatewayCore implements AsyncDisposable {
         agents: options.config.agents,
         servers: Object.keys(options.config.servers),
         backend: name => this.agents.backend(name),
-        tools: agent => agentTools(agent, this.catalog).map(toModelTool)
+        tools: (agent, principal) => agentTools(agent, this.catalog, principal ? this.access.toolFilter(principal) : undefined).map(toModelTool)
       },
+      access: this.access,
       openStore: () => {
         const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
         store.prune(options.config.store.keepRuns);
@@ -182,6 +191,7 @@ export class GatewayCore implements AsyncDisposable {
       agents: options.config.agents,
       catalog: this.catalog,
       pipeline: this.pipeline,
+      access: this.access,
       logger: this.logger,
       // Each direct agent call is a run in the run store, journaled per model turn and tool call (resumable).
       runs: this.modelRuns()
@@ -194,6 +204,7 @@ export class GatewayCore implements AsyncDisposable {
       agentRunner: this.agents,
       catalog: this.catalog,
       pipeline: this.pipeline,
+      access: this.access,
       logger: this.logger,
       runs: this.modelRuns()
     });
@@ -204,6 +215,7 @@ export class GatewayCore implements AsyncDisposable {
       servers: options.config.servers,
       catalog: this.catalog,
       pipeline: this.pipeline,
+      access: this.access,
       backend: model => this.agents.backend(model),
       hasModel: model => this.agents.hasModel(model),
       logger: this.logger,
@@ -220,7 +232,15 @@ export class GatewayCore implements AsyncDisposable {
         this.perClient.endSession(id);
         this.cache?.endSession(id);
         endViewSessions(this, id);
-      }
+      },
+      // A session hears of a resource's update only if its rules let it read the resource.
+      ...(this.access.active
+        ? {
+            mayRead: (session: DownstreamSession, uri: string) =>
+              this.access.allows(principalOf(session), resourceTarget(uri, this.resourceOwner(uri))),
+            seesServer: (session: DownstreamSession, server: string) => this.seesAnythingOf(principalOf(session), server)
+          }
+        : {})
     };
   }
 
@@ -239,20 +259,42 @@ export class GatewayCore implements AsyncDisposable {
     }
   }
 
-  /** The gateway's instructions: its own text, then each upstream's under its name. */
-  instructions(): string {
+  /**
+   * The gateway's instructions: its own text, then each upstream's under its name. For a principal under config
+   * `rules:`, only the servers it can see something of (a tool, prompt, resource or template): the others' names
+   * and instructions are not its business.
+   */
+  instructions(principal?: Principal): string {
     const parts: string[] = [];
+    const seen = principal && this.access.active ? this.serversSeenBy(principal) : undefined;
+    const shown = [...this.upstreams.values()].filter(upstream => !seen || seen.has(upstream.name));
     parts.push(
       this.config.gateway.instructions ??
-        `Manifold gateway: tools, prompts and resources of ${this.upstreams.size} MCP server(s). Tool and prompt names are "<server>__<name>".`
+        `Manifold gateway: tools, prompts and resources of ${shown.length} MCP server(s). Tool and prompt names are "<server>__<name>".`
     );
-    for (const upstream of this.upstreams.values()) {
+    for (const upstream of shown) {
       const text = upstream.instructions?.trim();
       const description = upstream.config.description?.trim();
       if (!text && !description) continue;
       parts.push(`## ${upstream.name}\n${[description, text].filter(Boolean).join('\n\n')}`);
     }
     return parts.join('\n\n');
+  }
+
+  /** Whether a principal can see any tool, prompt, resource or template of a server (config `rules:`). */
+  private seesAnythingOf(principal: Principal, server: string): boolean {
+    return this.serversSeenBy(principal).has(server);
+  }
+
+  /** The servers a principal can see something of, in one pass over the catalog (its decisions are memoised). */
+  private serversSeenBy(principal: Principal): Set<string> {
+    const { catalog, access } = this;
+    const seen = new Set<string>();
+    for (const tool of catalog.tools) if (!seen.has(tool.upstream) && access.seesTool(principal, tool)) seen.add(tool.upstream);
+    for (const prompt of catalog.prompts) if (!seen.has(prompt.upstream) && access.seesPrompt(principal, prompt)) seen.add(prompt.upstream);
+    for (const resource of catalog.resources) if (!seen.has(resource.upstream) && access.seesResource(principal, resource)) seen.add(resource.upstream);
+    for (const template of catalog.resourceTemplates) if (!seen.has(template.upstream) && access.seesTemplate(principal, template)) seen.add(template.upstream);
+    return seen;
   }
 
   /**
@@ -288,6 +330,15 @@ export class GatewayCore implements AsyncDisposable {
       findTool: name => this.catalog.findTool(name)?.definition,
       continueLinked: (link, downstream) => this.workflows.runs.continueLinked(link, downstream)
     };
+  }
+
+  /** The server that serves a URI, or `""` when none does (yet): the rules decide on the URI alone then. */
+  resourceOwner(uri: string): string {
+    try {
+      return this.catalog.resolveResource(uri);
+    } catch {
+      return '';
+    }
   }
 
   private async forwardSubscription(uri: string, subscribed: boolean): Promise<void> {

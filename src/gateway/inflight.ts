@@ -140,7 +140,7 @@ export class InflightRegistry implements UpstreamRelay {
     const calls = this.byKey.get(upstream) ?? [];
     const logger = params.logger ?? upstream;
     const target = calls[calls.length - 1];
-    if (!target) return this.sessions.broadcastLog({ ...params, logger });
+    if (!target) return this.sessions.broadcastLog({ ...params, logger }, upstream);
     if (calls.every(context => context.sessionId === target.sessionId)) return target.log(params.level, params.data, logger);
     this.logger.debug(`log message from "${upstream}" during calls of several clients, not relayed: ${JSON.stringify(params.data).slice(0, 200)}`);
   }

@@ -1,9 +1,9 @@
 import type { LoggingLevel, LoggingMessageNotificationParams, Server } from '@modelcontextprotocol/server';
 
 import { errorMessage } from '../core/errors.js';
+import type { Principal } from '../core/principal.js';
 import type { ListKind } from '../upstream/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { Principal } from '../core/principal.js';
 
 export const logSeverity: Record<LoggingLevel, number> = {
   debug: 0,
@@ -28,6 +28,12 @@ export interface DownstreamSession {
   era: 'legacy' | 'modern' | undefined;
   /** Who opened it (HTTP with `auth:`); absent: the local user. What is pushed to the session is for them. */
   principal?: Principal | undefined;
+  /**
+   * Under config `rules:`: what the session can see of a list, as a string (names and definition hashes), and
+   * what it was when last told; a change it cannot see is not announced to it.
+   */
+  visibleList?: (kind: ListKind) => string;
+  lastVisible?: Partial<Record<ListKind, string>>;
 }
 
 /** Receives list-changed and resource-updated events for the modern HTTP face (its listen streams). */
@@ -45,6 +51,10 @@ export interface SessionRegistryHooks {
   onSubscription?(uri: string, subscribed: boolean): void | Promise<void>;
   /** A session ended (disconnect, DELETE, idle, stdin closed): its per-client state goes with it. */
   onSessionEnd?(id: string): void;
+  /** Whether a session may learn of this resource (config `rules:`); absent: every session may. */
+  mayRead?(session: DownstreamSession, uri: string): boolean;
+  /** Whether a session can see something of this server (config `rules:`), to hear its logs; absent: every session. */
+  seesServer?(session: DownstreamSession, server: string): boolean;
 }
 
 /** Every lasting downstream connection, for the notifications that are not answers to a request. */
@@ -133,6 +143,12 @@ export class SessionRegistry {
   listChanged(kinds: readonly ListKind[]): void {
     for (const session of this.sessions.values()) {
       for (const kind of kinds) {
+        if (session.visibleList) {
+          const now = session.visibleList(kind);
+          session.lastVisible ??= {};
+          if (session.lastVisible[kind] === now) continue;
+          session.lastVisible[kind] = now;
+        }
         const send =
           kind === 'tools'
             ? session.server.sendToolListChanged()
@@ -155,15 +171,20 @@ export class SessionRegistry {
     for (const session of this.sessions.values()) {
       // Legacy sessions get it if they subscribed; a modern stdio session's listen filter is applied by the SDK.
       if (session.era !== 'modern' && !session.subscriptions.has(uri)) continue;
+      if (this.hooks.mayRead && !this.hooks.mayRead(session, uri)) continue;
       void Promise.resolve(session.server.sendResourceUpdated({ uri })).catch(() => {});
     }
     for (const notifier of this.notifiers) notifier.resourceUpdated(uri);
   }
 
-  /** Sends an upstream log message that belongs to no call to every session whose level lets it through. */
-  broadcastLog(params: LoggingMessageNotificationParams): void {
+  /**
+   * Sends an upstream log message that belongs to no call to every session whose level lets it through (and, under
+   * config `rules:`, that can see something of that server).
+   */
+  broadcastLog(params: LoggingMessageNotificationParams, upstream?: string): void {
     for (const session of this.sessions.values()) {
       if (session.logLevel === undefined) continue;
+      if (upstream !== undefined && this.hooks.seesServer && !this.hooks.seesServer(session, upstream)) continue;
       if (logSeverity[params.level] < logSeverity[session.logLevel]) continue;
       void session.server.notification({ method: 'notifications/message', params }).catch(() => {});
     }

@@ -44,7 +44,8 @@ export function viewOf(core: GatewayCore, name: string): CatalogView {
       logger: core.logger,
       embedder: embedderOf(core),
       embeddingWeight: core.config.discovery?.embeddings?.weight ?? 1,
-      router: viewRouterOf(core, core.config.views?.[name]?.router)
+      router: viewRouterOf(core, core.config.views?.[name]?.router),
+      access: core.access
     });
     registry.set(name, view);
   }

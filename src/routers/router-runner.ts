@@ -6,6 +6,8 @@ import type { RouteConfig, RouterConfig, ServerConfig } from '../config/index.js
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import { withRunLink } from '../store/index.js';
+import { principalOf } from '../core/principal.js';
+import type { AccessPolicy } from '../rules/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { classifyRequest, prefilterRoutes, type RouteDecision, type RouteText } from './classify-request.js';
 import { nestedContext, parseInput, type RouterInput, routingRecord, serverAgent, targetOf, toolError, usageOf } from './routed-call.js';
@@ -19,6 +21,8 @@ export interface RouterRunnerOptions {
   catalog: Catalog;
   /** The gateway pipeline: routed agent and workflow calls, and a server route's tool calls, go through it. */
   pipeline: Handler;
+  /** Config `rules:`: an agent is offered only the tools its caller may see. */
+  access?: AccessPolicy | undefined;
   /** The backend of a configured model (shared with the agents). */
   backend: (model: string) => ModelBackend;
   /** Whether a model of this name is configured (to tell a resumed run what it misses). */
@@ -137,6 +141,7 @@ export class RouterRunner {
       args: { ...(request.params.arguments as object) },
       definition: { router: name, config: router },
       resume,
+      principal: principalOf(request.downstream),
       execute: hooks => this.run(name, request, hooks, router)
     });
   }
@@ -262,7 +267,7 @@ export class RouterRunner {
       name: `${name}/${routeName}`,
       agent,
       backend: this.options.backend(router.model),
-      tools: agentTools(agent, this.options.catalog).map(toModelTool),
+      tools: agentTools(agent, this.options.catalog, this.options.access?.toolFilter(principalOf(request.downstream))).map(toModelTool),
       task: input.request,
       request,
       pipeline: this.options.pipeline,

@@ -30,6 +30,8 @@ export interface RunRecord {
   result?: string | undefined;
   /** How often the run was resumed. */
   resumes?: number | undefined;
+  /** The name of the principal that started it (config rules: it sees its own runs); read back, `local` when none was recorded. */
+  principal?: string | undefined;
 }
 
 /** A process on a host. */

@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/client';
 
-import { type Catalog, combineAnnotations, nameSeparator } from '../catalog/index.js';
+import { type Catalog, type CatalogTool, combineAnnotations, nameSeparator, type VisibleTool } from '../catalog/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { modelStepKinds } from './check-model-steps.js';
@@ -11,6 +11,8 @@ export interface ToolLookup {
   upstreams: ReadonlyMap<string, UpstreamConnection>;
   /** Workflows known by name (their tools may not be in the catalog yet). */
   workflows: ReadonlyMap<string, CompiledWorkflow>;
+  /** The caller's rules (run_workflow): a tool it may not see is unknown, in the same words as one that does not exist. */
+  visible?: ((tool: VisibleTool) => boolean) | undefined;
 }
 
 /**
@@ -23,17 +25,19 @@ export function checkWorkflowTools(workflow: CompiledWorkflow, lookup: ToolLooku
   const add = (path: string, message: string, severity: WorkflowProblem['severity'] = 'error') => problems.push({ workflow: workflow.name, path, message, severity });
   for (const call of callsOf(workflow.steps)) {
     const name = call.step.call;
-    const definition = toolDefinition(name, lookup);
+    const found = toolDefinition(name, lookup);
+    const definition = found && lookup.visible && !lookup.visible(lookup.catalog.findTool(name) as CatalogTool) ? undefined : found;
     if (!definition) {
       const server = serverOf(name, lookup.upstreams);
-      if (server && server.state.kind !== 'ready') {
+      const serverVisible = !lookup.visible || (server !== undefined && lookup.visible({ name, upstream: server.name, definition: { name, inputSchema: { type: 'object' } } }));
+      if (server && serverVisible && server.state.kind !== 'ready') {
         const why = server.state.kind === 'failed' ? `failed: ${server.state.reason}` : server.state.kind;
         add(`${call.path}.call`, `cannot check tool "${name}": server "${server.name}" is not connected (${why})`, 'warning');
         continue;
       }
       let message = `unknown tool "${name}"`;
       try {
-        lookup.catalog.getTool(name);
+        lookup.catalog.getTool(name, lookup.visible);
       } catch (error) {
         message = errorMessage(error);
       }

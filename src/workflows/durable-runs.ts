@@ -1,3 +1,4 @@
+import { localPrincipal, principalOf } from '../core/principal.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
@@ -36,6 +37,8 @@ export interface DurableRunsHost {
 interface LiveRun {
   id: string;
   workflow: string;
+  /** The name of the principal that started (or resumed) it. */
+  startedBy: string;
   controller: AbortController;
   done: Promise<GatewayResult>;
   stepsDone: number;
@@ -191,7 +194,7 @@ export class DurableRuns {
     }
     this.host.logger.info(`resuming ${run.kind ?? ''} run ${run.id} of ${run.workflow} (${checkpoints.filter(checkpoint => checkpoint.status === 'done').length} journal entries to reuse${options.force ? ', forced' : ''})`);
     const controller = new AbortController();
-    const live: LiveRun = { id: run.id, workflow: run.workflow, controller, done: Promise.resolve({}), stepsDone: 0, stepsTotal: 0, partial: {} };
+    const live: LiveRun = { id: run.id, workflow: run.workflow, startedBy: run.principal ?? localPrincipal.name, controller, done: Promise.resolve({}), stepsDone: 0, stepsTotal: 0, partial: {} };
     this.live.set(run.id, live);
     live.done = resumer
       .resume(run, { checkpoints, force: options.force }, detached(downstream, controller.signal))
@@ -274,6 +277,17 @@ export class DurableRuns {
     };
   }
 
+  /**
+   * Who started a run, and what it runs (config rules: a principal sees its own runs); undefined when there is no
+   * such run. A resumed run keeps the principal that started it.
+   */
+  startedBy(runId: string): { principal: string; workflow: string } | undefined {
+    const stored = this.host.store()?.getRun(runId)?.run;
+    if (stored) return { principal: stored.principal ?? localPrincipal.name, workflow: stored.workflow };
+    const live = this.live.get(runId);
+    return live ? { principal: live.startedBy, workflow: live.workflow } : undefined;
+  }
+
   /** Cancels a run this process executes and waits (a few seconds at most) for it to stop; its report. */
   async cancel(runId: string): Promise<RunReport> {
     const live = this.live.get(runId);
@@ -303,6 +317,7 @@ export class DurableRuns {
     const live: LiveRun = {
       id,
       workflow: prepared.runName,
+      startedBy: principalOf(downstream).name,
       controller,
       done: Promise.resolve({}),
       stepsDone: 0,

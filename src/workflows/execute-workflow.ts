@@ -1,3 +1,4 @@
+import { principalOf } from '../core/principal.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -152,7 +153,8 @@ class WorkflowRun implements StepRunner {
           input: clip(safeJson(this.options.args)),
           arguments: safeJson(this.options.args),
           definition: this.options.definitionJson,
-          owner: this.options.owner
+          owner: this.options.owner,
+          principal: principalOf(this.caller).name
         })
       );
       journalPoint('run-start');

@@ -1,3 +1,4 @@
+import type { Principal } from '../core/principal.js';
 import type { ModelBackend, ModelRequest, ModelToolDefinition, ModelTurn } from '../agents/index.js';
 import type { AgentConfig, ModelConfig } from '../config/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
@@ -15,8 +16,11 @@ export interface WorkflowModels {
   /** The configured servers' names (an inline agent's `servers` are checked against them). */
   readonly servers: readonly string[];
   backend(name: string): ModelBackend;
-  /** The tools offered to an agent: its servers' tools, narrowed by its `tools` globs. */
-  tools(agent: AgentConfig): ModelToolDefinition[];
+  /**
+   * The tools offered to an agent: its servers' tools, narrowed by its `tools` globs and, with a principal, by
+   * what that principal's rules let it see (the run's caller).
+   */
+  tools(agent: AgentConfig, principal?: Principal): ModelToolDefinition[];
 }
 
 /** The `_meta` key of a workflow result that carries the run's model usage (and the run record's result). */

@@ -1,3 +1,4 @@
+import { principalOf } from '../core/principal.js';
 import { type AgentRunHooks, extractJsonObject, journalHooks, runAgent } from '../agents/index.js';
 import type { AgentConfig } from '../config/index.js';
 import type { GatewayResult } from '../core/pipeline.js';
@@ -67,6 +68,7 @@ export async function runAgentTask(run: StepRunner, name: string, agent: AgentCo
       { key: label, kind: 'model-turn', idempotent: true, label: `agent ${name}` },
       async () => {
         const backend = run.usage.wrap(models.backend(agent.model), label, 'agent', name);
+        const downstream = run.childContext(signal);
         const turns = journalHooks({
           journal: run.journal,
           force: run.options.resume?.force ?? false,
@@ -92,9 +94,9 @@ export async function runAgentTask(run: StepRunner, name: string, agent: AgentCo
           name,
           agent,
           backend,
-          tools: models.tools(agent),
+          tools: models.tools(agent, principalOf(downstream)),
           task,
-          request: { method: 'tools/call', params: { name, arguments: { task } }, downstream: run.childContext(signal) },
+          request: { method: 'tools/call', params: { name, arguments: { task } }, downstream },
           pipeline: run.options.pipeline,
           hooks
         });

@@ -1,6 +1,8 @@
-import type { LocalTool } from '../catalog/index.js';
+import type { Catalog, LocalTool } from '../catalog/index.js';
 import { errorMessage, isManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult } from '../core/pipeline.js';
+import { principalOf } from '../core/principal.js';
+import { type AccessPolicy, runTarget, toolTarget } from '../rules/index.js';
 import type { DurableRuns, RunReport } from './durable-runs.js';
 
 /** The names of the run tools (docs/WORKFLOWS.md, "Durable runs"). */
@@ -12,7 +14,14 @@ const runIdSchema = { type: 'string', description: 'The run id runs_start or run
  * The tools that start a workflow run in the background and poll, cancel or resume it: a client need not hold
  * one call open for a long run, and a run the gateway lost (it was killed) continues from its journal.
  */
-export function runToolDefinitions(runs: DurableRuns): LocalTool[] {
+export function runToolDefinitions(runs: DurableRuns, access?: RunAccess): LocalTool[] {
+  // A run the caller may not see (another principal's, unless a rule allows it) is one that does not exist, in the
+  // same words. With or without rules: keys and tokens do not see each other's runs.
+  const hidden = (request: GatewayRequest, runId: string): boolean => {
+    if (!access) return false;
+    const run = runs.startedBy(runId);
+    return run !== undefined && !access.policy.allows(principalOf(request.downstream), runTarget(run.principal, run.workflow));
+  };
   return [
     {
       definition: {
@@ -31,7 +40,7 @@ export function runToolDefinitions(runs: DurableRuns): LocalTool[] {
         },
         annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true }
       },
-      call: request => guarded(() => start(runs, request)),
+      call: request => guarded(() => start(runs, request, access)),
       tags: ['workflow', 'run', 'background']
     },
     {
@@ -47,7 +56,7 @@ export function runToolDefinitions(runs: DurableRuns): LocalTool[] {
       call: request =>
         guarded(async () => {
           const runId = stringArgument(request, 'run_id');
-          const report = runs.status(runId);
+          const report = hidden(request, runId) ? undefined : runs.status(runId);
           return report ? reportResult(report) : errorResult(`No run "${runId}": check the id (runs_start and runs_resume return it; manifold runs lists the recent ones).`);
         }),
       tags: ['workflow', 'run']
@@ -60,7 +69,12 @@ export function runToolDefinitions(runs: DurableRuns): LocalTool[] {
         inputSchema: { type: 'object', properties: { run_id: runIdSchema }, required: ['run_id'] },
         annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false }
       },
-      call: request => guarded(async () => reportResult(await runs.cancel(stringArgument(request, 'run_id')))),
+      call: request =>
+        guarded(async () => {
+          const runId = stringArgument(request, 'run_id');
+          if (hidden(request, runId)) return errorResult(`no run "${runId}" (manifold runs lists the recent ones).`);
+          return reportResult(await runs.cancel(runId));
+        }),
       tags: ['workflow', 'run']
     },
     {
@@ -85,7 +99,9 @@ export function runToolDefinitions(runs: DurableRuns): LocalTool[] {
       call: request =>
         guarded(async () => {
           const args = request.params.arguments as { force?: unknown; wait?: unknown } | undefined;
-          const resumed = runs.resume(stringArgument(request, 'run_id'), { force: args?.force === true }, request.downstream);
+          const runId = stringArgument(request, 'run_id');
+          if (hidden(request, runId)) return errorResult(`no run "${runId}" in the run store (manifold runs lists the recent ones).`);
+          const resumed = runs.resume(runId, { force: args?.force === true }, request.downstream);
           if (!resumed.done) return resumed.refused;
           if (args?.wait === true) return resumed.done;
           return reportResult(runs.status(resumed.runId) as RunReport, `Run ${resumed.runId} resumed; poll runs_status for its progress and result.`);
@@ -95,13 +111,27 @@ export function runToolDefinitions(runs: DurableRuns): LocalTool[] {
   ];
 }
 
-function start(runs: DurableRuns, request: GatewayRequest): GatewayResult {
+/** Config `rules:` for the run tools: who may see which runs, and start which workflows. */
+export interface RunAccess {
+  policy: AccessPolicy;
+  catalog: Catalog;
+}
+
+function start(runs: DurableRuns, request: GatewayRequest, access: RunAccess | undefined): GatewayResult {
   const args = (request.params.arguments ?? {}) as { workflow?: unknown; arguments?: unknown };
   if (typeof args.workflow !== 'string' || args.workflow === '') return errorResult('Name the workflow to start: {"workflow": "<name>", "arguments": {...}}.');
   // A caller served a view names tools as its view does, and may start only the workflows it can see.
   const scope = request.downstream.toolScope;
   const name = scope ? scope(args.workflow) : args.workflow;
   if (name === undefined) return errorResult(`There is no workflow "${args.workflow}" in this view: use a workflow's name as tools/list shows it.`);
+  // A workflow the caller's rules hide is one that does not exist (the run does not travel the pipeline's rules stage).
+  if (access?.policy.active) {
+    const tool = access.catalog.findTool(name);
+    const given = args.arguments;
+    const callArgs = typeof given === 'object' && given !== null && !Array.isArray(given) ? (given as Record<string, unknown>) : {};
+    if (tool && !access.policy.allows(principalOf(request.downstream), toolTarget(tool, callArgs)))
+      return errorResult(`There is no workflow "${args.workflow}": use a workflow's name as tools/list shows it.`);
+  }
   let started: ReturnType<DurableRuns['start']>;
   try {
     started = runs.start(name, args.arguments ?? {}, request.downstream);

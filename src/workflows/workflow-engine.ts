@@ -1,3 +1,5 @@
+import { principalOf } from '../core/principal.js';
+import { type AccessPolicy, visibleTool } from '../rules/index.js';
 import { dirname } from 'node:path';
 
 import type { Tool } from '@modelcontextprotocol/client';
@@ -42,6 +44,8 @@ export interface WorkflowEngineOptions {
   models?: WorkflowModels;
   /** Whether the run store exists already (at start, runs a dead process left `running` are marked then). */
   storeExists?: () => boolean;
+  /** Config `rules:`: run_workflow checks a definition against the tools its caller may see; the run tools hide others' runs. */
+  access?: AccessPolicy | undefined;
 }
 
 export type Validate = (input: unknown) => { valid: boolean; errorMessage?: string | undefined };
@@ -357,7 +361,15 @@ export class WorkflowEngine implements Disposable {
     if (callsOf(workflow.steps).some(call => call.step.call === runWorkflowToolName)) {
       problems.push({ workflow: runWorkflowToolName, path: 'workflow', message: `an ad-hoc workflow may not call ${runWorkflowToolName}`, severity: 'error' });
     }
-    problems.push(...checkWorkflowTools(workflow, { catalog: this.options.catalog, upstreams: this.options.upstreams, workflows: this.workflows }));
+    const visible = this.options.access?.active ? visibleTool(this.options.access, principalOf(request.downstream)) : undefined;
+    problems.push(
+      ...checkWorkflowTools(workflow, {
+        catalog: this.options.catalog,
+        upstreams: this.options.upstreams,
+        workflows: this.workflows,
+        ...(visible ? { visible } : {})
+      })
+    );
     const errors = problems.filter(problem => problem.severity === 'error');
     if (errors.length > 0) return definitionError(errors.map(problem => formatProblem(problem)));
     let validate: Validate;
@@ -468,7 +480,8 @@ export class WorkflowEngine implements Disposable {
       });
     }
     // Long runs started and polled, and resumed after a crash (gateway.runTools).
-    if (this.options.runTools === true) tools.push(...runToolDefinitions(this.runs));
+    if (this.options.runTools === true)
+      tools.push(...runToolDefinitions(this.runs, this.options.access ? { policy: this.options.access, catalog: this.options.catalog } : undefined));
     return tools;
   }
 }

@@ -44,7 +44,7 @@ export async function runRuns(parsed: ParsedCommand, output: Output): Promise<nu
     }
     output.out(
       formatTable(
-        ['run', 'workflow', 'status', 'started', 'duration', 'steps', 'error'],
+        ['run', 'workflow', 'status', 'started', 'duration', 'steps', 'by', 'error'],
         runs.map(run => [
           run.id,
           run.kind && run.kind !== 'workflow' ? `${run.kind} ${run.workflow}` : run.workflow,
@@ -52,6 +52,7 @@ export async function runRuns(parsed: ParsedCommand, output: Output): Promise<nu
           new Date(run.startedAt).toISOString().replace('T', ' ').slice(0, 19),
           run.endedAt !== undefined ? formatMs(run.endedAt - run.startedAt) : '-',
           String(run.steps),
+          run.principal ?? 'local',
           oneLine(run.error, 60)
         ])
       )
@@ -70,7 +71,8 @@ export function renderTimeline(run: RunRecord, steps: StepRecord[]): string {
   const span = Math.max(1, end - run.startedAt);
   const header = [
     `run ${run.id}  ${run.kind ?? 'workflow'} ${run.workflow}  ${run.status}  ${new Date(run.startedAt).toISOString()}  ${formatMs(end - run.startedAt)}` +
-      (run.resumes ? `  resumed ${run.resumes} time${run.resumes === 1 ? '' : 's'}` : ''),
+      (run.resumes ? `  resumed ${run.resumes} time${run.resumes === 1 ? '' : 's'}` : '') +
+      (run.principal !== undefined && run.principal !== 'local' ? `  started by ${run.principal}` : ''),
     `input ${oneLine(run.input, 200)}`,
     ...(run.error ? [`error ${run.error}`] : []),
     ...usageLines(run.result),

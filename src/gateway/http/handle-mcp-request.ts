@@ -47,7 +47,7 @@ export async function handleMcpRequest(
       body
     });
     if (inbound.kind !== 'legacy') {
-      const modern = context.modern.for(viewName);
+      const modern = context.modern.for(viewName, principal);
       const findTool = (name: string) => (modern.view ? modern.view.findTool(name)?.definition : core.catalog.findTool(name)?.definition);
       const mismatch = mcpParamMismatch(findTool, body, name => header(req, name));
       if (mismatch) {

@@ -7,6 +7,8 @@ import { createDownstreamServer } from '../create-downstream-server.js';
 import type { GatewayCore } from '../gateway-core.js';
 import { resolveServedView } from '../views.js';
 import { principalOfAuthInfo } from './serve-modern-request.js';
+import { visibleNotifier } from '../visible-lists.js';
+import { type Principal, principalOf } from '../../core/principal.js';
 
 /** The stateless 2026-07-28 handler of one endpoint, with the view it serves (undefined: the whole catalog). */
 export interface ModernEndpoint {
@@ -26,18 +28,32 @@ export class ModernEndpoints {
     private readonly logger: Logger
   ) {}
 
-  /** The endpoint of a view ('' for /mcp). */
-  for(viewName: string): ModernEndpoint {
-    let entry = this.endpoints.get(viewName);
+  /**
+   * The endpoint of a view ('' for /mcp), for a principal: without one, the local user's (one handler per view).
+   * With one, a handler of its own per view and principal (by kind and name: a bearer token's every renewal is
+   * the same principal, so the handlers stay as many as the callers), whose listen streams hear only of changes
+   * to what it may see (config `rules:`); each request runs as the principal its own credential established.
+   */
+  for(viewName: string, principal?: Principal): ModernEndpoint {
+    const key = principal ? `${viewName}\0${principal.kind}:${principal.name}` : viewName;
+    let entry = this.endpoints.get(key);
     if (!entry) {
       const view = resolveServedView(this.core, viewName === '' ? undefined : viewName);
-      // The principal rides on the request's AuthInfo (the SDK's per-request input), one server per request.
-      const handler = createMcpHandler(context => createDownstreamServer(this.core, { session: false, view, principal: principalOfAuthInfo(context.authInfo) }).server, {
-        legacy: 'reject',
-        onerror: error => this.logger.debug(`modern handler: ${errorMessage(error)}`)
-      });
-      entry = { handler, view, removeNotifier: this.core.sessions.addNotifier(handler.notify) };
-      this.endpoints.set(viewName, entry);
+      // Each request runs as the principal on its AuthInfo (the SDK's per-request input: a token's claims as they are
+      // now), one server per request; the handler's own principal decides what its listen streams hear of.
+      const handler = createMcpHandler(
+        context => {
+          const caller = principalOfAuthInfo(context.authInfo) ?? principal;
+          return createDownstreamServer(this.core, { session: false, view, ...(caller ? { principal: caller } : {}) }).server;
+        },
+        {
+          legacy: 'reject',
+          onerror: error => this.logger.debug(`modern handler: ${errorMessage(error)}`)
+        }
+      );
+      const notifier = visibleNotifier(this.core, view, principalOf({ principal }), handler.notify);
+      entry = { handler, view, removeNotifier: this.core.sessions.addNotifier(notifier) };
+      this.endpoints.set(key, entry);
     }
     return entry;
   }

@@ -77,6 +77,14 @@ describe('the run store journals runs', () => {
       again.startRun({ id: 'r3', workflow: 'probe', kind: 'agent', status: 'running', startedAt: 3000, input: '{"task":"t"}' });
       assert.equal(again.getRun('r3')?.run.kind, 'agent');
       assert.deepEqual(again.listRuns().map(run => [run.id, run.kind]), [['r3', 'agent'], ['r2', 'workflow'], ['old1', 'workflow']]);
+      // Who started a run (run_principals, added by the third upgrade): runs recorded without one are the local user's.
+      again.startRun({ id: 'r4', workflow: 'w', status: 'running', startedAt: 4000, input: '{}', principal: 'ci' });
+      assert.equal(again.getRun('r4')?.run.principal, 'ci');
+      assert.equal(again.getRun('old1')?.run.principal, 'local');
+      assert.deepEqual(again.listRuns().map(run => [run.id, run.principal]), [['r4', 'ci'], ['r3', 'local'], ['r2', 'local'], ['old1', 'local']]);
+      assert.equal(again.prune(1), 3);
+      again.startRun({ id: 'r5', workflow: 'w', status: 'running', startedAt: 5000, input: '{}' });
+      assert.deepEqual(again.listRuns().map(run => [run.id, run.principal]), [['r5', 'local'], ['r4', 'ci']]);
       again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

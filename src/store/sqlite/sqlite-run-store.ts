@@ -1,4 +1,5 @@
 import type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
+import { localPrincipal } from '../../core/principal.js';
 import { errorMessage, isManifoldError, ManifoldError } from '../../core/errors.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './open-database.js';
 
@@ -69,6 +70,12 @@ const migrations: string[] = [
      created_at REAL NOT NULL,
      expires_at REAL,
      revoked_at REAL
+   );`,
+  // Who started a run (config rules: a principal sees its own runs); no row: the local user. A table of its own,
+  // so the migration is idempotent and an older Manifold reads the file unchanged.
+  `CREATE TABLE IF NOT EXISTS run_principals (
+     run_id TEXT PRIMARY KEY REFERENCES workflow_runs (id),
+     principal TEXT NOT NULL
    );`
 ];
 
@@ -114,6 +121,7 @@ interface RunRow {
   result?: string | null;
   resumes?: number | null;
   kind?: string | null;
+  principal?: string | null;
   steps?: number;
 }
 
@@ -143,6 +151,9 @@ interface StepRow {
   error: string | null;
   detail: string | null;
 }
+
+/** Runs without a recorded principal were started by the local user (stdio, the CLI, HTTP without auth). */
+const localPrincipalName = localPrincipal.name;
 
 const orNull = (value: string | number | undefined): string | number | null => value ?? null;
 const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
@@ -187,7 +198,7 @@ export class SqliteRunStore implements RunStore {
   readonly path: string;
   private readonly db: SqliteDatabase;
   private readonly statements: Record<
-    'startRun' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps' | 'saveCheckpoint' | 'getCheckpoints' | 'claimRun',
+    'startRun' | 'startedBy' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps' | 'saveCheckpoint' | 'getCheckpoints' | 'claimRun',
     SqliteStatement
   >;
 
@@ -210,7 +221,8 @@ export class SqliteRunStore implements RunStore {
         'INSERT INTO workflow_steps (run_id, path, kind, tool, attempt, status, started_at, input, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
       ),
       endStep: this.db.prepare('UPDATE workflow_steps SET status = ?, ended_at = ?, output_size = ?, error = ?, detail = COALESCE(?, detail) WHERE seq = ?'),
-      getRun: this.db.prepare('SELECT * FROM workflow_runs WHERE id = ?'),
+      getRun: this.db.prepare('SELECT r.*, p.principal FROM workflow_runs r LEFT JOIN run_principals p ON p.run_id = r.id WHERE r.id = ?'),
+      startedBy: this.db.prepare('INSERT OR REPLACE INTO run_principals (run_id, principal) VALUES (?, ?)'),
       getSteps: this.db.prepare('SELECT * FROM workflow_steps WHERE run_id = ? ORDER BY started_at, seq')
     };
   }
@@ -234,6 +246,7 @@ export class SqliteRunStore implements RunStore {
       orNull(run.owner?.token),
       orNull(run.kind)
     );
+    if (run.principal !== undefined && run.principal !== localPrincipalName) this.statements.startedBy.run(run.id, run.principal);
   }
 
   endRun(id: string, end: { status: RunStatus; endedAt: number; outputSize?: number | undefined; error?: string | undefined; result?: string | undefined }): void {
@@ -326,8 +339,8 @@ export class SqliteRunStore implements RunStore {
     const rows = this.db
       .prepare(
         // Not the journal's columns (arguments, definition, result): a list does not need them, and they can be big.
-        `SELECT r.id, r.workflow, r.status, r.started_at, r.ended_at, r.input, r.output_size, r.error, r.owner_pid, r.owner_host, r.owner_token, r.resumes, r.kind,
-          (SELECT COUNT(*) FROM workflow_steps s WHERE s.run_id = r.id) AS steps FROM workflow_runs r ${where} ORDER BY r.started_at DESC LIMIT ?`
+        `SELECT r.id, r.workflow, r.status, r.started_at, r.ended_at, r.input, r.output_size, r.error, r.owner_pid, r.owner_host, r.owner_token, r.resumes, r.kind, p.principal,
+          (SELECT COUNT(*) FROM workflow_steps s WHERE s.run_id = r.id) AS steps FROM workflow_runs r LEFT JOIN run_principals p ON p.run_id = r.id ${where} ORDER BY r.started_at DESC LIMIT ?`
       )
       .all(...params) as RunRow[];
     return rows.map(row => ({ ...toRun(row), steps: Number(row.steps ?? 0) }));
@@ -340,6 +353,7 @@ export class SqliteRunStore implements RunStore {
     try {
       this.db.prepare('DELETE FROM workflow_steps WHERE run_id IN (SELECT id FROM workflow_runs WHERE started_at < ?)').run(cutoff.started_at);
       this.db.prepare('DELETE FROM run_checkpoints WHERE run_id IN (SELECT id FROM workflow_runs WHERE started_at < ?)').run(cutoff.started_at);
+      this.db.prepare('DELETE FROM run_principals WHERE run_id IN (SELECT id FROM workflow_runs WHERE started_at < ?)').run(cutoff.started_at);
       const before = (this.db.prepare('SELECT COUNT(*) AS n FROM workflow_runs').get() as { n: number }).n;
       this.db.prepare('DELETE FROM workflow_runs WHERE started_at < ?').run(cutoff.started_at);
       const after = (this.db.prepare('SELECT COUNT(*) AS n FROM workflow_runs').get() as { n: number }).n;
@@ -378,7 +392,8 @@ function toRun(row: RunRow): RunRecord {
     definition: orUndefined(row.definition ?? null),
     owner: row.owner_pid !== null && row.owner_pid !== undefined ? { pid: Number(row.owner_pid), host: row.owner_host ?? '', token: row.owner_token ?? '' } : undefined,
     result: orUndefined(row.result ?? null),
-    resumes: Number(row.resumes ?? 0)
+    resumes: Number(row.resumes ?? 0),
+    principal: row.principal ?? localPrincipalName
   };
 }
 
