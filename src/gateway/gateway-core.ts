@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 
 import { AgentRunner, agentTools, type ModelRunsContext, OrchestratorRunner, resumeAgentRun, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
-import { SqliteRunStore } from '../store/index.js';
+import { SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { RouterRunner } from '../routers/index.js';
 import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
@@ -16,6 +15,8 @@ import type { UpstreamRelay } from '../upstream/index.js';
 import { configuredRoots } from './configured-roots.js';
 import { createDispatcher } from './dispatcher.js';
 import { InflightRegistry } from './inflight.js';
+import { openCredentialStore } from './open-credential-store.js';
+import { runStorePath } from './store-path.js';
 import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from '../core/pipeline.js';
@@ -36,12 +37,7 @@ export interface GatewayCoreOptions {
   backoff?: { baseMs: number; maxMs: number };
 }
 
-/** Where runs are recorded: `store.path`, relative to the config file's folder. */
-export function runStorePath(config: ManifoldConfig, configPath: string | undefined): string {
-  const path = config.store.path;
-  if (path === ':memory:') return path;
-  return resolve(configPath ? dirname(resolve(configPath)) : process.cwd(), path);
-}
+export { runStorePath } from './store-path.js';
 
 /**
  * The gateway's state, shared by every downstream connection: the upstream connections, the merged
@@ -67,6 +63,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly orchestrators: OrchestratorRunner;
   /** Configured routers, served as catalog tools that send a request to the route a model (or BM25) chose. */
   readonly routers: RouterRunner;
+  /** The sign-ins of remote servers with `oauth` (undefined where none has the authorization-code grant). */
+  readonly credentials: UpstreamCredentialStore | undefined;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -79,6 +77,7 @@ export class GatewayCore implements AsyncDisposable {
       this.logger.child('relay'),
       configuredRoots(options.config, options.configPath)
     );
+    this.credentials = openCredentialStore(options.config, options.configPath);
     // Every connection to a server is made here: shared, a perClient template, and each client's own. A server
     // whose entry is incomplete (a variable not set) is down with that reason, and so is each client's own session.
     const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) => {
@@ -93,6 +92,7 @@ export class GatewayCore implements AsyncDisposable {
         maxMessageBytes: options.config.gateway.maxMessageBytes,
         waitForRestartMs: options.config.gateway.waitForRestart,
         clientInfo: { name: 'manifold', version: manifoldVersion },
+        ...(this.credentials ? { credentials: this.credentials } : {}),
         backoff: options.backoff ?? {
           baseMs: options.config.gateway.reconnect.baseDelay,
           maxMs: options.config.gateway.reconnect.maxDelay
@@ -276,6 +276,7 @@ export class GatewayCore implements AsyncDisposable {
     this.agents.close();
     this.orchestrators.close();
     this.routers.close();
+    this.credentials?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -2,3 +2,5 @@ export type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, Run
 export { openDatabase, type SqliteDatabase } from './sqlite/open-database.js';
 export { SqliteRunStore } from './sqlite/sqlite-run-store.js';
 export { journalPoint, type JournalUnit, RunJournal, StepInFlight } from './run-journal.js';
+export { MemoryCredentialStore, type UpstreamCredentials, type UpstreamCredentialStore } from './credential-store.js';
+export { credentialKeyPath, SqliteCredentialStore } from './sqlite/sqlite-credential-store.js';

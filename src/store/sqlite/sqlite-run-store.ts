@@ -59,7 +59,13 @@ const migrations: string[] = [
      PRIMARY KEY (run_id, key)
    );`,
   // Agent, orchestrator and router runs (NULL: a workflow run).
-  `ALTER TABLE workflow_runs ADD COLUMN kind TEXT;`
+  `ALTER TABLE workflow_runs ADD COLUMN kind TEXT;`,
+  // Upstream OAuth credentials (sqlite-credential-store.ts): one sealed (AES-256-GCM) JSON blob per server.
+  `CREATE TABLE IF NOT EXISTS upstream_credentials (
+     server TEXT PRIMARY KEY,
+     sealed TEXT NOT NULL,
+     updated_at REAL NOT NULL
+   );`
 ];
 
 /**
@@ -147,6 +153,28 @@ function cannotOpen(path: string, error: unknown): Error {
   );
 }
 
+/** Opens the store's SQLite file at the current schema (every table, every migration applied). */
+export function openStoreDatabase(path: string): SqliteDatabase {
+  let db: SqliteDatabase;
+  try {
+    db = openDatabase(path);
+  } catch (error) {
+    throw cannotOpen(path, error);
+  }
+  try {
+    // WAL with synchronous NORMAL: readers (manifold runs) do not block the gateway, and a commit does not
+    // wait for an fsync (a power cut may lose the last records, never corrupt the file).
+    if (path !== ':memory:') db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA busy_timeout = 5000');
+    db.exec(schema);
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw cannotOpen(path, error);
+  }
+  return db;
+}
+
 /** Runs in a SQLite file (WAL, so `manifold runs` can read while a gateway writes). */
 export class SqliteRunStore implements RunStore {
   readonly path: string;
@@ -158,22 +186,7 @@ export class SqliteRunStore implements RunStore {
 
   constructor(path: string) {
     this.path = path;
-    try {
-      this.db = openDatabase(path);
-    } catch (error) {
-      throw cannotOpen(path, error);
-    }
-    try {
-      // WAL with synchronous NORMAL: readers (manifold runs) do not block the gateway, and a commit does not
-      // wait for an fsync (a power cut may lose the last records, never corrupt the file).
-      if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
-      this.db.exec('PRAGMA busy_timeout = 5000');
-      this.db.exec(schema);
-      migrate(this.db);
-    } catch (error) {
-      this.db.close();
-      throw cannotOpen(path, error);
-    }
+    this.db = openStoreDatabase(path);
     this.statements = {
       startRun: this.db.prepare(
         'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'

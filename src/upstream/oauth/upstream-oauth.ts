@@ -1,0 +1,188 @@
+import {
+  auth,
+  ClientCredentialsProvider,
+  computeScopeUnion,
+  extractWWWAuthenticateParams,
+  isStrictScopeSuperset,
+  type OAuthClientProvider
+} from '@modelcontextprotocol/client';
+
+import type { UpstreamOAuthConfig } from '../../config/index.js';
+import { errorMessage, ManifoldError } from '../../core/errors.js';
+import { MemoryCredentialStore, type UpstreamCredentialStore } from '../../store/index.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { isLoginRequired, loginRequiredError, UpstreamOAuthProvider, type UserAgent } from './upstream-oauth-provider.js';
+
+export interface UpstreamOAuthOptions {
+  server: string;
+  /** The server's MCP endpoint: the protected resource. */
+  serverUrl: string;
+  config: UpstreamOAuthConfig;
+  /** Where a sign-in (authorization_code) is kept; client credentials stay in memory. */
+  store: UpstreamCredentialStore | undefined;
+  /** The person's browser (`manifold login`); absent in the gateway, where a needed sign-in is "login required". */
+  userAgent?: UserAgent | undefined;
+  /** The loopback callback URL of a login in progress. */
+  redirectUri?: string | undefined;
+  /** The fetch under this one: for the server and for the authorization server. */
+  fetch: typeof fetch;
+  logger: Logger;
+  /** A sign-in is needed (none stored, or the refresh token was refused): the server is down until one is made. */
+  onLoginRequired?: ((error: ManifoldError) => void) | undefined;
+}
+
+/**
+ * OAuth 2.1 toward one remote server, as a fetch for its transports: every request carries the server's own
+ * token (never a client's: the header is set here, from the store), an expired token is refreshed before it
+ * is sent, a 401 gets a new token (refresh, client credentials, or the sign-in of `manifold login`) and the
+ * request is sent once more, and a 403 `insufficient_scope` steps up to the union of the scopes (once per
+ * scope set). Discovery (RFC 9728, RFC 8414), registration (pre-registered, CIMD, dynamic), PKCE, RFC 8707
+ * resource indicators and the RFC 9207 issuer check are the SDK's `auth()`.
+ */
+export class UpstreamOAuth {
+  readonly provider: OAuthClientProvider;
+  private readonly options: UpstreamOAuthOptions;
+  private readonly session: UpstreamOAuthProvider | undefined;
+  private resourceMetadataUrl: URL | undefined;
+  /** The scopes asked for so far (challenges are added to it: SEP-2350). */
+  private requestedScope: string | undefined;
+  private readonly stepUpsTried = new Set<string>();
+  /** One authorization at a time: concurrent 401s share it (a rotated refresh token is used once). */
+  private pending: Promise<void> | undefined;
+
+  constructor(options: UpstreamOAuthOptions) {
+    this.options = options;
+    const { config } = options;
+    this.requestedScope = config.scopes?.join(' ');
+    if (config.grant === 'client_credentials') {
+      this.provider = new ClientCredentialsProvider({
+        clientId: config.clientId ?? '',
+        clientSecret: config.clientSecret ?? '',
+        clientName: config.clientName,
+        ...(config.scopes ? { scope: config.scopes.join(' ') } : {})
+      });
+    } else {
+      this.session = new UpstreamOAuthProvider({
+        server: options.server,
+        config,
+        store: options.store ?? new MemoryCredentialStore(),
+        userAgent: options.userAgent,
+        redirectUri: options.redirectUri
+      });
+      this.provider = this.session;
+    }
+  }
+
+  /** The fetch for the server's transports. */
+  readonly fetch: typeof fetch = async (input, init) => {
+    const send = async (): Promise<Response> => {
+      const headers = new Headers(init?.headers);
+      const token = await this.accessToken();
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      else headers.delete('authorization');
+      return this.options.fetch(input, { ...init, headers });
+    };
+    let response = await send();
+    if (response.status === 401) {
+      await this.authorize(response, false);
+      await discard(response);
+      response = await send();
+    }
+    if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') {
+      if (await this.authorize(response, true)) {
+        await discard(response);
+        response = await send();
+      }
+    }
+    return response;
+  };
+
+  /** The stored access token, refreshed first when it has expired (or is about to). */
+  private async accessToken(): Promise<string | undefined> {
+    const expiresAt = this.session?.expiresAt();
+    const tokens = await this.provider.tokens();
+    if (tokens && expiresAt !== undefined && tokens.refresh_token) {
+      const lifetime = typeof tokens.expires_in === 'number' ? tokens.expires_in * 1000 : 0;
+      if (Date.now() >= expiresAt - Math.min(30_000, lifetime / 10)) {
+        this.options.logger.debug('access token expired: refreshing it');
+        await this.once(() => this.runAuth({}));
+      }
+    } else if (!tokens && this.session && !this.session.interactive) {
+      throw this.loginRequired(loginRequiredError(this.options.server, this.session.loginReason));
+    }
+    return (await this.provider.tokens())?.access_token;
+  }
+
+  /**
+   * A new token after a 401 (`stepUp` false) or a 403 insufficient_scope. False where a step-up would ask for
+   * nothing new (that scope set was tried already): the 403 stands.
+   */
+  private async authorize(response: Response, stepUp: boolean): Promise<boolean> {
+    const { resourceMetadataUrl, scope: challenged } = extractWWWAuthenticateParams(response);
+    if (resourceMetadataUrl) this.resourceMetadataUrl = resourceMetadataUrl;
+    const granted = (await this.provider.tokens())?.scope;
+    const scope = computeScopeUnion(this.requestedScope, stepUp ? granted : undefined, challenged);
+    if (stepUp) {
+      const key = scope ?? '';
+      if (this.stepUpsTried.has(key)) return false;
+      this.stepUpsTried.add(key);
+    }
+    this.requestedScope = scope;
+    const forceReauthorization = stepUp && isStrictScopeSuperset(scope, granted);
+    await this.once(() => this.runAuth({ scope, forceReauthorization }));
+    return true;
+  }
+
+  private once(run: () => Promise<void>): Promise<void> {
+    this.pending ??= run().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async runAuth(request: { scope?: string | undefined; forceReauthorization?: boolean }): Promise<void> {
+    const { server, serverUrl } = this.options;
+    const base = {
+      serverUrl,
+      fetchFn: this.options.fetch,
+      ...(this.resourceMetadataUrl ? { resourceMetadataUrl: this.resourceMetadataUrl } : {}),
+      ...(request.scope ? { scope: request.scope } : {}),
+      ...(request.forceReauthorization ? { forceReauthorization: true } : {})
+    };
+    try {
+      if (this.session) this.session.callback = undefined;
+      const result = await auth(this.provider, base);
+      if (result === 'AUTHORIZED') return;
+      // REDIRECT: the user agent came back (login); redeem the code it brought.
+      const callback = this.session?.callback;
+      if (!callback || !this.session) throw new ManifoldError('UPSTREAM_AUTH_FAILED', `server "${server}": the sign-in did not come back`);
+      const error = callback.get('error');
+      if (error) {
+        const description = callback.get('error_description');
+        throw new ManifoldError('UPSTREAM_AUTH_FAILED', `server "${server}": the authorization server refused the sign-in: ${error}${description ? ` (${description})` : ''}`);
+      }
+      if (!this.session.stateMatches(callback.get('state'))) {
+        throw new ManifoldError('UPSTREAM_AUTH_FAILED', `server "${server}": the sign-in came back with another state than it was sent with (a forged or stale redirect); run the login again`);
+      }
+      const code = callback.get('code');
+      if (!code) throw new ManifoldError('UPSTREAM_AUTH_FAILED', `server "${server}": the sign-in came back without an authorization code`);
+      const iss = callback.get('iss');
+      await auth(this.provider, { ...base, authorizationCode: code, ...(iss !== null ? { iss } : {}) });
+    } catch (error) {
+      if (isLoginRequired(error)) throw this.loginRequired(error);
+      if (error instanceof ManifoldError) throw error;
+      const hint = this.session ? `; if it persists, run "manifold login ${server}"` : '';
+      throw new ManifoldError('UPSTREAM_AUTH_FAILED', `server "${server}": getting an OAuth token failed: ${errorMessage(error)}${hint}`, {
+        cause: error,
+        data: { server }
+      });
+    }
+  }
+
+  private loginRequired(error: ManifoldError): ManifoldError {
+    this.options.onLoginRequired?.(error);
+    return error;
+  }
+}
+
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}

@@ -1,0 +1,213 @@
+/**
+ * Upstream credentials (issue 11, item 3): Manifold as an OAuth 2.1 client of a remote server that demands a
+ * token, against the fixture authorization server and protected MCP server (test/fixtures/oauth/).
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { main } from '../../src/cli/main.js';
+import type { Output } from '../../src/cli/output.js';
+import { startAuthorizationServer } from '../fixtures/oauth/authorization-server.js';
+import { startProtectedMcpServer } from '../fixtures/oauth/protected-mcp-server.js';
+import { GatewayCore } from '../../src/gateway/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { firstText } from '../helpers/fixtures.js';
+import { connectHttp, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
+
+/** Runs the CLI in this process; `onLine` sees each printed line as it comes (to play the browser). */
+async function cli(args: string[], onLine?: (line: string) => void): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const output: Output = {
+    out: text => {
+      out += `${text}\n`;
+      for (const line of text.split('\n')) onLine?.(line);
+    },
+    err: text => void (err += `${text}\n`)
+  };
+  const code = await main(args, output);
+  return { code, out, err };
+}
+
+/** The browser: GETs the authorization URL (auto-approved), then follows its redirect to the loopback callback. */
+async function browse(authorizationUrl: string): Promise<void> {
+  const approved = await fetch(authorizationUrl, { redirect: 'manual' });
+  const location = approved.headers.get('location');
+  assert.ok(location, `the authorization server redirected (HTTP ${approved.status})`);
+  const landed = await fetch(location);
+  assert.equal(landed.status, 200, await landed.text());
+}
+
+/** `manifold login <server>`, with the browser step played as soon as the URL is printed. */
+async function login(configPath: string, server: string): Promise<{ code: number; out: string; err: string }> {
+  let browsing: Promise<void> | undefined;
+  const result = await cli(['login', server, '--config', configPath], line => {
+    const url = /^\s+(http\S+\/authorize\?\S+)$/.exec(line)?.[1];
+    if (url) browsing = browse(url);
+  });
+  await browsing;
+  return result;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+describe('upstream OAuth: client credentials', { timeout: 60_000 }, () => {
+  it('connects with a token it fetched itself, and fetches a new one when the server refuses the expired one', async () => {
+    await using as = await startAuthorizationServer({ accessTokenTtl: 2, clients: [{ clientId: 'svc', clientSecret: 's3cret' }] });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    process.env.MANIFOLD_TEST_OAUTH_SECRET = 's3cret';
+    await using config = writeConfig({
+      servers: { api: { url: mcp.url, type: 'http', oauth: { grant: 'client_credentials', clientId: 'svc', clientSecret: '${MANIFOLD_TEST_OAUTH_SECRET}' } } },
+      store: { path: ':memory:' }
+    });
+    const first = await cli(['call', 'api__whoami', '--config', config.path]);
+    assert.equal(first.code, 0, first.err);
+    assert.equal(JSON.parse(first.out.trim()).clientId, 'svc');
+    assert.ok(as.counts.client_credentials >= 1);
+
+    // Within one gateway: a call after the token expired gets a fresh one (the server's 401, then a new grant).
+    await using core = new GatewayCore({ config: loadConfig(config.path).config, configPath: config.path, logger: createLogger({ level: 'silent' }) });
+    await core.start();
+    const upstream = core.upstreams.get('api');
+    assert.ok(upstream && upstream.state.kind === 'ready');
+    const grantsBefore = as.counts.client_credentials;
+    const refusedBefore = mcp.refused;
+    await sleep(3100);
+    const result = await upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' });
+    assert.match(JSON.stringify(result), /svc/);
+    assert.ok(as.counts.client_credentials > grantsBefore, 'a new token for the expired one');
+    assert.ok(mcp.refused > refusedBefore, 'the expired token was refused by the server first');
+  });
+});
+
+describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout: 120_000 }, () => {
+  it('logs in through the browser and the loopback callback, refreshes silently, and says "login required" once the refresh token is revoked', async () => {
+    await using as = await startAuthorizationServer({ accessTokenTtl: 2 });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: {} } } });
+    const call = () => cli(['call', 'github__whoami', '--config', config.path]);
+
+    const before = await call();
+    assert.equal(before.code, 1);
+    assert.match(before.err, /login required: run "manifold login github" \(no sign-in is stored\)/);
+    assert.equal(as.counts.registrations, 0, 'no client is registered by a gateway that cannot sign in');
+
+    const loggedIn = await login(config.path, 'github');
+    assert.equal(loggedIn.code, 0, loggedIn.err + loggedIn.out);
+    assert.match(loggedIn.out, /Signed in to "github"; it lists 1 tools/);
+    assert.equal(as.counts.registrations, 1, 'dynamic registration');
+    assert.equal(as.counts.authorization_code, 1);
+    const [authorize] = as.authorizeRequests;
+    assert.equal(authorize?.get('code_challenge_method'), 'S256');
+    assert.ok(authorize?.get('state'));
+    assert.equal(authorize?.get('resource'), mcp.url, 'RFC 8707 resource indicator');
+    assert.match(authorize?.get('redirect_uri') ?? '', /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+
+    const first = await call();
+    assert.equal(first.code, 0, first.err);
+    assert.equal(JSON.parse(first.out.trim()).sub, 'alice');
+
+    // At rest: neither the access tokens the server saw nor any refresh token is in the store's files.
+    const storeDir = join(config.dir, '.manifold');
+    const bytes = readdirSync(storeDir)
+      .map(file => readFileSync(join(storeDir, file)).toString('latin1'))
+      .join('\n');
+    const accessTokens = mcp.authorizations.filter((value): value is string => value !== undefined).map(value => value.slice('Bearer '.length));
+    assert.ok(accessTokens.length > 0);
+    for (const token of accessTokens) assert.ok(!bytes.includes(token.split('.')[1] ?? token), 'an access token is stored in plain text');
+    assert.doesNotMatch(bytes, /rt_[A-Za-z0-9_-]{16}/, 'a refresh token is stored in plain text');
+    assert.equal(statSync(join(storeDir, 'manifold.db.key')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(storeDir, 'manifold.db')).mode & 0o777, 0o600);
+
+    // Expired: refreshed silently (one refresh grant), no new sign-in.
+    await sleep(2100);
+    const refreshes = as.counts.refresh_token;
+    const refreshed = await call();
+    assert.equal(refreshed.code, 0, refreshed.err);
+    assert.equal(as.counts.refresh_token, refreshes + 1);
+    assert.equal(as.counts.authorization_code, 1);
+
+    // Revoked: the call and doctor both say what to do.
+    as.revokeAll();
+    await sleep(2100);
+    const revoked = await call();
+    assert.equal(revoked.code, 1);
+    assert.match(revoked.err, /login required: run "manifold login github" \(the authorization server refused the stored refresh token/);
+    const doctor = await cli(['doctor', '--config', config.path]);
+    assert.equal(doctor.code, 1);
+    assert.match(doctor.out, /github\s+down\s.*\s{2}login required: run "manifold login github"/);
+
+    // Logging in again mends it; logging out forgets (and revokes) it.
+    const again = await login(config.path, 'github');
+    assert.equal(again.code, 0, again.err);
+    assert.equal((await call()).code, 0);
+    const logout = await cli(['logout', 'github', '--config', config.path]);
+    assert.match(logout.out, /Signed out of "github": the stored tokens are deleted \(the refresh token was revoked/);
+    assert.equal(as.counts.revocations, 1);
+    assert.match((await call()).err, /login required/);
+  });
+});
+
+describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
+  it('takes the server down with "login required" when its refresh token is revoked, and is back after a new login', async () => {
+    await using as = await startAuthorizationServer({ accessTokenTtl: 2 });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: {} } } });
+    assert.equal((await login(config.path, 'github')).code, 0);
+    await using core = new GatewayCore({
+      config: loadConfig(config.path).config,
+      configPath: config.path,
+      logger: createLogger({ level: 'silent' }),
+      backoff: { baseMs: 200, maxMs: 400 }
+    });
+    await core.start();
+    const upstream = core.upstreams.get('github');
+    assert.ok(upstream && upstream.state.kind === 'ready');
+    as.revokeAll();
+    await sleep(2100);
+    await assert.rejects(
+      upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' }),
+      /tool "whoami" on server "github" failed: login required: run "manifold login github" \(the authorization server refused the stored refresh token/
+    );
+    await waitFor(() => upstream.state.kind === 'failed' && upstream.state.reason.startsWith('login required: run "manifold login github"'), 'the server down with the reason');
+    // Someone logs in (another process): the next retry reads the new tokens from the store.
+    assert.equal((await login(config.path, 'github')).code, 0);
+    await waitFor(() => upstream.state.kind === 'ready', 'the server back up after the login', 15_000);
+    const result = await upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' });
+    assert.match(JSON.stringify(result), /alice/);
+  });
+});
+
+describe("upstream OAuth: the client's own token is never forwarded", { timeout: 120_000 }, () => {
+  for (const era of ['legacy', 'modern'] as const) {
+    it(`${era} client over HTTP with its own Authorization header: the upstream only ever sees the gateway's token`, async () => {
+      await using as = await startAuthorizationServer({ clients: [{ clientId: 'svc', clientSecret: 's3cret' }] });
+      await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+      process.env.MANIFOLD_TEST_OAUTH_SECRET = 's3cret';
+      await using config = writeConfig({
+        servers: { api: { url: mcp.url, type: 'http', oauth: { grant: 'client_credentials', clientId: 'svc', clientSecret: '${MANIFOLD_TEST_OAUTH_SECRET}' } } },
+        store: { path: ':memory:' }
+      });
+      await using gateway = await startHttpGateway(config.path);
+      const downstreamToken = 'downstream-client-secret-token';
+      const withOwnToken: typeof fetch = (input, init) => {
+        const headers = new Headers(init?.headers);
+        headers.set('authorization', `Bearer ${downstreamToken}`);
+        return fetch(input, { ...init, headers });
+      };
+      await using client = await connectHttp(gateway.url, { era, fetch: withOwnToken });
+      const result = await client.callTool({ name: 'api__whoami', arguments: {} });
+      assert.equal(JSON.parse(firstText(result)).clientId, 'svc');
+      assert.ok(mcp.authorizations.length > 0);
+      for (const header of mcp.authorizations) {
+        assert.ok(!header?.includes(downstreamToken), `the client's token reached the upstream: ${header}`);
+        if (header !== undefined) assert.match(header, /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/, 'only JWTs of the authorization server');
+      }
+    });
+  }
+});
