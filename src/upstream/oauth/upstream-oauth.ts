@@ -128,6 +128,9 @@ export class UpstreamOAuth {
       this.stepUpsTried.add(key);
     }
     this.requestedScope = scope;
+    // A token we had was refused: where to get a new one may have changed too (the server moved to another
+    // authorization server, SEP-2352), so the metadata is read afresh rather than from the store.
+    if (!stepUp && (await this.provider.tokens())) await this.provider.invalidateCredentials?.('discovery');
     const forceReauthorization = stepUp && isStrictScopeSuperset(scope, granted);
     await this.once(() => this.runAuth({ scope, forceReauthorization }));
     return true;
