@@ -28,6 +28,11 @@ export const upstreamOAuthSchema = z
     clientMetadataUrl: httpUrlSchema('expected the https:// URL of a client ID metadata document')
       .refine(value => value.startsWith('https://') && new URL(value).pathname !== '/', 'expected an https:// URL with a path (CIMD)')
       .optional(),
+    /**
+     * The authorization server's issuer (its RFC 8414 `issuer`). Set, Manifold sends its credentials to that
+     * authorization server only, whatever the server's metadata names (the SDK's `expectedIssuer`).
+     */
+    issuer: httpUrlSchema('expected the http(s) issuer URL of the authorization server').optional(),
     /** The scopes to ask for. Absent: those the server's 401 challenge names, else its metadata's `scopes_supported`. */
     scopes: z.array(scopeSchema).min(1).optional(),
     /** authorization_code: the loopback port of the redirect (`http://127.0.0.1:<port>/callback`); 0 = any free port. */

@@ -181,7 +181,37 @@ describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
     const result = await upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' });
     assert.match(JSON.stringify(result), /alice/);
   });
+  it('parallel calls after the token expired share one refresh (a rotated refresh token is redeemed once)', async () => {
+    await using as = await startAuthorizationServer({ accessTokenTtl: 2 });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: {} } } });
+    assert.equal((await login(config.path, 'github')).code, 0);
+    await using core = new GatewayCore({ config: loadConfig(config.path).config, configPath: config.path, logger: createLogger({ level: 'silent' }) });
+    await core.start();
+    const upstream = core.upstreams.get('github');
+    assert.ok(upstream && upstream.state.kind === 'ready');
+    await sleep(2100);
+    const refreshes = as.counts.refresh_token;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' }))
+    );
+    for (const result of results) assert.match(JSON.stringify(result), /alice/);
+    assert.equal(as.counts.refresh_token, refreshes + 1, 'one refresh for twelve calls');
+    assert.equal(as.counts.refused.invalid_grant ?? 0, 0, 'no refresh token was presented twice');
+  });
+
+  it('sends nothing to an authorization server other than the configured issuer', async () => {
+    await using as = await startAuthorizationServer();
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: { issuer: 'https://login.example.com' } } } });
+    const result = await cli(['login', 'github', '--config', config.path]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, new RegExp(`sends Manifold to the authorization server ${as.issuer}, not the one configured \\(servers\\.github\\.oauth\\.issuer: https://login\\.example\\.com\\)`));
+    assert.equal(as.counts.registrations, 0);
+    assert.equal(as.authorizeRequests.length, 0);
+  });
 });
+
 
 describe("upstream OAuth: the client's own token is never forwarded", { timeout: 120_000 }, () => {
   for (const era of ['legacy', 'modern'] as const) {

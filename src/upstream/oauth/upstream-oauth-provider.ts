@@ -183,6 +183,16 @@ export class UpstreamOAuthProvider implements OAuthClientProvider {
   }
 
   saveDiscoveryState(state: OAuthDiscoveryState): void {
+    // Called once the authorization server is known, before anything is sent to it (registration, tokens).
+    const expected = this.options.config.issuer;
+    const found = state.authorizationServerMetadata?.issuer ?? state.authorizationServerUrl;
+    if (expected !== undefined && found !== expected) {
+      throw new ManifoldError(
+        'UPSTREAM_AUTH_FAILED',
+        `server "${this.server}" sends Manifold to the authorization server ${found}, not the one configured (servers.${this.server}.oauth.issuer: ${expected}); nothing was sent there`,
+        { data: { server: this.server } }
+      );
+    }
     this.update(record => ({ ...record, discoveryState: state as unknown as Record<string, unknown> }));
   }
 

@@ -59,6 +59,7 @@ export class UpstreamOAuth {
         clientId: config.clientId ?? '',
         clientSecret: config.clientSecret ?? '',
         clientName: config.clientName,
+        ...(config.issuer ? { expectedIssuer: config.issuer } : {}),
         ...(config.scopes ? { scope: config.scopes.join(' ') } : {})
       });
     } else {
