@@ -99,7 +99,7 @@ describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout
 
     const loggedIn = await login(config.path, 'github');
     assert.equal(loggedIn.code, 0, loggedIn.err + loggedIn.out);
-    assert.match(loggedIn.out, /Signed in to "github"; it lists 1 tools/);
+    assert.match(loggedIn.out, /Signed in to "github"; it lists 2 tools/);
     assert.equal(as.counts.registrations, 1, 'dynamic registration');
     assert.equal(as.counts.authorization_code, 1);
     const [authorize] = as.authorizeRequests;
@@ -198,6 +198,31 @@ describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
     for (const result of results) assert.match(JSON.stringify(result), /alice/);
     assert.equal(as.counts.refresh_token, refreshes + 1, 'one refresh for twelve calls');
     assert.equal(as.counts.refused.invalid_grant ?? 0, 0, 'no refresh token was presented twice');
+  });
+
+  it('a tool that needs a scope the sign-in lacks fails saying which and how to get it; the server stays up', async () => {
+    await using as = await startAuthorizationServer();
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: {} } } });
+    assert.equal((await login(config.path, 'github')).code, 0);
+    await using core = new GatewayCore({ config: loadConfig(config.path).config, configPath: config.path, logger: createLogger({ level: 'silent' }) });
+    await core.start();
+    const upstream = core.upstreams.get('github');
+    assert.ok(upstream && upstream.state.kind === 'ready');
+    await assert.rejects(
+      upstream.request('tools/call', { name: 'admin', arguments: {} }, { describe: 'tool "admin"' }),
+      /tool "admin" on server "github" failed: server "github" asks for scope "admin", which its sign-in was not granted: add it to servers\.github\.oauth\.scopes and run "manifold login github"/
+    );
+    assert.equal(upstream.state.kind, 'ready');
+    assert.match(JSON.stringify(await upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' })), /alice/);
+    assert.equal(as.authorizeRequests.length, 1, 'no sign-in was started by the gateway');
+
+    // With the scope configured, a new login grants it and the tool works.
+    await using widened = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: { scopes: ['admin'] } } } });
+    assert.equal((await login(widened.path, 'github')).code, 0);
+    const admin = await cli(['call', 'github__admin', '--config', widened.path]);
+    assert.equal(admin.code, 0, admin.err);
+    assert.match(admin.out, /admin done/);
   });
 
   it('sends nothing to an authorization server other than the configured issuer', async () => {

@@ -133,6 +133,15 @@ export class UpstreamOAuth {
     // authorization server, SEP-2352), so the metadata is read afresh rather than from the store.
     if (!stepUp && (await this.provider.tokens())) await this.provider.invalidateCredentials?.('discovery');
     const forceReauthorization = stepUp && isStrictScopeSuperset(scope, granted);
+    if (forceReauthorization && this.session && !this.session.interactive) {
+      // A wider scope needs a person to consent: this call fails saying how; the server stays up for the rest.
+      const { server } = this.options;
+      throw new ManifoldError(
+        'UPSTREAM_AUTH_REQUIRED',
+        `server "${server}" asks for scope "${challenged ?? scope ?? ''}", which its sign-in was not granted: add it to servers.${server}.oauth.scopes and run "manifold login ${server}"`,
+        { data: { server, scope } }
+      );
+    }
     await this.once(() => this.runAuth({ scope, forceReauthorization }));
     return true;
   }
