@@ -8,9 +8,9 @@ import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { RouterRunner } from '../routers/index.js';
-import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
+import { nodeFetch, UpstreamConnection, type UpstreamConnectionOptions, UpstreamOAuth } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
-import type { ServerConfig } from '../config/index.js';
+import { isStdioServer, type ServerConfig } from '../config/index.js';
 import type { UpstreamRelay } from '../upstream/index.js';
 import { configuredRoots } from './configured-roots.js';
 import { createDispatcher } from './dispatcher.js';
@@ -80,7 +80,26 @@ export class GatewayCore implements AsyncDisposable {
     this.credentials = openCredentialStore(options.config, options.configPath);
     // Every connection to a server is made here: shared, a perClient template, and each client's own. A server
     // whose entry is incomplete (a variable not set) is down with that reason, and so is each client's own session.
+    // One OAuth per server with `oauth:`, shared by its shared connection and each client's own (one refresh).
+    const oauth = new Map<string, UpstreamOAuth>();
+    const oauthOf = (name: string, server: ServerConfig): UpstreamOAuth | undefined => {
+      if (isStdioServer(server) || !server.oauth) return undefined;
+      let shared = oauth.get(name);
+      if (!shared) {
+        shared = new UpstreamOAuth({
+          server: name,
+          serverUrl: server.url,
+          config: server.oauth,
+          store: this.credentials,
+          fetch: nodeFetch,
+          logger: this.logger.child(`upstream:${name}`)
+        });
+        oauth.set(name, shared);
+      }
+      return shared;
+    };
     const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) => {
+      const shared = oauthOf(name, server);
       const connectionOptions: UpstreamConnectionOptions = {
         name,
         config: server,
@@ -93,6 +112,7 @@ export class GatewayCore implements AsyncDisposable {
         waitForRestartMs: options.config.gateway.waitForRestart,
         clientInfo: { name: 'manifold', version: manifoldVersion },
         ...(this.credentials ? { credentials: this.credentials } : {}),
+        ...(shared ? { oauth: shared } : {}),
         backoff: options.backoff ?? {
           baseMs: options.config.gateway.reconnect.baseDelay,
           maxMs: options.config.gateway.reconnect.maxDelay

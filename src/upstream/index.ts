@@ -25,3 +25,4 @@ export type {
 export { type LoginOptions, type LoginResult, loginUpstream } from './login-upstream.js';
 export { isLoginRequired, loginRequiredError, type UserAgent } from './oauth/upstream-oauth-provider.js';
 export { UpstreamOAuth, type UpstreamOAuthOptions } from './oauth/upstream-oauth.js';
+export { nodeFetch } from './node-fetch.js';

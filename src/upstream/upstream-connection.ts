@@ -73,6 +73,7 @@ export class UpstreamConnection implements AsyncDisposable {
   readonly oauth: UpstreamOAuth | undefined;
   /** The fetch of remote transports: through `oauth` where the server has it. */
   private readonly fetch: typeof fetch | undefined;
+  private stopFollowingLogin: (() => void) | undefined;
 
   constructor(options: UpstreamConnectionOptions) {
     this.options = options;
@@ -87,17 +88,18 @@ export class UpstreamConnection implements AsyncDisposable {
     });
     const { config } = options;
     if (!isStdioServer(config) && config.oauth) {
-      this.oauth = new UpstreamOAuth({
-        server: options.name,
-        serverUrl: config.url,
-        config: config.oauth,
-        store: options.credentials,
-        userAgent: options.userAgent,
-        redirectUri: options.redirectUri,
-        fetch: options.fetch ?? nodeFetch,
-        logger: this.logger,
-        onLoginRequired: error => this.onLoginRequired(error)
-      });
+      this.oauth =
+        options.oauth ??
+        new UpstreamOAuth({
+          server: options.name,
+          serverUrl: config.url,
+          config: config.oauth,
+          store: options.credentials,
+          userAgent: options.userAgent,
+          redirectUri: options.redirectUri,
+          fetch: options.fetch ?? nodeFetch,
+          logger: this.logger
+        });
     }
     this.fetch = this.oauth?.fetch ?? options.fetch;
   }
@@ -179,6 +181,7 @@ export class UpstreamConnection implements AsyncDisposable {
   /** Starts connecting; resolves after the first attempt, whether it succeeded or failed (fail open). */
   async start(): Promise<void> {
     this.stopped = false;
+    this.stopFollowingLogin ??= this.oauth?.onLoginRequired(error => this.onLoginRequired(error));
     await this.connect();
   }
 
@@ -448,6 +451,8 @@ export class UpstreamConnection implements AsyncDisposable {
   /** Closes the session and reaps the server process (group). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopFollowingLogin?.();
+    this.stopFollowingLogin = undefined;
     this.restartPending = false;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;

@@ -200,6 +200,36 @@ describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
     assert.equal(as.counts.refused.invalid_grant ?? 0, 0, 'no refresh token was presented twice');
   });
 
+  it('perClient: every client\'s own session shares the server\'s sign-in, and one refresh serves them all', async () => {
+    await using as = await startAuthorizationServer({ accessTokenTtl: 2 });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', perClient: true, oauth: {} } } });
+    assert.equal((await login(config.path, 'github')).code, 0);
+    await using core = new GatewayCore({ config: loadConfig(config.path).config, configPath: config.path, logger: createLogger({ level: 'silent' }) });
+    await core.start();
+    const call = (sessionId: string) =>
+      core.pipeline({
+        method: 'tools/call',
+        params: { name: 'github__whoami', arguments: {} },
+        downstream: {
+          era: 'legacy',
+          sessionId,
+          signal: new AbortController().signal,
+          clientCapabilities: {},
+          progressToken: undefined,
+          notify: () => Promise.resolve(),
+          log: () => {}
+        }
+      });
+    for (const session of ['a', 'b', 'c']) assert.match(JSON.stringify(await call(session)), /alice/);
+    await sleep(2100);
+    const refreshes = as.counts.refresh_token;
+    const results = await Promise.all(['a', 'b', 'c', 'a', 'b', 'c'].map(call));
+    for (const result of results) assert.match(JSON.stringify(result), /alice/);
+    assert.equal(as.counts.refresh_token, refreshes + 1, 'one refresh for three client sessions');
+    assert.equal(as.counts.refused.invalid_grant ?? 0, 0);
+  });
+
   it('a tool that needs a scope the sign-in lacks fails saying which and how to get it; the server stays up', async () => {
     await using as = await startAuthorizationServer();
     await using mcp = await startProtectedMcpServer({ issuer: as.issuer });

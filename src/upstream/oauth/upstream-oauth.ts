@@ -27,8 +27,6 @@ export interface UpstreamOAuthOptions {
   /** The fetch under this one: for the server and for the authorization server. */
   fetch: typeof fetch;
   logger: Logger;
-  /** A sign-in is needed (none stored, or the refresh token was refused): the server is down until one is made. */
-  onLoginRequired?: ((error: ManifoldError) => void) | undefined;
 }
 
 /**
@@ -49,6 +47,7 @@ export class UpstreamOAuth {
   private readonly stepUpsTried = new Set<string>();
   /** One authorization at a time: concurrent 401s share it (a rotated refresh token is used once). */
   private pending: Promise<void> | undefined;
+  private readonly loginListeners = new Set<(error: ManifoldError) => void>();
 
   constructor(options: UpstreamOAuthOptions) {
     this.options = options;
@@ -72,6 +71,15 @@ export class UpstreamOAuth {
       });
       this.provider = this.session;
     }
+  }
+
+  /**
+   * Tells `listener` when a sign-in is needed (none stored, or the refresh token was refused): each connection
+   * that uses this (the shared one, each client's own) is then down until one is made. Returns the unsubscribe.
+   */
+  onLoginRequired(listener: (error: ManifoldError) => void): () => void {
+    this.loginListeners.add(listener);
+    return () => this.loginListeners.delete(listener);
   }
 
   /** The fetch for the server's transports. */
@@ -191,7 +199,7 @@ export class UpstreamOAuth {
   }
 
   private loginRequired(error: ManifoldError): ManifoldError {
-    this.options.onLoginRequired?.(error);
+    for (const listener of this.loginListeners) listener(error);
     return error;
   }
 }
