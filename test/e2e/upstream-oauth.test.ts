@@ -111,6 +111,14 @@ describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout
     const first = await call();
     assert.equal(first.code, 0, first.err);
     assert.equal(JSON.parse(first.out.trim()).sub, 'alice');
+    const healthy = await cli(['doctor', '--json', '--config', config.path]);
+    const [row] = (JSON.parse(healthy.out) as { servers: { status: string; oauth?: Record<string, unknown> }[] }).servers;
+    assert.equal(row?.status, 'up');
+    assert.equal(row?.oauth?.grant, 'authorization_code');
+    assert.equal(row?.oauth?.signedIn, true);
+    assert.equal(row?.oauth?.refreshable, true);
+    assert.match(String(row?.oauth?.expiresAt), /^\d{4}-\d\d-\d\dT/);
+    assert.doesNotMatch(healthy.out, /access_token|refresh_token|eyJ/, 'doctor shows no token');
 
     // At rest: neither the access tokens the server saw nor any refresh token is in the store's files.
     const storeDir = join(config.dir, '.manifold');

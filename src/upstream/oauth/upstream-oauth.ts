@@ -29,6 +29,17 @@ export interface UpstreamOAuthOptions {
   logger: Logger;
 }
 
+export interface UpstreamOAuthStatus {
+  grant: UpstreamOAuthConfig['grant'];
+  /** A token is held (authorization_code: a sign-in is stored). */
+  signedIn: boolean;
+  scope?: string;
+  /** When the access token expires (ISO 8601), where the authorization server said. */
+  expiresAt?: string;
+  /** A refresh token is held. */
+  refreshable?: boolean;
+}
+
 /**
  * OAuth 2.1 toward one remote server, as a fetch for its transports: every request carries the server's own
  * token (never a client's: the header is set here, from the store), an expired token is refreshed before it
@@ -80,6 +91,19 @@ export class UpstreamOAuth {
   onLoginRequired(listener: (error: ManifoldError) => void): () => void {
     this.loginListeners.add(listener);
     return () => this.loginListeners.delete(listener);
+  }
+
+  /** What `manifold doctor --json` shows: the grant, whether a token is held, its scope and expiry. */
+  async status(): Promise<UpstreamOAuthStatus> {
+    const tokens = await this.provider.tokens();
+    const expiresAt = this.session?.expiresAt();
+    return {
+      grant: this.options.config.grant,
+      signedIn: tokens !== undefined,
+      ...(tokens?.scope ? { scope: tokens.scope } : {}),
+      ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+      ...(tokens?.refresh_token ? { refreshable: true } : {})
+    };
   }
 
   /** The fetch for the server's transports. */
