@@ -18,7 +18,10 @@ import { firstText } from '../helpers/fixtures.js';
 import { connectHttp, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
 
 /** Runs the CLI in this process; `onLine` sees each printed line as it comes (to play the browser). */
-async function cli(args: string[], onLine?: (line: string) => void): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  onLine?: (line: string) => void
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const output: Output = {
@@ -57,32 +60,53 @@ function sleep(ms: number): Promise<void> {
 }
 
 describe('upstream OAuth: client credentials', { timeout: 60_000 }, () => {
-  it('connects with a token it fetched itself, and fetches a new one when the server refuses the expired one', async () => {
-    await using as = await startAuthorizationServer({ accessTokenTtl: 2, clients: [{ clientId: 'svc', clientSecret: 's3cret' }] });
-    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
-    process.env.MANIFOLD_TEST_OAUTH_SECRET = 's3cret';
-    await using config = writeConfig({
-      servers: { api: { url: mcp.url, type: 'http', oauth: { grant: 'client_credentials', clientId: 'svc', clientSecret: '${MANIFOLD_TEST_OAUTH_SECRET}' } } },
-      store: { path: ':memory:' }
-    });
-    const first = await cli(['call', 'api__whoami', '--config', config.path]);
-    assert.equal(first.code, 0, first.err);
-    assert.equal(JSON.parse(first.out.trim()).clientId, 'svc');
-    assert.ok(as.counts.client_credentials >= 1);
+  for (const protocol of ['modern', 'legacy'] as const) {
+    it(`${protocol} upstream: connects with a token it fetched itself, and fetches a new one when the server refuses the expired one`, async () => {
+      await using as = await startAuthorizationServer({
+        accessTokenTtl: 2,
+        clients: [{ clientId: 'svc', clientSecret: 's3cret' }]
+      });
+      await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+      process.env.MANIFOLD_TEST_OAUTH_SECRET = 's3cret';
+      await using config = writeConfig({
+        servers: {
+          api: {
+            url: mcp.url,
+            type: 'http',
+            protocol,
+            oauth: { grant: 'client_credentials', clientId: 'svc', clientSecret: '${MANIFOLD_TEST_OAUTH_SECRET}' }
+          }
+        },
+        store: { path: ':memory:' }
+      });
+      const first = await cli(['call', 'api__whoami', '--config', config.path]);
+      assert.equal(first.code, 0, first.err);
+      assert.equal(JSON.parse(first.out.trim()).clientId, 'svc');
+      assert.ok(as.counts.client_credentials >= 1);
 
-    // Within one gateway: a call after the token expired gets a fresh one (the server's 401, then a new grant).
-    await using core = new GatewayCore({ config: loadConfig(config.path).config, configPath: config.path, logger: createLogger({ level: 'silent' }) });
-    await core.start();
-    const upstream = core.upstreams.get('api');
-    assert.ok(upstream && upstream.state.kind === 'ready');
-    const grantsBefore = as.counts.client_credentials;
-    const refusedBefore = mcp.refused;
-    await sleep(3100);
-    const result = await upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' });
-    assert.match(JSON.stringify(result), /svc/);
-    assert.ok(as.counts.client_credentials > grantsBefore, 'a new token for the expired one');
-    assert.ok(mcp.refused > refusedBefore, 'the expired token was refused by the server first');
-  });
+      // Within one gateway: a call after the token expired gets a fresh one (the server's 401, then a new grant).
+      await using core = new GatewayCore({
+        config: loadConfig(config.path).config,
+        configPath: config.path,
+        logger: createLogger({ level: 'silent' })
+      });
+      await core.start();
+      const upstream = core.upstreams.get('api');
+      assert.ok(upstream && upstream.state.kind === 'ready');
+      const grantsBefore = as.counts.client_credentials;
+      const refusedBefore = mcp.refused;
+      await sleep(3100);
+      const result = await upstream.request(
+        'tools/call',
+        { name: 'whoami', arguments: {} },
+        { describe: 'tool "whoami"' }
+      );
+      assert.match(JSON.stringify(result), /svc/);
+      assert.ok(as.counts.client_credentials > grantsBefore, 'a new token for the expired one');
+      assert.ok(mcp.refused > refusedBefore, 'the expired token was refused by the server first');
+      assert.equal(upstream.state.kind === 'ready' && upstream.state.era, protocol);
+    });
+  }
 });
 
 describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout: 120_000 }, () => {
@@ -112,7 +136,8 @@ describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout
     assert.equal(first.code, 0, first.err);
     assert.equal(JSON.parse(first.out.trim()).sub, 'alice');
     const healthy = await cli(['doctor', '--json', '--config', config.path]);
-    const [row] = (JSON.parse(healthy.out) as { servers: { status: string; oauth?: Record<string, unknown> }[] }).servers;
+    const [row] = (JSON.parse(healthy.out) as { servers: { status: string; oauth?: Record<string, unknown> }[] })
+      .servers;
     assert.equal(row?.status, 'up');
     assert.equal(row?.oauth?.grant, 'authorization_code');
     assert.equal(row?.oauth?.signedIn, true);
@@ -125,9 +150,12 @@ describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout
     const bytes = readdirSync(storeDir)
       .map(file => readFileSync(join(storeDir, file)).toString('latin1'))
       .join('\n');
-    const accessTokens = mcp.authorizations.filter((value): value is string => value !== undefined).map(value => value.slice('Bearer '.length));
+    const accessTokens = mcp.authorizations
+      .filter((value): value is string => value !== undefined)
+      .map(value => value.slice('Bearer '.length));
     assert.ok(accessTokens.length > 0);
-    for (const token of accessTokens) assert.ok(!bytes.includes(token.split('.')[1] ?? token), 'an access token is stored in plain text');
+    for (const token of accessTokens)
+      assert.ok(!bytes.includes(token.split('.')[1] ?? token), 'an access token is stored in plain text');
     assert.doesNotMatch(bytes, /rt_[A-Za-z0-9_-]{16}/, 'a refresh token is stored in plain text');
     assert.equal(statSync(join(storeDir, 'manifold.db.key')).mode & 0o777, 0o600);
     assert.equal(statSync(join(storeDir, 'manifold.db')).mode & 0o777, 0o600);
@@ -145,7 +173,10 @@ describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout
     await sleep(2100);
     const revoked = await call();
     assert.equal(revoked.code, 1);
-    assert.match(revoked.err, /login required: run "manifold login github" \(the authorization server refused the stored refresh token/);
+    assert.match(
+      revoked.err,
+      /login required: run "manifold login github" \(the authorization server refused the stored refresh token/
+    );
     const doctor = await cli(['doctor', '--config', config.path]);
     assert.equal(doctor.code, 1);
     assert.match(doctor.out, /github\s+down\s.*\s{2}login required: run "manifold login github"/);
@@ -182,11 +213,20 @@ describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
       upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' }),
       /tool "whoami" on server "github" failed: login required: run "manifold login github" \(the authorization server refused the stored refresh token/
     );
-    await waitFor(() => upstream.state.kind === 'failed' && upstream.state.reason.startsWith('login required: run "manifold login github"'), 'the server down with the reason');
+    await waitFor(
+      () =>
+        upstream.state.kind === 'failed' &&
+        upstream.state.reason.startsWith('login required: run "manifold login github"'),
+      'the server down with the reason'
+    );
     // Someone logs in (another process): the next retry reads the new tokens from the store.
     assert.equal((await login(config.path, 'github')).code, 0);
     await waitFor(() => upstream.state.kind === 'ready', 'the server back up after the login', 15_000);
-    const result = await upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' });
+    const result = await upstream.request(
+      'tools/call',
+      { name: 'whoami', arguments: {} },
+      { describe: 'tool "whoami"' }
+    );
     assert.match(JSON.stringify(result), /alice/);
   });
   it('parallel calls after the token expired share one refresh (a rotated refresh token is redeemed once)', async () => {
@@ -194,26 +234,38 @@ describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
     await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
     await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: {} } } });
     assert.equal((await login(config.path, 'github')).code, 0);
-    await using core = new GatewayCore({ config: loadConfig(config.path).config, configPath: config.path, logger: createLogger({ level: 'silent' }) });
+    await using core = new GatewayCore({
+      config: loadConfig(config.path).config,
+      configPath: config.path,
+      logger: createLogger({ level: 'silent' })
+    });
     await core.start();
     const upstream = core.upstreams.get('github');
     assert.ok(upstream && upstream.state.kind === 'ready');
     await sleep(2100);
     const refreshes = as.counts.refresh_token;
     const results = await Promise.all(
-      Array.from({ length: 12 }, () => upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' }))
+      Array.from({ length: 12 }, () =>
+        upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' })
+      )
     );
     for (const result of results) assert.match(JSON.stringify(result), /alice/);
     assert.equal(as.counts.refresh_token, refreshes + 1, 'one refresh for twelve calls');
     assert.equal(as.counts.refused.invalid_grant ?? 0, 0, 'no refresh token was presented twice');
   });
 
-  it('perClient: every client\'s own session shares the server\'s sign-in, and one refresh serves them all', async () => {
+  it("perClient: every client's own session shares the server's sign-in, and one refresh serves them all", async () => {
     await using as = await startAuthorizationServer({ accessTokenTtl: 2 });
     await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
-    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', perClient: true, oauth: {} } } });
+    await using config = writeConfig({
+      servers: { github: { url: mcp.url, type: 'http', perClient: true, oauth: {} } }
+    });
     assert.equal((await login(config.path, 'github')).code, 0);
-    await using core = new GatewayCore({ config: loadConfig(config.path).config, configPath: config.path, logger: createLogger({ level: 'silent' }) });
+    await using core = new GatewayCore({
+      config: loadConfig(config.path).config,
+      configPath: config.path,
+      logger: createLogger({ level: 'silent' })
+    });
     await core.start();
     const call = (sessionId: string) =>
       core.pipeline({
@@ -243,7 +295,11 @@ describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
     await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
     await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: {} } } });
     assert.equal((await login(config.path, 'github')).code, 0);
-    await using core = new GatewayCore({ config: loadConfig(config.path).config, configPath: config.path, logger: createLogger({ level: 'silent' }) });
+    await using core = new GatewayCore({
+      config: loadConfig(config.path).config,
+      configPath: config.path,
+      logger: createLogger({ level: 'silent' })
+    });
     await core.start();
     const upstream = core.upstreams.get('github');
     assert.ok(upstream && upstream.state.kind === 'ready');
@@ -252,11 +308,18 @@ describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
       /tool "admin" on server "github" failed: server "github" asks for scope "admin", which its sign-in was not granted: add it to servers\.github\.oauth\.scopes and run "manifold login github"/
     );
     assert.equal(upstream.state.kind, 'ready');
-    assert.match(JSON.stringify(await upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' })), /alice/);
+    assert.match(
+      JSON.stringify(
+        await upstream.request('tools/call', { name: 'whoami', arguments: {} }, { describe: 'tool "whoami"' })
+      ),
+      /alice/
+    );
     assert.equal(as.authorizeRequests.length, 1, 'no sign-in was started by the gateway');
 
     // With the scope configured, a new login grants it and the tool works.
-    await using widened = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: { scopes: ['admin'] } } } });
+    await using widened = writeConfig({
+      servers: { github: { url: mcp.url, type: 'http', oauth: { scopes: ['admin'] } } }
+    });
     assert.equal((await login(widened.path, 'github')).code, 0);
     const admin = await cli(['call', 'github__admin', '--config', widened.path]);
     assert.equal(admin.code, 0, admin.err);
@@ -266,15 +329,21 @@ describe('upstream OAuth: a running gateway', { timeout: 120_000 }, () => {
   it('sends nothing to an authorization server other than the configured issuer', async () => {
     await using as = await startAuthorizationServer();
     await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
-    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: { issuer: 'https://login.example.com' } } } });
+    await using config = writeConfig({
+      servers: { github: { url: mcp.url, type: 'http', oauth: { issuer: 'https://login.example.com' } } }
+    });
     const result = await cli(['login', 'github', '--config', config.path]);
     assert.equal(result.code, 1);
-    assert.match(result.err, new RegExp(`sends Manifold to the authorization server ${as.issuer}, not the one configured \\(servers\\.github\\.oauth\\.issuer: https://login\\.example\\.com\\)`));
+    assert.match(
+      result.err,
+      new RegExp(
+        `sends Manifold to the authorization server ${as.issuer}, not the one configured \\(servers\\.github\\.oauth\\.issuer: https://login\\.example\\.com\\)`
+      )
+    );
     assert.equal(as.counts.registrations, 0);
     assert.equal(as.authorizeRequests.length, 0);
   });
 });
-
 
 describe("upstream OAuth: the client's own token is never forwarded", { timeout: 120_000 }, () => {
   for (const era of ['legacy', 'modern'] as const) {
@@ -283,7 +352,13 @@ describe("upstream OAuth: the client's own token is never forwarded", { timeout:
       await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
       process.env.MANIFOLD_TEST_OAUTH_SECRET = 's3cret';
       await using config = writeConfig({
-        servers: { api: { url: mcp.url, type: 'http', oauth: { grant: 'client_credentials', clientId: 'svc', clientSecret: '${MANIFOLD_TEST_OAUTH_SECRET}' } } },
+        servers: {
+          api: {
+            url: mcp.url,
+            type: 'http',
+            oauth: { grant: 'client_credentials', clientId: 'svc', clientSecret: '${MANIFOLD_TEST_OAUTH_SECRET}' }
+          }
+        },
         store: { path: ':memory:' }
       });
       await using gateway = await startHttpGateway(config.path);
@@ -299,7 +374,8 @@ describe("upstream OAuth: the client's own token is never forwarded", { timeout:
       assert.ok(mcp.authorizations.length > 0);
       for (const header of mcp.authorizations) {
         assert.ok(!header?.includes(downstreamToken), `the client's token reached the upstream: ${header}`);
-        if (header !== undefined) assert.match(header, /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/, 'only JWTs of the authorization server');
+        if (header !== undefined)
+          assert.match(header, /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/, 'only JWTs of the authorization server');
       }
     });
   }
