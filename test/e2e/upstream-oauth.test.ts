@@ -13,8 +13,9 @@ import { startAuthorizationServer } from '../fixtures/oauth/authorization-server
 import { startProtectedMcpServer } from '../fixtures/oauth/protected-mcp-server.js';
 import { GatewayCore } from '../../src/gateway/index.js';
 import { loadConfig } from '../../src/config/index.js';
+import { SqliteCredentialStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { firstText } from '../helpers/fixtures.js';
+import { firstText, freePort } from '../helpers/fixtures.js';
 import { connectHttp, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
 
 /** Runs the CLI in this process; `onLine` sees each printed line as it comes (to play the browser). */
@@ -189,6 +190,36 @@ describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout
     assert.match(logout.out, /Signed out of "github": the stored tokens are deleted \(the refresh token was revoked/);
     assert.equal(as.counts.revocations, 1);
     assert.match((await call()).err, /login required/);
+  });
+});
+
+describe('upstream OAuth: a pre-registered confidential client', { timeout: 60_000 }, () => {
+  it('signs in with the configured client id and secret on the registered redirect port, registers nothing, stores no secret', async () => {
+    const port = await freePort();
+    await using as = await startAuthorizationServer({
+      clients: [{ clientId: 'manifold-prod', clientSecret: 'pre-registered-secret', redirectUris: [`http://127.0.0.1:${port}/callback`] }]
+    });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    process.env.MANIFOLD_TEST_OAUTH_SECRET = 'pre-registered-secret';
+    await using config = writeConfig({
+      servers: { jira: { url: mcp.url, type: 'http', oauth: { clientId: 'manifold-prod', clientSecret: '${MANIFOLD_TEST_OAUTH_SECRET}', redirectPort: port } } }
+    });
+    const loggedIn = await login(config.path, 'jira');
+    assert.equal(loggedIn.code, 0, loggedIn.err);
+    assert.equal(as.counts.registrations, 0);
+    assert.equal(as.counts.authorization_code, 1);
+    assert.equal(as.authorizeRequests[0]?.get('client_id'), 'manifold-prod');
+    const call = await cli(['call', 'jira__whoami', '--config', config.path]);
+    assert.equal(call.code, 0, call.err);
+    assert.equal(JSON.parse(call.out.trim()).clientId, 'manifold-prod');
+    const store = new SqliteCredentialStore(join(config.dir, '.manifold', 'manifold.db'));
+    try {
+      const stored = store.load('jira');
+      assert.equal(stored?.clientInformation?.client_id, 'manifold-prod');
+      assert.doesNotMatch(JSON.stringify(stored), /pre-registered-secret/, 'the configured secret is not copied into the store');
+    } finally {
+      store.close();
+    }
   });
 });
 
