@@ -65,6 +65,24 @@ describe('upstream OAuth: client credentials', { timeout: 60_000 }, () => {
   }
 });
 
+describe('upstream OAuth: a server that refuses the token just issued', { timeout: 60_000 }, () => {
+  it('is down with what the server said, not retried in a loop', async () => {
+    await using as = await startAuthorizationServer({ clients: [{ clientId: 'svc', clientSecret: 's3cret' }] });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer, audience: 'https://elsewhere.example/mcp' });
+    process.env.MANIFOLD_TEST_OAUTH_SECRET = 's3cret';
+    await using config = writeConfig({
+      servers: { api: { url: mcp.url, type: 'http', oauth: { grant: 'client_credentials', clientId: 'svc', clientSecret: '${MANIFOLD_TEST_OAUTH_SECRET}' } } },
+      store: { path: ':memory:' }
+    });
+    const doctor = await cli(['doctor', '--json', '--config', config.path]);
+    assert.equal(doctor.code, 1);
+    const [row] = (JSON.parse(doctor.out) as { servers: { status: string; error?: string }[] }).servers;
+    assert.equal(row?.status, 'down');
+    assert.match(row?.error ?? '', /^server "api" refused the token its authorization server just issued \(HTTP 401 invalid_token: invalid token: JWTClaimValidationFailed/);
+    assert.equal(as.counts.client_credentials, 1, 'one token, not a loop of them');
+  });
+});
+
 describe("upstream OAuth: the client's own token is never forwarded", { timeout: 120_000 }, () => {
   for (const era of ['legacy', 'modern'] as const) {
     it(`${era} client over HTTP with its own Authorization header: the upstream only ever sees the gateway's token`, async () => {

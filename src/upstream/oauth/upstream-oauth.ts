@@ -120,6 +120,17 @@ export class UpstreamOAuth {
       await this.authorize(response, false);
       await discard(response);
       response = await send();
+      if (response.status === 401) {
+        // A token just issued and refused at once: asking again would loop. Say what the server said.
+        const { error, errorDescription } = extractWWWAuthenticateParams(response);
+        await discard(response);
+        const { server } = this.options;
+        throw new ManifoldError(
+          'UPSTREAM_AUTH_FAILED',
+          `server "${server}" refused the token its authorization server just issued (HTTP 401${error ? ` ${error}` : ''}${errorDescription ? `: ${errorDescription}` : ''}): the authorization server and the server disagree (audience, issuer or signing key)`,
+          { data: { server } }
+        );
+      }
     }
     if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') {
       if (await this.authorize(response, true)) {
