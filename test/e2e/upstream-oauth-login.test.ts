@@ -101,6 +101,19 @@ describe('upstream OAuth: manifold login (authorization code + PKCE)', { timeout
   });
 });
 
+describe('upstream OAuth: an authorization server that gives no refresh token', { timeout: 60_000 }, () => {
+  it('says why a new login is needed once the access token expires', async () => {
+    await using as = await startAuthorizationServer({ accessTokenTtl: 2, refreshTokens: false });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: {} } } });
+    assert.equal((await login(config.path, 'github')).code, 0);
+    await sleep(2100);
+    const expired = await cli(['call', 'github__whoami', '--config', config.path]);
+    assert.equal(expired.code, 1);
+    assert.match(expired.err, /login required: run "manifold login github" \(the access token expired and the authorization server gave no refresh token\)/);
+  });
+});
+
 describe('upstream OAuth: a pre-registered confidential client', { timeout: 60_000 }, () => {
   it('signs in with the configured client id and secret on the registered redirect port, registers nothing, stores no secret', async () => {
     const port = await freePort();

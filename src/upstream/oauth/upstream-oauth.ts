@@ -108,16 +108,19 @@ export class UpstreamOAuth {
 
   /** The fetch for the server's transports. */
   readonly fetch: typeof fetch = async (input, init) => {
+    let sent: string | undefined;
     const send = async (): Promise<Response> => {
       const headers = new Headers(init?.headers);
-      const token = await this.accessToken();
-      if (token) headers.set('authorization', `Bearer ${token}`);
+      sent = await this.accessToken();
+      if (sent) headers.set('authorization', `Bearer ${sent}`);
       else headers.delete('authorization');
       return this.options.fetch(input, { ...init, headers });
     };
     let response = await send();
     if (response.status === 401) {
-      await this.authorize(response, false);
+      // Refused: get a new token, unless a concurrent request already has (then this one just goes again).
+      const current = (await this.provider.tokens())?.access_token;
+      if (current === undefined || current === sent) await this.authorize(response, false);
       await discard(response);
       response = await send();
       if (response.status === 401) {
@@ -172,9 +175,11 @@ export class UpstreamOAuth {
       this.stepUpsTried.add(key);
     }
     this.requestedScope = scope;
+    const held = await this.provider.tokens();
+    if (this.session && held && !held.refresh_token) this.session.loginReason = 'the access token expired and the authorization server gave no refresh token';
     // A token we had was refused: where to get a new one may have changed too (the server moved to another
     // authorization server, SEP-2352), so the metadata is read afresh rather than from the store.
-    if (!stepUp && (await this.provider.tokens())) await this.provider.invalidateCredentials?.('discovery');
+    if (!stepUp && held) await this.provider.invalidateCredentials?.('discovery');
     const forceReauthorization = stepUp && isStrictScopeSuperset(scope, granted);
     if (forceReauthorization && this.session && !this.session.interactive) {
       // A wider scope needs a person to consent: this call fails saying how; the server stays up for the rest.
