@@ -114,6 +114,18 @@ describe('upstream OAuth: an authorization server that gives no refresh token', 
   });
 });
 
+describe('upstream OAuth: an authorization server without dynamic registration', { timeout: 60_000 }, () => {
+  it('login says to configure a client id', async () => {
+    await using as = await startAuthorizationServer({ registration: false });
+    await using mcp = await startProtectedMcpServer({ issuer: as.issuer });
+    await using config = writeConfig({ servers: { github: { url: mcp.url, type: 'http', oauth: {} } } });
+    const result = await cli(['login', 'github', '--config', config.path]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /offers no dynamic client registration, and Manifold has no client there: register one and set servers\.github\.oauth\.clientId/);
+    assert.equal(as.authorizeRequests.length, 0);
+  });
+});
+
 describe('upstream OAuth: a pre-registered confidential client', { timeout: 60_000 }, () => {
   it('signs in with the configured client id and secret on the registered redirect port, registers nothing, stores no secret', async () => {
     const port = await freePort();

@@ -230,6 +230,13 @@ export class UpstreamOAuth {
     } catch (error) {
       if (isLoginRequired(error)) throw this.loginRequired(error);
       if (error instanceof ManifoldError) throw error;
+      if (this.options.config.clientId === undefined && /does not support dynamic client registration/.test(errorMessage(error))) {
+        throw new ManifoldError(
+          'UPSTREAM_AUTH_FAILED',
+          `server "${server}": its authorization server offers no dynamic client registration, and Manifold has no client there: register one and set servers.${server}.oauth.clientId (with clientSecret for a confidential client, and redirectPort to the port of the registered redirect URI http://127.0.0.1:<port>/callback), or servers.${server}.oauth.clientMetadataUrl where it supports client ID metadata documents`,
+          { cause: error, data: { server } }
+        );
+      }
       const hint = this.session ? `; if it persists, run "manifold login ${server}"` : '';
       throw new ManifoldError('UPSTREAM_AUTH_FAILED', `server "${server}": getting an OAuth token failed: ${errorMessage(error)}${hint}`, {
         cause: error,
