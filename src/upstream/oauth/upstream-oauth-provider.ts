@@ -57,12 +57,23 @@ export class UpstreamOAuthProvider implements OAuthClientProvider {
     this.server = options.server;
   }
 
+  /** The stored row as last read or written here: a store read (and decryption) costs more than a request. */
+  private cached: UpstreamCredentials | undefined;
+
   private get record(): UpstreamCredentials {
-    return this.options.store.load(this.server) ?? {};
+    this.cached ??= this.options.store.load(this.server) ?? {};
+    return this.cached;
   }
 
   private update(change: (record: UpstreamCredentials) => UpstreamCredentials): void {
-    this.options.store.save(this.server, change(this.record));
+    const next = change(this.record);
+    this.options.store.save(this.server, next);
+    this.cached = next;
+  }
+
+  /** Reads the store again at the next use: another process may have signed in or refreshed since. */
+  reload(): void {
+    this.cached = undefined;
   }
 
   get interactive(): boolean {

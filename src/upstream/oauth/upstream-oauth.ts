@@ -118,7 +118,8 @@ export class UpstreamOAuth {
     };
     let response = await send();
     if (response.status === 401) {
-      // Refused: get a new token, unless a concurrent request already has (then this one just goes again).
+      // Refused: get a new token, unless a concurrent request (or another process) already has: then resend.
+      this.session?.reload();
       const current = (await this.provider.tokens())?.access_token;
       if (current === undefined || current === sent) await this.authorize(response, false);
       await discard(response);
@@ -146,18 +147,28 @@ export class UpstreamOAuth {
 
   /** The stored access token, refreshed first when it has expired (or is about to). */
   private async accessToken(): Promise<string | undefined> {
-    const expiresAt = this.session?.expiresAt();
+    const { session } = this;
+    if (session && (!(await session.tokens()) || this.expired())) {
+      // No token, or an expired one, in memory: another process may have signed in or refreshed meanwhile.
+      session.reload();
+    }
     const tokens = await this.provider.tokens();
-    if (tokens && expiresAt !== undefined && tokens.refresh_token) {
-      const lifetime = typeof tokens.expires_in === 'number' ? tokens.expires_in * 1000 : 0;
-      if (Date.now() >= expiresAt - Math.min(30_000, lifetime / 10)) {
-        this.options.logger.debug('access token expired: refreshing it');
-        await this.once(() => this.runAuth({}));
-      }
-    } else if (!tokens && this.session && !this.session.interactive) {
-      throw this.loginRequired(loginRequiredError(this.options.server, this.session.loginReason));
+    if (tokens?.refresh_token && this.expired()) {
+      this.options.logger.debug('access token expired: refreshing it');
+      await this.once(() => this.runAuth({}));
+    } else if (!tokens && session && !session.interactive) {
+      throw this.loginRequired(loginRequiredError(this.options.server, session.loginReason));
     }
     return (await this.provider.tokens())?.access_token;
+  }
+
+  /** Whether the held access token has expired or is about to (within a tenth of its life, at most 30 s). */
+  private expired(): boolean {
+    const expiresAt = this.session?.expiresAt();
+    if (expiresAt === undefined) return false;
+    const expiresIn = this.session?.tokens()?.expires_in;
+    const lifetime = typeof expiresIn === 'number' ? expiresIn * 1000 : 0;
+    return Date.now() >= expiresAt - Math.min(30_000, lifetime / 10);
   }
 
   /**
@@ -209,7 +220,10 @@ export class UpstreamOAuth {
       ...(request.forceReauthorization ? { forceReauthorization: true } : {})
     };
     try {
-      if (this.session) this.session.callback = undefined;
+      if (this.session) {
+        this.session.callback = undefined;
+        this.session.reload();
+      }
       const result = await auth(this.provider, base);
       if (result === 'AUTHORIZED') return;
       // REDIRECT: the user agent came back (login); redeem the code it brought.
