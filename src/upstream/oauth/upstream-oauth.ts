@@ -148,7 +148,7 @@ export class UpstreamOAuth {
   /** The stored access token, refreshed first when it has expired (or is about to). */
   private async accessToken(): Promise<string | undefined> {
     const { session } = this;
-    if (session && (!(await session.tokens()) || this.expired())) {
+    if (session && (!session.tokens() || this.expired())) {
       // No token, or an expired one, in memory: another process may have signed in or refreshed meanwhile.
       session.reload();
     }
