@@ -5,6 +5,8 @@
 // test/conformance/expected-failures.yaml). Ends with the line CI reads: "N passed, N failed".
 //
 //   npm run test:conformance [-- --setup control,http,stdio,legacy,modern,connector] [-- --era 2025-11-25|2026-07-28] [-- --keep]
+//                            [-- --scenario <prefix>[,<prefix>]]   only the connector's client scenarios starting so
+//                                                                  (e.g. `--setup connector --scenario auth/`)
 //
 // The suite needs Node 22+ (it imports fs.globSync); it is run on Node 22 from npm, pinned at an exact version.
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,12 +32,13 @@ const setups = [
 ];
 
 function parseCli(argv) {
-  const options = { setups: [...setups.map(setup => setup.name), 'connector'], eras, keep: false };
+  const options = { setups: [...setups.map(setup => setup.name), 'connector'], eras, keep: false, scenarios: undefined };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
     if (arg === '--setup') options.setups = argv[++index].split(',');
     else if (arg === '--era') options.eras = argv[++index].split(',');
     else if (arg === '--keep') options.keep = true;
+    else if (arg === '--scenario') options.scenarios = argv[++index].split(',');
     else throw new Error(`unknown argument ${arg}`);
   }
   return options;
@@ -151,7 +154,38 @@ const connectorScenarios = [
   { scenario: 'http-standard-headers', eras: ['2026-07-28'] },
   { scenario: 'http-custom-headers', eras: ['2026-07-28'] },
   { scenario: 'http-invalid-tool-headers', eras: ['2026-07-28'] },
-  { scenario: 'json-schema-ref-no-deref', eras: ['2026-07-28'] }
+  { scenario: 'json-schema-ref-no-deref', eras: ['2026-07-28'] },
+  // Upstream OAuth (issue 11): the connector with `oauth:` configured; both requirement sets list these.
+  ...[
+    'metadata-default',
+    'metadata-var1',
+    'metadata-var2',
+    'metadata-var3',
+    'basic-cimd',
+    'scope-from-www-authenticate',
+    'scope-from-scopes-supported',
+    'scope-omitted-when-undefined',
+    'scope-step-up',
+    'scope-retry-limit',
+    'token-endpoint-auth-basic',
+    'token-endpoint-auth-post',
+    'token-endpoint-auth-none',
+    'pre-registration'
+  ].map(name => ({ scenario: `auth/${name}`, eras: ['2025-11-25', '2026-07-28'] })),
+  // Only the 2026-07-28 set lists these.
+  ...[
+    'resource-mismatch',
+    'offline-access-scope',
+    'offline-access-not-supported',
+    'authorization-server-migration',
+    'iss-supported',
+    'iss-not-advertised',
+    'iss-supported-missing',
+    'iss-wrong-issuer',
+    'iss-unexpected',
+    'iss-normalized',
+    'metadata-issuer-mismatch'
+  ].map(name => ({ scenario: `auth/${name}`, eras: ['2026-07-28'] }))
 ];
 
 /** Runs one client scenario with the connector driver as the client; returns pass/fail and the failing checks. */
@@ -236,7 +270,8 @@ async function main() {
   const connector = [];
   if (options.setups.includes('connector')) {
     const begun = Date.now();
-    for (const { scenario, eras: scenarioEras } of connectorScenarios) {
+    const chosen = connectorScenarios.filter(({ scenario }) => !options.scenarios || options.scenarios.some(prefix => scenario.startsWith(prefix)));
+    for (const { scenario, eras: scenarioEras } of chosen) {
       for (const era of scenarioEras.filter(candidate => options.eras.includes(candidate))) {
         const outDir = join(work, 'connector', era);
         mkdirSync(outDir, { recursive: true });
@@ -319,7 +354,7 @@ async function main() {
     const width = Math.max(...connector.map(run => run.scenario.length), 'client scenario'.length);
     console.log(`| ${'client scenario'.padEnd(width)} | 2025 | 2026 |`);
     console.log(`|${'-'.repeat(width + 2)}|------|------|`);
-    for (const { scenario } of connectorScenarios) {
+    for (const { scenario } of connectorScenarios.filter(({ scenario }) => connector.some(run => run.scenario === scenario))) {
       const cell = era => {
         const run = connector.find(candidate => candidate.scenario === scenario && candidate.era === era);
         return (run ? (run.ok ? 'pass' : 'FAIL') : '-').padEnd(4);

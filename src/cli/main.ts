@@ -9,6 +9,7 @@ import { runDoctor } from './commands/doctor.js';
 import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
 import { runKeys } from './commands/keys.js';
+import { runLogin, runLogout } from './commands/login.js';
 import { runRun } from './commands/run.js';
 import { runRuns } from './commands/runs.js';
 import { runSearch } from './commands/search.js';
@@ -213,6 +214,26 @@ Options:
     options: { ...common, url: { type: 'string' }, json: { type: 'boolean' } },
     run: runCache
   },
+  login: {
+    summary: 'sign in to a remote server that demands OAuth (authorization code + PKCE), once',
+    usage: 'manifold login <server> [--config <file>]',
+    details: `For a server with servers.<name>.oauth (grant authorization_code): prints the authorization URL
+to open in a browser, waits for the redirect on a loopback port (127.0.0.1, oauth.redirectPort, default any
+free one), redeems the code (PKCE S256, state and iss checked) and stores the tokens, encrypted, in the
+store (store.path; the key in <store>.key, mode 0600). Manifold refreshes them itself from then on; when the
+authorization server refuses the refresh token (revoked), the server is down with "login required" until
+you log in again. Any earlier sign-in of that server is replaced.`,
+    options: { ...common },
+    run: runLogin
+  },
+  logout: {
+    summary: "forget a remote server's stored sign-in (and revoke its refresh token)",
+    usage: 'manifold logout <server> [--config <file>]',
+    details: `Deletes the tokens and client registration stored for the server by manifold login, after asking
+the authorization server to revoke the refresh token (RFC 7009) where it has a revocation endpoint.`,
+    options: { ...common },
+    run: runLogout
+  },
   init: {
     summary: 'write a manifold.yaml from a Claude Desktop / Cursor / VS Code config',
     usage: 'manifold init --from <claude_desktop_config.json> [--out manifold.yaml] [--force]',
@@ -251,7 +272,7 @@ Options:
 };
 
 /** The commands that take positional arguments; the others refuse any (a typo, a flag without its `--`). */
-const takesArguments = new Set(['keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache']);
+const takesArguments = new Set(['keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache', 'login', 'logout']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map(name => name.length));

@@ -44,6 +44,7 @@ export {
 } from './schema.js';
 export { type AgentConfig, agentNamePattern, agentSchema, type ModelConfig, modelSchema } from './agent-schema.js';
 export { type OrchestratorConfig, orchestratorSchema } from './orchestrator-schema.js';
+export { type UpstreamOAuthConfig, upstreamOAuthSchema } from './oauth-schema.js';
 export {
   type RouteConfig,
   type RouteKind,

@@ -11,6 +11,7 @@ import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { checkRuleReferences, rulesSchema } from './rules-schema.js';
+import { upstreamOAuthSchema } from './oauth-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
 
@@ -96,8 +97,18 @@ export const remoteServerSchema = z.strictObject({
   type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
   url: httpUrlSchema('expected an http(s) URL'),
   headers: z.record(z.string(), z.string()).default({}),
+  /** OAuth 2.1 toward this server (client credentials, or authorization code via `manifold login`). */
+  oauth: upstreamOAuthSchema.optional(),
   ...commonServerFields,
   ...clientStateServerFields
+}).superRefine((server, context) => {
+  if (server.oauth && Object.keys(server.headers).some(name => name.toLowerCase() === 'authorization')) {
+    context.addIssue({
+      code: 'custom',
+      path: ['headers'],
+      message: 'an Authorization header and oauth both set the token: keep one (oauth obtains and refreshes it)'
+    });
+  }
 });
 
 export const serverSchema = z.union([stdioServerSchema, remoteServerSchema]);

@@ -17,6 +17,10 @@ export const errorTable = {
   UPSTREAM_TIMEOUT: { jsonRpc: -32011, http: 504, retryable: true },
   UPSTREAM_CLOSED: { jsonRpc: -32012, http: 502, retryable: true },
   UPSTREAM_ERROR: { jsonRpc: -32603, http: 502, retryable: false },
+  /** A remote server's OAuth sign-in is missing or was refused: `manifold login <server>` mends it. */
+  UPSTREAM_AUTH_REQUIRED: { jsonRpc: -32019, http: 503, retryable: false },
+  /** Getting a token for a remote server failed (discovery, registration, token endpoint). */
+  UPSTREAM_AUTH_FAILED: { jsonRpc: -32018, http: 502, retryable: true },
   SPAWN_FAILED: { jsonRpc: -32010, http: 503, retryable: true },
   MODEL_ERROR: { jsonRpc: -32013, http: 502, retryable: true },
   MODEL_OUTPUT_INVALID: { jsonRpc: -32014, http: 502, retryable: false },

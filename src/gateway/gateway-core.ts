@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 
 import { ResultCache } from '../cache/index.js';
 import { AgentRunner, agentResumer, agentTools, type ModelRunsContext, OrchestratorRunner, orchestratorResumer, toModelTool } from '../agents/index.js';
@@ -7,19 +6,21 @@ import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
-import { SqliteRunStore } from '../store/index.js';
+import { SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Limits } from '../limits/index.js';
 import { routerResumer, RouterRunner } from '../routers/index.js';
 import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
 import { type Principal, principalOf } from '../core/principal.js';
-import { UpstreamConnection, type UpstreamConnectionOptions } from '../upstream/index.js';
+import { nodeFetch, UpstreamConnection, type UpstreamConnectionOptions, UpstreamOAuth } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
-import type { ServerConfig } from '../config/index.js';
+import { isStdioServer, type ServerConfig } from '../config/index.js';
 import type { UpstreamRelay } from '../upstream/index.js';
 import { configuredRoots } from './configured-roots.js';
 import { createDispatcher } from './dispatcher.js';
 import { InflightRegistry } from './inflight.js';
+import { openCredentialStore } from './open-credential-store.js';
+import { runStorePath } from './store-path.js';
 import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
 import { composePipeline, type Handler, type Middleware } from '../core/pipeline.js';
@@ -40,12 +41,7 @@ export interface GatewayCoreOptions {
   backoff?: { baseMs: number; maxMs: number };
 }
 
-/** Where runs are recorded: `store.path`, relative to the config file's folder. */
-export function runStorePath(config: ManifoldConfig, configPath: string | undefined): string {
-  const path = config.store.path;
-  if (path === ':memory:') return path;
-  return resolve(configPath ? dirname(resolve(configPath)) : process.cwd(), path);
-}
+export { runStorePath } from './store-path.js';
 
 /**
  * The gateway's state, shared by every downstream connection: the upstream connections, the merged
@@ -77,6 +73,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly orchestrators: OrchestratorRunner;
   /** Configured routers, served as catalog tools that send a request to the route a model (or BM25) chose. */
   readonly routers: RouterRunner;
+  /** The sign-ins of remote servers with `oauth` (undefined where none has the authorization-code grant). */
+  readonly credentials: UpstreamCredentialStore | undefined;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
@@ -89,9 +87,29 @@ export class GatewayCore implements AsyncDisposable {
       this.logger.child('relay'),
       configuredRoots(options.config, options.configPath)
     );
+    this.credentials = openCredentialStore(options.config, options.configPath);
     // Every connection to a server is made here: shared, a perClient template, and each client's own. A server
     // whose entry is incomplete (a variable not set) is down with that reason, and so is each client's own session.
+    // One OAuth per server with `oauth:`, shared by its shared connection and each client's own (one refresh).
+    const oauth = new Map<string, UpstreamOAuth>();
+    const oauthOf = (name: string, server: ServerConfig): UpstreamOAuth | undefined => {
+      if (isStdioServer(server) || !server.oauth) return undefined;
+      let shared = oauth.get(name);
+      if (!shared) {
+        shared = new UpstreamOAuth({
+          server: name,
+          serverUrl: server.url,
+          config: server.oauth,
+          store: this.credentials,
+          fetch: nodeFetch,
+          logger: this.logger.child(`upstream:${name}`)
+        });
+        oauth.set(name, shared);
+      }
+      return shared;
+    };
     const createUpstream = (name: string, server: ServerConfig, relay: UpstreamRelay, logger: Logger = this.logger) => {
+      const shared = oauthOf(name, server);
       const connectionOptions: UpstreamConnectionOptions = {
         name,
         config: server,
@@ -103,6 +121,8 @@ export class GatewayCore implements AsyncDisposable {
         maxMessageBytes: options.config.gateway.maxMessageBytes,
         waitForRestartMs: options.config.gateway.waitForRestart,
         clientInfo: { name: 'manifold', version: manifoldVersion },
+        ...(this.credentials ? { credentials: this.credentials } : {}),
+        ...(shared ? { oauth: shared } : {}),
         backoff: options.backoff ?? {
           baseMs: options.config.gateway.reconnect.baseDelay,
           maxMs: options.config.gateway.reconnect.maxDelay
@@ -368,6 +388,7 @@ export class GatewayCore implements AsyncDisposable {
     this.agents.close();
     this.orchestrators.close();
     this.routers.close();
+    this.credentials?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -2,6 +2,7 @@ export { createDownstreamServer, toWireError } from './create-downstream-server.
 export { createDispatcher } from './dispatcher.js';
 export { GatewayCore, type GatewayCoreOptions, runStorePath } from './gateway-core.js';
 export { InflightRegistry } from './inflight.js';
+export { needsCredentialStore, openCredentialStore } from './open-credential-store.js';
 export {
   composePipeline,
   type DispatchMethod,

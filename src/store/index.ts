@@ -5,3 +5,5 @@ export { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
 export { SqliteRunStore } from './sqlite/sqlite-run-store.js';
 export { journalPoint, type JournalUnit, RunJournal, StepInFlight } from './run-journal.js';
 export { linkParentOf, type RunLink, runLinkOf, withRunLink } from './run-link.js';
+export { MemoryCredentialStore, type UpstreamCredentials, type UpstreamCredentialStore } from './credential-store.js';
+export { credentialKeyPath, SqliteCredentialStore } from './sqlite/sqlite-credential-store.js';

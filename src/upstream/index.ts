@@ -22,3 +22,7 @@ export type {
   UpstreamSnapshot,
   UpstreamState
 } from './upstream-types.js';
+export { type LoginOptions, type LoginResult, loginUpstream } from './login-upstream.js';
+export { isLoginRequired, loginRequiredError, type UserAgent } from './oauth/upstream-oauth-provider.js';
+export { UpstreamOAuth, type UpstreamOAuthOptions, type UpstreamOAuthStatus } from './oauth/upstream-oauth.js';
+export { nodeFetch } from './node-fetch.js';

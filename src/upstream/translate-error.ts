@@ -16,6 +16,8 @@ export function translateUpstreamError(
   resend: 'not-allowed' | 'failed-again' | undefined = undefined
 ): unknown {
   const where = `${describe} on server "${server}"`;
+  const auth = authFailureIn(error);
+  if (auth) return new ManifoldError(auth.code, `${where} failed: ${auth.message}`, { cause: error, data: { server } });
   if (error instanceof SdkError) {
     switch (error.code) {
       case SdkErrorCode.RequestTimeout:
@@ -47,6 +49,9 @@ export function translateUpstreamError(
 
 /** Why a connect attempt failed, with the HTTP status and the server's last stderr lines where there are any. */
 export function describeConnectFailure(error: unknown, stderr: readonly string[]): string {
+  // Getting a token failed: that is the reason, whichever request of the handshake it happened on.
+  const auth = authFailureIn(error);
+  if (auth) return auth.message;
   let reason = errorMessage(error);
   if (error instanceof SdkHttpError) reason = `HTTP ${error.status}${error.statusText ? ' ' + error.statusText : ''}: ${reason}`;
   if (stderr.length > 0) reason += ` (last stderr: ${stderr.slice(-3).join(' | ')})`;
@@ -67,4 +72,14 @@ function closedDuringCall(resend: 'not-allowed' | 'failed-again' | undefined): s
     case undefined:
       return "the server's connection closed during the call (it is being restarted; try again)";
   }
+}
+
+/** An OAuth failure toward the server (login required, token endpoint refused) in an error's cause chain. */
+export function authFailureIn(error: unknown): ManifoldError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if (current instanceof ManifoldError && (current.code === 'UPSTREAM_AUTH_REQUIRED' || current.code === 'UPSTREAM_AUTH_FAILED')) return current;
+    current = current.cause;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import type { Client, DiscoverResult, PriorDiscovery, ServerCapabilities, Transport } from '@modelcontextprotocol/client';
 
-import type { ServerConfig } from '../config/index.js';
-import { errorMessage } from '../core/errors.js';
+import { isStdioServer, type ServerConfig } from '../config/index.js';
+import { errorMessage, type ManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RemoteKind } from './create-transport.js';
 import { createUpstreamClient } from './create-upstream-client.js';
@@ -12,6 +12,8 @@ import { applyLoggingLevel, type LoggingLevel } from './logging-level.js';
 import { forwardRequest, type ForwardingHost, type ForwardOptions } from './forward-request.js';
 import { roundTripMs } from './measure-latency.js';
 import { mirrorsParams, withoutInvalidHeaderTools } from './mirror-param-headers.js';
+import { nodeFetch } from './node-fetch.js';
+import { UpstreamOAuth } from './oauth/upstream-oauth.js';
 import { openUpstreamClient } from './open-upstream-client.js';
 import { ProcessTransport } from './stdio/process-transport.js';
 import { describeConnectFailure } from './translate-error.js';
@@ -67,6 +69,11 @@ export class UpstreamConnection implements AsyncDisposable {
   /** The transport of the connect attempt in progress, closed by stop() so that shutdown does not wait it out. */
   private attemptTransport: Transport | undefined;
   private refreshing: Promise<void> = Promise.resolve();
+  /** OAuth toward a remote server with `oauth:` (its token on every request); undefined otherwise. */
+  readonly oauth: UpstreamOAuth | undefined;
+  /** The fetch of remote transports: through `oauth` where the server has it. */
+  private readonly fetch: typeof fetch | undefined;
+  private stopFollowingLogin: (() => void) | undefined;
 
   constructor(options: UpstreamConnectionOptions) {
     this.options = options;
@@ -79,6 +86,22 @@ export class UpstreamConnection implements AsyncDisposable {
       isCurrent: client => client === this.client && !this.stopped,
       refresh: kinds => this.refreshLists(kinds)
     });
+    const { config } = options;
+    if (!isStdioServer(config) && config.oauth) {
+      this.oauth =
+        options.oauth ??
+        new UpstreamOAuth({
+          server: options.name,
+          serverUrl: config.url,
+          config: config.oauth,
+          store: options.credentials,
+          userAgent: options.userAgent,
+          redirectUri: options.redirectUri,
+          fetch: options.fetch ?? nodeFetch,
+          logger: this.logger
+        });
+    }
+    this.fetch = this.oauth?.fetch ?? options.fetch;
   }
 
   get state(): UpstreamState {
@@ -158,6 +181,7 @@ export class UpstreamConnection implements AsyncDisposable {
   /** Starts connecting; resolves after the first attempt, whether it succeeded or failed (fail open). */
   async start(): Promise<void> {
     this.stopped = false;
+    this.stopFollowingLogin ??= this.oauth?.onLoginRequired(error => this.onLoginRequired(error));
     await this.connect();
   }
 
@@ -182,7 +206,7 @@ export class UpstreamConnection implements AsyncDisposable {
         config: this.config,
         configPath: this.options.configPath,
         logger: this.logger,
-        fetch: this.options.fetch,
+        fetch: this.fetch,
         maxMessageBytes: this.options.maxMessageBytes,
         timeoutMs: this.connectTimeoutMs,
         verdict: this.verdict,
@@ -264,6 +288,29 @@ export class UpstreamConnection implements AsyncDisposable {
     // soon after starting waits out the backoff, so that a crash loop does not spin.
     const wasStable = Date.now() - upSince >= this.backoff.baseMs;
     this.scheduleReconnect(reason, wasStable ? 0 : undefined);
+  }
+
+  /**
+   * The server's sign-in is missing or was refused (refresh token revoked): the session is dropped and the
+   * server is down with that reason until someone runs `manifold login` (each retry reads the store again).
+   */
+  private onLoginRequired(error: ManifoldError): void {
+    // After the request that found out has failed with the reason (closing now would fail it as "closed").
+    setTimeout(() => this.dropForLogin(error), 0).unref();
+  }
+
+  private dropForLogin(error: ManifoldError): void {
+    if (this.stopped || this.currentState.kind !== 'ready') return;
+    const client = this.client;
+    this.client = undefined;
+    this.transport = undefined;
+    this.changes.forgetSession();
+    if (client) {
+      client.onclose = undefined;
+      void client.close().catch(() => {});
+    }
+    this.failures++;
+    this.scheduleReconnect(error.message);
   }
 
   private newClient(): Client {
@@ -352,7 +399,7 @@ export class UpstreamConnection implements AsyncDisposable {
         remoteKind: this.remoteKind,
         verdict: this.verdict,
         logger: this.logger,
-        fetch: this.options.fetch,
+        fetch: this.fetch,
         newClient: () => this.newClient(),
         nextRequestId: () => this.nextRequestId++
       }),
@@ -404,6 +451,8 @@ export class UpstreamConnection implements AsyncDisposable {
   /** Closes the session and reaps the server process (group). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopFollowingLogin?.();
+    this.stopFollowingLogin = undefined;
     this.restartPending = false;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;

@@ -1,6 +1,8 @@
 import type { LoggingMessageNotificationParams, Prompt, Resource, Tool } from '@modelcontextprotocol/client';
 
 import type { ServerConfig } from '../config/index.js';
+import type { UpstreamCredentialStore } from '../store/index.js';
+import type { UpstreamOAuth } from './oauth/upstream-oauth.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { CacheHint } from './cache-hints.js';
 import type { RemoteKind } from './create-transport.js';
@@ -74,4 +76,15 @@ export interface UpstreamConnectionOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** For tests and the lenient-upstream shim: the fetch remote transports use. */
   fetch?: typeof fetch;
+  /**
+   * The server's OAuth, shared by every connection to it (the shared one and each client's own), so that one
+   * refresh serves them all: a rotated refresh token is redeemed once. Absent: the connection makes its own.
+   */
+  oauth?: UpstreamOAuth;
+  /** Where the sign-ins of remote servers with `oauth` are kept (the store); absent: in memory only. */
+  credentials?: UpstreamCredentialStore;
+  /** The person's browser, where a sign-in can be made now (`manifold login`, the conformance driver). */
+  userAgent?: (authorizationUrl: URL) => Promise<URLSearchParams>;
+  /** The loopback callback URL of that sign-in. */
+  redirectUri?: string;
 }

@@ -7,7 +7,11 @@
  * would; `input_required` results are answered the way such a client answers them, and retried.
  *
  * Scenarios (MCP_CONFORMANCE_SCENARIO): tools_call, request-metadata, sep-2322-client-request-state,
- * http-standard-headers, http-custom-headers, http-invalid-tool-headers, json-schema-ref-no-deref.
+ * http-standard-headers, http-custom-headers, http-invalid-tool-headers, json-schema-ref-no-deref, and the
+ * `auth/*` scenarios: the mock server demands OAuth, and the connector is configured with `oauth:` as a user
+ * would configure it (authorization code with dynamic registration; the CIMD URL, or the pre-registered
+ * client, or the client credentials the scenario's context gives). The browser of `manifold login` is played
+ * here: it GETs the authorization URL (the mock approves at once) and hands back the redirect's query.
  */
 import { Catalog } from '../../src/catalog/index.js';
 import { parseConfig } from '../../src/config/index.js';
@@ -16,12 +20,35 @@ import { InflightRegistry } from '../../src/gateway/inflight.js';
 import type { DispatchMethod, DownstreamContext, GatewayResult } from '../../src/core/pipeline.js';
 import { SessionRegistry } from '../../src/gateway/sessions.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { MemoryCredentialStore } from '../../src/store/index.js';
 import { UpstreamConnection } from '../../src/upstream/index.js';
 import { nodeFetch } from '../../src/upstream/node-fetch.js';
 
 const url = process.argv.at(-1) ?? '';
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
-const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as { toolCalls?: { name: string; arguments: Record<string, unknown> }[] };
+const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as {
+  toolCalls?: { name: string; arguments: Record<string, unknown> }[];
+  client_id?: string;
+  client_secret?: string;
+};
+const isAuth = scenario.startsWith('auth/');
+
+/** The `oauth:` a user would write for the scenario's server. */
+function oauthFor(name: string): Record<string, unknown> {
+  if (name === 'auth/basic-cimd') return { clientMetadataUrl: 'https://conformance-test.local/client-metadata.json' };
+  if (name.startsWith('auth/client-credentials')) return { grant: 'client_credentials', clientId: context.client_id, clientSecret: context.client_secret };
+  if (context.client_id) return { clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}) };
+  return {};
+}
+
+/** The person's browser: the mock authorization server approves at once and redirects with the code. */
+async function browser(authorizationUrl: URL): Promise<URLSearchParams> {
+  const response = await fetch(authorizationUrl, { redirect: 'manual' });
+  await response.body?.cancel();
+  const location = response.headers.get('location');
+  if (!location) throw new Error(`the authorization endpoint answered HTTP ${response.status} without a redirect`);
+  return new URL(location).searchParams;
+}
 
 /**
  * Some of the suite's client mocks implement only tools/list and tools/call: they answer both `server/discover`
@@ -55,7 +82,7 @@ function localDiscover(): typeof fetch {
 }
 
 const logger = createLogger({ level: process.env.MANIFOLD_TEST_LOG === 'debug' ? 'debug' : 'warn' });
-const { config } = parseConfig(JSON.stringify({ servers: { mock: { type: 'http', url, prefix: false } } }));
+const { config } = parseConfig(JSON.stringify({ servers: { mock: { type: 'http', url, prefix: false, ...(isAuth ? { oauth: oauthFor(scenario) } : {}) } } }));
 const server = config.servers.mock;
 if (!server) throw new Error('no server config');
 const sessions = new SessionRegistry(logger);
@@ -69,7 +96,8 @@ const upstream = new UpstreamConnection({
   connectTimeoutMs: 10_000,
   clientInfo: { name: 'manifold', version: '0.1.0' },
   backoff: { baseMs: 60_000, maxMs: 60_000 },
-  ...(mocksWithoutDiscover.has(scenario) ? { fetch: localDiscover() } : {})
+  ...(mocksWithoutDiscover.has(scenario) ? { fetch: localDiscover() } : {}),
+  ...(isAuth ? { credentials: new MemoryCredentialStore(), userAgent: browser, redirectUri: 'http://localhost:3000/callback' } : {})
 });
 const catalog = new Catalog([upstream], logger);
 const dispatch = createDispatcher(catalog, new Map([['mock', upstream]]), inflight);
@@ -126,7 +154,10 @@ if (upstream.state.kind !== 'ready') {
   process.exit(1);
 }
 
-switch (scenario) {
+switch (isAuth ? 'auth' : scenario) {
+  case 'auth':
+    for (const tool of catalog.tools) await attempt(tool.name, () => send('tools/call', { name: tool.name, arguments: {} }));
+    break;
   case 'tools_call':
   case 'request-metadata':
     for (const tool of catalog.tools) await attempt(tool.name, () => send('tools/call', { name: tool.name, arguments: { a: 5, b: 3 } }));

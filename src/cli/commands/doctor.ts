@@ -1,5 +1,5 @@
 import { errorMessage } from '../../core/errors.js';
-import type { UpstreamConnection } from '../../upstream/index.js';
+import type { UpstreamConnection, UpstreamOAuthStatus } from '../../upstream/index.js';
 import { openGateway } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand } from '../parsed-command.js';
@@ -17,6 +17,8 @@ export interface DoctorRow {
   prompts: number;
   serverInfo: { name: string; version: string } | undefined;
   error: string | undefined;
+  /** Servers with `oauth:`: the grant and the token held (never the token itself). */
+  oauth?: UpstreamOAuthStatus;
 }
 
 /** Checks one upstream: its state, and a round trip when it is up. */
@@ -42,6 +44,7 @@ export async function diagnose(upstream: UpstreamConnection): Promise<DoctorRow>
           ? `reconnecting (attempt ${state.attempt}); last failure: ${state.lastFailure}`
           : undefined
   };
+  if (upstream.oauth) row.oauth = await upstream.oauth.status();
   if (state.kind === 'ready') {
     try {
       row.latencyMs = Math.round((await upstream.measureLatency()) * 100) / 100;

@@ -76,6 +76,12 @@ const migrations: string[] = [
   `CREATE TABLE IF NOT EXISTS run_principals (
      run_id TEXT PRIMARY KEY REFERENCES workflow_runs (id),
      principal TEXT NOT NULL
+   );`,
+  // Upstream OAuth credentials (sqlite-credential-store.ts): one sealed (AES-256-GCM) JSON blob per server.
+  `CREATE TABLE IF NOT EXISTS upstream_credentials (
+     server TEXT PRIMARY KEY,
+     sealed TEXT NOT NULL,
+     updated_at REAL NOT NULL
    );`
 ];
 
@@ -169,8 +175,8 @@ function cannotOpen(path: string, error: unknown): Error {
 }
 
 /**
- * Opens the store's SQLite file with its schema brought to the current version: the run store and the other
- * tables kept in the same file (API keys) open it this way.
+ * Opens the store's SQLite file with its schema brought to the current version (every table, every migration
+ * applied): the run store and the other tables kept in the same file (API keys, upstream sign-ins) open it this way.
  */
 export function openStoreDatabase(path: string): SqliteDatabase {
   let db: SqliteDatabase;
