@@ -10,7 +10,9 @@
  *  (b) The authenticator alone (no HTTP, no MCP): µs per request for each kind of credential (best of three runs).
  *      On a loaded machine (a) is mostly noise; (b) is the figure to quote.
  *
- * More set-ups (rules, limits, cache) are one entry each in `setups` below. Measures only; asserts nothing.
+ *      The last set-up has every access stage on the path: an API key, five rules, call limits, an HTTP limit and
+ *      a cap on the server (none reached): the whole cost of access control per call.
+ * More set-ups are one entry each in `setups` below. Measures only; asserts nothing.
  * Writes bench/results/access-latest.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,17 +63,37 @@ const jwt = await new SignJWT({ scope: 'mcp' }).setProtectedHeader({ alg: 'ES256
 const keys = [{ name: 'bench', key: configKey }];
 const jwtConfig = { issuer, audience, file: 'jwks.json', scopes: ['mcp'] };
 
-/** One set-up: the `auth:` block (absent: off) and the credential its client sends. */
+/** One set-up: the `auth:` block (absent: off), more config (rules, limits), and the credential its client sends. */
 interface Setup {
   name: string;
   auth?: unknown;
+  extra?: Record<string, unknown>;
   credential?: string;
 }
+/** What a deployment with every access stage on might declare: five rules, call limits, an HTTP limit, a server cap (none reached). */
+const everyStage = {
+  rules: [
+    { deny: 'annotations.destructiveHint && !("admin" in principal.scopes)' },
+    { deny: 'principal.name == "contractor" && server == "secrets"' },
+    { allow: 'principal.kind == "local"' },
+    { allow: 'principal.name == "bench" && tool.startsWith("echo__")' },
+    { allow: '"ops" in principal.scopes' }
+  ],
+  limits: {
+    calls: [
+      { name: 'per-caller', requests: 1_000_000, per: '1h', inFlight: 64 },
+      { name: 'echo', tool: 'echo__*', requests: 1_000_000, per: '1m', by: ['principal', 'tool'] }
+    ],
+    http: { requests: 10_000_000, per: '1h' },
+    upstreams: { echo: { maxInFlight: 32, maxQueue: 100 } }
+  }
+};
 const setups: Setup[] = [
   { name: 'off (no auth:)' },
   { name: 'API key (config)', auth: { keys }, credential: configKey },
   { name: 'API key (store)', auth: { keys }, credential: storeKey },
-  { name: 'bearer JWT (ES256)', auth: { keys, jwt: jwtConfig }, credential: jwt }
+  { name: 'bearer JWT (ES256)', auth: { keys, jwt: jwtConfig }, credential: jwt },
+  { name: 'API key + rules + limits', auth: { keys }, extra: everyStage, credential: configKey }
 ];
 
 interface Running {
@@ -83,7 +105,7 @@ interface Running {
 }
 
 async function start(setup: Setup): Promise<Running> {
-  const config = { servers: { echo }, store: { path: storePath }, ...(setup.auth !== undefined ? { auth: setup.auth } : {}) };
+  const config = { servers: { echo }, store: { path: storePath }, ...(setup.auth !== undefined ? { auth: setup.auth } : {}), ...setup.extra };
   const core = new GatewayCore({ config: parseConfig(stringify(config), { source: 'bench' }).config, logger: createLogger({ level: 'error' }) });
   await core.start();
   const http = await serveHttp(core, { host: '127.0.0.1', port: 0, storePath, configDir: dir });

@@ -155,7 +155,9 @@ export class GatewayCore implements AsyncDisposable {
         )
     });
     this.catalog = new Catalog([...this.upstreams.values()], this.logger);
-    this.catalog.onChange(change => this.sessions.listChanged(change.kinds));
+    // After every other listener of this change (views drop their cached entries in theirs, and a view is made
+    // after this line): what a session can see of a list is computed from the changed catalog, not a stale view.
+    this.catalog.onChange(change => queueMicrotask(() => this.sessions.listChanged(change.kinds)));
     this.bridge = new InputRequiredBridge({
       logger: this.logger.child('input-required'),
       ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
