@@ -28,6 +28,8 @@ function run(command, args) {
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const parts = [];
+// System packages the tests use (promtool), installed first where they are missing and this is root on Debian.
+await run(process.execPath, [`${root}scripts/system-packages.mjs`]);
 if (filters.length === 0) {
   parts.push(['typecheck', npm, ['run', '--silent', 'typecheck']]);
   parts.push(['lint', npm, ['run', '--silent', 'lint']]);

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// System packages the tests use, installed when missing (Debian/Ubuntu, as root: what CI and a fresh machine
+// have). `npm test` runs this first, so the README's two commands still do all set-up. Prints what it did; a
+// package it cannot install is reported and the tests that need it fail with their own clear error.
+//
+//   node scripts/system-packages.mjs           install what is missing
+//   node scripts/system-packages.mjs --check   only say what is missing (exit 1 if anything is)
+import { spawnSync } from 'node:child_process';
+
+/** A command the tests run, and the Debian package that provides it. */
+const needed = [{ command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' }];
+
+const has = command => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const missing = needed.filter(entry => !has(entry.command));
+if (missing.length === 0) process.exit(0);
+const list = missing.map(entry => `${entry.command} (package ${entry.pkg}: ${entry.why})`).join(', ');
+if (process.argv.includes('--check')) {
+  process.stdout.write(`missing: ${list}\n`);
+  process.exit(1);
+}
+const root = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!root || !has('apt-get')) {
+  process.stderr.write(`warning: missing ${list}; install them (e.g. sudo apt-get install ${missing.map(entry => entry.pkg).join(' ')}) or the tests that use them fail\n`);
+  process.exit(0);
+}
+process.stdout.write(`installing ${missing.map(entry => entry.pkg).join(' ')} (apt-get) for the tests: ${list}\n`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+const install =
+  update.status === 0
+    ? spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing.map(entry => entry.pkg)], { stdio: 'inherit', env })
+    : update;
+if (install.status !== 0) process.stderr.write(`warning: apt-get could not install ${list}; the tests that use them will fail\n`);
