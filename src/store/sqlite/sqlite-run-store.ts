@@ -1,4 +1,5 @@
 import type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
+import type { UsageRow, UsageStore } from '../usage-store.js';
 import { localPrincipal } from '../../core/principal.js';
 import { errorMessage, isManifoldError, ManifoldError } from '../../core/errors.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './open-database.js';
@@ -82,6 +83,20 @@ const migrations: string[] = [
      server TEXT PRIMARY KEY,
      sealed TEXT NOT NULL,
      updated_at REAL NOT NULL
+   );`,
+  // Token usage per hour × principal × view × server × tool × workflow (usage-store.ts, issue 12).
+  `CREATE TABLE IF NOT EXISTS usage_hourly (
+     hour INTEGER NOT NULL,
+     principal TEXT NOT NULL,
+     view TEXT NOT NULL,
+     server TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     workflow TEXT NOT NULL,
+     calls INTEGER NOT NULL DEFAULT 0,
+     input_tokens INTEGER NOT NULL DEFAULT 0,
+     result_tokens INTEGER NOT NULL DEFAULT 0,
+     model_tokens INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (hour, principal, view, server, tool, workflow)
    );`
 ];
 
@@ -200,11 +215,11 @@ export function openStoreDatabase(path: string): SqliteDatabase {
 }
 
 /** Runs in a SQLite file (WAL, so `manifold runs` can read while a gateway writes). */
-export class SqliteRunStore implements RunStore {
+export class SqliteRunStore implements RunStore, UsageStore {
   readonly path: string;
   private readonly db: SqliteDatabase;
   private readonly statements: Record<
-    'startRun' | 'startedBy' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps' | 'saveCheckpoint' | 'getCheckpoints' | 'claimRun',
+    'startRun' | 'startedBy' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps' | 'saveCheckpoint' | 'getCheckpoints' | 'claimRun' | 'addUsage' | 'usageSince',
     SqliteStatement
   >;
 
@@ -229,7 +244,15 @@ export class SqliteRunStore implements RunStore {
       endStep: this.db.prepare('UPDATE workflow_steps SET status = ?, ended_at = ?, output_size = ?, error = ?, detail = COALESCE(?, detail) WHERE seq = ?'),
       getRun: this.db.prepare('SELECT r.*, p.principal FROM workflow_runs r LEFT JOIN run_principals p ON p.run_id = r.id WHERE r.id = ?'),
       startedBy: this.db.prepare('INSERT OR REPLACE INTO run_principals (run_id, principal) VALUES (?, ?)'),
-      getSteps: this.db.prepare('SELECT * FROM workflow_steps WHERE run_id = ? ORDER BY started_at, seq')
+      getSteps: this.db.prepare('SELECT * FROM workflow_steps WHERE run_id = ? ORDER BY started_at, seq'),
+      addUsage: this.db.prepare(
+        `INSERT INTO usage_hourly (hour, principal, view, server, tool, workflow, calls, input_tokens, result_tokens, model_tokens)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (hour, principal, view, server, tool, workflow) DO UPDATE SET
+           calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+           result_tokens = result_tokens + excluded.result_tokens, model_tokens = model_tokens + excluded.model_tokens`
+      ),
+      usageSince: this.db.prepare('SELECT * FROM usage_hourly WHERE hour >= ? ORDER BY hour')
     };
   }
 
@@ -378,9 +401,50 @@ export class SqliteRunStore implements RunStore {
     return { run: toRun(row), steps };
   }
 
+  addUsage(rows: readonly UsageRow[]): void {
+    if (rows.length === 0) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const row of rows)
+        this.statements.addUsage.run(row.hour, row.principal, row.view, row.server, row.tool, row.workflow, row.calls, row.inputTokens, row.resultTokens, row.modelTokens);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  usageSince(since: number): UsageRow[] {
+    return (this.statements.usageSince.all(Math.floor(since / 3_600_000) * 3_600_000) as UsageDbRow[]).map(row => ({
+      hour: Number(row.hour),
+      principal: row.principal,
+      view: row.view,
+      server: row.server,
+      tool: row.tool,
+      workflow: row.workflow,
+      calls: Number(row.calls),
+      inputTokens: Number(row.input_tokens),
+      resultTokens: Number(row.result_tokens),
+      modelTokens: Number(row.model_tokens)
+    }));
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+interface UsageDbRow {
+  hour: number;
+  principal: string;
+  view: string;
+  server: string;
+  tool: string;
+  workflow: string;
+  calls: number;
+  input_tokens: number;
+  result_tokens: number;
+  model_tokens: number;
 }
 
 function toRun(row: RunRow): RunRecord {
