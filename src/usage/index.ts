@@ -3,3 +3,4 @@ export { TokenAccounting, type UsageEntry, type WindowUse } from './token-accoun
 export { createUsageStage, modelTokensOf } from './usage-stage.js';
 export { type AnswerSubject, Usage, type UsageSetup } from './usage.js';
 export { summarizeUsage, type UsageGroup, usageGroups, type UsageTotal } from './summarize-usage.js';
+export { answerText, canonicalJson } from './answer-text.js';

@@ -1,5 +1,6 @@
 import { errorMessage } from '../core/errors.js';
 import { countTextTokens } from '../discovery/index.js';
+import { answerText, canonicalJson } from './answer-text.js';
 import type { UsageRow, UsageStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -21,9 +22,9 @@ export interface UsageEntry {
   workflow: string;
   /** The workflow run a step's call belongs to (for budgets per run). */
   runId?: string | undefined;
-  /** What the client sent (a call's arguments), tokenized as JSON; absent: nothing. */
+  /** What the client sent (a call's arguments), tokenized as canonical JSON; absent: nothing. */
   input?: unknown;
-  /** What the client received, tokenized as JSON; absent: nothing (a failed call). */
+  /** What the client received, tokenized as {@link answerText}; absent: nothing (a failed call). */
   answer?: unknown;
   /** Model tokens the answer reported (`_meta["manifold/usage"].totalTokens`), already counted by the model. */
   modelTokens?: number;
@@ -98,8 +99,8 @@ export class TokenAccounting {
     this.pending = [];
     const rows = new Map<string, UsageRow>();
     for (const entry of batch) {
-      const inputTokens = entry.input === undefined ? 0 : countTextTokens(JSON.stringify(entry.input));
-      const resultTokens = entry.answer === undefined ? 0 : countTextTokens(JSON.stringify(entry.answer));
+      const inputTokens = entry.input === undefined ? 0 : countTextTokens(canonicalJson(entry.input));
+      const resultTokens = entry.answer === undefined ? 0 : countTextTokens(answerText(entry.answer));
       const modelTokens = entry.modelTokens ?? 0;
       this.counted++;
       const hour = Math.floor(entry.at / hourMs) * hourMs;
