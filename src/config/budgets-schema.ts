@@ -43,14 +43,22 @@ export const budgetsSchema = z.array(budgetSchema).default([]);
 
 /** `usage:`: runtime token accounting (docs/OBSERVABILITY.md "Token usage and budgets"). */
 export const usageOptionsSchema = z.strictObject({
-  /** Count tokens of answers and store hourly aggregates; `false` turns counting (and budgets) off. */
-  enabled: z.boolean().default(true),
+  /**
+   * Count tokens of answers and store hourly aggregates. Default: on when `budgets` are configured, else off
+   * (counting loads the tokenizer, about 65 MiB, and costs CPU per answer: docs/PERFORMANCE.md).
+   */
+  enabled: z.boolean().optional(),
   /** Most answers waiting to be counted; past it an answer is counted as a call without tokens (and logged). */
   maxPending: z.number().int().min(1).default(10_000)
 });
 
 export type BudgetConfig = z.output<typeof budgetSchema>;
 export type UsageOptions = z.output<typeof usageOptionsSchema>;
+
+/** Whether token accounting runs: `usage.enabled`, or by default whenever there are budgets. */
+export function usageEnabled(config: { budgets: readonly BudgetConfig[]; usage: UsageOptions }): boolean {
+  return config.usage.enabled ?? config.budgets.length > 0;
+}
 
 /** Budget names unique; budgets need accounting on; a budget's literal view name must be declared. */
 export function checkBudgetReferences(config: {
@@ -68,7 +76,7 @@ export function checkBudgetReferences(config: {
     if (budget.view !== undefined && !/[*?]/.test(budget.view) && budget.view !== 'default' && !(budget.view in config.views))
       issues.push({ path: ['budgets', index, 'view'], message: `no view "${budget.view}" is declared under views:` });
   });
-  if (config.budgets.length > 0 && !config.usage.enabled)
+  if (config.budgets.length > 0 && config.usage.enabled === false)
     issues.push({ path: ['usage', 'enabled'], message: 'budgets need token accounting: remove usage.enabled: false, or the budgets' });
   return issues;
 }

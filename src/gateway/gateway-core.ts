@@ -15,7 +15,7 @@ import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/in
 import { type Principal, principalOf } from '../core/principal.js';
 import { nodeFetch, UpstreamConnection, type UpstreamConnectionOptions, UpstreamOAuth } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
-import { isStdioServer, type ServerConfig } from '../config/index.js';
+import { isStdioServer, type ServerConfig, usageEnabled } from '../config/index.js';
 import type { UpstreamRelay } from '../upstream/index.js';
 import { configuredRoots } from './configured-roots.js';
 import { createDispatcher } from './dispatcher.js';
@@ -64,7 +64,7 @@ export class GatewayCore implements AsyncDisposable {
   readonly bridge: InputRequiredBridge;
   /** `limits:`: the call limits stage, the per-server caps the dispatcher waits on, the HTTP request limit. */
   readonly limits: Limits;
-  /** Token accounting and budgets (`usage:`, `budgets:`); absent with `usage.enabled: false`. */
+  /** Token accounting and budgets (`usage:`, `budgets:`); absent unless `usage.enabled` or budgets are configured. */
   readonly usage: Usage | undefined;
   /** The result cache (`cache:`), when configured and enabled. */
   readonly cache: ResultCache | undefined;
@@ -169,7 +169,7 @@ export class GatewayCore implements AsyncDisposable {
     if (this.access.active) this.logger.info(`access: ${this.access.describe()}`);
     this.limits = new Limits({ config: options.config.limits, catalog: this.catalog });
     this.cache = this.createCache(options.config);
-    this.usage = options.config.usage.enabled
+    this.usage = usageEnabled(options.config)
       ? new Usage({
           options: options.config.usage,
           budgets: options.config.budgets,

@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog/index.js';
+import { countTextTokens } from '../discovery/index.js';
 import type { BudgetConfig, UsageOptions } from '../config/index.js';
 import type { Middleware } from '../core/pipeline.js';
 import type { UsageStore } from '../store/index.js';
@@ -42,6 +43,8 @@ export class Usage {
       ...(setup.now ? { now: setup.now } : {})
     });
     this.budgets = new Budgets(setup.budgets, this.accounting);
+    // The tokenizer's tables (about 175 ms to load) are loaded now, at start, not in the first batch of answers.
+    countTextTokens('');
     this.middleware = createUsageStage({ accounting: this.accounting, budgets: this.budgets, catalog: setup.catalog, isWorkflow: setup.isWorkflow });
   }
 

@@ -56,6 +56,7 @@ describe('token accounting: what clients received, per principal, view, tool, se
       servers: { fix },
       auth: { keys: [{ name: 'alice', key: aliceKey }, { name: 'bob', key: bobKey }] },
       views: { search: { discovery: 'search' } },
+      usage: { enabled: true },
       workflows: {
         pair: {
           description: 'Calls fix__text twice',
