@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { countTextTokens } from '../../src/discovery/index.js';
 import type { SqliteRunStore, UsageRow } from '../../src/store/index.js';
 import { type AuthGateway, connectWith, startAuthGateway, textOf } from '../e2e/auth-helpers.js';
+import { type ScriptedModelServer, startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { runCli } from '../helpers/fixtures.js';
 import { fixtureServer, repoRoot } from '../helpers/gateway.js';
 
@@ -211,5 +212,43 @@ describe('budgets: refused from the first call after the one that crossed them',
     const again = await carol.callTool({ name: 'three', arguments: {} });
     assert.equal(again.isError, true);
     assert.equal(sum(rowsOf(gateway), row => row.workflow === 'three' && row.tool === 'fix__text', 'calls'), 2);
+  });
+});
+
+describe('model tokens: a workflow model step\'s usage is counted, and a run budget of model tokens stops the next step', () => {
+  let gateway: AuthGateway;
+  let model: ScriptedModelServer;
+  const steps = (name: string) => [
+    { id: 'sum', parallel: { a: { call: 'fix__text', with: { text: `${name} input` } } }, aggregate: { model: 'local', instruction: 'Sum up.' } },
+    { id: 'after', call: 'fix__text', with: { text: 'after the model' } }
+  ];
+  before(async () => {
+    model = await startScriptedModelServer();
+    model.reset(() => ({ text: 'the summary', usage: { input: 10, output: 2 } }));
+    gateway = await startAuthGateway({
+      servers: { fix },
+      auth: { keys: [{ name: 'alice', key: aliceKey }] },
+      models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'key' } },
+      workflows: { summary: { steps: steps('summary') }, digest: { steps: steps('digest') } },
+      budgets: [{ name: 'digest-models', per: 'run', workflow: 'digest', modelTokens: 12 }]
+    });
+  });
+  after(async () => {
+    await gateway?.[Symbol.asyncDispose]();
+    await model?.[Symbol.asyncDispose]();
+  });
+
+  it('modern: the workflow row carries the model step\'s 12 tokens; the budgeted workflow fails at its next step', async () => {
+    await using client = await connectWith(gateway.http.url, aliceKey, 'modern');
+    const summary = await client.callTool({ name: 'summary', arguments: {} });
+    assert.notEqual(summary.isError, true, JSON.stringify(summary));
+    const rows = rowsOf(gateway);
+    assert.equal(sum(rows, row => row.tool === 'summary' && row.workflow === 'summary', 'modelTokens'), 12);
+    assert.equal(sum(rows, row => row.workflow === 'summary' && row.tool === 'fix__text', 'calls'), 2);
+
+    const digest = await client.callTool({ name: 'digest', arguments: {} });
+    assert.equal(digest.isError, true);
+    assert.match(JSON.stringify(digest), /token budget \\"digest-models\\" spent by run run_\S+ of workflow \\"digest\\": 12 of 12 model tokens for one run/);
+    assert.equal(sum(rowsOf(gateway), row => row.workflow === 'digest' && row.tool === 'fix__text', 'calls'), 1, 'the step after the model step never ran');
   });
 });
