@@ -3,6 +3,7 @@ import type { UsageRow, UsageStore } from '../usage-store.js';
 import { localPrincipal } from '../../core/principal.js';
 import { errorMessage, isManifoldError, ManifoldError } from '../../core/errors.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './open-database.js';
+import { SqliteUsageTable } from './sqlite-usage-table.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS workflow_runs (
@@ -218,8 +219,9 @@ export function openStoreDatabase(path: string): SqliteDatabase {
 export class SqliteRunStore implements RunStore, UsageStore {
   readonly path: string;
   private readonly db: SqliteDatabase;
+  private readonly usage: SqliteUsageTable;
   private readonly statements: Record<
-    'startRun' | 'startedBy' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps' | 'saveCheckpoint' | 'getCheckpoints' | 'claimRun' | 'addUsage' | 'usageSince',
+    'startRun' | 'startedBy' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps' | 'saveCheckpoint' | 'getCheckpoints' | 'claimRun',
     SqliteStatement
   >;
 
@@ -244,16 +246,9 @@ export class SqliteRunStore implements RunStore, UsageStore {
       endStep: this.db.prepare('UPDATE workflow_steps SET status = ?, ended_at = ?, output_size = ?, error = ?, detail = COALESCE(?, detail) WHERE seq = ?'),
       getRun: this.db.prepare('SELECT r.*, p.principal FROM workflow_runs r LEFT JOIN run_principals p ON p.run_id = r.id WHERE r.id = ?'),
       startedBy: this.db.prepare('INSERT OR REPLACE INTO run_principals (run_id, principal) VALUES (?, ?)'),
-      getSteps: this.db.prepare('SELECT * FROM workflow_steps WHERE run_id = ? ORDER BY started_at, seq'),
-      addUsage: this.db.prepare(
-        `INSERT INTO usage_hourly (hour, principal, view, server, tool, workflow, calls, input_tokens, result_tokens, model_tokens)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (hour, principal, view, server, tool, workflow) DO UPDATE SET
-           calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
-           result_tokens = result_tokens + excluded.result_tokens, model_tokens = model_tokens + excluded.model_tokens`
-      ),
-      usageSince: this.db.prepare('SELECT * FROM usage_hourly WHERE hour >= ? ORDER BY hour')
+      getSteps: this.db.prepare('SELECT * FROM workflow_steps WHERE run_id = ? ORDER BY started_at, seq')
     };
+    this.usage = new SqliteUsageTable(this.db);
   }
 
   /** Which SQLite driver is in use (better-sqlite3 or node:sqlite). */
@@ -402,31 +397,11 @@ export class SqliteRunStore implements RunStore, UsageStore {
   }
 
   addUsage(rows: readonly UsageRow[]): void {
-    if (rows.length === 0) return;
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      for (const row of rows)
-        this.statements.addUsage.run(row.hour, row.principal, row.view, row.server, row.tool, row.workflow, row.calls, row.inputTokens, row.resultTokens, row.modelTokens);
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    this.usage.addUsage(rows);
   }
 
   usageSince(since: number): UsageRow[] {
-    return (this.statements.usageSince.all(Math.floor(since / 3_600_000) * 3_600_000) as UsageDbRow[]).map(row => ({
-      hour: Number(row.hour),
-      principal: row.principal,
-      view: row.view,
-      server: row.server,
-      tool: row.tool,
-      workflow: row.workflow,
-      calls: Number(row.calls),
-      inputTokens: Number(row.input_tokens),
-      resultTokens: Number(row.result_tokens),
-      modelTokens: Number(row.model_tokens)
-    }));
+    return this.usage.usageSince(since);
   }
 
   close(): void {
@@ -434,18 +409,6 @@ export class SqliteRunStore implements RunStore, UsageStore {
   }
 }
 
-interface UsageDbRow {
-  hour: number;
-  principal: string;
-  view: string;
-  server: string;
-  tool: string;
-  workflow: string;
-  calls: number;
-  input_tokens: number;
-  result_tokens: number;
-  model_tokens: number;
-}
 
 function toRun(row: RunRow): RunRecord {
   return {
