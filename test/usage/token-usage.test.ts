@@ -21,6 +21,7 @@ const aliceKey = key('alice');
 const bobKey = key('bob');
 const carolKey = key('carol');
 const daveKey = key('dave');
+const readerKeys = { modern: key('reader-modern'), legacy: key('reader-legacy') };
 /**
  * What the gateway counts of an answer, written out here on its own: JSON with sorted keys, without the protocol
  * envelope the SDK adds on the wire (its `io.modelcontextprotocol/*` _meta keys, list cache hints, an empty _meta).
@@ -142,8 +143,17 @@ describe('budgets: refused from the first call after the one that crossed them',
   const big = 'tokens '.repeat(400);
   before(async () => {
     gateway = await startAuthGateway({
-      servers: { fix },
-      auth: { keys: [{ name: 'alice', key: aliceKey }, { name: 'bob', key: bobKey }, { name: 'carol', key: carolKey }, { name: 'dave', key: daveKey }] },
+      servers: { fix, c: fixtureServer('cacheable.ts', [], { cwd: repoRoot }) },
+      auth: {
+        keys: [
+          { name: 'alice', key: aliceKey },
+          { name: 'bob', key: bobKey },
+          { name: 'carol', key: carolKey },
+          { name: 'dave', key: daveKey },
+          { name: 'reader-modern', key: readerKeys.modern },
+          { name: 'reader-legacy', key: readerKeys.legacy }
+        ]
+      },
       workflows: {
         three: {
           description: 'Calls fix__text three times',
@@ -157,6 +167,7 @@ describe('budgets: refused from the first call after the one that crossed them',
       budgets: [
         { name: 'alice-hourly', principal: 'alice', per: 'hour', resultTokens: 300 },
         { name: 'dave-hourly', principal: 'dave', per: 'hour', resultTokens: 300 },
+        { name: 'reads', principal: 'reader-*', per: 'day', resultTokens: 1 },
         { name: 'per-run', per: 'run', workflow: 'three', tokens: 200 }
       ]
     });
@@ -190,6 +201,22 @@ describe('budgets: refused from the first call after the one that crossed them',
       // The refused call ran nowhere and was not counted.
       const rows = rowsOf(gateway);
       assert.equal(sum(rows, row => row.principal === name && row.tool === 'fix__text', 'calls'), 2);
+    });
+  }
+
+  for (const era of ['modern', 'legacy'] as const) {
+    it(`${era}: a resource read is counted as received; the next read is a BUDGET_EXCEEDED JSON-RPC error (-32031)`, async () => {
+      const name = `reader-${era}`;
+      await using reader = await connectWith(gateway.http.url, readerKeys[era], era);
+      const read = await reader.readResource({ uri: 'data://nohint' });
+      assert.equal(sum(rowsOf(gateway), row => row.principal === name && row.tool === 'resource:data://nohint' && row.server === 'c', 'resultTokens'), tokensOf(read));
+      // Another URI: a client may keep a read it was told it can (the fixture's hints), and not ask again.
+      await assert.rejects(reader.readResource({ uri: 'data://item/second' }), (error: Error & { code?: number; data?: Record<string, unknown> }) => {
+        assert.equal(error.code, -32031);
+        assert.match(error.message, new RegExp(`token budget "reads" spent for ${name}: ${tokensOf(read)} of 1 result tokens this day \\(UTC\\); resets at \\d{4}-\\d{2}-\\d{2}T00:00:00\\.000Z`));
+        assert.equal((error.data?.budget as { name?: string } | undefined)?.name, 'reads');
+        return true;
+      });
     });
   }
 
