@@ -12,6 +12,7 @@ import { runKeys } from './commands/keys.js';
 import { runLogin, runLogout } from './commands/login.js';
 import { runRun } from './commands/run.js';
 import { runRuns } from './commands/runs.js';
+import { runUsage } from './commands/usage.js';
 import { runSearch } from './commands/search.js';
 import { runServe } from './commands/serve.js';
 import { runTools } from './commands/tools.js';
@@ -173,6 +174,22 @@ Options:
       --json             print the records (or the resumed run's result) as JSON`,
     options: { ...common, workflow: { type: 'string' }, limit: { type: 'string', short: 'n' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
     run: runRuns
+  },
+  usage: {
+    summary: 'tokens clients received and models used, per tool, server, view, workflow or principal',
+    usage: 'manifold usage [--by tool|server|view|workflow|principal] [--since 24h|7d|<date>] [--json] [--config <file>]',
+    details: `Reads the token accounting of the gateway (usage:, on by default) from the store (store.path): per
+group, the calls, the tokens of their arguments (input), of the answers clients received (results: call
+results, prompts, resource reads, lists, retrieve_tools) and the tokens models used (agents, orchestrators,
+routers, workflow model steps). Counted in o200k_base, in hourly buckets (UTC): --since starts at its hour.
+
+Options:
+      --by <group>       tool (default), server, view, workflow or principal
+      --since <when>     a span back from now (24h, 7d) or a date / date-time; default 24h
+      --json             print { by, since, store, groups: [{ key, calls, inputTokens, resultTokens,
+                         modelTokens, totalTokens }] }`,
+    options: { ...common, by: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean' } },
+    run: runUsage
   },
   workflows: {
     summary: 'check the workflow definitions against the servers, or list them',

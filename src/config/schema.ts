@@ -9,6 +9,7 @@ import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
+import { budgetsSchema, checkBudgetReferences, usageOptionsSchema } from './budgets-schema.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { checkRuleReferences, rulesSchema } from './rules-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
@@ -224,6 +225,10 @@ export const configSchema = z
     routers: routersSchema,
     /** Rate limits and concurrency caps: per principal, tool and server, per HTTP request, per upstream (docs/CONFIG.md "Limit calls"). */
     limits: limitsSchema.prefault({}),
+    /** Runtime token accounting of answers and model usage (docs/OBSERVABILITY.md "Token usage and budgets"). */
+    usage: usageOptionsSchema.prefault({}),
+    /** Token budgets per principal or view per hour/day, and per workflow run (docs/CONFIG.md "Budgets"). */
+    budgets: budgetsSchema,
     /** Who may reach the HTTP face: API keys and/or bearer tokens, or `none` (docs/SECURITY.md). Absent: loopback only. */
     auth: authSchema.optional(),
     /** Who may see and call what: ordered allow/deny CEL conditions over the caller and the target (docs/SECURITY.md). */
@@ -236,6 +241,7 @@ export const configSchema = z
     for (const issue of checkRouterReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkLimitsReferences(config)) context.addIssue({ code: 'custom', ...issue });
     for (const issue of checkRuleReferences(config)) context.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkBudgetReferences(config)) context.addIssue({ code: 'custom', ...issue });
   });
 
 export type ManifoldConfig = z.infer<typeof configSchema> & {

@@ -28,6 +28,8 @@ export const errorTable = {
   RATE_LIMITED: { jsonRpc: -32029, http: 429, retryable: true },
   /** A server's call queue (`limits.upstreams.<server>.maxQueue`) is full. */
   UPSTREAM_BUSY: { jsonRpc: -32030, http: 503, retryable: true },
+  /** A token budget (`budgets:`) is spent; `data.budget.resetsAt` says when its window starts again. */
+  BUDGET_EXCEEDED: { jsonRpc: -32031, http: 429, retryable: true },
   CANCELLED: { jsonRpc: -32800, http: 499, retryable: false },
   INTERNAL: { jsonRpc: -32603, http: 500, retryable: false }
 } as const satisfies Record<string, { jsonRpc: number; http: number; retryable: boolean }>;

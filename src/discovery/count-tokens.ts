@@ -30,3 +30,8 @@ export function countToolTokens(definition: Tool): number {
 export function countToolListTokens(definitions: readonly Tool[]): number {
   return countO200k(JSON.stringify({ tools: definitions }));
 }
+
+/** Tokens of any text (a result's JSON, a list answer's JSON), in the same encoding. */
+export function countTextTokens(text: string): number {
+  return countO200k(text);
+}

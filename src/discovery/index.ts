@@ -3,7 +3,7 @@ export { type Embedder } from './embedder.js';
 export { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './embeddings/openai-embedder.js';
 export { embeddingText, HybridToolSearch, type HybridSearchOptions } from './hybrid-search.js';
 export { fuseRankings, VectorIndex } from './vector-index.js';
-export { countToolListTokens, countToolTokens, tokenEncoding } from './count-tokens.js';
+export { countTextTokens, countToolListTokens, countToolTokens, tokenEncoding } from './count-tokens.js';
 export {
   type EvalQuery,
   type EvalTool,

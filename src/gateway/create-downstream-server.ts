@@ -13,7 +13,7 @@ import { checkViewScope } from './views.js';
 import { visibleListOf } from './visible-lists.js';
 import { resourceNotFoundError } from '../catalog/index.js';
 import { checkRules, resourceTarget } from '../rules/index.js';
-import type { DispatchMethod, DownstreamContext } from '../core/pipeline.js';
+import type { DispatchMethod, DownstreamContext, GatewayRequest } from '../core/pipeline.js';
 import { type Principal, principalOf } from '../core/principal.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
 
@@ -104,7 +104,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
           }),
       ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
       ...(requestState !== undefined ? { requestState } : {}),
-      ...(options.view ? { toolScope: (name: string) => options.view?.findVisibleTool(name, callerOf(ctx))?.catalogName } : {})
+      ...(options.view ? { view: options.view.name, toolScope: (name: string) => options.view?.findVisibleTool(name, callerOf(ctx))?.catalogName } : {})
     };
   };
 
@@ -129,7 +129,12 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   const view = options.view;
   const viewCall = async (view: CatalogView, params: Record<string, unknown>, ctx: ServerContext) => {
     try {
-      return await view.callTool(params, contextFor(ctx), core.pipeline);
+      // The pipeline counts the calls that travel it; a view's own tools (retrieve_tools) are counted here.
+      let piped = false;
+      const pipeline = core.usage ? (request: GatewayRequest) => ((piped = true), core.pipeline(request)) : core.pipeline;
+      const result = await view.callTool(params, contextFor(ctx), pipeline);
+      if (!piped) core.usage?.recordAnswer({ principal: callerOf(ctx).name, view: view.name }, String(params.name), result, params.arguments);
+      return result;
     } catch (error) {
       throw toWireError(error, logger);
     }
@@ -155,42 +160,48 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     session.lastVisible = { tools: session.visibleList('tools'), prompts: session.visibleList('prompts'), resources: session.visibleList('resources') };
   }
 
+  // A list answer is counted (its tokens, off the hot path) like any answer a client receives.
+  const counted = <T extends Record<string, unknown>>(principal: Principal, kind: string, answer: T): T => {
+    core.usage?.recordAnswer({ principal: principal.name, view: view?.name ?? '' }, `list:${kind}`, answer);
+    return answer;
+  };
+
   // Every list holds only what the caller's rules let it see (config `rules:`; without rules, everything).
   server.setRequestHandler('tools/list', (_request, ctx) => {
     const principal = callerOf(ctx);
-    return {
+    return counted(principal, 'tools', {
       tools: view
         ? view.listTools(session?.id, principal)
         : core.catalog.tools.filter(tool => access.seesTool(principal, tool)).map(tool => tool.definition),
       ...hintFor(ctx, 'tools')
-    };
+    });
   });
   server.setRequestHandler('prompts/list', (_request, ctx) => {
     const principal = callerOf(ctx);
-    return {
+    return counted(principal, 'prompts', {
       prompts: core.catalog.prompts
         .filter(prompt => (!view || view.holdsServer(prompt.upstream)) && access.seesPrompt(principal, prompt))
         .map(prompt => prompt.definition),
       ...hintFor(ctx, 'prompts')
-    };
+    });
   });
   server.setRequestHandler('resources/list', (_request, ctx) => {
     const principal = callerOf(ctx);
-    return {
+    return counted(principal, 'resources', {
       resources: core.catalog.resources
         .filter(resource => (!view || view.holdsServer(resource.upstream)) && access.seesResource(principal, resource))
         .map(resource => resource.definition),
       ...hintFor(ctx, 'resources')
-    };
+    });
   });
   server.setRequestHandler('resources/templates/list', (_request, ctx) => {
     const principal = callerOf(ctx);
-    return {
+    return counted(principal, 'resourceTemplates', {
       resourceTemplates: core.catalog.resourceTemplates
         .filter(template => (!view || view.holdsServer(template.upstream)) && access.seesTemplate(principal, template))
         .map(template => template.definition),
       ...hintFor(ctx, 'resourceTemplates')
-    };
+    });
   });
 
   /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- forwarded results are raw upstream JSON */

@@ -9,12 +9,13 @@ import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Limits } from '../limits/index.js';
+import { Usage } from '../usage/index.js';
 import { routerResumer, RouterRunner } from '../routers/index.js';
 import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
 import { type Principal, principalOf } from '../core/principal.js';
 import { nodeFetch, UpstreamConnection, type UpstreamConnectionOptions, UpstreamOAuth } from '../upstream/index.js';
 import { DurableRuns, WorkflowEngine } from '../workflows/index.js';
-import { isStdioServer, type ServerConfig } from '../config/index.js';
+import { isStdioServer, type ServerConfig, usageEnabled } from '../config/index.js';
 import type { UpstreamRelay } from '../upstream/index.js';
 import { configuredRoots } from './configured-roots.js';
 import { createDispatcher } from './dispatcher.js';
@@ -63,6 +64,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly bridge: InputRequiredBridge;
   /** `limits:`: the call limits stage, the per-server caps the dispatcher waits on, the HTTP request limit. */
   readonly limits: Limits;
+  /** Token accounting and budgets (`usage:`, `budgets:`); absent unless `usage.enabled` or budgets are configured. */
+  readonly usage: Usage | undefined;
   /** The result cache (`cache:`), when configured and enabled. */
   readonly cache: ResultCache | undefined;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
@@ -166,14 +169,27 @@ export class GatewayCore implements AsyncDisposable {
     if (this.access.active) this.logger.info(`access: ${this.access.describe()}`);
     this.limits = new Limits({ config: options.config.limits, catalog: this.catalog });
     this.cache = this.createCache(options.config);
+    this.usage = usageEnabled(options.config)
+      ? new Usage({
+          options: options.config.usage,
+          budgets: options.config.budgets,
+          catalog: this.catalog,
+          // The run store's file (SqliteRunStore is a UsageStore too), opened on the first count.
+          store: () => this.workflows.store as SqliteRunStore | undefined,
+          isWorkflow: name => Object.hasOwn(options.config.workflows, name),
+          logger: this.logger.child('usage')
+        })
+      : undefined;
     // Outermost first: rules (a denied call is refused before anything else sees it) → the given stages → limits →
-    // cache (a refused call never reads it) → bridge → dispatcher. The bridge sits next to the dispatcher: it parks
+    // usage (token budgets refuse; answers, cached ones too, are counted) → cache (a refused call never reads it) →
+    // bridge → dispatcher. The bridge sits next to the dispatcher: it parks
     // calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
       [
         ...(this.access.active ? [createRulesMiddleware(this.access, this.catalog)] : []),
         ...(options.middlewares ?? []),
         ...(this.limits.middleware ? [this.limits.middleware] : []),
+        ...(this.usage ? [this.usage.middleware] : []),
         ...(this.cache ? [this.cache.middleware] : []),
         this.bridge.middleware
       ],
@@ -385,6 +401,7 @@ export class GatewayCore implements AsyncDisposable {
     this.closed = true;
     this.bridge.close();
     this.cache?.close();
+    this.usage?.close();
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);
     this.workflows.close();
     this.agents.close();

@@ -7,3 +7,4 @@ export { journalPoint, type JournalUnit, RunJournal, StepInFlight } from './run-
 export { linkParentOf, type RunLink, runLinkOf, withRunLink } from './run-link.js';
 export { MemoryCredentialStore, type UpstreamCredentials, type UpstreamCredentialStore } from './credential-store.js';
 export { credentialKeyPath, SqliteCredentialStore } from './sqlite/sqlite-credential-store.js';
+export type { UsageRow, UsageStore } from './usage-store.js';

@@ -331,6 +331,8 @@ class WorkflowRun implements StepRunner {
       sessionId: this.caller.sessionId,
       ...(this.caller.requestScoped ? { requestScoped: true } : {}),
       ...(this.caller.principal ? { principal: this.caller.principal } : {}),
+      ...(this.caller.view !== undefined ? { view: this.caller.view } : {}),
+      workflow: { name: this.options.runName, runId: this.id, modelTokens: () => this.usage.calls.reduce((sum, call) => sum + call.inputTokens + call.outputTokens, 0) },
       signal,
       clientCapabilities: this.caller.clientCapabilities,
       progressToken: undefined,

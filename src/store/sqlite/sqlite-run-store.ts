@@ -1,7 +1,9 @@
 import type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
+import type { UsageRow, UsageStore } from '../usage-store.js';
 import { localPrincipal } from '../../core/principal.js';
 import { errorMessage, isManifoldError, ManifoldError } from '../../core/errors.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './open-database.js';
+import { SqliteUsageTable } from './sqlite-usage-table.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS workflow_runs (
@@ -82,6 +84,20 @@ const migrations: string[] = [
      server TEXT PRIMARY KEY,
      sealed TEXT NOT NULL,
      updated_at REAL NOT NULL
+   );`,
+  // Token usage per hour × principal × view × server × tool × workflow (usage-store.ts, issue 12).
+  `CREATE TABLE IF NOT EXISTS usage_hourly (
+     hour INTEGER NOT NULL,
+     principal TEXT NOT NULL,
+     view TEXT NOT NULL,
+     server TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     workflow TEXT NOT NULL,
+     calls INTEGER NOT NULL DEFAULT 0,
+     input_tokens INTEGER NOT NULL DEFAULT 0,
+     result_tokens INTEGER NOT NULL DEFAULT 0,
+     model_tokens INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (hour, principal, view, server, tool, workflow)
    );`
 ];
 
@@ -200,9 +216,10 @@ export function openStoreDatabase(path: string): SqliteDatabase {
 }
 
 /** Runs in a SQLite file (WAL, so `manifold runs` can read while a gateway writes). */
-export class SqliteRunStore implements RunStore {
+export class SqliteRunStore implements RunStore, UsageStore {
   readonly path: string;
   private readonly db: SqliteDatabase;
+  private readonly usage: SqliteUsageTable;
   private readonly statements: Record<
     'startRun' | 'startedBy' | 'endRun' | 'startStep' | 'endStep' | 'getRun' | 'getSteps' | 'saveCheckpoint' | 'getCheckpoints' | 'claimRun',
     SqliteStatement
@@ -231,6 +248,7 @@ export class SqliteRunStore implements RunStore {
       startedBy: this.db.prepare('INSERT OR REPLACE INTO run_principals (run_id, principal) VALUES (?, ?)'),
       getSteps: this.db.prepare('SELECT * FROM workflow_steps WHERE run_id = ? ORDER BY started_at, seq')
     };
+    this.usage = new SqliteUsageTable(this.db);
   }
 
   /** Which SQLite driver is in use (better-sqlite3 or node:sqlite). */
@@ -378,10 +396,19 @@ export class SqliteRunStore implements RunStore {
     return { run: toRun(row), steps };
   }
 
+  addUsage(rows: readonly UsageRow[]): void {
+    this.usage.addUsage(rows);
+  }
+
+  usageSince(since: number): UsageRow[] {
+    return this.usage.usageSince(since);
+  }
+
   close(): void {
     this.db.close();
   }
 }
+
 
 function toRun(row: RunRow): RunRecord {
   return {

@@ -1,0 +1,214 @@
+import { errorMessage } from '../core/errors.js';
+import { countTextTokens } from '../discovery/index.js';
+import { answerText, canonicalJson } from './answer-text.js';
+import type { UsageRow, UsageStore } from '../store/index.js';
+import type { Logger } from '../telemetry/logger.js';
+
+const hourMs = 3_600_000;
+const dayMs = 24 * hourMs;
+/** The most workflow runs whose step tokens are kept (for budgets per run). */
+const maxRuns = 10_000;
+
+/** One answer a client received (or a model usage a result reported), waiting to be counted. */
+export interface UsageEntry {
+  principal: string;
+  /** The view's name; `''` for none. */
+  view: string;
+  /** The serving server; `''` for the gateway's own tools and lists. */
+  server: string;
+  /** The public tool name, `prompt:<name>`, `resource:<uri>`, `list:<kind>`. */
+  tool: string;
+  /** The workflow the call belongs to (a step's, or a workflow tool itself); `''` for none. */
+  workflow: string;
+  /** The workflow run a step's call belongs to (for budgets per run). */
+  runId?: string | undefined;
+  /** What the client sent (a call's arguments), tokenized as canonical JSON; absent: nothing. */
+  input?: unknown;
+  /** What the client received, tokenized as {@link answerText}; absent: nothing (a failed call). */
+  answer?: unknown;
+  /** Model tokens the answer reported (`_meta["manifold/usage"].totalTokens`), already counted by the model. */
+  modelTokens?: number;
+  /** When it was answered (ms). */
+  at: number;
+}
+
+/** Tokens counted in one window for one principal or view. */
+export interface WindowUse {
+  resultTokens: number;
+  modelTokens: number;
+}
+
+export interface TokenAccountingOptions {
+  /** Where hourly aggregates go, opened on first use; undefined: counted in memory only. */
+  store: () => UsageStore | undefined;
+  /** Most answers waiting; past it an answer counts as a call without tokens. */
+  maxPending: number;
+  logger: Logger;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+/**
+ * Counts the tokens of answers clients receive, off the hot path: `record` only queues the answer (an array
+ * push); a batch scheduled with `setImmediate` serialises and tokenizes the queued answers (o200k_base, as tool
+ * lists are counted), adds them to the windows budgets read and writes hourly aggregates to the store in one
+ * transaction. `settle` counts what is still queued at once: the budget stage calls it before deciding, so a
+ * budget takes effect exactly from the call after the one that crossed it.
+ */
+export class TokenAccounting {
+  private pending: UsageEntry[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+  /** Result and model tokens per window key (`hour|<start>|p|<name>`, `day|<start>|v|<name>`). */
+  private readonly windows = new Map<string, WindowUse>();
+  /** Tokens of each live workflow run's step calls (their results, and model tokens they reported). */
+  private readonly runs = new Map<string, WindowUse>();
+  private readonly now: () => number;
+  /** Answers counted without tokens because the queue was full. */
+  dropped = 0;
+  /** Answers counted (tokenized) since start. */
+  counted = 0;
+  private closed = false;
+  private loaded = false;
+
+  constructor(private readonly options: TokenAccountingOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Queues an answer to be counted (cheap: the answer is serialised and tokenized later, in a batch). */
+  record(entry: UsageEntry): void {
+    if (this.closed) return;
+    if (this.pending.length >= this.options.maxPending) {
+      if (this.dropped++ % 1000 === 0)
+        this.options.logger.warn(`token accounting is behind (${this.options.maxPending} answers waiting, usage.maxPending): counting an answer of ${entry.tool} as a call without tokens`);
+      this.pending.push({ ...entry, input: undefined, answer: undefined });
+      return;
+    }
+    this.pending.push(entry);
+    this.scheduled ??= setImmediate(() => this.settle());
+  }
+
+  /** Counts every queued answer now. */
+  settle(): void {
+    if (this.scheduled) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    this.loadWindows();
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const rows = new Map<string, UsageRow>();
+    for (const entry of batch) {
+      const inputTokens = entry.input === undefined ? 0 : countTextTokens(canonicalJson(entry.input));
+      const resultTokens = entry.answer === undefined ? 0 : countTextTokens(answerText(entry.answer));
+      const modelTokens = entry.modelTokens ?? 0;
+      this.counted++;
+      const hour = Math.floor(entry.at / hourMs) * hourMs;
+      const key = [hour, entry.principal, entry.view, entry.server, entry.tool, entry.workflow].join('\u0000');
+      const row = rows.get(key) ?? { hour, principal: entry.principal, view: entry.view, server: entry.server, tool: entry.tool, workflow: entry.workflow, calls: 0, inputTokens: 0, resultTokens: 0, modelTokens: 0 };
+      row.calls++;
+      row.inputTokens += inputTokens;
+      row.resultTokens += resultTokens;
+      row.modelTokens += modelTokens;
+      rows.set(key, row);
+      this.addToWindows(entry.at, entry.principal, entry.view, resultTokens, modelTokens);
+      if (entry.runId !== undefined) this.addToRun(entry.runId, resultTokens, modelTokens);
+    }
+    try {
+      this.options.store()?.addUsage([...rows.values()]);
+    } catch (error) {
+      this.options.logger.warn(`cannot store token usage (${rows.size} rows): ${errorMessage(error)}`);
+    }
+  }
+
+  /** Tokens counted in the current hour or day (UTC) for a principal (`p`) or view (`v`). */
+  used(per: 'hour' | 'day', dimension: 'p' | 'v', name: string): WindowUse {
+    this.loadWindows();
+    return this.windows.get(windowKey(per, windowStart(per, this.now()), dimension, name)) ?? { resultTokens: 0, modelTokens: 0 };
+  }
+
+  /** Tokens of a workflow run's step calls so far. */
+  runUse(runId: string): WindowUse {
+    return this.runs.get(runId) ?? { resultTokens: 0, modelTokens: 0 };
+  }
+
+  /** Forgets a finished run's count. */
+  endRun(runId: string): void {
+    this.runs.delete(runId);
+  }
+
+  /** Now, by the accounting's clock. */
+  clock(): number {
+    return this.now();
+  }
+
+  private addToRun(runId: string, resultTokens: number, modelTokens: number): void {
+    const use = this.runs.get(runId);
+    if (use) {
+      use.resultTokens += resultTokens;
+      use.modelTokens += modelTokens;
+      return;
+    }
+    this.runs.set(runId, { resultTokens, modelTokens });
+    // Runs whose end was not seen (background runs) are forgotten oldest first.
+    if (this.runs.size > maxRuns) this.runs.delete(this.runs.keys().next().value as string);
+  }
+
+  /** When the current window ends (ms). */
+  resetsAt(per: 'hour' | 'day'): number {
+    return windowStart(per, this.now()) + (per === 'hour' ? hourMs : dayMs);
+  }
+
+  /** Counts what is queued and stops. */
+  close(): void {
+    this.settle();
+    this.closed = true;
+  }
+
+  private addToWindows(at: number, principal: string, view: string, resultTokens: number, modelTokens: number): void {
+    if (resultTokens === 0 && modelTokens === 0) return;
+    for (const per of ['hour', 'day'] as const) {
+      const start = windowStart(per, at);
+      for (const [dimension, name] of [['p', principal], ['v', view]] as const) {
+        const key = windowKey(per, start, dimension, name);
+        const use = this.windows.get(key);
+        if (use) {
+          use.resultTokens += resultTokens;
+          use.modelTokens += modelTokens;
+        } else this.windows.set(key, { resultTokens, modelTokens });
+      }
+    }
+    // Windows of earlier hours and days are of no use to a budget: dropped when a new day's first entry comes.
+    if (this.windows.size > 10_000) this.pruneWindows();
+  }
+
+  private pruneWindows(): void {
+    const hour = windowStart('hour', this.now());
+    const day = windowStart('day', this.now());
+    for (const key of this.windows.keys()) {
+      const [per, start] = key.split('|');
+      if (Number(start) < (per === 'hour' ? hour : day)) this.windows.delete(key);
+    }
+  }
+
+  /** The counts of today (and so this hour) from the store: budgets hold across restarts. */
+  private loadWindows(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    try {
+      for (const row of this.options.store()?.usageSince(windowStart('day', this.now())) ?? [])
+        this.addToWindows(row.hour, row.principal, row.view, row.resultTokens, row.modelTokens);
+    } catch (error) {
+      this.options.logger.warn(`cannot read today's token usage from the store (budgets start from zero): ${errorMessage(error)}`);
+    }
+  }
+}
+
+function windowStart(per: 'hour' | 'day', at: number): number {
+  const size = per === 'hour' ? hourMs : dayMs;
+  return Math.floor(at / size) * size;
+}
+
+function windowKey(per: 'hour' | 'day', start: number, dimension: 'p' | 'v', name: string): string {
+  return `${per}|${start}|${dimension}|${name}`;
+}
