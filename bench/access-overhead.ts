@@ -73,8 +73,8 @@ interface Setup {
 /** What a deployment with every access stage on might declare: five rules, call limits, an HTTP limit, a server cap (none reached). */
 const everyStage = {
   rules: [
-    { deny: 'annotations.destructiveHint && !("admin" in principal.scopes)' },
-    { deny: 'principal.name == "contractor" && server == "secrets"' },
+    { deny: 'annotations.destructiveHint && server != "echo" && !("admin" in principal.scopes)' },
+    { deny: 'principal.name == "contractor" && server == "echo"' },
     { allow: 'principal.kind == "local"' },
     { allow: 'principal.name == "bench" && tool.startsWith("echo__")' },
     { allow: '"ops" in principal.scopes' }
