@@ -39,6 +39,10 @@ export interface DownstreamContext {
    * for a tool outside its view. Absent: the whole catalog. (run_workflow resolves its steps' tools by it.)
    */
   toolScope?: (name: string) => string | undefined;
+  /** The view (config `views:`) the request came through, for the audit log; absent: the whole catalog. */
+  view?: string;
+  /** The workflow (or agent) run this request is a step of, and the step, for the audit log. */
+  run?: { id: string; step?: string };
   /** The client's progress token, if it asked for progress. */
   progressToken: string | number | undefined;
   /** Sends a notification related to this request (progress, logs). */

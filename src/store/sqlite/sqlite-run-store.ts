@@ -82,6 +82,38 @@ const migrations: string[] = [
      server TEXT PRIMARY KEY,
      sealed TEXT NOT NULL,
      updated_at REAL NOT NULL
+   );`,
+  // The audit log (issue 12, sqlite-audit-store.ts): one hash-chained row per request, and the chain's checkpoints.
+  `CREATE TABLE IF NOT EXISTS audit_log (
+     seq INTEGER PRIMARY KEY,
+     time REAL NOT NULL,
+     principal TEXT NOT NULL,
+     session TEXT NOT NULL,
+     view TEXT,
+     method TEXT NOT NULL,
+     target TEXT,
+     upstream TEXT,
+     server TEXT,
+     args_digest TEXT NOT NULL,
+     args_size INTEGER NOT NULL,
+     arguments TEXT,
+     outcome TEXT NOT NULL,
+     error TEXT,
+     duration_ms REAL NOT NULL,
+     result_size INTEGER NOT NULL,
+     run_id TEXT,
+     step_id TEXT,
+     prev TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log (time);
+   CREATE TABLE IF NOT EXISTS audit_checkpoints (
+     seq INTEGER PRIMARY KEY,
+     count INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     time REAL NOT NULL,
+     kind TEXT NOT NULL,
+     signature TEXT
    );`
 ];
 
