@@ -174,6 +174,29 @@ describe('audit verify', () => {
     }
   });
 
+  it('two writers on one file (two gateways, or a gateway and manifold call) append to one chain', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
+    const path = join(dir, 'manifold.db');
+    try {
+      const logs = [0, 1].map(() => new AuditLog({ open: () => new SqliteAuditStore(path), signer: undefined, checkpointEvery: 4, keepDays: undefined, arguments: false, logger }));
+      for (let i = 0; i < 20; i++) {
+        // Each writer's idea of the head is stale every other row: its insert collides and is built again.
+        const writer = logs[i % 3 === 0 ? 0 : 1] as AuditLog;
+        writer.append({ time: i, principal: 'local:local', session: `w${i % 3 === 0 ? 0 : 1}`, view: null, method: 'tools/call', target: `t${i}`, upstream: null, server: null, argsDigest: 'a'.repeat(64), argsSize: 2, arguments: null, outcome: 'ok', error: null, durationMs: 0, resultSize: 0, runId: null, stepId: null });
+      }
+      for (const log of logs) log.close();
+      const store = new SqliteAuditStore(path);
+      const rows = [...store.rows()];
+      store.close();
+      assert.deepEqual(rows.map(row => row.target), Array.from({ length: 20 }, (_, i) => `t${i}`));
+      assert.deepEqual(rows.map(row => row.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+      const result = verify(path, undefined);
+      assert.equal(result.ok, true, result.problem?.message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('retention prunes old rows behind a signed cut checkpoint, and the rest still verifies (a deletion after the cut does not)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
     const path = join(dir, 'manifold.db');

@@ -64,8 +64,8 @@ export interface AuditStore {
   /** The chain head to append after: the last row, else the last cut, else the genesis (seq 0, hash of 64 zeros). */
   head(): { seq: number; hash: string };
   /**
-   * Appends one row after the current head, in one transaction (another process appending to the same file is
-   * ordered by the lock): `build` gets the head and returns the row.
+   * Appends one row after the current head: `build` gets the head and returns the row; when another process
+   * appended first, it is called again with the new head (rows from several processes form one chain).
    */
   append(build: (head: { seq: number; hash: string }) => AuditRow): AuditRow;
   addCheckpoint(checkpoint: AuditCheckpoint): void;

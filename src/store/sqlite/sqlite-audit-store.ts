@@ -80,6 +80,9 @@ export class SqliteAuditStore implements AuditStore {
   private readonly db: SqliteDatabase;
   private readonly statements: Record<'last' | 'lastCut' | 'insert' | 'checkpoint' | 'checkpoints' | 'all' | 'pruneRows' | 'pruneCheckpoints' | 'lastBefore', SqliteStatement>;
 
+  /** The last row this connection wrote (or read as the head): the next append goes after it. */
+  private cachedHead: { seq: number; hash: string } | undefined;
+
   constructor(path: string) {
     this.path = path;
     this.db = openStoreDatabase(path);
@@ -104,18 +107,23 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   append(build: (head: { seq: number; hash: string }) => AuditRow): AuditRow {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const row = build(this.head());
-      this.statements.insert.run(
-        row.seq, row.time, row.principal, row.session, row.view, row.method, row.target, row.upstream, row.server,
-        row.argsDigest, row.argsSize, row.arguments, row.outcome, row.error, row.durationMs, row.resultSize, row.runId, row.stepId, row.prev, row.hash
-      );
-      this.db.exec('COMMIT');
+    // One autocommit INSERT at the head this connection knows: `seq` is the primary key, so when another process
+    // appended meanwhile the insert fails, and it is built again on the new head (no lock held between).
+    for (let attempt = 0; ; attempt++) {
+      this.cachedHead ??= this.head();
+      const row = build(this.cachedHead);
+      try {
+        this.statements.insert.run(
+          row.seq, row.time, row.principal, row.session, row.view, row.method, row.target, row.upstream, row.server,
+          row.argsDigest, row.argsSize, row.arguments, row.outcome, row.error, row.durationMs, row.resultSize, row.runId, row.stepId, row.prev, row.hash
+        );
+      } catch (error) {
+        this.cachedHead = undefined;
+        if (attempt < 100 && /UNIQUE constraint failed: audit_log\.seq|SQLITE_CONSTRAINT_PRIMARYKEY/.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message}`)) continue;
+        throw error;
+      }
+      this.cachedHead = { seq: row.seq, hash: row.hash };
       return row;
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
     }
   }
 
