@@ -70,8 +70,8 @@ function outcomeOfError(error: unknown): { outcome: AuditOutcome; error: string 
 }
 
 /**
- * The pipeline's outermost stage: one audit row per request, written (synchronously, hash-chained) after the
- * request is answered and before the answer goes back, whatever the answer (a denial, a limit, an error). A row
+ * The pipeline's outermost stage: one audit row per request, committed (hash-chained; group commit with the
+ * rows of calls that finish in the same turn) after the request is answered and before the answer goes back, whatever the answer (a denial, a limit, an error). A row
  * that cannot be written fails the request: no answered call goes unrecorded.
  */
 export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Middleware {
@@ -117,7 +117,7 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
       stepId: downstream.run?.step ?? null
     };
     try {
-      log.append(record);
+      await log.append(record);
     } catch (error) {
       throw new ManifoldError(
         'INTERNAL',

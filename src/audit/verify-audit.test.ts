@@ -17,10 +17,10 @@ const logger = createLogger({ level: 'silent' });
 const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
 /** A real store file with `rows` audit rows written through AuditLog (checkpoint every `every`, and at close). */
-function writeLog(path: string, rows: number, every: number, signer: AuditSigner | undefined, start = 1_700_000_000_000): void {
+async function writeLog(path: string, rows: number, every: number, signer: AuditSigner | undefined, start = 1_700_000_000_000): Promise<void> {
   const log = new AuditLog({ open: () => new SqliteAuditStore(path), signer, checkpointEvery: every, keepDays: undefined, arguments: false, logger });
   for (let i = 0; i < rows; i++) {
-    log.append({
+    await log.append({
       time: start + i * 1000,
       principal: 'local:local',
       session: 's1',
@@ -113,17 +113,17 @@ const tamperOf = (rows: number): fc.Arbitrary<Tamper> =>
   );
 
 describe('audit verify', () => {
-  it('passes an intact chain, and names each tamper (edit, delete, swap, truncate, forged checkpoint) on a real store file', () => {
+  it('passes an intact chain, and names each tamper (edit, delete, swap, truncate, forged checkpoint) on a real store file', async () => {
     const signer = loadSigningKey(pem, undefined);
     let runs = 0;
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.integer({ min: 3, max: 25 }).chain(rows => fc.tuple(fc.constant(rows), fc.integer({ min: 1, max: 6 }), tamperOf(rows))),
-        ([rows, every, change]) => {
+        async ([rows, every, change]) => {
           const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
           const path = join(dir, 'manifold.db');
           try {
-            writeLog(path, rows, every, signer);
+            await writeLog(path, rows, every, signer);
             const intact = verify(path, signer);
             assert.equal(intact.ok, true, intact.problem?.message);
             assert.equal(intact.rows, rows);
@@ -143,11 +143,11 @@ describe('audit verify', () => {
     assert.equal(runs, 150);
   });
 
-  it('without a key, a checkpoint whose hash is not its row\'s is reported forged; a checkpoint past the end is truncation', () => {
+  it('without a key, a checkpoint whose hash is not its row\'s is reported forged; a checkpoint past the end is truncation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
     const path = join(dir, 'manifold.db');
     try {
-      writeLog(path, 10, 5, undefined);
+      await writeLog(path, 10, 5, undefined);
       assert.equal(verify(path, undefined).ok, true);
       const db = openDatabase(path);
       db.exec("UPDATE audit_checkpoints SET hash = CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(hash, 2) WHERE seq = 5");
@@ -160,12 +160,12 @@ describe('audit verify', () => {
     }
   });
 
-  it('a checkpoint signed with another key is forged', () => {
+  it('a checkpoint signed with another key is forged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
     const path = join(dir, 'manifold.db');
     try {
       const other = loadSigningKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), undefined);
-      writeLog(path, 4, 2, other);
+      await writeLog(path, 4, 2, other);
       const result = verify(path, loadSigningKey(pem, undefined));
       assert.equal(result.problem?.kind, 'forged-checkpoint');
       assert.match(result.problem?.message ?? '', /signature does not verify/);
@@ -174,15 +174,15 @@ describe('audit verify', () => {
     }
   });
 
-  it('two writers on one file (two gateways, or a gateway and manifold call) append to one chain', () => {
+  it('two writers on one file (two gateways, or a gateway and manifold call) append to one chain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
     const path = join(dir, 'manifold.db');
     try {
       const logs = [0, 1].map(() => new AuditLog({ open: () => new SqliteAuditStore(path), signer: undefined, checkpointEvery: 4, keepDays: undefined, arguments: false, logger }));
       for (let i = 0; i < 20; i++) {
-        // Each writer's idea of the head is stale every other row: its insert collides and is built again.
+        // Each writer appends after the other's rows: the head is read inside its transaction.
         const writer = logs[i % 3 === 0 ? 0 : 1] as AuditLog;
-        writer.append({ time: i, principal: 'local:local', session: `w${i % 3 === 0 ? 0 : 1}`, view: null, method: 'tools/call', target: `t${i}`, upstream: null, server: null, argsDigest: 'a'.repeat(64), argsSize: 2, arguments: null, outcome: 'ok', error: null, durationMs: 0, resultSize: 0, runId: null, stepId: null });
+        await writer.append({ time: i, principal: 'local:local', session: `w${i % 3 === 0 ? 0 : 1}`, view: null, method: 'tools/call', target: `t${i}`, upstream: null, server: null, argsDigest: 'a'.repeat(64), argsSize: 2, arguments: null, outcome: 'ok', error: null, durationMs: 0, resultSize: 0, runId: null, stepId: null });
       }
       for (const log of logs) log.close();
       const store = new SqliteAuditStore(path);
@@ -197,7 +197,7 @@ describe('audit verify', () => {
     }
   });
 
-  it('retention prunes old rows behind a signed cut checkpoint, and the rest still verifies (a deletion after the cut does not)', () => {
+  it('retention prunes old rows behind a signed cut checkpoint, and the rest still verifies (a deletion after the cut does not)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
     const path = join(dir, 'manifold.db');
     const signer = loadSigningKey(pem, undefined);
@@ -205,10 +205,10 @@ describe('audit verify', () => {
     try {
       const now = 1_700_000_000_000 + 40 * day;
       // 10 rows 40 days old, then 5 fresh ones.
-      writeLog(path, 10, 3, signer, 1_700_000_000_000);
+      await writeLog(path, 10, 3, signer, 1_700_000_000_000);
       const log = new AuditLog({ open: () => new SqliteAuditStore(path), signer, checkpointEvery: 3, keepDays: 30, arguments: false, logger, now: () => now });
       for (let i = 0; i < 5; i++) {
-        log.append({ time: now - 1000 + i, principal: 'key:ci', session: 's2', view: 'ops', method: 'tools/call', target: 't', upstream: 't', server: 's', argsDigest: 'e'.repeat(64), argsSize: 2, arguments: '{}', outcome: 'ok', error: null, durationMs: 1, resultSize: 1, runId: 'run_1', stepId: 'a' });
+        await log.append({ time: now - 1000 + i, principal: 'key:ci', session: 's2', view: 'ops', method: 'tools/call', target: 't', upstream: 't', server: 's', argsDigest: 'e'.repeat(64), argsSize: 2, arguments: '{}', outcome: 'ok', error: null, durationMs: 1, resultSize: 1, runId: 'run_1', stepId: 'a' });
       }
       log.close();
       const store = new SqliteAuditStore(path);

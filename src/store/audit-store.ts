@@ -64,10 +64,10 @@ export interface AuditStore {
   /** The chain head to append after: the last row, else the last cut, else the genesis (seq 0, hash of 64 zeros). */
   head(): { seq: number; hash: string };
   /**
-   * Appends one row after the current head: `build` gets the head and returns the row; when another process
-   * appended first, it is called again with the new head (rows from several processes form one chain).
+   * Appends rows after the current head in one transaction (another process appending to the same file waits for
+   * the lock): `build` gets the head and returns the rows.
    */
-  append(build: (head: { seq: number; hash: string }) => AuditRow): AuditRow;
+  append(build: (head: { seq: number; hash: string }) => AuditRow[]): AuditRow[];
   addCheckpoint(checkpoint: AuditCheckpoint): void;
   checkpoints(): AuditCheckpoint[];
   /** Every row in seq order (verification). */

@@ -80,9 +80,6 @@ export class SqliteAuditStore implements AuditStore {
   private readonly db: SqliteDatabase;
   private readonly statements: Record<'last' | 'lastCut' | 'insert' | 'checkpoint' | 'checkpoints' | 'all' | 'pruneRows' | 'pruneCheckpoints' | 'lastBefore', SqliteStatement>;
 
-  /** The last row this connection wrote (or read as the head): the next append goes after it. */
-  private cachedHead: { seq: number; hash: string } | undefined;
-
   constructor(path: string) {
     this.path = path;
     this.db = openStoreDatabase(path);
@@ -106,24 +103,23 @@ export class SqliteAuditStore implements AuditStore {
     return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: genesisHash };
   }
 
-  append(build: (head: { seq: number; hash: string }) => AuditRow): AuditRow {
-    // One autocommit INSERT at the head this connection knows: `seq` is the primary key, so when another process
-    // appended meanwhile the insert fails, and it is built again on the new head (no lock held between).
-    for (let attempt = 0; ; attempt++) {
-      this.cachedHead ??= this.head();
-      const row = build(this.cachedHead);
-      try {
+  append(build: (head: { seq: number; hash: string }) => AuditRow[]): AuditRow[] {
+    // One transaction per batch, the head read inside it: another process appending to the file waits for the
+    // lock, then reads the new head, so rows of several processes form one chain.
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const rows = build(this.head());
+      for (const row of rows) {
         this.statements.insert.run(
           row.seq, row.time, row.principal, row.session, row.view, row.method, row.target, row.upstream, row.server,
           row.argsDigest, row.argsSize, row.arguments, row.outcome, row.error, row.durationMs, row.resultSize, row.runId, row.stepId, row.prev, row.hash
         );
-      } catch (error) {
-        this.cachedHead = undefined;
-        if (attempt < 100 && /UNIQUE constraint failed: audit_log\.seq|SQLITE_CONSTRAINT_PRIMARYKEY/.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message}`)) continue;
-        throw error;
       }
-      this.cachedHead = { seq: row.seq, hash: row.hash };
-      return row;
+      this.db.exec('COMMIT');
+      return rows;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
     }
   }
 
