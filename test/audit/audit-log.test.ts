@@ -12,7 +12,7 @@ import { auditCli, auditRows, type Row, sha256 } from './helpers.js';
 function config() {
   return {
     servers: { fix: fixtureServer('workflow-tools.ts'), everything: { command: process.execPath, args: [npmServerPath('server-everything'), 'stdio'] } },
-    views: { ops: { servers: ['fix'] } },
+    views: { ops: { servers: ['fix'] }, find: { discovery: 'search' } },
     rules: [{ deny: 'tool == "fix__text" && arguments.text == "forbidden"' }],
     limits: { calls: [{ name: 'needs-once', tool: 'fix__needs', requests: 1, per: '1h' }] },
     workflows: {
@@ -77,6 +77,13 @@ describe('the audit log', { timeout: 180_000 }, () => {
       assert.equal(second.isError, true);
       expected.push({ method: 'tools/call', target: 'fix__needs', outcome: 'limited', view: 'ops' });
     }
+    // call_tool of a search view: one row, for the tool it called, with the view.
+    {
+      await using client = await connectHttp(`${gateway.url}/find`, { era: 'legacy' });
+      const result = await client.callTool({ name: 'call_tool', arguments: { name: 'fix__text', arguments: { text: 'found' } } });
+      assert.equal(result.isError, undefined, JSON.stringify(result.content));
+      expected.push({ method: 'tools/call', target: 'fix__text', outcome: 'ok', view: 'find' });
+    }
     // A stdio gateway on the same config appends to the same store: one chain across both processes.
     {
       await using stdio = await connectStdio(written.path, { era: 'modern' });
@@ -102,6 +109,7 @@ describe('the audit log', { timeout: 180_000 }, () => {
     for (const step of steps) assert.match(step.runId ?? '', /\S/);
     assert.equal(new Set(steps.map(row => row.runId)).size, 2, 'two runs, each with its two steps');
     assert.deepEqual(rows.filter(row => row.view === 'ops').map(row => row.outcome), ['ok', 'limited']);
+    assert.deepEqual(rows.filter(row => row.view === 'find').map(row => `${row.target} ${row.server}`), ['fix__text fix']);
     assert.equal(rows.filter(row => row.outcome === 'limited')[0]?.error, 'RATE_LIMITED');
     assert.equal(new Set(rows.map(row => row.session)).size >= 4, true, 'each client session is named');
     const prompt = rows.find(row => row.method === 'prompts/get');
