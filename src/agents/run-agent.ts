@@ -101,6 +101,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
     sessionId: downstream.sessionId,
     ...(downstream.requestScoped ? { requestScoped: true } : {}),
     ...(downstream.principal ? { principal: downstream.principal } : {}),
+    ...(downstream.view !== undefined ? { view: downstream.view } : {}),
     signal: downstream.signal,
     clientCapabilities: downstream.clientCapabilities,
     ...(downstream.logLevel ? { logLevel: downstream.logLevel } : {}),
@@ -194,7 +195,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
     }
     try {
       const work = async () => {
-        const result = await pipeline({ method: 'tools/call', params: { name: call.name, arguments: args }, downstream: toolCallContext });
+        const result = await pipeline({ method: 'tools/call', params: { name: call.name, arguments: args }, downstream: auditedContext(toolCallContext, downstream, turn, index) });
         return { isError: result.isError === true, text: resultText(result) };
       };
       const result = options.hooks ? await options.hooks.toolCall(turn, index, call.name, args, work) : await work();
@@ -247,4 +248,10 @@ export async function mapBounded<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** The context of one tool call of an agent inside a run (a workflow's agent step): its step id names the turn and call. */
+function auditedContext(context: DownstreamContext, caller: DownstreamContext, turn: number, index: number): DownstreamContext {
+  if (!caller.run) return context;
+  return { ...context, run: { id: caller.run.id, step: `${caller.run.step !== undefined ? `${caller.run.step}/` : ''}turn ${turn} call ${index + 1}` } };
 }

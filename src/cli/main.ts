@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isManifoldError, errorMessage } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { logLevels, type LogLevel } from '../telemetry/logger.js';
+import { runAudit } from './commands/audit.js';
 import { runCache } from './commands/cache.js';
 import { runCall } from './commands/call.js';
 import { runDoctor } from './commands/doctor.js';
@@ -155,6 +156,36 @@ Options:
     options: { ...common, args: { type: 'string', short: 'a' }, json: { type: 'boolean' } },
     run: runRun
   },
+  audit: {
+    summary: 'the audit log of every request, or a check that it is intact',
+    usage: 'manifold audit [--since 1h|<date>] [--tool <glob>] [--server s] [--principal p] [--limit n] [--json]\n       manifold audit verify [--json]',
+    details: `Without an action: the most recent audit rows (one per request the gateway answered: client calls,
+call_tool, workflow and agent steps, prompts, resource reads, completions) from the store (store.path), oldest
+first: time, principal, method, target, server, outcome (ok, tool_error, protocol_error, denied, limited),
+duration, view, run and step.
+
+verify: checks the hash chain (each row's hash covers the one before) and the checkpoints of its head (their
+signatures with audit.signingKey). Exits 0 when intact; 1 naming the first row edited, deleted or swapped, a
+truncated tail, or a forged checkpoint (docs/OBSERVABILITY.md "Audit log").
+
+Options:
+      --since <when>     rows from this span back (30m, 1h, 7d) or this date on
+      --tool <glob>      rows whose target (public tool or prompt name, resource URI) matches
+      --server <name>    rows served by this server
+      --principal <p>    rows of this caller: kind:name (key:ci) or a name
+      --limit <n>        how many rows, the most recent (default 100)
+      --json             print the rows (or the verification) as JSON`,
+    options: {
+      ...common,
+      since: { type: 'string' },
+      tool: { type: 'string' },
+      server: { type: 'string' },
+      principal: { type: 'string' },
+      limit: { type: 'string', short: 'n' },
+      json: { type: 'boolean' }
+    },
+    run: runAudit
+  },
   runs: {
     summary: 'workflow run history, or one run\'s step timeline',
     usage: 'manifold runs [<run-id>] [--workflow <name>] [--limit n] [--json]\n       manifold runs resume <run-id> [--force] [--json]',
@@ -289,7 +320,7 @@ Options:
 };
 
 /** The commands that take positional arguments; the others refuse any (a typo, a flag without its `--`). */
-const takesArguments = new Set(['keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache', 'login', 'logout']);
+const takesArguments = new Set(['audit', 'keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache', 'login', 'logout']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map(name => name.length));

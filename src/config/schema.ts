@@ -10,6 +10,7 @@ import { durationSchema } from './duration.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
 import { budgetsSchema, checkBudgetReferences, usageOptionsSchema } from './budgets-schema.js';
+import { auditOptionsSchema } from './audit-schema.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { checkRuleReferences, rulesSchema } from './rules-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
@@ -232,7 +233,9 @@ export const configSchema = z
     /** Who may reach the HTTP face: API keys and/or bearer tokens, or `none` (docs/SECURITY.md). Absent: loopback only. */
     auth: authSchema.optional(),
     /** Who may see and call what: ordered allow/deny CEL conditions over the caller and the target (docs/SECURITY.md). */
-    rules: rulesSchema
+    rules: rulesSchema,
+    /** The hash-chained audit log of every request, in the store (docs/OBSERVABILITY.md "Audit log"); on by default. */
+    audit: auditOptionsSchema.prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

@@ -39,13 +39,15 @@ export interface DownstreamContext {
    * for a tool outside its view. Absent: the whole catalog. (run_workflow resolves its steps' tools by it.)
    */
   toolScope?: (name: string) => string | undefined;
-  /** The view the caller is served (`/mcp/<view>`), by name; absent: /mcp without views (token accounting, budgets). */
+  /** The view the caller is served (`/mcp/<view>`), by name; absent: the whole catalog (audit, token accounting, budgets). */
   view?: string;
   /**
    * Set on a workflow step's calls: the workflow, its run, and the model tokens the run has used so far (for
    * token accounting and `budgets` per run).
    */
   workflow?: { name: string; runId: string; modelTokens: () => number };
+  /** The workflow (or agent) run this request is a step of, and the step, for the audit log. */
+  run?: { id: string; step?: string };
   /** The client's progress token, if it asked for progress. */
   progressToken: string | number | undefined;
   /** Sends a notification related to this request (progress, logs). */

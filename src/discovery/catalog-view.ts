@@ -314,7 +314,7 @@ export class CatalogView implements Disposable {
           arguments: callArgs,
           ...(meta !== undefined ? { _meta: meta } : {})
         },
-        downstream
+        downstream: { ...downstream, view: this.name }
       });
     }
     const tool = this.findCallable(name, principal, args);
@@ -327,7 +327,7 @@ export class CatalogView implements Disposable {
         }
       );
     }
-    return pipeline({ method: 'tools/call', params: { ...params, name: tool.catalogName }, downstream });
+    return pipeline({ method: 'tools/call', params: { ...params, name: tool.catalogName }, downstream: { ...downstream, view: this.name } });
   }
 
   /**

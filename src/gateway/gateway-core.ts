@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 
+import { AuditLog, createAuditMiddleware, loadSigningKey, markRefusals } from '../audit/index.js';
 import { ResultCache } from '../cache/index.js';
 import { AgentRunner, agentResumer, agentTools, type ModelRunsContext, OrchestratorRunner, orchestratorResumer, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
-import { SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
+import { SqliteAuditStore, SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Limits } from '../limits/index.js';
 import { Usage } from '../usage/index.js';
@@ -24,7 +25,7 @@ import { openCredentialStore } from './open-credential-store.js';
 import { runStorePath } from './store-path.js';
 import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
-import { composePipeline, type Handler, type Middleware } from '../core/pipeline.js';
+import { composePipeline, type GatewayRequest, type Handler, type Middleware } from '../core/pipeline.js';
 import { type DownstreamSession, SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
 import { endViewSessions } from './views.js';
@@ -66,6 +67,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly limits: Limits;
   /** Token accounting and budgets (`usage:`, `budgets:`); absent unless `usage.enabled` or budgets are configured. */
   readonly usage: Usage | undefined;
+  /** The audit log (`audit:`), unless disabled: one hash-chained row per request, written before it is answered. */
+  readonly audit: AuditLog | undefined;
   /** The result cache (`cache:`), when configured and enabled. */
   readonly cache: ResultCache | undefined;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
@@ -180,13 +183,16 @@ export class GatewayCore implements AsyncDisposable {
           logger: this.logger.child('usage')
         })
       : undefined;
-    // Outermost first: rules (a denied call is refused before anything else sees it) → the given stages → limits →
-    // usage (token budgets refuse; answers, cached ones too, are counted) → cache (a refused call never reads it) →
-    // bridge → dispatcher. The bridge sits next to the dispatcher: it parks
-    // calls whose (2025-era) upstream pushes requests to a 2026 client.
+    this.audit = this.createAudit(options.config, options.configPath);
+    // Outermost first: audit (every request gets its row, denied and limited ones too, before its answer leaves) →
+    // rules (a denied call is refused before anything else sees it) → the given stages → limits → usage (token
+    // budgets refuse; answers, cached ones too, are counted) → cache (a refused call never reads it) → bridge →
+    // dispatcher. The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests
+    // to a 2026 client.
     this.pipeline = composePipeline(
       [
-        ...(this.access.active ? [createRulesMiddleware(this.access, this.catalog)] : []),
+        ...(this.audit ? [createAuditMiddleware(this.audit, request => this.auditTarget(request))] : []),
+        ...(this.access.active ? [markRefusals(createRulesMiddleware(this.access, this.catalog))] : []),
         ...(options.middlewares ?? []),
         ...(this.limits.middleware ? [this.limits.middleware] : []),
         ...(this.usage ? [this.usage.middleware] : []),
@@ -360,6 +366,37 @@ export class GatewayCore implements AsyncDisposable {
     return cache;
   }
 
+  /** The audit log of config `audit:` (its signing key is read now: a bad one stops the start), or undefined when disabled. */
+  private createAudit(config: ManifoldConfig, configPath: string | undefined): AuditLog | undefined {
+    const options = config.audit;
+    if (!options.enabled) return undefined;
+    const signer = options.signingKey !== undefined ? loadSigningKey(options.signingKey, configPath) : undefined;
+    return new AuditLog({
+      open: () => new SqliteAuditStore(runStorePath(config, configPath)),
+      signer,
+      checkpointEvery: options.checkpointEvery,
+      keepDays: options.keepDays,
+      arguments: options.arguments,
+      logger: this.logger.child('audit')
+    });
+  }
+
+  /** Who serves an audited request's target: the tool's or prompt's server and name there, a resource's server. */
+  private auditTarget(request: GatewayRequest): { upstream: string | null; server: string | null } {
+    const { params } = request;
+    if (request.method === 'tools/call' && typeof params.name === 'string') {
+      const tool = this.catalog.findTool(params.name);
+      return tool ? { upstream: tool.originalName, server: tool.upstream } : { upstream: null, server: null };
+    }
+    if (request.method === 'prompts/get' && typeof params.name === 'string') {
+      const prompt = this.catalog.getPrompt(params.name);
+      return { upstream: prompt.originalName, server: prompt.upstream };
+    }
+    const uri = typeof params.uri === 'string' ? params.uri : (params.ref as { uri?: unknown } | undefined)?.uri;
+    if (typeof uri === 'string') return { upstream: null, server: this.resourceOwner(uri) || null };
+    return { upstream: null, server: null };
+  }
+
   /** Where direct agent, orchestrator and router calls are recorded as runs: the workflows' run store. */
   private modelRuns(): ModelRunsContext {
     return {
@@ -408,6 +445,7 @@ export class GatewayCore implements AsyncDisposable {
     this.orchestrators.close();
     this.routers.close();
     this.credentials?.close();
+    this.audit?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

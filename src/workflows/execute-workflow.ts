@@ -325,13 +325,15 @@ class WorkflowRun implements StepRunner {
   }
 
   /** The context a step's call travels with: the run's signal, the caller's identity and channels, no progress token. */
-  childContext(signal: AbortSignal): DownstreamContext {
+  childContext(signal: AbortSignal, step?: string): DownstreamContext {
     return {
+      // The audit log's run and step ids.
+      run: { id: this.id, ...(step !== undefined ? { step } : {}) },
+      ...(this.caller.view !== undefined ? { view: this.caller.view } : {}),
       era: this.caller.era,
       sessionId: this.caller.sessionId,
       ...(this.caller.requestScoped ? { requestScoped: true } : {}),
       ...(this.caller.principal ? { principal: this.caller.principal } : {}),
-      ...(this.caller.view !== undefined ? { view: this.caller.view } : {}),
       workflow: { name: this.options.runName, runId: this.id, modelTokens: () => this.usage.calls.reduce((sum, call) => sum + call.inputTokens + call.outputTokens, 0) },
       signal,
       clientCapabilities: this.caller.clientCapabilities,

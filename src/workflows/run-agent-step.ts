@@ -68,7 +68,7 @@ export async function runAgentTask(run: StepRunner, name: string, agent: AgentCo
       { key: label, kind: 'model-turn', idempotent: true, label: `agent ${name}` },
       async () => {
         const backend = run.usage.wrap(models.backend(agent.model), label, 'agent', name);
-        const downstream = run.childContext(signal);
+        const downstream = run.childContext(signal, label);
         const turns = journalHooks({
           journal: run.journal,
           force: run.options.resume?.force ?? false,

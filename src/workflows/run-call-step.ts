@@ -79,7 +79,7 @@ async function callOnce(
         { key: label, kind: 'call', idempotent, label: tool },
         () =>
           raceAbort(
-            run.options.pipeline({ method: 'tools/call', params: { name: tool, arguments: args }, downstream: run.childContext(attemptSignal) }),
+            run.options.pipeline({ method: 'tools/call', params: { name: tool, arguments: args }, downstream: run.childContext(attemptSignal, label) }),
             attemptSignal
           ),
         result => result.isError !== true

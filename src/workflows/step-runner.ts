@@ -30,7 +30,8 @@ export interface StepRunner {
   /** Evaluates a step's expression; a failure is recorded as the step's and thrown as a StepFailed. */
   evaluate(evaluate: () => Promise<unknown>, label: string, tool: string | undefined, kind: StepRecord['kind']): Promise<unknown>;
   /** The context a step's call travels with: the run's signal, the caller's identity and channels. */
-  childContext(signal: AbortSignal): DownstreamContext;
+  /** The context of a step's request (`step`: its label, for the audit log). */
+  childContext(signal: AbortSignal, step?: string): DownstreamContext;
   topLabel(): string;
   progress(value: number, message: string): void;
   toStepFailed(error: unknown, label: string, tool: string | undefined): StepFailed;

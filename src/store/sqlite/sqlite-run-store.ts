@@ -98,6 +98,38 @@ const migrations: string[] = [
      result_tokens INTEGER NOT NULL DEFAULT 0,
      model_tokens INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (hour, principal, view, server, tool, workflow)
+   );`,
+  // The audit log (issue 12, sqlite-audit-store.ts): one hash-chained row per request, and the chain's checkpoints.
+  `CREATE TABLE IF NOT EXISTS audit_log (
+     seq INTEGER PRIMARY KEY,
+     time REAL NOT NULL,
+     principal TEXT NOT NULL,
+     session TEXT NOT NULL,
+     view TEXT,
+     method TEXT NOT NULL,
+     target TEXT,
+     upstream TEXT,
+     server TEXT,
+     args_digest TEXT NOT NULL,
+     args_size INTEGER NOT NULL,
+     arguments TEXT,
+     outcome TEXT NOT NULL,
+     error TEXT,
+     duration_ms REAL NOT NULL,
+     result_size INTEGER NOT NULL,
+     run_id TEXT,
+     step_id TEXT,
+     prev TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log (time);
+   CREATE TABLE IF NOT EXISTS audit_checkpoints (
+     seq INTEGER PRIMARY KEY,
+     count INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     time REAL NOT NULL,
+     kind TEXT NOT NULL,
+     signature TEXT
    );`
 ];
 

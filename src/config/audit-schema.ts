@@ -1,0 +1,22 @@
+import * as z from 'zod/v4';
+
+/**
+ * The audit log (docs/OBSERVABILITY.md "Audit log"): one hash-chained row per request in the store. On unless
+ * `enabled: false`: an audit trail that must be switched on is missing when it is needed.
+ */
+export const auditOptionsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Keep each call's arguments (secret-named members redacted); off: only their SHA-256 and size. */
+  arguments: z.boolean().default(false),
+  /** Rows older than this many days are pruned (a signed checkpoint at the cut keeps the rest verifiable); absent: kept. */
+  keepDays: z.number().positive().optional(),
+  /**
+   * Ed25519 private key that signs checkpoints: PEM or base64 of the 32-byte seed (usually `${AUDIT_KEY}`), or
+   * `{ file }` (relative to the config file). Absent: checkpoints are unsigned.
+   */
+  signingKey: z.union([z.string().min(1, 'expected a key (PEM or base64), or { file }'), z.strictObject({ file: z.string().min(1) })]).optional(),
+  /** A checkpoint of the chain head after this many rows (and at shutdown). */
+  checkpointEvery: z.number().int().min(1).default(1000)
+});
+
+export type AuditOptions = z.infer<typeof auditOptionsSchema>;

@@ -1,0 +1,180 @@
+import type { AuditCheckpoint, AuditQuery, AuditRow, AuditStore } from '../audit-store.js';
+import { genesisHash } from '../audit-store.js';
+import type { SqliteDatabase, SqliteStatement } from './open-database.js';
+import { openStoreDatabase } from './sqlite-run-store.js';
+
+interface Row {
+  seq: number;
+  time: number;
+  principal: string;
+  session: string;
+  view: string | null;
+  method: string;
+  target: string | null;
+  upstream: string | null;
+  server: string | null;
+  args_digest: string;
+  args_size: number;
+  arguments: string | null;
+  outcome: string;
+  error: string | null;
+  duration_ms: number;
+  result_size: number;
+  run_id: string | null;
+  step_id: string | null;
+  prev: string;
+  hash: string;
+}
+
+function toAuditRow(row: Row): AuditRow {
+  return {
+    seq: Number(row.seq),
+    time: row.time,
+    principal: row.principal,
+    session: row.session,
+    view: row.view,
+    method: row.method,
+    target: row.target,
+    upstream: row.upstream,
+    server: row.server,
+    argsDigest: row.args_digest,
+    argsSize: Number(row.args_size),
+    arguments: row.arguments,
+    outcome: row.outcome as AuditRow['outcome'],
+    error: row.error,
+    durationMs: row.duration_ms,
+    resultSize: Number(row.result_size),
+    runId: row.run_id,
+    stepId: row.step_id,
+    prev: row.prev,
+    hash: row.hash
+  };
+}
+
+interface CheckpointRow {
+  seq: number;
+  count: number;
+  hash: string;
+  time: number;
+  kind: string;
+  signature: string | null;
+}
+
+const toCheckpoint = (row: CheckpointRow): AuditCheckpoint => ({
+  seq: Number(row.seq),
+  count: Number(row.count),
+  hash: row.hash,
+  time: row.time,
+  kind: row.kind as AuditCheckpoint['kind'],
+  signature: row.signature
+});
+
+/** A glob (`*`, `?`) as a SQL LIKE pattern (with `\` escaping LIKE's own wildcards). */
+function globToLike(glob: string): string {
+  return glob.replace(/[\\%_]/g, c => `\\${c}`).replace(/\*/g, '%').replace(/\?/g, '_');
+}
+
+/** The audit log in the store's SQLite file (tables `audit_log`, `audit_checkpoints`). */
+export class SqliteAuditStore implements AuditStore {
+  readonly path: string;
+  private readonly db: SqliteDatabase;
+  private readonly statements: Record<'last' | 'lastCut' | 'insert' | 'checkpoint' | 'checkpoints' | 'all' | 'pruneRows' | 'pruneCheckpoints' | 'lastBefore', SqliteStatement>;
+
+  constructor(path: string) {
+    this.path = path;
+    this.db = openStoreDatabase(path);
+    this.statements = {
+      last: this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
+      lastCut: this.db.prepare("SELECT seq, hash FROM audit_checkpoints WHERE kind = 'cut' ORDER BY seq DESC LIMIT 1"),
+      insert: this.db.prepare(
+        'INSERT INTO audit_log (seq, time, principal, session, view, method, target, upstream, server, args_digest, args_size, arguments, outcome, error, duration_ms, result_size, run_id, step_id, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      ),
+      checkpoint: this.db.prepare('INSERT OR REPLACE INTO audit_checkpoints (seq, count, hash, time, kind, signature) VALUES (?, ?, ?, ?, ?, ?)'),
+      checkpoints: this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq, time'),
+      all: this.db.prepare('SELECT * FROM audit_log ORDER BY seq'),
+      pruneRows: this.db.prepare('DELETE FROM audit_log WHERE seq <= ?'),
+      pruneCheckpoints: this.db.prepare('DELETE FROM audit_checkpoints WHERE seq < ?'),
+      lastBefore: this.db.prepare('SELECT * FROM audit_log WHERE time < ? ORDER BY seq DESC LIMIT 1')
+    };
+  }
+
+  head(): { seq: number; hash: string } {
+    const row = (this.statements.last.get() ?? this.statements.lastCut.get()) as { seq: number; hash: string } | undefined;
+    return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: genesisHash };
+  }
+
+  append(build: (head: { seq: number; hash: string }) => AuditRow[]): AuditRow[] {
+    // One transaction per batch, the head read inside it: another process appending to the file waits for the
+    // lock, then reads the new head, so rows of several processes form one chain.
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const rows = build(this.head());
+      for (const row of rows) {
+        this.statements.insert.run(
+          row.seq, row.time, row.principal, row.session, row.view, row.method, row.target, row.upstream, row.server,
+          row.argsDigest, row.argsSize, row.arguments, row.outcome, row.error, row.durationMs, row.resultSize, row.runId, row.stepId, row.prev, row.hash
+        );
+      }
+      this.db.exec('COMMIT');
+      return rows;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  addCheckpoint(checkpoint: AuditCheckpoint): void {
+    this.statements.checkpoint.run(checkpoint.seq, checkpoint.count, checkpoint.hash, checkpoint.time, checkpoint.kind, checkpoint.signature);
+  }
+
+  checkpoints(): AuditCheckpoint[] {
+    return (this.statements.checkpoints.all() as CheckpointRow[]).map(toCheckpoint);
+  }
+
+  *rows(): Iterable<AuditRow> {
+    for (const row of this.statements.all.all() as Row[]) yield toAuditRow(row);
+  }
+
+  query(query: AuditQuery): AuditRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (query.since !== undefined) add('time >= ?', query.since);
+    if (query.tool !== undefined) add("target LIKE ? ESCAPE '\\'", globToLike(query.tool));
+    if (query.server !== undefined) add('server = ?', query.server);
+    // `key:ci`, or a bare name of any kind.
+    if (query.principal !== undefined) {
+      if (query.principal.includes(':')) add('principal = ?', query.principal);
+      else add("principal LIKE ? ESCAPE '\\'", `%:${globToLike(query.principal)}`);
+    }
+    const sql = `SELECT * FROM (SELECT * FROM audit_log${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`;
+    params.push(query.limit ?? 100);
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toAuditRow);
+  }
+
+  prune(cut: AuditCheckpoint): number {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.addCheckpoint(cut);
+      const deleted = Number(this.statements.pruneRows.run(cut.seq).changes);
+      this.statements.pruneCheckpoints.run(cut.seq);
+      this.db.exec('COMMIT');
+      return deleted;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  lastBefore(time: number): AuditRow | undefined {
+    const row = this.statements.lastBefore.get(time) as Row | undefined;
+    return row ? toAuditRow(row) : undefined;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
