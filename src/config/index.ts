@@ -64,6 +64,7 @@ export {
   limitsSchema,
   type UpstreamLimitConfig
 } from './limits-schema.js';
+export { type MetricsOptions, metricsOptionsSchema } from './metrics-schema.js';
 export { byteSizeSchema } from './byte-size.js';
 export { type CacheOptions, cacheOptionsSchema, maxCacheTtlMs, type ServerCacheOptions, serverCacheSchema } from './cache-schema.js';
 export { type ApiKeyConfig, type AuthConfig, authSchema, type JwtAuthConfig, keyHashPattern, keyNamePattern } from './auth-schema.js';

@@ -39,6 +39,8 @@ export interface DownstreamContext {
    * for a tool outside its view. Absent: the whole catalog. (run_workflow resolves its steps' tools by it.)
    */
   toolScope?: (name: string) => string | undefined;
+  /** The view the caller is served (`/mcp/<view>`), for metrics and logs; absent: the whole catalog (`default`). */
+  view?: string;
   /** The client's progress token, if it asked for progress. */
   progressToken: string | number | undefined;
   /** Sends a notification related to this request (progress, logs). */

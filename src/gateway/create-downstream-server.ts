@@ -104,7 +104,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
           }),
       ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
       ...(requestState !== undefined ? { requestState } : {}),
-      ...(options.view ? { toolScope: (name: string) => options.view?.findVisibleTool(name, callerOf(ctx))?.catalogName } : {})
+      ...(options.view ? { toolScope: (name: string) => options.view?.findVisibleTool(name, callerOf(ctx))?.catalogName, view: options.view.name } : {})
     };
   };
 

@@ -9,6 +9,7 @@ import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Limits } from '../limits/index.js';
+import { createMetricsMiddleware, GatewayMetrics, observeRunStore } from '../metrics/index.js';
 import { routerResumer, RouterRunner } from '../routers/index.js';
 import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
 import { type Principal, principalOf } from '../core/principal.js';
@@ -65,6 +66,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly limits: Limits;
   /** The result cache (`cache:`), when configured and enabled. */
   readonly cache: ResultCache | undefined;
+  /** Prometheus metrics (`metrics:`, served at `metrics.path` on the HTTP face), unless `metrics.enabled: false`. */
+  readonly metrics: GatewayMetrics | undefined;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
   readonly workflows: WorkflowEngine;
   /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
@@ -166,18 +169,41 @@ export class GatewayCore implements AsyncDisposable {
     if (this.access.active) this.logger.info(`access: ${this.access.describe()}`);
     this.limits = new Limits({ config: options.config.limits, catalog: this.catalog });
     this.cache = this.createCache(options.config);
-    // Outermost first: rules (a denied call is refused before anything else sees it) → the given stages → limits →
+    const config = options.config;
+    this.metrics = config.metrics.enabled
+      ? new GatewayMetrics({
+          upstreams: this.upstreams,
+          cache: this.cache,
+          runNames: [
+            ...Object.keys(config.workflows),
+            ...Object.keys(config.agents),
+            ...Object.keys(config.orchestrators),
+            ...Object.keys(config.routers),
+            '(ad hoc)'
+          ]
+        })
+      : undefined;
+    const metrics = this.metrics;
+    // Outermost first: metrics (they count denied and limited calls too) → rules (a denied call is refused before anything else sees it) → the given stages → limits →
     // cache (a refused call never reads it) → bridge → dispatcher. The bridge sits next to the dispatcher: it parks
     // calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
       [
+        ...(metrics ? [createMetricsMiddleware(metrics, { catalog: this.catalog, rules: this.access.active })] : []),
         ...(this.access.active ? [createRulesMiddleware(this.access, this.catalog)] : []),
         ...(options.middlewares ?? []),
         ...(this.limits.middleware ? [this.limits.middleware] : []),
         ...(this.cache ? [this.cache.middleware] : []),
         this.bridge.middleware
       ],
-      createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient, this.limits.upstreams)
+      createDispatcher(
+        this.catalog,
+        this.upstreams,
+        this.inflight,
+        this.perClient,
+        this.limits.upstreams,
+        metrics ? (server, method, seconds, outcome) => metrics.upstreamDuration.observe({ server, method, outcome }, seconds) : undefined
+      )
     );
     this.workflows = new WorkflowEngine({
       workflows: options.config.workflows,
@@ -199,7 +225,8 @@ export class GatewayCore implements AsyncDisposable {
       openStore: () => {
         const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
         store.prune(options.config.store.keepRuns);
-        return store;
+        // Each run and step that ends is counted as the store records it.
+        return metrics ? observeRunStore(store, metrics) : store;
       },
       // Runs a killed gateway left running are marked interrupted at start, if there is a store to look in.
       storeExists: () => {
@@ -391,6 +418,7 @@ export class GatewayCore implements AsyncDisposable {
     this.orchestrators.close();
     this.routers.close();
     this.credentials?.close();
+    this.metrics?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
