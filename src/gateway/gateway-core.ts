@@ -202,7 +202,7 @@ export class GatewayCore implements AsyncDisposable {
         this.inflight,
         this.perClient,
         this.limits.upstreams,
-        metrics ? (server, method, seconds, outcome) => metrics.upstreamDuration.observe({ server, method, outcome }, seconds) : undefined
+        metrics ? (server, method, seconds, outcome) => metrics.observeUpstream(server, method, seconds, outcome) : undefined
       )
     );
     this.workflows = new WorkflowEngine({

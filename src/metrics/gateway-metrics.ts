@@ -1,7 +1,8 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 import type { CacheCounter, ResultCache } from '../cache/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
+import { FastCounter, FastHistogram } from './fast-series.js';
 
 /** How a call ended, as the `outcome` label says it (docs/OBSERVABILITY.md "Metrics"). */
 export type CallOutcome = 'ok' | 'tool_error' | 'protocol_error' | 'denied' | 'limited';
@@ -48,10 +49,11 @@ const upstreamStates = ['stopped', 'starting', 'ready', 'failed'] as const;
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'method' | 'tool' | 'server' | 'view' | 'outcome'>;
-  readonly requestDuration: Histogram<'method' | 'tool' | 'server' | 'outcome'>;
-  readonly inFlight: Gauge<'method'>;
-  readonly upstreamDuration: Histogram<'server' | 'method' | 'outcome'>;
+  readonly requests: FastCounter<'method' | 'tool' | 'server' | 'view' | 'outcome'>;
+  readonly requestDuration: FastHistogram<'method' | 'tool' | 'server' | 'outcome'>;
+  /** Calls in the pipeline now, by method (read at scrape time). */
+  readonly inFlight = new Map<string, number>();
+  readonly upstreamDuration: FastHistogram<'server' | 'method' | 'outcome'>;
   readonly reconnects: Counter<'server'>;
   readonly limited: Counter<'kind'>;
   readonly runs: Counter<'workflow' | 'kind' | 'status'>;
@@ -62,32 +64,34 @@ export class GatewayMetrics {
   constructor(options: GatewayMetricsOptions) {
     const registers = [this.registry];
     this.runNames = new Set(options.runNames ?? []);
-    this.requests = new Counter({
-      name: 'manifold_requests_total',
-      help: 'Calls that reached the gateway pipeline (clients, workflow steps, agents), by method, tool, server, view and outcome.',
-      labelNames: ['method', 'tool', 'server', 'view', 'outcome'],
-      registers
-    });
-    this.requestDuration = new Histogram({
-      name: 'manifold_request_duration_seconds',
-      help: 'Time a call spent in the gateway pipeline, as its caller waited for it (limits, cache, upstream included).',
-      labelNames: ['method', 'tool', 'server', 'outcome'],
-      buckets: latencyBuckets,
-      registers
-    });
-    this.inFlight = new Gauge({
+    this.requests = new FastCounter(
+      'manifold_requests_total',
+      'Calls that reached the gateway pipeline (clients, workflow steps, agents), by method, tool, server, view and outcome.',
+      this.registry
+    );
+    this.requestDuration = new FastHistogram(
+      'manifold_request_duration_seconds',
+      'Time a call spent in the gateway pipeline, as its caller waited for it (limits, cache, upstream included).',
+      this.registry,
+      latencyBuckets
+    );
+    const inFlight = this.inFlight;
+    new Gauge({
       name: 'manifold_requests_in_flight',
       help: 'Calls in the gateway pipeline now.',
       labelNames: ['method'],
-      registers
+      registers,
+      collect() {
+        this.reset();
+        for (const [method, count] of inFlight) this.set({ method }, count);
+      }
     });
-    this.upstreamDuration = new Histogram({
-      name: 'manifold_upstream_request_duration_seconds',
-      help: 'Time from sending a request to an upstream server to its answer (waiting for a server cap not included).',
-      labelNames: ['server', 'method', 'outcome'],
-      buckets: latencyBuckets,
-      registers
-    });
+    this.upstreamDuration = new FastHistogram(
+      'manifold_upstream_request_duration_seconds',
+      'Time from sending a request to an upstream server to its answer (waiting for a server cap not included).',
+      this.registry,
+      latencyBuckets
+    );
     this.reconnects = new Counter({
       name: 'manifold_upstream_reconnects_total',
       help: 'Times an upstream server that had been ready was connected again (after a crash, a lost connection or a restart).',
@@ -167,6 +171,11 @@ export class GatewayMetrics {
   /** A run's name as a label: a configured one, else `other` (ad hoc definitions must not grow the series). */
   runLabel(name: string): string {
     return this.runNames.has(name) ? name : 'other';
+  }
+
+  /** Times an upstream request (the dispatcher's observer). */
+  observeUpstream(server: string, method: string, seconds: number, outcome: UpstreamOutcome): void {
+    this.upstreamDuration.observe(`${server}\u0000${method}\u0000${outcome}`, () => ({ server, method, outcome }), seconds);
   }
 
   /** Stops following the upstreams. */

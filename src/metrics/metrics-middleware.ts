@@ -33,7 +33,8 @@ export function createMetricsMiddleware(metrics: GatewayMetrics, options: Metric
     const method = request.method;
     const target = targetOf(catalog, request);
     const view = request.downstream.view ?? 'default';
-    metrics.inFlight.inc({ method });
+    const inFlight = metrics.inFlight;
+    inFlight.set(method, (inFlight.get(method) ?? 0) + 1);
     const started = performance.now();
     let outcome: CallOutcome;
     try {
@@ -54,9 +55,11 @@ export function createMetricsMiddleware(metrics: GatewayMetrics, options: Metric
       throw error;
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      metrics.inFlight.dec({ method });
-      metrics.requests.inc({ method, tool: target.tool, server: target.server, view, outcome: outcome! });
-      metrics.requestDuration.observe({ method, tool: target.tool, server: target.server, outcome: outcome! }, seconds);
+      inFlight.set(method, (inFlight.get(method) ?? 1) - 1);
+      const { tool, server } = target;
+      const key = `${method}\u0000${tool}\u0000${server}\u0000${outcome!}`;
+      metrics.requests.inc(`${key}\u0000${view}`, () => ({ method, tool, server, view, outcome: outcome! }));
+      metrics.requestDuration.observe(key, () => ({ method, tool, server, outcome: outcome! }), seconds);
     }
   };
 }
