@@ -6,7 +6,8 @@
  *      service). Interleaved rounds; best round of each. Reported: µs per call added.
  *  (b) Side by side, in one process: two gateways in front of the stdio echo fixture, `metrics.enabled: true`
  *      and `false`, called through their pipelines (what every client call and workflow step travels) in
- *      interleaved rounds. Reported: p50 and mean latency, CPU time per call, and the ratio on/off.
+ *      interleaved rounds, and a second gateway without metrics, whose ratio to the first is the noise floor.
+ *      Reported: p50 and mean latency, CPU time per call, and the ratios.
  *  (c) A scrape: ms to render the page after the calls above.
  * Measures only; asserts nothing. Writes bench/results/metrics-latest.json.
  */
@@ -59,6 +60,8 @@ const request: GatewayRequest = { method: 'tools/call', params: { name: 'echo__e
 
 const on = await startCore(true);
 const off = await startCore(false);
+// A second gateway without metrics: how far two identical set-ups drift apart on this machine (the noise floor).
+const offAgain = await startCore(false);
 try {
   // (a) The stage alone.
   const answer: Handler = async () => ({ content: [{ type: 'text', text: 'hi' }] });
@@ -80,7 +83,8 @@ try {
   // (b) Side by side through the whole pipeline to the echo server.
   const setups = [
     { name: 'metrics off', core: off, latencies: [] as number[], cpuUs: 0 },
-    { name: 'metrics on', core: on, latencies: [] as number[], cpuUs: 0 }
+    { name: 'metrics on', core: on, latencies: [] as number[], cpuUs: 0 },
+    { name: 'metrics off (a second gateway: the noise floor)', core: offAgain, latencies: [] as number[], cpuUs: 0 }
   ];
   for (const setup of setups) for (let index = 0; index < 200; index++) await setup.core.pipeline(request);
   const perRound = Math.ceil(calls / rounds);
@@ -102,7 +106,7 @@ try {
     const mean = sorted.reduce((total, value) => total + value, 0) / sorted.length;
     return { name: setup.name, p50: percentile(sorted, 50), mean, cpuPerCall: setup.cpuUs / sorted.length };
   });
-  const [offRow, onRow] = rows as [(typeof rows)[number], (typeof rows)[number]];
+  const [offRow, onRow, offAgainRow] = rows as [(typeof rows)[number], (typeof rows)[number], (typeof rows)[number]];
 
   // (c) A scrape.
   const scrapeStarted = performance.now();
@@ -125,7 +129,8 @@ try {
     ) + '\n'
   );
   process.stdout.write(
-    `on/off: p50 ×${(onRow.p50 / offRow.p50).toFixed(3)}, mean ×${(onRow.mean / offRow.mean).toFixed(3)}, CPU ×${(onRow.cpuPerCall / offRow.cpuPerCall).toFixed(3)}\n`
+    `on/off: p50 ×${(onRow.p50 / offRow.p50).toFixed(3)}, mean ×${(onRow.mean / offRow.mean).toFixed(3)}, CPU ×${(onRow.cpuPerCall / offRow.cpuPerCall).toFixed(3)}\n` +
+      `off/off (noise floor): p50 ×${(offAgainRow.p50 / offRow.p50).toFixed(3)}, mean ×${(offAgainRow.mean / offRow.mean).toFixed(3)}, CPU ×${(offAgainRow.cpuPerCall / offRow.cpuPerCall).toFixed(3)}\n`
   );
   process.stdout.write(`\n(c) a scrape: ${scrapeMs.toFixed(1)} ms, ${page.length} bytes\n`);
   mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
@@ -136,5 +141,6 @@ try {
 } finally {
   await on.close();
   await off.close();
+  await offAgain.close();
   rmSync(dir, { recursive: true, force: true });
 }

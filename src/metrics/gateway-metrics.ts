@@ -104,6 +104,8 @@ export class GatewayMetrics {
       labelNames: ['kind'],
       registers
     });
+    // Every kind from 0, so that rate() and alerts see a series before the first refusal.
+    for (const kind of ['rate', 'inFlight', 'upstream', 'http'] satisfies LimitKind[]) this.limited.inc({ kind }, 0);
     this.runs = new Counter({
       name: 'manifold_workflow_runs_total',
       help: 'Runs that ended (workflows, agents, orchestrators, routers), by name, kind and status.',

@@ -4,14 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { stringify } from 'yaml';
 
 import { parseConfig } from '../../src/config/index.js';
 import { connectWith } from '../e2e/auth-helpers.js';
-import { connectHttp, fixtureServer } from '../helpers/gateway.js';
-import { type MetricsGateway, parseSamples, promtoolCheck, scrape, startMetricsGateway, sumOf } from './metrics-helpers.js';
+import { connectHttp, fixtureServer, repoRoot } from '../helpers/gateway.js';
+import { type MetricsGateway, parseSamples, promtoolCheck, promtoolCheckRules, scrape, startMetricsGateway, sumOf } from './metrics-helpers.js';
 
 const fullKey = `full-${randomBytes(12).toString('hex')}`;
 const viewKey = `view-${randomBytes(12).toString('hex')}`;
@@ -100,5 +103,30 @@ describe('/metrics: the result cache', () => {
     // A hit is a call the client saw answered, counted like any other.
     assert.equal(sumOf(samples, 'manifold_requests_total', { tool: 'c__lookup', outcome: 'ok' }), 3);
     assert.equal(sumOf(samples, 'manifold_upstream_request_duration_seconds_count', { server: 'c' }), 1);
+  });
+});
+
+describe('examples/grafana-dashboard.json', () => {
+  it('is valid JSON whose queries parse (promtool check rules) and name only metrics a gateway serves', async () => {
+    const dashboard = JSON.parse(readFileSync(join(repoRoot, 'examples/grafana-dashboard.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const expressions = dashboard.panels.flatMap(panel => panel.targets.map(target => target.expr.replaceAll('$__rate_interval', '5m').replaceAll('$job', '.*')));
+    assert.ok(expressions.length >= 15);
+    // Every query as a recording rule: promtool parses each as PromQL.
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-dashboard-'));
+    try {
+      const rules = join(dir, 'rules.yml');
+      writeFileSync(rules, stringify({ groups: [{ name: 'dashboard', rules: expressions.map((expr, index) => ({ record: `dashboard:query${index}`, expr })) }] }));
+      const checked = promtoolCheckRules(rules);
+      assert.equal(checked.status, 0, checked.output);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await using gateway = await startMetricsGateway({ servers: { c: fixtureServer('cacheable.ts') }, cache: {}, workflows: { one: { steps: [{ id: 'look', call: 'c__lookup', with: { key: 'x' } }] } } });
+    await using client = await connectHttp(gateway.http.url, { era: 'modern' });
+    await client.callTool({ name: 'one', arguments: {} });
+    const served = new Set(parseSamples((await scrape(gateway.origin)).text).map(sample => sample.name));
+    for (const name of new Set(expressions.flatMap(expr => expr.match(/\b(?:manifold|process|nodejs)_[a-z0-9_]+/g) ?? []))) {
+      assert.ok(served.has(name), `the dashboard queries ${name}, which the gateway does not serve`);
+    }
   });
 });

@@ -78,10 +78,19 @@ export const promtoolPath = '/usr/bin/promtool';
  * what to install, never a skip (the Debian package `prometheus`).
  */
 export function promtoolCheck(text: string): { status: number | null; output: string } {
+  return promtool(['check', 'metrics'], text);
+}
+
+/** `promtool check rules <file>`: parses every rule's PromQL. */
+export function promtoolCheckRules(file: string): { status: number | null; output: string } {
+  return promtool(['check', 'rules', file]);
+}
+
+function promtool(args: string[], input?: string): { status: number | null; output: string } {
   const command = existsSync(promtoolPath) ? promtoolPath : 'promtool';
-  const checked = spawnSync(command, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  const checked = spawnSync(command, args, { ...(input !== undefined ? { input } : {}), encoding: 'utf8' });
   if (checked.error) {
-    throw new Error(`promtool is not installed (${checked.error.message}): install the Debian package "prometheus" (apt-get install prometheus) to run the metrics format test`);
+    throw new Error(`promtool is not installed (${checked.error.message}): install the Debian package "prometheus" (apt-get install prometheus) to run the metrics tests`);
   }
   return { status: checked.status, output: `${checked.stdout}${checked.stderr}` };
 }
