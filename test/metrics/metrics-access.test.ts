@@ -130,3 +130,23 @@ describe('examples/grafana-dashboard.json', () => {
     }
   });
 });
+
+describe('/metrics: limits.http', () => {
+  it('counts each HTTP request refused with 429 as kind "http"; scrapes are not counted against the limit', async () => {
+    await using gateway = await startMetricsGateway({ servers: { echo: fixtureServer('echo.ts') }, limits: { http: { requests: 2, per: '1h' } } });
+    const post = () =>
+      fetch(gateway.http.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' })
+      });
+    const statuses: number[] = [];
+    for (let index = 0; index < 5; index++) statuses.push((await post()).status);
+    const refused = statuses.filter(status => status === 429).length;
+    assert.equal(refused, 3, `statuses: ${statuses.join(', ')}`);
+    for (let index = 0; index < 3; index++) assert.equal((await scrape(gateway.origin)).status, 200);
+    const samples = parseSamples((await scrape(gateway.origin)).text);
+    assert.equal(sumOf(samples, 'manifold_rate_limited_total', { kind: 'http' }), refused);
+    assert.equal(sumOf(samples, 'manifold_rate_limited_total', { kind: 'rate' }), 0);
+  });
+});
