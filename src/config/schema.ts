@@ -2,6 +2,7 @@ import * as z from 'zod/v4';
 
 import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { cacheOptionsSchema, serverCacheSchema } from './cache-schema.js';
+import { metricsOptionsSchema } from './metrics-schema.js';
 import { authSchema, checkAuthReferences } from './auth-schema.js';
 import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
@@ -230,6 +231,8 @@ export const configSchema = z
     usage: usageOptionsSchema.prefault({}),
     /** Token budgets per principal or view per hour/day, and per workflow run (docs/CONFIG.md "Budgets"). */
     budgets: budgetsSchema,
+    /** Prometheus metrics at `/metrics` on the HTTP port (docs/OBSERVABILITY.md "Metrics"); on by default. */
+    metrics: metricsOptionsSchema.prefault({}),
     /** Who may reach the HTTP face: API keys and/or bearer tokens, or `none` (docs/SECURITY.md). Absent: loopback only. */
     auth: authSchema.optional(),
     /** Who may see and call what: ordered allow/deny CEL conditions over the caller and the target (docs/SECURITY.md). */

@@ -39,7 +39,7 @@ export interface DownstreamContext {
    * for a tool outside its view. Absent: the whole catalog. (run_workflow resolves its steps' tools by it.)
    */
   toolScope?: (name: string) => string | undefined;
-  /** The view the caller is served (`/mcp/<view>`), by name; absent: the whole catalog (audit, token accounting, budgets). */
+  /** The view the caller is served (`/mcp/<view>`), by name; absent: the whole catalog (audit, metrics, token accounting, budgets). */
   view?: string;
   /**
    * Set on a workflow step's calls: the workflow, its run, and the model tokens the run has used so far (for

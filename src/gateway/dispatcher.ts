@@ -9,6 +9,9 @@ import type { InflightRegistry } from './inflight.js';
 import { type PerClientUpstreams, sharedLease } from './per-client-upstreams.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 
+/** Told of each request sent to an upstream: its server, method, seconds and how it ended. */
+export type UpstreamCallObserver = (server: string, method: string, seconds: number, outcome: 'ok' | 'tool_error' | 'error') => void;
+
 interface Route {
   upstream: UpstreamConnection;
   params: Record<string, unknown>;
@@ -34,7 +37,9 @@ export function createDispatcher(
   /** The sessions of perClient servers; absent, every server is served by its shared connection. */
   sessions?: PerClientUpstreams,
   /** Servers' concurrency caps (`limits.upstreams`): a call waits its turn before it is sent. */
-  gates?: UpstreamGates
+  gates?: UpstreamGates,
+  /** Told how long each upstream request took, from sending it to its answer (metrics' upstream time). */
+  onUpstreamCall?: UpstreamCallObserver
 ): Handler {
   const upstreamNamed = (name: string): UpstreamConnection => {
     const upstream = upstreams.get(name);
@@ -96,6 +101,8 @@ export function createDispatcher(
     const leave = inflight.enter(lease.relayKey, downstream);
     // Progress is relayed in order, and all of it before the result (which ends the client's response stream).
     let relayed: Promise<void> = Promise.resolve();
+    const sent = onUpstreamCall ? performance.now() : 0;
+    let outcome: 'ok' | 'tool_error' | 'error' = 'error';
     try {
       const result = await lease.connection.request(request.method, forwarded, {
         describe,
@@ -114,9 +121,11 @@ export function createDispatcher(
             }
           : {})
       });
+      outcome = result.isError === true ? 'tool_error' : 'ok';
       await relayed;
       return stripUpstreamIdentity(result);
     } finally {
+      onUpstreamCall?.(upstream.name, request.method, (performance.now() - sent) / 1000, outcome);
       leave();
       lease.release();
     }

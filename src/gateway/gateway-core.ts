@@ -11,6 +11,7 @@ import { SqliteAuditStore, SqliteRunStore, type UpstreamCredentialStore } from '
 import type { Logger } from '../telemetry/logger.js';
 import { Limits } from '../limits/index.js';
 import { Usage } from '../usage/index.js';
+import { createMetricsMiddleware, GatewayMetrics, observeRunStore } from '../metrics/index.js';
 import { routerResumer, RouterRunner } from '../routers/index.js';
 import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
 import { type Principal, principalOf } from '../core/principal.js';
@@ -71,6 +72,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly audit: AuditLog | undefined;
   /** The result cache (`cache:`), when configured and enabled. */
   readonly cache: ResultCache | undefined;
+  /** Prometheus metrics (`metrics:`, served at `metrics.path` on the HTTP face), unless `metrics.enabled: false`. */
+  readonly metrics: GatewayMetrics | undefined;
   /** Declared workflows (and run_workflow), served as catalog tools whose steps go through `pipeline`. */
   readonly workflows: WorkflowEngine;
   /** Configured agents, served as catalog tools whose tool calls go through `pipeline`. */
@@ -183,14 +186,30 @@ export class GatewayCore implements AsyncDisposable {
           logger: this.logger.child('usage')
         })
       : undefined;
+    const config = options.config;
+    this.metrics = config.metrics.enabled
+      ? new GatewayMetrics({
+          upstreams: this.upstreams,
+          cache: this.cache,
+          runNames: [
+            ...Object.keys(config.workflows),
+            ...Object.keys(config.agents),
+            ...Object.keys(config.orchestrators),
+            ...Object.keys(config.routers),
+            '(ad hoc)'
+          ]
+        })
+      : undefined;
+    const metrics = this.metrics;
     this.audit = this.createAudit(options.config, options.configPath);
-    // Outermost first: audit (every request gets its row, denied and limited ones too, before its answer leaves) →
-    // rules (a denied call is refused before anything else sees it) → the given stages → limits → usage (token
-    // budgets refuse; answers, cached ones too, are counted) → cache (a refused call never reads it) → bridge →
-    // dispatcher. The bridge sits next to the dispatcher: it parks calls whose (2025-era) upstream pushes requests
-    // to a 2026 client.
+    // Outermost first: metrics (they count and time every call, denied and limited ones too; the time includes the
+    // audit row) → audit (every request gets its row before its answer leaves) → rules (a denied call is refused
+    // before anything else sees it) → the given stages → limits → usage (token budgets refuse; answers, cached ones
+    // too, are counted) → cache (a refused call never reads it) → bridge → dispatcher. The bridge sits next to the
+    // dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
       [
+        ...(metrics ? [createMetricsMiddleware(metrics, { catalog: this.catalog, rules: this.access.active })] : []),
         ...(this.audit ? [createAuditMiddleware(this.audit, request => this.auditTarget(request))] : []),
         ...(this.access.active ? [markRefusals(createRulesMiddleware(this.access, this.catalog))] : []),
         ...(options.middlewares ?? []),
@@ -199,7 +218,14 @@ export class GatewayCore implements AsyncDisposable {
         ...(this.cache ? [this.cache.middleware] : []),
         this.bridge.middleware
       ],
-      createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient, this.limits.upstreams)
+      createDispatcher(
+        this.catalog,
+        this.upstreams,
+        this.inflight,
+        this.perClient,
+        this.limits.upstreams,
+        metrics ? (server, method, seconds, outcome) => metrics.observeUpstream(server, method, seconds, outcome) : undefined
+      )
     );
     this.workflows = new WorkflowEngine({
       workflows: options.config.workflows,
@@ -221,7 +247,8 @@ export class GatewayCore implements AsyncDisposable {
       openStore: () => {
         const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
         store.prune(options.config.store.keepRuns);
-        return store;
+        // Each run and step that ends is counted as the store records it.
+        return metrics ? observeRunStore(store, metrics) : store;
       },
       // Runs a killed gateway left running are marked interrupted at start, if there is a store to look in.
       storeExists: () => {
@@ -446,6 +473,7 @@ export class GatewayCore implements AsyncDisposable {
     this.routers.close();
     this.credentials?.close();
     this.audit?.close();
+    this.metrics?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

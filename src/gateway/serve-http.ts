@@ -15,6 +15,7 @@ import { createRequestGuard } from './http/request-guard.js';
 import { sendResourceMetadata } from './http/protected-resource.js';
 import { routeRequest, unknownViewMessage } from './http/route-request.js';
 import { sendHealth } from './http/send-health.js';
+import { sendMetrics } from './http/send-metrics.js';
 import { startSessionSweeper } from './http/session-sweeper.js';
 import { SseSessions } from './http/sse-sessions.js';
 
@@ -90,6 +91,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     // Open without a credential: the health check, and where a client learns how to get one (RFC 9728).
     // With auth:, a caller without a valid credential learns only whether the gateway is healthy.
     if (route.kind === 'health') return sendHealth(core, res, !authenticator.enabled || (await authenticator.identify(req)) !== undefined);
+    if (route.kind === 'metrics') return sendMetrics(core, authenticator, req, res);
     if (route.kind === 'resource-metadata') {
       if (authenticator.jwt) return sendResourceMetadata(authenticator.jwt, req, res, route.endpoint);
       return sendJson(res, 404, { error: 'this gateway takes no OAuth access tokens (no auth.jwt in its config)' });
@@ -98,7 +100,10 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     const endpoint = route.kind === 'mcp' || route.kind === 'sse' ? { face: route.kind, viewName: route.viewName } : route.kind === 'unknown-view' ? route.endpoint : undefined;
     const principal = await authenticator.authenticate(req, res, endpoint);
     if (principal === false) return;
-    if (overLimit && (route.kind === 'mcp' || route.kind === 'sse' || route.kind === 'messages') && !(await overLimit(principal ?? localPrincipal, res))) return;
+    if (overLimit && (route.kind === 'mcp' || route.kind === 'sse' || route.kind === 'messages') && !(await overLimit(principal ?? localPrincipal, res))) {
+      core.metrics?.limited.inc({ kind: 'http' });
+      return;
+    }
     switch (route.kind) {
       case 'not-found':
         return sendJson(res, 404, { error: route.message });

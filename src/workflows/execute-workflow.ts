@@ -340,7 +340,8 @@ class WorkflowRun implements StepRunner {
       progressToken: undefined,
       notify: async () => {},
       log: (level, data, logger) => this.caller.log(level, data, logger),
-      ...(this.caller.requestClient ? { requestClient: this.caller.requestClient } : {})
+      ...(this.caller.requestClient ? { requestClient: this.caller.requestClient } : {}),
+      ...(this.caller.view !== undefined ? { view: this.caller.view } : {})
     };
   }
 

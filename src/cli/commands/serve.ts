@@ -58,6 +58,11 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
     for (const line of described.info) output.err(`manifold: ${line}`);
     for (const line of described.warnings) output.err(`manifold: warning: ${line}`);
     output.err(`manifold: clients of the legacy HTTP+SSE transport connect to ${http.sseUrl}`);
+    if (core.metrics) {
+      const metrics = loaded.config.metrics;
+      const credential = access === 'authenticated' && !metrics.public ? ' (scrapes need a credential that reaches every view)' : '';
+      output.err(`manifold: Prometheus metrics at ${new URL(http.url).origin}${metrics.path}${credential}`);
+    }
     stop = () => http.close();
     finished = new Promise(() => {});
   } else {

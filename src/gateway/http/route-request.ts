@@ -5,6 +5,8 @@ import { type Endpoint, metadataEndpointOf } from './protected-resource.js';
 /** Where a request goes, from its method and path. */
 export type Route =
   | { kind: 'health' }
+  /** GET `metrics.path` (/metrics): the Prometheus text format. */
+  | { kind: 'metrics' }
   /** /mcp or /mcp/<view> ('' for /mcp). */
   | { kind: 'mcp'; viewName: string }
   /** GET /sse or /sse/<view>: a legacy HTTP+SSE stream. */
@@ -32,6 +34,7 @@ export function routeRequest(core: GatewayCore, method: string | undefined, targ
   }
   const pathname = url.pathname;
   if (pathname === '/healthz' && method === 'GET') return { kind: 'health' };
+  if (core.metrics && pathname === core.config.metrics.path && method === 'GET') return { kind: 'metrics' };
   if (pathname === '/messages') return { kind: 'messages', url };
   if (pathname.startsWith('/.well-known/oauth-protected-resource') && method === 'GET') {
     const endpoint = metadataEndpointOf(pathname);
