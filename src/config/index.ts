@@ -69,3 +69,4 @@ export { type CacheOptions, cacheOptionsSchema, maxCacheTtlMs, type ServerCacheO
 export { type ApiKeyConfig, type AuthConfig, authSchema, type JwtAuthConfig, keyHashPattern, keyNamePattern } from './auth-schema.js';
 export { type AccessRule, localToolSources, ruleKinds, rulesSchema } from './rules-schema.js';
 export { type CompiledRule, compileRuleExpression, type RuleContext, ruleVariables } from './rule-expression.js';
+export { type TracingOptions, tracingOptionsSchema } from './tracing-schema.js';

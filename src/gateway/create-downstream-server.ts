@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { ClientCapabilities, LoggingLevel, ServerContext } from '@modelcontextprotocol/server';
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, PROTOCOL_VERSION_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
 
 import { isManifoldError, ManifoldError, toManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -16,6 +16,13 @@ import { checkRules, resourceTarget } from '../rules/index.js';
 import type { DispatchMethod, DownstreamContext } from '../core/pipeline.js';
 import { type Principal, principalOf } from '../core/principal.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
+
+/** The span target of a request: the tool or prompt it names, the resource it reads. */
+function targetOf(method: DispatchMethod, params: Record<string, unknown>): string | undefined {
+  const key = method === 'tools/call' || method === 'prompts/get' ? 'name' : method.startsWith('resources/') ? 'uri' : undefined;
+  const value = key ? params[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
 
 /** How long a relayed request to the client (an elicitation a person answers) may take. */
 const clientRequestTimeoutMs = 10 * 60_000;
@@ -108,7 +115,30 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     };
   };
 
-  const dispatch = async (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) => {
+  // A SERVER span per downstream request (config `tracing:`), outside everything else: it sees refused calls too.
+  const traced = <T>(method: string, target: string | undefined, params: Record<string, unknown>, ctx: ServerContext, run: () => Promise<T>): Promise<T> => {
+    if (!core.tracing.enabled) return run();
+    const headers = ctx.http?.req?.headers;
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    const protocolVersion = envelope ? envelope[PROTOCOL_VERSION_META_KEY] : server.getNegotiatedProtocolVersion();
+    return core.tracing.server(
+      {
+        method,
+        target,
+        params,
+        ...(headers ? { headers: { traceparent: headers.get('traceparent') ?? undefined, tracestate: headers.get('tracestate') ?? undefined } } : {}),
+        protocolVersion: typeof protocolVersion === 'string' ? protocolVersion : undefined,
+        sessionId: session?.id,
+        requestId: ctx.mcpReq.id
+      },
+      run
+    );
+  };
+
+  const dispatch = (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) =>
+    traced(method, targetOf(method, params), params, ctx, () => dispatchUntraced(method, params, ctx));
+
+  const dispatchUntraced = async (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) => {
     try {
       const downstream = contextFor(ctx);
       if (options.view) {
@@ -127,13 +157,14 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
 
   // A view answers tools/call itself (meta tools, renamed tools) and sends real calls through the same pipeline.
   const view = options.view;
-  const viewCall = async (view: CatalogView, params: Record<string, unknown>, ctx: ServerContext) => {
-    try {
-      return await view.callTool(params, contextFor(ctx), core.pipeline);
-    } catch (error) {
-      throw toWireError(error, logger);
-    }
-  };
+  const viewCall = (view: CatalogView, params: Record<string, unknown>, ctx: ServerContext) =>
+    traced('tools/call', targetOf('tools/call', params), params, ctx, async () => {
+      try {
+        return await view.callTool(params, contextFor(ctx), core.pipeline);
+      } catch (error) {
+        throw toWireError(error, logger);
+      }
+    });
 
   // A merged list is fresh only as long as every upstream's part (min ttlMs), and private if any part is (or rules
   // filter it per caller).

@@ -8,6 +8,7 @@ import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { createTracing, type Tracing } from '../telemetry/tracing/index.js';
 import { Limits } from '../limits/index.js';
 import { routerResumer, RouterRunner } from '../routers/index.js';
 import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
@@ -39,6 +40,8 @@ export interface GatewayCoreOptions {
   inputRequiredTtlMs?: number;
   /** Backoff for reconnecting upstreams; default: the config's gateway.reconnect. */
   backoff?: { baseMs: number; maxMs: number };
+  /** The gateway's tracing; default: from the config's `tracing:` and the `OTEL_*` variables (off unless asked). */
+  tracing?: Tracing;
 }
 
 export { runStorePath } from './store-path.js';
@@ -58,6 +61,8 @@ export class GatewayCore implements AsyncDisposable {
   /** Each client's own sessions with `perClient` servers. */
   readonly perClient: PerClientUpstreams;
   readonly pipeline: Handler;
+  /** OpenTelemetry spans of downstream requests, upstream calls, workflow steps and model calls (off: `noTracing`). */
+  readonly tracing: Tracing;
   /** Config `rules:`: what each principal may see and call (lists filter by it, the pipeline's first stage refuses by it). */
   readonly access: AccessPolicy;
   readonly bridge: InputRequiredBridge;
@@ -80,6 +85,7 @@ export class GatewayCore implements AsyncDisposable {
   constructor(options: GatewayCoreOptions) {
     this.config = options.config;
     this.logger = options.logger;
+    this.tracing = options.tracing ?? createTracing(options.config.tracing);
     this.info = { name: options.config.gateway.name, version: manifoldVersion };
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
     this.inflight = new InflightRegistry(
@@ -123,6 +129,7 @@ export class GatewayCore implements AsyncDisposable {
         clientInfo: { name: 'manifold', version: manifoldVersion },
         ...(this.credentials ? { credentials: this.credentials } : {}),
         ...(shared ? { oauth: shared } : {}),
+        ...(this.tracing.enabled ? { tracing: this.tracing } : {}),
         backoff: options.backoff ?? {
           baseMs: options.config.gateway.reconnect.baseDelay,
           maxMs: options.config.gateway.reconnect.maxDelay
@@ -177,7 +184,7 @@ export class GatewayCore implements AsyncDisposable {
         ...(this.cache ? [this.cache.middleware] : []),
         this.bridge.middleware
       ],
-      createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient, this.limits.upstreams)
+      createDispatcher(this.catalog, this.upstreams, this.inflight, this.perClient, this.limits.upstreams, this.tracing)
     );
     this.workflows = new WorkflowEngine({
       workflows: options.config.workflows,
@@ -187,6 +194,7 @@ export class GatewayCore implements AsyncDisposable {
       upstreams: this.upstreams,
       pipeline: this.pipeline,
       logger: this.logger,
+      tracing: this.tracing,
       // Model steps: the agents' runner (built below) gives the backends; an agent is offered only its servers' tools.
       models: {
         models: options.config.models,
@@ -215,6 +223,7 @@ export class GatewayCore implements AsyncDisposable {
       pipeline: this.pipeline,
       access: this.access,
       logger: this.logger,
+      tracing: this.tracing,
       // Each direct agent call is a run in the run store, journaled per model turn and tool call (resumable).
       runs: this.modelRuns()
     });
@@ -391,6 +400,8 @@ export class GatewayCore implements AsyncDisposable {
     this.orchestrators.close();
     this.routers.close();
     this.credentials?.close();
+    // Last: the spans of everything above are sent before the process may exit.
+    await this.tracing.shutdown().catch(error => this.logger.warn(`tracing: could not send the last spans: ${String(error)}`));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
