@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { ClientCapabilities, LoggingLevel, ServerContext } from '@modelcontextprotocol/server';
@@ -22,6 +23,21 @@ function targetOf(method: DispatchMethod, params: Record<string, unknown>): stri
   const key = method === 'tools/call' || method === 'prompts/get' ? 'name' : method.startsWith('resources/') ? 'uri' : undefined;
   const value = key ? params[key] : undefined;
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Runs a request and writes its outcome and duration (debug). */
+async function logged<T>(logger: Logger, method: string, target: string | undefined, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const name = target ? `${method} ${target}` : method;
+  try {
+    const result = await run();
+    const isError = (result as { isError?: unknown } | null)?.isError === true;
+    logger.debug(`${name}: ${isError ? 'tool error' : 'ok'}`, { ms: Math.round(performance.now() - started) });
+    return result;
+  } catch (error) {
+    logger.debug(`${name}: ${error instanceof Error ? error.message : String(error)}`, { ms: Math.round(performance.now() - started) });
+    throw error;
+  }
 }
 
 /** How long a relayed request to the client (an elicitation a person answers) may take. */
@@ -116,7 +132,10 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   };
 
   // A SERVER span per downstream request (config `tracing:`), outside everything else: it sees refused calls too.
-  const traced = <T>(method: string, target: string | undefined, params: Record<string, unknown>, ctx: ServerContext, run: () => Promise<T>): Promise<T> => {
+  const requestLogger = logger.child('request');
+  const traced = <T>(method: string, target: string | undefined, params: Record<string, unknown>, ctx: ServerContext, work: () => Promise<T>): Promise<T> => {
+    // At debug level, one line per request, written inside its span (a JSON line then carries its trace id).
+    const run = requestLogger.isEnabled('debug') ? () => logged(requestLogger, method, target, work) : work;
     if (!core.tracing.enabled) return run();
     const headers = ctx.http?.req?.headers;
     const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;

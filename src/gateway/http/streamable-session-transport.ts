@@ -47,7 +47,7 @@ export class StreamableSessionTransport implements Transport {
   sessionId: string | undefined;
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: { request?: Request }) => void;
 
   private initialized = false;
   private closed = false;
@@ -114,7 +114,8 @@ export class StreamableSessionTransport implements Transport {
     });
     exchange.timer = setTimeout(() => this.openStream(exchange), this.streamAfterMs);
     exchange.timer.unref();
-    for (const message of messages) this.onmessage?.(message);
+    const extra = traceContextOf(req);
+    for (const message of messages) this.onmessage?.(message, extra);
   }
 
   private handleGet(req: IncomingMessage, res: ServerResponse): void {
@@ -234,4 +235,17 @@ export class StreamableSessionTransport implements Transport {
     }
     clearInterval(exchange.timer);
   }
+}
+
+/**
+ * The request's W3C trace context headers, as the SDK hands a request's HTTP request to its handlers
+ * (`ctx.http.req`): what parents its span when tracing is on. Undefined (nothing built) where it carries none.
+ */
+function traceContextOf(req: IncomingMessage): { request: Request } | undefined {
+  const traceparent = req.headers.traceparent;
+  if (typeof traceparent !== 'string') return undefined;
+  const headers: Record<string, string> = { traceparent };
+  const tracestate = req.headers.tracestate;
+  if (typeof tracestate === 'string') headers.tracestate = tracestate;
+  return { request: new Request('http://localhost/mcp', { method: 'POST', headers }) };
 }
