@@ -206,7 +206,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   }
 
   // Every list holds only what the caller's rules let it see (config `rules:`; without rules, everything).
-  server.setRequestHandler('tools/list', (_request, ctx) => {
+  server.setRequestHandler('tools/list', (request, ctx) => traced('tools/list', undefined, paramsOf(request), ctx, async () => {
     const principal = callerOf(ctx);
     return {
       tools: view
@@ -214,8 +214,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         : core.catalog.tools.filter(tool => access.seesTool(principal, tool)).map(tool => tool.definition),
       ...hintFor(ctx, 'tools')
     };
-  });
-  server.setRequestHandler('prompts/list', (_request, ctx) => {
+  }));
+  server.setRequestHandler('prompts/list', (request, ctx) => traced('prompts/list', undefined, paramsOf(request), ctx, async () => {
     const principal = callerOf(ctx);
     return {
       prompts: core.catalog.prompts
@@ -223,8 +223,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         .map(prompt => prompt.definition),
       ...hintFor(ctx, 'prompts')
     };
-  });
-  server.setRequestHandler('resources/list', (_request, ctx) => {
+  }));
+  server.setRequestHandler('resources/list', (request, ctx) => traced('resources/list', undefined, paramsOf(request), ctx, async () => {
     const principal = callerOf(ctx);
     return {
       resources: core.catalog.resources
@@ -232,8 +232,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         .map(resource => resource.definition),
       ...hintFor(ctx, 'resources')
     };
-  });
-  server.setRequestHandler('resources/templates/list', (_request, ctx) => {
+  }));
+  server.setRequestHandler('resources/templates/list', (request, ctx) => traced('resources/templates/list', undefined, paramsOf(request), ctx, async () => {
     const principal = callerOf(ctx);
     return {
       resourceTemplates: core.catalog.resourceTemplates
@@ -241,7 +241,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         .map(template => template.definition),
       ...hintFor(ctx, 'resourceTemplates')
     };
-  });
+  }));
 
   /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- forwarded results are raw upstream JSON */
   server.setRequestHandler('tools/call', ((request: { params?: unknown }, ctx: ServerContext) =>

@@ -34,8 +34,12 @@ for (const era of ['legacy', 'modern'] as const) {
       const caller = clientTraceContext();
       const result = await client.callTool({ name: 'tr__record', arguments: {}, _meta: { traceparent: caller.traceparent, tracestate: 'vendor=1' } });
       const seen = JSON.parse(textOf(result)) as { meta: { traceparent?: string; tracestate?: string } };
+      await client.listTools();
 
       const spans = gateway.spans.getFinishedSpans();
+      const list = spanNamed(spans, 'tools/list');
+      assert.equal(list.kind, SpanKind.SERVER);
+      assert.equal(list.attributes['mcp.method.name'], 'tools/list');
       const serverSpan = spanNamed(spans, 'tools/call tr__record');
       assert.equal(serverSpan.kind, SpanKind.SERVER);
       assert.equal(serverSpan.spanContext().traceId, caller.traceId, 'the SERVER span joins the client\'s trace');
