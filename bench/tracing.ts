@@ -32,14 +32,30 @@ const repoRoot = new URL('..', import.meta.url).pathname;
 
 /** An OTLP/HTTP receiver in its own process that accepts and drops every export. */
 async function startReceiver(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', `require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>s.writeHead(200,{'content-type':'application/json'}).end('{}'))}).listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n')})`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>(resolve => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>s.writeHead(200,{'content-type':'application/json'}).end('{}'))}).listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n')})`
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  );
+  const port = await new Promise<string>(resolve =>
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()))
+  );
   return { url: `http://127.0.0.1:${port}/v1/traces`, stop: () => child.kill() };
 }
 
 async function startGateway(tracing: Tracing): Promise<{ client: Client; close: () => Promise<void> }> {
-  const upstream = { command: process.execPath, args: [join(repoRoot, 'bench/fixtures/tools-server.mjs'), '--tools', '20'], cwd: repoRoot };
-  const { config } = parseConfig(JSON.stringify({ gateway: { logLevel: 'warn' }, servers: { up: upstream } }), { source: 'bench', env: {} });
+  const upstream = {
+    command: process.execPath,
+    args: [join(repoRoot, 'bench/fixtures/tools-server.mjs'), '--tools', '20'],
+    cwd: repoRoot
+  };
+  const { config } = parseConfig(JSON.stringify({ gateway: { logLevel: 'warn' }, servers: { up: upstream } }), {
+    source: 'bench',
+    env: {}
+  });
   const core = new GatewayCore({ config, logger: silentLogger, tracing });
   await core.start();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -67,7 +83,12 @@ async function measure(client: Client, count: number): Promise<{ meanMs: number;
 }
 
 const receiver = await startReceiver();
-const settings = (sampleRatio: number) => ({ exporter: 'otlp' as const, url: receiver.url, serviceName: 'bench', sampleRatio });
+const settings = (sampleRatio: number) => ({
+  exporter: 'otlp' as const,
+  url: receiver.url,
+  serviceName: 'bench',
+  sampleRatio
+});
 const setups = {
   off: await startGateway(noTracing),
   sampled0: await startGateway(new OtelTracing({ settings: settings(0) })),
@@ -75,7 +96,11 @@ const setups = {
 };
 type Name = keyof typeof setups;
 const names = Object.keys(setups) as Name[];
-const results: Record<Name, Array<{ meanMs: number; p50Ms: number; cpuUs: number }>> = { off: [], sampled0: [], on: [] };
+const results: Record<Name, Array<{ meanMs: number; p50Ms: number; cpuUs: number }>> = {
+  off: [],
+  sampled0: [],
+  on: []
+};
 try {
   for (const name of names) await measure(setups[name].client, 200);
   for (let round = 0; round < rounds; round++) {
@@ -89,7 +114,9 @@ try {
 const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)] as number;
 const base = { mean: median(results.off.map(r => r.meanMs)), cpu: median(results.off.map(r => r.cpuUs)) };
 process.stdout.write(`\n## Tracing cost per tools/call (in process, ${rounds} rounds × ${calls} calls, medians)\n\n`);
-process.stdout.write('| tracing | mean ms | p50 ms | CPU µs/call (client+gateway) | mean vs off | CPU vs off |\n|---|---|---|---|---|---|\n');
+process.stdout.write(
+  '| tracing | mean ms | p50 ms | CPU µs/call (client+gateway) | mean vs off | CPU vs off |\n|---|---|---|---|---|---|\n'
+);
 for (const name of names) {
   const mean = median(results[name].map(r => r.meanMs));
   const cpu = median(results[name].map(r => r.cpuUs));
@@ -103,7 +130,9 @@ const stage = async (tracing: Tracing, count: number): Promise<number> => {
   const params = { name: 'echo', arguments: { message: 'hello' } };
   const started = performance.now();
   for (let index = 0; index < count; index++) {
-    await tracing.server({ method: 'tools/call', target: 'up__echo', params }, () => tracing.client({ method: 'tools/call', target: 'echo', server: 'up', params }, async () => ({ content: [] })));
+    await tracing.server({ method: 'tools/call', target: 'up__echo', params }, () =>
+      tracing.client({ method: 'tools/call', target: 'echo', server: 'up', params }, async () => ({ content: [] }))
+    );
   }
   return ((performance.now() - started) * 1e6) / count;
 };
@@ -113,10 +142,18 @@ const bare = async (count: number): Promise<number> => {
   return ((performance.now() - started) * 1e6) / count;
 };
 const spanCount = quick ? 20_000 : 100_000;
-const memoryOn = new OtelTracing({ settings: { exporter: 'otlp', url: 'http://127.0.0.1:9/v1/traces', serviceName: 'bench', sampleRatio: 0 } });
+const memoryOn = new OtelTracing({
+  settings: { exporter: 'otlp', url: 'http://127.0.0.1:9/v1/traces', serviceName: 'bench', sampleRatio: 0 }
+});
 await stage(noTracing, spanCount);
 await stage(memoryOn, spanCount);
-const stageRows = { bare: await bare(spanCount), off: await stage(noTracing, spanCount), 'on, sampleRatio 0': await stage(memoryOn, spanCount) };
+const stageRows = {
+  bare: await bare(spanCount),
+  off: await stage(noTracing, spanCount),
+  'on, sampleRatio 0': await stage(memoryOn, spanCount)
+};
 await memoryOn.shutdown();
-process.stdout.write(`\n## The tracing calls alone (SERVER + CLIENT span around an instant handler, ${spanCount} calls)\n\n| | ns/call |\n|---|---|\n`);
+process.stdout.write(
+  `\n## The tracing calls alone (SERVER + CLIENT span around an instant handler, ${spanCount} calls)\n\n| | ns/call |\n|---|---|\n`
+);
 for (const [name, ns] of Object.entries(stageRows)) process.stdout.write(`| ${name} | ${ns.toFixed(0)} |\n`);

@@ -24,12 +24,20 @@ describe('tracing and log format config', () => {
     const { config } = parseConfig(
       'tracing: { exporter: otlp, endpoint: "http://127.0.0.1:4318/v1/traces", serviceName: gw, sampleRatio: 0.25 }\ngateway: { logFormat: json }\n'
     );
-    assert.deepEqual(config.tracing, { exporter: 'otlp', endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'gw', sampleRatio: 0.25 });
+    assert.deepEqual(config.tracing, {
+      exporter: 'otlp',
+      endpoint: 'http://127.0.0.1:4318/v1/traces',
+      serviceName: 'gw',
+      sampleRatio: 0.25
+    });
     assert.equal(config.gateway.logFormat, 'json');
   });
   it('refuses what it cannot use, naming the path', () => {
     assert.match(messageOf('tracing: { exporter: zipkin }\n'), /tracing\.exporter/);
-    assert.match(messageOf('tracing: { endpoint: "localhost:4318" }\n'), /tracing\.endpoint.*OTLP\/HTTP traces receiver/);
+    assert.match(
+      messageOf('tracing: { endpoint: "localhost:4318" }\n'),
+      /tracing\.endpoint.*OTLP\/HTTP traces receiver/
+    );
     assert.match(messageOf('tracing: { sampleRatio: 2 }\n'), /tracing\.sampleRatio/);
     assert.match(messageOf('tracing: { ratio: 1 }\n'), /tracing.*ratio/);
     assert.match(messageOf('gateway: { logFormat: xml }\n'), /gateway\.logFormat/);

@@ -23,11 +23,19 @@ export interface TracedGateway extends AsyncDisposable {
 }
 
 /** A gateway whose tracing records every span in memory (or the given tracing: `noTracing` to check it off). */
-export async function startTracedGateway(config: Record<string, unknown>, options: { tracing?: Tracing; logger?: Logger } = {}): Promise<TracedGateway> {
+export async function startTracedGateway(
+  config: Record<string, unknown>,
+  options: { tracing?: Tracing; logger?: Logger } = {}
+): Promise<TracedGateway> {
   const written = writeConfig(config);
   const { config: parsed } = parseConfig(stringify(config), { source: written.path, env: {} });
   const spans = new InMemorySpanExporter();
-  const tracing = options.tracing ?? new OtelTracing({ settings: { exporter: 'otlp', url: undefined, serviceName: 'manifold-test', sampleRatio: 1 }, exporter: spans });
+  const tracing =
+    options.tracing ??
+    new OtelTracing({
+      settings: { exporter: 'otlp', url: undefined, serviceName: 'manifold-test', sampleRatio: 1 },
+      exporter: spans
+    });
   const core = new GatewayCore({
     config: parsed,
     configPath: written.path,
@@ -44,7 +52,10 @@ export async function startTracedGateway(config: Record<string, unknown>, option
       // The SDK's stdio entry over an in-memory wire: it serves both eras, as `manifold serve` does.
       serveStdio(
         () => {
-          const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, undefined) });
+          const { server, session } = createDownstreamServer(core, {
+            session: true,
+            view: resolveServedView(core, undefined)
+          });
           if (session) core.sessions.add(session);
           return server;
         },
@@ -82,7 +93,10 @@ export function parseTraceparent(traceparent: unknown): { traceId: string; spanI
 
 export function spanNamed(spans: readonly ReadableSpan[], name: string): ReadableSpan {
   const found = spans.filter(span => span.name === name);
-  if (found.length !== 1) throw new Error(`expected one span "${name}", found ${found.length} among: ${spans.map(span => span.name).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one span "${name}", found ${found.length} among: ${spans.map(span => span.name).join(', ')}`
+    );
   return found[0] as ReadableSpan;
 }
 

@@ -11,7 +11,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { connectHttp, type Era, manifoldCommand, repoRoot, stopChild, waitFor, waitForStderr, writeConfig } from '../helpers/gateway.js';
+import {
+  connectHttp,
+  type Era,
+  manifoldCommand,
+  repoRoot,
+  stopChild,
+  waitFor,
+  waitForStderr,
+  writeConfig
+} from '../helpers/gateway.js';
 import { clientTraceContext, parseTraceparent, textOf } from './helpers.js';
 
 interface OtlpSpan {
@@ -24,7 +33,13 @@ interface OtlpSpan {
 }
 
 /** An OTLP/HTTP receiver: POST /v1/traces with a JSON body (what the gateway's exporter sends). */
-async function startReceiver(): Promise<{ server: Server; url: string; spans: OtlpSpan[]; services: Set<string>; refused: string[] }> {
+async function startReceiver(): Promise<{
+  server: Server;
+  url: string;
+  spans: OtlpSpan[];
+  services: Set<string>;
+  refused: string[];
+}> {
   const spans: OtlpSpan[] = [];
   const services = new Set<string>();
   const refused: string[] = [];
@@ -32,13 +47,20 @@ async function startReceiver(): Promise<{ server: Server; url: string; spans: Ot
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces' || !String(req.headers['content-type']).startsWith('application/json')) {
+      if (
+        req.method !== 'POST' ||
+        req.url !== '/v1/traces' ||
+        !String(req.headers['content-type']).startsWith('application/json')
+      ) {
         refused.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
         res.writeHead(415).end();
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString()) as {
-        resourceSpans: Array<{ resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
+        resourceSpans: Array<{
+          resource: { attributes: OtlpSpan['attributes'] };
+          scopeSpans: Array<{ spans: OtlpSpan[] }>;
+        }>;
       };
       for (const resourceSpans of body.resourceSpans) {
         const service = resourceSpans.resource.attributes.find(attribute => attribute.key === 'service.name');
@@ -64,22 +86,48 @@ describe('tracing to an OTLP/HTTP receiver (gateway process, OTEL_* variables)',
   let gatewayUrl: string;
   let stderr: () => string;
   let config: ReturnType<typeof writeConfig>;
-  const calls: Array<{ era: Era; via: 'meta' | 'header'; traceId: string; spanId: string; seen: { meta: { traceparent?: string }; headers?: { traceparent?: string } } }> = [];
+  const calls: Array<{
+    era: Era;
+    via: 'meta' | 'header';
+    traceId: string;
+    spanId: string;
+    seen: { meta: { traceparent?: string }; headers?: { traceparent?: string } };
+  }> = [];
 
   before(async () => {
     receiver = await startReceiver();
-    upstream = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers/trace-recorder.ts'), '--http', '0'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
-    const upstreamUrl = (await waitForStderr(upstream, /serving MCP at (\S+)/, 'trace-recorder', 30_000)).match[1] as string;
+    upstream = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers/trace-recorder.ts'), '--http', '0'],
+      { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] }
+    );
+    const upstreamUrl = (await waitForStderr(upstream, /serving MCP at (\S+)/, 'trace-recorder', 30_000))
+      .match[1] as string;
     config = writeConfig({ servers: { tr: { url: upstreamUrl } } });
-    gateway = spawn(manifoldCommand.command, [...manifoldCommand.args, 'serve', '--http', '0', '--config', config.path, '--log-format', 'json', '--log-level', 'debug'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_SERVICE_NAME: 'manifold-otlp-test',
-        OTEL_BSP_SCHEDULE_DELAY: '50'
+    gateway = spawn(
+      manifoldCommand.command,
+      [
+        ...manifoldCommand.args,
+        'serve',
+        '--http',
+        '0',
+        '--config',
+        config.path,
+        '--log-format',
+        'json',
+        '--log-level',
+        'debug'
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_SERVICE_NAME: 'manifold-otlp-test',
+          OTEL_BSP_SCHEDULE_DELAY: '50'
+        }
       }
-    });
+    );
     const started = await waitForStderr(gateway, /"message":"serving MCP at (http:[^" ]+)/, 'gateway', 30_000);
     gatewayUrl = started.match[1] as string;
     stderr = started.stderr;
@@ -102,15 +150,29 @@ describe('tracing to an OTLP/HTTP receiver (gateway process, OTEL_* variables)',
           return fetch(input, { ...init, headers });
         };
         await using client = await connectHttp(gatewayUrl, { era, ...(via === 'header' ? { fetch: withHeader } : {}) });
-        const result = await client.callTool({ name: 'tr__record', arguments: {}, ...(via === 'meta' ? { _meta: { traceparent: caller.traceparent } } : {}) });
-        calls.push({ era, via, traceId: caller.traceId, spanId: caller.spanId, seen: JSON.parse(textOf(result)) as (typeof calls)[number]['seen'] });
+        const result = await client.callTool({
+          name: 'tr__record',
+          arguments: {},
+          ...(via === 'meta' ? { _meta: { traceparent: caller.traceparent } } : {})
+        });
+        calls.push({
+          era,
+          via,
+          traceId: caller.traceId,
+          spanId: caller.spanId,
+          seen: JSON.parse(textOf(result)) as (typeof calls)[number]['seen']
+        });
       }
     }
     assert.equal(calls.length, 4);
   });
 
-  test('the receiver gets each SERVER span under the client\'s span, each CLIENT span the upstream\'s parent', async () => {
-    await waitFor(() => calls.every(call => receiver.spans.filter(span => span.traceId === call.traceId).length >= 2), 'the spans of every call at the receiver', 20_000);
+  test("the receiver gets each SERVER span under the client's span, each CLIENT span the upstream's parent", async () => {
+    await waitFor(
+      () => calls.every(call => receiver.spans.filter(span => span.traceId === call.traceId).length >= 2),
+      'the spans of every call at the receiver',
+      20_000
+    );
     assert.deepEqual(receiver.refused, []);
     assert.deepEqual([...receiver.services], ['manifold-otlp-test']);
     for (const call of calls) {
@@ -119,18 +181,30 @@ describe('tracing to an OTLP/HTTP receiver (gateway process, OTEL_* variables)',
       const client = inTrace.find(span => span.name === 'tools/call record');
       assert.ok(server && client, `${call.era}/${call.via}: spans ${inTrace.map(span => span.name).join(', ')}`);
       assert.equal(server.kind, 2, 'SPAN_KIND_SERVER');
-      assert.equal(server.parentSpanId, call.spanId, `${call.era}/${call.via}: the SERVER span's parent is the client's span`);
+      assert.equal(
+        server.parentSpanId,
+        call.spanId,
+        `${call.era}/${call.via}: the SERVER span's parent is the client's span`
+      );
       assert.equal(attribute(server, 'mcp.method.name'), 'tools/call');
       assert.equal(attribute(server, 'mcp.protocol.version'), call.era === 'modern' ? '2026-07-28' : '2025-11-25');
       assert.equal(client.kind, 3, 'SPAN_KIND_CLIENT');
       assert.equal(client.parentSpanId, server.spanId);
       // The upstream's parent is the CLIENT span, by _meta and by the HTTP header alike.
-      assert.equal(parseTraceparent(call.seen.meta.traceparent).spanId, client.spanId, `${call.era}/${call.via}: _meta.traceparent`);
-      assert.equal(parseTraceparent(call.seen.headers?.traceparent).spanId, client.spanId, `${call.era}/${call.via}: traceparent header`);
+      assert.equal(
+        parseTraceparent(call.seen.meta.traceparent).spanId,
+        client.spanId,
+        `${call.era}/${call.via}: _meta.traceparent`
+      );
+      assert.equal(
+        parseTraceparent(call.seen.headers?.traceparent).spanId,
+        client.spanId,
+        `${call.era}/${call.via}: traceparent header`
+      );
     }
   });
 
-  test('--log-format json: every stderr line is a JSON object; a request\'s line carries its trace and span ids', async () => {
+  test("--log-format json: every stderr line is a JSON object; a request's line carries its trace and span ids", async () => {
     const lines = stderr()
       .split('\n')
       .filter(line => line.trim() !== '');
@@ -149,7 +223,9 @@ describe('tracing to an OTLP/HTTP receiver (gateway process, OTEL_* variables)',
     for (const call of calls) {
       const requestLines = parsed.filter(line => line.logger === 'request' && line.trace_id === call.traceId);
       assert.equal(requestLines.length, 1, `${call.era}/${call.via}: one request line in trace ${call.traceId}`);
-      const server = receiver.spans.find(span => span.traceId === call.traceId && span.name === 'tools/call tr__record');
+      const server = receiver.spans.find(
+        span => span.traceId === call.traceId && span.name === 'tools/call tr__record'
+      );
       assert.equal(requestLines[0]?.span_id, server?.spanId, 'the line is written in the SERVER span');
       assert.match(String(requestLines[0]?.message), /^tools\/call tr__record: ok$/);
       assert.notEqual(requestLines[0]?.request_id, undefined);

@@ -28,11 +28,15 @@ const config = {
 
 for (const era of ['legacy', 'modern'] as const) {
   describe(`tracing (${era} client)`, () => {
-    test('the SERVER span is the client span\'s child; the upstream gets the CLIENT span as its parent', async () => {
+    test("the SERVER span is the client span's child; the upstream gets the CLIENT span as its parent", async () => {
       await using gateway = await startTracedGateway(config);
       const client = await gateway.connect(era);
       const caller = clientTraceContext();
-      const result = await client.callTool({ name: 'tr__record', arguments: {}, _meta: { traceparent: caller.traceparent, tracestate: 'vendor=1' } });
+      const result = await client.callTool({
+        name: 'tr__record',
+        arguments: {},
+        _meta: { traceparent: caller.traceparent, tracestate: 'vendor=1' }
+      });
       const seen = JSON.parse(textOf(result)) as { meta: { traceparent?: string; tracestate?: string } };
       await client.listTools();
 
@@ -42,8 +46,8 @@ for (const era of ['legacy', 'modern'] as const) {
       assert.equal(list.attributes['mcp.method.name'], 'tools/list');
       const serverSpan = spanNamed(spans, 'tools/call tr__record');
       assert.equal(serverSpan.kind, SpanKind.SERVER);
-      assert.equal(serverSpan.spanContext().traceId, caller.traceId, 'the SERVER span joins the client\'s trace');
-      assert.equal(serverSpan.parentSpanContext?.spanId, caller.spanId, 'its parent is the client\'s span');
+      assert.equal(serverSpan.spanContext().traceId, caller.traceId, "the SERVER span joins the client's trace");
+      assert.equal(serverSpan.parentSpanContext?.spanId, caller.spanId, "its parent is the client's span");
       assert.equal(serverSpan.attributes['mcp.method.name'], 'tools/call');
       assert.equal(serverSpan.attributes['gen_ai.tool.name'], 'tr__record');
       assert.equal(serverSpan.attributes['mcp.protocol.version'], era === 'modern' ? '2026-07-28' : '2025-11-25');
@@ -58,7 +62,11 @@ for (const era of ['legacy', 'modern'] as const) {
 
       const upstreamParent = parseTraceparent(seen.meta.traceparent);
       assert.equal(upstreamParent.traceId, caller.traceId);
-      assert.equal(upstreamParent.spanId, clientSpan.spanContext().spanId, 'the upstream\'s parent is the gateway\'s CLIENT span');
+      assert.equal(
+        upstreamParent.spanId,
+        clientSpan.spanContext().spanId,
+        "the upstream's parent is the gateway's CLIENT span"
+      );
       assert.equal(seen.meta.tracestate, 'vendor=1', 'tracestate travels with it');
     });
 
@@ -78,7 +86,7 @@ for (const era of ['legacy', 'modern'] as const) {
       assert.equal(unknown.parentSpanContext, undefined, 'without a traceparent the SERVER span starts a trace');
     });
 
-    test('each workflow step is an INTERNAL span under the call\'s SERVER span, its upstream call under it', async () => {
+    test("each workflow step is an INTERNAL span under the call's SERVER span, its upstream call under it", async () => {
       await using gateway = await startTracedGateway(config);
       const client = await gateway.connect(era);
       const result = await client.callTool({ name: 'twice', arguments: {} });
@@ -92,7 +100,9 @@ for (const era of ['legacy', 'modern'] as const) {
         assert.equal(step.kind, SpanKind.INTERNAL);
         assert.equal(step.parentSpanContext?.spanId, serverSpan.spanContext().spanId);
         assert.equal(step.attributes['manifold.workflow.name'], 'twice');
-        const calls = spans.filter(span => span.name === 'tools/call record' && span.parentSpanContext?.spanId === step.spanContext().spanId);
+        const calls = spans.filter(
+          span => span.name === 'tools/call record' && span.parentSpanContext?.spanId === step.spanContext().spanId
+        );
         assert.equal(calls.length, 1, `one upstream call under step ${id}`);
         assert.equal(calls[0]?.kind, SpanKind.CLIENT);
       }
@@ -102,11 +112,15 @@ for (const era of ['legacy', 'modern'] as const) {
   });
 }
 
-test('tracing off: no span, and the client\'s traceparent reaches the upstream untouched', async () => {
+test("tracing off: no span, and the client's traceparent reaches the upstream untouched", async () => {
   await using gateway = await startTracedGateway(config, { tracing: noTracing });
   const client = await gateway.connect('legacy');
   const caller = clientTraceContext();
-  const result = await client.callTool({ name: 'tr__record', arguments: {}, _meta: { traceparent: caller.traceparent } });
+  const result = await client.callTool({
+    name: 'tr__record',
+    arguments: {},
+    _meta: { traceparent: caller.traceparent }
+  });
   const seen = JSON.parse(textOf(result)) as { meta: { traceparent?: string } };
   assert.equal(seen.meta.traceparent, caller.traceparent);
   assert.equal(gateway.spans.getFinishedSpans().length, 0);

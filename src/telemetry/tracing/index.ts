@@ -1,4 +1,12 @@
-export { noTracing, type CarrierHeaders, type ClientSpanInfo, type ModelSpanInfo, type ServerSpanInfo, type TraceIds, type Tracing } from './tracing.js';
+export {
+  noTracing,
+  type CarrierHeaders,
+  type ClientSpanInfo,
+  type ModelSpanInfo,
+  type ServerSpanInfo,
+  type TraceIds,
+  type Tracing
+} from './tracing.js';
 export { tracingSettings, type TracingConfig, type TracingSettings } from './tracing-settings.js';
 export { mcpAttributes, OtelTracing, type OtelTracingOptions } from './otel-tracing.js';
 export { StderrSpanExporter } from './stderr-span-exporter.js';

@@ -1,4 +1,17 @@
-import { type Attributes, type Context, context, defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -16,7 +29,15 @@ import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opent
 import { manifoldVersion } from '../../core/version.js';
 import { requestKey } from './active-trace-ids.js';
 import { StderrSpanExporter } from './stderr-span-exporter.js';
-import type { CarrierHeaders, ClientSpanInfo, ModelSpanInfo, ModelSpanUsage, ServerSpanInfo, TraceIds, Tracing } from './tracing.js';
+import type {
+  CarrierHeaders,
+  ClientSpanInfo,
+  ModelSpanInfo,
+  ModelSpanUsage,
+  ServerSpanInfo,
+  TraceIds,
+  Tracing
+} from './tracing.js';
 import type { TracingSettings } from './tracing-settings.js';
 
 export interface OtelTracingOptions {
@@ -56,11 +77,23 @@ export class OtelTracing implements Tracing {
       contextManagerSet = true;
     }
     const { settings } = options;
-    const exporter = options.exporter ?? (settings.exporter === 'console' ? new StderrSpanExporter() : new OTLPTraceExporter(settings.url ? { url: settings.url } : {}));
-    const processor = options.exporter || settings.exporter === 'console' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter);
+    const exporter =
+      options.exporter ??
+      (settings.exporter === 'console'
+        ? new StderrSpanExporter()
+        : new OTLPTraceExporter(settings.url ? { url: settings.url } : {}));
+    const processor =
+      options.exporter || settings.exporter === 'console'
+        ? new SimpleSpanProcessor(exporter)
+        : new BatchSpanProcessor(exporter);
     this.provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: manifoldVersion }),
-      ...(settings.sampleRatio !== undefined ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }) } : {}),
+      resource: resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: settings.serviceName,
+        [ATTR_SERVICE_VERSION]: manifoldVersion
+      }),
+      ...(settings.sampleRatio !== undefined
+        ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }) }
+        : {}),
       spanProcessors: [processor]
     });
     this.tracer = this.provider.getTracer('manifold', manifoldVersion);
@@ -72,8 +105,14 @@ export class OtelTracing implements Tracing {
     if (info.protocolVersion) attributes[mcpAttributes.protocolVersion] = info.protocolVersion;
     if (info.sessionId) attributes[mcpAttributes.sessionId] = info.sessionId;
     if (info.requestId !== undefined) attributes[mcpAttributes.requestId] = String(info.requestId);
-    const span = this.tracer.startSpan(spanName(info.method, info.target), { kind: SpanKind.SERVER, attributes }, parent);
-    const active = trace.setSpan(parent, span).setValue(requestKey, { requestId: info.requestId, sessionId: info.sessionId });
+    const span = this.tracer.startSpan(
+      spanName(info.method, info.target),
+      { kind: SpanKind.SERVER, attributes },
+      parent
+    );
+    const active = trace
+      .setSpan(parent, span)
+      .setValue(requestKey, { requestId: info.requestId, sessionId: info.sessionId });
     return this.runIn(span, active, run);
   }
 
@@ -96,7 +135,10 @@ export class OtelTracing implements Tracing {
     return this.runIn(span, trace.setSpan(context.active(), span), run);
   }
 
-  model<T extends { usage?: ModelSpanUsage | undefined; finishReason?: string }>(info: ModelSpanInfo, run: () => Promise<T>): Promise<T> {
+  model<T extends { usage?: ModelSpanUsage | undefined; finishReason?: string }>(
+    info: ModelSpanInfo,
+    run: () => Promise<T>
+  ): Promise<T> {
     const attributes: Attributes = { [mcpAttributes.operation]: 'chat', 'gen_ai.request.model': info.model };
     if (info.provider) attributes['gen_ai.provider.name'] = info.provider;
     const span = this.tracer.startSpan(`chat ${info.model}`, { kind: SpanKind.CLIENT, attributes });

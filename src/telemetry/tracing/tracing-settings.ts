@@ -25,7 +25,10 @@ const exporters = ['otlp', 'console', 'none'] as const;
  * `otlp` or `console`, or (unset) when an `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` is given, or (neither) when the
  * config names an exporter. `OTEL_SDK_DISABLED=true` turns it off whatever else says.
  */
-export function tracingSettings(config: TracingConfig | undefined, env: NodeJS.ProcessEnv = process.env): TracingSettings {
+export function tracingSettings(
+  config: TracingConfig | undefined,
+  env: NodeJS.ProcessEnv = process.env
+): TracingSettings {
   const envEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
   let exporter: TracingSettings['exporter'] = config?.exporter ?? 'none';
   const named = env.OTEL_TRACES_EXPORTER?.split(',')[0]?.trim().toLowerCase();

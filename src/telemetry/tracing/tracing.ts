@@ -60,7 +60,10 @@ export interface Tracing {
   /** Runs a step of the gateway's own (a workflow step) in an INTERNAL span. */
   internal<T>(name: string, attributes: Record<string, string | number | boolean>, run: () => Promise<T>): Promise<T>;
   /** Runs a model call in a CLIENT span (`chat {model}`), its token usage recorded from what `run` returns. */
-  model<T extends { usage?: ModelSpanUsage | undefined; finishReason?: string }>(info: ModelSpanInfo, run: () => Promise<T>): Promise<T>;
+  model<T extends { usage?: ModelSpanUsage | undefined; finishReason?: string }>(
+    info: ModelSpanInfo,
+    run: () => Promise<T>
+  ): Promise<T>;
   /** Writes the active span's context into HTTP headers (remote upstream requests); a no-op outside a span. */
   injectHeaders(headers: Record<string, string>): void;
   /** The ids of the active span, for log lines; undefined outside a span or with tracing off. */
