@@ -126,3 +126,20 @@ test("tracing off: no span, and the client's traceparent reaches the upstream un
   assert.equal(gateway.spans.getFinishedSpans().length, 0);
   assert.equal(gateway.core.tracing.enabled, false);
 });
+
+test("an upstream call that times out: its CLIENT span has error.type UPSTREAM_TIMEOUT, and the SERVER span the client's error code", async () => {
+  await using gateway = await startTracedGateway({
+    gateway: { timeout: 400 },
+    servers: { h: fixtureServer('hangs.ts') }
+  });
+  const client = await gateway.connect('legacy');
+  await assert.rejects(client.callTool({ name: 'h__hang', arguments: {} }));
+  const spans = gateway.spans.getFinishedSpans();
+  const upstream = spanNamed(spans, 'tools/call hang');
+  assert.equal(upstream.kind, SpanKind.CLIENT);
+  assert.equal(upstream.attributes['error.type'], 'UPSTREAM_TIMEOUT');
+  assert.equal(upstream.status.code, 2, 'status ERROR');
+  assert.equal(upstream.events[0]?.name, 'exception');
+  const call = spanNamed(spans, 'tools/call h__hang');
+  assert.equal(call.attributes['error.type'], '-32011');
+});
