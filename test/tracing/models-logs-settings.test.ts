@@ -14,6 +14,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { OtelTracing, tracingSettings } from '../../src/telemetry/tracing/index.js';
 import { startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
+import { cli } from '../helpers/oauth.js';
 import { fixtureServer, manifoldCommand, writeConfig } from '../helpers/gateway.js';
 import { spanNamed, startTracedGateway, textOf } from './helpers.js';
 
@@ -171,4 +172,24 @@ test("stdio: spans (OTEL_TRACES_EXPORTER=console) and --log-format json lines go
   assert.equal(span.kind, SpanKind.SERVER);
   const request = lines.find(line => line.logger === 'request' && line.message === 'tools/call tr__record: ok');
   assert.equal(request?.trace_id, span.traceId);
+});
+
+test('--log-format takes text or json; another value is a usage error (exit 2) before any server starts', async () => {
+  const bad = await cli(['tools', '--log-format', 'xml', '--config', '/nonexistent/manifold.yaml']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--log-format must be text or json, not "xml"/);
+});
+
+test('an OTEL_TRACES_EXPORTER Manifold does not have stops the gateway at start, naming the variable', async () => {
+  await using config = writeConfig({ servers: {} });
+  const previous = process.env.OTEL_TRACES_EXPORTER;
+  process.env.OTEL_TRACES_EXPORTER = 'zipkin';
+  try {
+    const result = await cli(['tools', '--config', config.path, '--log-level', 'silent']);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /OTEL_TRACES_EXPORTER="zipkin"/);
+  } finally {
+    if (previous === undefined) delete process.env.OTEL_TRACES_EXPORTER;
+    else process.env.OTEL_TRACES_EXPORTER = previous;
+  }
 });
