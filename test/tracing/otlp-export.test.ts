@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
+
 import {
   connectHttp,
   type Era,
@@ -84,11 +86,12 @@ describe('tracing to an OTLP/HTTP receiver (gateway process, OTEL_* variables)',
   let upstream: ChildProcess;
   let gateway: ChildProcess;
   let gatewayUrl: string;
+  let sseUrl: string;
   let stderr: () => string;
   let config: ReturnType<typeof writeConfig>;
   const calls: Array<{
     era: Era;
-    via: 'meta' | 'header';
+    via: 'meta' | 'header' | 'sse header';
     traceId: string;
     spanId: string;
     seen: { meta: { traceparent?: string }; headers?: { traceparent?: string } };
@@ -130,6 +133,8 @@ describe('tracing to an OTLP/HTTP receiver (gateway process, OTEL_* variables)',
     );
     const started = await waitForStderr(gateway, /"message":"serving MCP at (http:[^" ]+)/, 'gateway', 30_000);
     gatewayUrl = started.match[1] as string;
+    await waitFor(() => /transport connect to (http:[^" ]+)/.test(started.stderr()), 'the SSE address');
+    sseUrl = (/transport connect to (http:[^" ]+)/.exec(started.stderr()) as RegExpExecArray)[1] as string;
     stderr = started.stderr;
   });
 
@@ -164,7 +169,28 @@ describe('tracing to an OTLP/HTTP receiver (gateway process, OTEL_* variables)',
         });
       }
     }
-    assert.equal(calls.length, 4);
+    // The legacy HTTP+SSE transport: the POST of the request carries the header.
+    const caller = clientTraceContext();
+    const withHeader: typeof fetch = (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('traceparent', caller.traceparent);
+      return fetch(input, { ...init, headers });
+    };
+    const sse = new Client({ name: 'sse-traced', version: '1.0.0' }, { versionNegotiation: { mode: 'legacy' } });
+    await sse.connect(new SSEClientTransport(new URL(sseUrl), { fetch: withHeader }), { timeout: 30_000 });
+    try {
+      const result = await sse.callTool({ name: 'tr__record', arguments: {} });
+      calls.push({
+        era: 'legacy',
+        via: 'sse header',
+        traceId: caller.traceId,
+        spanId: caller.spanId,
+        seen: JSON.parse(textOf(result)) as (typeof calls)[number]['seen']
+      });
+    } finally {
+      await sse.close();
+    }
+    assert.equal(calls.length, 5);
   });
 
   test("the receiver gets each SERVER span under the client's span, each CLIENT span the upstream's parent", async () => {

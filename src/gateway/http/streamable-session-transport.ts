@@ -5,6 +5,7 @@ import type { JSONRPCMessage, RequestId, Transport, TransportSendOptions } from 
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 
 import { toJsonRpcMessages } from '../json-rpc-frames.js';
+import { traceContextOf } from './trace-context.js';
 import { sendJsonRpcError as sendError, sseHeaders, startSseKeepAlive, writeSseEvent as writeEvent } from './http-responses.js';
 
 export interface StreamableSessionOptions {
@@ -237,15 +238,3 @@ export class StreamableSessionTransport implements Transport {
   }
 }
 
-/**
- * The request's W3C trace context headers, as the SDK hands a request's HTTP request to its handlers
- * (`ctx.http.req`): what parents its span when tracing is on. Undefined (nothing built) where it carries none.
- */
-function traceContextOf(req: IncomingMessage): { request: Request } | undefined {
-  const traceparent = req.headers.traceparent;
-  if (typeof traceparent !== 'string') return undefined;
-  const headers: Record<string, string> = { traceparent };
-  const tracestate = req.headers.tracestate;
-  if (typeof tracestate === 'string') headers.tracestate = tracestate;
-  return { request: new Request('http://localhost/mcp', { method: 'POST', headers }) };
-}
