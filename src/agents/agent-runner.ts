@@ -8,8 +8,10 @@ import { runLinkOf } from '../store/index.js';
 import { principalOf } from '../core/principal.js';
 import type { AccessPolicy } from '../rules/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Tracing } from '../telemetry/tracing/index.js';
 import { agentAnnotations, agentTools, toModelTool } from './agent-tools.js';
 import { createModelBackend } from './create-model-backend.js';
+import { tracedBackend } from './traced-backend.js';
 import type { ModelBackend } from './model-backend.js';
 import { type AgentResume, type AgentRunHooks, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
 import { runAgent } from './run-agent.js';
@@ -24,6 +26,8 @@ export interface AgentRunnerOptions {
   /** The gateway pipeline; every tool call of every agent goes through it. */
   pipeline: Handler;
   logger: Logger;
+  /** A span per model call (`chat {model}`); off when absent. */
+  tracing?: Tracing | undefined;
   /** Builds a model's backend (tests may substitute); default: by its provider. */
   createBackend?: (name: string, config: ModelConfig) => ModelBackend;
   /** Where each call is recorded and journaled as a run (the gateway's run store); without it calls are not recorded. */
@@ -53,7 +57,7 @@ export class AgentRunner {
     if (!backend) {
       const config = this.options.models[name];
       if (!config) throw new Error(`unknown model "${name}"`);
-      backend = (this.options.createBackend ?? createModelBackend)(name, config);
+      backend = tracedBackend((this.options.createBackend ?? createModelBackend)(name, config), config.provider, this.options.tracing);
       this.backends.set(name, backend);
     }
     return backend;

@@ -36,6 +36,7 @@ interface Command {
 const common: OptionSpec = {
   config: { type: 'string', short: 'c' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 };
 
@@ -43,6 +44,7 @@ const commonHelp = `
 Common options:
   -c, --config <file>    config file (default: $MANIFOLD_CONFIG, then ./manifold.yaml|.yml|.json)
       --log-level <l>    debug | info | warn | error | silent (logs go to stderr)
+      --log-format <f>   text | json: one JSON object a line, with the trace id of a traced request (default: gateway.logFormat)
   -h, --help             this help`;
 
 const commands: Record<string, Command> = {
@@ -377,6 +379,11 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   const level = parsed.values['log-level'];
   if (typeof level === 'string' && !logLevels.includes(level as LogLevel)) {
     output.err(`manifold ${name}: --log-level must be one of ${logLevels.join(', ')}`);
+    return 2;
+  }
+  const format = parsed.values['log-format'];
+  if (typeof format === 'string' && format !== 'text' && format !== 'json') {
+    output.err(`manifold ${name}: --log-format must be text or json, not "${format}"`);
     return 2;
   }
   try {

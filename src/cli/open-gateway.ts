@@ -5,6 +5,8 @@ import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.js
 export interface CommonOptions {
   config?: string;
   logLevel?: LogLevel;
+  /** `--log-format`; default: the config's gateway.logFormat. */
+  logFormat?: 'text' | 'json';
 }
 
 /** Loads the config (--config, MANIFOLD_CONFIG, ./manifold.yaml) and reports its warnings. */
@@ -24,10 +26,13 @@ export async function openGateway(
   defaultLevel: LogLevel,
   hooks: { check?: (config: ManifoldConfig) => void } = {}
 ): Promise<{ core: GatewayCore; loaded: LoadedConfig; logger: Logger }> {
-  const bootstrap = createLogger({ level: options.logLevel ?? defaultLevel });
+  const bootstrap = createLogger({ level: options.logLevel ?? defaultLevel, ...(options.logFormat ? { format: options.logFormat } : {}) });
   const loaded = loadCliConfig(options, bootstrap);
   hooks.check?.(loaded.config);
-  const logger = createLogger({ level: options.logLevel ?? (defaultLevel === 'info' ? loaded.config.gateway.logLevel : defaultLevel) });
+  const logger = createLogger({
+    level: options.logLevel ?? (defaultLevel === 'info' ? loaded.config.gateway.logLevel : defaultLevel),
+    format: options.logFormat ?? loaded.config.gateway.logFormat
+  });
   const core = new GatewayCore({ config: loaded.config, configPath: loaded.path, logger });
   await core.start();
   return { core, loaded, logger };

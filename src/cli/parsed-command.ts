@@ -7,12 +7,14 @@ export interface ParsedCommand {
 }
 
 /** The options every command shares, typed. */
-export function commonOptions(parsed: ParsedCommand): { config?: string; logLevel?: LogLevel } {
+export function commonOptions(parsed: ParsedCommand): { config?: string; logLevel?: LogLevel; logFormat?: 'text' | 'json' } {
   const config = parsed.values.config;
   const level = parsed.values['log-level'];
+  const format = parsed.values['log-format'];
   return {
     ...(typeof config === 'string' ? { config } : {}),
-    ...(typeof level === 'string' ? { logLevel: level as LogLevel } : {})
+    ...(typeof level === 'string' ? { logLevel: level as LogLevel } : {}),
+    ...(format === 'text' || format === 'json' ? { logFormat: format } : {})
   };
 }
 

@@ -72,3 +72,4 @@ export { type ApiKeyConfig, type AuthConfig, authSchema, type JwtAuthConfig, key
 export { type AccessRule, localToolSources, ruleKinds, rulesSchema } from './rules-schema.js';
 export { type CompiledRule, compileRuleExpression, type RuleContext, ruleVariables } from './rule-expression.js';
 export { type AuditOptions, auditOptionsSchema } from './audit-schema.js';
+export { type TracingOptions, tracingOptionsSchema } from './tracing-schema.js';

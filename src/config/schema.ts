@@ -14,6 +14,7 @@ import { budgetsSchema, checkBudgetReferences, usageOptionsSchema } from './budg
 import { auditOptionsSchema } from './audit-schema.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { checkRuleReferences, rulesSchema } from './rules-schema.js';
+import { tracingOptionsSchema } from './tracing-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
@@ -147,6 +148,8 @@ export const gatewayOptionsSchema = z.strictObject({
     .strictObject({ baseDelay: durationSchema.default(1000), maxDelay: durationSchema.default(60_000) })
     .prefault({}),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** `text` (default) or `json`: one JSON object per line, with the trace and span ids of a traced request (docs/OBSERVABILITY.md "Logs"). */
+  logFormat: z.enum(['text', 'json']).default('text'),
   /**
    * How long a call waits for a 2026-07-28 client to come back with the input a 2025-era server asked for
    * (sampling, elicitation, roots) before it is cancelled.
@@ -238,7 +241,9 @@ export const configSchema = z
     /** Who may see and call what: ordered allow/deny CEL conditions over the caller and the target (docs/SECURITY.md). */
     rules: rulesSchema,
     /** The hash-chained audit log of every request, in the store (docs/OBSERVABILITY.md "Audit log"); on by default. */
-    audit: auditOptionsSchema.prefault({})
+    audit: auditOptionsSchema.prefault({}),
+    /** OpenTelemetry tracing (docs/OBSERVABILITY.md "Traces"); off unless an exporter is set here or by OTEL_* variables. */
+    tracing: tracingOptionsSchema.prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { ClientCapabilities, LoggingLevel, ServerContext } from '@modelcontextprotocol/server';
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, PROTOCOL_VERSION_META_KEY, ProtocolError, Server } from '@modelcontextprotocol/server';
 
 import { isManifoldError, ManifoldError, toManifoldError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -16,6 +17,28 @@ import { checkRules, resourceTarget } from '../rules/index.js';
 import type { DispatchMethod, DownstreamContext, GatewayRequest } from '../core/pipeline.js';
 import { type Principal, principalOf } from '../core/principal.js';
 import { type DownstreamSession, logSeverity } from './sessions.js';
+
+/** The span target of a request: the tool or prompt it names, the resource it reads. */
+function targetOf(method: DispatchMethod, params: Record<string, unknown>): string | undefined {
+  const key = method === 'tools/call' || method === 'prompts/get' ? 'name' : method.startsWith('resources/') ? 'uri' : undefined;
+  const value = key ? params[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Runs a request and writes its outcome and duration (debug). */
+async function logged<T>(logger: Logger, method: string, target: string | undefined, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const name = target ? `${method} ${target}` : method;
+  try {
+    const result = await run();
+    const isError = (result as { isError?: unknown } | null)?.isError === true;
+    logger.debug(`${name}: ${isError ? 'tool error' : 'ok'}`, { ms: Math.round(performance.now() - started) });
+    return result;
+  } catch (error) {
+    logger.debug(`${name}: ${error instanceof Error ? error.message : String(error)}`, { ms: Math.round(performance.now() - started) });
+    throw error;
+  }
+}
 
 /** How long a relayed request to the client (an elicitation a person answers) may take. */
 const clientRequestTimeoutMs = 10 * 60_000;
@@ -108,7 +131,33 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     };
   };
 
-  const dispatch = async (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) => {
+  // A SERVER span per downstream request (config `tracing:`), outside everything else: it sees refused calls too.
+  const requestLogger = logger.child('request');
+  const traced = <T>(method: string, target: string | undefined, params: Record<string, unknown>, ctx: ServerContext, work: () => Promise<T>): Promise<T> => {
+    // At debug level, one line per request, written inside its span (a JSON line then carries its trace id).
+    const run = requestLogger.isEnabled('debug') ? () => logged(requestLogger, method, target, work) : work;
+    if (!core.tracing.enabled) return run();
+    const headers = ctx.http?.req?.headers;
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    const protocolVersion = envelope ? envelope[PROTOCOL_VERSION_META_KEY] : server.getNegotiatedProtocolVersion();
+    return core.tracing.server(
+      {
+        method,
+        target,
+        params,
+        ...(headers ? { headers: { traceparent: headers.get('traceparent') ?? undefined, tracestate: headers.get('tracestate') ?? undefined } } : {}),
+        protocolVersion: typeof protocolVersion === 'string' ? protocolVersion : undefined,
+        sessionId: session?.id,
+        requestId: ctx.mcpReq.id
+      },
+      run
+    );
+  };
+
+  const dispatch = (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) =>
+    traced(method, targetOf(method, params), params, ctx, () => dispatchUntraced(method, params, ctx));
+
+  const dispatchUntraced = async (method: DispatchMethod, params: Record<string, unknown>, ctx: ServerContext) => {
     try {
       const downstream = contextFor(ctx);
       if (options.view) {
@@ -127,18 +176,19 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
 
   // A view answers tools/call itself (meta tools, renamed tools) and sends real calls through the same pipeline.
   const view = options.view;
-  const viewCall = async (view: CatalogView, params: Record<string, unknown>, ctx: ServerContext) => {
-    try {
-      // The pipeline counts the calls that travel it; a view's own tools (retrieve_tools) are counted here.
-      let piped = false;
-      const pipeline = core.usage ? (request: GatewayRequest) => ((piped = true), core.pipeline(request)) : core.pipeline;
-      const result = await view.callTool(params, contextFor(ctx), pipeline);
-      if (!piped) core.usage?.recordAnswer({ principal: callerOf(ctx).name, view: view.name }, String(params.name), result, params.arguments);
-      return result;
-    } catch (error) {
-      throw toWireError(error, logger);
-    }
-  };
+  const viewCall = (view: CatalogView, params: Record<string, unknown>, ctx: ServerContext) =>
+    traced('tools/call', targetOf('tools/call', params), params, ctx, async () => {
+      try {
+        // The pipeline counts the calls that travel it; a view's own tools (retrieve_tools) are counted here.
+        let piped = false;
+        const pipeline = core.usage ? (request: GatewayRequest) => ((piped = true), core.pipeline(request)) : core.pipeline;
+        const result = await view.callTool(params, contextFor(ctx), pipeline);
+        if (!piped) core.usage?.recordAnswer({ principal: callerOf(ctx).name, view: view.name }, String(params.name), result, params.arguments);
+        return result;
+      } catch (error) {
+        throw toWireError(error, logger);
+      }
+    });
 
   // A merged list is fresh only as long as every upstream's part (min ttlMs), and private if any part is (or rules
   // filter it per caller).
@@ -167,7 +217,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   };
 
   // Every list holds only what the caller's rules let it see (config `rules:`; without rules, everything).
-  server.setRequestHandler('tools/list', (_request, ctx) => {
+  server.setRequestHandler('tools/list', (request, ctx) => traced('tools/list', undefined, paramsOf(request), ctx, async () => {
     const principal = callerOf(ctx);
     return counted(principal, 'tools', {
       tools: view
@@ -175,8 +225,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         : core.catalog.tools.filter(tool => access.seesTool(principal, tool)).map(tool => tool.definition),
       ...hintFor(ctx, 'tools')
     });
-  });
-  server.setRequestHandler('prompts/list', (_request, ctx) => {
+  }));
+  server.setRequestHandler('prompts/list', (request, ctx) => traced('prompts/list', undefined, paramsOf(request), ctx, async () => {
     const principal = callerOf(ctx);
     return counted(principal, 'prompts', {
       prompts: core.catalog.prompts
@@ -184,8 +234,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         .map(prompt => prompt.definition),
       ...hintFor(ctx, 'prompts')
     });
-  });
-  server.setRequestHandler('resources/list', (_request, ctx) => {
+  }));
+  server.setRequestHandler('resources/list', (request, ctx) => traced('resources/list', undefined, paramsOf(request), ctx, async () => {
     const principal = callerOf(ctx);
     return counted(principal, 'resources', {
       resources: core.catalog.resources
@@ -193,8 +243,8 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         .map(resource => resource.definition),
       ...hintFor(ctx, 'resources')
     });
-  });
-  server.setRequestHandler('resources/templates/list', (_request, ctx) => {
+  }));
+  server.setRequestHandler('resources/templates/list', (request, ctx) => traced('resources/templates/list', undefined, paramsOf(request), ctx, async () => {
     const principal = callerOf(ctx);
     return counted(principal, 'resourceTemplates', {
       resourceTemplates: core.catalog.resourceTemplates
@@ -202,7 +252,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
         .map(template => template.definition),
       ...hintFor(ctx, 'resourceTemplates')
     });
-  });
+  }));
 
   /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- forwarded results are raw upstream JSON */
   server.setRequestHandler('tools/call', ((request: { params?: unknown }, ctx: ServerContext) =>

@@ -5,6 +5,7 @@ import type { Catalog, LocalTool } from '../catalog/index.js';
 import { ManifoldError } from '../core/errors.js';
 import type { UpstreamGates } from '../limits/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
+import { noTracing, type Tracing } from '../telemetry/tracing/index.js';
 import type { InflightRegistry } from './inflight.js';
 import { type PerClientUpstreams, sharedLease } from './per-client-upstreams.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
@@ -16,6 +17,8 @@ interface Route {
   upstream: UpstreamConnection;
   params: Record<string, unknown>;
   describe: string;
+  /** The upstream's own name of the tool or prompt, or the resource URI: the CLIENT span's target. */
+  target?: string;
   /** For a tool call: whether it is harmless to run twice, by the tool's annotations as the catalog has them (config corrections included). */
   resendable?: boolean;
 }
@@ -39,7 +42,9 @@ export function createDispatcher(
   /** Servers' concurrency caps (`limits.upstreams`): a call waits its turn before it is sent. */
   gates?: UpstreamGates,
   /** Told how long each upstream request took, from sending it to its answer (metrics' upstream time). */
-  onUpstreamCall?: UpstreamCallObserver
+  onUpstreamCall?: UpstreamCallObserver,
+  /** A CLIENT span per upstream request, its context sent in `_meta` (and the HTTP headers of a remote server). */
+  tracing: Tracing = noTracing
 ): Handler {
   const upstreamNamed = (name: string): UpstreamConnection => {
     const upstream = upstreams.get(name);
@@ -59,19 +64,25 @@ export function createDispatcher(
           upstream: upstreamNamed(tool.upstream),
           params: { ...params, name: tool.originalName },
           describe: `tool "${name}"`,
+          target: tool.originalName,
           resendable: annotations?.readOnlyHint === true || annotations?.idempotentHint === true
         };
       }
       case 'prompts/get': {
         const name = requireString(params, 'name', 'prompts/get');
         const prompt = catalog.getPrompt(name);
-        return { upstream: upstreamNamed(prompt.upstream), params: { ...params, name: prompt.originalName }, describe: `prompt "${name}"` };
+        return {
+          upstream: upstreamNamed(prompt.upstream),
+          params: { ...params, name: prompt.originalName },
+          describe: `prompt "${name}"`,
+          target: prompt.originalName
+        };
       }
       case 'resources/read':
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
         const uri = requireString(params, 'uri', request.method);
-        return { upstream: upstreamNamed(catalog.resolveResource(uri)), params, describe: `resource ${uri}` };
+        return { upstream: upstreamNamed(catalog.resolveResource(uri)), params, describe: `resource ${uri}`, target: uri };
       }
       case 'completion/complete': {
         const ref = params.ref as { type?: string; name?: string; uri?: string } | undefined;
@@ -92,10 +103,25 @@ export function createDispatcher(
     }
   };
 
-  const forward = async (request: GatewayRequest, routed: Route): Promise<GatewayResult> => {
-    const { upstream, params, describe, resendable } = routed;
+  const forward = (request: GatewayRequest, routed: Route): Promise<GatewayResult> => {
+    const forwarded = withForwardedMeta(routed.params, request.downstream, routed.upstream);
+    // Tracing off: nothing is built for it.
+    if (!tracing.enabled) return send(request, routed, forwarded);
+    return tracing.client(
+      {
+        method: request.method,
+        target: routed.target,
+        server: routed.upstream.name,
+        params: forwarded,
+        protocolVersion: routed.upstream.state.kind === 'ready' ? routed.upstream.state.protocolVersion : undefined
+      },
+      traced => send(request, routed, traced)
+    );
+  };
+
+  const send = async (request: GatewayRequest, routed: Route, forwarded: Record<string, unknown>): Promise<GatewayResult> => {
+    const { upstream, describe, resendable } = routed;
     const downstream = request.downstream;
-    const forwarded = withForwardedMeta(params, downstream, upstream);
     // The caller's own session with a perClient server (opened now if it has none), else the shared one.
     const lease = sessions ? sessions.lease(upstream, downstream) : sharedLease(upstream);
     const leave = inflight.enter(lease.relayKey, downstream);

@@ -9,6 +9,7 @@ import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { SqliteAuditStore, SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { createTracing, type Tracing } from '../telemetry/tracing/index.js';
 import { Limits } from '../limits/index.js';
 import { Usage } from '../usage/index.js';
 import { createMetricsMiddleware, GatewayMetrics, observeRunStore } from '../metrics/index.js';
@@ -42,6 +43,8 @@ export interface GatewayCoreOptions {
   inputRequiredTtlMs?: number;
   /** Backoff for reconnecting upstreams; default: the config's gateway.reconnect. */
   backoff?: { baseMs: number; maxMs: number };
+  /** The gateway's tracing; default: from the config's `tracing:` and the `OTEL_*` variables (off unless asked). */
+  tracing?: Tracing;
 }
 
 export { runStorePath } from './store-path.js';
@@ -61,6 +64,8 @@ export class GatewayCore implements AsyncDisposable {
   /** Each client's own sessions with `perClient` servers. */
   readonly perClient: PerClientUpstreams;
   readonly pipeline: Handler;
+  /** OpenTelemetry spans of downstream requests, upstream calls, workflow steps and model calls (off: `noTracing`). */
+  readonly tracing: Tracing;
   /** Config `rules:`: what each principal may see and call (lists filter by it, the pipeline's first stage refuses by it). */
   readonly access: AccessPolicy;
   readonly bridge: InputRequiredBridge;
@@ -89,6 +94,7 @@ export class GatewayCore implements AsyncDisposable {
   constructor(options: GatewayCoreOptions) {
     this.config = options.config;
     this.logger = options.logger;
+    this.tracing = options.tracing ?? createTracing(options.config.tracing);
     this.info = { name: options.config.gateway.name, version: manifoldVersion };
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
     this.inflight = new InflightRegistry(
@@ -132,6 +138,7 @@ export class GatewayCore implements AsyncDisposable {
         clientInfo: { name: 'manifold', version: manifoldVersion },
         ...(this.credentials ? { credentials: this.credentials } : {}),
         ...(shared ? { oauth: shared } : {}),
+        ...(this.tracing.enabled ? { tracing: this.tracing } : {}),
         backoff: options.backoff ?? {
           baseMs: options.config.gateway.reconnect.baseDelay,
           maxMs: options.config.gateway.reconnect.maxDelay
@@ -224,7 +231,8 @@ export class GatewayCore implements AsyncDisposable {
         this.inflight,
         this.perClient,
         this.limits.upstreams,
-        metrics ? (server, method, seconds, outcome) => metrics.observeUpstream(server, method, seconds, outcome) : undefined
+        metrics ? (server, method, seconds, outcome) => metrics.observeUpstream(server, method, seconds, outcome) : undefined,
+        this.tracing
       )
     );
     this.workflows = new WorkflowEngine({
@@ -235,6 +243,7 @@ export class GatewayCore implements AsyncDisposable {
       upstreams: this.upstreams,
       pipeline: this.pipeline,
       logger: this.logger,
+      tracing: this.tracing,
       // Model steps: the agents' runner (built below) gives the backends; an agent is offered only its servers' tools.
       models: {
         models: options.config.models,
@@ -264,6 +273,7 @@ export class GatewayCore implements AsyncDisposable {
       pipeline: this.pipeline,
       access: this.access,
       logger: this.logger,
+      tracing: this.tracing,
       // Each direct agent call is a run in the run store, journaled per model turn and tool call (resumable).
       runs: this.modelRuns()
     });
@@ -474,6 +484,8 @@ export class GatewayCore implements AsyncDisposable {
     this.credentials?.close();
     this.audit?.close();
     this.metrics?.close();
+    // Last: the spans of everything above are sent before the process may exit.
+    await this.tracing.shutdown().catch(error => this.logger.warn(`tracing: could not send the last spans: ${String(error)}`));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

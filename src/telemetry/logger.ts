@@ -1,5 +1,7 @@
 import { appendFileSync } from 'node:fs';
 
+import { activeTraceFields } from './tracing/active-trace-ids.js';
+
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
@@ -20,7 +22,10 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Where lines go: a function (tests), a file path, or stderr (default). */
   sink?: ((line: string) => void) | { file: string };
-  /** `text` (default) or `json` lines. */
+  /**
+   * `text` (default) or `json`: one object a line, `{ time, level, logger, message, fields }` and, inside a traced
+   * request, `trace_id`, `span_id`, `request_id`, `session_id` (docs/OBSERVABILITY.md "Logs").
+   */
   format?: 'text' | 'json';
   scope?: string;
 }
@@ -45,7 +50,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       if (rank[lineLevel] < rank[level]) return;
       const time = new Date().toISOString();
       if (format === 'json') {
-        write(JSON.stringify({ time, level: lineLevel, scope, message, ...fields }));
+        const line = { time, level: lineLevel, ...(scope ? { logger: scope } : {}), message, ...(fields && Object.keys(fields).length > 0 ? { fields } : {}), ...activeTraceFields() };
+        write(safeJson(line));
         return;
       }
       const tag = scope ? ` [${scope}]` : '';

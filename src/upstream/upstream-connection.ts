@@ -13,6 +13,7 @@ import { forwardRequest, type ForwardingHost, type ForwardOptions } from './forw
 import { roundTripMs } from './measure-latency.js';
 import { mirrorsParams, withoutInvalidHeaderTools } from './mirror-param-headers.js';
 import { nodeFetch } from './node-fetch.js';
+import { withTraceHeaders } from './trace-headers.js';
 import { UpstreamOAuth } from './oauth/upstream-oauth.js';
 import { openUpstreamClient } from './open-upstream-client.js';
 import { ProcessTransport } from './stdio/process-transport.js';
@@ -101,7 +102,9 @@ export class UpstreamConnection implements AsyncDisposable {
           logger: this.logger
         });
     }
-    this.fetch = this.oauth?.fetch ?? options.fetch;
+    const base = this.oauth?.fetch ?? options.fetch;
+    // Tracing on: each HTTP request carries the context of the span it is sent in (the dispatcher's CLIENT span).
+    this.fetch = options.tracing?.enabled ? withTraceHeaders(base ?? nodeFetch, options.tracing) : base;
   }
 
   get state(): UpstreamState {

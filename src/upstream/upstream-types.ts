@@ -4,6 +4,7 @@ import type { ServerConfig } from '../config/index.js';
 import type { UpstreamCredentialStore } from '../store/index.js';
 import type { UpstreamOAuth } from './oauth/upstream-oauth.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Tracing } from '../telemetry/tracing/index.js';
 import type { CacheHint } from './cache-hints.js';
 import type { RemoteKind } from './create-transport.js';
 
@@ -76,6 +77,8 @@ export interface UpstreamConnectionOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** For tests and the lenient-upstream shim: the fetch remote transports use. */
   fetch?: typeof fetch;
+  /** Tracing on: remote requests carry `traceparent`/`tracestate` headers of the span they are sent in. */
+  tracing?: Tracing | undefined;
   /**
    * The server's OAuth, shared by every connection to it (the shared one and each client's own), so that one
    * refresh serves them all: a rotated refresh token is redeemed once. Absent: the connection makes its own.

@@ -8,6 +8,7 @@ import { errorMessage } from '../core/errors.js';
 import type { DownstreamContext, GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import { type Checkpoint, journalPoint, RunJournal, type RunOwner, type RunStatus, type RunStore, type StepRecord } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { noTracing, type Tracing } from '../telemetry/tracing/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import type { CompiledStep, CompiledWorkflow } from './compile-workflow.js';
 import { clip, isPlainObject, safeJson, sizeOf } from './json-text.js';
@@ -39,6 +40,8 @@ export interface ExecuteWorkflowOptions {
   upstreams?: ReadonlyMap<string, UpstreamConnection> | undefined;
   store: RunStore | undefined;
   logger: Logger;
+  /** An INTERNAL span per step (nested steps under theirs), under the span of the call that ran the workflow. */
+  tracing?: Tracing | undefined;
   /**
    * Checks the output against the workflow's outputSchema: what does not match, in words, or undefined. A run
    * whose output fails it is a failed run (reason `output`), recorded as such.
@@ -237,7 +240,19 @@ class WorkflowRun implements StepRunner {
    * Runs a step with its `let`, fallback and onError policy. `error` is set when the step failed and was
    * continued; `vars` holds what its `let` set; `itemErrors` the map items continued past.
    */
-  async runStep(step: CompiledStep, outer: Scope, label: string, signal: AbortSignal): Promise<StepOutcome> {
+  runStep(step: CompiledStep, outer: Scope, label: string, signal: AbortSignal): Promise<StepOutcome> {
+    const tracing = this.options.tracing ?? noTracing;
+    if (!tracing.enabled) return this.runTracedStep(step, outer, label, signal);
+    const attributes = {
+      'manifold.workflow.name': this.options.runName,
+      'manifold.workflow.run_id': this.id,
+      'manifold.workflow.step': label,
+      'manifold.workflow.step.kind': step.kind
+    };
+    return tracing.internal(`step ${label}`, attributes, () => this.runTracedStep(step, outer, label, signal));
+  }
+
+  private async runTracedStep(step: CompiledStep, outer: Scope, label: string, signal: AbortSignal): Promise<StepOutcome> {
     let scope = outer;
     let vars: Record<string, unknown> | undefined;
     try {

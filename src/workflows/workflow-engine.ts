@@ -11,6 +11,7 @@ import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Handler } from '../core/pipeline.js';
 import { type RunStore, runLinkOf } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Tracing } from '../telemetry/tracing/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { checkModelSteps, type ModelNames } from './check-model-steps.js';
 import { checkWorkflowTools, deriveAnnotations } from './check-workflow-tools.js';
@@ -38,6 +39,8 @@ export interface WorkflowEngineOptions {
   /** The gateway pipeline; every step goes through it. */
   pipeline: Handler;
   logger: Logger;
+  /** Spans of workflow steps (docs/OBSERVABILITY.md "Traces"); off when absent. */
+  tracing?: Tracing | undefined;
   /** Opens the run store on first use; without it runs are not recorded. */
   openStore?: () => RunStore;
   /** The models and agents of model steps (`agent`, `aggregate`, `evaluate`); without them such steps are config errors. */
@@ -339,6 +342,7 @@ export class WorkflowEngine implements Disposable {
       upstreams,
       store: this.store,
       logger: this.logger,
+      tracing: this.options.tracing,
       checkOutput,
       definitionJson: JSON.stringify(workflow.definition),
       owner: DurableRuns.owner,

@@ -55,13 +55,19 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
     const auth = loaded.config.auth;
     const access = auth === undefined ? 'loopback-only' : auth === 'none' ? 'open' : 'authenticated';
     const described = describeListenAddress(http.listen, httpConfig.allowedHosts, access);
-    for (const line of described.info) output.err(`manifold: ${line}`);
-    for (const line of described.warnings) output.err(`manifold: warning: ${line}`);
-    output.err(`manifold: clients of the legacy HTTP+SSE transport connect to ${http.sseUrl}`);
+    // With --log-format json every stderr line is a JSON object, these too.
+    const json = (commonOptions(parsed).logFormat ?? loaded.config.gateway.logFormat) === 'json';
+    const announce = json ? (line: string) => logger.info(line) : (line: string) => output.err(`manifold: ${line}`);
+    for (const line of described.info) announce(line);
+    for (const line of described.warnings) {
+      if (json) logger.warn(line);
+      else output.err(`manifold: warning: ${line}`);
+    }
+    announce(`clients of the legacy HTTP+SSE transport connect to ${http.sseUrl}`);
     if (core.metrics) {
       const metrics = loaded.config.metrics;
       const credential = access === 'authenticated' && !metrics.public ? ' (scrapes need a credential that reaches every view)' : '';
-      output.err(`manifold: Prometheus metrics at ${new URL(http.url).origin}${metrics.path}${credential}`);
+      announce(`Prometheus metrics at ${new URL(http.url).origin}${metrics.path}${credential}`);
     }
     stop = () => http.close();
     finished = new Promise(() => {});

@@ -17,7 +17,7 @@ export class SseServerTransport implements Transport {
   readonly sessionId = randomUUID();
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: { request?: Request }) => void;
 
   private closed = false;
   private keepAlive: NodeJS.Timeout | undefined;
@@ -49,10 +49,10 @@ export class SseServerTransport implements Transport {
    * A POSTed body: one JSON-RPC message or a batch of them (batches by the rules of every face, json-rpc-frames.ts). Returns why it is
    * not one, or undefined once the messages are handed to the server.
    */
-  receive(body: unknown): string | undefined {
+  receive(body: unknown, extra?: { request: Request }): string | undefined {
     const frame = toJsonRpcMessages(body);
     if (!frame.ok) return frame.message;
-    for (const message of frame.messages) this.onmessage?.(message);
+    for (const message of frame.messages) this.onmessage?.(message, extra);
     return undefined;
   }
 

@@ -8,6 +8,7 @@ import { resolveServedView } from '../views.js';
 import { sendJson } from './http-responses.js';
 import { readJsonRpcBody } from './read-json-body.js';
 import { SseServerTransport } from './sse-server-transport.js';
+import { traceContextOf } from './trace-context.js';
 
 /** A legacy HTTP+SSE session (protocol 2024-11-05): its GET stream, and when it was last heard from. */
 export interface SseSession {
@@ -63,7 +64,8 @@ export class SseSessions {
     const read = await readJsonRpcBody(req, res, this.maxMessageBytes, this.logger);
     if (!read) return;
     entry.lastSeen = Date.now();
-    const problem = entry.transport.receive(read.body);
+    // The POST's traceparent header parents its request's span (tracing on).
+    const problem = entry.transport.receive(read.body, traceContextOf(req));
     if (problem) return sendJson(res, 400, { error: problem });
     res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
   }

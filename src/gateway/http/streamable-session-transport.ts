@@ -5,6 +5,7 @@ import type { JSONRPCMessage, RequestId, Transport, TransportSendOptions } from 
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 
 import { toJsonRpcMessages } from '../json-rpc-frames.js';
+import { traceContextOf } from './trace-context.js';
 import { sendJsonRpcError as sendError, sseHeaders, startSseKeepAlive, writeSseEvent as writeEvent } from './http-responses.js';
 
 export interface StreamableSessionOptions {
@@ -47,7 +48,7 @@ export class StreamableSessionTransport implements Transport {
   sessionId: string | undefined;
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: { request?: Request }) => void;
 
   private initialized = false;
   private closed = false;
@@ -114,7 +115,8 @@ export class StreamableSessionTransport implements Transport {
     });
     exchange.timer = setTimeout(() => this.openStream(exchange), this.streamAfterMs);
     exchange.timer.unref();
-    for (const message of messages) this.onmessage?.(message);
+    const extra = traceContextOf(req);
+    for (const message of messages) this.onmessage?.(message, extra);
   }
 
   private handleGet(req: IncomingMessage, res: ServerResponse): void {
@@ -235,3 +237,4 @@ export class StreamableSessionTransport implements Transport {
     clearInterval(exchange.timer);
   }
 }
+

@@ -1,0 +1,231 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  TraceIdRatioBasedSampler
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+import { manifoldVersion } from '../../core/version.js';
+import { requestKey } from './active-trace-ids.js';
+import { StderrSpanExporter } from './stderr-span-exporter.js';
+import type {
+  CarrierHeaders,
+  ClientSpanInfo,
+  ModelSpanInfo,
+  ModelSpanUsage,
+  ServerSpanInfo,
+  TraceIds,
+  Tracing
+} from './tracing.js';
+import type { TracingSettings } from './tracing-settings.js';
+
+export interface OtelTracingOptions {
+  settings: TracingSettings;
+  /** Tests: spans go here (an InMemorySpanExporter), each as it ends, instead of the settings' exporter. */
+  exporter?: SpanExporter;
+}
+
+/** Span attribute names of the MCP semantic conventions (semantic-conventions-genai, gen-ai/mcp.md). */
+export const mcpAttributes = {
+  method: 'mcp.method.name',
+  protocolVersion: 'mcp.protocol.version',
+  sessionId: 'mcp.session.id',
+  resourceUri: 'mcp.resource.uri',
+  toolName: 'gen_ai.tool.name',
+  promptName: 'gen_ai.prompt.name',
+  operation: 'gen_ai.operation.name',
+  requestId: 'jsonrpc.request.id'
+} as const;
+
+const propagator = new W3CTraceContextPropagator();
+let contextManagerSet = false;
+
+/**
+ * Tracing over OpenTelemetry: its own provider (nothing global but the async context manager, so that a span is
+ * the parent of what runs inside it), W3C trace context in `params._meta` and HTTP headers.
+ */
+export class OtelTracing implements Tracing {
+  readonly enabled = true;
+  private readonly provider: BasicTracerProvider;
+  private readonly tracer: Tracer;
+
+  constructor(options: OtelTracingOptions) {
+    if (!contextManagerSet) {
+      // Another context manager (an embedding app's SDK) is kept: it serves the same purpose.
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      contextManagerSet = true;
+    }
+    const { settings } = options;
+    const exporter =
+      options.exporter ??
+      (settings.exporter === 'console'
+        ? new StderrSpanExporter()
+        : new OTLPTraceExporter(settings.url ? { url: settings.url } : {}));
+    const processor =
+      options.exporter || settings.exporter === 'console'
+        ? new SimpleSpanProcessor(exporter)
+        : new BatchSpanProcessor(exporter);
+    this.provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: settings.serviceName,
+        [ATTR_SERVICE_VERSION]: manifoldVersion
+      }),
+      ...(settings.sampleRatio !== undefined
+        ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }) }
+        : {}),
+      spanProcessors: [processor]
+    });
+    this.tracer = this.provider.getTracer('manifold', manifoldVersion);
+  }
+
+  server<T>(info: ServerSpanInfo, run: () => Promise<T>): Promise<T> {
+    const parent = extractParent(info.params, info.headers);
+    const attributes: Attributes = { ...requestAttributes(info.method, info.target) };
+    if (info.protocolVersion) attributes[mcpAttributes.protocolVersion] = info.protocolVersion;
+    if (info.sessionId) attributes[mcpAttributes.sessionId] = info.sessionId;
+    if (info.requestId !== undefined) attributes[mcpAttributes.requestId] = String(info.requestId);
+    const span = this.tracer.startSpan(
+      spanName(info.method, info.target),
+      { kind: SpanKind.SERVER, attributes },
+      parent
+    );
+    const active = trace
+      .setSpan(parent, span)
+      .setValue(requestKey, { requestId: info.requestId, sessionId: info.sessionId });
+    return this.runIn(span, active, run);
+  }
+
+  client<T>(info: ClientSpanInfo, run: (params: Record<string, unknown>) => Promise<T>): Promise<T> {
+    const attributes: Attributes = { ...requestAttributes(info.method, info.target), 'manifold.server': info.server };
+    if (info.protocolVersion) attributes[mcpAttributes.protocolVersion] = info.protocolVersion;
+    const span = this.tracer.startSpan(spanName(info.method, info.target), { kind: SpanKind.CLIENT, attributes });
+    const spanContext = trace.setSpan(context.active(), span);
+    // The upstream's span is this one's child: its context rides in `_meta` (every era) and, by
+    // `injectHeaders`, in the HTTP request of a remote server.
+    const carrier: Record<string, string> = {};
+    propagator.inject(spanContext, carrier, defaultTextMapSetter);
+    const meta = (info.params._meta ?? {}) as Record<string, unknown>;
+    const params = { ...info.params, _meta: { ...meta, ...carrier } };
+    return this.runIn(span, spanContext, () => run(params));
+  }
+
+  internal<T>(name: string, attributes: Record<string, string | number | boolean>, run: () => Promise<T>): Promise<T> {
+    const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes });
+    return this.runIn(span, trace.setSpan(context.active(), span), run);
+  }
+
+  model<T extends { usage?: ModelSpanUsage | undefined; finishReason?: string }>(
+    info: ModelSpanInfo,
+    run: () => Promise<T>
+  ): Promise<T> {
+    const attributes: Attributes = { [mcpAttributes.operation]: 'chat', 'gen_ai.request.model': info.model };
+    if (info.provider) attributes['gen_ai.provider.name'] = info.provider;
+    const span = this.tracer.startSpan(`chat ${info.model}`, { kind: SpanKind.CLIENT, attributes });
+    return this.runIn(span, trace.setSpan(context.active(), span), async () => {
+      const turn = await run();
+      if (turn.usage) {
+        span.setAttribute('gen_ai.usage.input_tokens', turn.usage.inputTokens);
+        span.setAttribute('gen_ai.usage.output_tokens', turn.usage.outputTokens);
+      }
+      if (turn.finishReason) span.setAttribute('gen_ai.response.finish_reasons', [turn.finishReason]);
+      return turn;
+    });
+  }
+
+  injectHeaders(headers: Record<string, string>): void {
+    const span = trace.getSpan(context.active());
+    if (!span || !isSpanContextValid(span.spanContext())) return;
+    propagator.inject(context.active(), headers, defaultTextMapSetter);
+  }
+
+  current(): TraceIds | undefined {
+    const span = trace.getSpan(context.active());
+    if (!span) return undefined;
+    const { traceId, spanId } = span.spanContext();
+    return isSpanContextValid(span.spanContext()) ? { traceId, spanId } : undefined;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.provider.shutdown();
+  }
+
+  /** Runs `run` with `span` active; ends it with the result's outcome: `tool_error` for `isError`, else the error's code. */
+  private async runIn<T>(span: Span, active: Context, run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await context.with(active, run);
+      if (result !== null && typeof result === 'object' && (result as { isError?: unknown }).isError === true) {
+        span.setAttribute(ATTR_ERROR_TYPE, 'tool_error');
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      return result;
+    } catch (error) {
+      span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      if (error instanceof Error) span.recordException(error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+}
+
+function spanName(method: string, target: string | undefined): string {
+  return target ? `${method} ${target}` : method;
+}
+
+function requestAttributes(method: string, target: string | undefined): Attributes {
+  const attributes: Attributes = { [mcpAttributes.method]: method };
+  if (target === undefined) return attributes;
+  if (method === 'tools/call') {
+    attributes[mcpAttributes.toolName] = target;
+    attributes[mcpAttributes.operation] = 'execute_tool';
+  } else if (method === 'prompts/get') {
+    attributes[mcpAttributes.promptName] = target;
+  } else if (method.startsWith('resources/')) {
+    attributes[mcpAttributes.resourceUri] = target;
+  }
+  return attributes;
+}
+
+/** The caller's context: `params._meta` (`traceparent`, `tracestate`) wins over the HTTP request's headers. */
+function extractParent(params: Record<string, unknown> | undefined, headers: CarrierHeaders | undefined): Context {
+  const meta = params?._meta as Record<string, unknown> | undefined;
+  const carrier: Record<string, string> = {};
+  for (const source of [headers, meta]) {
+    if (!source) continue;
+    const traceparent = source.traceparent;
+    if (typeof traceparent !== 'string') continue;
+    carrier.traceparent = traceparent;
+    delete carrier.tracestate;
+    if (typeof source.tracestate === 'string') carrier.tracestate = source.tracestate;
+  }
+  return carrier.traceparent ? propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter) : ROOT_CONTEXT;
+}
+
+/** `error.type`: the error's code (a ManifoldError's name for it, a JSON-RPC error's number), else its class. */
+function errorType(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' || typeof code === 'number') return String(code);
+  return error instanceof Error ? error.name : '_OTHER';
+}
