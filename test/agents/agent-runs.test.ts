@@ -209,8 +209,10 @@ describe('a direct agent run survives kill -9 of the gateway (openai)', { timeou
       // 2. Resumed over MCP; killed right after the second model turn's answer was journaled.
       await using gateway = await startGateway(config.path, 'call-done:turn:2');
       await using client = await connectHttp(gateway.url);
-      const resumed = await callTool(client, 'runs_resume', { run_id: runId });
-      assert.equal(resumed.isError, false, resumed.text);
+      // The resumed run goes on in the background and may reach the crash point before this answer is sent
+      // (the audit row is written first): a lost answer is the crash, not a refusal.
+      const resumed = await callTool(client, 'runs_resume', { run_id: runId }).catch(() => undefined);
+      if (resumed) assert.equal(resumed.isError, false, resumed.text);
       await crashed(gateway);
     }
     // Turn 1 was not asked again (turn 2 was asked with the journaled read result); read a ran once.
@@ -221,8 +223,10 @@ describe('a direct agent run survives kill -9 of the gateway (openai)', { timeou
       // 3. Resumed; killed as the write (not idempotent) was in flight, before it ran.
       await using gateway = await startGateway(config.path, 'call-start:turn:2.call:0');
       await using client = await connectHttp(gateway.url);
-      const resumed = await callTool(client, 'runs_resume', { run_id: runId });
-      assert.equal(resumed.isError, false, resumed.text);
+      // The resumed run goes on in the background and may reach the crash point before this answer is sent
+      // (the audit row is written first): a lost answer is the crash, not a refusal.
+      const resumed = await callTool(client, 'runs_resume', { run_id: runId }).catch(() => undefined);
+      if (resumed) assert.equal(resumed.isError, false, resumed.text);
       await crashed(gateway);
     }
     assert.equal(model.requests.length, 2, 'turn 2 was replayed from the journal');
