@@ -32,5 +32,13 @@ export {
   type StepOutcome
 } from './run-agent.js';
 export { type AgentRunHooks, type HookUnit, type ModelRunResume, type ModelRunsContext, recordModelRun } from './agent-run-hooks.js';
-export { agentResumer, type ModelRunResumer, orchestratorResumer, parseRunDefinition, type RunDefinition } from './resume-agent-run.js';
+export {
+  agentResumer,
+  modelRunResumer,
+  type ModelRunResumer,
+  orchestratorResumer,
+  parseRunDefinition,
+  type ResumableModelRunner,
+  type RunDefinition
+} from './resume-agent-run.js';
 export { journalHooks, type StepSink } from './journal-hooks.js';

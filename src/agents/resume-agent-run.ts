@@ -1,6 +1,7 @@
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
-import type { DownstreamContext, GatewayResult } from '../core/pipeline.js';
+import type { DownstreamContext, GatewayRequest, GatewayResult } from '../core/pipeline.js';
 import type { Checkpoint, RunRecord } from '../store/index.js';
+import type { ModelRunResume } from './agent-run-hooks.js';
 import type { AgentRunner } from './agent-runner.js';
 import type { OrchestratorRunner } from './orchestrator-runner.js';
 
@@ -30,52 +31,50 @@ export function parseRunDefinition<Config>(run: RunRecord, kind: 'agent' | 'orch
   return `its recorded definition is not ${kind === 'orchestrator' ? 'an' : 'a'} ${kind} run's ({"${kind}", "config"})`;
 }
 
-function argumentsOf(run: RunRecord): Record<string, unknown> {
-  return JSON.parse(run.arguments ?? '{}') as Record<string, unknown>;
+/**
+ * What resuming a kind of model run needs of its runner: what the recorded config is missing now (by name), and a
+ * call of the same tool with that config and the run's journal.
+ */
+export interface ResumableModelRunner<Config> {
+  missingFor(name: string, config: Config): string | undefined;
+  call(name: string, request: GatewayRequest, resume: ModelRunResume<Config>): Promise<GatewayResult>;
 }
 
 /**
- * Goes on with recorded agent runs (`manifold runs resume`, runs_resume): the agent runs again with the config it
- * started with and the same task, and its journal replays the model turns and tool calls that were done, so the
- * model is asked again only from the first turn without a journaled answer and no finished tool call is repeated.
+ * Goes on with recorded runs of one kind (`manifold runs resume`, runs_resume, `gateway.resumeInterrupted`): the
+ * same tool runs again with the config it started with and the same arguments, and its journal replays what was
+ * done, so a model is asked again only where no answer was journaled and no finished tool call is repeated.
+ *
+ * - agent: the model turns and tool calls;
+ * - orchestrator: each planner call, each finished worker task and the synthesis (a task that was in flight goes
+ *   on from its own journaled turns and tool calls);
+ * - router: the decision; a server route's tool loop from its journal; an agent or workflow route goes on with its
+ *   linked run (`<id>.routed`): its recorded result when it completed, else resumed from its own journal.
  */
+export function modelRunResumer<Config>(kind: 'agent' | 'orchestrator' | 'router', runner: ResumableModelRunner<Config>): ModelRunResumer {
+  return {
+    check: run => {
+      const definition = parseRunDefinition<Config>(run, kind);
+      return typeof definition === 'string' ? definition : runner.missingFor(definition.name, definition.config);
+    },
+    resume: (run, resume, downstream) => {
+      const definition = parseRunDefinition<Config>(run, kind) as RunDefinition<Config>;
+      const request: GatewayRequest = { method: 'tools/call', params: { name: definition.name, arguments: JSON.parse(run.arguments ?? '{}') as Record<string, unknown> }, downstream };
+      return runner.call(definition.name, request, { runId: run.id, checkpoints: resume.checkpoints, force: resume.force, config: definition.config });
+    }
+  };
+}
+
+/** Agent runs: the agent's model must still be configured (its tools are the servers' now). */
 export function agentResumer(runner: AgentRunner): ModelRunResumer {
-  return {
-    check: run => {
-      const definition = parseRunDefinition<AgentConfig>(run, 'agent');
-      if (typeof definition === 'string') return definition;
-      return runner.hasModel(definition.config.model) ? undefined : `agent "${definition.name}" cannot run with the config now: its model "${definition.config.model}" is not configured (models.${definition.config.model})`;
-    },
-    resume: (run, resume, downstream) => {
-      const definition = parseRunDefinition<AgentConfig>(run, 'agent') as RunDefinition<AgentConfig>;
-      return runner.run(
-        definition.name,
-        { method: 'tools/call', params: { name: definition.name, arguments: argumentsOf(run) }, downstream },
-        { runId: run.id, checkpoints: resume.checkpoints, force: resume.force, config: definition.config }
-      );
-    }
-  };
+  return modelRunResumer<AgentConfig>('agent', {
+    missingFor: (name, config) =>
+      runner.hasModel(config.model) ? undefined : `agent "${name}" cannot run with the config now: its model "${config.model}" is not configured (models.${config.model})`,
+    call: (name, request, resume) => runner.run(name, request, resume)
+  });
 }
 
-/**
- * Goes on with recorded orchestrator runs: with the orchestrator's config it started with and the workers (agents)
- * and models configured now, by name. The journal replays each planner call, each finished worker task and the
- * synthesis; a task that was in flight goes on from its own journaled turns and tool calls.
- */
+/** Orchestrator runs: its workers (agents) and models configured now, by name. */
 export function orchestratorResumer(runner: OrchestratorRunner): ModelRunResumer {
-  return {
-    check: run => {
-      const definition = parseRunDefinition<OrchestratorConfig>(run, 'orchestrator');
-      if (typeof definition === 'string') return definition;
-      return runner.missingFor(definition.name, definition.config);
-    },
-    resume: (run, resume, downstream) => {
-      const definition = parseRunDefinition<OrchestratorConfig>(run, 'orchestrator') as RunDefinition<OrchestratorConfig>;
-      return runner.call(
-        definition.name,
-        { method: 'tools/call', params: { name: definition.name, arguments: argumentsOf(run) }, downstream },
-        { runId: run.id, checkpoints: resume.checkpoints, force: resume.force, config: definition.config }
-      );
-    }
-  };
+  return modelRunResumer<OrchestratorConfig>('orchestrator', runner);
 }

@@ -13,6 +13,8 @@ export interface AuditLogOptions {
   keepDays: number | undefined;
   /** Keep the arguments themselves (redacted) in each row. */
   arguments: boolean;
+  /** A row that cannot be written: answer anyway and log (`serve`, the default), or fail the request (`withhold`). */
+  onFailure?: 'serve' | 'withhold';
   logger: Logger;
   now?: () => number;
 }

@@ -71,10 +71,12 @@ function outcomeOfError(error: unknown): { outcome: AuditOutcome; error: string 
 
 /**
  * The pipeline's outermost stage: one audit row per request, committed (hash-chained; group commit with the
- * rows of calls that finish in the same turn) after the request is answered and before the answer goes back, whatever the answer (a denial, a limit, an error). A row
- * that cannot be written fails the request: no answered call goes unrecorded.
+ * rows of calls that finish in the same turn) after the request is answered and before the answer goes back, whatever
+ * the answer (a denial, a limit, an error). A row that cannot be written fails the request with `audit.onFailure:
+ * withhold` (no answered call goes unrecorded); by default the answer is served and the failure logged.
  */
 export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Middleware {
+  const unrecorded = new UnrecordedCalls();
   return next => async request => {
     const started = Date.now();
     const startedAt = performance.now();
@@ -119,13 +121,29 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
     try {
       await log.append(record);
     } catch (error) {
-      throw new ManifoldError(
-        'INTERNAL',
-        `the audit log could not record this ${request.method} (${record.target ?? ''}): ${(error as Error).message}; the answer is withheld. Check the store (store.path) is writable, or set audit.enabled: false`,
-        { cause: error }
-      );
+      const what = `the audit log could not record this ${request.method} (${record.target ?? ''}): ${(error as Error).message}`;
+      if (log.options.onFailure === 'withhold') {
+        throw new ManifoldError('INTERNAL', `${what}; the answer is withheld (audit.onFailure: withhold). Check the store (store.path) is writable`, { cause: error });
+      }
+      unrecorded.report(log, what);
     }
     if (threw) throw failure;
     return result as GatewayResult;
   };
+}
+
+/** Calls answered without a row (audit.onFailure: serve): logged as an error at once, then at most once a minute. */
+class UnrecordedCalls {
+  private count = 0;
+  private lastLoggedAt = Number.NEGATIVE_INFINITY;
+
+  report(log: AuditLog, what: string): void {
+    this.count++;
+    const now = Date.now();
+    if (now - this.lastLoggedAt < 60_000) return;
+    log.options.logger.error(
+      `${what}; answered without a row (${this.count} call(s) unrecorded so far). Check the store (store.path) is writable, or set audit.onFailure: withhold to refuse such calls`
+    );
+    this.lastLoggedAt = now;
+  }
 }

@@ -15,6 +15,12 @@ export const auditOptionsSchema = z.strictObject({
    * `{ file }` (relative to the config file). Absent: checkpoints are unsigned.
    */
   signingKey: z.union([z.string().min(1, 'expected a key (PEM or base64), or { file }'), z.strictObject({ file: z.string().min(1) })]).optional(),
+  /**
+   * When a row cannot be written (the store is not writable, the disk is full): `serve` answers the request
+   * anyway and logs an error (at most one a minute, with the count); `withhold` fails the request, so no answered
+   * call goes unrecorded. Default `serve`: the log is on by default, and a store problem must not stop the gateway.
+   */
+  onFailure: z.enum(['serve', 'withhold']).default('serve'),
   /** A checkpoint of the chain head after this many rows (and at shutdown). */
   checkpointEvery: z.number().int().min(1).default(1000)
 });

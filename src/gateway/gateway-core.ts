@@ -414,6 +414,7 @@ export class GatewayCore implements AsyncDisposable {
       checkpointEvery: options.checkpointEvery,
       keepDays: options.keepDays,
       arguments: options.arguments,
+      onFailure: options.onFailure,
       logger: this.logger.child('audit')
     });
   }

@@ -1,7 +1,9 @@
 /**
- * What access control costs per call: `node --import tsx bench/access-overhead.ts [--quick] [--calls n]`.
+ * What the stages on the call path cost: `npm run bench:stages -- [--quick] [--calls n]`. Access control (auth,
+ * rules, limits) and observability (the audit log, metrics, token accounting), each alone and all together.
  *
- *  (a) HTTP → stdio echo, side by side in one process: a gateway without `auth:` and gateways that ask for a
+ *  (a) HTTP → stdio echo, side by side in one process: a gateway with none of them (no `auth:`, `audit` and
+ *      `metrics` turned off) and gateways that ask for a
  *      credential (a config API key; a key made by `manifold keys create`, looked up in the store per request;
  *      a bearer JWT checked against a JWKS file), each with one real SDK client per protocol era. Calls are
  *      interleaved in rounds (each set-up in turn, the first one rotating) so that drift on a shared machine hits
@@ -10,10 +12,10 @@
  *  (b) The authenticator alone (no HTTP, no MCP): µs per request for each kind of credential (best of three runs).
  *      On a loaded machine (a) is mostly noise; (b) is the figure to quote.
  *
- *      The last set-up has every access stage on the path: an API key, five rules, call limits, an HTTP limit and
- *      a cap on the server (none reached): the whole cost of access control per call.
+ *      Then every access stage at once (an API key, five rules, call limits, an HTTP limit and a cap on the
+ *      server, none reached), each observability stage alone (audit log, metrics, token accounting), and all.
  * More set-ups are one entry each in `setups` below. Measures only; asserts nothing.
- * Writes bench/results/access-latest.json.
+ * Writes bench/results/stages-latest.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -37,13 +39,13 @@ import { formatTable } from './lib/table.js';
 const repoRoot = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, calls: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
-  process.stdout.write('node --import tsx bench/access-overhead.ts [--quick] [--calls n]\n');
+  process.stdout.write('npm run bench:stages -- [--quick] [--calls n]\n');
   process.exit(0);
 }
 const calls = Number(values.calls ?? (values.quick ? 600 : 2000));
 const rounds = 10;
 const echo = { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers/echo.ts')], cwd: repoRoot };
-const dir = mkdtempSync(join(tmpdir(), 'manifold-access-bench-'));
+const dir = mkdtempSync(join(tmpdir(), 'manifold-stages-bench-'));
 const storePath = join(dir, 'manifold.db');
 
 // Credentials: a config key, a store key, a JWT signed by a key in a JWKS file.
@@ -88,12 +90,23 @@ const everyStage = {
     upstreams: { echo: { maxInFlight: 32, maxQueue: 100 } }
   }
 };
+/** Observability stages are on by default (audit, metrics): the baseline turns them off, each set-up says what it adds. */
+const quiet = { audit: { enabled: false }, metrics: { enabled: false } };
 const setups: Setup[] = [
-  { name: 'off (no auth:)' },
+  { name: 'off (none of them)' },
   { name: 'API key (config)', auth: { keys }, credential: configKey },
   { name: 'API key (store)', auth: { keys }, credential: storeKey },
   { name: 'bearer JWT (ES256)', auth: { keys, jwt: jwtConfig }, credential: jwt },
-  { name: 'API key + rules + limits', auth: { keys }, extra: everyStage, credential: configKey }
+  { name: 'API key + rules + limits', auth: { keys }, extra: everyStage, credential: configKey },
+  { name: 'audit log', extra: { audit: { enabled: true } } },
+  { name: 'metrics', extra: { metrics: { enabled: true } } },
+  { name: 'token accounting', extra: { usage: { enabled: true } } },
+  {
+    name: 'all: access + audit + metrics + tokens',
+    auth: { keys },
+    extra: { ...everyStage, audit: { enabled: true }, metrics: { enabled: true }, usage: { enabled: true } },
+    credential: configKey
+  }
 ];
 
 interface Running {
@@ -105,7 +118,7 @@ interface Running {
 }
 
 async function start(setup: Setup): Promise<Running> {
-  const config = { servers: { echo }, store: { path: storePath }, ...(setup.auth !== undefined ? { auth: setup.auth } : {}), ...setup.extra };
+  const config = { servers: { echo }, store: { path: storePath }, ...(setup.auth !== undefined ? { auth: setup.auth } : {}), ...quiet, ...setup.extra };
   const core = new GatewayCore({ config: parseConfig(stringify(config), { source: 'bench' }).config, logger: createLogger({ level: 'error' }) });
   await core.start();
   const http = await serveHttp(core, { host: '127.0.0.1', port: 0, storePath, configDir: dir });
@@ -119,7 +132,7 @@ async function start(setup: Setup): Promise<Running> {
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}`;
-process.stdout.write(`Access overhead: ${calls} calls per set-up and era, in ${rounds} interleaved rounds (${machine})\n\n`);
+process.stdout.write(`Stages on the call path: ${calls} calls per set-up and era, in ${rounds} interleaved rounds (${machine})\n\n`);
 const running: Running[] = [];
 for (const setup of setups) running.push(await start(setup));
 try {
@@ -196,5 +209,5 @@ process.stdout.write('## (b) the authenticator alone, per request\n\n');
 process.stdout.write(formatTable(['credential', 'µs per request'], micro.map(row => [row.credential, row.usPerRequest.toFixed(1)])) + '\n');
 
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-writeFileSync(join(repoRoot, 'bench/results/access-latest.json'), JSON.stringify({ startedAt: new Date().toISOString(), machine, calls, rows, authenticator: micro }, null, 2));
+writeFileSync(join(repoRoot, 'bench/results/stages-latest.json'), JSON.stringify({ startedAt: new Date().toISOString(), machine, calls, rows, authenticator: micro }, null, 2));
 rmSync(dir, { recursive: true, force: true });
