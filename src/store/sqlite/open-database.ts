@@ -48,7 +48,7 @@ export function openDatabase(path: string): SqliteDatabase {
   }
   let DatabaseSync: (new (file: string) => Omit<SqliteDatabase, 'driver'>) | undefined;
   try {
-    ({ DatabaseSync } = require('node:sqlite') as { DatabaseSync: new (file: string) => Omit<SqliteDatabase, 'driver'> });
+    ({ DatabaseSync } = requireWithoutSqliteWarning() as { DatabaseSync: new (file: string) => Omit<SqliteDatabase, 'driver'> });
   } catch (error) {
     throw new ManifoldError(
       'INTERNAL',
@@ -62,4 +62,27 @@ export function openDatabase(path: string): SqliteDatabase {
   const database = Object.assign(new DatabaseSync(path), { driver: 'node:sqlite' });
   database.exec('PRAGMA busy_timeout = 5000');
   return database;
+}
+
+/**
+ * Loads node:sqlite without its one-time "ExperimentalWarning: SQLite is an experimental feature" on stderr: the
+ * gateway's stderr is its log (JSON lines with --log-format json), and the warning says nothing a user can act on.
+ * Every other warning passes.
+ */
+function requireWithoutSqliteWarning(): unknown {
+  const emitWarning = process.emitWarning.bind(process) as (warning: string | Error, ...rest: unknown[]) => void;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back as it was
+  const original = process.emitWarning;
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const first = rest[0] as string | { type?: string } | undefined;
+    const type = typeof first === 'string' ? first : (first?.type ?? (typeof warning === 'string' ? undefined : warning.name));
+    if (type === 'ExperimentalWarning' && /SQLite/.test(text)) return;
+    emitWarning(warning, ...rest);
+  };
+  try {
+    return require('node:sqlite');
+  } finally {
+    process.emitWarning = original;
+  }
 }
