@@ -1,4 +1,5 @@
-import type { AuditCheckpoint, AuditRecord, AuditRow, AuditStore } from '../store/index.js';
+import type { CountedTokens } from '../core/pipeline.js';
+import { type AuditCheckpoint, type AuditRecord, type AuditRow, type AuditStore, tokensMethod } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { rowHash, signCheckpoint } from './chain.js';
 import type { AuditSigner } from './signing-key.js';
@@ -13,6 +14,8 @@ export interface AuditLogOptions {
   keepDays: number | undefined;
   /** Keep the arguments themselves (redacted) in each row. */
   arguments: boolean;
+  /** Token accounting is on: each call's tokens, once counted, are chained in a `tokens` row naming the call's row. */
+  tokens?: boolean;
   /** A row that cannot be written: answer anyway and log (`serve`, the default), or fail the request (`withhold`). */
   onFailure?: 'serve' | 'withhold';
   logger: Logger;
@@ -55,6 +58,38 @@ export class AuditLog {
       this.pending.push({ record, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
+  }
+
+  /**
+   * Chains a call's token counts after it: a row of method `tokens` with the call's principal, session, view,
+   * target, server, run and step, `ref` = the call's seq, and the counts. Written with the next batch, off the call's
+   * path (the answer has gone back already); a failure is logged.
+   */
+  appendTokens(call: AuditRow, tokens: CountedTokens): void {
+    if (this.closed) return;
+    this.append({
+      time: this.now(),
+      principal: call.principal,
+      session: call.session,
+      view: call.view,
+      method: tokensMethod,
+      target: call.target,
+      upstream: call.upstream,
+      server: call.server,
+      argsDigest: call.argsDigest,
+      argsSize: call.argsSize,
+      arguments: null,
+      outcome: call.outcome,
+      error: null,
+      durationMs: 0,
+      resultSize: call.resultSize,
+      runId: call.runId,
+      stepId: call.stepId,
+      ref: call.seq,
+      inputTokens: tokens.input,
+      resultTokens: tokens.result,
+      modelTokens: tokens.model
+    }).catch(error => this.options.logger.warn(`audit: the tokens of row ${call.seq} were not written: ${(error as Error).message}`));
   }
 
   /** Commits the pending rows now (also what close() does first). */

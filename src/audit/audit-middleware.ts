@@ -1,41 +1,14 @@
-import { isManifoldError, ManifoldError } from '../core/errors.js';
-import type { GatewayRequest, GatewayResult, Middleware } from '../core/pipeline.js';
+import { classifyError, classifyResult } from '../core/call-outcome.js';
+import { ManifoldError } from '../core/errors.js';
+import type { CountedTokens, GatewayRequest, GatewayResult, Middleware } from '../core/pipeline.js';
 import { principalOf } from '../core/principal.js';
-import type { AuditOutcome, AuditRecord } from '../store/index.js';
+import type { AuditRecord, AuditRow } from '../store/index.js';
 import type { AuditLog } from './audit-log.js';
 import { redactSecrets } from './canonical-json.js';
 import { digestOf } from './chain.js';
 
-/** Where a limited tool result names its limit (src/limits' limitMetaKey; the audit layer does not import limits). */
-const limitMetaKey = 'manifold/limit';
-
 /** Who serves a request's target: its name on the server, and the server. */
 export type ResolveTarget = (request: GatewayRequest) => { upstream: string | null; server: string | null };
-
-/** Errors a wrapped stage refused with before passing the request on (the rules stage's denials). */
-const refusals = new WeakSet<object>();
-
-/**
- * Wraps a stage so that an error it throws before calling the next stage counts as `denied` in the audit log: the
- * rules stage, whose refusal is the unknown-tool error (indistinguishable, to the caller, from a real unknown tool).
- */
-export function markRefusals(stage: Middleware): Middleware {
-  return next => {
-    const passed = new WeakSet<GatewayRequest>();
-    const inner = stage(request => {
-      passed.add(request);
-      return next(request);
-    });
-    return async request => {
-      try {
-        return await inner(request);
-      } catch (error) {
-        if (!passed.has(request) && typeof error === 'object' && error !== null) refusals.add(error);
-        throw error;
-      }
-    };
-  };
-}
 
 function targetOf(request: GatewayRequest): string | null {
   const { params } = request;
@@ -53,22 +26,6 @@ function argumentsOf(request: GatewayRequest): unknown {
   return params.arguments ?? {};
 }
 
-function outcomeOfResult(result: GatewayResult): { outcome: AuditOutcome; error: string | null } {
-  if (result.isError !== true) return { outcome: 'ok', error: null };
-  const meta = result._meta as Record<string, unknown> | undefined;
-  if (meta?.[limitMetaKey] !== undefined) return { outcome: 'limited', error: 'RATE_LIMITED' };
-  const content = result.content as { type?: string; text?: string }[] | undefined;
-  const text = content?.find(part => part.type === 'text')?.text;
-  return { outcome: 'tool_error', error: text ? text.slice(0, 200) : null };
-}
-
-function outcomeOfError(error: unknown): { outcome: AuditOutcome; error: string } {
-  const code = isManifoldError(error) ? error.code : ((error as { code?: unknown })?.code !== undefined ? String((error as { code: unknown }).code) : 'INTERNAL');
-  if (typeof error === 'object' && error !== null && refusals.has(error)) return { outcome: 'denied', error: code };
-  if (code === 'RATE_LIMITED' || code === 'UPSTREAM_BUSY') return { outcome: 'limited', error: code };
-  return { outcome: 'protocol_error', error: code };
-}
-
 /**
  * The pipeline's outermost stage: one audit row per request, committed (hash-chained; group commit with the
  * rows of calls that finish in the same turn) after the request is answered and before the answer goes back, whatever
@@ -83,13 +40,25 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
     let result: GatewayResult | undefined;
     let failure: unknown;
     let threw = false;
+    // With token accounting on, the call's tokens come later (counted in a batch): a `tokens` row then names this one.
+    let tokens: CountedTokens | undefined;
+    let written: AuditRow | undefined;
+    if (log.options.tokens) {
+      request = {
+        ...request,
+        onTokens: counted => {
+          tokens = counted;
+          if (written) log.appendTokens(written, counted);
+        }
+      };
+    }
     try {
       result = await next(request);
     } catch (error) {
       failure = error;
       threw = true;
     }
-    const outcome = threw ? outcomeOfError(failure) : outcomeOfResult(result as GatewayResult);
+    const outcome = threw ? classifyError(failure) : classifyResult(result as GatewayResult);
     const args = digestOf(argumentsOf(request));
     const principal = principalOf(request.downstream);
     const { downstream } = request;
@@ -119,7 +88,8 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
       stepId: downstream.run?.step ?? null
     };
     try {
-      await log.append(record);
+      written = await log.append(record);
+      if (tokens) log.appendTokens(written, tokens);
     } catch (error) {
       const what = `the audit log could not record this ${request.method} (${record.target ?? ''}): ${(error as Error).message}`;
       if (log.options.onFailure === 'withhold') {

@@ -1,5 +1,5 @@
 export { AuditLog, type AuditLogOptions } from './audit-log.js';
-export { createAuditMiddleware, markRefusals, type ResolveTarget } from './audit-middleware.js';
+export { createAuditMiddleware, type ResolveTarget } from './audit-middleware.js';
 export { canonicalJson, isSecretKey, redactSecrets } from './canonical-json.js';
 export { digestOf, recordOf, rowHash, signCheckpoint } from './chain.js';
 export { type AuditSigner, loadSigningKey } from './signing-key.js';

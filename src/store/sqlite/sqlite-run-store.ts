@@ -130,7 +130,13 @@ const migrations: string[] = [
      time REAL NOT NULL,
      kind TEXT NOT NULL,
      signature TEXT
-   );`
+   );`,
+  // Audit rows of kind `tokens` (issue 12): a call's token counts, chained after it (audit-log.ts), naming its row.
+  `ALTER TABLE audit_log ADD COLUMN ref INTEGER;
+   ALTER TABLE audit_log ADD COLUMN input_tokens INTEGER;
+   ALTER TABLE audit_log ADD COLUMN result_tokens INTEGER;
+   ALTER TABLE audit_log ADD COLUMN model_tokens INTEGER;
+   CREATE INDEX IF NOT EXISTS audit_log_ref ON audit_log (ref);`
 ];
 
 /**
