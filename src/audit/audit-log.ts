@@ -1,6 +1,7 @@
 import type { CountedTokens } from '../core/pipeline.js';
 import { type AuditCheckpoint, type AuditRecord, type AuditRow, type AuditStore, tokensMethod } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { writeAnchor } from './anchor.js';
 import { rowHash, signCheckpoint } from './chain.js';
 import type { AuditSigner } from './signing-key.js';
 
@@ -14,6 +15,8 @@ export interface AuditLogOptions {
   keepDays: number | undefined;
   /** Keep the arguments themselves (redacted) in each row. */
   arguments: boolean;
+  /** The file the chain head is anchored in at each checkpoint (`audit.anchor`); absent: none. */
+  anchor?: string | undefined;
   /** Token accounting is on: each call's tokens, once counted, are chained in a `tokens` row naming the call's row. */
   tokens?: boolean;
   /** A row that cannot be written: answer anyway and log (`serve`, the default), or fail the request (`withhold`). */
@@ -130,6 +133,13 @@ export class AuditLog {
     const checkpoint = signCheckpoint({ seq: head.seq, count: head.seq, hash: head.hash, time: this.now(), kind }, this.options.signer);
     this.store.addCheckpoint(checkpoint);
     this.sinceCheckpoint = 0;
+    if (this.options.anchor !== undefined) {
+      try {
+        writeAnchor(this.options.anchor, checkpoint);
+      } catch (error) {
+        this.options.logger.warn(`audit: the chain head was not anchored in ${this.options.anchor} (audit.anchor): ${(error as Error).message}`);
+      }
+    }
     return checkpoint;
   }
 

@@ -21,6 +21,12 @@ export const auditOptionsSchema = z.strictObject({
    * call goes unrecorded. Default `serve`: the log is on by default, and a store problem must not stop the gateway.
    */
   onFailure: z.enum(['serve', 'withhold']).default('serve'),
+  /**
+   * Where the chain head is anchored outside the store at each checkpoint (so cutting the tail together with the
+   * checkpoints covering it is detected): a file path (relative to the config file); default `<store>.audit-head`
+   * beside the store; `false`: none.
+   */
+  anchor: z.union([z.literal(false), z.string().min(1)]).optional(),
   /** A checkpoint of the chain head after this many rows (and at shutdown). */
   checkpointEvery: z.number().int().min(1).default(1000)
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 
-import { AuditLog, createAuditMiddleware, loadSigningKey } from '../audit/index.js';
+import { anchorPath, AuditLog, createAuditMiddleware, loadSigningKey } from '../audit/index.js';
 import { markRefusals } from '../core/call-outcome.js';
 import { ResultCache } from '../cache/index.js';
 import { AgentRunner, agentResumer, agentTools, type ModelRunsContext, OrchestratorRunner, orchestratorResumer, toModelTool } from '../agents/index.js';
@@ -419,6 +419,7 @@ export class GatewayCore implements AsyncDisposable {
       arguments: options.arguments,
       onFailure: options.onFailure,
       tokens: usageEnabled(config),
+      anchor: anchorPath(options.anchor, runStorePath(config, configPath), configPath),
       logger: this.logger.child('audit')
     });
   }
