@@ -20,6 +20,12 @@ function targetOf(request: GatewayRequest): string | null {
   return null;
 }
 
+/** The run a call made (a workflow's, an agent's result: `_meta["manifold/run-id"]`). */
+function runIdOf(result: GatewayResult | undefined): string | undefined {
+  const runId = (result?._meta as Record<string, unknown> | undefined)?.['manifold/run-id'];
+  return typeof runId === 'string' ? runId : undefined;
+}
+
 function argumentsOf(request: GatewayRequest): unknown {
   const { params } = request;
   if (request.method === 'completion/complete') return { argument: params.argument, context: params.context };
@@ -84,7 +90,9 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
       error: outcome.error,
       durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
       resultSize: threw ? 0 : Buffer.byteLength(JSON.stringify(result)),
-      runId: downstream.run?.id ?? null,
+      // A step's call carries its run and step; a call that is a run itself (a workflow, an agent, an orchestrator,
+      // a router called directly) the run it made.
+      runId: downstream.run?.id ?? runIdOf(result) ?? null,
       stepId: downstream.run?.step ?? null
     };
     try {
