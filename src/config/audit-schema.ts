@@ -27,6 +27,12 @@ export const auditOptionsSchema = z.strictObject({
    * beside the store; `false`: none.
    */
   anchor: z.union([z.literal(false), z.string().min(1)]).optional(),
+  /**
+   * What a committed row survives: `process` (default) a crash or kill -9 of the gateway (committed to the WAL, in
+   * the OS's page cache, without an fsync); `power` also a power cut or an OS crash (an fsync per commit: much
+   * slower, see docs/PERFORMANCE.md).
+   */
+  durability: z.enum(['process', 'power']).default('process'),
   /** A checkpoint of the chain head after this many rows (and at shutdown). */
   checkpointEvery: z.number().int().min(1).default(1000)
 });

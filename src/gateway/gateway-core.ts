@@ -412,7 +412,7 @@ export class GatewayCore implements AsyncDisposable {
     if (!options.enabled) return undefined;
     const signer = options.signingKey !== undefined ? loadSigningKey(options.signingKey, configPath) : undefined;
     return new AuditLog({
-      open: () => new SqliteAuditStore(runStorePath(config, configPath)),
+      open: () => new SqliteAuditStore(runStorePath(config, configPath), { durability: options.durability }),
       signer,
       checkpointEvery: options.checkpointEvery,
       keepDays: options.keepDays,

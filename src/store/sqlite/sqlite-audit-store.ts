@@ -86,12 +86,20 @@ function globToLike(glob: string): string {
 export class SqliteAuditStore implements AuditStore {
   readonly path: string;
   private readonly db: SqliteDatabase;
-  private readonly statements: Record<'last' | 'lastCut' | 'insert' | 'checkpoint' | 'checkpoints' | 'all' | 'pruneRows' | 'pruneCheckpoints' | 'lastBefore' | 'tokensFrom', SqliteStatement>;
+  private readonly statements: Record<'begin' | 'commit' | 'last' | 'lastCut' | 'insert' | 'checkpoint' | 'checkpoints' | 'all' | 'pruneRows' | 'pruneCheckpoints' | 'lastBefore' | 'bounds' | 'timeAt' | 'tokensFrom', SqliteStatement>;
 
-  constructor(path: string) {
+  /**
+   * `durability` (`audit.durability`): `process` (default) commits to the WAL without an fsync (`synchronous =
+   * NORMAL`): a committed row survives the process (kill -9), a power cut or an OS crash may lose the last ones;
+   * `power` fsyncs each commit (`synchronous = FULL`) on this connection, so a row also survives a power cut.
+   */
+  constructor(path: string, options: { durability?: 'process' | 'power' } = {}) {
     this.path = path;
     this.db = openStoreDatabase(path);
+    if (options.durability === 'power' && path !== ':memory:') this.db.exec('PRAGMA synchronous = FULL');
     this.statements = {
+      begin: this.db.prepare('BEGIN IMMEDIATE'),
+      commit: this.db.prepare('COMMIT'),
       last: this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
       lastCut: this.db.prepare("SELECT seq, hash FROM audit_checkpoints WHERE kind = 'cut' ORDER BY seq DESC LIMIT 1"),
       insert: this.db.prepare(
@@ -102,8 +110,11 @@ export class SqliteAuditStore implements AuditStore {
       all: this.db.prepare('SELECT * FROM audit_log ORDER BY seq'),
       pruneRows: this.db.prepare('DELETE FROM audit_log WHERE seq <= ?'),
       pruneCheckpoints: this.db.prepare('DELETE FROM audit_checkpoints WHERE seq < ?'),
-      lastBefore: this.db.prepare('SELECT * FROM audit_log WHERE time < ? ORDER BY seq DESC LIMIT 1'),
-      tokensFrom: this.db.prepare(`SELECT seq, ref, input_tokens, result_tokens, model_tokens FROM audit_log WHERE ref >= ? AND method = '${tokensMethod}'`)
+      lastBefore: this.db.prepare('SELECT * FROM audit_log WHERE seq = ?'),
+      bounds: this.db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM audit_log'),
+      timeAt: this.db.prepare('SELECT time FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT 1'),
+      // A `tokens` row comes after the row it names: read by seq (the primary key), no index on ref.
+      tokensFrom: this.db.prepare(`SELECT seq, ref, input_tokens, result_tokens, model_tokens FROM audit_log WHERE seq > ? AND method = '${tokensMethod}'`)
     };
   }
 
@@ -115,7 +126,8 @@ export class SqliteAuditStore implements AuditStore {
   append(build: (head: { seq: number; hash: string }) => AuditRow[]): AuditRow[] {
     // One transaction per batch, the head read inside it: another process appending to the file waits for the
     // lock, then reads the new head, so rows of several processes form one chain.
-    this.db.exec('BEGIN IMMEDIATE');
+    // Prepared BEGIN and COMMIT: exec() parses them anew on every batch (a third of a one-row commit's time).
+    this.statements.begin.run();
     try {
       const rows = build(this.head());
       for (const row of rows) {
@@ -125,7 +137,7 @@ export class SqliteAuditStore implements AuditStore {
           row.ref ?? null, row.inputTokens ?? null, row.resultTokens ?? null, row.modelTokens ?? null, row.prev, row.hash
         );
       }
-      this.db.exec('COMMIT');
+      this.statements.commit.run();
       return rows;
     } catch (error) {
       this.db.exec('ROLLBACK');
@@ -188,8 +200,26 @@ export class SqliteAuditStore implements AuditStore {
     }
   }
 
+  /**
+   * The last row written before `time`, found by a binary search over seq (there is no index on time: rows are in
+   * time order, to within the longest call, since a row's time is its call's start).
+   */
   lastBefore(time: number): AuditRow | undefined {
-    const row = this.statements.lastBefore.get(time) as Row | undefined;
+    const bounds = this.statements.bounds.get() as { first: number | null; last: number | null };
+    if (bounds.first === null || bounds.last === null) return undefined;
+    let low = Number(bounds.first);
+    let high = Number(bounds.last);
+    let found: number | undefined;
+    while (low <= high) {
+      const middle = Math.floor((low + high) / 2);
+      const at = this.statements.timeAt.get(middle) as { time: number } | undefined;
+      if (at !== undefined && at.time < time) {
+        found = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    if (found === undefined) return undefined;
+    const row = this.statements.lastBefore.get(found) as Row | undefined;
     return row ? toAuditRow(row) : undefined;
   }
 
