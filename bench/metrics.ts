@@ -66,7 +66,7 @@ try {
   // (a) The stage alone.
   const answer: Handler = async () => ({ content: [{ type: 'text', text: 'hi' }] });
   const metrics = new GatewayMetrics({ upstreams: new Map(), processMetrics: false });
-  const stage = composePipeline([createMetricsMiddleware(metrics, { catalog: on.catalog, rules: false })], answer);
+  const stage = composePipeline([createMetricsMiddleware(metrics, { catalog: on.catalog })], answer);
   const bare = composePipeline([], answer);
   const timeLoop = async (handler: Handler): Promise<number> => {
     const started = process.hrtime.bigint();

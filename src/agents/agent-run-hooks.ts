@@ -30,6 +30,8 @@ export type DescribeUnit<T> = (output: T) => { ok: boolean; detail?: string; err
 export interface AgentRunHooks {
   /** The run's id. */
   readonly runId: string;
+  /** The path its steps start with, in a scope (`step 1 task 2 echoer`); absent at the run's top. */
+  readonly scopePath?: string | undefined;
   /** Whether this execution was resumed with force (a call in flight at a crash is made again). */
   readonly force: boolean;
   /** One model call (`turn` from 1): its answer is journaled; on resume a journaled answer is returned without calling the model. */

@@ -45,6 +45,7 @@ export function journalHooks(options: {
   const key = (text: string) => (scope ? `${scope.key}.${text}` : text);
   return {
     runId: journal.runId,
+    scopePath: scope?.path,
     force: options.force,
     modelTurn: (turn, work) =>
       step(

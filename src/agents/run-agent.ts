@@ -195,7 +195,7 @@ export async function runAgent(options: RunAgentOptions): Promise<GatewayResult>
     }
     try {
       const work = async () => {
-        const result = await pipeline({ method: 'tools/call', params: { name: call.name, arguments: args }, downstream: auditedContext(toolCallContext, downstream, turn, index) });
+        const result = await pipeline({ method: 'tools/call', params: { name: call.name, arguments: args }, downstream: auditedContext(toolCallContext, downstream, turn, index, options.hooks) });
         return { isError: result.isError === true, text: resultText(result) };
       };
       const result = options.hooks ? await options.hooks.toolCall(turn, index, call.name, args, work) : await work();
@@ -250,8 +250,14 @@ export async function mapBounded<T, R>(
   return results;
 }
 
-/** The context of one tool call of an agent inside a run (a workflow's agent step): its step id names the turn and call. */
-function auditedContext(context: DownstreamContext, caller: DownstreamContext, turn: number, index: number): DownstreamContext {
-  if (!caller.run) return context;
-  return { ...context, run: { id: caller.run.id, step: `${caller.run.step !== undefined ? `${caller.run.step}/` : ''}turn ${turn} call ${index + 1}` } };
+/**
+ * The context of one tool call of an agent inside a run, for the audit log: a workflow's agent step (the caller's
+ * run; `<step>/turn N call M`), or the agent's own recorded run (a direct agent, an orchestrator's worker, a
+ * router's server route; its step path, `turn N call M`, `step 1 task 2 echoer turn N call M`).
+ */
+function auditedContext(context: DownstreamContext, caller: DownstreamContext, turn: number, index: number, hooks: AgentRunHooks | undefined): DownstreamContext {
+  const call = `turn ${turn} call ${index + 1}`;
+  if (caller.run && (!hooks || hooks.runId === caller.run.id)) return { ...context, run: { id: caller.run.id, step: `${caller.run.step !== undefined ? `${caller.run.step}/` : ''}${call}` } };
+  if (hooks) return { ...context, run: { id: hooks.runId, step: hooks.scopePath ? `${hooks.scopePath} ${call}` : call } };
+  return context;
 }

@@ -1,5 +1,7 @@
-import type { AuditCheckpoint, AuditRecord, AuditRow, AuditStore } from '../store/index.js';
+import type { CountedTokens } from '../core/pipeline.js';
+import { type AuditCheckpoint, type AuditRecord, type AuditRow, type AuditStore, tokensMethod } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { writeAnchor } from './anchor.js';
 import { rowHash, signCheckpoint } from './chain.js';
 import type { AuditSigner } from './signing-key.js';
 
@@ -13,6 +15,10 @@ export interface AuditLogOptions {
   keepDays: number | undefined;
   /** Keep the arguments themselves (redacted) in each row. */
   arguments: boolean;
+  /** The file the chain head is anchored in at each checkpoint (`audit.anchor`); absent: none. */
+  anchor?: string | undefined;
+  /** Token accounting is on: each call's tokens, once counted, are chained in a `tokens` row naming the call's row. */
+  tokens?: boolean;
   /** A row that cannot be written: answer anyway and log (`serve`, the default), or fail the request (`withhold`). */
   onFailure?: 'serve' | 'withhold';
   logger: Logger;
@@ -57,6 +63,38 @@ export class AuditLog {
     });
   }
 
+  /**
+   * Chains a call's token counts after it: a row of method `tokens` with the call's principal, session, view,
+   * target, server, run and step, `ref` = the call's seq, and the counts. Written with the next batch, off the call's
+   * path (the answer has gone back already); a failure is logged.
+   */
+  appendTokens(call: AuditRow, tokens: CountedTokens): void {
+    if (this.closed) return;
+    this.append({
+      time: this.now(),
+      principal: call.principal,
+      session: call.session,
+      view: call.view,
+      method: tokensMethod,
+      target: call.target,
+      upstream: call.upstream,
+      server: call.server,
+      argsDigest: call.argsDigest,
+      argsSize: call.argsSize,
+      arguments: null,
+      outcome: call.outcome,
+      error: null,
+      durationMs: 0,
+      resultSize: call.resultSize,
+      runId: call.runId,
+      stepId: call.stepId,
+      ref: call.seq,
+      inputTokens: tokens.input,
+      resultTokens: tokens.result,
+      modelTokens: tokens.model
+    }).catch(error => this.options.logger.warn(`audit: the tokens of row ${call.seq} were not written: ${(error as Error).message}`));
+  }
+
   /** Commits the pending rows now (also what close() does first). */
   flush(): void {
     const batch = this.pending;
@@ -95,6 +133,13 @@ export class AuditLog {
     const checkpoint = signCheckpoint({ seq: head.seq, count: head.seq, hash: head.hash, time: this.now(), kind }, this.options.signer);
     this.store.addCheckpoint(checkpoint);
     this.sinceCheckpoint = 0;
+    if (this.options.anchor !== undefined) {
+      try {
+        writeAnchor(this.options.anchor, checkpoint);
+      } catch (error) {
+        this.options.logger.warn(`audit: the chain head was not anchored in ${this.options.anchor} (audit.anchor): ${(error as Error).message}`);
+      }
+    }
     return checkpoint;
   }
 

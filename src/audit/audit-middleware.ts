@@ -1,41 +1,14 @@
-import { isManifoldError, ManifoldError } from '../core/errors.js';
-import type { GatewayRequest, GatewayResult, Middleware } from '../core/pipeline.js';
+import { classifyError, classifyResult } from '../core/call-outcome.js';
+import { ManifoldError } from '../core/errors.js';
+import type { CountedTokens, GatewayRequest, GatewayResult, Middleware } from '../core/pipeline.js';
 import { principalOf } from '../core/principal.js';
-import type { AuditOutcome, AuditRecord } from '../store/index.js';
+import type { AuditRecord, AuditRow } from '../store/index.js';
 import type { AuditLog } from './audit-log.js';
 import { redactSecrets } from './canonical-json.js';
 import { digestOf } from './chain.js';
 
-/** Where a limited tool result names its limit (src/limits' limitMetaKey; the audit layer does not import limits). */
-const limitMetaKey = 'manifold/limit';
-
 /** Who serves a request's target: its name on the server, and the server. */
 export type ResolveTarget = (request: GatewayRequest) => { upstream: string | null; server: string | null };
-
-/** Errors a wrapped stage refused with before passing the request on (the rules stage's denials). */
-const refusals = new WeakSet<object>();
-
-/**
- * Wraps a stage so that an error it throws before calling the next stage counts as `denied` in the audit log: the
- * rules stage, whose refusal is the unknown-tool error (indistinguishable, to the caller, from a real unknown tool).
- */
-export function markRefusals(stage: Middleware): Middleware {
-  return next => {
-    const passed = new WeakSet<GatewayRequest>();
-    const inner = stage(request => {
-      passed.add(request);
-      return next(request);
-    });
-    return async request => {
-      try {
-        return await inner(request);
-      } catch (error) {
-        if (!passed.has(request) && typeof error === 'object' && error !== null) refusals.add(error);
-        throw error;
-      }
-    };
-  };
-}
 
 function targetOf(request: GatewayRequest): string | null {
   const { params } = request;
@@ -47,26 +20,16 @@ function targetOf(request: GatewayRequest): string | null {
   return null;
 }
 
+/** The run a call made (a workflow's, an agent's result: `_meta["manifold/run-id"]`). */
+function runIdOf(result: GatewayResult | undefined): string | undefined {
+  const runId = (result?._meta as Record<string, unknown> | undefined)?.['manifold/run-id'];
+  return typeof runId === 'string' ? runId : undefined;
+}
+
 function argumentsOf(request: GatewayRequest): unknown {
   const { params } = request;
   if (request.method === 'completion/complete') return { argument: params.argument, context: params.context };
   return params.arguments ?? {};
-}
-
-function outcomeOfResult(result: GatewayResult): { outcome: AuditOutcome; error: string | null } {
-  if (result.isError !== true) return { outcome: 'ok', error: null };
-  const meta = result._meta as Record<string, unknown> | undefined;
-  if (meta?.[limitMetaKey] !== undefined) return { outcome: 'limited', error: 'RATE_LIMITED' };
-  const content = result.content as { type?: string; text?: string }[] | undefined;
-  const text = content?.find(part => part.type === 'text')?.text;
-  return { outcome: 'tool_error', error: text ? text.slice(0, 200) : null };
-}
-
-function outcomeOfError(error: unknown): { outcome: AuditOutcome; error: string } {
-  const code = isManifoldError(error) ? error.code : ((error as { code?: unknown })?.code !== undefined ? String((error as { code: unknown }).code) : 'INTERNAL');
-  if (typeof error === 'object' && error !== null && refusals.has(error)) return { outcome: 'denied', error: code };
-  if (code === 'RATE_LIMITED' || code === 'UPSTREAM_BUSY') return { outcome: 'limited', error: code };
-  return { outcome: 'protocol_error', error: code };
 }
 
 /**
@@ -83,13 +46,25 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
     let result: GatewayResult | undefined;
     let failure: unknown;
     let threw = false;
+    // With token accounting on, the call's tokens come later (counted in a batch): a `tokens` row then names this one.
+    let tokens: CountedTokens | undefined;
+    let written: AuditRow | undefined;
+    if (log.options.tokens) {
+      request = {
+        ...request,
+        onTokens: counted => {
+          tokens = counted;
+          if (written) log.appendTokens(written, counted);
+        }
+      };
+    }
     try {
       result = await next(request);
     } catch (error) {
       failure = error;
       threw = true;
     }
-    const outcome = threw ? outcomeOfError(failure) : outcomeOfResult(result as GatewayResult);
+    const outcome = threw ? classifyError(failure) : classifyResult(result as GatewayResult);
     const args = digestOf(argumentsOf(request));
     const principal = principalOf(request.downstream);
     const { downstream } = request;
@@ -115,11 +90,14 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
       error: outcome.error,
       durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
       resultSize: threw ? 0 : Buffer.byteLength(JSON.stringify(result)),
-      runId: downstream.run?.id ?? null,
+      // A step's call carries its run and step; a call that is a run itself (a workflow, an agent, an orchestrator,
+      // a router called directly) the run it made.
+      runId: downstream.run?.id ?? runIdOf(result) ?? null,
       stepId: downstream.run?.step ?? null
     };
     try {
-      await log.append(record);
+      written = await log.append(record);
+      if (tokens) log.appendTokens(written, tokens);
     } catch (error) {
       const what = `the audit log could not record this ${request.method} (${record.target ?? ''}): ${(error as Error).message}`;
       if (log.options.onFailure === 'withhold') {

@@ -32,7 +32,7 @@ const consistent = (row: AuditRow): boolean => rowHash(row.prev, recordOf(row)) 
  * content's; then each checkpoint against the row at its seq (a checkpoint past the last row: the tail was
  * truncated). Names the first problem.
  */
-export function verifyAudit(store: AuditStore, signer: AuditSigner | undefined): AuditVerification {
+export function verifyAudit(store: AuditStore, signer: AuditSigner | undefined, anchor?: AuditCheckpoint): AuditVerification {
   const checkpoints = store.checkpoints();
   const counts = { rows: 0, from: 0, last: 0, checkpoints: checkpoints.length, signed: 0 };
   if (signer) {
@@ -88,7 +88,35 @@ export function verifyAudit(store: AuditStore, signer: AuditSigner | undefined):
       );
     }
   }
+  if (anchor) {
+    const anchored = checkAnchor(anchor, signer, counts, hashes);
+    if (anchored) return fail(counts, anchored.kind, anchored.seq, anchored.message);
+  }
   return { ...counts, ok: true };
+}
+
+/**
+ * The chain head anchored outside the store (`audit.anchor`) against the chain: its signature (with a key), then
+ * the store must reach its seq (else the tail was cut, with the checkpoints that covered it) and hold its hash there.
+ */
+function checkAnchor(
+  anchor: AuditCheckpoint,
+  signer: AuditSigner | undefined,
+  counts: { from: number; last: number },
+  hashes: ReadonlyMap<number, string>
+): { kind: AuditProblemKind; seq: number; message: string } | undefined {
+  if (signer) {
+    if (anchor.signature === null) return { kind: 'unsigned-checkpoint', seq: anchor.seq, message: `the anchored head (row ${anchor.seq}) has no signature, but a signing key is configured: it was forged, or written before the key was set` };
+    if (!signer.verify(checkpointText(anchor), anchor.signature)) return { kind: 'forged-checkpoint', seq: anchor.seq, message: `the anchored head (row ${anchor.seq}) is forged: its signature does not verify with audit.signingKey` };
+  }
+  if (anchor.seq <= counts.from) return undefined;
+  if (anchor.seq > counts.last) {
+    return { kind: 'truncated', seq: counts.last + 1, message: `the log was truncated after row ${counts.last} (anchor says ${anchor.seq}, anchored ${new Date(anchor.time).toISOString()}): rows ${counts.last + 1}–${anchor.seq} and the checkpoints covering them are gone` };
+  }
+  if (hashes.get(anchor.seq) !== anchor.hash) {
+    return { kind: 'forged-checkpoint', seq: anchor.seq, message: `the anchored head's hash is not row ${anchor.seq}'s: the rows up to it were rewritten (or the anchor edited)` };
+  }
+  return undefined;
 }
 
 /** The retention cut verification starts from: the last `cut` checkpoint. */

@@ -21,6 +21,18 @@ export const auditOptionsSchema = z.strictObject({
    * call goes unrecorded. Default `serve`: the log is on by default, and a store problem must not stop the gateway.
    */
   onFailure: z.enum(['serve', 'withhold']).default('serve'),
+  /**
+   * Where the chain head is anchored outside the store at each checkpoint (so cutting the tail together with the
+   * checkpoints covering it is detected): a file path (relative to the config file); default `<store>.audit-head`
+   * beside the store; `false`: none.
+   */
+  anchor: z.union([z.literal(false), z.string().min(1)]).optional(),
+  /**
+   * What a committed row survives: `process` (default) a crash or kill -9 of the gateway (committed to the WAL, in
+   * the OS's page cache, without an fsync); `power` also a power cut or an OS crash (an fsync per commit: much
+   * slower, see docs/PERFORMANCE.md).
+   */
+  durability: z.enum(['process', 'power']).default('process'),
   /** A checkpoint of the chain head after this many rows (and at shutdown). */
   checkpointEvery: z.number().int().min(1).default(1000)
 });

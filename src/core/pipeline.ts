@@ -61,11 +61,23 @@ export interface DownstreamContext {
   requestState?: string;
 }
 
+/** The tokens token accounting counted for one call: its arguments, its answer, the model tokens its answer reported. */
+export interface CountedTokens {
+  input: number;
+  result: number;
+  model: number;
+}
+
 /** One request on its way through the gateway. */
 export interface GatewayRequest {
   method: DispatchMethod;
   params: Record<string, unknown>;
   downstream: DownstreamContext;
+  /**
+   * Set by the audit stage (with token accounting on): called with the call's tokens once token accounting has
+   * counted them, later, off the call's path (the audit log chains them after the call's row).
+   */
+  onTokens?: (tokens: CountedTokens) => void;
 }
 
 export type GatewayResult = Record<string, unknown>;

@@ -139,7 +139,7 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     if (!core.tracing.enabled) return run();
     const headers = ctx.http?.req?.headers;
     const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-    const protocolVersion = envelope ? envelope[PROTOCOL_VERSION_META_KEY] : server.getNegotiatedProtocolVersion();
+    const protocolVersion = envelope ? envelope[PROTOCOL_VERSION_META_KEY] : method === 'initialize' ? params.protocolVersion : server.getNegotiatedProtocolVersion();
     return core.tracing.server(
       {
         method,
@@ -285,10 +285,14 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
     else await dispatch('resources/unsubscribe', paramsOf(request), ctx);
     return {};
   });
-  server.setRequestHandler('logging/setLevel', request => {
-    if (session) core.sessions.setLogLevel(session, request.params.level);
-    return {};
-  });
+  server.setRequestHandler('logging/setLevel', (request, ctx) =>
+    traced('logging/setLevel', undefined, paramsOf(request), ctx, async () => {
+      if (session) core.sessions.setLogLevel(session, request.params.level);
+      return {};
+    })
+  );
+  // The SDK's own handlers (the handshake, pings, the 2026 discovery) are SERVER spans too, named by their method.
+  if (core.tracing.enabled) traceProtocolHandlers(server, traced);
 
   // The one place a client's roots reach upstreams: its own sessions with perClient servers are told they changed.
   server.setNotificationHandler('notifications/roots/list_changed', () => {
@@ -296,6 +300,27 @@ export function createDownstreamServer(core: GatewayCore, options: DownstreamSer
   });
 
   return { server, session };
+}
+
+type StoredHandler = (request: unknown, ctx: ServerContext) => Promise<Record<string, unknown>>;
+
+/**
+ * Wraps the handlers the SDK's `Server` installs itself (`initialize`, `ping`, `server/discover`) in a SERVER span:
+ * the stored handler (validation and all) runs inside it, unchanged.
+ */
+function traceProtocolHandlers(
+  server: Server,
+  traced: <T>(method: string, target: string | undefined, params: Record<string, unknown>, ctx: ServerContext, work: () => Promise<T>) => Promise<T>
+): void {
+  const handlers = server as unknown as {
+    _getRequestHandler(method: string): StoredHandler | undefined;
+    setRequestHandler(method: string, handler: (request: unknown, ctx: ServerContext) => Promise<Record<string, unknown>>): void;
+  };
+  for (const method of ['initialize', 'ping', 'server/discover']) {
+    const original = handlers._getRequestHandler(method);
+    if (!original) continue;
+    handlers.setRequestHandler(method, (request, ctx) => traced(method, undefined, ((request as { params?: unknown }).params ?? {}) as Record<string, unknown>, ctx, () => original(request, ctx)));
+  }
 }
 
 /**

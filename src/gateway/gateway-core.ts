@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 
-import { AuditLog, createAuditMiddleware, loadSigningKey, markRefusals } from '../audit/index.js';
+import { anchorPath, AuditLog, createAuditMiddleware, loadSigningKey } from '../audit/index.js';
+import { markRefusals } from '../core/call-outcome.js';
 import { ResultCache } from '../cache/index.js';
 import { AgentRunner, agentResumer, agentTools, type ModelRunsContext, OrchestratorRunner, orchestratorResumer, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
@@ -12,7 +13,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { createTracing, type Tracing } from '../telemetry/tracing/index.js';
 import { Limits } from '../limits/index.js';
 import { Usage } from '../usage/index.js';
-import { createMetricsMiddleware, GatewayMetrics, observeRunStore } from '../metrics/index.js';
+import { createMetricsMiddleware, createTokenCounter, GatewayMetrics, observeRunStore } from '../metrics/index.js';
 import { routerResumer, RouterRunner } from '../routers/index.js';
 import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
 import { type Principal, principalOf } from '../core/principal.js';
@@ -27,6 +28,7 @@ import { openCredentialStore } from './open-credential-store.js';
 import { runStorePath } from './store-path.js';
 import { PerClientUpstreams } from './per-client-upstreams.js';
 import { InputRequiredBridge } from './input-required-bridge.js';
+import { targetExists } from './target-exists.js';
 import { composePipeline, type GatewayRequest, type Handler, type Middleware } from '../core/pipeline.js';
 import { type DownstreamSession, SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
@@ -208,6 +210,7 @@ export class GatewayCore implements AsyncDisposable {
         })
       : undefined;
     const metrics = this.metrics;
+    if (metrics && this.usage) this.usage.accounting.listeners.add(createTokenCounter(metrics, this.catalog));
     this.audit = this.createAudit(options.config, options.configPath);
     // Outermost first: metrics (they count and time every call, denied and limited ones too; the time includes the
     // audit row) → audit (every request gets its row before its answer leaves) → rules (a denied call is refused
@@ -216,9 +219,9 @@ export class GatewayCore implements AsyncDisposable {
     // dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
       [
-        ...(metrics ? [createMetricsMiddleware(metrics, { catalog: this.catalog, rules: this.access.active })] : []),
+        ...(metrics ? [createMetricsMiddleware(metrics, { catalog: this.catalog })] : []),
         ...(this.audit ? [createAuditMiddleware(this.audit, request => this.auditTarget(request))] : []),
-        ...(this.access.active ? [markRefusals(createRulesMiddleware(this.access, this.catalog))] : []),
+        ...(this.access.active ? [markRefusals(createRulesMiddleware(this.access, this.catalog), request => targetExists(this.catalog, request))] : []),
         ...(options.middlewares ?? []),
         ...(this.limits.middleware ? [this.limits.middleware] : []),
         ...(this.usage ? [this.usage.middleware] : []),
@@ -409,12 +412,14 @@ export class GatewayCore implements AsyncDisposable {
     if (!options.enabled) return undefined;
     const signer = options.signingKey !== undefined ? loadSigningKey(options.signingKey, configPath) : undefined;
     return new AuditLog({
-      open: () => new SqliteAuditStore(runStorePath(config, configPath)),
+      open: () => new SqliteAuditStore(runStorePath(config, configPath), { durability: options.durability }),
       signer,
       checkpointEvery: options.checkpointEvery,
       keepDays: options.keepDays,
       arguments: options.arguments,
       onFailure: options.onFailure,
+      tokens: usageEnabled(config),
+      anchor: anchorPath(options.anchor, runStorePath(config, configPath), configPath),
       logger: this.logger.child('audit')
     });
   }

@@ -1,17 +1,16 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 import type { CacheCounter, ResultCache } from '../cache/index.js';
+import type { LimitKind } from '../core/call-outcome.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { FastCounter, FastHistogram } from './fast-series.js';
 
-/** How a call ended, as the `outcome` label says it (docs/OBSERVABILITY.md "Metrics"). */
-export type CallOutcome = 'ok' | 'tool_error' | 'protocol_error' | 'denied' | 'limited';
+/** How a call ended, as the `outcome` label says it (docs/OBSERVABILITY.md "Metrics"): the audit log's classification (src/core). */
+export type { CallOutcome, LimitKind } from '../core/call-outcome.js';
 
 /** How an upstream call ended: an answer, an answer with `isError`, or no answer (a JSON-RPC error, a timeout, a lost connection). */
 export type UpstreamOutcome = 'ok' | 'tool_error' | 'error';
 
-/** What a limit refusal was: `limits.calls` rate or in-flight limits, a full server queue, `limits.http`. */
-export type LimitKind = 'rate' | 'inFlight' | 'upstream' | 'http';
 
 /** The result cache as the metrics read it at scrape time (src/cache's `ResultCache.stats()`). */
 export type CacheStatsSource = Pick<ResultCache, 'stats'>;
@@ -56,6 +55,8 @@ export class GatewayMetrics {
   readonly upstreamDuration: FastHistogram<'server' | 'method' | 'outcome'>;
   readonly reconnects: Counter<'server'>;
   readonly limited: Counter<'kind'>;
+  /** Tokens token accounting counted (`usage:`/`budgets:`), in its batch: input, result and model tokens. */
+  readonly tokens: FastCounter<'tool' | 'server' | 'view' | 'kind'>;
   readonly runs: Counter<'workflow' | 'kind' | 'status'>;
   readonly steps: Counter<'workflow' | 'kind' | 'status'>;
   private readonly runNames: ReadonlySet<string>;
@@ -74,6 +75,11 @@ export class GatewayMetrics {
       'Time a call spent in the gateway pipeline, as its caller waited for it (limits, cache, upstream included).',
       this.registry,
       latencyBuckets
+    );
+    this.tokens = new FastCounter(
+      'manifold_tokens_total',
+      'Tokens counted by token accounting (usage:, budgets:): arguments sent (input), answers received (result) and model tokens answers reported (model), by tool, server, view and kind.',
+      this.registry
     );
     const inFlight = this.inFlight;
     new Gauge({
@@ -100,12 +106,12 @@ export class GatewayMetrics {
     });
     this.limited = new Counter({
       name: 'manifold_rate_limited_total',
-      help: 'Requests a limit refused (limits.calls rate or in-flight limits, a full server queue, limits.http).',
+      help: 'Requests a limit refused (limits.calls rate or in-flight limits, a full server queue, limits.http, a token budget).',
       labelNames: ['kind'],
       registers
     });
     // Every kind from 0, so that rate() and alerts see a series before the first refusal.
-    for (const kind of ['rate', 'inFlight', 'upstream', 'http'] satisfies LimitKind[]) this.limited.inc({ kind }, 0);
+    for (const kind of ['rate', 'inFlight', 'upstream', 'http', 'budget'] satisfies LimitKind[]) this.limited.inc({ kind }, 0);
     this.runs = new Counter({
       name: 'manifold_workflow_runs_total',
       help: 'Runs that ended (workflows, agents, orchestrators, routers), by name, kind and status.',

@@ -1,13 +1,10 @@
 import type { Catalog } from '../catalog/index.js';
-import { isManifoldError } from '../core/errors.js';
+import { type CallOutcome, classifyError, classifyResult } from '../core/call-outcome.js';
 import type { GatewayRequest, Middleware } from '../core/pipeline.js';
-import { isLimitError, type LimitInfo, limitMetaKey } from '../limits/index.js';
-import type { CallOutcome, GatewayMetrics, LimitKind } from './gateway-metrics.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
 
 export interface MetricsMiddlewareOptions {
   catalog: Catalog;
-  /** Whether rules are on: then a known tool or prompt answered "not found" was denied by them. */
-  rules: boolean;
 }
 
 interface Target {
@@ -15,11 +12,7 @@ interface Target {
   tool: string;
   /** The server (or local source, e.g. `workflows`) that serves it, `` when unknown. */
   server: string;
-  /** Whether the catalog has what the request names (a not-found answer for it is then a rules denial). */
-  known: boolean;
 }
-
-const limitKinds: ReadonlySet<string> = new Set(['rate', 'inFlight', 'upstream', 'http']);
 
 /**
  * The pipeline's outermost stage: counts each call by method, tool, server, view and outcome, times it as its
@@ -39,19 +32,14 @@ export function createMetricsMiddleware(metrics: GatewayMetrics, options: Metric
     let outcome: CallOutcome;
     try {
       const result = await next(request);
-      const limit = result._meta?.[limitMetaKey as never] as LimitInfo | undefined;
-      if (limit) {
-        outcome = 'limited';
-        metrics.limited.inc({ kind: limitKindOf(limit.kind) });
-      } else outcome = result.isError === true ? 'tool_error' : 'ok';
+      const classified = classifyResult(result);
+      outcome = classified.outcome;
+      if (classified.limitKind) metrics.limited.inc({ kind: classified.limitKind });
       return result;
     } catch (error) {
-      if (isLimitError(error)) {
-        outcome = 'limited';
-        metrics.limited.inc({ kind: limitKindOf((error.data?.limit as LimitInfo | undefined)?.kind ?? (error.code === 'UPSTREAM_BUSY' ? 'upstream' : 'rate')) });
-      } else if (options.rules && target.known && isManifoldError(error) && (error.code === 'TOOL_NOT_FOUND' || error.code === 'PROMPT_NOT_FOUND')) {
-        outcome = 'denied';
-      } else outcome = 'protocol_error';
+      const classified = classifyError(error);
+      outcome = classified.outcome;
+      if (classified.limitKind) metrics.limited.inc({ kind: classified.limitKind });
       throw error;
     } finally {
       const seconds = (performance.now() - started) / 1000;
@@ -64,33 +52,29 @@ export function createMetricsMiddleware(metrics: GatewayMetrics, options: Metric
   };
 }
 
-function limitKindOf(kind: string | undefined): LimitKind {
-  return kind !== undefined && limitKinds.has(kind) ? (kind as LimitKind) : 'rate';
-}
-
 /** The request's tool and server as the catalog names them (never as the caller spelled an unknown one). */
 function targetOf(catalog: Catalog, request: GatewayRequest): Target {
   const { params } = request;
   switch (request.method) {
     case 'tools/call': {
       const tool = typeof params.name === 'string' ? catalog.findTool(params.name) : undefined;
-      return tool ? { tool: tool.name, server: tool.upstream, known: true } : { tool: 'unknown', server: '', known: false };
+      return tool ? { tool: tool.name, server: tool.upstream } : { tool: 'unknown', server: '' };
     }
     case 'prompts/get': {
       const prompt = typeof params.name === 'string' ? catalog.prompts.find(entry => entry.name === params.name) : undefined;
-      return prompt ? { tool: '', server: prompt.upstream, known: true } : { tool: '', server: '', known: false };
+      return prompt ? { tool: '', server: prompt.upstream } : { tool: '', server: '' };
     }
     case 'resources/read':
     case 'resources/subscribe':
     case 'resources/unsubscribe': {
-      if (typeof params.uri !== 'string') return { tool: '', server: '', known: false };
+      if (typeof params.uri !== 'string') return { tool: '', server: '' };
       try {
-        return { tool: '', server: catalog.resolveResource(params.uri), known: true };
+        return { tool: '', server: catalog.resolveResource(params.uri) };
       } catch {
-        return { tool: '', server: '', known: false };
+        return { tool: '', server: '' };
       }
     }
     case 'completion/complete':
-      return { tool: '', server: '', known: false };
+      return { tool: '', server: '' };
   }
 }

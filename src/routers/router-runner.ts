@@ -247,7 +247,8 @@ export class RouterRunner {
     const nested = nestedContext(request.downstream);
     const tool = route.agent ?? route.workflow;
     // The routed agent or workflow run is recorded under an id of this run's: resumed, this run goes on with it.
-    const context = hooks && tool !== undefined ? withRunLink(nested, { runId: `${hooks.runId}.routed`, tool, force: hooks.force }) : nested;
+    // Its row in the audit log carries this run and the route (`route <name>`).
+    const context = hooks && tool !== undefined ? withRunLink({ ...nested, run: { id: hooks.runId, step: `route ${routeName}` } }, { runId: `${hooks.runId}.routed`, tool, force: hooks.force }) : nested;
     if (route.agent !== undefined) {
       return this.options.pipeline({
         method: 'tools/call',

@@ -26,7 +26,22 @@ export interface AuditRecord {
   resultSize: number;
   runId: string | null;
   stepId: string | null;
+  /**
+   * Only on a `tokens` row (method `tokens`): the seq of the call's row it counts, and the tokens token accounting
+   * counted for that call (its arguments, its answer, the model tokens its answer reported). Absent on every other
+   * row (so its hash is as before these fields existed).
+   */
+  ref?: number;
+  inputTokens?: number;
+  resultTokens?: number;
+  modelTokens?: number;
 }
+
+/** The method of an audit row that carries a call's token counts (it names the call's row in `ref`). */
+export const tokensMethod = 'tokens';
+
+/** A row as `manifold audit` lists it: a call's row with the tokens of its `tokens` row, when one was written. */
+export type AuditListedRow = AuditRow & { tokens?: { input: number; result: number; model: number; seq: number } };
 
 export type AuditOutcome = 'ok' | 'tool_error' | 'protocol_error' | 'denied' | 'limited';
 
@@ -72,7 +87,8 @@ export interface AuditStore {
   checkpoints(): AuditCheckpoint[];
   /** Every row in seq order (verification). */
   rows(): Iterable<AuditRow>;
-  query(query: AuditQuery): AuditRow[];
+  /** Calls' rows (not `tokens` rows), each with its tokens when counted. */
+  query(query: AuditQuery): AuditListedRow[];
   /** Deletes rows up to `seq` and the checkpoints before it, writing `cut` in the same transaction. */
   prune(cut: AuditCheckpoint): number;
   /** The last row written before `time`, if any. */

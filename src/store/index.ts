@@ -8,5 +8,5 @@ export { linkParentOf, type RunLink, runLinkOf, withRunLink } from './run-link.j
 export { MemoryCredentialStore, type UpstreamCredentials, type UpstreamCredentialStore } from './credential-store.js';
 export { credentialKeyPath, SqliteCredentialStore } from './sqlite/sqlite-credential-store.js';
 export type { UsageRow, UsageStore } from './usage-store.js';
-export { type AuditCheckpoint, type AuditOutcome, type AuditQuery, type AuditRecord, type AuditRow, type AuditStore, genesisHash } from './audit-store.js';
+export { type AuditCheckpoint, type AuditListedRow, type AuditOutcome, type AuditQuery, type AuditRecord, type AuditRow, type AuditStore, genesisHash, tokensMethod } from './audit-store.js';
 export { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';

@@ -1,4 +1,5 @@
 import { errorMessage } from '../core/errors.js';
+import type { CountedTokens } from '../core/pipeline.js';
 import { countTextTokens } from '../discovery/index.js';
 import { answerText, canonicalJson } from './answer-text.js';
 import type { UsageRow, UsageStore } from '../store/index.js';
@@ -30,7 +31,14 @@ export interface UsageEntry {
   modelTokens?: number;
   /** When it was answered (ms). */
   at: number;
+  /** Told the counts once they are counted (the audit log's `tokens` row); not for an answer dropped uncounted. */
+  onTokens?: ((tokens: CountedTokens) => void) | undefined;
+  /** Queued past `usage.maxPending`: counted as a call without tokens. */
+  dropped?: boolean;
 }
+
+/** Told each entry's counts as a batch counts them (the tokens metric). */
+export type CountedListener = (entry: UsageEntry, tokens: CountedTokens) => void;
 
 /** Tokens counted in one window for one principal or view. */
 export interface WindowUse {
@@ -69,6 +77,8 @@ export class TokenAccounting {
   counted = 0;
   private closed = false;
   private loaded = false;
+  /** Told every entry's counts, batch by batch (the gateway's tokens metric). */
+  readonly listeners = new Set<CountedListener>();
 
   constructor(private readonly options: TokenAccountingOptions) {
     this.now = options.now ?? Date.now;
@@ -80,7 +90,7 @@ export class TokenAccounting {
     if (this.pending.length >= this.options.maxPending) {
       if (this.dropped++ % 1000 === 0)
         this.options.logger.warn(`token accounting is behind (${this.options.maxPending} answers waiting, usage.maxPending): counting an answer of ${entry.tool} as a call without tokens`);
-      this.pending.push({ ...entry, input: undefined, answer: undefined });
+      this.pending.push({ ...entry, input: undefined, answer: undefined, dropped: true });
       return;
     }
     this.pending.push(entry);
@@ -113,11 +123,23 @@ export class TokenAccounting {
       rows.set(key, row);
       this.addToWindows(entry.at, entry.principal, entry.view, resultTokens, modelTokens);
       if (entry.runId !== undefined) this.addToRun(entry.runId, resultTokens, modelTokens);
+      if (entry.dropped) continue;
+      const tokens = { input: inputTokens, result: resultTokens, model: modelTokens };
+      for (const listener of this.listeners) this.tell(() => listener(entry, tokens));
+      if (entry.onTokens) this.tell(() => entry.onTokens?.(tokens));
     }
     try {
       this.options.store()?.addUsage([...rows.values()]);
     } catch (error) {
       this.options.logger.warn(`cannot store token usage (${rows.size} rows): ${errorMessage(error)}`);
+    }
+  }
+
+  private tell(listener: () => void): void {
+    try {
+      listener();
+    } catch (error) {
+      this.options.logger.warn(`token accounting: a listener of the counts failed: ${errorMessage(error)}`);
     }
   }
 

@@ -71,7 +71,7 @@ export function createUsageStage(options: UsageStageOptions): Middleware {
       const server = serverOf(request) ?? '';
       const workflow = workflowStep?.name ?? (request.method === 'tools/call' && options.isWorkflow(tool) ? tool : '');
       const input = request.method === 'tools/call' || request.method === 'prompts/get' ? request.params.arguments : undefined;
-      const entry = { principal, view, server, tool, workflow, runId: workflowStep?.runId, input };
+      const entry = { principal, view, server, tool, workflow, runId: workflowStep?.runId, input, onTokens: request.onTokens };
       let result: GatewayResult;
       try {
         result = await next(request);

@@ -52,7 +52,7 @@ describe('the audit log', { timeout: 180_000 }, () => {
       assert.match(await refusal(client.callTool({ name: 'fix__text', arguments: { text: 'forbidden' } })), /unknown tool "fix__text"/);
       expected.push({ method: 'tools/call', target: 'fix__text', outcome: 'denied' });
       assert.match(await refusal(client.callTool({ name: 'nope__nothing', arguments: {} })), /unknown tool/);
-      expected.push({ method: 'tools/call', target: 'nope__nothing', outcome: 'denied' });
+      expected.push({ method: 'tools/call', target: 'nope__nothing', outcome: 'protocol_error' });
       const prompt = (await client.listPrompts()).prompts.find(candidate => !(candidate.arguments ?? []).some(argument => argument.required));
       assert.ok(prompt, 'server-everything lists a prompt without required arguments');
       await client.getPrompt({ name: prompt.name });

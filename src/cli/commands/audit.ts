@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 
-import { loadSigningKey, verifyAudit } from '../../audit/index.js';
+import { anchorPath, loadSigningKey, readAnchor, verifyAudit } from '../../audit/index.js';
 import { runStorePath } from '../../gateway/index.js';
-import { type AuditRow, SqliteAuditStore } from '../../store/index.js';
+import { type AuditListedRow, SqliteAuditStore } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
@@ -20,7 +20,7 @@ export function parseSince(text: string, now: number): number {
   throw new UsageError(`--since takes a span back from now (30m, 1h, 7d) or a date (2026-12-01), got "${text}"`);
 }
 
-function formatRow(row: AuditRow): string[] {
+function formatRow(row: AuditListedRow): string[] {
   return [
     String(row.seq),
     new Date(row.time).toISOString(),
@@ -31,7 +31,8 @@ function formatRow(row: AuditRow): string[] {
     row.outcome,
     `${Math.round(row.durationMs)}`,
     row.view ?? '',
-    row.runId ? `${row.runId}${row.stepId ? `/${row.stepId}` : ''}` : ''
+    row.runId ? `${row.runId}${row.stepId ? `/${row.stepId}` : ''}` : '',
+    row.tokens ? `${row.tokens.input}/${row.tokens.result}${row.tokens.model > 0 ? `/${row.tokens.model}` : ''}` : ''
   ];
 }
 
@@ -56,11 +57,13 @@ export async function runAudit(parsed: ParsedCommand, output: Output): Promise<n
     if (action === 'verify') {
       const key = loaded.config.audit.signingKey;
       const signer = key !== undefined ? loadSigningKey(key, loaded.path) : undefined;
-      const result = verifyAudit(store, signer);
+      const anchorFile = anchorPath(loaded.config.audit.anchor, path, loaded.path);
+      const anchor = anchorFile !== undefined ? readAnchor(anchorFile) : undefined;
+      const result = verifyAudit(store, signer, anchor);
       if (json) output.out(JSON.stringify(result, null, 2));
       else if (result.ok) {
         output.out(
-          `audit log intact: rows ${result.from + 1}–${result.last} (${result.rows}) chain, ${result.checkpoints} checkpoint(s)${signer ? `, ${result.signed} signature(s) verified` : ' (unsigned: set audit.signingKey to detect forged checkpoints)'}${result.from > 0 ? `; rows up to ${result.from} were pruned (retention cut)` : ''}`
+          `audit log intact: rows ${result.from + 1}–${result.last} (${result.rows}) chain, ${result.checkpoints} checkpoint(s)${signer ? `, ${result.signed} signature(s) verified` : ' (unsigned: set audit.signingKey to detect forged checkpoints)'}${result.from > 0 ? `; rows up to ${result.from} were pruned (retention cut)` : ''}${anchor ? `; anchored head at row ${anchor.seq} matches (${anchorFile})` : anchorFile !== undefined ? `; no anchored head yet at ${anchorFile}` : '; no anchor (audit.anchor: false)'}`
         );
       } else output.err(`audit log tampered (${result.problem?.kind}): ${result.problem?.message}`);
       return result.ok ? 0 : 1;
@@ -81,7 +84,7 @@ export async function runAudit(parsed: ParsedCommand, output: Output): Promise<n
     });
     if (json) output.out(JSON.stringify(rows, null, 2));
     else if (rows.length === 0) output.out('no audit rows match');
-    else output.out(formatTable(['seq', 'time', 'principal', 'method', 'target', 'server', 'outcome', 'ms', 'view', 'run/step'], rows.map(formatRow)));
+    else output.out(formatTable(['seq', 'time', 'principal', 'method', 'target', 'server', 'outcome', 'ms', 'view', 'run/step', 'tokens in/out'], rows.map(formatRow)));
     return 0;
   } finally {
     store.close();

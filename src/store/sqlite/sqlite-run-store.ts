@@ -130,7 +130,15 @@ const migrations: string[] = [
      time REAL NOT NULL,
      kind TEXT NOT NULL,
      signature TEXT
-   );`
+   );`,
+  // Audit rows of kind `tokens` (issue 12): a call's token counts, chained after it (audit-log.ts), naming its row.
+  // And no index on the audit log's time: each index is one more page written per commit (about half a row's cost);
+  // time ranges are read by seq (sqlite-audit-store.ts).
+  `ALTER TABLE audit_log ADD COLUMN ref INTEGER;
+   ALTER TABLE audit_log ADD COLUMN input_tokens INTEGER;
+   ALTER TABLE audit_log ADD COLUMN result_tokens INTEGER;
+   ALTER TABLE audit_log ADD COLUMN model_tokens INTEGER;
+   DROP INDEX IF EXISTS audit_log_time;`
 ];
 
 /**
