@@ -57,7 +57,7 @@ export async function startInstance(config: Record<string, unknown>): Promise<Fl
 }
 
 export function textOf(result: GatewayResult): string {
-  return ((result.content as Array<{ text?: string }> | undefined)?.[0]?.text ?? '') as string;
+  return (result.content as Array<{ text?: string }> | undefined)?.[0]?.text ?? '';
 }
 
 export async function waitUntil(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
