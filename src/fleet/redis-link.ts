@@ -33,6 +33,8 @@ export class RedisLink {
   private readonly listeners = new Set<(state: RedisLinkState) => void>();
   private readonly subscribers: Redis[] = [];
   private closed = false;
+  private fallbacks = 0;
+  private fallbackWarnedAt = 0;
 
   constructor(
     private readonly options: RedisOptions,
@@ -86,6 +88,21 @@ export class RedisLink {
     connection.on('error', () => {});
     this.subscribers.push(connection);
     return connection;
+  }
+
+  /**
+   * A call used local state although the link is up (a command failed or took over `commandTimeout`): counted,
+   * and said at most once a minute, so a slow Redis is visible without a line per call.
+   */
+  noteFallback(what: string): void {
+    if (this.current !== 'up') return;
+    this.fallbacks++;
+    const now = Date.now();
+    if (now - this.fallbackWarnedAt < 60_000) return;
+    this.fallbackWarnedAt = now;
+    this.logger.warn(
+      `redis at ${this.where} failed or did not answer within redis.commandTimeout (${this.options.commandTimeout} ms): ${what} used this instance's local state (${this.fallbacks} time(s) so far); raise redis.commandTimeout if Redis is slow`
+    );
   }
 
   async close(): Promise<void> {

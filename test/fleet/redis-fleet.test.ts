@@ -22,7 +22,8 @@ describe('fleet mode over Redis: two instances, one Redis', () => {
   let b: FleetInstance;
   const config = (instanceId: string) => ({
     servers: { c: fixtureServer('cacheable.ts') },
-    redis: { url: redis.url, keyPrefix: 'fleet-test:' },
+    // A generous command timeout: on a loaded test machine a slow answer would count locally (the fallback).
+    redis: { url: redis.url, keyPrefix: 'fleet-test:', commandTimeout: '5s' },
     fleet: { instanceId },
     store: { path: ':memory:' },
     cache: { ttl: '1h' },
@@ -111,6 +112,42 @@ describe('fleet mode over Redis: two instances, one Redis', () => {
       assert.ok(seenAt > 0, 'A saw the change');
       assert.ok(modernMs < 200, `2026 listen stream after ${modernMs} ms`);
       assert.ok(legacyMs < 200, `2025 session after ${legacyMs} ms`);
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('a resource update A hears reaches a 2025 subscriber on B, and drops the copy B would serve', async () => {
+    const uri = 'data://private';
+    const who = principal('reader');
+    const read = async (instance: FleetInstance) =>
+      JSON.parse(((await instance.core.pipeline({ method: 'resources/read', params: { uri }, downstream: { era: 'legacy', sessionId: 'r', signal: new AbortController().signal, clientCapabilities: {}, progressToken: undefined, principal: who, notify: async () => {}, log: () => {} } })).contents as Array<{ text: string }>)[0]!.text);
+    const first = await read(a);
+    assert.deepEqual(await read(b), first, 'B serves the copy A kept');
+    // A follows the resource upstream for a client of its own; B's subscriber hears of A's update only by the bus.
+    await using onA = await connectHttp(a.http.url, { era: 'legacy' });
+    await onA.subscribeResource({ uri });
+    await using legacy = await connectHttp(b.http.url, { era: 'legacy' });
+    const updated: string[] = [];
+    legacy.setNotificationHandler('notifications/resources/updated', notification => void updated.push(notification.params.uri));
+    await legacy.subscribeResource({ uri });
+    await a.call('c__touch', { uri });
+    await waitUntil(() => updated.includes(uri), 'resources/updated on B', 5000);
+    // The shared copy is gone: B reads from its own server now.
+    const countsBefore = JSON.parse(textOf(await b.call('c__counts'))) as Record<string, number>;
+    await read(b);
+    const countsAfter = JSON.parse(textOf(await b.call('c__counts'))) as Record<string, number>;
+    assert.equal((countsAfter[`read ${uri}`] ?? 0) - (countsBefore[`read ${uri}`] ?? 0), 1, JSON.stringify(countsAfter));
+  });
+
+  it('a gateway-level change published on A (catalog-changed) reaches a listen stream on B', async () => {
+    await using modern = await connectHttp(b.http.url, { era: 'modern' });
+    let changed = 0;
+    modern.setNotificationHandler('notifications/prompts/list_changed', () => void changed++);
+    const subscription = await modern.listen({ promptsListChanged: true });
+    try {
+      a.core.fleet.bus.publish({ kind: 'catalog-changed', lists: ['prompts'], reason: 'a test' });
+      await waitUntil(() => changed > 0, 'prompts/list_changed on B', 5000);
     } finally {
       await subscription.close();
     }

@@ -60,6 +60,7 @@ export class RedisCacheStore implements CacheStore {
     try {
       stored = await this.client.manifoldCacheGet(this.entryKey(key), this.lru, this.sizes, this.bytes, this.now());
     } catch {
+      this.options.link.noteFallback('a cache lookup');
       return undefined;
     }
     if (stored === null) return undefined;
@@ -99,6 +100,7 @@ export class RedisCacheStore implements CacheStore {
       this.counts.bytes = bytes;
     } catch {
       // Not kept: the next call asks the server again.
+      this.options.link.noteFallback('a cache write');
     }
   }
 
@@ -109,6 +111,7 @@ export class RedisCacheStore implements CacheStore {
       this.counts.invalidations += dropped;
       return dropped;
     } catch {
+      this.options.link.noteFallback(`an invalidation (${tag})`);
       return 0;
     }
   }

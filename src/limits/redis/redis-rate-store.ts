@@ -3,6 +3,22 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { RedisLink } from '../../fleet/index.js';
 import type { RateCounter, RateDecision, RateStore } from '../rate-store.js';
 
+/** The memory limiter that stands in for Redis; each use while the link is up is a failed command, noted. */
+class InsuranceLimiter extends RateLimiterMemory {
+  constructor(
+    private readonly link: RedisLink,
+    private readonly id: string,
+    options: ConstructorParameters<typeof RateLimiterMemory>[0]
+  ) {
+    super(options);
+  }
+
+  override consume(key: string | number, points?: number, options?: { [key: string]: unknown }): Promise<RateLimiterRes> {
+    this.link.noteFallback(`rate limit ${this.id}`);
+    return super.consume(key, points, options);
+  }
+}
+
 /**
  * Counts in the shared Redis (`rate-limiter-flexible`'s RateLimiterRedis: one atomic Lua increment per request),
  * so a limit holds across every gateway instance, exactly within one fixed window. Windows are whole seconds
@@ -14,7 +30,7 @@ export class RedisRateStore implements RateStore {
   constructor(private readonly link: RedisLink) {}
 
   counter(options: { id: string; requests: number; windowMs: number }): RateCounter {
-    const insurance = new RateLimiterMemory({
+    const insurance = new InsuranceLimiter(this.link, options.id, {
       keyPrefix: options.id,
       points: options.requests,
       duration: options.windowMs / 1000

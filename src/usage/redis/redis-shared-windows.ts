@@ -43,6 +43,7 @@ export class RedisSharedWindows implements SharedWindows {
         return { resultTokens: Number(result ?? 0), modelTokens: Number(model ?? 0) };
       });
     } catch {
+      this.link.noteFallback('a budget check');
       return undefined;
     }
   }
