@@ -15,7 +15,10 @@ export class Fleet implements AsyncDisposable {
   readonly redis: RedisLink | undefined;
   readonly bus: EventBus;
 
-  constructor(config: Pick<ManifoldConfig, 'redis' | 'fleet'>, logger: Logger) {
+  constructor(
+    config: Pick<ManifoldConfig, 'redis' | 'fleet'>,
+    private readonly logger: Logger
+  ) {
     this.instanceId = resolveInstanceId(config.fleet.instanceId);
     if (config.redis) {
       this.redis = new RedisLink(config.redis, logger.child('redis'));
@@ -28,7 +31,9 @@ export class Fleet implements AsyncDisposable {
   /** Waits (bounded by `redis.connectTimeout`) for Redis and the event subscription; the gateway serves either way. */
   async start(): Promise<void> {
     if (!this.redis) return;
-    if (await this.redis.waitUntilUp()) await (this.bus as RedisEventBus).ready(1000);
+    if (!(await this.redis.waitUntilUp())) return;
+    await (this.bus as RedisEventBus).ready(1000);
+    this.logger.info(`fleet: instance ${this.instanceId}; rate limits, the result cache, budget windows and events shared through redis at ${this.redis.where}`);
   }
 
   async close(): Promise<void> {
