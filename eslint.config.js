@@ -28,6 +28,10 @@ const layers = {
   store: ['config', 'telemetry', 'core'],
   core: []
 };
+// src/fleet (the instance id, the shared Redis, the event bus) sits beside config: every folder above it may use it.
+layers.fleet = ['config', 'telemetry', 'core'];
+for (const [layer, allowed] of Object.entries(layers))
+  if (!['fleet', 'store', 'config', 'telemetry', 'core'].includes(layer)) allowed.push('fleet');
 const folders = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })
   .filter(entry => entry.isDirectory())
   .map(entry => entry.name);

@@ -35,4 +35,6 @@ export interface CacheStore {
   stats(): CacheStoreStats;
   /** Drops everything. */
   clear(): Promise<void>;
+  /** Lets go at shutdown: the memory store drops its entries; a shared one keeps them for the other instances. */
+  close(): Promise<void>;
 }

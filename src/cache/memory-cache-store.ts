@@ -118,6 +118,10 @@ export class MemoryCacheStore implements CacheStore {
     return Promise.resolve();
   }
 
+  close(): Promise<void> {
+    return this.clear();
+  }
+
   private append(node: Node): void {
     node.older = this.newest;
     node.newer = undefined;

@@ -65,6 +65,8 @@ export class ResultCache {
   private readonly flights = new Map<string, Flight>();
   private readonly statsTimer: NodeJS.Timeout | undefined;
   private loggedAt = 0;
+  /** Servers seen ready once: a first connection has nothing cached to drop (a shared store's entries are others'). */
+  private readonly connected = new Set<string>();
 
   constructor(options: ResultCacheOptions) {
     this.options = options.options;
@@ -128,7 +130,7 @@ export class ResultCache {
     });
   }
 
-  /** Follows a server's connection: a new session, a failure or a stop drops its entries; so does a list change. */
+  /** Follows a server's connection: a new session after the first, or a failure, drops its entries; so does a list change. */
   follow(server: string, event: UpstreamEvent): void {
     if (event.type === 'lists-changed') {
       for (const kind of event.kinds) {
@@ -136,9 +138,15 @@ export class ResultCache {
       }
       return;
     }
-    if (event.state.kind === 'starting') return;
-    const why =
-      event.state.kind === 'ready' ? 'it (re)connected' : event.state.kind === 'failed' ? 'it failed' : 'it stopped';
+    // Starting changes nothing; a server's first connection has nothing of its own cached yet, and a stop (the
+    // gateway shutting down) leaves its entries to the other instances of a shared store (its tools leave the
+    // catalog, so they are not served here).
+    if (event.state.kind === 'starting' || event.state.kind === 'stopped') return;
+    if (!this.connected.has(server)) {
+      if (event.state.kind === 'ready') this.connected.add(server);
+      return;
+    }
+    const why = event.state.kind === 'ready' ? 'it reconnected' : 'it failed';
     this.invalidateServer(server, 'tools', why);
     this.invalidateServer(server, 'resources', why);
   }
@@ -159,7 +167,7 @@ export class ResultCache {
   close(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.logStats('shutdown');
-    void this.store.clear();
+    void this.store.close();
   }
 
   private invalidateServer(server: string, kind: 'tools' | 'resources', why: string): void {

@@ -4,6 +4,7 @@ import type * as z from 'zod/v4';
 import { ManifoldError } from '../core/errors.js';
 import { expandReferences, inputVariable, type UnresolvedReference } from './expand-env.js';
 import { configSchema, type ManifoldConfig } from './schema.js';
+import { applyFleetEnv } from './fleet-schema.js';
 
 export interface ParsedConfig {
   config: ManifoldConfig;
@@ -53,6 +54,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Par
       data: { missing: problems }
     });
   }
+  applyFleetEnv(expanded, context.env);
   const result = configSchema.safeParse(expanded);
   if (!result.success) {
     const lines = formatIssues(result.error.issues, expanded);

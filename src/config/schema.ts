@@ -8,6 +8,7 @@ import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema
 import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
 import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
+import { fleetOptionsSchema, redisOptionsSchema } from './fleet-schema.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
 import { budgetsSchema, checkBudgetReferences, usageOptionsSchema } from './budgets-schema.js';
@@ -243,7 +244,11 @@ export const configSchema = z
     /** The hash-chained audit log of every request, in the store (docs/OBSERVABILITY.md "Audit log"); on by default. */
     audit: auditOptionsSchema.prefault({}),
     /** OpenTelemetry tracing (docs/OBSERVABILITY.md "Traces"); off unless an exporter is set here or by OTEL_* variables. */
-    tracing: tracingOptionsSchema.prefault({})
+    tracing: tracingOptionsSchema.prefault({}),
+    /** Shared state of several instances: Redis for limits, cache, budgets and events (docs/FLEET.md); MANIFOLD_REDIS. */
+    redis: redisOptionsSchema.optional(),
+    /** This instance among several (docs/FLEET.md). */
+    fleet: fleetOptionsSchema.prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

@@ -11,8 +11,10 @@ import { manifoldVersion } from '../core/version.js';
 import { SqliteAuditStore, SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createTracing, type Tracing } from '../telemetry/tracing/index.js';
-import { Limits } from '../limits/index.js';
-import { Usage } from '../usage/index.js';
+import { Limits, RedisRateStore } from '../limits/index.js';
+import { RedisSharedWindows, Usage } from '../usage/index.js';
+import { Fleet } from '../fleet/index.js';
+import { createFleetCacheStore, followFleetEvents } from './fleet-events.js';
 import { createMetricsMiddleware, createTokenCounter, GatewayMetrics, observeRunStore } from '../metrics/index.js';
 import { routerResumer, RouterRunner } from '../routers/index.js';
 import { AccessPolicy, createRulesMiddleware, resourceTarget } from '../rules/index.js';
@@ -91,12 +93,15 @@ export class GatewayCore implements AsyncDisposable {
   readonly routers: RouterRunner;
   /** The sign-ins of remote servers with `oauth` (undefined where none has the authorization-code grant). */
   readonly credentials: UpstreamCredentialStore | undefined;
+  /** This instance among several: its id, the shared Redis (`redis:`) and the event bus (docs/FLEET.md). */
+  readonly fleet: Fleet;
   private closed = false;
 
   constructor(options: GatewayCoreOptions) {
     this.config = options.config;
     this.logger = options.logger;
     this.tracing = options.tracing ?? createTracing(options.config.tracing);
+    this.fleet = new Fleet(options.config, this.logger);
     this.info = { name: options.config.gateway.name, version: manifoldVersion };
     this.sessions = new SessionRegistry(this.logger.child('sessions'));
     this.inflight = new InflightRegistry(
@@ -182,7 +187,8 @@ export class GatewayCore implements AsyncDisposable {
     });
     this.access = new AccessPolicy(options.config.rules, this.logger.child('rules'));
     if (this.access.active) this.logger.info(`access: ${this.access.describe()}`);
-    this.limits = new Limits({ config: options.config.limits, catalog: this.catalog });
+    const redis = this.fleet.redis;
+    this.limits = new Limits({ config: options.config.limits, catalog: this.catalog, ...(redis ? { store: new RedisRateStore(redis) } : {}) });
     this.cache = this.createCache(options.config);
     this.usage = usageEnabled(options.config)
       ? new Usage({
@@ -192,7 +198,8 @@ export class GatewayCore implements AsyncDisposable {
           // The run store's file (SqliteRunStore is a UsageStore too), opened on the first count.
           store: () => this.workflows.store as SqliteRunStore | undefined,
           isWorkflow: name => Object.hasOwn(options.config.workflows, name),
-          logger: this.logger.child('usage')
+          logger: this.logger.child('usage'),
+          shared: redis ? new RedisSharedWindows(redis) : undefined
         })
       : undefined;
     const config = options.config;
@@ -307,6 +314,9 @@ export class GatewayCore implements AsyncDisposable {
     });
     this.routers.start();
     this.workflows.runs.resumers.set('router', routerResumer(this.routers));
+    // Other instances' list changes and resource updates reach this one's clients (a no-op without `redis:`).
+    const { upstreams, catalog, sessions, inflight, cache } = this;
+    followFleetEvents({ bus: this.fleet.bus, upstreams, catalog, sessions, inflight, cache, logger: this.logger.child('events') });
     this.sessions.hooks = {
       onLogLevel: level => {
         for (const upstream of this.upstreams.values()) void upstream.applyLoggingLevel(level);
@@ -333,7 +343,7 @@ export class GatewayCore implements AsyncDisposable {
    * keeps retrying in the background). Throws NAME_CLASH if unprefixed names collide.
    */
   async start(): Promise<void> {
-    await Promise.all([...this.upstreams.values()].map(upstream => upstream.start()));
+    await Promise.all([this.fleet.start(), ...[...this.upstreams.values()].map(upstream => upstream.start())]);
     // Tool and prompt names that collide (prefix: false) stop the start; a resource URI that two servers list
     // does not (the first serves it, as when it appears later): two instances of one server list the same URIs.
     const clashes = this.catalog.nameClashes.filter(clash => !clash.startsWith('resource '));
@@ -397,7 +407,8 @@ export class GatewayCore implements AsyncDisposable {
       return undefined;
     }
     const options = config.cache;
-    const cache = new ResultCache({ options, servers: config.servers, catalog: this.catalog, logger: this.logger.child('cache') });
+    const store = createFleetCacheStore(this.fleet, options);
+    const cache = new ResultCache({ options, servers: config.servers, catalog: this.catalog, logger: this.logger.child('cache'), ...(store ? { store } : {}) });
     this.logger.info(
       `result cache on: read-only tools${options.resources ? ' and resource reads' : ''}, per principal, fresh for ${options.ttl / 1000} s without a server's hint; at most ${options.maxEntries} entries, ${Math.round(options.maxBytes / 1024)} KiB`
     );
@@ -490,6 +501,7 @@ export class GatewayCore implements AsyncDisposable {
     this.credentials?.close();
     this.audit?.close();
     this.metrics?.close();
+    await this.fleet.close();
     // Last: the spans of everything above are sent before the process may exit.
     await this.tracing.shutdown().catch(error => this.logger.warn(`tracing: could not send the last spans: ${String(error)}`));
   }

@@ -11,5 +11,6 @@ export {
 export { Limits, type LimitsOptions } from './limits.js';
 export { createServerOf } from './server-of.js';
 export { MemoryRateStore } from './memory/memory-rate-store.js';
+export { RedisRateStore } from './redis/redis-rate-store.js';
 export type { RateCounter, RateDecision, RateStore } from './rate-store.js';
 export { UpstreamGate, UpstreamGates } from './upstream-gate.js';

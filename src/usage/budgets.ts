@@ -62,6 +62,24 @@ export class Budgets {
   }
 
   /**
+   * With windows shared across instances (fleet mode), reads this caller's hour and day windows from them, so
+   * {@link check} decides on the fleet's count. Nothing to do otherwise.
+   */
+  async readShared(subject: BudgetSubject): Promise<void> {
+    if (!this.accounting.shares || this.budgets.length === 0) return;
+    const wanted = new Map<string, { per: 'hour' | 'day'; dimension: 'p' | 'v'; name: string }>();
+    for (const budget of this.budgets) {
+      const { config } = budget;
+      if (config.per === 'run' || !budget.principal.test(subject.principal)) continue;
+      if (budget.view && !budget.view.test(subject.view || 'default')) continue;
+      const byView = config.by === 'view';
+      const window = { per: config.per, dimension: byView ? ('v' as const) : ('p' as const), name: byView ? subject.view : subject.principal };
+      wanted.set(`${window.per}|${window.dimension}|${window.name}`, window);
+    }
+    await this.accounting.readShared([...wanted.values()]);
+  }
+
+  /**
    * The first spent budget that covers this caller, or undefined. Counts still queued are counted first, so a
    * budget refuses from the call after the one whose answer reached it.
    */

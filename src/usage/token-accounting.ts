@@ -4,9 +4,12 @@ import { countTextTokens } from '../discovery/index.js';
 import { answerText, canonicalJson } from './answer-text.js';
 import type { UsageRow, UsageStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { SharedWindows, WindowIncrement, WindowRef } from './shared-windows.js';
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
+/** How long a count read from the shared windows stands in for the local one (a check reads just before). */
+const sharedFreshMs = 1000;
 /** The most workflow runs whose step tokens are kept (for budgets per run). */
 const maxRuns = 10_000;
 
@@ -52,6 +55,8 @@ export interface TokenAccountingOptions {
   /** Most answers waiting; past it an answer counts as a call without tokens. */
   maxPending: number;
   logger: Logger;
+  /** Windows shared with the other instances (fleet mode, `redis:`); undefined: this process's own. */
+  shared?: SharedWindows | undefined;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -79,6 +84,10 @@ export class TokenAccounting {
   private loaded = false;
   /** Told every entry's counts, batch by batch (the gateway's tokens metric). */
   readonly listeners = new Set<CountedListener>();
+  /** The shared windows' counts as last read (with when), used over the local ones while fresh. */
+  private readonly sharedUse = new Map<string, WindowUse & { at: number }>();
+  /** Tokens of this batch for the shared windows, summed per window. */
+  private increments = new Map<string, WindowIncrement>();
 
   constructor(private readonly options: TokenAccountingOptions) {
     this.now = options.now ?? Date.now;
@@ -122,11 +131,16 @@ export class TokenAccounting {
       row.modelTokens += modelTokens;
       rows.set(key, row);
       this.addToWindows(entry.at, entry.principal, entry.view, resultTokens, modelTokens);
+      if (this.options.shared) this.addToShared(entry.at, entry.principal, entry.view, resultTokens, modelTokens);
       if (entry.runId !== undefined) this.addToRun(entry.runId, resultTokens, modelTokens);
       if (entry.dropped) continue;
       const tokens = { input: inputTokens, result: resultTokens, model: modelTokens };
       for (const listener of this.listeners) this.tell(() => listener(entry, tokens));
       if (entry.onTokens) this.tell(() => entry.onTokens?.(tokens));
+    }
+    if (this.options.shared && this.increments.size > 0) {
+      this.options.shared.add([...this.increments.values()]);
+      this.increments = new Map();
     }
     try {
       this.options.store()?.addUsage([...rows.values()]);
@@ -143,10 +157,41 @@ export class TokenAccounting {
     }
   }
 
-  /** Tokens counted in the current hour or day (UTC) for a principal (`p`) or view (`v`). */
+  /**
+   * Tokens counted in the current hour or day (UTC) for a principal (`p`) or view (`v`): the fleet's count when
+   * {@link readShared} just read it, else this process's own.
+   */
   used(per: 'hour' | 'day', dimension: 'p' | 'v', name: string): WindowUse {
     this.loadWindows();
-    return this.windows.get(windowKey(per, windowStart(per, this.now()), dimension, name)) ?? { resultTokens: 0, modelTokens: 0 };
+    const key = windowKey(per, windowStart(per, this.now()), dimension, name);
+    const shared = this.sharedUse.get(key);
+    if (shared && this.now() - shared.at < sharedFreshMs) return shared;
+    return this.windows.get(key) ?? { resultTokens: 0, modelTokens: 0 };
+  }
+
+  /** Whether budgets read windows shared with other instances (then {@link readShared} comes before a check). */
+  get shares(): boolean {
+    return this.options.shared !== undefined;
+  }
+
+  /**
+   * Reads the current windows of a caller from the shared store (after sending what is queued), so the next
+   * `used` answers with the fleet's count. Without an answer (Redis down) `used` counts locally.
+   */
+  async readShared(names: ReadonlyArray<{ per: 'hour' | 'day'; dimension: 'p' | 'v'; name: string }>): Promise<void> {
+    const shared = this.options.shared;
+    if (!shared || names.length === 0) return;
+    this.settle();
+    const now = this.now();
+    const refs: WindowRef[] = names.map(entry => ({ ...entry, start: windowStart(entry.per, now) }));
+    const counts = await shared.read(refs);
+    if (!counts) return;
+    const at = this.now();
+    if (this.sharedUse.size > 10_000) this.sharedUse.clear();
+    refs.forEach((ref, index) => {
+      const use = counts[index];
+      if (use) this.sharedUse.set(windowKey(ref.per, ref.start, ref.dimension, ref.name), { ...use, at });
+    });
   }
 
   /** Tokens of a workflow run's step calls so far. */
@@ -202,6 +247,21 @@ export class TokenAccounting {
     }
     // Windows of earlier hours and days are of no use to a budget: dropped when a new day's first entry comes.
     if (this.windows.size > 10_000) this.pruneWindows();
+  }
+
+  private addToShared(at: number, principal: string, view: string, resultTokens: number, modelTokens: number): void {
+    if (resultTokens === 0 && modelTokens === 0) return;
+    for (const per of ['hour', 'day'] as const) {
+      const start = windowStart(per, at);
+      for (const [dimension, name] of [['p', principal], ['v', view]] as const) {
+        const key = windowKey(per, start, dimension, name);
+        const increment = this.increments.get(key);
+        if (increment) {
+          increment.resultTokens += resultTokens;
+          increment.modelTokens += modelTokens;
+        } else this.increments.set(key, { per, start, dimension, name, resultTokens, modelTokens });
+      }
+    }
   }
 
   private pruneWindows(): void {

@@ -60,6 +60,7 @@ export function createUsageStage(options: UsageStageOptions): Middleware {
       const view = downstream.view ?? '';
       const workflowStep = downstream.workflow;
       if (budgets.size > 0) {
+        if (accounting.shares) await budgets.readShared({ principal, view });
         const spent = budgets.check({ principal, view, workflow: workflowStep });
         if (spent) {
           const error = budgetExceeded(spent);

@@ -5,6 +5,7 @@ import type { Middleware } from '../core/pipeline.js';
 import type { UsageStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Budgets } from './budgets.js';
+import type { SharedWindows } from './shared-windows.js';
 import { TokenAccounting } from './token-accounting.js';
 import { createUsageStage } from './usage-stage.js';
 
@@ -16,6 +17,8 @@ export interface UsageSetup {
   store: () => UsageStore | undefined;
   isWorkflow: (name: string) => boolean;
   logger: Logger;
+  /** Budget windows shared with the other instances (fleet mode); default: this process's own. */
+  shared?: SharedWindows | undefined;
   now?: () => number;
 }
 
@@ -40,6 +43,7 @@ export class Usage {
       store: setup.store,
       maxPending: setup.options.maxPending,
       logger: setup.logger,
+      shared: setup.shared,
       ...(setup.now ? { now: setup.now } : {})
     });
     this.budgets = new Budgets(setup.budgets, this.accounting);
