@@ -18,6 +18,7 @@ import { tracingOptionsSchema } from './tracing-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
+import { fleetOptionsSchema } from './fleet-schema.js';
 
 export { durationSchema } from './duration.js';
 
@@ -243,7 +244,9 @@ export const configSchema = z
     /** The hash-chained audit log of every request, in the store (docs/OBSERVABILITY.md "Audit log"); on by default. */
     audit: auditOptionsSchema.prefault({}),
     /** OpenTelemetry tracing (docs/OBSERVABILITY.md "Traces"); off unless an exporter is set here or by OTEL_* variables. */
-    tracing: tracingOptionsSchema.prefault({})
+    tracing: tracingOptionsSchema.prefault({}),
+    /** One instance of several behind a load balancer (docs/FLEET.md): its id, which leads its session ids. */
+    fleet: fleetOptionsSchema.prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });
