@@ -42,18 +42,18 @@ describe('fleet deployment files', () => {
       const Model = models[manifest.kind];
       assert.ok(Model, `no model for ${manifest.kind}`);
       // Throws with the schema path of the first problem.
-      new Model(manifest as never).validate();
+      new Model(manifest).validate();
     }
     // The validation is real: a wrong type is caught.
     const broken = structuredClone(byKind.get('Deployment')) as unknown as { spec: { replicas: unknown } };
     broken.spec.replicas = 'three';
     assert.throws(() => new Deployment(broken as never).validate(), /replicas/);
 
-    const deployment = new Deployment(byKind.get('Deployment') as never);
-    const service = new Service(byKind.get('Service') as never);
-    const pdb = new PodDisruptionBudget(byKind.get('PodDisruptionBudget') as never);
-    const secret = new Secret(byKind.get('Secret') as never);
-    const configMap = new ConfigMap(byKind.get('ConfigMap') as never);
+    const deployment = new Deployment(byKind.get('Deployment'));
+    const service = new Service(byKind.get('Service'));
+    const pdb = new PodDisruptionBudget(byKind.get('PodDisruptionBudget'));
+    const secret = new Secret(byKind.get('Secret'));
+    const configMap = new ConfigMap(byKind.get('ConfigMap'));
     assert.equal(deployment.spec?.replicas, 3);
     const labels = deployment.spec?.template.metadata?.labels ?? {};
     for (const selector of [deployment.spec?.selector.matchLabels, service.spec?.selector, pdb.spec?.selector?.matchLabels]) {
