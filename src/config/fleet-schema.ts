@@ -2,8 +2,11 @@ import * as z from 'zod/v4';
 
 import { durationSchema } from './duration.js';
 
-/** What an instance id may be: it prefixes session ids and is matched by a proxy's `map`, so short and plain. */
-export const instanceIdPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;
+/**
+ * What an instance id may be: it leads session ids and is matched by a proxy's `map`, so plain: a DNS label (a
+ * Kubernetes pod name fits, which is what examples/fleet/k8s gives each replica).
+ */
+export const instanceIdPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 const redisUrlSchema = z
   .string()
@@ -34,13 +37,20 @@ export const redisOptionsSchema = z
 /** `fleet:`: this instance among several (docs/FLEET.md). */
 export const fleetOptionsSchema = z.strictObject({
   /**
-   * This process's id among the instances (session ids carry it); default: derived from the host name, the
-   * process id and its start time. The environment variable MANIFOLD_INSTANCE_ID gives it when not set here.
+   * This process's id among the instances; default: derived from the host name, the process id and its start
+   * time. The environment variable MANIFOLD_INSTANCE_ID gives it when not set here. When set (here or by the
+   * variable), every 2025 Streamable HTTP and legacy SSE session id starts with `<id>.`, so a load balancer routes
+   * a session to the instance holding it by that prefix alone (examples/fleet/nginx.conf, docs/FLEET.md).
    */
   instanceId: z
     .string()
-    .regex(instanceIdPattern, 'expected 1 to 31 lower-case letters, digits or "-", starting with a letter or digit')
-    .optional()
+    .regex(instanceIdPattern, 'expected 1 to 63 lowercase letters, digits and "-" (not at either end), e.g. "gw-1"')
+    .optional(),
+  /**
+   * On SIGTERM, answer /readyz 503 for this long before closing (a load balancer or Kubernetes stops sending new
+   * work first; requests and sessions go on meanwhile). 0 (the default) closes at once.
+   */
+  drain: durationSchema.default(0)
 });
 
 export type RedisOptions = z.infer<typeof redisOptionsSchema>;

@@ -14,7 +14,7 @@ import { createHttpLimitStage } from './http/refuse-over-limit.js';
 import { createRequestGuard } from './http/request-guard.js';
 import { sendResourceMetadata } from './http/protected-resource.js';
 import { routeRequest, unknownViewMessage } from './http/route-request.js';
-import { sendHealth } from './http/send-health.js';
+import { sendHealth, sendReady } from './http/send-health.js';
 import { sendMetrics } from './http/send-metrics.js';
 import { startSessionSweeper } from './http/session-sweeper.js';
 import { SseSessions } from './http/sse-sessions.js';
@@ -34,6 +34,8 @@ export interface ServeHttpOptions {
   storePath?: string;
   /** The config file's folder, for `auth.jwt.file`; default: the working directory. */
   configDir?: string;
+  /** This instance's id in a fleet (leads session ids); default: `fleet.instanceId` (or `MANIFOLD_INSTANCE_ID`). */
+  instanceId?: string;
 }
 
 export interface HttpGateway extends AsyncDisposable {
@@ -45,6 +47,10 @@ export interface HttpGateway extends AsyncDisposable {
   /** The address bound and every URL it answers at (for 0.0.0.0 or ::, each interface). */
   listen: ListenAddress;
   server: HttpServer;
+  /** This instance's id in a fleet, if it has one (it leads every session id). */
+  instanceId: string | undefined;
+  /** From now on /readyz answers 503 (a load balancer stops sending new work); everything else still answers. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +71,10 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
       `refusing to serve HTTP on ${options.host}, beyond this machine, without authentication: add "auth:" to the config (API keys or an OAuth provider, docs/SECURITY.md), or "auth: none" to serve it open on purpose; or bind to 127.0.0.1`
     );
   }
+  // Only an id given on purpose (config or MANIFOLD_INSTANCE_ID) leads session ids: a load balancer's map names it.
+  const instanceId = options.instanceId ?? core.config.fleet.instanceId;
+  // Ready once listening; draining (SIGTERM with fleet.drain, or closing) turns /readyz to 503 first.
+  let draining = false;
   const guard = createRequestGuard(options);
   const authenticator = createAuthenticator({
     auth,
@@ -77,12 +87,12 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const mcp: McpEndpointContext = {
     core,
     modern: new ModernEndpoints(core, logger),
-    legacy: new LegacySessions(core, logger),
+    legacy: new LegacySessions(core, logger, instanceId),
     maxMessageBytes,
     logger
   };
   mcp.modern.for('');
-  const sse = new SseSessions(core, logger, maxMessageBytes);
+  const sse = new SseSessions(core, logger, maxMessageBytes, instanceId);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Every request passes the guard first: nothing, not even /healthz or a 404 naming a view, answers before it.
@@ -91,6 +101,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     // Open without a credential: the health check, and where a client learns how to get one (RFC 9728).
     // With auth:, a caller without a valid credential learns only whether the gateway is healthy.
     if (route.kind === 'health') return sendHealth(core, res, !authenticator.enabled || (await authenticator.identify(req)) !== undefined);
+    if (route.kind === 'ready') return sendReady(res, { instanceId, draining });
     if (route.kind === 'metrics') return sendMetrics(core, authenticator, req, res);
     if (route.kind === 'resource-metadata') {
       if (authenticator.jwt) return sendResourceMetadata(authenticator.jwt, req, res, route.endpoint);
@@ -158,6 +169,7 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const close = async () => {
     if (closed) return;
     closed = true;
+    draining = true;
     stopSweeper();
     mcp.modern.stopNotifying();
     const closing = new Promise<void>(resolve => {
@@ -175,7 +187,10 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     await mcp.modern.close();
     authenticator[Symbol.dispose]();
   };
-  return { url, sseUrl: url.replace(/\/mcp$/, '/sse'), port: listen.port, listen, server, close, [Symbol.asyncDispose]: close };
+  const drain = () => {
+    draining = true;
+  };
+  return { url, sseUrl: url.replace(/\/mcp$/, '/sse'), port: listen.port, listen, server, instanceId, drain, close, [Symbol.asyncDispose]: close };
 }
 
 /**

@@ -31,3 +31,31 @@ export function rawHttp(url: string, options: { method: string; path?: string; h
     req.end(options.body);
   });
 }
+
+/** Opens a GET stream (an SSE endpoint), reads until `pattern` matches, closes it and returns the first group. */
+export function rawHttpStream(url: string, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    const req = request(url, { method: 'GET' }, res => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        const found = pattern.exec(body);
+        if (found) {
+          clearTimeout(timer);
+          req.destroy();
+          resolve(found[1] ?? found[0]);
+        }
+      });
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`${url}: no ${pattern} within ${timeoutMs} ms; got ${JSON.stringify(body.slice(0, 500))}`));
+    }, timeoutMs);
+    req.on('error', error => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    req.end();
+  });
+}

@@ -33,6 +33,7 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
   if (loaded.config.gateway.resumeInterrupted) core.workflows.runs.resumeAll(core.workflows.interruptedAtStart);
 
   let stop: () => Promise<void>;
+  let drain: (() => void) | undefined;
   let finished: Promise<void>;
   if (useHttp) {
     const httpConfig = loaded.config.gateway.http;
@@ -70,6 +71,8 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
       announce(`Prometheus metrics at ${new URL(http.url).origin}${metrics.path}${credential}`);
     }
     stop = () => http.close();
+    drain = () => http.drain();
+    if (http.instanceId) announce(`fleet instance "${http.instanceId}": session ids start with "${http.instanceId}."; /readyz for the load balancer`);
     finished = new Promise(() => {});
   } else {
     let stdio: ReturnType<typeof serveStdio>;
@@ -87,6 +90,13 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
   });
   const reason = await Promise.race([finished.then(() => 'client disconnected'), signalled]);
+  const drainMs = loaded.config.fleet.drain;
+  if (drain && drainMs > 0 && reason !== 'client disconnected') {
+    // A fleet instance leaves the load balancer first: /readyz says draining while it still serves.
+    drain();
+    logger.info(`draining for ${drainMs / 1000} s (${reason}): /readyz answers 503, requests still served`);
+    await new Promise(resolve => setTimeout(resolve, drainMs));
+  }
   logger.info(`shutting down (${reason})`);
   // Ordered shutdown: stop accepting, then close upstreams (which reaps their process groups).
   await stop().catch(() => {});

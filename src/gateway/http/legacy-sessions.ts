@@ -22,7 +22,9 @@ export class LegacySessions {
 
   constructor(
     private readonly core: GatewayCore,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    /** Leads every session id (fleet mode): the load balancer routes by it. */
+    private readonly instanceId?: string
   ) {}
 
   /** The session of an id, if it is open on this view. */
@@ -47,6 +49,7 @@ export class LegacySessions {
       viewName,
       principal,
       transport: new StreamableSessionTransport({
+        instanceId: this.instanceId,
         onsessioninitialized: sessionId => {
           sessions.set(sessionId, entry);
           if (session) {

@@ -5,6 +5,8 @@ import { type Endpoint, metadataEndpointOf } from './protected-resource.js';
 /** Where a request goes, from its method and path. */
 export type Route =
   | { kind: 'health' }
+  /** GET /readyz: whether this instance takes new work (a load balancer's readiness probe). */
+  | { kind: 'ready' }
   /** GET `metrics.path` (/metrics): the Prometheus text format. */
   | { kind: 'metrics' }
   /** /mcp or /mcp/<view> ('' for /mcp). */
@@ -34,6 +36,7 @@ export function routeRequest(core: GatewayCore, method: string | undefined, targ
   }
   const pathname = url.pathname;
   if (pathname === '/healthz' && method === 'GET') return { kind: 'health' };
+  if (pathname === '/readyz' && method === 'GET') return { kind: 'ready' };
   if (core.metrics && pathname === core.config.metrics.path && method === 'GET') return { kind: 'metrics' };
   if (pathname === '/messages') return { kind: 'messages', url };
   if (pathname.startsWith('/.well-known/oauth-protected-resource') && method === 'GET') {

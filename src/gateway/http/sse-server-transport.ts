@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 
 import { toJsonRpcMessages } from '../json-rpc-frames.js';
+import { newSessionId } from './session-id.js';
 import { sseHeaders, startSseKeepAlive, writeSseEvent } from './http-responses.js';
 
 /**
@@ -14,7 +14,7 @@ import { sseHeaders, startSseKeepAlive, writeSseEvent } from './http-responses.j
  * interface, so the SDK's Server runs over it unchanged.
  */
 export class SseServerTransport implements Transport {
-  readonly sessionId = randomUUID();
+  readonly sessionId: string;
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage, extra?: { request?: Request }) => void;
@@ -24,13 +24,16 @@ export class SseServerTransport implements Transport {
 
   /**
    * `endpoint` is the path clients POST to (the session id is added as `?sessionId=`); `keepAliveMs` spaces
-   * the comment lines that keep idle proxies from cutting the stream.
+   * the comment lines that keep idle proxies from cutting the stream; `instanceId` leads the session id (fleet).
    */
   constructor(
     private readonly res: ServerResponse,
     private readonly endpoint: string,
-    private readonly keepAliveMs = 25_000
-  ) {}
+    private readonly keepAliveMs = 25_000,
+    instanceId?: string
+  ) {
+    this.sessionId = newSessionId(instanceId);
+  }
 
   /** The URL clients POST to, as announced in the `endpoint` event. */
   get messagesUrl(): string {

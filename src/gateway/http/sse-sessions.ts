@@ -26,7 +26,9 @@ export class SseSessions {
   constructor(
     private readonly core: GatewayCore,
     private readonly logger: Logger,
-    private readonly maxMessageBytes: number
+    private readonly maxMessageBytes: number,
+    /** Leads every session id (fleet mode): the load balancer routes by it. */
+    private readonly instanceId?: string
   ) {}
 
   entries(): IterableIterator<[string, SseSession]> {
@@ -41,7 +43,7 @@ export class SseSessions {
   async open(viewName: string, res: ServerResponse, principal: Principal | undefined): Promise<void> {
     const { core, logger, sessions } = this;
     const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, viewName === '' ? undefined : viewName), principal });
-    const transport = new SseServerTransport(res, '/messages');
+    const transport = new SseServerTransport(res, '/messages', undefined, this.instanceId);
     const entry: SseSession = { transport, principal, lastSeen: Date.now(), close: () => server.close().catch(() => {}) };
     if (session) session.id = transport.sessionId;
     transport.onclose = () => {

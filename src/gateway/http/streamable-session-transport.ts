@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { JSONRPCMessage, RequestId, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 
 import { toJsonRpcMessages } from '../json-rpc-frames.js';
+import { newSessionId } from './session-id.js';
 import { traceContextOf } from './trace-context.js';
 import { sendJsonRpcError as sendError, sseHeaders, startSseKeepAlive, writeSseEvent as writeEvent } from './http-responses.js';
 
@@ -18,6 +18,8 @@ export interface StreamableSessionOptions {
    * that a slow call never waits on a client's or a proxy's header timeout.
    */
   streamAfterMs?: number;
+  /** Leads the session id (`<instanceId>.<uuid>`): the instance of a fleet that holds the session. */
+  instanceId?: string | undefined;
 }
 
 /** One POST that carried requests: where their responses, and what the server says meanwhile, go. */
@@ -94,7 +96,7 @@ export class StreamableSessionTransport implements Transport {
     if (initializing) {
       if (this.initialized) return sendError(res, 400, -32600, 'Invalid Request: Server already initialized');
       if (messages.length > 1) return sendError(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
-      this.sessionId = randomUUID();
+      this.sessionId = newSessionId(this.options.instanceId);
       this.initialized = true;
       this.options.onsessioninitialized?.(this.sessionId);
     } else if (!this.checkSession(req, res)) {
