@@ -22,7 +22,7 @@ describe('a fleet instance', { timeout: 180_000 }, () => {
     await using config = writeConfig({ servers: { echo: fixtureServer('echo.ts') }, fleet: { instanceId: 'gw-1', drain: '1500ms' } });
     await using gateway = await startHttpGateway(config.path);
     const base = gateway.url.replace(/\/mcp$/, '');
-    assert.match(gateway.stderr(), /fleet instance "gw-1"/);
+    await waitFor(() => /fleet instance "gw-1"/.test(gateway.stderr()), 'the instance line on stderr');
 
     // 2025 Streamable HTTP: the session id the SDK client keeps and sends back.
     const initialize = await fetch(gateway.url, {
