@@ -4,6 +4,7 @@ import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { cacheOptionsSchema, serverCacheSchema } from './cache-schema.js';
 import { metricsOptionsSchema } from './metrics-schema.js';
 import { authSchema, checkAuthReferences } from './auth-schema.js';
+import { consoleOptionsSchema } from './console-schema.js';
 import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
 import { checkRouterReferences, routersSchema } from './router-schema.js';
@@ -243,7 +244,9 @@ export const configSchema = z
     /** The hash-chained audit log of every request, in the store (docs/OBSERVABILITY.md "Audit log"); on by default. */
     audit: auditOptionsSchema.prefault({}),
     /** OpenTelemetry tracing (docs/OBSERVABILITY.md "Traces"); off unless an exporter is set here or by OTEL_* variables. */
-    tracing: tracingOptionsSchema.prefault({})
+    tracing: tracingOptionsSchema.prefault({}),
+    /** The web console at /console on the HTTP port (docs/CONSOLE.md); on by default, behind its own admin credential. */
+    console: consoleOptionsSchema.prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });
