@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 
+import { createConsole, type WebConsole } from '../../console/index.js';
 import { loadConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
 import { describeListenAddress, runStorePath, serveHttp, serveStdio } from '../../gateway/index.js';
@@ -38,7 +39,16 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
     const httpConfig = loaded.config.gateway.http;
     const port = portFlag ?? httpConfig.port;
     const host = stringOption(parsed, 'host') ?? httpConfig.host;
+    // The web console (console.enabled, on by default), behind its own admin credential.
+    let webConsole: WebConsole | undefined;
+    try {
+      webConsole = loaded.config.console.enabled ? createConsole(core, { configPath: loaded.path, storePath: runStorePath(loaded.config, loaded.path) }) : undefined;
+    } catch (error) {
+      await core.close();
+      throw error;
+    }
     const http = await serveHttp(core, {
+      ...(webConsole ? { mount: webConsole } : {}),
       host,
       port,
       allowedHosts: httpConfig.allowedHosts,
@@ -68,6 +78,10 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
       const metrics = loaded.config.metrics;
       const credential = access === 'authenticated' && !metrics.public ? ' (scrapes need a credential that reaches every view)' : '';
       announce(`Prometheus metrics at ${new URL(http.url).origin}${metrics.path}${credential}`);
+    }
+    if (webConsole) {
+      const signIn = webConsole.adminKeyFile ? `the admin key in ${webConsole.adminKeyFile}, or run manifold console` : 'console.adminKey';
+      announce(`web console at ${new URL(http.url).origin}/console (sign in with ${signIn})`);
     }
     stop = () => http.close();
     finished = new Promise(() => {});
