@@ -117,7 +117,8 @@ export class ConsoleData {
    */
   async callTool(name: string, args: Record<string, unknown>, who: string): Promise<{ result: GatewayResult; ms: number; text: string | undefined }> {
     this.tool(name);
-    const principal: Principal = { name: who, kind: 'local' };
+    // Audited and ruled as the console's admin: `console:<who>`.
+    const principal: Principal = { name: `console:${who}`, kind: 'local' };
     const signal = AbortSignal.timeout(this.core.config.gateway.timeout + 5000);
     const downstream: DownstreamContext = {
       era: 'legacy',

@@ -37,6 +37,7 @@ export function layout(options: LayoutOptions): Html {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · ${options.gateway} console</title>
 <meta name="manifold-csrf" content="${options.csrf ?? ''}">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css">
 <script src="/console/assets/console.js" defer></script>
 </head><body>
