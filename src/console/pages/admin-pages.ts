@@ -17,7 +17,7 @@ ${
 }
 <h2>Create a key</h2>
 <form id="create-key" data-json-post="/console/api/keys" class="stacked">
-<div class="field"><label for="key-name">Name</label><input id="key-name" name="name" required pattern="[A-Za-z0-9][A-Za-z0-9._@\-]{0,63}"></div>
+<div class="field"><label for="key-name">Name</label><input id="key-name" name="name" required pattern="[A-Za-z0-9][A-Za-z0-9._@\\-]{0,63}"></div>
 <div class="field"><label for="key-views">Views (comma-separated; empty: all)</label><input id="key-views" name="views" placeholder="${views.join(',')}"></div>
 <div class="field"><label for="key-scopes">Scopes (comma-separated)</label><input id="key-scopes" name="scopes"></div>
 <div class="field"><label for="key-expires">Expires (30d, 12h, or a date)</label><input id="key-expires" name="expires"></div>

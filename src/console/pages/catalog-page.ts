@@ -1,7 +1,7 @@
 import type { CatalogTool } from '../../catalog/index.js';
 import type { SearchReport } from '../data/catalog-reports.js';
 import type { PinView } from '../providers.js';
-import { consoleHref, type Html, html } from '../render/html.js';
+import { consoleHref, type Html, html, query } from '../render/html.js';
 
 export interface CatalogPageData {
   tools: readonly CatalogTool[];
@@ -14,7 +14,14 @@ export interface CatalogPageData {
   view: string;
   /** Results per view (in `views` order), when there is a query. */
   results: ReadonlyArray<{ view: string; matches: readonly SearchReport[] }>;
+  /** Tools whose name or server contain this (case-insensitive); '' for all. */
+  filter: string;
+  /** The page of the tool table (from 1), `pageSize` tools a page. */
+  page: number;
 }
+
+/** Tools a page of the catalog table: a catalog of 10,000 tools is 20 pages, not one 3 MB document. */
+export const pageSize = 500;
 
 const hints = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
 
@@ -57,17 +64,29 @@ function oneLine(text: string | undefined, max: number): string {
 /** Catalog and search: the playground, then every tool with its server, tokens, annotations and pin state. */
 export function catalogPage(data: CatalogPageData): Html {
   let total = 0;
-  const rows = data.tools.map(tool => {
+  for (const tool of data.tools) total += data.tokensOf(tool);
+  const needle = data.filter.toLowerCase();
+  const matching = needle === '' ? data.tools : data.tools.filter(tool => tool.name.toLowerCase().includes(needle) || tool.upstream.toLowerCase().includes(needle));
+  const pages = Math.max(1, Math.ceil(matching.length / pageSize));
+  const page = Math.min(Math.max(1, data.page), pages);
+  const shown = matching.slice((page - 1) * pageSize, page * pageSize);
+  const rows = shown.map(tool => {
     const tokens = data.tokensOf(tool);
-    total += tokens;
     return html`<tr><th scope="row"><a href="${consoleHref('tools', tool.name)}">${tool.name}</a></th><td>${tool.upstream}</td><td class="num">${tokens}</td><td>${annotationBadges(tool)}</td>${pinCell(data.pins, tool.name)}<td>${oneLine(tool.definition.description, 100)}</td></tr>`;
   });
   return html`<section aria-labelledby="playground-title"><h2 id="playground-title">Search playground</h2>
 <p class="muted">The ranking <code>retrieve_tools</code> returns in each view (BM25F over names, descriptions and schemas), with its scores.</p>
 ${playground(data)}</section>
 <section aria-labelledby="tools-title"><h2 id="tools-title">Tools</h2>
-<p>${data.tools.length} tools, ${total} tokens of definitions (o200k_base). ${data.pins ? '' : html`<span class="muted">Pin state: not available in this gateway.</span>`}
-<label for="filter">Filter</label> <input id="filter" type="search" data-filter="#tools tbody tr" placeholder="name or server"></p>
+<p>${data.tools.length} tools, ${total} tokens of definitions (o200k_base). ${data.pins ? '' : html`<span class="muted">Pin state: not available in this gateway.</span>`}</p>
+<form method="get" action="/console/catalog" class="inline"><label for="filter">Filter tools</label> <input id="filter" name="filter" type="search" value="${data.filter}" placeholder="name or server"> <button type="submit">Filter</button></form>
+${pager(page, pages, matching.length, data.filter)}
 <table class="data" id="tools"><thead><tr><th scope="col">Tool</th><th scope="col">Server</th><th scope="col">Tokens</th><th scope="col">Annotations</th><th scope="col">Pin</th><th scope="col">Description</th></tr></thead>
-<tbody>${rows}</tbody></table></section>`;
+<tbody>${rows}</tbody></table>${pages > 1 ? pager(page, pages, matching.length, data.filter) : ''}</section>`;
+}
+
+function pager(page: number, pages: number, count: number, filter: string): Html {
+  if (pages <= 1) return html`<p class="muted">${count} tools shown.</p>`;
+  const link = (to: number, label: string) => html`<a href="/console/catalog${query({ filter, page: to })}">${label}</a>`;
+  return html`<nav aria-label="Pages of tools" class="pager"><p>Tools ${(page - 1) * pageSize + 1}–${Math.min(count, page * pageSize)} of ${count} · page ${page} of ${pages} ${page > 1 ? link(page - 1, '← previous') : ''} ${page < pages ? link(page + 1, 'next →') : ''}</p></nav>`;
 }
