@@ -8,7 +8,10 @@
 import { spawnSync } from 'node:child_process';
 
 /** A command the tests run, and the Debian package that provides it. */
-const needed = [{ command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' }];
+const needed = [
+  { command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' },
+  { command: 'chromium', pkg: 'chromium', why: 'the web console tests drive it with playwright-core' }
+];
 
 const has = command => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 const missing = needed.filter(entry => !has(entry.command));
