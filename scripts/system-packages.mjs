@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 /** A command the tests run, and the Debian package that provides it. */
 const needed = [
   { command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' },
-  { command: 'redis-server', pkg: 'redis-server', why: 'the shared Redis of fleet mode (test/helpers/redis.ts)' }
+  { command: 'redis-server', pkg: 'redis-server', why: 'the shared Redis of fleet mode (test/helpers/redis.ts)' },
+  { command: 'chromium', pkg: 'chromium', why: 'the web console tests drive it with playwright-core' }
 ];
 
 const has = command => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

@@ -6,6 +6,7 @@ import { logLevels, type LogLevel } from '../telemetry/logger.js';
 import { runAudit } from './commands/audit.js';
 import { runCache } from './commands/cache.js';
 import { runCall } from './commands/call.js';
+import { runConsole } from './commands/console.js';
 import { runDoctor } from './commands/doctor.js';
 import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
@@ -48,6 +49,19 @@ Common options:
   -h, --help             this help`;
 
 const commands: Record<string, Command> = {
+  console: {
+    summary: 'print the web console\'s sign-in link (of manifold serve --http); --open opens a browser',
+    usage: 'manifold console [--open] [--port <n>] [--config <file>]',
+    details: `The gateway serves a web console at /console on its HTTP port (docs/CONSOLE.md). This prints
+its sign-in link; without console.adminKey in the config, the link carries the admin key the gateway
+keeps beside its store (<store.path>.console-key), in the URL's fragment, which never reaches a server.
+
+Options:
+      --open             open the link in this machine's browser (xdg-open or open), when there is one
+      --port <n>         the gateway's port, when it is not gateway.http.port (e.g. serve --http 8080)`,
+    options: { ...common, open: { type: 'boolean' }, port: { type: 'string' } },
+    run: runConsole
+  },
   serve: {
     summary: 'run the gateway (stdio by default, or Streamable HTTP with --http)',
     usage: 'manifold serve [--http [port]] [--host <addr>] [--view <name>] [--config <file>]',

@@ -66,6 +66,7 @@ export {
 } from './limits-schema.js';
 export { type BudgetConfig, budgetSchema, budgetsSchema, type BudgetWindow, budgetWindows, type UsageOptions, usageEnabled, usageOptionsSchema } from './budgets-schema.js';
 export { type MetricsOptions, metricsOptionsSchema } from './metrics-schema.js';
+export { type ConsoleOptions, consoleOptionsSchema } from './console-schema.js';
 export { byteSizeSchema } from './byte-size.js';
 export { type CacheOptions, cacheOptionsSchema, maxCacheTtlMs, type ServerCacheOptions, serverCacheSchema } from './cache-schema.js';
 export { type ApiKeyConfig, type AuthConfig, authSchema, type JwtAuthConfig, keyHashPattern, keyNamePattern } from './auth-schema.js';

@@ -1,7 +1,7 @@
 import * as z from 'zod/v4';
 
 /** Paths the HTTP face serves itself; `metrics.path` may not take one of them. */
-const reservedPaths = ['/mcp', '/sse', '/messages', '/healthz'];
+const reservedPaths = ['/mcp', '/sse', '/messages', '/healthz', '/console'];
 
 /**
  * Prometheus metrics on the HTTP port (docs/OBSERVABILITY.md "Metrics"). On by default: the gateway counts

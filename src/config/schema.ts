@@ -4,6 +4,7 @@ import { annotationHintsSchema } from './annotation-hints-schema.js';
 import { cacheOptionsSchema, serverCacheSchema } from './cache-schema.js';
 import { metricsOptionsSchema } from './metrics-schema.js';
 import { authSchema, checkAuthReferences } from './auth-schema.js';
+import { consoleOptionsSchema } from './console-schema.js';
 import { agentsSchema, checkAgentReferences, modelsSchema } from './agent-schema.js';
 import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator-schema.js';
 import { checkRouterReferences, routersSchema } from './router-schema.js';
@@ -248,7 +249,9 @@ export const configSchema = z
     /** Shared state of several instances: Redis for limits, cache, budgets and events (docs/FLEET.md); MANIFOLD_REDIS. */
     redis: redisOptionsSchema.optional(),
     /** This instance among several (docs/FLEET.md). */
-    fleet: fleetOptionsSchema.prefault({})
+    fleet: fleetOptionsSchema.prefault({}),
+    /** The web console at /console on the HTTP port (docs/CONSOLE.md); on by default, behind its own admin credential. */
+    console: consoleOptionsSchema.prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

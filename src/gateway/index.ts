@@ -17,3 +17,6 @@ export { type HttpGateway, serveHttp, type ServeHttpOptions } from './serve-http
 export { serveStdio, type ServeStdioOptions, type StdioGateway } from './serve-stdio.js';
 export { type DownstreamSession, SessionRegistry } from './sessions.js';
 export { hasView, resolveServedView, viewNames, viewOf } from './views.js';
+export type { HttpMount } from './http/http-mount.js';
+export type { Authenticator } from './http/authenticate.js';
+export { sseHeaders, startSseKeepAlive } from './http/http-responses.js';

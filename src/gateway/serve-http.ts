@@ -5,6 +5,7 @@ import { errorMessage, ManifoldError } from '../core/errors.js';
 import { localPrincipal, type Principal } from '../core/principal.js';
 import { type GatewayCore, runStorePath } from './gateway-core.js';
 import { createAuthenticator } from './http/authenticate.js';
+import type { HttpMount } from './http/http-mount.js';
 import { handleMcpRequest, type McpEndpointContext } from './http/handle-mcp-request.js';
 import { sendJson, sendJsonRpcError } from './http/http-responses.js';
 import { LegacySessions } from './http/legacy-sessions.js';
@@ -36,6 +37,8 @@ export interface ServeHttpOptions {
   configDir?: string;
   /** This instance's id in a fleet (leads session ids); default: `fleet.instanceId` (or `MANIFOLD_INSTANCE_ID`). */
   instanceId?: string;
+  /** A face mounted under its own path prefix (the web console at /console, src/console), past the request guard. */
+  mount?: HttpMount;
 }
 
 export interface HttpGateway extends AsyncDisposable {
@@ -97,6 +100,8 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Every request passes the guard first: nothing, not even /healthz or a 404 naming a view, answers before it.
     if (!guard(req, res)) return;
+    // A mounted face (the console) checks its own credential: an MCP key is not an admin's.
+    if (options.mount && isUnder(req.url, options.mount.prefix)) return options.mount.handle(req, res, authenticator);
     const route = routeRequest(core, req.method, req.url);
     // Open without a credential: the health check, and where a client learns how to get one (RFC 9728).
     // With auth:, a caller without a valid credential learns only whether the gateway is healthy.
@@ -185,12 +190,19 @@ export async function serveHttp(core: GatewayCore, options: ServeHttpOptions): P
     await closing;
     await Promise.all([...mcp.legacy.values()].map(session => session.close()));
     await mcp.modern.close();
+    await options.mount?.close();
     authenticator[Symbol.dispose]();
   };
   const drain = () => {
     draining = true;
   };
   return { url, sseUrl: url.replace(/\/mcp$/, '/sse'), port: listen.port, listen, server, instanceId, drain, close, [Symbol.asyncDispose]: close };
+}
+
+/** Whether a request target's path is `prefix` or below it. */
+function isUnder(target: string | undefined, prefix: string): boolean {
+  const path = (target ?? '/').split('?', 1)[0] ?? '/';
+  return path === prefix || path.startsWith(`${prefix}/`);
 }
 
 /**

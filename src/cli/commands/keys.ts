@@ -1,5 +1,6 @@
 import { createApiKey, hashApiKey } from '../../auth/index.js';
-import { type ApiKeyConfig, keyNamePattern, type ManifoldConfig } from '../../config/index.js';
+import { configKeys, keyReports } from '../../console/index.js';
+import { keyNamePattern } from '../../config/index.js';
 import { ManifoldError } from '../../core/errors.js';
 import { runStorePath } from '../../gateway/index.js';
 import { type KeyStore, SqliteKeyStore, type StoredKey } from '../../store/index.js';
@@ -35,12 +36,6 @@ function parseList(parsed: ParsedCommand, name: string): string[] | undefined {
   if (items.length === 0) throw new UsageError(`--${name} needs at least one name (comma-separated)`);
   return [...new Set(items)];
 }
-
-function configKeys(config: ManifoldConfig): ApiKeyConfig[] {
-  return config.auth === undefined || config.auth === 'none' ? [] : config.auth.keys;
-}
-
-type KeyRow = { name: string; source: 'store' | 'config'; views?: readonly string[] | undefined; scopes?: readonly string[] | undefined; createdAt?: number | undefined; expiresAt?: number | undefined; status: 'active' | 'expired' | 'revoked' };
 
 /**
  * `manifold keys create|list|revoke`: API keys for the HTTP face, kept in the store (only their SHA-256). The
@@ -102,23 +97,10 @@ export async function runKeys(parsed: ParsedCommand, output: Output): Promise<nu
     return 0;
   }
 
-  const status = (expiresAt: number | undefined, revokedAt?: number): KeyRow['status'] =>
-    revokedAt !== undefined ? 'revoked' : expiresAt !== undefined && expiresAt <= now ? 'expired' : 'active';
-  const rows: KeyRow[] = [
-    ...configKeys(config).map(key => ({ name: key.name, source: 'config' as const, views: key.views, scopes: key.scopes, expiresAt: key.expires, status: status(key.expires) })),
-    ...(path === ':memory:' ? [] : withStore(path, store => store.listKeys())).map(key => ({
-      name: key.name,
-      source: 'store' as const,
-      views: key.views,
-      scopes: key.scopes,
-      createdAt: key.createdAt,
-      expiresAt: key.expiresAt,
-      status: status(key.expiresAt, key.revokedAt)
-    }))
-  ];
-  const date = (time: number | undefined) => (time === undefined ? '-' : new Date(time).toISOString().replace('T', ' ').slice(0, 16));
+  const rows = path === ':memory:' ? keyReports(config, undefined, now) : withStore(path, store => keyReports(config, store, now));
+  const date = (time: string | undefined) => (time === undefined ? '-' : time.replace('T', ' ').slice(0, 16));
   if (parsed.values.json) {
-    output.out(JSON.stringify(rows.map(row => ({ ...row, createdAt: row.createdAt !== undefined ? new Date(row.createdAt).toISOString() : undefined, expiresAt: row.expiresAt !== undefined ? new Date(row.expiresAt).toISOString() : undefined })), null, 2));
+    output.out(JSON.stringify(rows, null, 2));
     return 0;
   }
   if (rows.length === 0) {

@@ -1,3 +1,4 @@
+import { searchReport } from '../../console/index.js';
 import { viewOf } from '../../gateway/index.js';
 import { openGateway } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
@@ -21,17 +22,11 @@ export async function runSearch(parsed: ParsedCommand, output: Output): Promise<
   });
   try {
     const view = viewOf(core, viewName);
-    const matches = await view.find(query, { limit, ...(server !== undefined ? { server } : {}) });
     if (parsed.values.json) {
-      output.out(
-        JSON.stringify(
-          matches.map(match => ({ ...match.view.definition, server: match.view.server, score: round(match.score) })),
-          null,
-          2
-        )
-      );
+      output.out(JSON.stringify(await searchReport(core, viewName, query, { limit, server }), null, 2));
       return 0;
     }
+    const matches = await view.find(query, { limit, ...(server !== undefined ? { server } : {}) });
     if (matches.length === 0) {
       output.out(`no tool of ${view.tools().length} in view "${view.name}" matched "${query}"`);
       return 0;
@@ -47,8 +42,4 @@ export async function runSearch(parsed: ParsedCommand, output: Output): Promise<
   } finally {
     await core.close();
   }
-}
-
-function round(value: number): number {
-  return Number(value.toPrecision(4));
 }

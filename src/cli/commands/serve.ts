@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 
+import { createConsole, type WebConsole } from '../../console/index.js';
 import { loadConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
 import { describeListenAddress, runStorePath, serveHttp, serveStdio } from '../../gateway/index.js';
@@ -39,7 +40,16 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
     const httpConfig = loaded.config.gateway.http;
     const port = portFlag ?? httpConfig.port;
     const host = stringOption(parsed, 'host') ?? httpConfig.host;
+    // The web console (console.enabled, on by default), behind its own admin credential.
+    let webConsole: WebConsole | undefined;
+    try {
+      webConsole = loaded.config.console.enabled ? createConsole(core, { configPath: loaded.path, storePath: runStorePath(loaded.config, loaded.path) }) : undefined;
+    } catch (error) {
+      await core.close();
+      throw error;
+    }
     const http = await serveHttp(core, {
+      ...(webConsole ? { mount: webConsole } : {}),
       host,
       port,
       allowedHosts: httpConfig.allowedHosts,
@@ -69,6 +79,15 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
       const metrics = loaded.config.metrics;
       const credential = access === 'authenticated' && !metrics.public ? ' (scrapes need a credential that reaches every view)' : '';
       announce(`Prometheus metrics at ${new URL(http.url).origin}${metrics.path}${credential}`);
+    }
+    if (webConsole) {
+      const origin = new URL(http.url).origin;
+      if (webConsole.processKey) {
+        announce(`web console at ${origin}/console/login#key=${encodeURIComponent(webConsole.processKey)} (a key for this process only: the store keeps no file; set console.adminKey to keep one)`);
+      } else {
+        const signIn = webConsole.adminKeyFile ? `the admin key in ${webConsole.adminKeyFile}, or run manifold console` : 'console.adminKey';
+        announce(`web console at ${origin}/console (sign in with ${signIn})`);
+      }
     }
     stop = () => http.close();
     drain = () => http.drain();

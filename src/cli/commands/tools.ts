@@ -1,3 +1,4 @@
+import { toolReports } from '../../console/index.js';
 import { countToolListTokens, countToolTokens, tokenEncoding } from '../../discovery/index.js';
 import { openGateway } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
@@ -11,18 +12,7 @@ export async function runTools(parsed: ParsedCommand, output: Output): Promise<n
     const down = [...core.upstreams.values()].filter(upstream => upstream.state.kind !== 'ready');
     const withTokens = parsed.values.tokens === true;
     if (parsed.values.json) {
-      output.out(
-        JSON.stringify(
-          tools.map(tool => ({
-            server: tool.upstream,
-            originalName: tool.originalName,
-            ...(withTokens ? { tokens: countToolTokens(tool.definition) } : {}),
-            ...tool.definition
-          })),
-          null,
-          2
-        )
-      );
+      output.out(JSON.stringify(toolReports(core, withTokens), null, 2));
     } else if (withTokens) {
       const rows = tools.map(tool => [tool.name, tool.upstream, String(countToolTokens(tool.definition)), oneLine(tool.definition.description, 60)]);
       output.out(formatTable(['TOOL', 'SERVER', 'TOKENS', 'DESCRIPTION'], rows));

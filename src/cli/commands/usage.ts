@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { runStorePath } from '../../gateway/index.js';
 import { SqliteRunStore } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
-import { summarizeUsage, type UsageGroup, usageGroups } from '../../usage/index.js';
+import { usageReport } from '../../console/index.js';
+import { type UsageGroup, usageGroups } from '../../usage/index.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
@@ -31,9 +32,10 @@ export async function runUsage(parsed: ParsedCommand, output: Output): Promise<n
   const loaded = loadCliConfig(options, createLogger({ level: options.logLevel ?? 'warn' }));
   const path = runStorePath(loaded.config, loaded.path);
   const rows = path === ':memory:' || !existsSync(path) ? [] : readRows(path, since);
-  const totals = summarizeUsage(rows, by);
+  const report = usageReport(rows, by, since, path);
+  const totals = report.groups;
   if (parsed.values.json) {
-    output.out(JSON.stringify({ by, since: new Date(Math.floor(since / 3_600_000) * 3_600_000).toISOString(), store: path, groups: totals }, null, 2));
+    output.out(JSON.stringify(report, null, 2));
     return 0;
   }
   if (totals.length === 0) {

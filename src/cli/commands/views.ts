@@ -1,5 +1,5 @@
+import { viewsReport } from '../../console/index.js';
 import { tokenEncoding } from '../../discovery/index.js';
-import { viewNames, viewOf } from '../../gateway/index.js';
 import { openGateway } from '../open-gateway.js';
 import { formatTable, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand } from '../parsed-command.js';
@@ -8,22 +8,10 @@ import { commonOptions, type ParsedCommand } from '../parsed-command.js';
 export async function runViews(parsed: ParsedCommand, output: Output): Promise<number> {
   const { core } = await openGateway(commonOptions(parsed), 'warn');
   try {
-    const reports = viewNames(core).map(name => {
-      const view = viewOf(core, name);
-      const cost = view.tokenCost();
-      return {
-        name,
-        endpoint: name === 'default' ? '/mcp' : `/mcp/${name}`,
-        discovery: view.mode,
-        tools: cost.allTools,
-        listed: cost.listedTools,
-        listTokens: cost.listed,
-        allTokens: cost.all,
-        ...(view.config.description !== undefined ? { description: view.config.description } : {})
-      };
-    });
+    const report = viewsReport(core);
+    const reports = report.views;
     if (parsed.values.json) {
-      output.out(JSON.stringify({ encoding: tokenEncoding, views: reports }, null, 2));
+      output.out(JSON.stringify(report, null, 2));
       return 0;
     }
     const rows = reports.map(report => [
