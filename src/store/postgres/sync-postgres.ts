@@ -1,6 +1,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 import { ManifoldError } from '../../core/errors.js';
 import { pgWorkerMain } from './pg-worker.js';
@@ -170,13 +171,16 @@ export class SyncPostgres {
 }
 
 /**
- * The worker's code: {@link pgWorkerMain}'s source as a CommonJS script, given the path of `pg` (the same built
- * and under tsx, whose loader Node 20 does not give to workers). `__name`: what esbuild (tsx) may wrap named
+ * The worker's code: {@link pgWorkerMain}'s source as a script, given `pg` by a dynamic import of its resolved
+ * path (the same built and under tsx, whose loader Node 20 does not give to workers; and whether the script is
+ * taken as CommonJS or, under `--input-type=module`, as a module). `__name`: what esbuild (tsx) may wrap named
  * inner functions in.
  */
 function workerEntry(): [string, { eval: true }] {
-  const pgPath = createRequire(import.meta.url).resolve('pg');
-  return [`var __name = (target) => target;\n(${String(pgWorkerMain)})(${JSON.stringify(pgPath)});`, { eval: true }];
+  const pgUrl = pathToFileURL(createRequire(import.meta.url).resolve('pg')).href;
+  const code = `var __name = (target) => target;
+import('node:worker_threads').then(threads => (${String(pgWorkerMain)})(threads, () => import(${JSON.stringify(pgUrl)}).then(loaded => loaded.default ?? loaded)));`;
+  return [code, { eval: true }];
 }
 
 /** A stable 31-bit advisory lock key for a name (the same in every process). */
