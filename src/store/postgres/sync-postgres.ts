@@ -124,15 +124,15 @@ export class SyncPostgres {
     if (this.closed) throw new ManifoldError('INTERNAL', `the PostgreSQL store ${this.label} is closed (${what})`);
     const id = this.nextId++;
     const seen = Atomics.load(this.counter, 0);
-    this.port.postMessage({ ...request, id } as PgRequest);
+    this.port.postMessage({ ...request, id });
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      const message = receiveMessageOnPort(this.port) as { message: PgReply } | undefined;
-      if (message) {
+      const received: { message: PgReply } | undefined = receiveMessageOnPort(this.port);
+      if (received) {
+        const reply = received.message;
         // A late answer to a request that timed out: dropped.
-        if (message.message.id !== id) continue;
-        const reply = message.message;
-        if (reply.ok) return reply.value as PgResult;
+        if (reply.id !== id) continue;
+        if (reply.ok) return reply.value;
         throw this.failure(what, reply.error);
       }
       const left = deadline - Date.now();
