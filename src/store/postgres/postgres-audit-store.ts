@@ -73,9 +73,6 @@ const headSql = `SELECT seq, hash FROM (
     UNION ALL (SELECT 0, '${genesisHash}', 3)
   ) AS candidates ORDER BY rank LIMIT 1`;
 
-const columns = 'seq, time, principal, session, view, method, target, upstream, server, args_digest, args_size, arguments, outcome, error, duration_ms, result_size, run_id, step_id, prev, hash';
-const columnCount = 20;
-
 /** Appends serialize on this advisory lock (per database): every instance's rows form one chain. */
 const appendLock = lockKeyOf('manifold:audit:append');
 
@@ -89,8 +86,8 @@ function globToLike(glob: string): string {
 
 /**
  * The audit log in PostgreSQL (tables `audit_log`, `audit_checkpoints`), one chain for every instance: an append
- * is one transaction that takes an advisory lock, checks the head is still the one its rows were hashed on and
- * inserts them; when another instance appended in between, the rows are built again on the new head (the build
+ * is one statement (the function `manifold_audit_append`) that takes an advisory lock, checks the head is still
+ * the one its rows were hashed on and inserts them; when another instance appended in between, the rows are built again on the new head (the build
  * is pure) and the transaction retried.
  */
 export class PostgresAuditStore implements AuditStore {
@@ -114,28 +111,25 @@ export class PostgresAuditStore implements AuditStore {
     for (let attempt = 0; ; attempt++) {
       const rows = build(head);
       if (rows.length === 0) return rows;
-      const params = rows.flatMap(row => [
-        row.seq, row.time, row.principal, row.session, row.view, row.method, row.target, row.upstream, row.server,
-        row.argsDigest, row.argsSize, row.arguments, row.outcome, row.error, row.durationMs, row.resultSize, row.runId, row.stepId, row.prev, row.hash
-      ]);
-      const values = rows.map((_, index) => `(${Array.from({ length: columnCount }, (_unused, column) => `$${index * columnCount + column + 1}`).join(', ')})`);
-      const { aborted } = this.db.transaction(
-        [
-          { sql: 'SELECT pg_advisory_xact_lock($1)', params: [appendLock] },
-          { sql: headSql, expect: { seq: head.seq, hash: head.hash } },
-          { sql: `INSERT INTO audit_log (${columns}) VALUES ${values.join(', ')}`, params }
-        ],
+      const json = rows.map(row => ({
+        seq: row.seq, time: row.time, principal: row.principal, session: row.session, view: row.view, method: row.method, target: row.target,
+        upstream: row.upstream, server: row.server, args_digest: row.argsDigest, args_size: row.argsSize, arguments: row.arguments, outcome: row.outcome,
+        error: row.error, duration_ms: row.durationMs, result_size: row.resultSize, run_id: row.runId, step_id: row.stepId, prev: row.prev, hash: row.hash
+      }));
+      // One statement, one round trip: the function takes the lock, checks the head and inserts (postgres-schema.ts).
+      const answer = this.db.query<{ appended: boolean; head_seq: number; head_hash: string }>(
+        'SELECT * FROM manifold_audit_append($1, $2, $3, $4)',
+        [appendLock, head.seq, head.hash, JSON.stringify(json)],
         `appending ${rows.length} audit row(s)`
-      );
-      if (!aborted) {
+      ).rows[0];
+      if (answer?.appended) {
         const last = rows[rows.length - 1] as AuditRow;
         this.knownHead = { seq: last.seq, hash: last.hash };
         return rows;
       }
-      // Another instance appended: build on the head the transaction found. Under the lock it cannot move
-      // while we insert, so this ends; the bound only guards against a store that keeps changing under us.
-      const found = aborted.rows[0] as { seq: number; hash: string } | undefined;
-      head = found ? { seq: Number(found.seq), hash: found.hash } : { seq: 0, hash: genesisHash };
+      // Another instance appended: build on the head the function found. Under the lock it cannot move while
+      // we insert, so this ends; the bound only guards against a store that keeps changing under us.
+      head = answer ? { seq: Number(answer.head_seq), hash: answer.head_hash } : { seq: 0, hash: genesisHash };
       if (attempt >= 100) throw new Error(`the audit chain head of ${this.path} kept moving: ${attempt} appends lost the race`);
     }
   }

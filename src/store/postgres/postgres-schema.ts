@@ -114,7 +114,32 @@ export const postgresMigrations: readonly string[] = [
      time DOUBLE PRECISION NOT NULL,
      kind TEXT NOT NULL,
      signature TEXT
-   );`
+   );`,
+  // The audit append in one round trip (postgres-audit-store.ts): under the append lock, if the chain head is still
+  // the one the rows were hashed on, insert them; either way answer with the head it found.
+  `CREATE OR REPLACE FUNCTION manifold_audit_append(lock_key BIGINT, expected_seq BIGINT, expected_hash TEXT, new_rows JSONB)
+   RETURNS TABLE (appended BOOLEAN, head_seq BIGINT, head_hash TEXT) LANGUAGE plpgsql AS $$
+   DECLARE
+     found_seq BIGINT;
+     found_hash TEXT;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(lock_key);
+     SELECT h.seq, h.hash INTO found_seq, found_hash FROM (
+       (SELECT l.seq, l.hash, 1 AS rank FROM audit_log l ORDER BY l.seq DESC LIMIT 1)
+       UNION ALL (SELECT c.seq, c.hash, 2 AS rank FROM audit_checkpoints c WHERE c.kind = 'cut' ORDER BY c.seq DESC LIMIT 1)
+       UNION ALL (SELECT 0, repeat('0', 64), 3)
+     ) AS h ORDER BY h.rank LIMIT 1;
+     IF found_seq <> expected_seq OR found_hash <> expected_hash THEN
+       RETURN QUERY SELECT false, found_seq, found_hash;
+       RETURN;
+     END IF;
+     INSERT INTO audit_log (seq, time, principal, session, view, method, target, upstream, server, args_digest, args_size, arguments, outcome, error, duration_ms, result_size, run_id, step_id, prev, hash)
+       SELECT r.seq, r.time, r.principal, r.session, r.view, r.method, r.target, r.upstream, r.server, r.args_digest, r.args_size, r.arguments, r.outcome, r.error, r.duration_ms, r.result_size, r.run_id, r.step_id, r.prev, r.hash
+       FROM jsonb_to_recordset(new_rows) AS r(seq BIGINT, time DOUBLE PRECISION, principal TEXT, session TEXT, view TEXT, method TEXT, target TEXT, upstream TEXT, server TEXT,
+         args_digest TEXT, args_size BIGINT, arguments TEXT, outcome TEXT, error TEXT, duration_ms DOUBLE PRECISION, result_size BIGINT, run_id TEXT, step_id TEXT, prev TEXT, hash TEXT)
+       ORDER BY r.seq;
+     RETURN QUERY SELECT true, found_seq, found_hash;
+   END $$;`
 ];
 
 /** The schema's name in `manifold_schema`. */
