@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { AuditLog } from '../src/audit/index.js';
-import { openAuditStore, openRunStore } from '../src/store/index.js';
+import { acquirePostgres, openAuditStore, openRunStore, releasePostgres } from '../src/store/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { repoRoot } from './lib/processes.js';
@@ -81,13 +81,43 @@ try {
     const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
     return { store: backend.name, calls: sorted.length, meanMs: mean, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) };
   });
+  // The PostgreSQL operations one by one (medians of 3 × 300): where a call's time goes.
+  const url = (backends[1] as Backend).address;
+  const db = acquirePostgres(url);
+  const audit = openAuditStore(url);
+  const runs = openRunStore(url);
+  runs.startRun({ id: 'ops', workflow: 'bench', status: 'running', startedAt: Date.now(), input: '{}' });
+  const operations: Record<string, () => void> = {
+    'a query through the bridge (SELECT 1)': () => void db.query('SELECT 1'),
+    'one audit row (manifold_audit_append)': () =>
+      void audit.append(head => [{ seq: head.seq + 1, time: Date.now(), principal: 'local:local', session: 's', view: null, method: 'tools/call', target: 't', upstream: null, server: null, argsDigest: 'a'.repeat(64), argsSize: 2, arguments: null, outcome: 'ok', error: null, durationMs: 1, resultSize: 1, runId: null, stepId: null, prev: head.hash, hash: `${head.seq + 1}`.padStart(64, '0') }]),
+    'a journal entry (saveCheckpoint)': () => runs.saveCheckpoint({ runId: 'ops', key: `k${Math.random()}`, kind: 'call', status: 'done', idempotent: false, output: '{}', startedAt: Date.now(), endedAt: Date.now() }),
+    'a 3-statement transaction script': () => void db.transaction([{ sql: 'SELECT 1' }, { sql: 'SELECT 2' }, { sql: 'SELECT 3' }])
+  };
+  const opRows: string[][] = [];
+  const opResults: Record<string, number> = {};
+  for (const [name, operation] of Object.entries(operations)) {
+    const samples: number[] = [];
+    for (let i = 0; i < 900; i++) {
+      const started = process.hrtime.bigint();
+      operation();
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    const median = quantile(samples.sort((a, b) => a - b), 0.5);
+    opResults[name] = median;
+    opRows.push([name, `${median.toFixed(3)} ms`]);
+  }
+  audit.close();
+  runs.close();
+  releasePostgres(db);
   const table = formatTable(
     ['store', 'calls', 'per call mean', 'p50', 'p99'],
     results.map(result => [result.store, String(result.calls), `${result.meanMs.toFixed(3)} ms`, `${result.p50Ms.toFixed(3)} ms`, `${result.p99Ms.toFixed(3)} ms`])
   );
   process.stdout.write(`Store writes of one workflow-step call (audit row + step start/end + 2 journal entries), ${cpus().length} CPU(s), Node ${process.version}:\n\n${table}\n`);
+  process.stdout.write(`\nPostgreSQL operations one by one (median of 900):\n\n${formatTable(['operation', 'median'], opRows)}\n`);
   mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(repoRoot, 'bench', 'results', 'store-latest.json'), `${JSON.stringify({ date: new Date().toISOString(), quick, results }, null, 2)}\n`);
+  writeFileSync(join(repoRoot, 'bench', 'results', 'store-latest.json'), `${JSON.stringify({ date: new Date().toISOString(), quick, results, postgresOperationsMedianMs: opResults }, null, 2)}\n`);
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

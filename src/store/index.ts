@@ -15,5 +15,5 @@ export { PostgresAuditStore } from './postgres/postgres-audit-store.js';
 export { PostgresCredentialStore } from './postgres/postgres-credential-store.js';
 export { PostgresKeyStore } from './postgres/postgres-key-store.js';
 export { PostgresRunStore } from './postgres/postgres-run-store.js';
-export { redactPostgresUrl, SyncPostgres } from './postgres/sync-postgres.js';
+export { acquirePostgres, redactPostgresUrl, releasePostgres, SyncPostgres } from './postgres/sync-postgres.js';
 export { CredentialSeal } from './credential-seal.js';
