@@ -6,13 +6,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { verifyAudit } from '../../src/audit/verify-audit.js';
 import { postgresMigrations } from '../../src/store/postgres/postgres-schema.js';
 import { isManifoldError } from '../../src/core/errors.js';
-import { openAuditStore, openRunStore } from '../../src/store/index.js';
+import { openAuditStore, openCredentialStore, openRunStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { type PostgresServer, startPostgres } from '../helpers/postgres.js';
 
@@ -100,6 +103,35 @@ describe('the PostgreSQL store shared by several processes', { timeout: 180_000 
       assert.equal(result.rows, 300);
     } finally {
       store.close();
+    }
+  });
+});
+
+describe('upstream sign-ins in PostgreSQL', () => {
+  it('are sealed in the database under a key file that stays on the machine; another instance with the same file reads them', async () => {
+    const url = await server.createDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'manifold-pg-credentials-'));
+    try {
+      const keyPath = join(dir, 'manifold.db.key');
+      const first = openCredentialStore(url, keyPath);
+      first.save('remote', { tokens: { access_token: 'at-secret-1' }, obtainedAt: 5 });
+      const second = openCredentialStore(url, keyPath);
+      assert.deepEqual(second.load('remote'), { tokens: { access_token: 'at-secret-1' }, obtainedAt: 5 });
+      const pg = (await import('pg')).default;
+      const client = new pg.Client(url);
+      await client.connect();
+      const stored = await client.query<{ sealed: string }>('SELECT sealed FROM upstream_credentials');
+      await client.end();
+      assert.doesNotMatch(stored.rows[0]?.sealed ?? '', /at-secret-1/, 'sealed, not plain');
+      assert.equal(statSync(keyPath).mode & 0o777, 0o600);
+      // Another key file cannot open them.
+      const stranger = openCredentialStore(url, join(dir, 'other.key'));
+      assert.throws(() => stranger.load('remote'), /cannot be decrypted/);
+      assert.equal(second.delete('remote'), true);
+      assert.equal(first.load('remote'), undefined);
+      for (const store of [first, second, stranger]) store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
