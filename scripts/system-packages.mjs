@@ -11,11 +11,20 @@ import { spawnSync } from 'node:child_process';
 const needed = [
   { command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' },
   { command: 'redis-server', pkg: 'redis-server', why: 'the shared Redis of fleet mode (test/helpers/redis.ts)' },
-  { command: 'chromium', pkg: 'chromium', why: 'the web console tests drive it with playwright-core' }
+  { command: 'chromium', pkg: 'chromium', why: 'the web console tests drive it with playwright-core' },
+/**
+ * A command the tests run, and the Debian package that provides it. PostgreSQL's initdb and postgres live in
+ * /usr/lib/postgresql/<version>/bin, not on PATH (Debian 12: package postgresql, which is PostgreSQL 15); the
+ * tests start their own server from there (test/helpers/postgres.ts), never the system service.
+ */
+const needed = [
+  { command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' },
+  { command: 'initdb', pkg: 'postgresql', why: 'the PostgreSQL store tests start a throwaway server', dirs: ['/usr/lib/postgresql/*/bin'] }
 ];
 
-const has = command => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-const missing = needed.filter(entry => !has(entry.command));
+const has = (command, dirs = []) =>
+  spawnSync('sh', ['-c', `command -v ${command} || ls ${dirs.map(dir => `${dir}/${command}`).join(' ')}`], { stdio: 'ignore' }).status === 0;
+const missing = needed.filter(entry => !has(entry.command, entry.dirs));
 if (missing.length === 0) process.exit(0);
 const list = missing.map(entry => `${entry.command} (package ${entry.pkg}: ${entry.why})`).join(', ');
 if (process.argv.includes('--check')) {

@@ -11,6 +11,8 @@ import type { AuditCheckpoint } from '../store/index.js';
  */
 export function anchorPath(setting: string | false | undefined, storePath: string, configPath: string | undefined): string | undefined {
   if (setting === false || storePath === ':memory:') return undefined;
+  // A PostgreSQL store has no file to sit beside: anchored only where audit.anchor names a file.
+  if (setting === undefined && storePath.includes('://')) return undefined;
   if (setting === undefined) return `${storePath}.audit-head`;
   return resolve(configPath ? dirname(resolve(configPath)) : process.cwd(), setting);
 }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { openDatabase, SqliteAuditStore } from '../store/index.js';
+import { type StoreBackend, storeBackends } from '../../test/helpers/store-backends.js';
+import { openAuditStore } from '../store/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { readAnchor } from './anchor.js';
 import { AuditLog } from './audit-log.js';
@@ -17,9 +17,9 @@ import { type AuditProblemKind, verifyAudit } from './verify-audit.js';
 const logger = createLogger({ level: 'silent' });
 const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
-/** A real store file with `rows` audit rows written through AuditLog (checkpoint every `every`, and at close). */
+/** A real store (file or database) with `rows` audit rows written through AuditLog (checkpoint every `every`, and at close). */
 async function writeLog(path: string, rows: number, every: number, signer: AuditSigner | undefined, start = 1_700_000_000_000): Promise<void> {
-  const log = new AuditLog({ open: () => new SqliteAuditStore(path), signer, checkpointEvery: every, keepDays: undefined, arguments: false, anchor: `${path}.audit-head`, logger });
+  const log = new AuditLog({ open: () => openAuditStore(path), signer, checkpointEvery: every, keepDays: undefined, arguments: false, anchor: anchorFile(path), logger });
   for (let i = 0; i < rows; i++) {
     await log.append({
       time: start + i * 1000,
@@ -44,11 +44,16 @@ async function writeLog(path: string, rows: number, every: number, signer: Audit
   log.close();
 }
 
-/** Verifies the file, with the head anchored beside it (`<store>.audit-head`) unless `anchored` is false. */
+/** Where a store's head is anchored: beside a file; for a database URL, a file named after it in the temp folder. */
+function anchorFile(path: string): string {
+  return path.includes('://') ? join(tmpdir(), `manifold-anchor-${createHash('sha256').update(path).digest('hex').slice(0, 16)}`) : `${path}.audit-head`;
+}
+
+/** Verifies the store, with the head anchored beside it (`<store>.audit-head`) unless `anchored` is false. */
 function verify(path: string, signer: AuditSigner | undefined, anchored = true) {
-  const store = new SqliteAuditStore(path);
+  const store = openAuditStore(path);
   try {
-    return verifyAudit(store, signer, anchored ? readAnchor(`${path}.audit-head`) : undefined);
+    return verifyAudit(store, signer, anchored ? readAnchor(anchorFile(path)) : undefined);
   } finally {
     store.close();
   }
@@ -64,10 +69,10 @@ type Tamper =
 
 const columns = 'time, principal, session, view, method, target, upstream, server, args_digest, args_size, arguments, outcome, error, duration_ms, result_size, run_id, step_id, prev, hash'.split(', ');
 
-/** Applies a tamper to the file with plain SQL (what someone with the file could do); returns the seq it should be named at. */
-function tamper(path: string, change: Tamper, rows: number): { kind: AuditProblemKind; seq?: number } {
-  const db = openDatabase(path);
-  try {
+/** Applies a tamper to the store with plain SQL (what someone with the file or database could do); returns the seq it should be named at. */
+function tamper(backend: StoreBackend, path: string, change: Tamper, rows: number): { kind: AuditProblemKind; seq?: number } {
+  const db = { exec: (sql: string) => backend.exec(path, sql) };
+  {
     switch (change.kind) {
       case 'edited': {
         const set = { target: "target = target || 'x'", outcome: "outcome = CASE outcome WHEN 'ok' THEN 'denied' ELSE 'ok' END", duration_ms: 'duration_ms = duration_ms + 1', hash: "hash = CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(hash, 2)", prev: "prev = CASE WHEN substr(prev, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(prev, 2)" }[change.field];
@@ -80,11 +85,11 @@ function tamper(path: string, change: Tamper, rows: number): { kind: AuditProble
       case 'swapped': {
         const [a, b] = [change.row, change.other];
         const list = columns.join(', ');
-        db.exec('BEGIN');
-        db.exec(`CREATE TEMP TABLE t AS SELECT seq, ${list} FROM audit_log WHERE seq IN (${a}, ${b})`);
-        db.exec(`UPDATE audit_log SET (${list}) = (SELECT ${list} FROM t WHERE t.seq = ${b}) WHERE seq = ${a}`);
-        db.exec(`UPDATE audit_log SET (${list}) = (SELECT ${list} FROM t WHERE t.seq = ${a}) WHERE seq = ${b}`);
-        db.exec('COMMIT');
+        db.exec(
+          `BEGIN; CREATE TEMP TABLE t AS SELECT seq, ${list} FROM audit_log WHERE seq IN (${a}, ${b});
+           UPDATE audit_log SET (${list}) = (SELECT ${list} FROM t WHERE t.seq = ${b}) WHERE seq = ${a};
+           UPDATE audit_log SET (${list}) = (SELECT ${list} FROM t WHERE t.seq = ${a}) WHERE seq = ${b}; COMMIT;`
+        );
         return { kind: 'swapped', seq: Math.min(a, b) };
       }
       case 'truncated':
@@ -95,15 +100,13 @@ function tamper(path: string, change: Tamper, rows: number): { kind: AuditProble
         db.exec(`DELETE FROM audit_log WHERE seq >= ${change.from}; DELETE FROM audit_checkpoints WHERE seq >= ${change.from}`);
         return { kind: 'truncated', seq: change.from };
       case 'forged-checkpoint': {
-        const seqs = (db.prepare('SELECT seq FROM audit_checkpoints ORDER BY seq').all() as { seq: number }[]).map(row => Number(row.seq));
+        const seqs = backend.all(path, 'SELECT seq FROM audit_checkpoints ORDER BY seq').map(row => Number(row.seq));
         const seq = seqs[change.pick % seqs.length] as number;
         const set = { hash: "hash = CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(hash, 2)", seq: `seq = ${rows + 100}, count = ${rows + 100}`, count: 'count = count + 1', time: 'time = time + 1' }[change.field];
         db.exec(`UPDATE audit_checkpoints SET ${set} WHERE seq = ${seq}`);
         return { kind: 'forged-checkpoint' };
       }
     }
-  } finally {
-    db.close();
   }
 }
 
@@ -120,22 +123,24 @@ const tamperOf = (rows: number): fc.Arbitrary<Tamper> =>
     fc.record({ kind: fc.constant('forged-checkpoint' as const), pick: fc.nat(), field: fc.constantFrom('hash', 'seq', 'count', 'time') as fc.Arbitrary<'hash'> })
   );
 
-describe('audit verify', () => {
-  it('passes an intact chain, and names each tamper (edit, delete, swap, truncate, forged checkpoint) on a real store file', async () => {
+for (const backend of storeBackends()) describe(`audit verify (${backend.name})`, () => {
+  // A fresh PostgreSQL database per case costs more than a file: fewer cases there, the same generator.
+  const cases = backend.name === 'sqlite' ? 150 : 8;
+
+  it('passes an intact chain, and names each tamper (edit, delete, swap, truncate, forged checkpoint) on a real store', async () => {
     const signer = loadSigningKey(pem, undefined);
     let runs = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 3, max: 25 }).chain(rows => fc.tuple(fc.constant(rows), fc.integer({ min: 1, max: 6 }), tamperOf(rows))),
         async ([rows, every, change]) => {
-          const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
-          const path = join(dir, 'manifold.db');
-          try {
+          const path = await backend.address();
+          {
             await writeLog(path, rows, every, signer);
             const intact = verify(path, signer);
             assert.equal(intact.ok, true, intact.problem?.message);
             assert.equal(intact.rows, rows);
-            const expected = tamper(path, change, rows);
+            const expected = tamper(backend, path, change, rows);
             const result = verify(path, signer);
             assert.equal(result.ok, false, `not detected: ${JSON.stringify(change)}`);
             assert.equal(result.problem?.kind, expected.kind, `${JSON.stringify(change)}: ${result.problem?.message}`);
@@ -146,85 +151,71 @@ describe('audit verify', () => {
               assert.equal(verify(path, signer, false).ok, true);
             }
             runs++;
-          } finally {
-            rmSync(dir, { recursive: true, force: true });
           }
         }
       ),
-      { numRuns: 180, seed: 12 }
+      { numRuns: cases }
     );
-    assert.equal(runs, 180);
+    assert.equal(runs, cases);
   });
 
   it('without a key, a checkpoint whose hash is not its row\'s is reported forged; a checkpoint past the end is truncation', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
-    const path = join(dir, 'manifold.db');
-    try {
+    const path = await backend.address();
+    {
       await writeLog(path, 10, 5, undefined);
       assert.equal(verify(path, undefined).ok, true);
-      const db = openDatabase(path);
-      db.exec("UPDATE audit_checkpoints SET hash = CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(hash, 2) WHERE seq = 5");
-      db.close();
+      backend.exec(path, "UPDATE audit_checkpoints SET hash = CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(hash, 2) WHERE seq = 5");
       const result = verify(path, undefined);
       assert.equal(result.problem?.kind, 'forged-checkpoint');
       assert.equal(result.problem?.seq, 5);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('a checkpoint signed with another key is forged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
-    const path = join(dir, 'manifold.db');
-    try {
+    const path = await backend.address();
+    {
       const other = loadSigningKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), undefined);
       await writeLog(path, 4, 2, other);
       const result = verify(path, loadSigningKey(pem, undefined));
       assert.equal(result.problem?.kind, 'forged-checkpoint');
       assert.match(result.problem?.message ?? '', /signature does not verify/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('two writers on one file (two gateways, or a gateway and manifold call) append to one chain', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
-    const path = join(dir, 'manifold.db');
-    try {
-      const logs = [0, 1].map(() => new AuditLog({ open: () => new SqliteAuditStore(path), signer: undefined, checkpointEvery: 4, keepDays: undefined, arguments: false, logger }));
+  it('two writers on one store (two gateways, or a gateway and manifold call) append to one chain', async () => {
+    const path = await backend.address();
+    {
+      const logs = [0, 1].map(() => new AuditLog({ open: () => openAuditStore(path), signer: undefined, checkpointEvery: 4, keepDays: undefined, arguments: false, logger }));
       for (let i = 0; i < 20; i++) {
         // Each writer appends after the other's rows: the head is read inside its transaction.
         const writer = logs[i % 3 === 0 ? 0 : 1] as AuditLog;
         await writer.append({ time: i, principal: 'local:local', session: `w${i % 3 === 0 ? 0 : 1}`, view: null, method: 'tools/call', target: `t${i}`, upstream: null, server: null, argsDigest: 'a'.repeat(64), argsSize: 2, arguments: null, outcome: 'ok', error: null, durationMs: 0, resultSize: 0, runId: null, stepId: null });
       }
       for (const log of logs) log.close();
-      const store = new SqliteAuditStore(path);
+      const store = openAuditStore(path);
       const rows = [...store.rows()];
       store.close();
       assert.deepEqual(rows.map(row => row.target), Array.from({ length: 20 }, (_, i) => `t${i}`));
       assert.deepEqual(rows.map(row => row.seq), Array.from({ length: 20 }, (_, i) => i + 1));
       const result = verify(path, undefined);
       assert.equal(result.ok, true, result.problem?.message);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('retention prunes old rows behind a signed cut checkpoint, and the rest still verifies (a deletion after the cut does not)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'manifold-audit-'));
-    const path = join(dir, 'manifold.db');
+    const path = await backend.address();
     const signer = loadSigningKey(pem, undefined);
     const day = 24 * 3_600_000;
-    try {
+    {
       const now = 1_700_000_000_000 + 40 * day;
       // 10 rows 40 days old, then 5 fresh ones.
       await writeLog(path, 10, 3, signer, 1_700_000_000_000);
-      const log = new AuditLog({ open: () => new SqliteAuditStore(path), signer, checkpointEvery: 3, keepDays: 30, arguments: false, logger, now: () => now });
+      const log = new AuditLog({ open: () => openAuditStore(path), signer, checkpointEvery: 3, keepDays: 30, arguments: false, logger, now: () => now });
       for (let i = 0; i < 5; i++) {
         await log.append({ time: now - 1000 + i, principal: 'key:ci', session: 's2', view: 'ops', method: 'tools/call', target: 't', upstream: 't', server: 's', argsDigest: 'e'.repeat(64), argsSize: 2, arguments: '{}', outcome: 'ok', error: null, durationMs: 1, resultSize: 1, runId: 'run_1', stepId: 'a' });
       }
       log.close();
-      const store = new SqliteAuditStore(path);
+      const store = openAuditStore(path);
       const rows = [...store.rows()];
       const cut = store.checkpoints().find(checkpoint => checkpoint.kind === 'cut');
       store.close();
@@ -235,12 +226,8 @@ describe('audit verify', () => {
       assert.equal(result.ok, true, result.problem?.message);
       assert.equal(result.from, 10);
       assert.equal(result.rows, 5);
-      const db = openDatabase(path);
-      db.exec('DELETE FROM audit_log WHERE seq = 11');
-      db.close();
+      backend.exec(path, 'DELETE FROM audit_log WHERE seq = 11');
       assert.equal(verify(path, signer).problem?.kind, 'deleted');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -10,6 +10,7 @@ import { checkOrchestratorReferences, orchestratorsSchema } from './orchestrator
 import { checkRouterReferences, routersSchema } from './router-schema.js';
 import { durationSchema } from './duration.js';
 import { fleetOptionsSchema, redisOptionsSchema } from './fleet-schema.js';
+import { postgresUrlSchema, storeShorthand } from './store-schema.js';
 import { discoveryOptionsSchema } from './discovery-schema.js';
 import { httpUrlSchema } from './http-url.js';
 import { budgetsSchema, checkBudgetReferences, usageOptionsSchema } from './budgets-schema.js';
@@ -185,9 +186,14 @@ export const gatewayOptionsSchema = z.strictObject({
 export const storeOptionsSchema = z.strictObject({
   /** The embedded SQLite file (workflow runs); relative to the config file; `:memory:` keeps nothing. */
   path: z.string().min(1).default('.manifold/manifold.db'),
+  /** PostgreSQL instead of the file (fleet mode, docs/FLEET.md "Store"); `MANIFOLD_STORE` overrides it. */
+  url: postgresUrlSchema.optional(),
   /** How many of the most recent workflow runs to keep; older ones are deleted when the store opens. */
   keepRuns: z.number().int().min(1).default(10_000)
 });
+
+/** `store: postgres://…` and `store: ./file.db` are shorthands of `store: { url }` and `store: { path }`. */
+const storeSchema = z.preprocess(storeShorthand, storeOptionsSchema.prefault({}));
 
 export const configSchema = z
   .strictObject({
@@ -219,7 +225,8 @@ export const configSchema = z
      * Only these are read: a `workflows/` folder that holds something else (GitHub Actions) is left alone.
      */
     workflowDirs: z.array(z.string().min(1)).default([]),
-    store: storeOptionsSchema.prefault({}),
+    /** Where runs, the audit log, keys and usage live: options, or a bare `postgres://…` URL or SQLite path. */
+    store: storeSchema,
     /** The result cache of read-only tools and resource reads (docs/CONFIG.md); off when absent. */
     cache: cacheOptionsSchema.optional(),
     /** Model endpoints agents use (docs/AGENTS.md). */

@@ -6,9 +6,9 @@ import { ResultCache } from '../cache/index.js';
 import { AgentRunner, agentResumer, agentTools, type ModelRunsContext, OrchestratorRunner, orchestratorResumer, toModelTool } from '../agents/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
-import { ManifoldError } from '../core/errors.js';
+import { errorMessage, ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
-import { SqliteAuditStore, SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
+import { openAuditStore, type OpenedRunStore, openRunStore, storeExists, type UpstreamCredentialStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createTracing, type Tracing } from '../telemetry/tracing/index.js';
 import { Limits, RedisRateStore } from '../limits/index.js';
@@ -195,8 +195,8 @@ export class GatewayCore implements AsyncDisposable {
           options: options.config.usage,
           budgets: options.config.budgets,
           catalog: this.catalog,
-          // The run store's file (SqliteRunStore is a UsageStore too), opened on the first count.
-          store: () => this.workflows.store as SqliteRunStore | undefined,
+          // The run store (a UsageStore too), opened on the first count.
+          store: () => this.workflows.store as OpenedRunStore | undefined,
           isWorkflow: name => Object.hasOwn(options.config.workflows, name),
           logger: this.logger.child('usage'),
           shared: redis ? new RedisSharedWindows(redis) : undefined
@@ -264,15 +264,19 @@ export class GatewayCore implements AsyncDisposable {
       },
       access: this.access,
       openStore: () => {
-        const store = new SqliteRunStore(runStorePath(options.config, options.configPath));
-        store.prune(options.config.store.keepRuns);
+        const store = openRunStore(runStorePath(options.config, options.configPath));
+        try {
+          store.prune(options.config.store.keepRuns);
+        } catch (error) {
+          // A database that is down now may be up for the next run: the store stays open, the prune waits.
+          this.logger.warn(`old runs were not pruned: ${errorMessage(error)}`);
+        }
         // Each run and step that ends is counted as the store records it.
         return metrics ? observeRunStore(store, metrics) : store;
       },
       // Runs a killed gateway left running are marked interrupted at start, if there is a store to look in.
       storeExists: () => {
-        const path = runStorePath(options.config, options.configPath);
-        return path !== ':memory:' && existsSync(path);
+        return storeExists(runStorePath(options.config, options.configPath));
       }
     });
     this.workflows.start();
@@ -423,7 +427,7 @@ export class GatewayCore implements AsyncDisposable {
     if (!options.enabled) return undefined;
     const signer = options.signingKey !== undefined ? loadSigningKey(options.signingKey, configPath) : undefined;
     return new AuditLog({
-      open: () => new SqliteAuditStore(runStorePath(config, configPath), { durability: options.durability }),
+      open: () => openAuditStore(runStorePath(config, configPath), { durability: options.durability }),
       signer,
       checkpointEvery: options.checkpointEvery,
       keepDays: options.keepDays,

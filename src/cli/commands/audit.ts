@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-
 import { anchorPath, loadSigningKey, readAnchor, verifyAudit } from '../../audit/index.js';
 import { runStorePath } from '../../gateway/index.js';
-import { type AuditListedRow, SqliteAuditStore } from '../../store/index.js';
+import { type AuditListedRow, type AuditRow, openAuditStore, storeExists } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
@@ -48,11 +46,11 @@ export async function runAudit(parsed: ParsedCommand, output: Output): Promise<n
   const loaded = loadCliConfig(options, createLogger({ level: options.logLevel ?? 'warn' }));
   const path = runStorePath(loaded.config, loaded.path);
   const json = parsed.values.json === true;
-  if (path !== ':memory:' && !existsSync(path)) {
+  if (path !== ':memory:' && !storeExists(path)) {
     output.err(`no store at ${path} yet: the audit log is written there (store.path) once the gateway answers a request`);
     return action === 'verify' ? 1 : 0;
   }
-  const store = new SqliteAuditStore(path);
+  const store = openAuditStore(path);
   try {
     if (action === 'verify') {
       const key = loaded.config.audit.signingKey;

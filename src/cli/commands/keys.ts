@@ -3,7 +3,7 @@ import { configKeys, keyReports } from '../../console/index.js';
 import { keyNamePattern } from '../../config/index.js';
 import { ManifoldError } from '../../core/errors.js';
 import { runStorePath } from '../../gateway/index.js';
-import { type KeyStore, SqliteKeyStore, type StoredKey } from '../../store/index.js';
+import { type KeyStore, openKeyStore, type StoredKey, storeLabel } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, type Output } from '../output.js';
@@ -79,7 +79,7 @@ export async function runKeys(parsed: ParsedCommand, output: Output): Promise<nu
     } else {
       output.out(key);
     }
-    output.err(`manifold: key "${keyName}" created in ${path}${views ? ` for the views ${views.join(', ')}` : ' for every view'}${expiresAt !== undefined ? `, until ${new Date(expiresAt).toISOString()}` : ''}. It is shown this once (only its SHA-256 is kept): clients send it as "Authorization: Bearer <key>".`);
+    output.err(`manifold: key "${keyName}" created in ${storeLabel(path)}${views ? ` for the views ${views.join(', ')}` : ' for every view'}${expiresAt !== undefined ? `, until ${new Date(expiresAt).toISOString()}` : ''}. It is shown this once (only its SHA-256 is kept): clients send it as "Authorization: Bearer <key>".`);
     if (config.auth === undefined || config.auth === 'none') {
       output.err(`manifold: warning: the config has ${config.auth === 'none' ? '"auth: none"' : 'no "auth:"'}, so the HTTP face asks for no key; add "auth: {}" (or auth.keys / auth.jwt) to the config to require one`);
     }
@@ -92,7 +92,7 @@ export async function runKeys(parsed: ParsedCommand, output: Output): Promise<nu
       throw new ManifoldError('INVALID_PARAMS', `"${keyName}" is a key of the config (auth.keys), not of the store: remove it from the config and restart the gateway`);
     }
     const revoked = path !== ':memory:' && withStore(path, store => store.revokeKey(keyName, now));
-    if (!revoked) throw new ManifoldError('INVALID_PARAMS', `no active key "${keyName}" in ${path} (manifold keys list shows them)`);
+    if (!revoked) throw new ManifoldError('INVALID_PARAMS', `no active key "${keyName}" in ${storeLabel(path)} (manifold keys list shows them)`);
     output.err(`manifold: key "${keyName}" revoked; the gateway refuses it from its next request`);
     return 0;
   }
@@ -104,7 +104,7 @@ export async function runKeys(parsed: ParsedCommand, output: Output): Promise<nu
     return 0;
   }
   if (rows.length === 0) {
-    output.out(`no API keys (none in the config, none in ${path}); make one with manifold keys create <name>`);
+    output.out(`no API keys (none in the config, none in ${storeLabel(path)}); make one with manifold keys create <name>`);
     return 0;
   }
   output.out(
@@ -117,7 +117,7 @@ export async function runKeys(parsed: ParsedCommand, output: Output): Promise<nu
 }
 
 function withStore<T>(path: string, use: (store: KeyStore) => T): T {
-  const store = new SqliteKeyStore(path);
+  const store = openKeyStore(path);
   try {
     return use(store);
   } finally {

@@ -2,6 +2,7 @@ import { isStdioServer, type RemoteServerConfig } from '../../config/index.js';
 import { errorMessage } from '../../core/errors.js';
 import { openCredentialStore, runStorePath } from '../../gateway/index.js';
 import { createLogger } from '../../telemetry/logger.js';
+import { storeLabel } from '../../store/index.js';
 import { loginUpstream } from '../../upstream/index.js';
 import { loadCliConfig } from '../open-gateway.js';
 import type { Output } from '../output.js';
@@ -42,7 +43,7 @@ export async function runLogin(parsed: ParsedCommand, output: Output): Promise<n
     });
     const where = runStorePath(loaded.config, loaded.path);
     output.out(
-      `Signed in to "${name}"${result.scope ? ` (scope: ${result.scope})` : ''}; it lists ${result.tools} tools. The tokens are kept ${where === ':memory:' ? 'in memory only (store.path is :memory:)' : `encrypted in ${where}`}, and refreshed by Manifold.`
+      `Signed in to "${name}"${result.scope ? ` (scope: ${result.scope})` : ''}; it lists ${result.tools} tools. The tokens are kept ${where === ':memory:' ? 'in memory only (store.path is :memory:)' : `encrypted in ${storeLabel(where)}`}, and refreshed by Manifold.`
     );
     return 0;
   } catch (error) {

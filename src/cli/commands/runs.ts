@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-
 import { ManifoldError } from '../../core/errors.js';
 import { parseWholeNumber } from '../usage-error.js';
 import { runStorePath } from '../../gateway/index.js';
-import { type RunRecord, type StepRecord, SqliteRunStore } from '../../store/index.js';
+import { openRunStore, type RunRecord, type StepRecord, storeExists, storeLabel } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { runRunsResume } from './runs-resume.js';
@@ -18,16 +16,16 @@ export async function runRuns(parsed: ParsedCommand, output: Output): Promise<nu
   const options = commonOptions(parsed);
   const loaded = loadCliConfig(options, createLogger({ level: options.logLevel ?? 'warn' }));
   const path = runStorePath(loaded.config, loaded.path);
-  if (path === ':memory:' || !existsSync(path)) {
-    output.out(`no runs recorded yet (store: ${path})`);
+  if (!storeExists(path)) {
+    output.out(`no runs recorded yet (store: ${storeLabel(path)})`);
     return 0;
   }
-  const store = new SqliteRunStore(path);
+  const store = openRunStore(path);
   try {
     const [id] = parsed.positionals;
     if (id) {
       const found = store.getRun(id);
-      if (!found) throw new ManifoldError('INVALID_PARAMS', `no run "${id}" in ${path} (manifold runs lists the recent ones)`);
+      if (!found) throw new ManifoldError('INVALID_PARAMS', `no run "${id}" in ${storeLabel(path)} (manifold runs lists the recent ones)`);
       if (parsed.values.json) output.out(JSON.stringify(found, null, 2));
       else output.out(renderTimeline(found.run, found.steps));
       return 0;

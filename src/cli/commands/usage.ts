@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-
 import { runStorePath } from '../../gateway/index.js';
-import { SqliteRunStore } from '../../store/index.js';
+import { openRunStore, storeExists, storeLabel } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { usageReport } from '../../console/index.js';
 import { type UsageGroup, usageGroups } from '../../usage/index.js';
@@ -31,15 +29,15 @@ export async function runUsage(parsed: ParsedCommand, output: Output): Promise<n
   const options = commonOptions(parsed);
   const loaded = loadCliConfig(options, createLogger({ level: options.logLevel ?? 'warn' }));
   const path = runStorePath(loaded.config, loaded.path);
-  const rows = path === ':memory:' || !existsSync(path) ? [] : readRows(path, since);
-  const report = usageReport(rows, by, since, path);
+  const rows = storeExists(path) ? readRows(path, since) : [];
+  const report = usageReport(rows, by, since, storeLabel(path));
   const totals = report.groups;
   if (parsed.values.json) {
     output.out(JSON.stringify(report, null, 2));
     return 0;
   }
   if (totals.length === 0) {
-    output.out(`no token usage recorded since ${new Date(since).toISOString()} (store: ${path})`);
+    output.out(`no token usage recorded since ${new Date(since).toISOString()} (store: ${storeLabel(path)})`);
     return 0;
   }
   output.out(
@@ -52,7 +50,7 @@ export async function runUsage(parsed: ParsedCommand, output: Output): Promise<n
 }
 
 function readRows(path: string, since: number) {
-  const store = new SqliteRunStore(path);
+  const store = openRunStore(path);
   try {
     return store.usageSince(since);
   } finally {

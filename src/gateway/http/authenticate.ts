@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { createJwtVerifier, createKeyVerifier, type JwtVerifier } from '../../auth/index.js';
 import type { AuthConfig, JwtAuthConfig } from '../../config/index.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
-import { type KeyStore, SqliteKeyStore } from '../../store/index.js';
+import { type KeyStore, openKeyStore, storeExists } from '../../store/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { audiencesOf, type Endpoint, metadataUrlOf } from './protected-resource.js';
 
@@ -19,7 +18,7 @@ const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export interface AuthenticatorOptions {
   auth: AuthConfig | undefined;
-  /** The store file where `manifold keys create` puts keys (`:memory:`: none). */
+  /** The store where `manifold keys create` puts keys: a file (`:memory:`: none) or a postgres:// URL. */
   storePath: string;
   /** The config file's folder (for `auth.jwt.file`). */
   configDir: string;
@@ -59,9 +58,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   // The store file may appear after the gateway started (the first `manifold keys create`): looked for until it does.
   const openStore = (): KeyStore | undefined => {
     if (store || storeFailed || options.storePath === ':memory:') return store;
-    if (!existsSync(options.storePath)) return undefined;
+    if (!storeExists(options.storePath)) return undefined;
     try {
-      store = new SqliteKeyStore(options.storePath);
+      store = openKeyStore(options.storePath);
     } catch (error) {
       storeFailed = true;
       logger.error(`API keys of the store are not checked: ${errorMessage(error)}`);

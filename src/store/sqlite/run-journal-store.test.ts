@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { storeBackends } from '../../../test/helpers/store-backends.js';
+import { openRunStore } from '../open-store.js';
 import { RunJournal, StepInFlight } from '../run-journal.js';
 import { openDatabase } from './open-database.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
@@ -44,7 +46,7 @@ function writeOldStore(path: string): void {
   db.close();
 }
 
-describe('the run store journals runs', () => {
+describe('the SQLite run store upgrades older files', () => {
   it('opens a store written before durable runs, upgrades it and keeps its runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifold-store-'));
     try {
@@ -110,9 +112,11 @@ describe('the run store journals runs', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
 
-  it('marks runs of a dead process interrupted, and lets one process claim a run to resume it', () => {
-    const store = new SqliteRunStore(':memory:');
+for (const backend of storeBackends()) describe(`the run store journals runs (${backend.name})`, () => {
+  it('marks runs of a dead process interrupted, and lets one process claim a run to resume it', async () => {
+    const store = openRunStore(await backend.address());
     store.startRun({ id: 'dead', workflow: 'w', status: 'running', startedAt: 1, input: '{}', owner: { pid: 111, host: 'here', token: 'a' } });
     store.startRun({ id: 'alive', workflow: 'w', status: 'running', startedAt: 2, input: '{}', owner: { pid: 222, host: 'here', token: 'b' } });
     store.startStep({ runId: 'dead', path: 'a', kind: 'call', attempt: 1, status: 'running', startedAt: 1 });
@@ -140,7 +144,7 @@ describe('the run store journals runs', () => {
   });
 
   it('a journal does each unit once: a finished one is replayed, one in flight is refused unless idempotent or forced', async () => {
-    const store = new SqliteRunStore(':memory:');
+    const store = openRunStore(await backend.address());
     store.startRun({ id: 'r', workflow: 'w', status: 'running', startedAt: 1, input: '{}' });
     const onWriteError = (error: unknown) => assert.fail(String(error));
     const first = new RunJournal({ runId: 'r', store, onWriteError });

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { SqliteKeyStore } from './sqlite-key-store.js';
+import { storeBackends } from '../../../test/helpers/store-backends.js';
+import { openKeyStore } from '../open-store.js';
 
-describe('the SQLite key store', () => {
-  it('a key created or revoked through another connection counts at the next lookup, despite the lookup cache', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'manifold-keys-'));
-    const path = join(dir, 'manifold.db');
-    const gateway = new SqliteKeyStore(path);
-    const cli = new SqliteKeyStore(path);
+for (const backend of storeBackends()) describe(`the key store (${backend.name})`, () => {
+  it('a key created or revoked through another connection counts at the next lookup, despite the lookup cache', async () => {
+    const path = await backend.address();
+    const gateway = openKeyStore(path);
+    const cli = openKeyStore(path);
     try {
       const hash = 'ab'.repeat(32);
       assert.equal(gateway.findKeyByHash(hash), undefined);
@@ -28,7 +25,6 @@ describe('the SQLite key store', () => {
     } finally {
       gateway.close();
       cli.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

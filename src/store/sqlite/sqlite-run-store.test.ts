@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { storeBackends } from '../../../test/helpers/store-backends.js';
+import { openRunStore } from '../open-store.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
 
-describe('SqliteRunStore', () => {
-  it('records a run and its steps in a file, and reads them back from a second connection', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'manifold-store-'));
-    try {
-      const path = join(dir, 'nested', 'manifold.db');
-      const store = new SqliteRunStore(path);
+for (const backend of storeBackends()) describe(`the run store (${backend.name})`, () => {
+  it('records a run and its steps, and reads them back from a second connection', async () => {
+    {
+      const path = await backend.address();
+      const store = openRunStore(path);
       store.startRun({ id: 'r1', workflow: 'triage', status: 'running', startedAt: 1000.25, input: '{"a":1}' });
       const first = store.startStep({ runId: 'r1', path: 'issues', kind: 'call', tool: 'x__list', attempt: 1, status: 'running', startedAt: 1001.5, input: '{}' });
       const second = store.startStep({ runId: 'r1', path: 'refs[0]', kind: 'call', tool: 'x__find', attempt: 1, status: 'running', startedAt: 1002 });
@@ -19,7 +17,7 @@ describe('SqliteRunStore', () => {
       store.endStep(second, { status: 'failed', endedAt: 1011, error: 'boom', detail: 'retry skipped' });
       store.endRun('r1', { status: 'failed', endedAt: 1020, error: 'step refs failed' });
 
-      const reader = new SqliteRunStore(path);
+      const reader = openRunStore(path);
       const found = reader.getRun('r1');
       assert.ok(found);
       assert.equal(found.run.status, 'failed');
@@ -36,7 +34,7 @@ describe('SqliteRunStore', () => {
         [['r1', 2]]
       );
       assert.equal(reader.getRun('nope'), undefined);
-      assert.ok(['better-sqlite3', 'node:sqlite'].includes(reader.driver));
+      if (reader instanceof SqliteRunStore) assert.ok(['better-sqlite3', 'node:sqlite'].includes(reader.driver));
 
       for (let index = 2; index <= 5; index++) {
         store.startRun({ id: `r${index}`, workflow: 'triage', status: 'running', startedAt: 1000 + index * 100, input: '{}' });
@@ -51,8 +49,6 @@ describe('SqliteRunStore', () => {
       assert.equal(store.prune(2), 0);
       reader.close();
       store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
