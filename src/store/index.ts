@@ -10,3 +10,5 @@ export { credentialKeyPath, SqliteCredentialStore } from './sqlite/sqlite-creden
 export type { UsageRow, UsageStore } from './usage-store.js';
 export { type AuditCheckpoint, type AuditOutcome, type AuditQuery, type AuditRecord, type AuditRow, type AuditStore, genesisHash } from './audit-store.js';
 export { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
+export type { ApprovalStatus, ApprovalStore, StoredApproval } from './approval-store.js';
+export { SqliteApprovalStore } from './sqlite/sqlite-approval-store.js';

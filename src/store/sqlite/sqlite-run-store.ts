@@ -130,7 +130,23 @@ const migrations: string[] = [
      time REAL NOT NULL,
      kind TEXT NOT NULL,
      signature TEXT
-   );`
+   );`,
+  // Approvals asked of people (issue 13, sqlite-approval-store.ts): a client without elicitation retries once granted.
+  `CREATE TABLE IF NOT EXISTS approvals (
+     id TEXT PRIMARY KEY,
+     principal TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     server TEXT NOT NULL,
+     args_digest TEXT NOT NULL,
+     arguments TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at REAL NOT NULL,
+     expires_at REAL NOT NULL,
+     decided_at REAL,
+     decided_by TEXT
+   );
+   CREATE INDEX IF NOT EXISTS approvals_call ON approvals (principal, tool, args_digest);`
 ];
 
 /**
