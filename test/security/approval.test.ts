@@ -20,6 +20,8 @@ import { connectHttp, type Era, fixtureServer, startHttpGateway, writeConfig } f
 function approvalConfig(dir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     servers: { counter: fixtureServer('counter.ts', [join(dir, 'calls.txt')]) },
+    // The defaults (the test helpers turn the gate off for tests of other features).
+    security: { approval: {} },
     ...extra
   };
 }
