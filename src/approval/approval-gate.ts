@@ -97,7 +97,9 @@ export class ApprovalGate {
     }
     const elicits = downstream.clientCapabilities?.elicitation !== undefined;
     if (elicits && downstream.requestClient) return this.ask(request, call, next, step);
-    if (elicits && downstream.era === 'modern') return this.inputRequired(call, downstream);
+    // input_required answers the client's own request; a call made inside another (a step, an agent's tool call)
+    // without its caller's channel cannot hand it up, so it is queued.
+    if (elicits && downstream.era === 'modern' && !downstream.run) return this.inputRequired(call, downstream);
     return this.queue(request, call, next);
   };
 
