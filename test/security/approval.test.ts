@@ -6,6 +6,7 @@
  * real run in a file.
  */
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +17,7 @@ import { ResultSchema } from '@modelcontextprotocol/core';
 import { argumentsDigest } from '../../src/approval/index.js';
 import { auditRows } from '../audit/helpers.js';
 import { runCli } from '../helpers/fixtures.js';
-import { connectHttp, type Era, fixtureServer, type HttpGatewayProcess, startHttpGateway, type TempConfig, writeConfig } from '../helpers/gateway.js';
+import { connectHttp, type Era, fixtureServer, manifoldCommand, stopChild, type TempConfig, waitForStderr, writeConfig } from '../helpers/gateway.js';
 
 /**
  * One gateway for every test (a start costs seconds on a loaded machine): `counter` (untrusted, the defaults),
@@ -71,15 +72,18 @@ function answering(client: Client): { next: Answer; asked: Record<string, unknow
 describe('approval gate with real SDK clients', { timeout: 900_000 }, () => {
   let scratch: TempConfig;
   let written: TempConfig;
-  let gateway: HttpGatewayProcess;
+  let child: ChildProcess;
+  const gateway = { url: '' };
   before(async () => {
     // The fixtures count their runs in files of a folder of their own.
     scratch = writeConfig({});
     written = writeConfig(approvalConfig(scratch.dir));
-    gateway = await startHttpGateway(written.path);
+    // Like startHttpGateway, with more time to start: three servers behind it on a shared machine.
+    child = spawn(manifoldCommand.command, [...manifoldCommand.args, 'serve', '--http', '0', '--config', written.path, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    gateway.url = (await waitForStderr(child, /serving MCP at (\S+)/, 'gateway', 180_000)).match[1] as string;
   });
   after(async () => {
-    await gateway?.stop();
+    if (child) await stopChild(child, 10_000);
     await written?.[Symbol.asyncDispose]();
     await scratch?.[Symbol.asyncDispose]();
   });
