@@ -13,7 +13,9 @@
  *      On a loaded machine (a) is mostly noise; (b) is the figure to quote.
  *
  *      Then every access stage at once (an API key, five rules, call limits, an HTTP limit and a cap on the
- *      server, none reached), each observability stage alone (audit log, metrics, token accounting), and all.
+ *      server, none reached), each observability stage alone (audit log, metrics, token accounting), the approval
+ *      gate deciding that nothing needs a person (default policy; with a CEL `when`), and all.
+ *  (c) The approval gate alone around a handler that does nothing: µs per call that needs no approval.
  * More set-ups are one entry each in `setups` below. Measures only; asserts nothing.
  * Writes bench/results/stages-latest.json.
  */
@@ -27,11 +29,15 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { stringify } from 'yaml';
 
+import { ApprovalGate } from '../src/approval/index.js';
 import { createApiKey, hashApiKey } from '../src/auth/index.js';
-import { parseConfig } from '../src/config/index.js';
+import { Catalog } from '../src/catalog/index.js';
+import { approvalOptionsSchema, parseConfig } from '../src/config/index.js';
+import type { GatewayRequest } from '../src/core/pipeline.js';
+import { StateSeal } from '../src/core/state-seal.js';
 import { GatewayCore, type HttpGateway, serveHttp } from '../src/gateway/index.js';
 import { createAuthenticator } from '../src/gateway/http/authenticate.js';
-import { SqliteKeyStore } from '../src/store/index.js';
+import { SqliteApprovalStore, SqliteKeyStore } from '../src/store/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { percentile } from './lib/measure.js';
 import { formatTable } from './lib/table.js';
@@ -91,7 +97,10 @@ const everyStage = {
   }
 };
 /** Observability stages are on by default (audit, metrics): the baseline turns them off, each set-up says what it adds. */
-const quiet = { audit: { enabled: false }, metrics: { enabled: false } };
+const quiet = { audit: { enabled: false }, metrics: { enabled: false }, security: { approval: { enabled: false } } };
+/** The approval gate on, deciding that no call needs a person: the default policy, and with a CEL `when`. */
+const approvalOn = { security: { approval: { enabled: true } } };
+const approvalWhen = { security: { approval: { when: 'server == "echo" && arguments.message == "delete everything"' } } };
 const setups: Setup[] = [
   { name: 'off (none of them)' },
   { name: 'API key (config)', auth: { keys }, credential: configKey },
@@ -101,10 +110,12 @@ const setups: Setup[] = [
   { name: 'audit log', extra: { audit: { enabled: true } } },
   { name: 'metrics', extra: { metrics: { enabled: true } } },
   { name: 'token accounting', extra: { usage: { enabled: true } } },
+  { name: 'approval gate (nothing asked)', extra: approvalOn },
+  { name: 'approval gate + CEL when (nothing asked)', extra: approvalWhen },
   {
-    name: 'all: access + audit + metrics + tokens',
+    name: 'all: access + audit + metrics + tokens + approval',
     auth: { keys },
-    extra: { ...everyStage, audit: { enabled: true }, metrics: { enabled: true }, usage: { enabled: true } },
+    extra: { ...everyStage, audit: { enabled: true }, metrics: { enabled: true }, usage: { enabled: true }, ...approvalOn },
     credential: configKey
   }
 ];
@@ -208,6 +219,47 @@ authenticator[Symbol.dispose]();
 process.stdout.write('## (b) the authenticator alone, per request\n\n');
 process.stdout.write(formatTable(['credential', 'µs per request'], micro.map(row => [row.credential, row.usPerRequest.toFixed(1)])) + '\n');
 
+// (c) The approval gate alone, around a handler that does nothing: what a call that needs no approval pays.
+const gateMicro: Array<{ policy: string; usPerCall: number }> = [];
+{
+  const catalog = new Catalog([], createLogger({ level: 'silent' }));
+  catalog.setLocalTools('bench', [{ definition: { name: 'echo__echo', inputSchema: { type: 'object' } }, call: async () => ({ content: [] }) }]);
+  const request: GatewayRequest = {
+    method: 'tools/call',
+    params: { name: 'echo__echo', arguments: { message: 'x' } },
+    downstream: { era: 'legacy', sessionId: 'bench', signal: new AbortController().signal, clientCapabilities: {}, progressToken: undefined, notify: async () => {}, log: () => {} }
+  };
+  const done = async () => ({ content: [] });
+  for (const [policy, options] of [
+    ['none (stage left out)', undefined],
+    ['default (destructiveHint on untrusted servers)', {}],
+    ['default + always/never globs + CEL when', { always: ['github__delete_*'], never: ['echo__*x'], when: 'server == "echo" && arguments.message == "delete everything"' }]
+  ] as const) {
+    const handler =
+      options === undefined
+        ? done
+        : new ApprovalGate({
+            options: approvalOptionsSchema.parse(options),
+            servers: {},
+            catalog,
+            seal: new StateSeal(),
+            store: () => new SqliteApprovalStore(':memory:'),
+            logger: createLogger({ level: 'silent' })
+          }).middleware(done);
+    const iterations = values.quick ? 50_000 : 200_000;
+    for (let index = 0; index < 5000; index++) await handler(request);
+    let best = Number.POSITIVE_INFINITY;
+    for (let repeat = 0; repeat < 3; repeat++) {
+      const started = performance.now();
+      for (let index = 0; index < iterations; index++) await handler(request);
+      best = Math.min(best, ((performance.now() - started) / iterations) * 1000);
+    }
+    gateMicro.push({ policy, usPerCall: best });
+  }
+}
+process.stdout.write('\n## (c) the approval gate alone, a call that needs no approval\n\n');
+process.stdout.write(formatTable(['policy', 'µs per call'], gateMicro.map(row => [row.policy, row.usPerCall.toFixed(2)])) + '\n');
+
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-writeFileSync(join(repoRoot, 'bench/results/stages-latest.json'), JSON.stringify({ startedAt: new Date().toISOString(), machine, calls, rows, authenticator: micro }, null, 2));
+writeFileSync(join(repoRoot, 'bench/results/stages-latest.json'), JSON.stringify({ startedAt: new Date().toISOString(), machine, calls, rows, authenticator: micro, approvalGate: gateMicro }, null, 2));
 rmSync(dir, { recursive: true, force: true });

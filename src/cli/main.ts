@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isManifoldError, errorMessage } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
 import { logLevels, type LogLevel } from '../telemetry/logger.js';
+import { runApprovals } from './commands/approvals.js';
 import { runAudit } from './commands/audit.js';
 import { runCache } from './commands/cache.js';
 import { runCall } from './commands/call.js';
@@ -332,11 +333,31 @@ Options:
       --json             print JSON (create: with the key)`,
     options: { ...common, views: { type: 'string', multiple: true }, scopes: { type: 'string', multiple: true }, expires: { type: 'string' }, json: { type: 'boolean' } },
     run: runKeys
+  },
+  approvals: {
+    summary: 'calls that wait for a person (security.approval): list, grant, deny',
+    usage: 'manifold approvals [list] [--all] [--json]\n       manifold approvals grant <id>\n       manifold approvals deny <id>',
+    details: `A client that cannot ask its user (it did not declare elicitation) gets a tool error naming an
+approval id when it calls a tool that needs approval (docs/SECURITY.md "Approval before destructive calls").
+The approvals live in the store (store.path); this works on the same file while the gateway runs.
+
+list (default): the approvals that wait, oldest first: id, principal, tool, when asked and when it
+  expires (security.approval.expiry), and the arguments.
+grant <id>: the client's retry of the same call (same principal, tool and arguments) before the expiry
+  runs it, once.
+deny <id>: that retry gets a tool error saying a person denied it.
+Each decision is written to the audit log (method manifold/approval).
+
+Options:
+      --all              (list) every approval kept, decided, used and expired ones too (newest first)
+      --json             (list) {"approvals": [{id, status, principal, tool, server, reason, arguments, ...}]}`,
+    options: { ...common, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    run: runApprovals
   }
 };
 
 /** The commands that take positional arguments; the others refuse any (a typo, a flag without its `--`). */
-const takesArguments = new Set(['audit', 'keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache', 'login', 'logout']);
+const takesArguments = new Set(['approvals', 'audit', 'keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache', 'login', 'logout']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map(name => name.length));

@@ -18,6 +18,7 @@ import { auditOptionsSchema } from './audit-schema.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { checkRuleReferences, rulesSchema } from './rules-schema.js';
 import { tracingOptionsSchema } from './tracing-schema.js';
+import { approvalOptionsSchema, serverTrustSchema } from './security-approval-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
@@ -65,7 +66,9 @@ const commonServerFields = {
   /** Corrected annotations for some tools (keys are globs on the server's own tool names). */
   annotations: toolAnnotationsSchema.default({}),
   /** This server's part in the result cache (top-level `cache:`): `false` keeps its results out, `{ ttl }` sets their freshness. */
-  cache: serverCacheSchema.optional()
+  cache: serverCacheSchema.optional(),
+  /** `trusted`: its destructive tools need no approval by default (security.approval); absent: untrusted. */
+  trust: serverTrustSchema
 };
 
 /** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
@@ -258,7 +261,9 @@ export const configSchema = z
     /** This instance among several (docs/FLEET.md). */
     fleet: fleetOptionsSchema.prefault({}),
     /** The web console at /console on the HTTP port (docs/CONSOLE.md); on by default, behind its own admin credential. */
-    console: consoleOptionsSchema.prefault({})
+    console: consoleOptionsSchema.prefault({}),
+    /** Defences against the servers themselves (docs/SECURITY.md): `approval` of destructive calls. */
+    security: z.strictObject({ approval: approvalOptionsSchema.prefault({}) }).prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

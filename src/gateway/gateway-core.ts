@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 
+import { ApprovalGate } from '../approval/index.js';
 import { anchorPath, AuditLog, createAuditMiddleware, loadSigningKey } from '../audit/index.js';
 import { markRefusals } from '../core/call-outcome.js';
 import { ResultCache } from '../cache/index.js';
@@ -8,7 +9,8 @@ import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
-import { openAuditStore, type OpenedRunStore, openRunStore, storeExists, type UpstreamCredentialStore } from '../store/index.js';
+import { openAuditStore, type OpenedRunStore, openRunStore, SqliteApprovalStore, storeExists, type UpstreamCredentialStore } from '../store/index.js';
+import { StateSeal } from '../core/state-seal.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createTracing, type Tracing } from '../telemetry/tracing/index.js';
 import { Limits, RedisRateStore } from '../limits/index.js';
@@ -79,6 +81,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly usage: Usage | undefined;
   /** The audit log (`audit:`), unless disabled: one hash-chained row per request, written before it is answered. */
   readonly audit: AuditLog | undefined;
+  /** `security.approval`: calls that wait for a person (docs/SECURITY.md); undefined when no call can. */
+  readonly approval: ApprovalGate | undefined;
   /** The result cache (`cache:`), when configured and enabled. */
   readonly cache: ResultCache | undefined;
   /** Prometheus metrics (`metrics:`, served at `metrics.path` on the HTTP face), unless `metrics.enabled: false`. */
@@ -181,7 +185,9 @@ export class GatewayCore implements AsyncDisposable {
     // After every other listener of this change (views drop their cached entries in theirs, and a view is made
     // after this line): what a session can see of a list is computed from the changed catalog, not a stale view.
     this.catalog.onChange(change => queueMicrotask(() => this.sessions.listChanged(change.kinds)));
+    const seal = new StateSeal();
     this.bridge = new InputRequiredBridge({
+      seal,
       logger: this.logger.child('input-required'),
       ttlMs: options.inputRequiredTtlMs ?? options.config.gateway.inputRequiredTtl
     });
@@ -219,10 +225,21 @@ export class GatewayCore implements AsyncDisposable {
     const metrics = this.metrics;
     if (metrics && this.usage) this.usage.accounting.listeners.add(createTokenCounter(metrics, this.catalog));
     this.audit = this.createAudit(options.config, options.configPath);
+    const approval = new ApprovalGate({
+      options: options.config.security.approval,
+      servers: options.config.servers,
+      catalog: this.catalog,
+      seal,
+      store: () => new SqliteApprovalStore(runStorePath(options.config, options.configPath)),
+      ...(this.audit ? { record: (row: Parameters<AuditLog['append']>[0]) => void this.audit?.append(row).catch(() => {}) } : {}),
+      logger: this.logger.child('approval')
+    });
+    this.approval = approval.policy.active ? approval : undefined;
     // Outermost first: metrics (they count and time every call, denied and limited ones too; the time includes the
     // audit row) → audit (every request gets its row before its answer leaves) → rules (a denied call is refused
     // before anything else sees it) → the given stages → limits → usage (token budgets refuse; answers, cached ones
-    // too, are counted) → cache (a refused call never reads it) → bridge → dispatcher. The bridge sits next to the
+    // too, are counted) → approval (security.approval: a call that needs a person's yes) → cache (a refused call never
+    // reads it) → bridge → dispatcher. The bridge sits next to the
     // dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
       [
@@ -232,6 +249,7 @@ export class GatewayCore implements AsyncDisposable {
         ...(options.middlewares ?? []),
         ...(this.limits.middleware ? [this.limits.middleware] : []),
         ...(this.usage ? [this.usage.middleware] : []),
+        ...(this.approval ? [this.approval.middleware] : []),
         ...(this.cache ? [this.cache.middleware] : []),
         this.bridge.middleware
       ],
@@ -495,6 +513,7 @@ export class GatewayCore implements AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     this.bridge.close();
+    this.approval?.close();
     this.cache?.close();
     this.usage?.close();
     await Promise.all([...[...this.upstreams.values()].map(upstream => upstream.stop()), this.perClient.close()]);

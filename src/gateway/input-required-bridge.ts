@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import type { ClientCapabilities } from '@modelcontextprotocol/server';
 import { MissingRequiredClientCapabilityError, ProtocolError } from '@modelcontextprotocol/server';
@@ -6,6 +6,7 @@ import { MissingRequiredClientCapabilityError, ProtocolError } from '@modelconte
 import type { Logger } from '../telemetry/logger.js';
 import type { ServerRequestMethod } from '../upstream/index.js';
 import type { DispatchMethod, DownstreamContext, GatewayRequest, GatewayResult, Handler, Middleware } from '../core/pipeline.js';
+import { gatewayStatePrefix, StateSeal } from '../core/state-seal.js';
 
 /** Methods whose results may be `input_required` (SEP-2322). */
 const bridgedMethods = new Set<DispatchMethod>(['tools/call', 'prompts/get', 'resources/read']);
@@ -23,7 +24,7 @@ const keyPrefix: Record<ServerRequestMethod, string> = {
 };
 
 /** Every gateway-minted requestState starts with this; anything else belongs to the upstream. */
-export const gatewayStatePrefix = 'manifold.v1.';
+export { gatewayStatePrefix } from '../core/state-seal.js';
 
 export interface InputRequiredBridgeOptions {
   logger: Logger;
@@ -31,6 +32,8 @@ export interface InputRequiredBridgeOptions {
   ttlMs?: number;
   /** Requests a server pushes within this quiet window go out in one input_required round. */
   burstMs?: number;
+  /** The gateway's seal (shared with the approval gate); default: one of its own. */
+  seal?: StateSeal;
 }
 
 interface Push {
@@ -135,7 +138,7 @@ class ParkedFlow {
  */
 export class InputRequiredBridge {
   private readonly flows = new Map<string, ParkedFlow>();
-  private readonly key = randomBytes(32);
+  private readonly sealer: StateSeal;
   private readonly ttlMs: number;
   private readonly burstMs: number;
   private readonly logger: Logger;
@@ -144,6 +147,7 @@ export class InputRequiredBridge {
     this.logger = options.logger;
     this.ttlMs = options.ttlMs ?? 10 * 60_000;
     this.burstMs = options.burstMs ?? 30;
+    this.sealer = options.seal ?? new StateSeal();
   }
 
   /** Parked calls waiting for a retry (for tests and doctor). */
@@ -292,28 +296,13 @@ export class InputRequiredBridge {
   }
 
   private seal(flow: ParkedFlow): string {
-    const body = Buffer.from(JSON.stringify({ f: flow.id, r: flow.round, exp: Date.now() + this.ttlMs })).toString('base64url');
-    return `${gatewayStatePrefix}${body}.${this.mac(body)}`;
+    return this.sealer.seal(gatewayStatePrefix, 'manifold.requestState', { f: flow.id, r: flow.round, exp: Date.now() + this.ttlMs });
   }
 
   private open(state: string): { flow: string; round: number } | undefined {
-    if (!state.startsWith(gatewayStatePrefix)) return undefined;
-    const [body, mac] = state.slice(gatewayStatePrefix.length).split('.');
-    if (!body || !mac) return undefined;
-    const expected = Buffer.from(this.mac(body));
-    const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-    try {
-      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { f?: unknown; r?: unknown; exp?: unknown };
-      if (typeof claims.f !== 'string' || typeof claims.r !== 'number' || typeof claims.exp !== 'number' || claims.exp < Date.now()) return undefined;
-      return { flow: claims.f, round: claims.r };
-    } catch {
-      return undefined;
-    }
-  }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`manifold.requestState:${body}`).digest('base64url');
+    const claims = this.sealer.open(gatewayStatePrefix, 'manifold.requestState', state);
+    if (!claims || typeof claims.f !== 'string' || typeof claims.r !== 'number' || typeof claims.exp !== 'number' || claims.exp < Date.now()) return undefined;
+    return { flow: claims.f, round: claims.r };
   }
 
   /** Abandons every parked call (gateway shutdown). */

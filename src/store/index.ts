@@ -17,3 +17,5 @@ export { PostgresKeyStore } from './postgres/postgres-key-store.js';
 export { PostgresRunStore } from './postgres/postgres-run-store.js';
 export { acquirePostgres, redactPostgresUrl, releasePostgres, SyncPostgres } from './postgres/sync-postgres.js';
 export { CredentialSeal } from './credential-seal.js';
+export type { ApprovalStatus, ApprovalStore, StoredApproval } from './approval-store.js';
+export { SqliteApprovalStore } from './sqlite/sqlite-approval-store.js';

@@ -9,7 +9,7 @@ import type { DownstreamContext, DispatchMethod, GatewayResult } from '../../src
 import type { Principal } from '../../src/core/principal.js';
 import { GatewayCore } from '../../src/gateway/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { fixtureServer, writeConfig, type TempConfig } from '../helpers/gateway.js';
+import { fixtureServer, withTestDefaults, writeConfig, type TempConfig } from '../helpers/gateway.js';
 
 export const alice: Principal = { name: 'alice', kind: 'key' };
 export const bob: Principal = { name: 'bob', kind: 'key' };
@@ -41,7 +41,7 @@ export const cacheableServer = (extra: Record<string, unknown> = {}, args: strin
 
 export async function startCacheGateway(config: Record<string, unknown>): Promise<CacheGateway> {
   const written = writeConfig(config);
-  const { config: parsed } = parseConfig(stringify(config), { source: written.path });
+  const { config: parsed } = parseConfig(stringify(withTestDefaults(config)), { source: written.path });
   const logger = createLogger({ level: (process.env.MANIFOLD_TEST_LOG as 'debug' | undefined) ?? 'error' });
   const core = new GatewayCore({ config: parsed, configPath: written.path, logger });
   await core.start();

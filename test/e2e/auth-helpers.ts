@@ -13,7 +13,7 @@ import type { Middleware } from '../../src/core/pipeline.js';
 import { type Principal, principalOf } from '../../src/core/principal.js';
 import { GatewayCore, type HttpGateway, serveHttp } from '../../src/gateway/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { type Era, writeConfig } from '../helpers/gateway.js';
+import { type Era, withTestDefaults, writeConfig } from '../helpers/gateway.js';
 
 export interface AuthGateway extends AsyncDisposable {
   core: GatewayCore;
@@ -32,7 +32,7 @@ export interface AuthGateway extends AsyncDisposable {
 /** A gateway with this config (`${VAR}` from `env`), served over HTTP on 127.0.0.1:0. */
 export async function startAuthGateway(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<AuthGateway> {
   const written = writeConfig(config);
-  const { config: parsed } = parseConfig(stringify(config), { env, source: written.path });
+  const { config: parsed } = parseConfig(stringify(withTestDefaults(config)), { env, source: written.path });
   let logged = '';
   const logger = createLogger({ level: 'debug', sink: line => void (logged += `${line}\n`) });
   const principals: Principal[] = [];

@@ -35,11 +35,20 @@ export interface TempConfig extends AsyncDisposable {
   dir: string;
 }
 
-/** Writes a manifold.yaml into a fresh temp dir. */
+/**
+ * The config tests of other features run with: the approval gate (security.approval, on by default) off unless the
+ * test says something about `security`, so their destructive fixture tools run without a person's yes
+ * (test/security/approval.test.ts tests the gate with its defaults).
+ */
+export function withTestDefaults(config: Record<string, unknown>): Record<string, unknown> {
+  return 'security' in config ? config : { ...config, security: { approval: { enabled: false } } };
+}
+
+/** Writes a manifold.yaml into a fresh temp dir (with `withTestDefaults`). */
 export function writeConfig(config: Record<string, unknown>): TempConfig {
   const dir = mkdtempSync(join(tmpdir(), 'manifold-test-'));
   const path = join(dir, 'manifold.yaml');
-  writeFileSync(path, stringify(config));
+  writeFileSync(path, stringify(withTestDefaults(config)));
   return { path, dir, [Symbol.asyncDispose]: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 

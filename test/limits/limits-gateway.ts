@@ -9,7 +9,7 @@ import type { DispatchMethod, DownstreamContext, GatewayResult } from '../../src
 import type { Principal } from '../../src/core/principal.js';
 import { GatewayCore } from '../../src/gateway/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { writeConfig } from '../helpers/gateway.js';
+import { withTestDefaults, writeConfig } from '../helpers/gateway.js';
 
 export interface LimitsGateway extends AsyncDisposable {
   core: GatewayCore;
@@ -26,7 +26,7 @@ export const principal = (name: string): Principal => ({ name, kind: 'key' });
 
 export async function startLimitsGateway(config: Record<string, unknown>): Promise<LimitsGateway> {
   const written = writeConfig(config);
-  const { config: parsed } = parseConfig(stringify(config), { source: written.path });
+  const { config: parsed } = parseConfig(stringify(withTestDefaults(config)), { source: written.path });
   const logger = createLogger({ level: (process.env.MANIFOLD_TEST_LOG as 'debug' | undefined) ?? 'error' });
   const core = new GatewayCore({ config: parsed, configPath: written.path, logger });
   await core.start();

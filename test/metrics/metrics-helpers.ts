@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
 import { GatewayCore, type HttpGateway, serveHttp } from '../../src/gateway/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { writeConfig } from '../helpers/gateway.js';
+import { withTestDefaults, writeConfig } from '../helpers/gateway.js';
 
 export interface MetricsGateway extends AsyncDisposable {
   core: GatewayCore;
@@ -21,7 +21,7 @@ export interface MetricsGateway extends AsyncDisposable {
 
 export async function startMetricsGateway(config: Record<string, unknown>): Promise<MetricsGateway> {
   const written = writeConfig(config);
-  const { config: parsed } = parseConfig(stringify(config), { source: written.path });
+  const { config: parsed } = parseConfig(stringify(withTestDefaults(config)), { source: written.path });
   const logger = createLogger({ level: (process.env.MANIFOLD_TEST_LOG as 'debug' | undefined) ?? 'error' });
   const core = new GatewayCore({ config: parsed, configPath: written.path, logger, backoff: { baseMs: 50, maxMs: 200 } });
   await core.start();

@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/index.js';
 import type { Principal } from '../../src/core/principal.js';
 import { createDownstreamServer, GatewayCore, resolveServedView } from '../../src/gateway/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/logger.js';
-import { writeConfig } from '../helpers/gateway.js';
+import { withTestDefaults, writeConfig } from '../helpers/gateway.js';
 
 export interface RulesGateway extends AsyncDisposable {
   core: GatewayCore;
@@ -23,7 +23,7 @@ export interface RulesGateway extends AsyncDisposable {
 
 export async function startRulesGateway(config: Record<string, unknown>, logger?: Logger): Promise<RulesGateway> {
   const written = writeConfig(config);
-  const { config: parsed } = parseConfig(stringify(config), { source: written.path, env: {} });
+  const { config: parsed } = parseConfig(stringify(withTestDefaults(config)), { source: written.path, env: {} });
   const logs: string[] = [];
   const core = new GatewayCore({
     config: parsed,

@@ -14,7 +14,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { createDownstreamServer, GatewayCore, resolveServedView } from '../../src/gateway/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/logger.js';
 import { OtelTracing, type Tracing } from '../../src/telemetry/tracing/index.js';
-import { type Era, writeConfig } from '../helpers/gateway.js';
+import { type Era, withTestDefaults, writeConfig } from '../helpers/gateway.js';
 
 export interface TracedGateway extends AsyncDisposable {
   core: GatewayCore;
@@ -28,7 +28,7 @@ export async function startTracedGateway(
   options: { tracing?: Tracing; logger?: Logger } = {}
 ): Promise<TracedGateway> {
   const written = writeConfig(config);
-  const { config: parsed } = parseConfig(stringify(config), { source: written.path, env: {} });
+  const { config: parsed } = parseConfig(stringify(withTestDefaults(config)), { source: written.path, env: {} });
   const spans = new InMemorySpanExporter();
   const tracing =
     options.tracing ??

@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/index.js';
 import type { DownstreamContext, GatewayResult } from '../../src/core/pipeline.js';
 import { GatewayCore } from '../../src/gateway/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { fixtureServer, repoRoot, writeConfig, type TempConfig } from '../helpers/gateway.js';
+import { fixtureServer, repoRoot, type TempConfig, withTestDefaults, writeConfig } from '../helpers/gateway.js';
 
 export interface TestGateway extends AsyncDisposable {
   core: GatewayCore;
@@ -29,7 +29,7 @@ export const fixtureServers = { fix: fixtureServer('workflow-tools.ts', [], { cw
 /** Starts a gateway core with these servers and workflows (through the real config parser). */
 export async function startTestGateway(config: Record<string, unknown>): Promise<TestGateway> {
   const written = writeConfig(config);
-  const { config: parsed } = parseConfig(stringify(config), { source: written.path });
+  const { config: parsed } = parseConfig(stringify(withTestDefaults(config)), { source: written.path });
   const logger = createLogger({ level: (process.env.MANIFOLD_TEST_LOG as 'debug' | undefined) ?? 'error' });
   const core = new GatewayCore({ config: parsed, configPath: written.path, logger });
   await core.start();

@@ -138,7 +138,23 @@ const migrations: string[] = [
    ALTER TABLE audit_log ADD COLUMN input_tokens INTEGER;
    ALTER TABLE audit_log ADD COLUMN result_tokens INTEGER;
    ALTER TABLE audit_log ADD COLUMN model_tokens INTEGER;
-   DROP INDEX IF EXISTS audit_log_time;`
+   DROP INDEX IF EXISTS audit_log_time;`,
+  // Approvals asked of people (issue 13, sqlite-approval-store.ts): a client without elicitation retries once granted.
+  `CREATE TABLE IF NOT EXISTS approvals (
+     id TEXT PRIMARY KEY,
+     principal TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     server TEXT NOT NULL,
+     args_digest TEXT NOT NULL,
+     arguments TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at REAL NOT NULL,
+     expires_at REAL NOT NULL,
+     decided_at REAL,
+     decided_by TEXT
+   );
+   CREATE INDEX IF NOT EXISTS approvals_call ON approvals (principal, tool, args_digest);`
 ];
 
 /**
