@@ -49,7 +49,7 @@ describe('audit rows of direct agent, orchestrator and router calls', { timeout:
         const result = await gateway.client.callTool({ name: tool, arguments: args });
         assert.notEqual(result.isError, true, JSON.stringify(result.content));
         ids[tool] = (result._meta as Record<string, string>)['manifold/run-id']!;
-        assert.match(ids[tool]!, /^run_\w+$/);
+        assert.match(ids[tool], /^run_\w+$/);
       }
     }
     const rows = await auditRows(config.path);
