@@ -73,3 +73,12 @@ export { type AccessRule, localToolSources, ruleKinds, rulesSchema } from './rul
 export { type CompiledRule, compileRuleExpression, type RuleContext, ruleVariables } from './rule-expression.js';
 export { type AuditOptions, auditOptionsSchema } from './audit-schema.js';
 export { type TracingOptions, tracingOptionsSchema } from './tracing-schema.js';
+export {
+  type FlowLabel,
+  flowLabels,
+  type ScanSeverity,
+  scanSeverities,
+  securityScanSchema,
+  type SecurityScanOptions,
+  serverTrustSchema
+} from './security-scan-schema.js';
