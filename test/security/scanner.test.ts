@@ -133,19 +133,26 @@ describe('the load-time check (manifold serve)', () => {
     });
   }
 
-  it('onHigh: warn lists them, with the warning', async () => {
-    await using config = writeConfig({ servers: { poison: maliciousServer('poison', 'legacy') }, store: { path: ':memory:' }, security: { scan: { onHigh: 'warn' } } });
-    await using connected = await connectStdio(config.path);
-    const names = (await connected.client.listTools()).tools.map(tool => tool.name);
-    assert.ok(names.includes('poison__add_numbers'));
-    assert.match(connected.stderr(), /scanner: server "poison" tool "poison__add_numbers": E001 high/);
-    assert.doesNotMatch(connected.stderr(), /withheld/);
+  // Through `manifold tools` (the same GatewayCore and load-time check), which waits longer than a client's connect.
+  const listed = async (security: Record<string, unknown>) => {
+    await using config = writeConfig({ servers: { poison: maliciousServer('poison', 'legacy') }, store: { path: ':memory:' }, security });
+    const result = await runCli(['tools', '--json', '--log-level', 'warn', '--config', config.path], { timeoutMs: 120_000 });
+    assert.equal(result.code, 0, result.stderr);
+    return { names: (JSON.parse(result.stdout) as { name: string }[]).map(tool => tool.name), stderr: result.stderr };
+  };
+
+  it('onHigh: hide (default) keeps them out of manifold tools too; onHigh: warn lists them, with the warning', async () => {
+    const hidden = await listed({});
+    assert.ok(!hidden.names.includes('poison__add_numbers') && hidden.names.includes('poison__html_comment'), hidden.names.join());
+    const warned = await listed({ scan: { onHigh: 'warn' } });
+    assert.ok(warned.names.includes('poison__add_numbers'));
+    assert.match(warned.stderr, /scanner: server "poison" tool "poison__add_numbers": E001 high/);
+    assert.doesNotMatch(warned.stderr, /withheld/);
   });
 
   it('enabled: false scans nothing', async () => {
-    await using config = writeConfig({ servers: { poison: maliciousServer('poison', 'legacy') }, store: { path: ':memory:' }, security: { scan: { enabled: false } } });
-    await using connected = await connectStdio(config.path);
-    assert.ok((await connected.client.listTools()).tools.some(tool => tool.name === 'poison__add_numbers'));
-    assert.doesNotMatch(connected.stderr(), /scanner:/);
+    const { names, stderr } = await listed({ scan: { enabled: false } });
+    assert.ok(names.includes('poison__add_numbers'));
+    assert.doesNotMatch(stderr, /scanner:/);
   });
 });
