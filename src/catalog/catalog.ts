@@ -67,6 +67,12 @@ export type VisibleTool = Pick<CatalogTool, 'name' | 'upstream' | 'definition' |
 
 export type CatalogChange = { kinds: ListKind[]; upstream: string };
 
+/**
+ * Decides, on every rebuild, which of the upstreams' tools to keep out of the catalog (the scanner's high
+ * findings, say): public name → the reason, which a call to the tool is told.
+ */
+export type ToolWithholder = (tools: readonly CatalogTool[]) => ReadonlyMap<string, string>;
+
 /** Public name of an upstream's tool or prompt: `<server>__<name>`, made safe for every LLM API. */
 export function toPublicName(server: string, name: string, prefix: boolean): string {
   if (!prefix) return name;
@@ -101,9 +107,12 @@ export class Catalog {
   private readonly listeners = new Set<(change: CatalogChange) => void>();
   private clashes: string[] = [];
   private readonly localSources = new Map<string, readonly LocalTool[]>();
+  private readonly withhold: ToolWithholder | undefined;
+  private withheld = new Map<string, { tool: CatalogTool; reason: string }>();
 
-  constructor(upstreams: UpstreamConnection[], logger: Logger) {
+  constructor(upstreams: UpstreamConnection[], logger: Logger, options: { withhold?: ToolWithholder } = {}) {
     this.upstreams = upstreams;
+    this.withhold = options.withhold;
     this.logger = logger.child('catalog');
     for (const upstream of upstreams) {
       upstream.onEvent(event => {
@@ -164,6 +173,10 @@ export class Catalog {
   getTool(name: string, visible?: (tool: VisibleTool) => boolean): CatalogTool {
     const found = this.toolIndex.get(name);
     if (found && (!visible || visible(found))) return found;
+    // Withheld (by the scanner): said so, to a caller who could see the tool.
+    const withheld = found ? undefined : this.withheld.get(name);
+    if (withheld && (!visible || visible(withheld.tool)))
+      throw new ManifoldError('TOOL_NOT_FOUND', `tool "${name}" is withheld: ${withheld.reason}`, { data: { tool: name, withheld: true } });
     // A tool of a server that is not up (never connected, or reconnecting with nothing listed yet): say so,
     // rather than "unknown tool".
     const owner = found
@@ -291,6 +304,17 @@ export class Catalog {
         templates.push({ uriTemplate: template.uriTemplate, upstream: name, definition: template, matcher: compileTemplate(template.uriTemplate) });
       }
     }
+
+    // Upstream tools only: the gateway's own (workflows) are the operator's.
+    const reasons = this.withhold?.(tools) ?? new Map<string, string>();
+    const withheld = new Map<string, { tool: CatalogTool; reason: string }>();
+    for (const [name, reason] of reasons) {
+      const tool = toolIndex.get(name);
+      if (tool) withheld.set(name, { tool, reason });
+      toolIndex.delete(name);
+    }
+    if (withheld.size > 0) tools.splice(0, tools.length, ...tools.filter(tool => !withheld.has(tool.name)));
+    this.withheld = withheld;
 
     for (const [source, localTools] of this.localSources) {
       for (const local of localTools) {

@@ -12,5 +12,6 @@ export {
   nameSeparator,
   resourceNotFoundError,
   toPublicName,
+  type ToolWithholder,
   type VisibleTool
 } from './catalog.js';

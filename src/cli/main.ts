@@ -15,6 +15,7 @@ import { runKeys } from './commands/keys.js';
 import { runLogin, runLogout } from './commands/login.js';
 import { runRun } from './commands/run.js';
 import { runRuns } from './commands/runs.js';
+import { runScan } from './commands/scan.js';
 import { runUsage } from './commands/usage.js';
 import { runSearch } from './commands/search.js';
 import { runServe } from './commands/serve.js';
@@ -103,6 +104,24 @@ Options:
       --json             print the full definitions with "server" and "score"`,
     options: { ...common, view: { type: 'string' }, limit: { type: 'string', short: 'n' }, server: { type: 'string' }, json: { type: 'boolean' } },
     run: runSearch
+  },
+  scan: {
+    summary: 'scan every tool definition for poisoning: hidden characters, injected instructions, shadowing, exfiltration',
+    usage: 'manifold scan [--json] [--config <file>]',
+    details: `Connects to every server like manifold tools, then checks every field the model sees of every tool (name,
+title, description, input and output schemas with their property names, descriptions, enums, defaults and
+examples, annotations) and each server's instructions, and each view for toxic flows. Rules (docs/SECURITY.md
+"Scanner"): E001 prompt injection, E002 cross-server reference (shadowing), E003 behaviour hijack, E004 hidden
+characters, E005 secrets or sensitive files, E006 data sent to a URL, E007 exfiltration parameter, W001
+suspicious words, TF001/TF002 toxic flows. Config: security.scan (rules, allow, labels), servers.<name>.trust.
+Exits 1 when any finding is high, 0 otherwise (2 on a usage error).
+
+Options:
+      --json             print {"findings": [{"server", "tool", "rule", "severity", "field", "evidence"}]}
+                         (tool: the public name; "(instructions)" for a server's instructions; for a toxic
+                         flow server is "(view)" and tool the view's name)`,
+    options: { ...common, json: { type: 'boolean' } },
+    run: runScan
   },
   views: {
     summary: 'list the views: endpoint, discovery mode, tools, tokens of their tools/list',

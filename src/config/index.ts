@@ -75,4 +75,13 @@ export { type CompiledRule, compileRuleExpression, type RuleContext, ruleVariabl
 export { type AuditOptions, auditOptionsSchema } from './audit-schema.js';
 export { type TracingOptions, tracingOptionsSchema } from './tracing-schema.js';
 export { applyFleetEnv, type FleetOptions, fleetOptionsSchema, instanceIdPattern, type RedisOptions, redisOptionsSchema } from './fleet-schema.js';
-export { type ApprovalOptions, approvalOptionsSchema, serverTrustSchema } from './security-approval-schema.js';
+export { type ApprovalOptions, approvalOptionsSchema } from './security-approval-schema.js';
+export {
+  type FlowLabel,
+  flowLabels,
+  type ScanSeverity,
+  scanSeverities,
+  securityScanSchema,
+  type SecurityScanOptions,
+  serverTrustSchema
+} from './security-scan-schema.js';

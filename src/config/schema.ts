@@ -17,8 +17,9 @@ import { budgetsSchema, checkBudgetReferences, usageOptionsSchema } from './budg
 import { auditOptionsSchema } from './audit-schema.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { checkRuleReferences, rulesSchema } from './rules-schema.js';
+import { securityScanSchema, serverTrustSchema } from './security-scan-schema.js';
 import { tracingOptionsSchema } from './tracing-schema.js';
-import { approvalOptionsSchema, serverTrustSchema } from './security-approval-schema.js';
+import { approvalOptionsSchema } from './security-approval-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
@@ -262,8 +263,8 @@ export const configSchema = z
     fleet: fleetOptionsSchema.prefault({}),
     /** The web console at /console on the HTTP port (docs/CONSOLE.md); on by default, behind its own admin credential. */
     console: consoleOptionsSchema.prefault({}),
-    /** Defences against the servers themselves (docs/SECURITY.md): `approval` of destructive calls. */
-    security: z.strictObject({ approval: approvalOptionsSchema.prefault({}) }).prefault({})
+    /** Defences against the servers themselves (docs/SECURITY.md): `approval` of destructive calls, `scan` of tool definitions. */
+    security: z.strictObject({ approval: approvalOptionsSchema.prefault({}), scan: securityScanSchema.prefault({}) }).prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

@@ -40,5 +40,3 @@ export const approvalOptionsSchema = z.strictObject({
 
 export type ApprovalOptions = z.infer<typeof approvalOptionsSchema>;
 
-/** `servers.<name>.trust`: `trusted` exempts the server's destructive tools from the default approval rule. */
-export const serverTrustSchema = z.enum(['trusted', 'untrusted']).optional();

@@ -37,6 +37,7 @@ import { composePipeline, type GatewayRequest, type Handler, type Middleware } f
 import { type DownstreamSession, SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
 import { endViewSessions } from './views.js';
+import { createScanWithholder } from './scan-guard.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -181,7 +182,8 @@ export class GatewayCore implements AsyncDisposable {
           this.logger.child(`client:${sessionId}`)
         )
     });
-    this.catalog = new Catalog([...this.upstreams.values()], this.logger);
+    const withhold = createScanWithholder(options.config, this.upstreams, this.logger.child('scanner'));
+    this.catalog = new Catalog([...this.upstreams.values()], this.logger, withhold ? { withhold } : {});
     // After every other listener of this change (views drop their cached entries in theirs, and a view is made
     // after this line): what a session can see of a list is computed from the changed catalog, not a stale view.
     this.catalog.onChange(change => queueMicrotask(() => this.sessions.listChanged(change.kinds)));
