@@ -14,3 +14,4 @@ export {
   toPublicName,
   type VisibleTool
 } from './catalog.js';
+export type { HeldTool, ToolGate, ToolHold } from './tool-gate.js';

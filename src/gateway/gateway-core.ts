@@ -7,7 +7,8 @@ import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
-import { SqliteAuditStore, SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
+import { SqliteAuditStore, SqlitePinStore, SqliteRunStore, type UpstreamCredentialStore } from '../store/index.js';
+import { ToolPins } from '../pinning/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createTracing, type Tracing } from '../telemetry/tracing/index.js';
 import { Limits } from '../limits/index.js';
@@ -59,6 +60,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly logger: Logger;
   readonly upstreams = new Map<string, UpstreamConnection>();
   readonly catalog: Catalog;
+  /** Pinned tool definitions (`security.pinning`, on by default): the catalog's gate; undefined when off. */
+  readonly pins: ToolPins | undefined;
   readonly sessions: SessionRegistry;
   readonly inflight: InflightRegistry;
   /** Each client's own sessions with `perClient` servers. */
@@ -170,7 +173,12 @@ export class GatewayCore implements AsyncDisposable {
           this.logger.child(`client:${sessionId}`)
         )
     });
-    this.catalog = new Catalog([...this.upstreams.values()], this.logger);
+    const pinsOf = options.config.security;
+    this.pins = pinsOf.pinning
+      ? new ToolPins({ openStore: () => new SqlitePinStore(runStorePath(options.config, options.configPath)), servers: options.config.servers, logger: this.logger, audit: () => this.audit })
+      : undefined;
+    this.catalog = new Catalog([...this.upstreams.values()], this.logger, { gate: this.pins });
+    this.pins?.follow(this.catalog, this.upstreams, pinsOf.pinRefresh);
     // After every other listener of this change (views drop their cached entries in theirs, and a view is made
     // after this line): what a session can see of a list is computed from the changed catalog, not a stale view.
     this.catalog.onChange(change => queueMicrotask(() => this.sessions.listChanged(change.kinds)));
@@ -483,6 +491,7 @@ export class GatewayCore implements AsyncDisposable {
     this.orchestrators.close();
     this.routers.close();
     this.credentials?.close();
+    this.pins?.close();
     this.audit?.close();
     this.metrics?.close();
     // Last: the spans of everything above are sent before the process may exit.

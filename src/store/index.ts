@@ -10,3 +10,5 @@ export { credentialKeyPath, SqliteCredentialStore } from './sqlite/sqlite-creden
 export type { UsageRow, UsageStore } from './usage-store.js';
 export { type AuditCheckpoint, type AuditOutcome, type AuditQuery, type AuditRecord, type AuditRow, type AuditStore, genesisHash } from './audit-store.js';
 export { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
+export type { ObservedTool, PinDecision, PinStore, ToolPin } from './pin-store.js';
+export { SqlitePinStore } from './sqlite/sqlite-pin-store.js';
