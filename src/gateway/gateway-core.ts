@@ -431,7 +431,7 @@ export class GatewayCore implements AsyncDisposable {
   private auditTarget(request: GatewayRequest): { upstream: string | null; server: string | null } {
     const { params } = request;
     if (request.method === 'tools/call' && typeof params.name === 'string') {
-      const tool = this.catalog.findTool(params.name);
+      const tool = this.catalog.findTool(params.name) ?? this.catalog.findHeld(params.name)?.tool;
       return tool ? { upstream: tool.originalName, server: tool.upstream } : { upstream: null, server: null };
     }
     if (request.method === 'prompts/get' && typeof params.name === 'string') {
