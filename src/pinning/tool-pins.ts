@@ -46,6 +46,7 @@ export class ToolPins implements ToolGate {
   private pollTimer: NodeJS.Timeout | undefined;
   private recheck: ((servers: string[]) => void) | undefined;
   private stopRefresh: (() => void) | undefined;
+  private closed = false;
 
   constructor(options: ToolPinsOptions) {
     this.options = options;
@@ -53,6 +54,8 @@ export class ToolPins implements ToolGate {
   }
 
   review(server: string, tools: readonly Tool[]): ReadonlyMap<string, ToolHold> {
+    // Shutting down (servers stop after the store closed): nothing to check, and no store to open again.
+    if (this.closed) return new Map();
     const store = this.opened();
     const others = this.refresh(store);
     const approve = this.options.servers[server]?.quarantine !== true;
@@ -124,6 +127,7 @@ export class ToolPins implements ToolGate {
   }
 
   close(): void {
+    this.closed = true;
     this.stop();
     this.store?.close();
     this.store = undefined;
