@@ -10,6 +10,7 @@ import { errorMessage, ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult } from '../core/pipeline.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ListKind, ResourceTemplateEntry, UpstreamConnection } from '../upstream/index.js';
+import type { HeldTool, ToolGate, ToolHold } from './tool-gate.js';
 
 /** The separator between server and tool in public names. */
 export const nameSeparator = '__';
@@ -109,11 +110,15 @@ export class Catalog {
   private readonly localSources = new Map<string, readonly LocalTool[]>();
   private readonly withhold: ToolWithholder | undefined;
   private withheld = new Map<string, { tool: CatalogTool; reason: string }>();
+  private readonly gate: ToolGate | undefined;
+  private heldIndex = new Map<string, HeldTool>();
 
-  constructor(upstreams: UpstreamConnection[], logger: Logger, options: { withhold?: ToolWithholder } = {}) {
+  /** `withhold`: which tools the scanner keeps out; `gate`: which upstream tools to hold back (pinning); none when absent. */
+  constructor(upstreams: UpstreamConnection[], logger: Logger, options: { withhold?: ToolWithholder | undefined; gate?: ToolGate | undefined } = {}) {
     this.upstreams = upstreams;
     this.withhold = options.withhold;
     this.logger = logger.child('catalog');
+    this.gate = options.gate;
     for (const upstream of upstreams) {
       upstream.onEvent(event => {
         if (event.type === 'lists-changed') this.rebuild({ kinds: event.kinds, upstream: upstream.name });
@@ -122,7 +127,7 @@ export class Catalog {
         else if (event.state.kind === 'stopped') this.rebuild({ kinds: ['tools', 'prompts', 'resources'], upstream: upstream.name });
       });
     }
-    this.rebuild(undefined);
+    this.rebuild();
   }
 
   /**
@@ -134,6 +139,25 @@ export class Catalog {
     if (tools.length === 0) this.localSources.delete(source);
     else this.localSources.set(source, tools);
     this.rebuild({ kinds: ['tools'], upstream: source });
+  }
+
+  /**
+   * Asks the gate again about these servers' tools (a decision changed what it holds) and announces a tools change
+   * for each, so lists, views, search and clients follow.
+   */
+  recheck(servers: readonly string[]): void {
+    if (servers.length === 0) return;
+    this.rebuild(...servers.map(upstream => ({ kinds: ['tools'] as ListKind[], upstream })));
+  }
+
+  /** The tools the gate holds back, by public name, with why. */
+  get heldTools(): readonly HeldTool[] {
+    return [...this.heldIndex.values()];
+  }
+
+  /** A tool the gate holds back, by public name. */
+  findHeld(name: string): HeldTool | undefined {
+    return this.heldIndex.get(name);
   }
 
   onChange(listener: (change: CatalogChange) => void): () => void {
@@ -177,6 +201,9 @@ export class Catalog {
     const withheld = found ? undefined : this.withheld.get(name);
     if (withheld && (!visible || visible(withheld.tool)))
       throw new ManifoldError('TOOL_NOT_FOUND', `tool "${name}" is withheld: ${withheld.reason}`, { data: { tool: name, withheld: true } });
+    // Held back by the gate (a changed or blocked definition): its own refusal, to a caller that may see it.
+    const held = this.heldIndex.get(name);
+    if (held && (!visible || visible(held.tool))) throw held.hold.refusal(name);
     // A tool of a server that is not up (never connected, or reconnecting with nothing listed yet): say so,
     // rather than "unknown tool".
     const owner = found
@@ -227,6 +254,19 @@ export class Catalog {
     return this.templateList.find(template => template.uriTemplate === uriTemplate)?.upstream;
   }
 
+  /** The gate's holds for one server's tools; a gate that throws holds back all of them. */
+  private review(server: string, tools: readonly Tool[]): ReadonlyMap<string, ToolHold> | undefined {
+    if (!this.gate || tools.length === 0) return undefined;
+    try {
+      return this.gate.review(server, tools);
+    } catch (error) {
+      const reason = errorMessage(error);
+      this.logger.error(`server "${server}": its tools are held back, the pin check failed: ${reason}`);
+      const hold = failedGate(server, reason);
+      return new Map(tools.map(tool => [tool.name, hold]));
+    }
+  }
+
   private suggest(name: string, names: string[]): string {
     if (names.length === 0) return '; no tools are available (is every server down? see manifold doctor)';
     const suggestions = suggestNames(name, names, nameSeparator);
@@ -234,7 +274,7 @@ export class Catalog {
     return '; list the tools to see what exists';
   }
 
-  private rebuild(change: CatalogChange | undefined): void {
+  private rebuild(...changes: CatalogChange[]): void {
     const clashes: string[] = [];
     const tools: CatalogTool[] = [];
     const toolIndex = new Map<string, CatalogTool>();
@@ -243,6 +283,7 @@ export class Catalog {
     const resources: CatalogResource[] = [];
     const resourceIndex = new Map<string, CatalogResource>();
     const templates: CatalogResourceTemplate[] = [];
+    const held = new Map<string, HeldTool>();
 
     for (const upstream of this.upstreams) {
       if (upstream.state.kind === 'stopped') continue;
@@ -252,8 +293,9 @@ export class Catalog {
       // view, search and workflow sees the corrected hints.
       const correct = createAnnotationCorrector(config.annotations);
       const snapshot = upstream.snapshot;
-      for (const tool of snapshot.tools) {
-        if (typeof tool?.name !== 'string' || !keep(tool.name)) continue;
+      const kept = snapshot.tools.filter(tool => typeof tool?.name === 'string' && keep(tool.name));
+      const holds = this.review(name, kept);
+      for (const tool of kept) {
         const publicName = toPublicName(name, tool.name, config.prefix);
         const existing = toolIndex.get(publicName);
         if (existing) {
@@ -268,6 +310,11 @@ export class Catalog {
           definition: publicName === tool.name ? corrected : { ...corrected, name: publicName },
           descriptionHash: hashDefinition(tool)
         };
+        const hold = holds?.get(tool.name);
+        if (hold) {
+          held.set(publicName, { tool: entry, hold });
+          continue;
+        }
         tools.push(entry);
         toolIndex.set(publicName, entry);
       }
@@ -356,7 +403,8 @@ export class Catalog {
     this.resourceList = resources;
     this.resourceIndex = resourceIndex;
     this.templateList = templates;
-    if (change) {
+    this.heldIndex = held;
+    for (const change of changes) {
       for (const listener of this.listeners) {
         try {
           listener(change);
@@ -366,6 +414,17 @@ export class Catalog {
       }
     }
   }
+}
+
+/** A gate that fails holds back the server's every tool (fail closed), saying why. */
+function failedGate(server: string, reason: string): ToolHold {
+  return {
+    state: 'unchecked',
+    refusal: name =>
+      new ManifoldError('INTERNAL', `tool "${name}" is held back: its definition could not be checked against its pin (${reason}); see the gateway's log`, {
+        data: { tool: name, server }
+      })
+  };
 }
 
 /** What a read of an unknown resource is answered (and of one the caller's rules hide, in the same words). */

@@ -15,3 +15,4 @@ export {
   type ToolWithholder,
   type VisibleTool
 } from './catalog.js';
+export type { HeldTool, ToolGate, ToolHold } from './tool-gate.js';

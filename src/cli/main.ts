@@ -80,15 +80,29 @@ Options:
     run: runServe
   },
   tools: {
-    summary: 'list the merged tool catalog',
-    usage: 'manifold tools [--json] [--tokens] [--config <file>]',
-    details: `Connects to every server and prints the tools clients will see, by public name.
+    summary: 'list the merged tool catalog; review, approve and block pinned tool definitions',
+    usage:
+      'manifold tools [--json] [--tokens] [--config <file>]\n       manifold tools pins [<server>] [--json]\n       manifold tools diff <tool> [--json]\n       manifold tools approve <tool|server> | --all\n       manifold tools block <tool>',
+    details: `Without an action: connects to every server and prints the tools clients will see, by public name
+(and how many are held back by pinning).
+
+Pinning (security.pinning, on by default; docs/SECURITY.md "Pinned tool definitions"): each tool's whole
+definition is pinned when a gateway first lists it; a tool whose definition changes later is hidden and
+refused until approved. These actions read and write the store (store.path) without starting any server,
+so they work while a gateway runs: it follows a decision within a second, without a restart. Every
+approve and block is a row in the audit log.
+pins [<server>]: every pinned tool with its state: approved, changed, pending (quarantine: true), blocked.
+diff <tool>: what changed between the approved definition and the current one, field by field.
+approve <tool>: accept its current definition (also unblocks it). approve <server>: every changed and
+  pending tool of that server. approve --all: every changed and pending tool.
+block <tool>: hide and refuse it for good (until approve <tool>); block <server> --all: all its tools.
 
 Options:
-      --json             print the definitions as JSON (name, server, description, schemas, annotations)
+      --json             print the definitions (or pins, diff, decisions) as JSON
       --tokens           with each tool, the tokens of its definition, and the total of the tools/list
-                         (o200k_base encoding, gpt-tokenizer)`,
-    options: { ...common, json: { type: 'boolean' }, tokens: { type: 'boolean' } },
+                         (o200k_base encoding, gpt-tokenizer)
+      --all              (approve, block) every waiting tool, or every tool of the server named`,
+    options: { ...common, json: { type: 'boolean' }, tokens: { type: 'boolean' }, all: { type: 'boolean' } },
     run: runTools
   },
   search: {
@@ -376,7 +390,7 @@ Options:
 };
 
 /** The commands that take positional arguments; the others refuse any (a typo, a flag without its `--`). */
-const takesArguments = new Set(['approvals', 'audit', 'keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache', 'login', 'logout']);
+const takesArguments = new Set(['approvals', 'tools', 'audit', 'keys', 'search', 'eval', 'call', 'run', 'runs', 'workflows', 'cache', 'login', 'logout']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map(name => name.length));

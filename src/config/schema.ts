@@ -18,6 +18,7 @@ import { auditOptionsSchema } from './audit-schema.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { checkRuleReferences, rulesSchema } from './rules-schema.js';
 import { securityScanSchema, serverTrustSchema } from './security-scan-schema.js';
+import { pinningServerFields, securityPinningKeys } from './security-pinning-schema.js';
 import { tracingOptionsSchema } from './tracing-schema.js';
 import { approvalOptionsSchema } from './security-approval-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
@@ -68,8 +69,9 @@ const commonServerFields = {
   annotations: toolAnnotationsSchema.default({}),
   /** This server's part in the result cache (top-level `cache:`): `false` keeps its results out, `{ ttl }` sets their freshness. */
   cache: serverCacheSchema.optional(),
-  /** `trusted`: its destructive tools need no approval by default (security.approval); absent: untrusted. */
-  trust: serverTrustSchema
+  /** `trusted`: its destructive tools need no approval by default (security.approval), and its scanner findings are one severity lower (docs/SECURITY.md). Absent: untrusted. */
+  trust: serverTrustSchema,
+  ...pinningServerFields
 };
 
 /** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
@@ -263,8 +265,8 @@ export const configSchema = z
     fleet: fleetOptionsSchema.prefault({}),
     /** The web console at /console on the HTTP port (docs/CONSOLE.md); on by default, behind its own admin credential. */
     console: consoleOptionsSchema.prefault({}),
-    /** Defences against the servers themselves (docs/SECURITY.md): `approval` of destructive calls, `scan` of tool definitions. */
-    security: z.strictObject({ approval: approvalOptionsSchema.prefault({}), scan: securityScanSchema.prefault({}) }).prefault({})
+    /** Defences against the servers themselves (docs/SECURITY.md): pinned tool definitions, `scan` of tool definitions, `approval` of destructive calls. */
+    security: z.strictObject({ ...securityPinningKeys, approval: approvalOptionsSchema.prefault({}), scan: securityScanSchema.prefault({}) }).prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

@@ -30,6 +30,12 @@ export const errorTable = {
   UPSTREAM_BUSY: { jsonRpc: -32030, http: 503, retryable: true },
   /** A token budget (`budgets:`) is spent; `data.budget.resetsAt` says when its window starts again. */
   BUDGET_EXCEEDED: { jsonRpc: -32031, http: 429, retryable: true },
+  /** A tool's definition changed since it was approved (pinning): hidden and refused until `manifold tools approve`. */
+  TOOL_CHANGED: { jsonRpc: -32050, http: 200, retryable: false },
+  /** A tool blocked by `manifold tools block`: hidden and refused. */
+  TOOL_BLOCKED: { jsonRpc: -32051, http: 200, retryable: false },
+  /** A tool of a quarantined server (`quarantine: true`) not approved yet: hidden and refused. */
+  TOOL_PENDING: { jsonRpc: -32052, http: 200, retryable: false },
   CANCELLED: { jsonRpc: -32800, http: 499, retryable: false },
   INTERNAL: { jsonRpc: -32603, http: 500, retryable: false }
 } as const satisfies Record<string, { jsonRpc: number; http: number; retryable: boolean }>;

@@ -301,6 +301,8 @@ export class CatalogView implements Disposable {
       const callArgs = isObject(args.arguments) ? args.arguments : {};
       const tool = this.findCallable(target, principal, callArgs);
       if (!tool) {
+        const held = this.heldRefusal(target, principal, callArgs);
+        if (held) return toolError(held.message);
         const near = this.search(target, { limit: 3, principal }).map(match => match.tool.name);
         return toolError(
           `No tool named "${target}" in this view.${near.length > 0 ? ` Closest: ${near.join(', ')}.` : ''} Use retrieve_tools to find the exact name.`
@@ -319,6 +321,8 @@ export class CatalogView implements Disposable {
     }
     const tool = this.findCallable(name, principal, args);
     if (!tool) {
+      const held = this.heldRefusal(name, principal, args);
+      if (held) throw held;
       throw new ManifoldError(
         'TOOL_NOT_FOUND',
         `unknown tool "${name}" in view "${this.name}"${this.hasMetaTools ? '; use retrieve_tools to find tools' : ''}`,
@@ -338,6 +342,18 @@ export class CatalogView implements Disposable {
     const tool = this.findTool(name);
     if (!tool || !this.access || principal === undefined) return tool;
     return this.access.allows(principal, toolTarget(tool.catalogTool, args)) ? tool : undefined;
+  }
+
+  /**
+   * Why a tool the view would hold, and the principal may call, is held back (pinning: changed, blocked), or
+   * undefined: a call of it gets that refusal rather than "unknown tool".
+   */
+  private heldRefusal(name: string, principal: Principal | undefined, args: Record<string, unknown>): ManifoldError | undefined {
+    const catalogName = Object.entries(this.config.tools).find(([, override]) => override.name === name)?.[0] ?? name;
+    const held = this.catalog.findHeld(catalogName);
+    if (!held || !this.holdsServer(held.tool.upstream)) return undefined;
+    if (this.access && principal !== undefined && !this.access.allows(principal, toolTarget(held.tool, args))) return undefined;
+    return held.hold.refusal(name);
   }
 
   /** In `routed` mode, why a session may not call this tool now (no route chosen, or another route's tool). */

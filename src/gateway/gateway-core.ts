@@ -9,8 +9,9 @@ import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
-import { openAuditStore, type OpenedRunStore, openRunStore, SqliteApprovalStore, storeExists, type UpstreamCredentialStore } from '../store/index.js';
+import { openAuditStore, type OpenedRunStore, openRunStore, SqliteApprovalStore, SqlitePinStore, storeExists, type UpstreamCredentialStore } from '../store/index.js';
 import { StateSeal } from '../core/state-seal.js';
+import { ToolPins } from '../pinning/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createTracing, type Tracing } from '../telemetry/tracing/index.js';
 import { Limits, RedisRateStore } from '../limits/index.js';
@@ -66,6 +67,8 @@ export class GatewayCore implements AsyncDisposable {
   readonly logger: Logger;
   readonly upstreams = new Map<string, UpstreamConnection>();
   readonly catalog: Catalog;
+  /** Pinned tool definitions (`security.pinning`, on by default): the catalog's gate; undefined when off. */
+  readonly pins: ToolPins | undefined;
   readonly sessions: SessionRegistry;
   readonly inflight: InflightRegistry;
   /** Each client's own sessions with `perClient` servers. */
@@ -183,7 +186,12 @@ export class GatewayCore implements AsyncDisposable {
         )
     });
     const withhold = createScanWithholder(options.config, this.upstreams, this.logger.child('scanner'));
-    this.catalog = new Catalog([...this.upstreams.values()], this.logger, withhold ? { withhold } : {});
+    const pinsOf = options.config.security;
+    this.pins = pinsOf.pinning
+      ? new ToolPins({ openStore: () => new SqlitePinStore(runStorePath(options.config, options.configPath)), servers: options.config.servers, logger: this.logger, audit: () => this.audit })
+      : undefined;
+    this.catalog = new Catalog([...this.upstreams.values()], this.logger, { withhold, gate: this.pins });
+    this.pins?.follow(this.catalog, this.upstreams, pinsOf.pinRefresh);
     // After every other listener of this change (views drop their cached entries in theirs, and a view is made
     // after this line): what a session can see of a list is computed from the changed catalog, not a stale view.
     this.catalog.onChange(change => queueMicrotask(() => this.sessions.listChanged(change.kinds)));
@@ -463,7 +471,7 @@ export class GatewayCore implements AsyncDisposable {
   private auditTarget(request: GatewayRequest): { upstream: string | null; server: string | null } {
     const { params } = request;
     if (request.method === 'tools/call' && typeof params.name === 'string') {
-      const tool = this.catalog.findTool(params.name);
+      const tool = this.catalog.findTool(params.name) ?? this.catalog.findHeld(params.name)?.tool;
       return tool ? { upstream: tool.originalName, server: tool.upstream } : { upstream: null, server: null };
     }
     if (request.method === 'prompts/get' && typeof params.name === 'string') {
@@ -524,6 +532,7 @@ export class GatewayCore implements AsyncDisposable {
     this.orchestrators.close();
     this.routers.close();
     this.credentials?.close();
+    this.pins?.close();
     this.audit?.close();
     this.metrics?.close();
     await this.fleet.close();

@@ -19,3 +19,5 @@ export { acquirePostgres, redactPostgresUrl, releasePostgres, SyncPostgres } fro
 export { CredentialSeal } from './credential-seal.js';
 export type { ApprovalStatus, ApprovalStore, StoredApproval } from './approval-store.js';
 export { SqliteApprovalStore } from './sqlite/sqlite-approval-store.js';
+export type { ObservedTool, PinDecision, PinStore, ToolPin } from './pin-store.js';
+export { SqlitePinStore } from './sqlite/sqlite-pin-store.js';

@@ -38,7 +38,8 @@ describe('manifold audit verify', { timeout: 120_000 }, () => {
   });
 
   it('records nothing with audit.enabled: false', async () => {
-    await using written = writeConfig({ servers: { fix: fixtureServer('workflow-tools.ts') }, audit: { enabled: false } });
+    // Pinning off too: it keeps its pins in the same store file (docs/SECURITY.md), which would make the file exist.
+    await using written = writeConfig({ servers: { fix: fixtureServer('workflow-tools.ts') }, audit: { enabled: false }, security: { pinning: false } });
     await call(written.path, 'quiet');
     assert.equal(existsSync(join(written.dir, '.manifold', 'manifold.db')), false);
     await using on = writeConfig({ servers: { fix: fixtureServer('workflow-tools.ts') } });

@@ -85,7 +85,7 @@ describe('regression issue 9: CLI exit codes and messages (docs/CLI.md: 2 for ba
       [['runs', '--limit', 'many'], /--limit takes a whole number of 1 or more, got "many"/],
       [['workflows', 'frobnicate'], /unknown action "frobnicate"/],
       [['eval', 'retrieval'], /needs --tools/],
-      [['tools', 'json'], /unexpected argument "json"/],
+      [['tools', 'json'], /unknown action "json"/],
       [['doctor', 'trip'], /unexpected argument "trip"/]
     ];
     for (const [args, expected] of cases) {

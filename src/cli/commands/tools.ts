@@ -3,9 +3,16 @@ import { countToolListTokens, countToolTokens, tokenEncoding } from '../../disco
 import { openGateway } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand } from '../parsed-command.js';
+import { UsageError } from '../usage-error.js';
+import { type PinAction, pinActions, runToolPins } from './tool-pins.js';
 
 /** `manifold tools`: the merged catalog as a table, or JSON. */
 export async function runTools(parsed: ParsedCommand, output: Output): Promise<number> {
+  const [action] = parsed.positionals;
+  if (action !== undefined) {
+    if (!(pinActions as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}": manifold tools takes ${pinActions.join(', ')} (or nothing: the catalog)`);
+    return runToolPins(action as PinAction, parsed, output);
+  }
   const { core } = await openGateway(commonOptions(parsed), 'warn');
   try {
     const tools = core.catalog.tools;
@@ -23,6 +30,8 @@ export async function runTools(parsed: ParsedCommand, output: Output): Promise<n
       const local = tools.filter(tool => tool.local).length;
       const served = `${tools.length - local} tools from ${core.upstreams.size - down.length} of ${core.upstreams.size} servers`;
       const summary = local > 0 ? `${tools.length} tools: ${served}, ${local} served by the gateway (workflows)` : served;
+      const held = core.catalog.heldTools;
+      if (held.length > 0) output.out(`\n${held.length} tool(s) held back by pinning (${held.map(entry => `${entry.tool.name}: ${entry.hold.state}`).join(', ')}): manifold tools pins`);
       output.out(`\n${summary}${down.length > 0 ? `; down: ${down.map(upstream => upstream.name).join(', ')} (see manifold doctor)` : ''}`);
     }
     // Every server down is a failure (a script must not read an empty catalog as success); some down is not.

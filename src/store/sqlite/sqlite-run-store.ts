@@ -154,7 +154,25 @@ const migrations: string[] = [
      decided_at REAL,
      decided_by TEXT
    );
-   CREATE INDEX IF NOT EXISTS approvals_call ON approvals (principal, tool, args_digest);`
+   CREATE INDEX IF NOT EXISTS approvals_call ON approvals (principal, tool, args_digest);`,
+  // Pinned tool definitions (issue 13, sqlite-pin-store.ts): per server and tool, the approved definition and the
+  // current one; the revision grows with every change, so a running gateway sees a CLI decision.
+  `CREATE TABLE IF NOT EXISTS tool_pins (
+     server TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     approved_hash TEXT,
+     approved_definition TEXT,
+     current_hash TEXT NOT NULL,
+     current_definition TEXT NOT NULL,
+     blocked INTEGER NOT NULL DEFAULT 0,
+     first_seen REAL NOT NULL,
+     changed_at REAL,
+     decided_at REAL,
+     decided_by TEXT,
+     PRIMARY KEY (server, tool)
+   );
+   CREATE TABLE IF NOT EXISTS tool_pin_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+   INSERT OR IGNORE INTO tool_pin_revision (id, revision) VALUES (1, 0);`
 ];
 
 /**
