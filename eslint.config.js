@@ -4,13 +4,13 @@ import unicorn from 'eslint-plugin-unicorn';
 
 /**
  * Layers (STYLE.md §2): cli → gateway → (metrics, audit, usage) → (auth, limits, cache, routers) → (agents, workflows, discovery) → rules → catalog → upstream → config/telemetry/store →
- * core. A folder may import only from the folders below it. Every folder under src/ must be placed here (lint
+ * redaction → core. A folder may import only from the folders below it. Every folder under src/ must be placed here (lint
  * fails on one that is not), and only folders that exist are named, so the rules say what the code is.
  */
 const layers = {
-  cli: ['gateway', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
-  gateway: ['metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
-  audit: ['config', 'telemetry', 'store', 'core'],
+  cli: ['redaction', 'gateway', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  gateway: ['redaction', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  audit: ['config', 'telemetry', 'redaction', 'store', 'core'],
   metrics: ['limits', 'cache', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
   auth: ['config', 'telemetry', 'store', 'core'],
   usage: ['limits', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
@@ -24,7 +24,8 @@ const layers = {
   catalog: ['upstream', 'config', 'telemetry', 'store', 'core'],
   upstream: ['config', 'telemetry', 'store', 'core'],
   config: ['core'],
-  telemetry: ['core'],
+  telemetry: ['redaction', 'core'],
+  redaction: ['core'],
   store: ['config', 'telemetry', 'core'],
   core: []
 };

@@ -1,4 +1,5 @@
 import type { AuditCheckpoint, AuditRecord, AuditRow, AuditStore } from '../store/index.js';
+import type { Redactor } from '../redaction/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { rowHash, signCheckpoint } from './chain.js';
 import type { AuditSigner } from './signing-key.js';
@@ -16,6 +17,8 @@ export interface AuditLogOptions {
   /** A row that cannot be written: answer anyway and log (`serve`, the default), or fail the request (`withhold`). */
   onFailure?: 'serve' | 'withhold';
   logger: Logger;
+  /** Redacts arguments, targets and error texts (default: the default rule table); tests inject a failing one. */
+  redactor?: Redactor;
   now?: () => number;
 }
 

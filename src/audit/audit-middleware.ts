@@ -1,6 +1,7 @@
 import { isManifoldError, ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Middleware } from '../core/pipeline.js';
 import { principalOf } from '../core/principal.js';
+import { defaultRedactor, type Redactor, safeRedactText, safeRedactValue } from '../redaction/index.js';
 import type { AuditOutcome, AuditRecord } from '../store/index.js';
 import type { AuditLog } from './audit-log.js';
 import { redactSecrets } from './canonical-json.js';
@@ -53,13 +54,14 @@ function argumentsOf(request: GatewayRequest): unknown {
   return params.arguments ?? {};
 }
 
-function outcomeOfResult(result: GatewayResult): { outcome: AuditOutcome; error: string | null } {
+function outcomeOfResult(result: GatewayResult, redactor: Redactor): { outcome: AuditOutcome; error: string | null } {
   if (result.isError !== true) return { outcome: 'ok', error: null };
   const meta = result._meta as Record<string, unknown> | undefined;
   if (meta?.[limitMetaKey] !== undefined) return { outcome: 'limited', error: 'RATE_LIMITED' };
   const content = result.content as { type?: string; text?: string }[] | undefined;
   const text = content?.find(part => part.type === 'text')?.text;
-  return { outcome: 'tool_error', error: text ? text.slice(0, 200) : null };
+  // Redacted whole, then cut: a secret cut in two would not be recognised.
+  return { outcome: 'tool_error', error: text ? safeRedactText(text, redactor).slice(0, 200) : null };
 }
 
 function outcomeOfError(error: unknown): { outcome: AuditOutcome; error: string } {
@@ -67,6 +69,10 @@ function outcomeOfError(error: unknown): { outcome: AuditOutcome; error: string 
   if (typeof error === 'object' && error !== null && refusals.has(error)) return { outcome: 'denied', error: code };
   if (code === 'RATE_LIMITED' || code === 'UPSTREAM_BUSY') return { outcome: 'limited', error: code };
   return { outcome: 'protocol_error', error: code };
+}
+
+function redactTarget(target: string | null, redactor: Redactor): string | null {
+  return target === null ? null : safeRedactText(target, redactor);
 }
 
 /**
@@ -77,6 +83,8 @@ function outcomeOfError(error: unknown): { outcome: AuditOutcome; error: string 
  */
 export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Middleware {
   const unrecorded = new UnrecordedCalls();
+  // Secrets and PII in arguments, targets and error texts are redacted, always; a redactor that throws writes its marker.
+  const redactor = log.options.redactor ?? defaultRedactor;
   return next => async request => {
     const started = Date.now();
     const startedAt = performance.now();
@@ -89,7 +97,7 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
       failure = error;
       threw = true;
     }
-    const outcome = threw ? outcomeOfError(failure) : outcomeOfResult(result as GatewayResult);
+    const outcome = threw ? outcomeOfError(failure) : outcomeOfResult(result as GatewayResult, redactor);
     const args = digestOf(argumentsOf(request));
     const principal = principalOf(request.downstream);
     const { downstream } = request;
@@ -105,12 +113,12 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
       session: downstream.sessionId,
       view: downstream.view ?? null,
       method: request.method,
-      target: targetOf(request),
+      target: redactTarget(targetOf(request), redactor),
       upstream: where.upstream,
       server: where.server,
       argsDigest: args.digest,
       argsSize: args.size,
-      arguments: log.options.arguments ? JSON.stringify(redactSecrets(argumentsOf(request))) : null,
+      arguments: log.options.arguments ? JSON.stringify(safeRedactValue(redactSecrets(argumentsOf(request)), redactor)) : null,
       outcome: outcome.outcome,
       error: outcome.error,
       durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,

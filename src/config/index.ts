@@ -73,3 +73,4 @@ export { type AccessRule, localToolSources, ruleKinds, rulesSchema } from './rul
 export { type CompiledRule, compileRuleExpression, type RuleContext, ruleVariables } from './rule-expression.js';
 export { type AuditOptions, auditOptionsSchema } from './audit-schema.js';
 export { type TracingOptions, tracingOptionsSchema } from './tracing-schema.js';
+export { type RedactConfig, redactModeNames, redactSchema } from './security-redact-schema.js';

@@ -15,6 +15,7 @@ import { auditOptionsSchema } from './audit-schema.js';
 import { checkLimitsReferences, limitsSchema } from './limits-schema.js';
 import { checkRuleReferences, rulesSchema } from './rules-schema.js';
 import { tracingOptionsSchema } from './tracing-schema.js';
+import { redactSchema, securityRedactFields } from './security-redact-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
@@ -62,7 +63,9 @@ const commonServerFields = {
   /** Corrected annotations for some tools (keys are globs on the server's own tool names). */
   annotations: toolAnnotationsSchema.default({}),
   /** This server's part in the result cache (top-level `cache:`): `false` keeps its results out, `{ ttl }` sets their freshness. */
-  cache: serverCacheSchema.optional()
+  cache: serverCacheSchema.optional(),
+  /** Redaction of this server's results and arguments (`results`, `arguments`, `block`, `off`); `security.redact` when absent. */
+  redact: redactSchema.optional()
 };
 
 /** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
@@ -243,7 +246,9 @@ export const configSchema = z
     /** The hash-chained audit log of every request, in the store (docs/OBSERVABILITY.md "Audit log"); on by default. */
     audit: auditOptionsSchema.prefault({}),
     /** OpenTelemetry tracing (docs/OBSERVABILITY.md "Traces"); off unless an exporter is set here or by OTEL_* variables. */
-    tracing: tracingOptionsSchema.prefault({})
+    tracing: tracingOptionsSchema.prefault({}),
+    /** Defences against the servers themselves (docs/SECURITY.md): redaction of results and arguments. */
+    security: z.strictObject({ ...securityRedactFields }).prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

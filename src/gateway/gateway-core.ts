@@ -31,6 +31,8 @@ import { composePipeline, type GatewayRequest, type Handler, type Middleware } f
 import { type DownstreamSession, SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
 import { endViewSessions } from './views.js';
+import { upstreamRedaction } from './upstream-redaction.js';
+import type { Redactor } from '../redaction/index.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -45,6 +47,8 @@ export interface GatewayCoreOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** The gateway's tracing; default: from the config's `tracing:` and the `OTEL_*` variables (off unless asked). */
   tracing?: Tracing;
+  /** Redacts results and arguments (config `redact:`) and audit rows; default: the default rule table (tests inject a failing one). */
+  redactor?: Redactor;
 }
 
 export { runStorePath } from './store-path.js';
@@ -208,11 +212,13 @@ export class GatewayCore implements AsyncDisposable {
         })
       : undefined;
     const metrics = this.metrics;
-    this.audit = this.createAudit(options.config, options.configPath);
+    this.audit = this.createAudit(options.config, options.configPath, options.redactor);
+    const redaction = upstreamRedaction(options.config, request => this.auditTarget(request).server, options.redactor);
     // Outermost first: metrics (they count and time every call, denied and limited ones too; the time includes the
     // audit row) → audit (every request gets its row before its answer leaves) → rules (a denied call is refused
     // before anything else sees it) → the given stages → limits → usage (token budgets refuse; answers, cached ones
-    // too, are counted) → cache (a refused call never reads it) → bridge → dispatcher. The bridge sits next to the
+    // too, are counted) → cache (a refused call never reads it) → redaction (`redact:`: inside the cache, so that what
+    // is kept, counted, audited and answered is redacted; arguments leave redacted) → bridge → dispatcher. The bridge sits next to the
     // dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
       [
@@ -223,6 +229,7 @@ export class GatewayCore implements AsyncDisposable {
         ...(this.limits.middleware ? [this.limits.middleware] : []),
         ...(this.usage ? [this.usage.middleware] : []),
         ...(this.cache ? [this.cache.middleware] : []),
+        ...(redaction ? [redaction] : []),
         this.bridge.middleware
       ],
       createDispatcher(
@@ -404,7 +411,7 @@ export class GatewayCore implements AsyncDisposable {
   }
 
   /** The audit log of config `audit:` (its signing key is read now: a bad one stops the start), or undefined when disabled. */
-  private createAudit(config: ManifoldConfig, configPath: string | undefined): AuditLog | undefined {
+  private createAudit(config: ManifoldConfig, configPath: string | undefined, redactor: Redactor | undefined): AuditLog | undefined {
     const options = config.audit;
     if (!options.enabled) return undefined;
     const signer = options.signingKey !== undefined ? loadSigningKey(options.signingKey, configPath) : undefined;
@@ -415,6 +422,7 @@ export class GatewayCore implements AsyncDisposable {
       keepDays: options.keepDays,
       arguments: options.arguments,
       onFailure: options.onFailure,
+      ...(redactor ? { redactor } : {}),
       logger: this.logger.child('audit')
     });
   }
