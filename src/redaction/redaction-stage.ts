@@ -1,7 +1,7 @@
 import { ManifoldError } from '../core/errors.js';
 import type { GatewayRequest, GatewayResult, Middleware } from '../core/pipeline.js';
 import { markerOf } from './redaction-rules.js';
-import type { Redactor } from './redactor.js';
+import { type Redactor, safeRedactText } from './redactor.js';
 
 /** What a server's `redact:` asks for (config `security.redact`, `servers.<name>.redact`), normalised. */
 export interface RedactModes {
@@ -74,7 +74,14 @@ export function createRedactionMiddleware(options: RedactionStageOptions): Middl
       }
       if (redacted !== args) forwarded = { ...request, params: { ...request.params, arguments: redacted } };
     }
-    const result = await next(forwarded);
+    let result: GatewayResult;
+    try {
+      result = await next(forwarded);
+    } catch (error) {
+      // The server's error message reaches the client as much as its result does.
+      if (modes.results && error instanceof Error) error.message = safeRedactText(error.message, redactor);
+      throw error;
+    }
     if (!modes.results) return result;
     try {
       let out: GatewayResult | undefined;

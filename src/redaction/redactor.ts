@@ -94,12 +94,17 @@ function walk(value: unknown, redact: (text: string) => string): unknown {
     const member = record[key];
     if ((binary && key === 'data') || key === 'blob') continue;
     const next =
-      typeof member === 'string' && member !== '' && isSecretName(key) && !member.startsWith('[REDACTED:')
+      typeof member === 'string' && member !== '' && isSecretName(key) && !isMarker(member)
         ? markerOf('secret-field')
         : walk(member, redact);
     if (next !== member) (out ??= { ...record })[key] = next;
   }
   return out ?? record;
+}
+
+/** Already redacted: a marker, or the audit log's own `[redacted]` of a secret-named member. */
+function isMarker(text: string): boolean {
+  return text.startsWith('[REDACTED:') || text === '[redacted]';
 }
 
 /** The default redactor (the default rule table). */
