@@ -14,6 +14,12 @@ export interface RedactionRule {
   readonly confidence: RuleConfidence;
   /** A global regular expression; a match is replaced, or only its `secret` group when it has one (after `lead`). */
   readonly pattern: RegExp;
+  /**
+   * Instead of running `pattern` over the whole text: the candidate spans, found by a hand-written scan (a regular
+   * expression that starts with a character class tries every position, 50-100x slower on prose). Each span is
+   * checked by `validate` and replaced.
+   */
+  readonly scan?: (text: string) => Array<{ start: number; end: number }>;
   /** A cheap test a text must pass before the pattern runs (a literal the secret always carries). */
   readonly hint?: (text: string) => boolean;
   /** A further check of a match (Luhn, entropy); the match stays when it says no. */
@@ -90,6 +96,44 @@ function highEntropyValid(match: string, text: string, index: number): boolean {
   return shannonEntropy(body) >= (context ? highEntropy.contextMinBits : highEntropy.minBits);
 }
 
+/** Base64 and base64url characters: A-Z a-z 0-9 + / _ - (and `=` padding, taken after a run). */
+function isBase64Code(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 95 || code === 45;
+}
+
+/** Runs of 20 to 200 base64 characters (with their `=` padding); longer runs are binary, not secrets. */
+function base64Runs(text: string): Array<{ start: number; end: number }> {
+  const runs: Array<{ start: number; end: number }> = [];
+  let index = 0;
+  while (index < text.length) {
+    if (!isBase64Code(text.charCodeAt(index))) {
+      index++;
+      continue;
+    }
+    const start = index;
+    while (index < text.length && isBase64Code(text.charCodeAt(index))) index++;
+    let end = index;
+    while (end < text.length && end - index < 2 && text.charCodeAt(end) === 61) end++;
+    if (index - start >= highEntropy.contextMinLength && index - start <= highEntropy.maxLength) runs.push({ start, end });
+    index = end === index ? index : end;
+  }
+  return runs;
+}
+
+/** Whether a text has 13 digits in a row, allowing one space or dash between them (a card number's shape). */
+function hasCardDigits(text: string): boolean {
+  let digits = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 48 && code <= 57) {
+      if (++digits >= 13) return true;
+    } else if (!((code === 32 || code === 45) && digits > 0 && index + 1 < text.length && text.charCodeAt(index + 1) >= 48 && text.charCodeAt(index + 1) <= 57)) {
+      digits = 0;
+    }
+  }
+  return false;
+}
+
 function hasDigit(match: string): boolean {
   return /\d/.test(match);
 }
@@ -155,13 +199,16 @@ export const defaultRules: readonly RedactionRule[] = [
     id: 'connection-password',
     confidence: 'high',
     // scheme://user:password@host — only the password goes (`postgres://app:[REDACTED:connection-password]@db`).
-    pattern: /\b(?<lead>[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s:/@'"]{1,128}:)(?<secret>[^\s/@'"]{1,256})(?=@[^\s@/'"]+)/g,
-    hint: text => text.includes('://')
+    // The literal `://` first (the engine searches for it); the scheme before it is checked by `validate`.
+    pattern: /(?<lead>:\/\/[^\s:/@'"]{1,128}:)(?<secret>[^\s/@'"]{1,256})(?=@[^\s@/'"]+)/g,
+    hint: text => text.includes('://'),
+    validate: (_match, text, index) => /(?:^|[^a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}$/.test(text.slice(Math.max(0, index - 22), index))
   },
   {
     id: 'card-number',
     confidence: 'low',
     pattern: /(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d.-]?\d)/g,
+    hint: hasCardDigits,
     validate: cardNumber
   },
   {
@@ -177,6 +224,7 @@ export const defaultRules: readonly RedactionRule[] = [
     id: 'high-entropy',
     confidence: 'low',
     pattern: /[A-Za-z0-9+/_-]{20,200}={0,2}/g,
+    scan: base64Runs,
     validate: highEntropyValid
   }
 ];

@@ -35,7 +35,7 @@ export class Redactor {
     let out = text;
     for (const rule of this.rules) {
       if (rule.hint && !rule.hint(out)) continue;
-      out = out.replace(rule.pattern, (...args: unknown[]) => replacement(rule, args));
+      out = rule.scan ? replaceSpans(rule, out) : out.replace(rule.pattern, (...args: unknown[]) => replacement(rule, args));
     }
     return out;
   }
@@ -55,7 +55,8 @@ export class Redactor {
     walk(value, text => {
       for (const rule of this.high) {
         if (found.has(rule.id) || (rule.hint && !rule.hint(text))) continue;
-        if (text.replace(rule.pattern, (...args: unknown[]) => replacement(rule, args)) !== text) found.add(rule.id);
+        const replaced = rule.scan ? replaceSpans(rule, text) : text.replace(rule.pattern, (...args: unknown[]) => replacement(rule, args));
+        if (replaced !== text) found.add(rule.id);
       }
       return text;
     });
@@ -73,6 +74,19 @@ function replacement(rule: RedactionRule, args: unknown[]): string {
   if (rule.validate && !rule.validate(match, text, offset)) return match;
   if (named?.secret !== undefined) return `${named.lead ?? ''}${markerOf(rule.id)}`;
   return markerOf(rule.id);
+}
+
+/** A scanning rule's replacements: each span its check accepts becomes the marker. */
+function replaceSpans(rule: RedactionRule, text: string): string {
+  let out = '';
+  let from = 0;
+  for (const { start, end } of rule.scan?.(text) ?? []) {
+    const match = text.slice(start, end);
+    if (rule.validate && !rule.validate(match, text, start)) continue;
+    out += text.slice(from, start) + markerOf(rule.id);
+    from = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 function walk(value: unknown, redact: (text: string) => string): unknown {
