@@ -29,8 +29,14 @@ const cases: Array<{ name: string; value: unknown }> = [
   { name: 'text result, 1 KiB of prose', value: { content: [{ type: 'text', text: text(1024) }] } },
   { name: 'text result, 16 KiB of prose', value: { content: [{ type: 'text', text: text(16 * 1024) }] } },
   { name: 'structured result, 100 entries (~17 KiB JSON)', value: listing(100) },
-  { name: 'text result with 4 secrets, 1 KiB', value: { content: [{ type: 'text', text: (secrets + text(1024)).slice(0, 1024) }] } },
-  { name: 'image result, 64 KiB base64 (skipped)', value: { content: [{ type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo'.repeat(6000) }] } }
+  {
+    name: 'text result with 4 secrets, 1 KiB',
+    value: { content: [{ type: 'text', text: (secrets + text(1024)).slice(0, 1024) }] }
+  },
+  {
+    name: 'image result, 64 KiB base64 (skipped)',
+    value: { content: [{ type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo'.repeat(6000) }] }
+  }
 ];
 
 for (const { name, value } of cases) {
@@ -40,5 +46,7 @@ for (const { name, value } of cases) {
   const started = process.hrtime.bigint();
   for (let index = 0; index < rounds; index++) defaultRedactor.redactValue(value);
   const ns = Number(process.hrtime.bigint() - started) / rounds;
-  console.log(`${name.padEnd(48)} ${String(bytes).padStart(7)} B  ${(ns / 1000).toFixed(1).padStart(8)} µs/call  ${(ns / bytes).toFixed(2).padStart(6)} ns/byte  ${((ns / bytes) * 1024 / 1000).toFixed(1).padStart(6)} µs/KiB`);
+  console.log(
+    `${name.padEnd(48)} ${String(bytes).padStart(7)} B  ${(ns / 1000).toFixed(1).padStart(8)} µs/call  ${(ns / bytes).toFixed(2).padStart(6)} ns/byte  ${(((ns / bytes) * 1024) / 1000).toFixed(1).padStart(6)} µs/KiB`
+  );
 }

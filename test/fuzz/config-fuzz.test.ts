@@ -24,17 +24,33 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const examples = readdirSync(join(repoRoot, 'examples'))
   .filter(name => /\.ya?ml$/.test(name))
   .map(name => readFileSync(join(repoRoot, 'examples', name), 'utf8'));
-const workflowExamples = readdirSync(join(repoRoot, 'examples/workflows')).map(name => readFileSync(join(repoRoot, 'examples/workflows', name), 'utf8'));
+const workflowExamples = readdirSync(join(repoRoot, 'examples/workflows')).map(name =>
+  readFileSync(join(repoRoot, 'examples/workflows', name), 'utf8')
+);
 
 /** A config with every section the schema has, so that mutations reach them all. */
 const everySection = {
   servers: {
-    a: { command: 'node', args: ['x.js'], env: { K: '${K:-v}' }, redact: ['results', 'block'], cache: { ttl: '5s' }, annotations: { '*': { readOnlyHint: true } } },
+    a: {
+      command: 'node',
+      args: ['x.js'],
+      env: { K: '${K:-v}' },
+      redact: ['results', 'block'],
+      cache: { ttl: '5s' },
+      annotations: { '*': { readOnlyHint: true } }
+    },
     b: { url: 'http://127.0.0.1:1/mcp', headers: { Authorization: 'Bearer ${TOKEN}' }, perClient: true }
   },
   gateway: { timeout: '30s', maxMessageBytes: 65536, http: { port: 0 } },
   views: { small: { servers: ['a'], tools: { 'a__*': {} }, discovery: 'search' } },
-  workflows: { wf: { description: 'd', input: { type: 'object', properties: { q: { type: 'string' } } }, steps: [{ id: 's', call: 'a__t', arguments: { q: '{{ input.q }}' } }], output: '{{ steps.s }}' } },
+  workflows: {
+    wf: {
+      description: 'd',
+      input: { type: 'object', properties: { q: { type: 'string' } } },
+      steps: [{ id: 's', call: 'a__t', arguments: { q: '{{ input.q }}' } }],
+      output: '{{ steps.s }}'
+    }
+  },
   cache: { ttl: '1m', maxEntries: 10 },
   limits: { calls: [{ per: 'principal', rate: '10/s' }] },
   rules: [{ allow: 'true' }],
@@ -46,7 +62,23 @@ const everySection = {
 
 const leaf = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  fc.constantFrom('${UNSET}', '${A:-b}', '${', '10s', '-1', '1e400', 'NaN', '__', '../../etc', '0', 'results', 'block', 'off', '*', '{{ }}'),
+  fc.constantFrom(
+    '${UNSET}',
+    '${A:-b}',
+    '${',
+    '10s',
+    '-1',
+    '1e400',
+    'NaN',
+    '__',
+    '../../etc',
+    '0',
+    'results',
+    'block',
+    'off',
+    '*',
+    '{{ }}'
+  ),
   fc.string({ maxLength: 40 }),
   fc.integer(),
   fc.double()
@@ -54,12 +86,23 @@ const leaf = fc.oneof(
 
 type Mutation = { pick: number; kind: 'replace' | 'delete' | 'add'; key: string; value: unknown };
 const mutations = fc.array(
-  fc.record({ pick: fc.nat(), kind: fc.constantFrom<Mutation['kind']>('replace', 'delete', 'add'), key: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('redact', 'servers', 'security', 'command', 'url', 'steps', 'type', 'enabled')), value: leaf }),
+  fc.record({
+    pick: fc.nat(),
+    kind: fc.constantFrom<Mutation['kind']>('replace', 'delete', 'add'),
+    key: fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('redact', 'servers', 'security', 'command', 'url', 'steps', 'type', 'enabled')
+    ),
+    value: leaf
+  }),
   { minLength: 1, maxLength: 6 }
 );
 
 /** Every object and array in a value, with the way to reach it. */
-function containers(value: unknown, out: Array<Record<string, unknown> | unknown[]> = []): Array<Record<string, unknown> | unknown[]> {
+function containers(
+  value: unknown,
+  out: Array<Record<string, unknown> | unknown[]> = []
+): Array<Record<string, unknown> | unknown[]> {
   if (value !== null && typeof value === 'object') {
     out.push(value as Record<string, unknown>);
     for (const member of Object.values(value)) containers(member, out);
@@ -86,7 +129,10 @@ function expectTyped(run: () => unknown, text: string): void {
   try {
     run();
   } catch (error) {
-    assert.ok(isManifoldError(error), `not a ManifoldError: ${String((error as Error)?.stack ?? error)}\nfor:\n${text.slice(0, 2000)}`);
+    assert.ok(
+      isManifoldError(error),
+      `not a ManifoldError: ${String((error as Error)?.stack ?? error)}\nfor:\n${text.slice(0, 2000)}`
+    );
     assert.ok(error.code === 'CONFIG_INVALID' || error.code === 'CONFIG_NOT_FOUND', `code ${error.code}`);
     assert.ok(error.message.length > 0);
   }
@@ -105,7 +151,9 @@ function load(text: string): void {
 }
 
 const serialized = (document: fc.Arbitrary<unknown>) =>
-  fc.tuple(document, fc.boolean()).map(([value, json]) => (json ? JSON.stringify(value) ?? 'null' : stringify(value)));
+  fc
+    .tuple(document, fc.boolean())
+    .map(([value, json]) => (json ? (JSON.stringify(value) ?? 'null') : stringify(value)));
 
 describe('regressions found by this fuzzer', () => {
   it('an alias without its anchor is a typed config error (yaml threw a ReferenceError from toJS)', () => {
@@ -115,7 +163,10 @@ describe('regressions found by this fuzzer', () => {
 
   it('a workflow step that is null is a typed config error (the step refinement read its members)', () => {
     const text = stringify({ servers: {}, workflows: { wf: { steps: [{ id: 'a', call: 'x__y' }, null, 3] } } });
-    assert.throws(() => loadConfig(writeTemp(text), {}), (error: unknown) => isManifoldError(error) && /workflows\.wf\.steps\.1/.test(error.message));
+    assert.throws(
+      () => loadConfig(writeTemp(text), {}),
+      (error: unknown) => isManifoldError(error) && /workflows\.wf\.steps\.1/.test(error.message)
+    );
     const parsed = parseWorkflowFile('steps:\n  - null\n', 'w.yaml', {}, 'w');
     assert.ok('problems' in parsed);
   });
@@ -123,7 +174,17 @@ describe('regressions found by this fuzzer', () => {
 
 describe('fuzz: config files', () => {
   it('arbitrary text and arbitrary documents load or fail with a typed config error', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 200 }), serialized(fc.jsonValue({ maxDepth: 4 }))), text => load(text)), fuzzParameters(150));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          serialized(fc.jsonValue({ maxDepth: 4 }))
+        ),
+        text => load(text)
+      ),
+      fuzzParameters(150)
+    );
   });
 
   it('mutated configs (the examples and one with every section) load or fail with a typed config error', () => {
@@ -131,7 +192,7 @@ describe('fuzz: config files', () => {
     fc.assert(
       fc.property(fc.nat({ max: corpus.length - 1 }), mutations, fc.boolean(), (index, steps, json) => {
         const document = mutate(corpus[index], steps);
-        load(json ? JSON.stringify(document) ?? 'null' : stringify(document));
+        load(json ? (JSON.stringify(document) ?? 'null') : stringify(document));
       }),
       fuzzParameters(300)
     );
@@ -139,11 +200,17 @@ describe('fuzz: config files', () => {
 
   it('text-level mutations of the examples (cut, spliced, duplicated lines) load or fail typed', () => {
     fc.assert(
-      fc.property(fc.nat({ max: examples.length - 1 }), fc.nat(), fc.nat(), fc.string({ maxLength: 20 }), (index, at, length, insert) => {
-        const text = examples[index] as string;
-        const start = at % (text.length + 1);
-        load(text.slice(0, start) + insert + text.slice(start + (length % 40)));
-      }),
+      fc.property(
+        fc.nat({ max: examples.length - 1 }),
+        fc.nat(),
+        fc.nat(),
+        fc.string({ maxLength: 20 }),
+        (index, at, length, insert) => {
+          const text = examples[index] as string;
+          const start = at % (text.length + 1);
+          load(text.slice(0, start) + insert + text.slice(start + (length % 40)));
+        }
+      ),
       fuzzParameters(200)
     );
   });
@@ -155,7 +222,13 @@ describe('fuzz: workflow files', () => {
     const workflowDir = join(dir, 'workflows');
     fc.assert(
       fc.property(
-        fc.oneof(fc.string({ maxLength: 300 }), serialized(fc.jsonValue({ maxDepth: 4 })), fc.tuple(fc.nat({ max: corpus.length - 1 }), mutations).map(([index, steps]) => stringify(mutate(corpus[index], steps)))),
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          serialized(fc.jsonValue({ maxDepth: 4 })),
+          fc
+            .tuple(fc.nat({ max: corpus.length - 1 }), mutations)
+            .map(([index, steps]) => stringify(mutate(corpus[index], steps)))
+        ),
         text => {
           const parsed = parseWorkflowFile(text, 'fuzz.yaml', {}, 'fuzz');
           assert.ok('problems' in parsed ? parsed.problems.length > 0 : typeof parsed.name === 'string');

@@ -5,14 +5,40 @@
 import fc from 'fast-check';
 
 const methods = [
-  'initialize', 'ping', 'tools/list', 'tools/call', 'prompts/list', 'prompts/get', 'resources/list', 'resources/read',
-  'resources/templates/list', 'resources/subscribe', 'resources/unsubscribe', 'completion/complete', 'logging/setLevel',
-  'server/discover', 'tasks/get', 'tasks/list', 'tasks/cancel', 'sampling/createMessage', 'roots/list', 'elicitation/create',
-  'notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/roots/list_changed',
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'completion/complete',
+  'logging/setLevel',
+  'server/discover',
+  'tasks/get',
+  'tasks/list',
+  'tasks/cancel',
+  'sampling/createMessage',
+  'roots/list',
+  'elicitation/create',
+  'notifications/initialized',
+  'notifications/cancelled',
+  'notifications/progress',
+  'notifications/roots/list_changed',
   'notifications/message'
 ];
 
-const id = fc.oneof(fc.integer(), fc.string({ maxLength: 10 }), fc.constant(null), fc.double(), fc.jsonValue({ maxDepth: 1 }));
+const id = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 10 }),
+  fc.constant(null),
+  fc.double(),
+  fc.jsonValue({ maxDepth: 1 })
+);
 const jsonValue = fc.jsonValue({ maxDepth: 3 });
 
 const params = fc.oneof(
@@ -26,7 +52,10 @@ const params = fc.oneof(
       level: fc.constantFrom('debug', 'info', 'emergency', 'nope'),
       cursor: fc.string({ maxLength: 10 }),
       requestId: id,
-      _meta: fc.oneof(jsonValue, fc.record({ progressToken: id, traceparent: fc.string({ maxLength: 60 }) }, { requiredKeys: [] })),
+      _meta: fc.oneof(
+        jsonValue,
+        fc.record({ progressToken: id, traceparent: fc.string({ maxLength: 60 }) }, { requiredKeys: [] })
+      ),
       capabilities: jsonValue,
       clientInfo: jsonValue,
       ref: jsonValue,
@@ -99,7 +128,8 @@ export function invalidAnswer(value: unknown): string | undefined {
   if ('result' in record === 'error' in record) return 'a response needs a result or an error, not both or neither';
   if ('error' in record) {
     const error = record.error as { code?: unknown; message?: unknown } | null;
-    if (!error || !Number.isInteger(error.code) || typeof error.message !== 'string') return 'an error without an integer code and a message';
+    if (!error || !Number.isInteger(error.code) || typeof error.message !== 'string')
+      return 'an error without an integer code and a message';
   }
   return undefined;
 }

@@ -12,7 +12,8 @@ import { fuzzParameters } from './fuzz-settings.js';
 
 const upperDigits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const chars = (alphabet: string, length: number) => fc.array(fc.constantFrom(...alphabet), { minLength: length, maxLength: length }).map(list => list.join(''));
+const chars = (alphabet: string, length: number) =>
+  fc.array(fc.constantFrom(...alphabet), { minLength: length, maxLength: length }).map(list => list.join(''));
 
 /** Secrets of the high-confidence rules, generated. */
 const secret = fc.oneof(
@@ -33,7 +34,8 @@ describe('fuzz: the redactor', () => {
       fc.property(fc.jsonValue({ maxDepth: 4 }), value => {
         const once = defaultRedactor.redactValue(value);
         assert.deepEqual(defaultRedactor.redactValue(once), once);
-        if (value !== null && typeof value === 'object' && !Array.isArray(value)) assert.deepEqual(Object.keys(once as object), Object.keys(value));
+        if (value !== null && typeof value === 'object' && !Array.isArray(value))
+          assert.deepEqual(Object.keys(once as object), Object.keys(value));
       }),
       fuzzParameters(500)
     );
@@ -48,11 +50,19 @@ describe('fuzz: the redactor', () => {
 
   it('a high-confidence secret planted in arbitrary text never survives, and block mode finds it', () => {
     fc.assert(
-      fc.property(surround, secret, fc.string({ maxLength: 40 }).map(text => ' ' + text), (before, planted, after) => {
-        const text = before + planted + after;
-        assert.ok(!defaultRedactor.redactText(text).includes(planted), `${planted} survived in ${JSON.stringify(text)}`);
-        assert.ok(defaultRedactor.findHighConfidence({ nested: [text] }).length > 0);
-      }),
+      fc.property(
+        surround,
+        secret,
+        fc.string({ maxLength: 40 }).map(text => ' ' + text),
+        (before, planted, after) => {
+          const text = before + planted + after;
+          assert.ok(
+            !defaultRedactor.redactText(text).includes(planted),
+            `${planted} survived in ${JSON.stringify(text)}`
+          );
+          assert.ok(defaultRedactor.findHighConfidence({ nested: [text] }).length > 0);
+        }
+      ),
       fuzzParameters(500)
     );
   });

@@ -34,9 +34,13 @@ describe('fuzz: stdio frames', { timeout: longRun ? 24 * 3600_000 : 180_000 }, (
     await using config = writeConfig({});
     const startLog = join(config.dir, 'starts.log');
     await using written = writeConfig({ servers: { echo: fixtureServer('echo.ts', ['--start-log', startLog]) } });
-    const child = spawn(manifoldCommand.command, [...manifoldCommand.args, 'serve', '--config', written.path, '--log-level', 'error'], {
-      stdio: ['pipe', 'pipe', 'pipe']
-    });
+    const child = spawn(
+      manifoldCommand.command,
+      [...manifoldCommand.args, 'serve', '--config', written.path, '--log-level', 'error'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe']
+      }
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
@@ -55,10 +59,20 @@ describe('fuzz: stdio frames', { timeout: longRun ? 24 * 3600_000 : 180_000 }, (
       });
       const write = (text: string) => child.stdin.write(`${text}\n`);
       let sequence = 0;
-      const request = (method: string, params: Record<string, unknown> = {}, boundMs = frameBoundMs): Promise<Record<string, unknown>> => {
+      const request = (
+        method: string,
+        params: Record<string, unknown> = {},
+        boundMs = frameBoundMs
+      ): Promise<Record<string, unknown>> => {
         const id = `fuzz-sentinel-${++sequence}`;
         return new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no answer to ${method} (${id}) in ${boundMs} ms: the gateway hangs\n${stderr.slice(-2000)}`)), boundMs);
+          const timer = setTimeout(
+            () =>
+              reject(
+                new Error(`no answer to ${method} (${id}) in ${boundMs} ms: the gateway hangs\n${stderr.slice(-2000)}`)
+              ),
+            boundMs
+          );
           waiting.set(id, value => {
             clearTimeout(timer);
             waiting.delete(id);
@@ -67,7 +81,11 @@ describe('fuzz: stdio frames', { timeout: longRun ? 24 * 3600_000 : 180_000 }, (
           write(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
         });
       };
-      const init = await request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } }, 60_000);
+      const init = await request(
+        'initialize',
+        { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } },
+        60_000
+      );
       assert.ok(init.result, JSON.stringify(init));
       write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
 
@@ -84,7 +102,11 @@ describe('fuzz: stdio frames', { timeout: longRun ? 24 * 3600_000 : 180_000 }, (
 
       // Still serving: a real call through to the echo server.
       const echoed = await request('tools/call', { name: 'echo__echo', arguments: { message: 'still here' } }, 60_000);
-      assert.deepEqual((echoed.result as { content: unknown }).content, [{ type: 'text', text: 'still here' }], JSON.stringify(echoed));
+      assert.deepEqual(
+        (echoed.result as { content: unknown }).content,
+        [{ type: 'text', text: 'still here' }],
+        JSON.stringify(echoed)
+      );
       assert.deepEqual(problems, []);
 
       // stdin closed: the gateway exits and its server process is gone.

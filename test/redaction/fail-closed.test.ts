@@ -40,15 +40,27 @@ describe('a redactor that throws fails closed', () => {
     const client = await gateway.connect('legacy');
 
     // Arguments: refused with a tool error that says why; nothing reached the server.
-    const refused = await client.callTool({ name: 'args__echo_args', arguments: { text: `${trigger} ${secrets.aws}` } });
+    const refused = await client.callTool({
+      name: 'args__echo_args',
+      arguments: { text: `${trigger} ${secrets.aws}` }
+    });
     assert.equal(refused.isError, true);
-    assert.match(textOf(refused), /redacting the arguments of args__echo_args failed \(the buggy rule threw\); the call is refused rather than sent unredacted \(servers\.args\.redact\)/);
+    assert.match(
+      textOf(refused),
+      /redacting the arguments of args__echo_args failed \(the buggy rule threw\); the call is refused rather than sent unredacted \(servers\.args\.redact\)/
+    );
     assert.ok(!textOf(refused).includes(secrets.aws));
 
     // Results: the server echoes the trigger (its arguments are not redacted there); the result is replaced.
-    const withheld = await client.callTool({ name: 'results__echo_args', arguments: { text: `${trigger} ${secrets.aws}` } });
+    const withheld = await client.callTool({
+      name: 'results__echo_args',
+      arguments: { text: `${trigger} ${secrets.aws}` }
+    });
     assert.equal(withheld.isError, true);
-    assert.match(textOf(withheld), /redacting the result of results__echo_args failed .* the result is withheld rather than passed unredacted \(servers\.results\.redact\)/);
+    assert.match(
+      textOf(withheld),
+      /redacting the result of results__echo_args failed .* the result is withheld rather than passed unredacted \(servers\.results\.redact\)/
+    );
     assert.ok(!JSON.stringify(withheld).includes(secrets.aws));
 
     // Text without the trigger is redacted as usual by the same redactor.
@@ -56,7 +68,9 @@ describe('a redactor that throws fails closed', () => {
     assert.ok(!textOf(leaked).includes(secrets.aws) && textOf(leaked).includes('[REDACTED:aws-access-key]'));
 
     // The log: a line whose message holds the trigger is written as the marker.
-    gateway.core.logger.warn(`a message with ${trigger} and ${secrets.aws}`, { detail: `${trigger} ${secrets.github}` });
+    gateway.core.logger.warn(`a message with ${trigger} and ${secrets.aws}`, {
+      detail: `${trigger} ${secrets.github}`
+    });
     const line = JSON.parse(gateway.logLines.at(-1) as string);
     assert.equal(line.message, redactionFailedMarker);
     assert.equal(line.fields, redactionFailedMarker);

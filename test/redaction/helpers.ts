@@ -28,7 +28,10 @@ export interface RedactedGateway extends AsyncDisposable {
   auditRows(): Promise<AuditRow[]>;
 }
 
-export async function startRedactedGateway(config: Record<string, unknown>, redactor?: Redactor): Promise<RedactedGateway> {
+export async function startRedactedGateway(
+  config: Record<string, unknown>,
+  redactor?: Redactor
+): Promise<RedactedGateway> {
   const written = writeConfig(config);
   const full = { ...config, store: { path: join(written.dir, 'manifold.db') }, audit: { arguments: true } };
   const { config: parsed } = parseConfig(stringify(full), { source: written.path, env: {} });
@@ -39,8 +42,19 @@ export async function startRedactedGateway(config: Record<string, unknown>, reda
     exporter: spans,
     ...(redactor ? { redactor } : {})
   });
-  const logger = createLogger({ level: 'debug', format: 'json', sink: line => logLines.push(line), ...(redactor ? { redactor } : {}) });
-  const core = new GatewayCore({ config: parsed, configPath: written.path, logger, tracing, ...(redactor ? { redactor } : {}) });
+  const logger = createLogger({
+    level: 'debug',
+    format: 'json',
+    sink: line => logLines.push(line),
+    ...(redactor ? { redactor } : {})
+  });
+  const core = new GatewayCore({
+    config: parsed,
+    configPath: written.path,
+    logger,
+    tracing,
+    ...(redactor ? { redactor } : {})
+  });
   await core.start();
   const clients: Client[] = [];
   let closed = false;
@@ -58,7 +72,10 @@ export async function startRedactedGateway(config: Record<string, unknown>, reda
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       serveStdio(
         () => {
-          const { server, session } = createDownstreamServer(core, { session: true, view: resolveServedView(core, undefined) });
+          const { server, session } = createDownstreamServer(core, {
+            session: true,
+            view: resolveServedView(core, undefined)
+          });
           if (session) core.sessions.add(session);
           return server;
         },
@@ -91,7 +108,9 @@ export async function startRedactedGateway(config: Record<string, unknown>, reda
 /** Everything a span carries, as one text: name, attributes, status, events and their attributes. */
 export function spanText(spans: InMemorySpanExporter): string {
   return JSON.stringify(
-    spans.getFinishedSpans().map(span => ({ name: span.name, attributes: span.attributes, status: span.status, events: span.events }))
+    spans
+      .getFinishedSpans()
+      .map(span => ({ name: span.name, attributes: span.attributes, status: span.status, events: span.events }))
   );
 }
 

@@ -12,10 +12,21 @@ import { leakySecrets as secrets } from '../fixtures/servers/leaky-secrets.js';
 import { fixtureServer } from '../helpers/gateway.js';
 import { spanText, startRedactedGateway, textOf } from './helpers.js';
 
-const everySecret = [secrets.aws, secrets.github, secrets.email, secrets.card, secrets.password, secrets.anthropic, secrets.slack, secrets.connectionPassword, secrets.pemBody];
+const everySecret = [
+  secrets.aws,
+  secrets.github,
+  secrets.email,
+  secrets.card,
+  secrets.password,
+  secrets.anthropic,
+  secrets.slack,
+  secrets.connectionPassword,
+  secrets.pemBody
+];
 
 function assertClean(where: string, text: string): void {
-  for (const secret of everySecret) assert.ok(!text.includes(secret), `${where} contains ${secret}:\n${text.slice(0, 4000)}`);
+  for (const secret of everySecret)
+    assert.ok(!text.includes(secret), `${where} contains ${secret}:\n${text.slice(0, 4000)}`);
 }
 
 const config = {
@@ -43,8 +54,14 @@ for (const era of ['legacy', 'modern'] as const) {
         assert.ok(leakedText.includes(markerOf(rule)), `no ${rule} marker in ${leakedText}`);
 
       // Arguments: the server received them redacted (it echoes what it got).
-      const echoed = await client.callTool({ name: 'leaky__echo_args', arguments: { text: `deploy with ${secrets.aws}`, extra: { password: secrets.password } } });
-      assert.deepEqual(JSON.parse(textOf(echoed)), { text: `deploy with ${markerOf('aws-access-key')}`, extra: { password: markerOf('secret-field') } });
+      const echoed = await client.callTool({
+        name: 'leaky__echo_args',
+        arguments: { text: `deploy with ${secrets.aws}`, extra: { password: secrets.password } }
+      });
+      assert.deepEqual(JSON.parse(textOf(echoed)), {
+        text: `deploy with ${markerOf('aws-access-key')}`,
+        extra: { password: markerOf('secret-field') }
+      });
 
       // A tool error's text, a protocol error's message and a resource's text.
       const failed = await client.callTool({ name: 'leaky__fail_leak', arguments: {} });
@@ -63,11 +80,17 @@ for (const era of ['legacy', 'modern'] as const) {
 
       // Block: a private key (or any high-confidence secret) in the arguments refuses the call with a tool error;
       // an email (low confidence) passes unchanged.
-      const blocked = await client.callTool({ name: 'guarded__echo_args', arguments: { text: `here is my key\n${secrets.pem}` } });
+      const blocked = await client.callTool({
+        name: 'guarded__echo_args',
+        arguments: { text: `here is my key\n${secrets.pem}` }
+      });
       assert.equal(blocked.isError, true);
       assert.match(textOf(blocked), /carry a secret \(\[REDACTED:private-key\]\).*servers\.guarded\.redact: block/s);
       assertClean('the block refusal', textOf(blocked));
-      const allowed = await client.callTool({ name: 'guarded__echo_args', arguments: { text: `mail ${secrets.email}` } });
+      const allowed = await client.callTool({
+        name: 'guarded__echo_args',
+        arguments: { text: `mail ${secrets.email}` }
+      });
       assert.equal(JSON.parse(textOf(allowed)).text, `mail ${secrets.email}`);
 
       // A server without redact: its result reaches the client as written (the per-server setting is what redacts).
@@ -85,7 +108,10 @@ for (const era of ['legacy', 'modern'] as const) {
 
       // The JSON log: the servers' stderr (which prints keys at start) and every message and field.
       const log = gateway.logLines.join('\n');
-      assert.ok(log.includes('leaky fixture starting with [REDACTED:aws-access-key]'), 'the fixture stderr line is logged, redacted');
+      assert.ok(
+        log.includes('leaky fixture starting with [REDACTED:aws-access-key]'),
+        'the fixture stderr line is logged, redacted'
+      );
       assertClean('the log', log);
 
       // Audit rows (arguments kept): arguments, targets and error texts, of the plain server's calls too.
