@@ -14,10 +14,17 @@ export const redactSchema = z
   .transform((value, context) => {
     const words = typeof value === 'string' ? [value] : value;
     if (words.includes('off') && words.length > 1) {
-      context.addIssue({ code: 'custom', message: '"off" cannot be combined with other modes: use off alone, or a list of results, arguments, block' });
+      context.addIssue({
+        code: 'custom',
+        message: '"off" cannot be combined with other modes: use off alone, or a list of results, arguments, block'
+      });
       return z.NEVER;
     }
-    return { results: words.includes('results'), arguments: words.includes('arguments'), block: words.includes('block') };
+    return {
+      results: words.includes('results'),
+      arguments: words.includes('arguments'),
+      block: words.includes('block')
+    };
   });
 
 export type RedactConfig = z.output<typeof redactSchema>;

@@ -64,7 +64,8 @@ export function shannonEntropy(text: string): number {
 }
 
 /** Card brands by their first digits (IIN) and length: Visa, Mastercard, Amex, Discover, JCB, Diners. */
-const cardPrefix = /^(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)\d{12}|3[47]\d{13}|6(?:011|5\d\d)\d{12,15}|35(?:2[89]|[3-8]\d)\d{12,15}|3(?:0[0-5]|[689]\d)\d{11,16})$/;
+const cardPrefix =
+  /^(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)\d{12}|3[47]\d{13}|6(?:011|5\d\d)\d{12,15}|35(?:2[89]|[3-8]\d)\d{12,15}|3(?:0[0-5]|[689]\d)\d{11,16})$/;
 
 function cardNumber(match: string): boolean {
   const digits = match.replace(/[ -]/g, '');
@@ -80,9 +81,16 @@ function cardNumber(match: string): boolean {
  * longer base64 run (images). After a secret-like name (`key=`, `"token": "`, `Bearer `) the bar is lower: 20
  * characters and ≥ 3.8 bits.
  */
-export const highEntropy = { minLength: 32, maxLength: 200, minBits: 4.5, contextMinLength: 20, contextMinBits: 3.8 } as const;
+export const highEntropy = {
+  minLength: 32,
+  maxLength: 200,
+  minBits: 4.5,
+  contextMinLength: 20,
+  contextMinBits: 3.8
+} as const;
 
-const secretContext = /(?:key|token|secret|passw(?:or)?d|pwd|credential|auth(?:orization)?|bearer|signature|private)["']?\s*(?:[:=]|=>)?\s*["']?\s*$/i;
+const secretContext =
+  /(?:key|token|secret|passw(?:or)?d|pwd|credential|auth(?:orization)?|bearer|signature|private)["']?\s*(?:[:=]|=>)?\s*["']?\s*$/i;
 
 function highEntropyValid(match: string, text: string, index: number): boolean {
   const before = text.slice(Math.max(0, index - 40), index);
@@ -98,7 +106,15 @@ function highEntropyValid(match: string, text: string, index: number): boolean {
 
 /** Base64 and base64url characters: A-Z a-z 0-9 + / _ - (and `=` padding, taken after a run). */
 function isBase64Code(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 95 || code === 45;
+  return (
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    (code >= 48 && code <= 57) ||
+    code === 43 ||
+    code === 47 ||
+    code === 95 ||
+    code === 45
+  );
 }
 
 /** Runs of 20 to 200 base64 characters (with their `=` padding); longer runs are binary, not secrets. */
@@ -114,7 +130,8 @@ function base64Runs(text: string): Array<{ start: number; end: number }> {
     while (index < text.length && isBase64Code(text.charCodeAt(index))) index++;
     let end = index;
     while (end < text.length && end - index < 2 && text.charCodeAt(end) === 61) end++;
-    if (index - start >= highEntropy.contextMinLength && index - start <= highEntropy.maxLength) runs.push({ start, end });
+    if (index - start >= highEntropy.contextMinLength && index - start <= highEntropy.maxLength)
+      runs.push({ start, end });
     index = end === index ? index : end;
   }
   return runs;
@@ -127,7 +144,13 @@ function hasCardDigits(text: string): boolean {
     const code = text.charCodeAt(index);
     if (code >= 48 && code <= 57) {
       if (++digits >= 13) return true;
-    } else if (!((code === 32 || code === 45) && digits > 0 && index + 1 < text.length && text.charCodeAt(index + 1) >= 48 && text.charCodeAt(index + 1) <= 57)) {
+    } else if (!(
+      (code === 32 || code === 45) &&
+      digits > 0 &&
+      index + 1 < text.length &&
+      text.charCodeAt(index + 1) >= 48 &&
+      text.charCodeAt(index + 1) <= 57
+    )) {
       digits = 0;
     }
   }
@@ -148,7 +171,8 @@ export const defaultRules: readonly RedactionRule[] = [
     id: 'private-key',
     confidence: 'high',
     // A PEM private key (RSA, EC, OPENSSH, ENCRYPTED, PGP…): the block, or up to the text's end if it is cut.
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\:-]*)/g,
+    pattern:
+      /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\:-]*)/g,
     hint: text => text.includes('PRIVATE KEY')
   },
   {
@@ -202,7 +226,8 @@ export const defaultRules: readonly RedactionRule[] = [
     // The literal `://` first (the engine searches for it); the scheme before it is checked by `validate`.
     pattern: /(?<lead>:\/\/[^\s:/@'"]{1,128}:)(?<secret>[^\s/@'"]{1,256})(?=@[^\s@/'"]+)/g,
     hint: text => text.includes('://'),
-    validate: (_match, text, index) => /(?:^|[^a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}$/.test(text.slice(Math.max(0, index - 22), index))
+    validate: (_match, text, index) =>
+      /(?:^|[^a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}$/.test(text.slice(Math.max(0, index - 22), index))
   },
   {
     id: 'card-number',
@@ -214,11 +239,13 @@ export const defaultRules: readonly RedactionRule[] = [
   {
     id: 'email',
     confidence: 'low',
-    pattern: /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
+    pattern:
+      /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
     hint: text => text.includes('@'),
     // `scheme://user@host` is a URL's user and `git@host:org/repo` an SSH remote, not addresses.
     validate: (match, text, index) =>
-      !text.startsWith('://', index - 3) && !(text[index + match.length] === ':' && /\S/.test(text[index + match.length + 1] ?? ' '))
+      !text.startsWith('://', index - 3) &&
+      !(text[index + match.length] === ':' && /\S/.test(text[index + match.length + 1] ?? ' '))
   },
   {
     id: 'high-entropy',

@@ -16,9 +16,20 @@ const openaiProject = 'sk-proj-' + 'Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56_-Qr78';
 const anthropic = 'sk-ant-' + 'api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe-AbCdEf';
 const slack = 'xoxb-' + '123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
 const slackUser = 'xoxp-' + '2222222222-3333333333-4444444444-abcdef0123456789';
-const pem = ['-----BEGIN RSA ' + 'PRIVATE KEY-----', 'MIIEpAIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGH', 'IJKLMNOPQRSTUVWXYZ+/0987654321==', '-----END RSA PRIVATE KEY-----'].join('\n');
-const openssh = ['-----BEGIN OPENSSH ' + 'PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW', '-----END OPENSSH PRIVATE KEY-----'].join('\n');
-const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9' + '.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+const pem = [
+  '-----BEGIN RSA ' + 'PRIVATE KEY-----',
+  'MIIEpAIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGH',
+  'IJKLMNOPQRSTUVWXYZ+/0987654321==',
+  '-----END RSA PRIVATE KEY-----'
+].join('\n');
+const openssh = [
+  '-----BEGIN OPENSSH ' + 'PRIVATE KEY-----',
+  'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW',
+  '-----END OPENSSH PRIVATE KEY-----'
+].join('\n');
+const jwt =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9' +
+  '.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 
 interface Case {
   rule: string;
@@ -57,7 +68,12 @@ const cases: Case[] = [
       { text: `OPENAI_API_KEY=${openai}`, secret: openai },
       { text: `key: ${openaiProject}`, secret: openaiProject }
     ],
-    negative: ['we use sk-learn and scikit-learn for this', 'a risk-free sk-based approach', 'sk-this-is-only-words-and-more-words', 'the task-12345678901234567890 id']
+    negative: [
+      'we use sk-learn and scikit-learn for this',
+      'a risk-free sk-based approach',
+      'sk-this-is-only-words-and-more-words',
+      'the task-12345678901234567890 id'
+    ]
   },
   {
     rule: 'anthropic-api-key',
@@ -80,7 +96,11 @@ const cases: Case[] = [
       // Cut off before its END line: the rest of the key block goes.
       { text: pem.split('\n').slice(0, 2).join('\n'), secret: pem.split('\n').slice(0, 2).join('\n') }
     ],
-    negative: ['-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----', 'the PRIVATE KEY file must be kept safe', '-----BEGIN CERTIFICATE-----']
+    negative: [
+      '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----',
+      'the PRIVATE KEY file must be kept safe',
+      '-----BEGIN CERTIFICATE-----'
+    ]
   },
   {
     rule: 'jwt',
@@ -97,7 +117,12 @@ const cases: Case[] = [
       { text: 'mongodb+srv://admin:hunter2@cluster0.example.net/test', secret: 'hunter2' },
       { text: 'redis://default:p%40ss@cache:6379', secret: 'p%40ss' }
     ],
-    negative: ['postgres://app@db.internal:5432/app', 'https://example.com:8443/path', 'see http://host:80/a@b', 'git@github.com:org/repo.git']
+    negative: [
+      'postgres://app@db.internal:5432/app',
+      'https://example.com:8443/path',
+      'see http://host:80/a@b',
+      'git@github.com:org/repo.git'
+    ]
   },
   {
     rule: 'card-number',
@@ -154,7 +179,8 @@ describe('redaction rules', () => {
       }
     });
     it(`${rule}: leaves near misses alone`, () => {
-      for (const text of negative) assert.equal(defaultRedactor.redactText(text), text, `changed ${JSON.stringify(text)}`);
+      for (const text of negative)
+        assert.equal(defaultRedactor.redactText(text), text, `changed ${JSON.stringify(text)}`);
     });
   }
 
@@ -167,7 +193,10 @@ describe('redaction rules', () => {
     for (let index = 0; index < bytes.length; index++) bytes[index] = (index * 7919 + 13) % 251;
     for (const size of [48, 96, 150, 600, 3000]) {
       const data = bytes.subarray(0, size).toString('base64');
-      assert.equal(defaultRedactor.redactText(data), data.length <= 200 && data.length >= 32 ? defaultRedactor.redactText(data) : data);
+      assert.equal(
+        defaultRedactor.redactText(data),
+        data.length <= 200 && data.length >= 32 ? defaultRedactor.redactText(data) : data
+      );
       const content = { content: [{ type: 'image', data, mimeType: 'image/png' }] };
       assert.equal(defaultRedactor.redactValue(content), content);
       assert.equal(defaultRedactor.redactText(`data:image/png;base64,${data}`), `data:image/png;base64,${data}`);
@@ -195,17 +224,23 @@ describe('Redactor over JSON values', () => {
   });
 
   it('redacts a secret-named member whatever its value looks like', () => {
-    assert.deepEqual(defaultRedactor.redactValue({ password: 'hunter2', apiKey: 'x', note: 'hunter2', count: 3, token: '' }), {
-      password: markerOf('secret-field'),
-      apiKey: markerOf('secret-field'),
-      note: 'hunter2',
-      count: 3,
-      token: ''
-    });
+    assert.deepEqual(
+      defaultRedactor.redactValue({ password: 'hunter2', apiKey: 'x', note: 'hunter2', count: 3, token: '' }),
+      {
+        password: markerOf('secret-field'),
+        apiKey: markerOf('secret-field'),
+        note: 'hunter2',
+        count: 3,
+        token: ''
+      }
+    );
   });
 
   it('lists the high-confidence rules a value carries (block mode), not the low ones', () => {
-    assert.deepEqual(defaultRedactor.findHighConfidence({ a: [{ b: `key ${pem}` }], c: 'bob@example.com 4111111111111111' }), ['private-key']);
+    assert.deepEqual(
+      defaultRedactor.findHighConfidence({ a: [{ b: `key ${pem}` }], c: 'bob@example.com 4111111111111111' }),
+      ['private-key']
+    );
     assert.deepEqual(defaultRedactor.findHighConfidence({ c: 'bob@example.com', d: 'sk-learn' }), []);
   });
 
@@ -224,7 +259,10 @@ describe('Redactor over JSON values', () => {
     assert.equal(safeRedactText(`x ${aws}`, redactor), redactionFailedMarker);
     assert.equal(safeRedactValue({ a: `x ${aws}` }, redactor), redactionFailedMarker);
     // Text the failing rule does not reach is redacted as usual.
-    assert.equal(safeRedactText(`no ex here ${aws}`.replace(/x/g, ''), redactor), 'no e here [REDACTED:aws-access-key]');
+    assert.equal(
+      safeRedactText(`no ex here ${aws}`.replace(/x/g, ''), redactor),
+      'no e here [REDACTED:aws-access-key]'
+    );
   });
 
   it('refuses a rule without the g flag', () => {

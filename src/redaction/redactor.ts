@@ -7,7 +7,8 @@ export const redactionFailedMarker = markerOf('redaction-failed');
  * Member names whose string values are secrets whatever they look like, compared without case, `-` and `_`
  * (`apiKey`, `api-key`, `API_KEY`): their value becomes `[REDACTED:secret-field]`.
  */
-const secretName = /^(token|accesstoken|refreshtoken|idtoken|secret|clientsecret|password|passwd|passphrase|authorization|apikey|xapikey|privatekey|cookie|setcookie|credentials?)$/;
+const secretName =
+  /^(token|accesstoken|refreshtoken|idtoken|secret|clientsecret|password|passwd|passphrase|authorization|apikey|xapikey|privatekey|cookie|setcookie|credentials?)$/;
 
 export function isSecretName(key: string): boolean {
   return secretName.test(key.toLowerCase().replace(/[-_]/g, ''));
@@ -35,7 +36,9 @@ export class Redactor {
     let out = text;
     for (const rule of this.rules) {
       if (rule.hint && !rule.hint(out)) continue;
-      out = rule.scan ? replaceSpans(rule, out) : out.replace(rule.pattern, (...args: unknown[]) => replacement(rule, args));
+      out = rule.scan
+        ? replaceSpans(rule, out)
+        : out.replace(rule.pattern, (...args: unknown[]) => replacement(rule, args));
     }
     return out;
   }
@@ -55,7 +58,9 @@ export class Redactor {
     walk(value, text => {
       for (const rule of this.high) {
         if (found.has(rule.id) || (rule.hint && !rule.hint(text))) continue;
-        const replaced = rule.scan ? replaceSpans(rule, text) : text.replace(rule.pattern, (...args: unknown[]) => replacement(rule, args));
+        const replaced = rule.scan
+          ? replaceSpans(rule, text)
+          : text.replace(rule.pattern, (...args: unknown[]) => replacement(rule, args));
         if (replaced !== text) found.add(rule.id);
       }
       return text;
