@@ -4,15 +4,15 @@ import unicorn from 'eslint-plugin-unicorn';
 
 /**
  * Layers (STYLE.md §2): cli → console → gateway → pinning → (scanner, approval, metrics, audit, usage) → (auth, limits, cache, routers) → (agents, workflows, discovery) → rules → catalog → upstream → config/telemetry/store →
- * core. A folder may import only from the folders below it. Every folder under src/ must be placed here (lint
+ * redaction → core. A folder may import only from the folders below it. Every folder under src/ must be placed here (lint
  * fails on one that is not), and only folders that exist are named, so the rules say what the code is.
  */
 const layers = {
-  cli: ['console', 'gateway', 'pinning', 'scanner', 'approval', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
-  console: ['gateway', 'pinning', 'scanner', 'approval', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
-  gateway: ['pinning', 'scanner', 'approval', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  cli: ['redaction', 'console', 'gateway', 'pinning', 'scanner', 'approval', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  console: ['redaction', 'gateway', 'pinning', 'scanner', 'approval', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
+  gateway: ['redaction', 'pinning', 'scanner', 'approval', 'metrics', 'audit', 'auth', 'limits', 'usage', 'cache', 'routers', 'agents', 'workflows', 'discovery', 'rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
   pinning: ['audit', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
-  audit: ['config', 'telemetry', 'store', 'core'],
+  audit: ['config', 'telemetry', 'redaction', 'store', 'core'],
   approval: ['rules', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
   metrics: ['limits', 'cache', 'catalog', 'upstream', 'config', 'telemetry', 'store', 'core'],
   auth: ['config', 'telemetry', 'store', 'core'],
@@ -28,7 +28,8 @@ const layers = {
   upstream: ['config', 'telemetry', 'store', 'core'],
   scanner: ['config', 'core'],
   config: ['core'],
-  telemetry: ['core'],
+  telemetry: ['redaction', 'core'],
+  redaction: ['core'],
   store: ['config', 'telemetry', 'core'],
   core: []
 };

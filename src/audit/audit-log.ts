@@ -1,5 +1,6 @@
 import type { CountedTokens } from '../core/pipeline.js';
 import { type AuditCheckpoint, type AuditRecord, type AuditRow, type AuditStore, tokensMethod } from '../store/index.js';
+import type { Redactor } from '../redaction/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { writeAnchor } from './anchor.js';
 import { rowHash, signCheckpoint } from './chain.js';
@@ -22,6 +23,8 @@ export interface AuditLogOptions {
   /** A row that cannot be written: answer anyway and log (`serve`, the default), or fail the request (`withhold`). */
   onFailure?: 'serve' | 'withhold';
   logger: Logger;
+  /** Redacts arguments, targets and error texts (default: the default rule table); tests inject a failing one. */
+  redactor?: Redactor;
   now?: () => number;
 }
 

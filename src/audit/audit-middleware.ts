@@ -2,6 +2,7 @@ import { classifyError, classifyResult } from '../core/call-outcome.js';
 import { ManifoldError } from '../core/errors.js';
 import type { CountedTokens, GatewayRequest, GatewayResult, Middleware } from '../core/pipeline.js';
 import { principalOf } from '../core/principal.js';
+import { defaultRedactor, type Redactor, safeRedactText, safeRedactValue } from '../redaction/index.js';
 import type { AuditRecord, AuditRow } from '../store/index.js';
 import type { AuditLog } from './audit-log.js';
 import { redactSecrets } from './canonical-json.js';
@@ -32,6 +33,10 @@ function argumentsOf(request: GatewayRequest): unknown {
   return params.arguments ?? {};
 }
 
+function redactTarget(target: string | null, redactor: Redactor): string | null {
+  return target === null ? null : safeRedactText(target, redactor);
+}
+
 /**
  * The pipeline's outermost stage: one audit row per request, committed (hash-chained; group commit with the
  * rows of calls that finish in the same turn) after the request is answered and before the answer goes back, whatever
@@ -40,6 +45,8 @@ function argumentsOf(request: GatewayRequest): unknown {
  */
 export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Middleware {
   const unrecorded = new UnrecordedCalls();
+  // Secrets and PII in arguments, targets and error texts are redacted, always; a redactor that throws writes its marker.
+  const redactor = log.options.redactor ?? defaultRedactor;
   return next => async request => {
     const started = Date.now();
     const startedAt = performance.now();
@@ -64,7 +71,7 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
       failure = error;
       threw = true;
     }
-    const outcome = threw ? classifyError(failure) : classifyResult(result as GatewayResult);
+    const outcome = threw ? classifyError(failure) : classifyResult(result as GatewayResult, text => safeRedactText(text, redactor));
     const args = digestOf(argumentsOf(request));
     const principal = principalOf(request.downstream);
     const { downstream } = request;
@@ -80,12 +87,12 @@ export function createAuditMiddleware(log: AuditLog, resolve: ResolveTarget): Mi
       session: downstream.sessionId,
       view: downstream.view ?? null,
       method: request.method,
-      target: targetOf(request),
+      target: redactTarget(targetOf(request), redactor),
       upstream: where.upstream,
       server: where.server,
       argsDigest: args.digest,
       argsSize: args.size,
-      arguments: log.options.arguments ? JSON.stringify(redactSecrets(argumentsOf(request))) : null,
+      arguments: log.options.arguments ? JSON.stringify(safeRedactValue(redactSecrets(argumentsOf(request)), redactor)) : null,
       outcome: outcome.outcome,
       error: outcome.error,
       durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,

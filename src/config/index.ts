@@ -85,3 +85,4 @@ export {
   type SecurityScanOptions,
   serverTrustSchema
 } from './security-scan-schema.js';
+export { type RedactConfig, redactModeNames, redactSchema } from './security-redact-schema.js';

@@ -36,7 +36,13 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Par
     const lines = document.errors.map(error => error.message.split('\n')[0]);
     throw new ManifoldError('CONFIG_INVALID', `${source} is not valid YAML or JSON:\n${lines.join('\n')}`);
   }
-  const raw: unknown = document.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = document.toJS() ?? {};
+  } catch (error) {
+    // An alias without its anchor (`*name`) parses, and fails only here (found by test/fuzz/config-fuzz.test.ts).
+    throw new ManifoldError('CONFIG_INVALID', `${source} is not valid YAML or JSON: ${(error as Error).message}`, { cause: error });
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ManifoldError('CONFIG_INVALID', `${source}: expected a mapping with "servers" (or "mcpServers") at the top`);
   }

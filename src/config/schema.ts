@@ -21,6 +21,7 @@ import { securityScanSchema, serverTrustSchema } from './security-scan-schema.js
 import { pinningServerFields, securityPinningKeys } from './security-pinning-schema.js';
 import { tracingOptionsSchema } from './tracing-schema.js';
 import { approvalOptionsSchema } from './security-approval-schema.js';
+import { redactSchema, securityRedactFields } from './security-redact-schema.js';
 import { upstreamOAuthSchema } from './oauth-schema.js';
 import { viewsSchema } from './view-schema.js';
 import { workflowsSchema } from './workflow-schema.js';
@@ -71,7 +72,9 @@ const commonServerFields = {
   cache: serverCacheSchema.optional(),
   /** `trusted`: its destructive tools need no approval by default (security.approval), and its scanner findings are one severity lower (docs/SECURITY.md). Absent: untrusted. */
   trust: serverTrustSchema,
-  ...pinningServerFields
+  ...pinningServerFields,
+  /** Redaction of this server's results and arguments (`results`, `arguments`, `block`, `off`); `security.redact` when absent. */
+  redact: redactSchema.optional()
 };
 
 /** A root entry: a path (no URI scheme; a Windows drive letter is a path) or a local `file://` URI. */
@@ -265,8 +268,8 @@ export const configSchema = z
     fleet: fleetOptionsSchema.prefault({}),
     /** The web console at /console on the HTTP port (docs/CONSOLE.md); on by default, behind its own admin credential. */
     console: consoleOptionsSchema.prefault({}),
-    /** Defences against the servers themselves (docs/SECURITY.md): pinned tool definitions, `scan` of tool definitions, `approval` of destructive calls. */
-    security: z.strictObject({ ...securityPinningKeys, approval: approvalOptionsSchema.prefault({}), scan: securityScanSchema.prefault({}) }).prefault({})
+    /** Defences against the servers themselves (docs/SECURITY.md): pinned tool definitions, `scan` of tool definitions, `approval` of destructive calls, redaction of results and arguments. */
+    security: z.strictObject({ ...securityPinningKeys, ...securityRedactFields, approval: approvalOptionsSchema.prefault({}), scan: securityScanSchema.prefault({}) }).prefault({})
   })
   .superRefine((config, context) => {
     for (const issue of checkAuthReferences(config)) context.addIssue({ code: 'custom', ...issue });

@@ -360,8 +360,11 @@ function toStep(step: RawStep): WorkflowStep {
 /** One step, any kind, recursively. */
 export const stepSchema: z.ZodType<WorkflowStep> = z.lazy(() =>
   rawStepSchema
-    // Always run: a step's problems are reported together, whatever else is wrong with it.
-    .superRefine((step, context) => refineStep(step as RawStep, context as z.core.$RefinementCtx<RawStep>), { when: () => true })
+    // Run whatever else is wrong with the step (its problems are reported together), as long as it is an object at
+    // all: a step that is null or a number is the type error alone (found by test/fuzz/config-fuzz.test.ts).
+    .superRefine((step, context) => refineStep(step as RawStep, context as z.core.$RefinementCtx<RawStep>), {
+      when: payload => payload.value !== null && typeof payload.value === 'object' && !Array.isArray(payload.value)
+    })
     .transform(step => toStep(step as RawStep))
 );
 

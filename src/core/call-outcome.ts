@@ -56,7 +56,8 @@ function limitKindOf(kind: unknown, fallback: LimitKind): LimitKind {
 }
 
 /** An answer's outcome: ok, a limit's or a budget's refusal (a tool error carrying `_meta["manifold/limit"|"manifold/budget"]`), or a tool error. */
-export function classifyResult(result: GatewayResult): ClassifiedOutcome {
+/** `clean`: applied to a tool error's text before it is cut (the audit log redacts it whole: a secret cut in two would not be recognised). */
+export function classifyResult(result: GatewayResult, clean?: (text: string) => string): ClassifiedOutcome {
   if (result.isError !== true) return ok;
   const meta = result._meta as Record<string, unknown> | undefined;
   const limit = meta?.[limitMetaKey] as { kind?: unknown } | undefined;
@@ -64,7 +65,7 @@ export function classifyResult(result: GatewayResult): ClassifiedOutcome {
   if (meta?.[budgetMetaKey] !== undefined) return { outcome: 'limited', error: 'BUDGET_EXCEEDED', limitKind: 'budget' };
   const content = result.content as { type?: string; text?: string }[] | undefined;
   const text = Array.isArray(content) ? content.find(part => part.type === 'text')?.text : undefined;
-  return { outcome: 'tool_error', error: text ? text.slice(0, 200) : null };
+  return { outcome: 'tool_error', error: text ? (clean ? clean(text) : text).slice(0, 200) : null };
 }
 
 /** A thrown error's outcome: denied (marked by {@link markRefusals}), limited (a limit, a full queue, a budget), else a protocol error. */

@@ -39,6 +39,8 @@ import { type DownstreamSession, SessionRegistry } from './sessions.js';
 import { UnavailableUpstream } from './unavailable-upstream.js';
 import { endViewSessions } from './views.js';
 import { createScanWithholder } from './scan-guard.js';
+import { upstreamRedaction } from './upstream-redaction.js';
+import type { Redactor } from '../redaction/index.js';
 
 export interface GatewayCoreOptions {
   config: ManifoldConfig;
@@ -53,6 +55,8 @@ export interface GatewayCoreOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** The gateway's tracing; default: from the config's `tracing:` and the `OTEL_*` variables (off unless asked). */
   tracing?: Tracing;
+  /** Redacts results and arguments (config `redact:`) and audit rows; default: the default rule table (tests inject a failing one). */
+  redactor?: Redactor;
 }
 
 export { runStorePath } from './store-path.js';
@@ -234,7 +238,8 @@ export class GatewayCore implements AsyncDisposable {
       : undefined;
     const metrics = this.metrics;
     if (metrics && this.usage) this.usage.accounting.listeners.add(createTokenCounter(metrics, this.catalog));
-    this.audit = this.createAudit(options.config, options.configPath);
+    this.audit = this.createAudit(options.config, options.configPath, options.redactor);
+    const redaction = upstreamRedaction(options.config, request => this.auditTarget(request).server, options.redactor);
     const approval = new ApprovalGate({
       options: options.config.security.approval,
       servers: options.config.servers,
@@ -249,7 +254,8 @@ export class GatewayCore implements AsyncDisposable {
     // audit row) → audit (every request gets its row before its answer leaves) → rules (a denied call is refused
     // before anything else sees it) → the given stages → limits → usage (token budgets refuse; answers, cached ones
     // too, are counted) → approval (security.approval: a call that needs a person's yes) → cache (a refused call never
-    // reads it) → bridge → dispatcher. The bridge sits next to the
+    // reads it) → redaction (`redact:`: inside the cache, so that what is kept, counted, audited and answered is
+    // redacted; arguments leave redacted) → bridge → dispatcher. The bridge sits next to the
     // dispatcher: it parks calls whose (2025-era) upstream pushes requests to a 2026 client.
     this.pipeline = composePipeline(
       [
@@ -261,6 +267,7 @@ export class GatewayCore implements AsyncDisposable {
         ...(this.usage ? [this.usage.middleware] : []),
         ...(this.approval ? [this.approval.middleware] : []),
         ...(this.cache ? [this.cache.middleware] : []),
+        ...(redaction ? [redaction] : []),
         this.bridge.middleware
       ],
       createDispatcher(
@@ -450,7 +457,7 @@ export class GatewayCore implements AsyncDisposable {
   }
 
   /** The audit log of config `audit:` (its signing key is read now: a bad one stops the start), or undefined when disabled. */
-  private createAudit(config: ManifoldConfig, configPath: string | undefined): AuditLog | undefined {
+  private createAudit(config: ManifoldConfig, configPath: string | undefined, redactor: Redactor | undefined): AuditLog | undefined {
     const options = config.audit;
     if (!options.enabled) return undefined;
     const signer = options.signingKey !== undefined ? loadSigningKey(options.signingKey, configPath) : undefined;
@@ -463,6 +470,7 @@ export class GatewayCore implements AsyncDisposable {
       onFailure: options.onFailure,
       tokens: usageEnabled(config),
       anchor: anchorPath(options.anchor, runStorePath(config, configPath), configPath),
+      ...(redactor ? { redactor } : {}),
       logger: this.logger.child('audit')
     });
   }

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 
+import { defaultRedactor, type Redactor, safeRedactText, safeRedactValue } from '../redaction/index.js';
 import { activeTraceFields } from './tracing/active-trace-ids.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -28,6 +29,8 @@ export interface LoggerOptions {
    */
   format?: 'text' | 'json';
   scope?: string;
+  /** Secrets and PII in messages and fields are replaced by `[REDACTED:<rule>]`, always (docs/SECURITY.md "Redaction"); tests inject a failing one. */
+  redactor?: Redactor;
 }
 
 function toSink(sink: LoggerOptions['sink']): (line: string) => void {
@@ -44,10 +47,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
   const write = toSink(options.sink);
   const format = options.format ?? 'text';
+  const redactor = options.redactor ?? defaultRedactor;
 
   const make = (scope: string | undefined): Logger => {
-    const emit = (lineLevel: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
+    const emit = (lineLevel: Exclude<LogLevel, 'silent'>, rawMessage: string, rawFields?: Record<string, unknown>) => {
       if (rank[lineLevel] < rank[level]) return;
+      // Redacted always; a redactor that throws writes its marker instead of the raw text (fail closed).
+      const message = safeRedactText(rawMessage, redactor);
+      const fields = rawFields && (safeRedactValue(rawFields, redactor) as Record<string, unknown>);
       const time = new Date().toISOString();
       if (format === 'json') {
         const line = { time, level: lineLevel, ...(scope ? { logger: scope } : {}), message, ...(fields && Object.keys(fields).length > 0 ? { fields } : {}), ...activeTraceFields() };

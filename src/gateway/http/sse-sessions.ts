@@ -5,7 +5,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import { createDownstreamServer } from '../create-downstream-server.js';
 import type { GatewayCore } from '../gateway-core.js';
 import { resolveServedView } from '../views.js';
-import { sendJson } from './http-responses.js';
+import { sendJson, sendJsonRpcError } from './http-responses.js';
 import { readJsonRpcBody } from './read-json-body.js';
 import { SseServerTransport } from './sse-server-transport.js';
 import { traceContextOf } from './trace-context.js';
@@ -68,7 +68,8 @@ export class SseSessions {
     entry.lastSeen = Date.now();
     // The POST's traceparent header parents its request's span (tracing on).
     const problem = entry.transport.receive(read.body, traceContextOf(req));
-    if (problem) return sendJson(res, 400, { error: problem });
+    // A JSON-RPC error (Invalid Request), as every face answers JSON that is not JSON-RPC (found by test/fuzz/http-frames-fuzz.test.ts).
+    if (problem) return sendJsonRpcError(res, 400, -32600, problem);
     res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
   }
 }

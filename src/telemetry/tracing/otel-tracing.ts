@@ -27,6 +27,7 @@ import {
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 import { manifoldVersion } from '../../core/version.js';
+import { defaultRedactor, type Redactor, safeRedactText, safeRedactValue } from '../../redaction/index.js';
 import { requestKey } from './active-trace-ids.js';
 import { StderrSpanExporter } from './stderr-span-exporter.js';
 import type {
@@ -44,6 +45,8 @@ export interface OtelTracingOptions {
   settings: TracingSettings;
   /** Tests: spans go here (an InMemorySpanExporter), each as it ends, instead of the settings' exporter. */
   exporter?: SpanExporter;
+  /** Span names, attributes, status messages and exception events are redacted, always (docs/SECURITY.md "Redaction"). */
+  redactor?: Redactor;
 }
 
 /** Span attribute names of the MCP semantic conventions (semantic-conventions-genai, gen-ai/mcp.md). */
@@ -69,8 +72,10 @@ export class OtelTracing implements Tracing {
   readonly enabled = true;
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
+  private readonly redactor: Redactor;
 
   constructor(options: OtelTracingOptions) {
+    this.redactor = options.redactor ?? defaultRedactor;
     if (!contextManagerSet) {
       // Another context manager (an embedding app's SDK) is kept: it serves the same purpose.
       context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -105,11 +110,7 @@ export class OtelTracing implements Tracing {
     if (info.protocolVersion) attributes[mcpAttributes.protocolVersion] = info.protocolVersion;
     if (info.sessionId) attributes[mcpAttributes.sessionId] = info.sessionId;
     if (info.requestId !== undefined) attributes[mcpAttributes.requestId] = String(info.requestId);
-    const span = this.tracer.startSpan(
-      spanName(info.method, info.target),
-      { kind: SpanKind.SERVER, attributes },
-      parent
-    );
+    const span = this.startSpan(spanName(info.method, info.target), SpanKind.SERVER, attributes, parent);
     const active = trace
       .setSpan(parent, span)
       .setValue(requestKey, { requestId: info.requestId, sessionId: info.sessionId });
@@ -119,7 +120,7 @@ export class OtelTracing implements Tracing {
   client<T>(info: ClientSpanInfo, run: (params: Record<string, unknown>) => Promise<T>): Promise<T> {
     const attributes: Attributes = { ...requestAttributes(info.method, info.target), 'manifold.server': info.server };
     if (info.protocolVersion) attributes[mcpAttributes.protocolVersion] = info.protocolVersion;
-    const span = this.tracer.startSpan(spanName(info.method, info.target), { kind: SpanKind.CLIENT, attributes });
+    const span = this.startSpan(spanName(info.method, info.target), SpanKind.CLIENT, attributes);
     const spanContext = trace.setSpan(context.active(), span);
     // The upstream's span is this one's child: its context rides in `_meta` (every era) and, by
     // `injectHeaders`, in the HTTP request of a remote server.
@@ -131,7 +132,7 @@ export class OtelTracing implements Tracing {
   }
 
   internal<T>(name: string, attributes: Record<string, string | number | boolean>, run: () => Promise<T>): Promise<T> {
-    const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes });
+    const span = this.startSpan(name, SpanKind.INTERNAL, attributes);
     return this.runIn(span, trace.setSpan(context.active(), span), run);
   }
 
@@ -141,7 +142,7 @@ export class OtelTracing implements Tracing {
   ): Promise<T> {
     const attributes: Attributes = { [mcpAttributes.operation]: 'chat', 'gen_ai.request.model': info.model };
     if (info.provider) attributes['gen_ai.provider.name'] = info.provider;
-    const span = this.tracer.startSpan(`chat ${info.model}`, { kind: SpanKind.CLIENT, attributes });
+    const span = this.startSpan(`chat ${info.model}`, SpanKind.CLIENT, attributes);
     return this.runIn(span, trace.setSpan(context.active(), span), async () => {
       const turn = await run();
       if (turn.usage) {
@@ -170,6 +171,13 @@ export class OtelTracing implements Tracing {
     await this.provider.shutdown();
   }
 
+  /** Starts a span whose name and string attributes are redacted (a resource URI may hold a password, a name a key). */
+  private startSpan(name: string, kind: SpanKind, attributes: Attributes, parent?: Context): Span {
+    const redacted = safeRedactValue(attributes, this.redactor);
+    const safe = typeof redacted === 'object' && redacted !== null ? (redacted as Attributes) : { 'manifold.redaction': redacted as string };
+    return this.tracer.startSpan(safeRedactText(name, this.redactor), { kind, attributes: safe }, parent);
+  }
+
   /** Runs `run` with `span` active; ends it with the result's outcome: `tool_error` for `isError`, else the error's code. */
   private async runIn<T>(span: Span, active: Context, run: () => Promise<T>): Promise<T> {
     try {
@@ -181,8 +189,10 @@ export class OtelTracing implements Tracing {
       return result;
     } catch (error) {
       span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-      if (error instanceof Error) span.recordException(error);
+      const message = safeRedactText(error instanceof Error ? error.message : String(error), this.redactor);
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+      // The exception event, redacted: its message and stack (which repeats the message) may carry what the error quoted.
+      if (error instanceof Error) span.recordException({ name: error.name, message, ...(error.stack ? { stack: safeRedactText(error.stack, this.redactor) } : {}) });
       throw error;
     } finally {
       span.end();
