@@ -3,7 +3,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 
 import type { ConsoleOptions } from '../config/index.js';
-import { ManifoldError } from '../core/errors.js';
 import type { Authenticator } from '../gateway/index.js';
 
 /** The cookie of a browser sign-in: HttpOnly, SameSite=Strict, only under /console. */

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 
 import { ApprovalGate } from '../approval/index.js';
 import { anchorPath, AuditLog, createAuditMiddleware, loadSigningKey } from '../audit/index.js';

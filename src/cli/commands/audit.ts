@@ -1,6 +1,6 @@
 import { anchorPath, loadSigningKey, readAnchor, verifyAudit } from '../../audit/index.js';
 import { runStorePath } from '../../gateway/index.js';
-import { type AuditListedRow, type AuditRow, openAuditStore, storeExists } from '../../store/index.js';
+import { type AuditListedRow, openAuditStore, storeExists } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
