@@ -1,4 +1,3 @@
-
 import { ApprovalGate } from '../approval/index.js';
 import { anchorPath, AuditLog, createAuditMiddleware, loadSigningKey } from '../audit/index.js';
 import { markRefusals } from '../core/call-outcome.js';
