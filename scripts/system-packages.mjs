@@ -7,11 +7,6 @@
 //   node scripts/system-packages.mjs --check   only say what is missing (exit 1 if anything is)
 import { spawnSync } from 'node:child_process';
 
-/** A command the tests run, and the Debian package that provides it. */
-const needed = [
-  { command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' },
-  { command: 'redis-server', pkg: 'redis-server', why: 'the shared Redis of fleet mode (test/helpers/redis.ts)' },
-  { command: 'chromium', pkg: 'chromium', why: 'the web console tests drive it with playwright-core' },
 /**
  * A command the tests run, and the Debian package that provides it. PostgreSQL's initdb and postgres live in
  * /usr/lib/postgresql/<version>/bin, not on PATH (Debian 12: package postgresql, which is PostgreSQL 15); the
@@ -19,7 +14,10 @@ const needed = [
  */
 const needed = [
   { command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' },
-  { command: 'initdb', pkg: 'postgresql', why: 'the PostgreSQL store tests start a throwaway server', dirs: ['/usr/lib/postgresql/*/bin'] }
+  { command: 'initdb', pkg: 'postgresql', why: 'the PostgreSQL store tests start a throwaway server', dirs: ['/usr/lib/postgresql/*/bin'] },
+  { command: 'redis-server', pkg: 'redis-server', why: 'the shared Redis of fleet mode (test/helpers/redis.ts)' },
+  { command: 'chromium', pkg: 'chromium', why: 'the web console tests drive it with playwright-core' },
+  { command: 'nginx', pkg: 'nginx', why: 'the fleet tests put nginx in front of the instances' }
 ];
 
 const has = (command, dirs = []) =>
