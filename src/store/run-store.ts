@@ -132,7 +132,7 @@ export interface RunStore {
    * their ids. A run under a lease is left to its lease (an instance adopts it once the lease expires).
    */
   markInterrupted(host: string, isAlive: (owner: RunOwner) => boolean, endedAt: number): string[];
-  /** Extends the lease of every `running` run this owner (its token) holds to `until` (epoch ms), in one UPDATE; returns how many. */
+  /** Extends the lease of every `running` run this owner (its token) holds under a lease to `until` (epoch ms), in one UPDATE; returns how many. */
   renewLeases(ownerToken: string, until: number): number;
   /**
    * Takes over, for `owner`, up to `limit` `running` runs whose lease expired before `now` (their instance died or

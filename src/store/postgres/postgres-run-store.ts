@@ -172,7 +172,7 @@ export class PostgresRunStore implements RunStore, UsageStore {
   }
 
   renewLeases(ownerToken: string, until: number): number {
-    return this.db.query("UPDATE workflow_runs SET lease_until = $1 WHERE owner_token = $2 AND status = 'running'", [until, ownerToken], 'renewing run leases').rowCount;
+    return this.db.query("UPDATE workflow_runs SET lease_until = $1 WHERE owner_token = $2 AND status = 'running' AND lease_until IS NOT NULL", [until, ownerToken], 'renewing run leases').rowCount;
   }
 
   claimExpired(now: number, owner: RunOwner, limit: number): ClaimedRun[] {

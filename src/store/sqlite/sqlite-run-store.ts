@@ -414,7 +414,7 @@ export class SqliteRunStore implements RunStore, UsageStore {
   }
 
   renewLeases(ownerToken: string, until: number): number {
-    return Number(this.db.prepare("UPDATE workflow_runs SET lease_until = ? WHERE owner_token = ? AND status = 'running'").run(until, ownerToken).changes);
+    return Number(this.db.prepare("UPDATE workflow_runs SET lease_until = ? WHERE owner_token = ? AND status = 'running' AND lease_until IS NOT NULL").run(until, ownerToken).changes);
   }
 
   claimExpired(now: number, owner: RunOwner, limit: number): ClaimedRun[] {
