@@ -1,7 +1,7 @@
 /**
  * Runs across instances (docs/FLEET.md): two real `manifold serve` processes with fleet ids share one store (a
- * SQLite file, then a PostgreSQL database); a
- * run started on A is leased to A; A is killed with SIGKILL mid-run; B adopts the run once A's lease expired
+ * SQLite file, then a PostgreSQL database); a run started on A is leased to A; A is killed with SIGKILL mid-run;
+ * B adopts the run once A's lease expired
  * (default 6 s lease, within 10 s of the kill) and finishes it from the journal: the steps A finished are not
  * run again (the counter fixture counts real calls).
  */
