@@ -50,7 +50,15 @@ export const fleetOptionsSchema = z.strictObject({
    * On SIGTERM, answer /readyz 503 for this long before closing (a load balancer or Kubernetes stops sending new
    * work first; requests and sessions go on meanwhile). 0 (the default) closes at once.
    */
-  drain: durationSchema.default(0)
+  drain: durationSchema.default(0),
+  /**
+   * Runs across instances (docs/FLEET.md "Runs across instances"): in fleet mode (an instance id is set, or the
+   * store is PostgreSQL) each run is leased to the instance running it for this long, renewed every third of it;
+   * when an instance dies its leases expire and another instance resumes its runs from their journal.
+   */
+  runLease: durationSchema.refine(value => value >= 300, 'expected at least 300ms, e.g. 6s').default(6000),
+  /** Whether this instance leases its runs and adopts the runs of dead instances (fleet mode only); false: neither. */
+  adoptRuns: z.boolean().default(true)
 });
 
 export type RedisOptions = z.infer<typeof redisOptionsSchema>;

@@ -1,4 +1,4 @@
-export type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from './run-store.js';
+export type { Checkpoint, ClaimedRun, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from './run-store.js';
 export type { KeyStore, StoredKey } from './key-store.js';
 export { openDatabase, type SqliteDatabase } from './sqlite/open-database.js';
 export { SqliteKeyStore } from './sqlite/sqlite-key-store.js';

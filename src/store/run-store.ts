@@ -40,6 +40,18 @@ export interface RunOwner {
   host: string;
   /** Unique to the process: a restarted container's gateway has the same pid (often 1) and host, not this. */
   token: string;
+  /**
+   * Fleet mode (docs/FLEET.md "Runs across instances"): how long, in ms, a run this process starts or claims is
+   * leased to it; it renews the lease while it runs the run, and another instance adopts a run whose lease expired.
+   * Unset: runs carry no lease (a run of a dead process on this host is marked interrupted, as in one process).
+   */
+  lease?: number | undefined;
+}
+
+/** A run {@link RunStore.claimExpired} took over, and the owner whose lease on it expired. */
+export interface ClaimedRun {
+  id: string;
+  from?: { pid: number; host: string } | undefined;
 }
 
 /**
@@ -115,7 +127,18 @@ export interface RunStore {
    * resume. False when another process took it first or its status is not one of them.
    */
   claimRun(id: string, owner: RunOwner, from: readonly RunStatus[]): boolean;
-  /** Marks `running` runs of this host whose process is gone `interrupted` (their running steps failed); returns their ids. */
+  /**
+   * Marks `running` runs of this host whose process is gone `interrupted` (their running steps failed); returns
+   * their ids. A run under a lease is left to its lease (an instance adopts it once the lease expires).
+   */
   markInterrupted(host: string, isAlive: (owner: RunOwner) => boolean, endedAt: number): string[];
+  /** Extends the lease of every `running` run this owner (its token) holds under a lease to `until` (epoch ms), in one UPDATE; returns how many. */
+  renewLeases(ownerToken: string, until: number): number;
+  /**
+   * Takes over, for `owner`, up to `limit` `running` runs whose lease expired before `now` (their instance died or
+   * stalled): each stays `running`, under `owner` with a lease to `now + owner.lease`, its resumes counted, its
+   * running steps failed. Conditional per run: of instances claiming at once, exactly one gets each run.
+   */
+  claimExpired(now: number, owner: RunOwner, limit: number): ClaimedRun[];
   close(): void;
 }

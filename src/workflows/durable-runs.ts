@@ -10,6 +10,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { isRetrySafe } from './check-workflow-tools.js';
 import type { CompiledWorkflow } from './compile-workflow.js';
 import { type ExecuteWorkflowOptions, newRunId } from './execute-workflow.js';
+import { type RunLeaseOptions, startRunLeases } from './run-leases.js';
 import { runIdMetaKey } from './step-failure.js';
 
 /** A workflow and its checked arguments, ready to run. */
@@ -86,6 +87,7 @@ export class DurableRuns {
   private readonly live = new Map<string, LiveRun>();
   /** How runs that are not workflow runs are resumed, by kind (the gateway sets `agent`). */
   readonly resumers = new Map<string, RunResumer>();
+  private leases: { close(): void } | undefined;
 
   constructor(host: DurableRunsHost) {
     this.host = host;
@@ -124,7 +126,9 @@ export class DurableRuns {
   resume(
     runId: string,
     options: { force: boolean },
-    downstream: DownstreamContext
+    downstream: DownstreamContext,
+    /** This process took the run over already (its lease expired: RunStore.claimExpired); it is `running` under us. */
+    claimed = false
   ): { runId: string; done: Promise<GatewayResult>; refused?: undefined } | { refused: GatewayResult; done?: undefined } {
     const store = this.host.store();
     if (!store) throw new ManifoldError('INVALID_PARAMS', `cannot resume run "${runId}": the run store is not available (see the gateway's log)`);
@@ -136,19 +140,19 @@ export class DurableRuns {
     if (!found) throw new ManifoldError('INVALID_PARAMS', `no run "${runId}" in the run store (manifold runs lists the recent ones)`);
     const run = found.run;
     if (run.status === 'completed') throw new ManifoldError('INVALID_PARAMS', `run "${runId}" completed; there is nothing to resume (runs_status or manifold runs ${runId} shows its result)`);
-    if (run.status === 'running') {
+    if (run.status === 'running' && !(claimed && run.owner?.token === DurableRuns.owner.token)) {
       throw new ManifoldError('INVALID_PARAMS', `run "${runId}" is running in process ${run.owner?.pid ?? '?'} on ${run.owner?.host ?? '?'}; it can be resumed once it stops`);
     }
     if (run.arguments === undefined || run.definition === undefined) {
       throw new ManifoldError('INVALID_PARAMS', `run "${runId}" was recorded before runs were journaled (no arguments or definition recorded); run the workflow again instead`);
     }
-    if (run.kind !== undefined && run.kind !== 'workflow') return this.resumeOther(store, run, options, downstream);
+    if (run.kind !== undefined && run.kind !== 'workflow') return this.resumeOther(store, run, options, downstream, claimed);
     const stored = this.host.prepareStored(run.workflow, run.definition);
     if (typeof stored === 'string') throw new ManifoldError('INVALID_PARAMS', `cannot resume run "${runId}": ${stored}`);
     const checkpoints = store.getCheckpoints(runId);
     const inFlight = options.force ? [] : checkpoints.filter(checkpoint => this.isUnsafeInFlight(checkpoint));
     if (inFlight.length > 0) return { refused: this.refuseInFlight(store, run, inFlight) };
-    if (!store.claimRun(runId, DurableRuns.owner, resumable)) {
+    if (!claimed && !store.claimRun(runId, DurableRuns.owner, resumable)) {
       throw new ManifoldError('INVALID_PARAMS', `run "${runId}" was taken over by another process as it was being resumed; runs_status reports it`);
     }
     const prepared: PreparedRun = { ...stored, args: JSON.parse(run.arguments) as Record<string, unknown> };
@@ -178,7 +182,8 @@ export class DurableRuns {
     store: RunStore,
     run: RunRecord,
     options: { force: boolean },
-    downstream: DownstreamContext
+    downstream: DownstreamContext,
+    claimed: boolean
   ): { runId: string; done: Promise<GatewayResult>; refused?: undefined } | { refused: GatewayResult; done?: undefined } {
     const resumer = this.resumers.get(run.kind ?? '');
     if (!resumer) throw new ManifoldError('INVALID_PARAMS', `run "${run.id}" is a run of ${run.kind ?? '?'} "${run.workflow}", and ${run.kind ?? '?'} runs cannot be resumed here (this gateway has no resumer for them); call it again instead`);
@@ -189,7 +194,7 @@ export class DurableRuns {
     const checkpoints = store.getCheckpoints(run.id);
     const inFlight = options.force ? [] : checkpoints.filter(checkpoint => this.isUnsafeInFlight(checkpoint));
     if (inFlight.length > 0) return { refused: this.refuseInFlight(store, run, inFlight) };
-    if (!store.claimRun(run.id, DurableRuns.owner, resumable)) {
+    if (!claimed && !store.claimRun(run.id, DurableRuns.owner, resumable)) {
       throw new ManifoldError('INVALID_PARAMS', `run "${run.id}" was taken over by another process as it was being resumed; runs_status reports it`);
     }
     this.host.logger.info(`resuming ${run.kind ?? ''} run ${run.id} of ${run.workflow} (${checkpoints.filter(checkpoint => checkpoint.status === 'done').length} journal entries to reuse${options.force ? ', forced' : ''})`);
@@ -306,8 +311,29 @@ export class DurableRuns {
     return this.status(runId) as RunReport;
   }
 
+  /**
+   * Fleet mode: leases this process's runs (renewed every third of the lease) and, with `adopt`, resumes the runs
+   * of instances whose leases expired (run-leases.ts, docs/FLEET.md "Runs across instances").
+   */
+  startLeases(options: Omit<RunLeaseOptions, 'owner'>): void {
+    this.leases?.close();
+    DurableRuns.owner.lease = options.lease;
+    this.leases = startRunLeases(
+      {
+        store: () => this.host.store(),
+        logger: this.host.logger,
+        running: () => [...this.live.values()].filter(live => live.result === undefined).map(live => live.id),
+        abandon: runId => this.live.get(runId)?.controller.abort(),
+        resumeClaimed: runId => this.resume(runId, { force: false }, gatewayDownstream(), true)
+      },
+      { ...options, owner: DurableRuns.owner }
+    );
+  }
+
   /** Stops the runs this process executes (the gateway is closing): they are left to be resumed. */
   close(): void {
+    this.leases?.close();
+    this.leases = undefined;
     for (const live of this.live.values()) if (live.result === undefined) live.controller.abort();
   }
 

@@ -1,4 +1,5 @@
 export { DurableRuns, type RunResumer } from './durable-runs.js';
+export { type RunLeaseOptions, runLeasesWanted } from './run-leases.js';
 export { deriveAnnotations, isRetrySafe } from './check-workflow-tools.js';
 export { type CompiledStep, type CompiledWorkflow, compileWorkflow, findCycles, type WorkflowProblem } from './compile-workflow.js';
 export { executeWorkflow, type ExecuteWorkflowOptions, isTruthy, newRunId } from './execute-workflow.js';

@@ -4,6 +4,8 @@ import { createConsole, type WebConsole } from '../../console/index.js';
 import { loadConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
 import { describeListenAddress, runStorePath, serveHttp, serveStdio } from '../../gateway/index.js';
+import { isPostgresStore } from '../../store/index.js';
+import { runLeasesWanted } from '../../workflows/index.js';
 import { openGateway } from '../open-gateway.js';
 import type { Output } from '../output.js';
 import { commonOptions, type ParsedCommand, stringOption } from '../parsed-command.js';
@@ -30,6 +32,8 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
   // A changed workflow (in the config or a workflow file) is reloaded; other changes need a restart.
   const workflowDirs = loaded.config.workflowDirs.map(dir => resolve(dirname(resolve(loaded.path)), dir));
   core.workflows.watch(loaded.path, workflowDirs, () => loadConfig(loaded.path).config.workflows);
+  // Fleet mode: runs are leased, and a dead instance's runs adopted (docs/FLEET.md "Runs across instances").
+  if (runLeasesWanted(loaded.config.fleet, isPostgresStore(runStorePath(loaded.config, loaded.path)))) core.workflows.runs.startLeases({ lease: loaded.config.fleet.runLease, adopt: true });
   // Opt-in: runs a killed gateway left behind go on now that the servers are up.
   if (loaded.config.gateway.resumeInterrupted) core.workflows.runs.resumeAll(core.workflows.interruptedAtStart);
 

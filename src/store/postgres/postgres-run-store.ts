@@ -1,5 +1,5 @@
 import { localPrincipal } from '../../core/principal.js';
-import type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
+import type { Checkpoint, ClaimedRun, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
 import type { UsageRow, UsageStore } from '../usage-store.js';
 import { PostgresUsageTable } from './postgres-usage-table.js';
 import { acquirePostgres, releasePostgres, type SyncPostgres } from './sync-postgres.js';
@@ -53,6 +53,8 @@ interface CheckpointRow {
 }
 
 const localPrincipalName = localPrincipal.name;
+/** The end of the lease a run started or claimed now by `owner` gets; null without a lease. */
+const leaseUntil = (owner: RunOwner | undefined): number | null => (owner?.lease !== undefined ? Date.now() + owner.lease : null);
 const orNull = <T>(value: T | undefined): T | null => value ?? null;
 const orUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
@@ -75,8 +77,8 @@ export class PostgresRunStore implements RunStore, UsageStore {
   startRun(run: RunRecord): void {
     const steps = [
       {
-        sql: 'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
-        params: [run.id, run.workflow, run.status, run.startedAt, run.input, orNull(run.arguments), orNull(run.definition), orNull(run.owner?.pid), orNull(run.owner?.host), orNull(run.owner?.token), orNull(run.kind)]
+        sql: 'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token, kind, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+        params: [run.id, run.workflow, run.status, run.startedAt, run.input, orNull(run.arguments), orNull(run.definition), orNull(run.owner?.pid), orNull(run.owner?.host), orNull(run.owner?.token), orNull(run.kind), leaseUntil(run.owner)]
       }
     ];
     if (run.principal !== undefined && run.principal !== localPrincipalName) {
@@ -132,8 +134,8 @@ export class PostgresRunStore implements RunStore, UsageStore {
 
   claimRun(id: string, owner: RunOwner, from: readonly RunStatus[]): boolean {
     const result = this.db.query(
-      "UPDATE workflow_runs SET status = 'running', ended_at = NULL, error = NULL, result = NULL, owner_pid = $1, owner_host = $2, owner_token = $3, resumes = resumes + 1 WHERE id = $4 AND status = ANY($5::text[])",
-      [owner.pid, owner.host, owner.token, id, [...from]],
+      "UPDATE workflow_runs SET status = 'running', ended_at = NULL, error = NULL, result = NULL, owner_pid = $1, owner_host = $2, owner_token = $3, lease_until = $6, resumes = resumes + 1 WHERE id = $4 AND status = ANY($5::text[])",
+      [owner.pid, owner.host, owner.token, id, [...from], leaseUntil(owner)],
       `claiming run ${id}`
     );
     return result.rowCount === 1;
@@ -141,7 +143,7 @@ export class PostgresRunStore implements RunStore, UsageStore {
 
   markInterrupted(host: string, isAlive: (owner: RunOwner) => boolean, endedAt: number): string[] {
     const rows = this.db.query<{ id: string; owner_pid: number | null; owner_token: string | null }>(
-      "SELECT id, owner_pid, owner_token FROM workflow_runs WHERE status = 'running' AND owner_host = $1",
+      "SELECT id, owner_pid, owner_token FROM workflow_runs WHERE status = 'running' AND owner_host = $1 AND lease_until IS NULL",
       [host],
       'looking for runs left running'
     ).rows;
@@ -167,6 +169,33 @@ export class PostgresRunStore implements RunStore, UsageStore {
       if (!aborted && results.length === 2) marked.push(row.id);
     }
     return marked;
+  }
+
+  renewLeases(ownerToken: string, until: number): number {
+    return this.db.query("UPDATE workflow_runs SET lease_until = $1 WHERE owner_token = $2 AND status = 'running' AND lease_until IS NOT NULL", [until, ownerToken], 'renewing run leases').rowCount;
+  }
+
+  claimExpired(now: number, owner: RunOwner, limit: number): ClaimedRun[] {
+    // One statement: the expired rows are locked as they are picked (SKIP LOCKED: another instance claiming at
+    // once takes others, or none), so each run goes to exactly one instance.
+    const { rows } = this.db.query<{ id: string; owner_pid: number | null; owner_host: string | null }>(
+      `WITH expired AS (
+         SELECT id, owner_pid, owner_host FROM workflow_runs WHERE status = 'running' AND lease_until < $1 ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE workflow_runs r SET owner_pid = $3, owner_host = $4, owner_token = $5, lease_until = $6, resumes = r.resumes + 1
+       FROM expired WHERE r.id = expired.id
+       RETURNING r.id, expired.owner_pid, expired.owner_host`,
+      [now, limit, owner.pid, owner.host, owner.token, now + (owner.lease ?? 0)],
+      'claiming runs whose lease expired'
+    );
+    for (const row of rows) {
+      this.db.query(
+        "UPDATE workflow_steps SET status = 'failed', ended_at = $1, error = $2 WHERE run_id = $3 AND status = 'running'",
+        [now, `interrupted: the lease of process ${row.owner_pid ?? '?'} on ${row.owner_host ?? '?'} expired while it ran`, row.id],
+        `failing the running steps of run ${row.id}`
+      );
+    }
+    return rows.map(row => ({ id: row.id, ...(row.owner_pid !== null ? { from: { pid: Number(row.owner_pid), host: row.owner_host ?? '' } } : {}) }));
   }
 
   startStep(step: StepRecord): number {

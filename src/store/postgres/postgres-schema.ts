@@ -139,7 +139,10 @@ export const postgresMigrations: readonly string[] = [
          args_digest TEXT, args_size BIGINT, arguments TEXT, outcome TEXT, error TEXT, duration_ms DOUBLE PRECISION, result_size BIGINT, run_id TEXT, step_id TEXT, prev TEXT, hash TEXT)
        ORDER BY r.seq;
      RETURN QUERY SELECT true, found_seq, found_hash;
-   END $$;`
+   END $$;`,
+  // Run leases (docs/FLEET.md "Runs across instances"): until when the owner holds the run; NULL: no lease.
+  `ALTER TABLE workflow_runs ADD COLUMN IF NOT EXISTS lease_until DOUBLE PRECISION;
+   CREATE INDEX IF NOT EXISTS workflow_runs_lease ON workflow_runs (lease_until) WHERE status = 'running';`
 ];
 
 /** The schema's name in `manifold_schema`. */

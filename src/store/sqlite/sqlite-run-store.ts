@@ -1,4 +1,4 @@
-import type { Checkpoint, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
+import type { Checkpoint, ClaimedRun, RunKind, RunOwner, RunRecord, RunStatus, RunStore, RunSummary, StepRecord, StepStatus } from '../run-store.js';
 import type { UsageRow, UsageStore } from '../usage-store.js';
 import { localPrincipal } from '../../core/principal.js';
 import { errorMessage, isManifoldError, ManifoldError } from '../../core/errors.js';
@@ -172,7 +172,9 @@ const migrations: string[] = [
      PRIMARY KEY (server, tool)
    );
    CREATE TABLE IF NOT EXISTS tool_pin_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
-   INSERT OR IGNORE INTO tool_pin_revision (id, revision) VALUES (1, 0);`
+   INSERT OR IGNORE INTO tool_pin_revision (id, revision) VALUES (1, 0);`,
+  // Run leases (fleet mode, docs/FLEET.md "Runs across instances"): until when the owner holds the run; NULL: no lease.
+  `ALTER TABLE workflow_runs ADD COLUMN lease_until REAL;`
 ];
 
 /**
@@ -251,6 +253,8 @@ interface StepRow {
 /** Runs without a recorded principal were started by the local user (stdio, the CLI, HTTP without auth). */
 const localPrincipalName = localPrincipal.name;
 
+/** The end of the lease a run started or claimed now by `owner` gets; null without a lease. */
+const leaseUntil = (owner: RunOwner | undefined): number | null => (owner?.lease !== undefined ? Date.now() + owner.lease : null);
 const orNull = (value: string | number | undefined): string | number | null => value ?? null;
 const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
 
@@ -304,7 +308,7 @@ export class SqliteRunStore implements RunStore, UsageStore {
     this.db = openStoreDatabase(path);
     this.statements = {
       startRun: this.db.prepare(
-        'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+        'INSERT INTO workflow_runs (id, workflow, status, started_at, input, arguments, definition, owner_pid, owner_host, owner_token, kind, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
       ),
       endRun: this.db.prepare('UPDATE workflow_runs SET status = ?, ended_at = ?, output_size = ?, error = ?, result = ? WHERE id = ?'),
       saveCheckpoint: this.db.prepare(
@@ -312,7 +316,7 @@ export class SqliteRunStore implements RunStore, UsageStore {
       ),
       getCheckpoints: this.db.prepare('SELECT * FROM run_checkpoints WHERE run_id = ? ORDER BY started_at'),
       claimRun: this.db.prepare(
-        'UPDATE workflow_runs SET status = \'running\', ended_at = NULL, error = NULL, result = NULL, owner_pid = ?, owner_host = ?, owner_token = ?, resumes = resumes + 1 WHERE id = ? AND status IN (SELECT value FROM json_each(?))'
+        'UPDATE workflow_runs SET status = \'running\', ended_at = NULL, error = NULL, result = NULL, owner_pid = ?, owner_host = ?, owner_token = ?, lease_until = ?, resumes = resumes + 1 WHERE id = ? AND status IN (SELECT value FROM json_each(?))'
       ),
       startStep: this.db.prepare(
         'INSERT INTO workflow_steps (run_id, path, kind, tool, attempt, status, started_at, input, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
@@ -342,7 +346,8 @@ export class SqliteRunStore implements RunStore, UsageStore {
       orNull(run.owner?.pid),
       orNull(run.owner?.host),
       orNull(run.owner?.token),
-      orNull(run.kind)
+      orNull(run.kind),
+      leaseUntil(run.owner)
     );
     if (run.principal !== undefined && run.principal !== localPrincipalName) this.statements.startedBy.run(run.id, run.principal);
   }
@@ -380,12 +385,12 @@ export class SqliteRunStore implements RunStore, UsageStore {
   }
 
   claimRun(id: string, owner: RunOwner, from: readonly RunStatus[]): boolean {
-    const result = this.statements.claimRun.run(owner.pid, owner.host, owner.token, id, JSON.stringify(from));
+    const result = this.statements.claimRun.run(owner.pid, owner.host, owner.token, leaseUntil(owner), id, JSON.stringify(from));
     return Number(result.changes) === 1;
   }
 
   markInterrupted(host: string, isAlive: (owner: RunOwner) => boolean, endedAt: number): string[] {
-    const rows = this.db.prepare("SELECT id, owner_pid, owner_token FROM workflow_runs WHERE status = 'running' AND owner_host = ?").all(host) as Array<{
+    const rows = this.db.prepare("SELECT id, owner_pid, owner_token FROM workflow_runs WHERE status = 'running' AND owner_host = ? AND lease_until IS NULL").all(host) as Array<{
       id: string;
       owner_pid: number | null;
       owner_token: string | null;
@@ -406,6 +411,29 @@ export class SqliteRunStore implements RunStore, UsageStore {
       marked.push(row.id);
     }
     return marked;
+  }
+
+  renewLeases(ownerToken: string, until: number): number {
+    return Number(this.db.prepare("UPDATE workflow_runs SET lease_until = ? WHERE owner_token = ? AND status = 'running' AND lease_until IS NOT NULL").run(until, ownerToken).changes);
+  }
+
+  claimExpired(now: number, owner: RunOwner, limit: number): ClaimedRun[] {
+    const rows = this.db
+      .prepare("SELECT id, owner_pid, owner_host, lease_until FROM workflow_runs WHERE status = 'running' AND lease_until < ? ORDER BY lease_until LIMIT ?")
+      .all(now, limit) as Array<{ id: string; owner_pid: number | null; owner_host: string | null; lease_until: number }>;
+    // Conditional on the lease it read: of two instances claiming at once, the second changes nothing.
+    const claim = this.db.prepare(
+      "UPDATE workflow_runs SET owner_pid = ?, owner_host = ?, owner_token = ?, lease_until = ?, resumes = resumes + 1 WHERE id = ? AND status = 'running' AND lease_until = ?"
+    );
+    const claimed: ClaimedRun[] = [];
+    for (const row of rows) {
+      if (Number(claim.run(owner.pid, owner.host, owner.token, now + (owner.lease ?? 0), row.id, row.lease_until).changes) !== 1) continue;
+      this.db
+        .prepare("UPDATE workflow_steps SET status = 'failed', ended_at = ?, error = ? WHERE run_id = ? AND status = 'running'")
+        .run(now, `interrupted: the lease of process ${row.owner_pid ?? '?'} on ${row.owner_host ?? '?'} expired while it ran`, row.id);
+      claimed.push({ id: row.id, ...(row.owner_pid !== null ? { from: { pid: Number(row.owner_pid), host: row.owner_host ?? '' } } : {}) });
+    }
+    return claimed;
   }
 
   startStep(step: StepRecord): number {
