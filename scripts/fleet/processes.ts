@@ -180,11 +180,23 @@ export interface Fleet {
  * Redis, PostgreSQL (a database for this fleet), `count` instances gw-1..gw-N with `config` (the store and redis
  * come from the environment) and nginx in front. On a failure part way, what started is stopped.
  */
-export async function startFleet(options: { config: Record<string, unknown>; count?: number; logLevel?: string; durable?: boolean }): Promise<Fleet> {
+export async function startFleet(options: {
+  /** The config (written to a temp file), or the path of a config file of yours. */
+  config: Record<string, unknown> | string;
+  count?: number;
+  logLevel?: string;
+  /** PostgreSQL with fsync (the launcher, the bench); off: a throwaway test database. */
+  durable?: boolean;
+  /** nginx's port (default: a free one). */
+  port?: number;
+  /** Told as each process is up. */
+  onStarted?: (what: string) => void;
+}): Promise<Fleet> {
   const count = options.count ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'manifold-fleet-'));
-  const configPath = join(dir, 'manifold.yaml');
-  writeFileSync(configPath, stringify(options.config));
+  const configPath = typeof options.config === 'string' ? options.config : join(dir, 'manifold.yaml');
+  if (typeof options.config !== 'string') writeFileSync(configPath, stringify(options.config));
+  const told = options.onStarted ?? (() => {});
   const started: { redis?: TestRedis; postgres?: PostgresServer; instances: GatewayInstance[]; nginx?: Nginx } = { instances: [] };
   const stop = async () => {
     await started.nginx?.stop().catch(() => {});
@@ -195,7 +207,9 @@ export async function startFleet(options: { config: Record<string, unknown>; cou
   };
   try {
     [started.redis, started.postgres] = await Promise.all([startRedis(), startPostgres({ durable: options.durable ?? false })]);
+    told(`redis-server (pid ${started.redis.pid()}) at ${started.redis.url}`);
     const storeUrl = await started.postgres.createDatabase();
+    told(`PostgreSQL (pid ${started.postgres.pid}) at ${storeUrl}`);
     const env = { MANIFOLD_STORE: storeUrl, MANIFOLD_REDIS: started.redis.url };
     // One first (it runs the migrations), then the others together (they find them done).
     started.instances.push(await startGatewayInstance({ id: 'gw-1', configPath, env, ...(options.logLevel ? { logLevel: options.logLevel } : {}) }));
@@ -205,7 +219,9 @@ export async function startFleet(options: { config: Record<string, unknown>; cou
       )
     );
     started.instances.push(...rest);
-    started.nginx = await startNginx(started.instances);
+    for (const instance of started.instances) told(`manifold serve ${instance.id} (pid ${instance.child.pid}) at ${instance.url}/mcp`);
+    started.nginx = await startNginx(started.instances, options.port);
+    told(`nginx (pid ${started.nginx.child.pid}) at ${started.nginx.url}, config ${started.nginx.configPath}`);
     return {
       redis: started.redis,
       postgres: started.postgres,
