@@ -5,7 +5,8 @@
  * fixture) and, side by side in one run, three nginx in front of 1, 2 and 3 of the instances. Each row: 2026-07-28
  * tools/call from real SDK clients (8 clients, 64 calls in flight), throughput and p50/p99; then one call at a
  * time, gw-1 direct against nginx in front of gw-1 alone, for the latency nginx adds. The clients run on the same
- * machine as everything else: on a small machine the fleet shares its cores with them.
+ * machine as everything else: on a small machine the fleet shares its cores with them. FLEET_BENCH_STORE=sqlite
+ * runs the same with the instances sharing one SQLite file instead of PostgreSQL (the store's cost per call).
  */
 import { performance } from 'node:perf_hooks';
 
@@ -52,8 +53,11 @@ async function run(base: string, count: number, inFlight: number): Promise<{ per
   return { perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
 }
 
+// FLEET_BENCH_STORE=sqlite: the instances share one SQLite file (beside the config) instead of PostgreSQL.
+const store = process.env.FLEET_BENCH_STORE === 'sqlite' ? 'sqlite' : 'postgres';
 const fleet = await startFleet({
   durable: true,
+  store,
   config: {
     servers: { e: { command: process.execPath, args: ['--import', 'tsx', `${repoRoot}/test/fixtures/servers/echo.ts`], cwd: repoRoot } },
     security: { approval: { enabled: false } }
@@ -72,7 +76,7 @@ try {
     const result = await run(front.url, calls, concurrency);
     rows.push([front.what, result.perSecond.toFixed(0), result.p50.toFixed(1), result.p99.toFixed(1), String(result.errors)]);
   }
-  process.stdout.write(`\n${calls} tools/call per row, 2026-07-28, ${concurrency} in flight, PostgreSQL store + Redis\n\n`);
+  process.stdout.write(`\n${calls} tools/call per row, 2026-07-28, ${concurrency} in flight, ${store === 'sqlite' ? 'one SQLite file' : 'PostgreSQL'} store + Redis\n\n`);
   process.stdout.write(`${formatTable(['front', 'calls/s', 'p50 ms', 'p99 ms', 'errors'], rows)}\n`);
 
   const direct = await run(fleet.instances[0]!.url, sequential, 1);

@@ -191,6 +191,8 @@ export async function startFleet(options: {
   port?: number;
   /** Told as each process is up. */
   onStarted?: (what: string) => void;
+  /** 'sqlite': the instances keep the config's SQLite file instead of PostgreSQL (the bench's comparison). */
+  store?: 'postgres' | 'sqlite';
 }): Promise<Fleet> {
   const count = options.count ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'manifold-fleet-'));
@@ -210,7 +212,8 @@ export async function startFleet(options: {
     told(`redis-server (pid ${started.redis.pid()}) at ${started.redis.url}`);
     const storeUrl = await started.postgres.createDatabase();
     told(`PostgreSQL (pid ${started.postgres.pid}) at ${storeUrl}`);
-    const env = { MANIFOLD_STORE: storeUrl, MANIFOLD_REDIS: started.redis.url };
+    const env: Record<string, string> = { MANIFOLD_REDIS: started.redis.url };
+    if (options.store !== 'sqlite') env.MANIFOLD_STORE = storeUrl;
     // One first (it runs the migrations), then the others together (they find them done).
     started.instances.push(await startGatewayInstance({ id: 'gw-1', configPath, env, ...(options.logLevel ? { logLevel: options.logLevel } : {}) }));
     const rest = await Promise.all(
