@@ -10,18 +10,20 @@ import { spawnSync } from 'node:child_process';
 /**
  * A command the tests run, and the Debian package that provides it. PostgreSQL's initdb and postgres live in
  * /usr/lib/postgresql/<version>/bin, not on PATH (Debian 12: package postgresql, which is PostgreSQL 15); the
- * tests start their own server from there (test/helpers/postgres.ts), never the system service.
+ * tests start their own server from there (scripts/fleet/postgres.ts), never the system service. nginx is in
+ * /usr/sbin, not on every user's PATH.
  */
 const needed = [
   { command: 'promtool', pkg: 'prometheus', why: 'checks the /metrics text format' },
-  { command: 'initdb', pkg: 'postgresql', why: 'the PostgreSQL store tests start a throwaway server', dirs: ['/usr/lib/postgresql/*/bin'] },
-  { command: 'redis-server', pkg: 'redis-server', why: 'the shared Redis of fleet mode (test/helpers/redis.ts)' },
+  { command: 'redis-server', pkg: 'redis-server', why: 'the shared Redis of fleet mode (scripts/fleet/redis.ts)' },
   { command: 'chromium', pkg: 'chromium', why: 'the web console tests drive it with playwright-core' },
-  { command: 'nginx', pkg: 'nginx', why: 'the fleet tests put nginx in front of the instances' }
+  { command: 'initdb', pkg: 'postgresql', why: 'the PostgreSQL store tests start a throwaway server', dirs: ['/usr/lib/postgresql/*/bin'] },
+  { command: 'nginx', pkg: 'nginx', why: 'the fleet end-to-end test and npm run fleet put nginx in front of the instances', dirs: ['/usr/sbin'] }
 ];
 
 const has = (command, dirs = []) =>
-  spawnSync('sh', ['-c', `command -v ${command} || ls ${dirs.map(dir => `${dir}/${command}`).join(' ')}`], { stdio: 'ignore' }).status === 0;
+  // Without dirs, `ls` alone would list the current folder and succeed: only PATH counts then.
+  spawnSync('sh', ['-c', dirs.length > 0 ? `command -v ${command} || ls ${dirs.map(dir => `${dir}/${command}`).join(' ')}` : `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 const missing = needed.filter(entry => !has(entry.command, entry.dirs));
 if (missing.length === 0) process.exit(0);
 const list = missing.map(entry => `${entry.command} (package ${entry.pkg}: ${entry.why})`).join(', ');

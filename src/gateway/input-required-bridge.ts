@@ -195,9 +195,13 @@ export class InputRequiredBridge {
     const claims = this.open(downstream.requestState ?? '');
     const flow = claims ? this.flows.get(claims.flow) : undefined;
     if (!claims || !flow || flow.round !== claims.round || flow.binding !== bindingOf(request)) {
-      throw new ProtocolError(-32602, 'requestState is not valid: tampered with, for another request, already used, or expired', {
-        reason: 'invalid_request_state'
-      });
+      // In a fleet, a parked call lives in the instance that parked it: a retry balanced to another lands here.
+      throw new ProtocolError(
+        -32602,
+        'requestState is not valid: tampered with, for another request, already used, expired, or made by another gateway instance ' +
+          '(in a fleet a parked call lives in the instance that parked it): call the tool again without requestState',
+        { reason: 'invalid_request_state' }
+      );
     }
     if (flow.attached) throw new ProtocolError(-32602, 'requestState is already being retried by another request', { reason: 'invalid_request_state' });
     clearTimeout(flow.expiry);
