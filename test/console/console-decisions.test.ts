@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,6 +90,11 @@ describe('console: tool pins and the approval queue, in chromium', { timeout: 30
     await browser?.close();
     if (gateway) await stopChild(gateway, 10_000);
     await config?.[Symbol.asyncDispose]();
+    if (process.env.MANIFOLD_DOCS_SCREENSHOTS === '1') {
+      for (const name of ['pins-catalog', 'pin-diff', 'approvals-pending']) {
+        if (existsSync(join(artifacts, `${name}.png`))) copyFileSync(join(artifacts, `${name}.png`), join(repoRoot, 'docs/console', `${name}.png`));
+      }
+    }
   });
 
   it('a rug pull: the catalog shows the tool changed, its page the diff, Approve serves it again without a restart', async () => {
@@ -133,7 +138,7 @@ describe('console: tool pins and the approval queue, in chromium', { timeout: 30
     assert.equal(await row.count(), 1);
     assert.match((await row.textContent()) ?? '', /pending/);
     assert.match((await row.textContent()) ?? '', /"key":"k1"|"key": "k1"/);
-    await check('approvals');
+    await check('approvals-pending');
 
     await row.locator('button', { hasText: 'Approve' }).click();
     await page.waitForFunction(() => /\S/.test(document.getElementById('action-result')?.textContent ?? ''));
