@@ -85,7 +85,8 @@ export class ConsoleData {
   }
 
   tool(name: string): CatalogTool {
-    const tool = this.core.catalog.tools.find(entry => entry.name === name);
+    // A tool pinning holds back (changed, pending, blocked) has its page too: that is where it is approved.
+    const tool = this.core.catalog.tools.find(entry => entry.name === name) ?? this.core.catalog.findHeld(name)?.tool;
     if (!tool) throw new ManifoldError('INVALID_PARAMS', `no tool "${name}" in the catalog (the Catalog page lists them)`);
     return tool;
   }

@@ -39,7 +39,7 @@ export async function renderPage(data: ConsoleData, segments: readonly string[],
       return {
         title: 'Catalog and search',
         active: 'catalog',
-        body: catalogPage({ tools: data.core.catalog.tools, tokensOf: tool => data.tokensOf(tool), pins, views: data.viewNames(), query, view, results, filter: params.get('filter') ?? '', page: Number(params.get('page') || 1) || 1 })
+        body: catalogPage({ tools: [...data.core.catalog.tools, ...data.core.catalog.heldTools.map(held => held.tool)], tokensOf: tool => data.tokensOf(tool), pins, views: data.viewNames(), query, view, results, filter: params.get('filter') ?? '', page: Number(params.get('page') || 1) || 1 })
       };
     }
     case 'tools': {

@@ -5,3 +5,4 @@ export { type NamedPin, namePins, selectPins } from './pin-names.js';
 export { pinRefusal, type PinState, pinStateOf } from './pin-state.js';
 export { startToolRefresh } from './refresh-tools.js';
 export { pinPollMs, ToolPins, type ToolPinsOptions } from './tool-pins.js';
+export { decidePins, type PinDecider, pinChanges } from './pin-decisions.js';

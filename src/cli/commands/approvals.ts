@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 
-import { rowHash } from '../../audit/index.js';
-import { ManifoldError } from '../../core/errors.js';
+import { decideApproval } from '../../approval/index.js';
+import { recordApprovalDecision } from '../../audit/index.js';
 import { runStorePath } from '../../gateway/index.js';
-import { type ApprovalStore, SqliteApprovalStore, SqliteAuditStore, type StoredApproval } from '../../store/index.js';
+import { type ApprovalStore, SqliteApprovalStore, type StoredApproval } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
@@ -62,17 +62,8 @@ export async function runApprovals(parsed: ParsedCommand, output: Output): Promi
   if (action === 'grant' || action === 'deny') {
     const approvalId = id as string;
     const by = decider();
-    const approval = withStore(path, store => {
-      const found = store.getApproval(approvalId);
-      if (!found) throw new ManifoldError('INVALID_PARAMS', `no approval "${approvalId}" in ${path} (manifold approvals lists the pending ones)`);
-      if (found.status !== 'pending') throw new ManifoldError('INVALID_PARAMS', `approval ${approvalId} is ${found.status} already${found.decidedBy ? ` (by ${found.decidedBy})` : ''}; nothing changed`);
-      if (found.expiresAt <= now) throw new ManifoldError('INVALID_PARAMS', `approval ${approvalId} expired at ${new Date(found.expiresAt).toISOString()}; the client's next call asks again`);
-      if (!store.decideApproval(approvalId, action === 'grant' ? 'granted' : 'denied', by, now)) {
-        throw new ManifoldError('INVALID_PARAMS', `approval ${approvalId} was decided by someone else just now; nothing changed`);
-      }
-      return found;
-    });
-    if (loaded.config.audit.enabled) recordDecision(path, approval, action, by, now);
+    const approval = withStore(path, store => decideApproval(store, approvalId, action, by, now, path));
+    if (loaded.config.audit.enabled) recordApprovalDecision(path, approval, action, by, now);
     const minutes = Math.max(1, Math.round((approval.expiresAt - now) / 60_000));
     output.err(
       action === 'grant'
@@ -100,38 +91,6 @@ export async function runApprovals(parsed: ParsedCommand, output: Output): Promi
     )
   );
   return 0;
-}
-
-/** The decision, as a hash-chained `manifold/approval` row in the audit log beside the gateway's own rows. */
-function recordDecision(path: string, approval: StoredApproval, action: 'grant' | 'deny', by: string, now: number): void {
-  const store = new SqliteAuditStore(path);
-  try {
-    store.append(head => {
-      const record = {
-        seq: head.seq + 1,
-        time: now,
-        principal: approval.principal,
-        session: `approval:${approval.id}`,
-        view: null,
-        method: 'manifold/approval',
-        target: approval.tool,
-        upstream: null,
-        server: approval.server,
-        argsDigest: approval.argsDigest,
-        argsSize: Buffer.byteLength(approval.arguments),
-        arguments: null,
-        outcome: action === 'grant' ? ('ok' as const) : ('denied' as const),
-        error: `${action} ${approval.id} (by ${by})`,
-        durationMs: 0,
-        resultSize: 0,
-        runId: null,
-        stepId: null
-      };
-      return [{ ...record, prev: head.hash, hash: rowHash(head.hash, record) }];
-    });
-  } finally {
-    store.close();
-  }
 }
 
 function withStore<T>(path: string, use: (store: ApprovalStore) => T): T {

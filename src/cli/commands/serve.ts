@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 
-import { createConsole, type WebConsole } from '../../console/index.js';
+import { createConsole, decisionProviders, type WebConsole } from '../../console/index.js';
 import { loadConfig } from '../../config/index.js';
 import { errorMessage, ManifoldError } from '../../core/errors.js';
 import { describeListenAddress, runStorePath, serveHttp, serveStdio } from '../../gateway/index.js';
@@ -47,7 +47,9 @@ export async function runServe(parsed: ParsedCommand, output: Output): Promise<n
     // The web console (console.enabled, on by default), behind its own admin credential.
     let webConsole: WebConsole | undefined;
     try {
-      webConsole = loaded.config.console.enabled ? createConsole(core, { configPath: loaded.path, storePath: runStorePath(loaded.config, loaded.path) }) : undefined;
+      const storePath = runStorePath(loaded.config, loaded.path);
+      const providers = decisionProviders(core, { configPath: loaded.path, storePath });
+      webConsole = loaded.config.console.enabled ? createConsole(core, { configPath: loaded.path, storePath, providers }) : undefined;
     } catch (error) {
       await core.close();
       throw error;

@@ -1,11 +1,10 @@
 import { userInfo } from 'node:os';
 
-import { AuditLog, loadSigningKey } from '../../audit/index.js';
 import type { LoadedConfig } from '../../config/index.js';
 import { runStorePath } from '../../gateway/index.js';
-import { diffDefinitions, formatChanges, type NamedPin, namePins, pinEventRecord, pinStateOf, selectPins } from '../../pinning/index.js';
-import { type PinDecision, SqliteAuditStore, SqlitePinStore } from '../../store/index.js';
-import { createLogger, type Logger } from '../../telemetry/logger.js';
+import { decidePins, type NamedPin, namePins, pinChanges, pinStateOf, selectPins } from '../../pinning/index.js';
+import { SqlitePinStore } from '../../store/index.js';
+import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, type Output } from '../output.js';
 import { commonOptions, type ParsedCommand } from '../parsed-command.js';
@@ -58,9 +57,7 @@ export async function runToolPins(action: PinAction, parsed: ParsedCommand, outp
         const chosen = choose(pins, action, target, all);
         const by = localUser();
         const at = Date.now();
-        const decisions: PinDecision[] = chosen.map(pin => ({ server: pin.server, tool: pin.tool, decision: action, hash: action === 'approve' ? pin.currentHash : undefined, at, by }));
-        const changed = namePins(store.decidePins(decisions), loaded.config.servers);
-        audit(loaded, changed, action, by, at, logger);
+        const changed = decidePins({ store, config: loaded.config, configPath: loaded.path, storePath: runStorePath(loaded.config, loaded.path), logger }, chosen, action, by, at);
         if (parsed.values.json === true) output.out(JSON.stringify(changed.map(pin => ({ tool: pin.name, server: pin.server, state: pinStateOf(pin), hash: pin.currentHash })), null, 2));
         else if (changed.length === 0) output.out(`nothing to ${action}: ${chosen.length === 0 ? 'no tool waits for approval' : 'already done'}`);
         else for (const pin of changed) output.out(`${action === 'approve' ? 'approved' : 'blocked'} ${pin.name} (${pin.server}, ${shortHash(pin.currentHash)})`);
@@ -137,9 +134,7 @@ function diffPin(pins: readonly NamedPin[], target: string | undefined, json: bo
   const selected = selectPins(pins, target);
   if (!selected || selected.kind !== 'tool') throw new UsageError(`no pinned tool "${target}" in the store (manifold tools pins lists them)`);
   const pin = selected.pins[0] as NamedPin;
-  const before = pin.approvedDefinition === null ? undefined : (JSON.parse(pin.approvedDefinition) as unknown);
-  const after = JSON.parse(pin.currentDefinition) as unknown;
-  const changes = diffDefinitions(before, after);
+  const { before, after, changes, text } = pinChanges(pin);
   const state = pinStateOf(pin);
   if (json) {
     output.out(JSON.stringify({ tool: pin.name, server: pin.server, originalName: pin.tool, state, approved: before === undefined ? null : { hash: pin.approvedHash, definition: before }, current: { hash: pin.currentHash, definition: after }, changes }, null, 2));
@@ -147,27 +142,7 @@ function diffPin(pins: readonly NamedPin[], target: string | undefined, json: bo
   }
   output.out(`${pin.name} (server ${pin.server}, tool ${pin.tool}): ${state}`);
   output.out(`approved: ${shortHash(pin.approvedHash)}${pin.decidedBy ? ` (${pin.decidedBy})` : pin.approvedHash ? ' (first seen)' : ' (never)'}   current: ${shortHash(pin.currentHash)}${pin.changedAt ? `, since ${new Date(pin.changedAt).toISOString()}` : ''}\n`);
-  output.out(before === undefined ? `never approved; its definition:\n${JSON.stringify(after, null, 2)}` : formatChanges(changes));
+  output.out(text);
   if (state === 'changed' || state === 'pending') output.out(`\naccept: manifold tools approve ${pin.name}    refuse: manifold tools block ${pin.name}`);
   return 0;
-}
-
-/** One audit row per decision (audit.enabled), in the same chain as the gateway's rows. */
-function audit(loaded: LoadedConfig, pins: readonly NamedPin[], action: 'approve' | 'block', by: string, at: number, logger: Logger): void {
-  const options = loaded.config.audit;
-  if (!options.enabled || pins.length === 0) return;
-  const log = new AuditLog({
-    open: () => new SqliteAuditStore(runStorePath(loaded.config, loaded.path)),
-    signer: options.signingKey !== undefined ? loadSigningKey(options.signingKey, loaded.path) : undefined,
-    checkpointEvery: options.checkpointEvery,
-    keepDays: undefined,
-    arguments: false,
-    logger
-  });
-  try {
-    for (const pin of pins) void log.append(pinEventRecord({ method: `manifold/tools.${action}`, principal: by, name: pin.name, pin, now: at }));
-    log.flush();
-  } finally {
-    log.close();
-  }
 }
