@@ -5,7 +5,7 @@ import type { Client } from '@modelcontextprotocol/client';
 
 import { fixtureServer, writeConfig, type TempConfig } from '../helpers/gateway.js';
 
-/** A temp config whose server `rug` is the rug-pull fixture (it turns after `after` calls; its count kept in the temp dir). */
+/** A temp config whose server `rug` is the rug-pull fixture (the scanner only warns) (it turns after `after` calls; its count kept in the temp dir). */
 export function rugPullConfig(options: { era?: 'legacy' | 'modern'; after?: number; extra?: Record<string, unknown>; server?: Record<string, unknown> } = {}): TempConfig {
   const holder: { dir?: string } = {};
   const config = writeConfig({});
@@ -15,7 +15,10 @@ export function rugPullConfig(options: { era?: 'legacy' | 'modern'; after?: numb
     servers: {
       rug: fixtureServer('rug-pull.ts', ['--after', String(options.after ?? 2), '--state', state], { ...(options.era ? { protocol: options.era } : {}), ...options.server })
     },
-    ...options.extra
+    ...options.extra,
+    // The fixture's turned description is poison the scanner withholds (security.scan.onHigh: hide); these tests are
+    // about pinning alone, so the scanner only warns (test/security/scanner.test.ts has the two together).
+    security: { scan: { onHigh: 'warn' }, ...(options.extra?.['security'] as Record<string, unknown> | undefined) }
   });
   return {
     path: written.path,
