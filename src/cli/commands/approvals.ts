@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { rowHash } from '../../audit/index.js';
 import { ManifoldError } from '../../core/errors.js';
 import { runStorePath } from '../../gateway/index.js';
-import { type ApprovalStore, SqliteApprovalStore, SqliteAuditStore, type StoredApproval } from '../../store/index.js';
+import { type ApprovalStore, openApprovalStore, openAuditStore, type StoredApproval } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
@@ -104,7 +104,7 @@ export async function runApprovals(parsed: ParsedCommand, output: Output): Promi
 
 /** The decision, as a hash-chained `manifold/approval` row in the audit log beside the gateway's own rows. */
 function recordDecision(path: string, approval: StoredApproval, action: 'grant' | 'deny', by: string, now: number): void {
-  const store = new SqliteAuditStore(path);
+  const store = openAuditStore(path);
   try {
     store.append(head => {
       const record = {
@@ -135,7 +135,7 @@ function recordDecision(path: string, approval: StoredApproval, action: 'grant' 
 }
 
 function withStore<T>(path: string, use: (store: ApprovalStore) => T): T {
-  const store = new SqliteApprovalStore(path);
+  const store = openApprovalStore(path);
   try {
     return use(store);
   } finally {

@@ -4,7 +4,7 @@ import { AuditLog, loadSigningKey } from '../../audit/index.js';
 import type { LoadedConfig } from '../../config/index.js';
 import { runStorePath } from '../../gateway/index.js';
 import { diffDefinitions, formatChanges, type NamedPin, namePins, pinEventRecord, pinStateOf, selectPins } from '../../pinning/index.js';
-import { type PinDecision, SqliteAuditStore, SqlitePinStore } from '../../store/index.js';
+import { openAuditStore, openPinStore, type PinDecision, type PinStore } from '../../store/index.js';
 import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, type Output } from '../output.js';
@@ -24,10 +24,10 @@ function localUser(): string {
   }
 }
 
-function openPins(loaded: LoadedConfig): SqlitePinStore {
+function openPins(loaded: LoadedConfig): PinStore {
   const path = runStorePath(loaded.config, loaded.path);
   if (path === ':memory:') throw new UsageError('store.path is ":memory:", which keeps no pins between processes: set store.path in the config to review and approve tools');
-  return new SqlitePinStore(path);
+  return openPinStore(path);
 }
 
 const shortHash = (hash: string | null) => (hash ? hash.slice(0, 12) : '-');
@@ -157,7 +157,7 @@ function audit(loaded: LoadedConfig, pins: readonly NamedPin[], action: 'approve
   const options = loaded.config.audit;
   if (!options.enabled || pins.length === 0) return;
   const log = new AuditLog({
-    open: () => new SqliteAuditStore(runStorePath(loaded.config, loaded.path)),
+    open: () => openAuditStore(runStorePath(loaded.config, loaded.path)),
     signer: options.signingKey !== undefined ? loadSigningKey(options.signingKey, loaded.path) : undefined,
     checkpointEvery: options.checkpointEvery,
     keepDays: undefined,
