@@ -8,7 +8,7 @@ import { approvalOptionsSchema } from '../config/index.js';
 import { composePipeline, type DownstreamContext, type GatewayRequest, type GatewayResult } from '../core/pipeline.js';
 import type { Principal } from '../core/principal.js';
 import { approvalStatePrefix, StateSeal } from '../core/state-seal.js';
-import { SqliteApprovalStore } from '../store/index.js';
+import { openApprovalStore } from '../store/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ApprovalGate } from './approval-gate.js';
 import { approvalInputKey } from './approval-texts.js';
@@ -28,7 +28,7 @@ function setUp(clock = { now: 1_000_000 }) {
     servers: {},
     catalog,
     seal,
-    store: () => new SqliteApprovalStore(':memory:'),
+    store: () => openApprovalStore(':memory:'),
     logger,
     now: () => clock.now
   });

@@ -1,9 +1,9 @@
-import { SqliteAuditStore, type StoredApproval } from '../store/index.js';
+import { openAuditStore, type StoredApproval } from '../store/index.js';
 import { rowHash } from './chain.js';
 
 /** An approval's decision, as a hash-chained `manifold/approval` row in the audit log beside the gateway's own rows. */
 export function recordApprovalDecision(path: string, approval: StoredApproval, action: 'grant' | 'deny', by: string, now: number): void {
-  const store = new SqliteAuditStore(path);
+  const store = openAuditStore(path);
   try {
     store.append(head => {
       const record = {

@@ -182,6 +182,30 @@ for (const backend of storeBackends()) describe(`audit verify (${backend.name})`
     }
   });
 
+  it('tokens rows (a call\'s token counts, chained after it) are stored whole: the chain verifies, and listed calls carry their tokens', async () => {
+    const path = await backend.address();
+    const log = new AuditLog({ open: () => openAuditStore(path), signer: undefined, checkpointEvery: 3, keepDays: undefined, arguments: false, anchor: anchorFile(path), logger, tokens: true });
+    for (let i = 0; i < 4; i++) {
+      const call = await log.append({ time: 1000 + i, principal: 'key:ci', session: 's', view: null, method: 'tools/call', target: `srv__t${i}`, upstream: `t${i}`, server: 'srv', argsDigest: 'b'.repeat(64), argsSize: 3, arguments: null, outcome: 'ok', error: null, durationMs: 1, resultSize: 5, runId: null, stepId: null });
+      log.appendTokens(call, { input: 10 + i, result: 200 + i, model: i });
+    }
+    log.close();
+    const result = verify(path, undefined);
+    assert.equal(result.ok, true, result.problem?.message);
+    assert.equal(result.rows, 8);
+    const store = openAuditStore(path);
+    try {
+      const tokensRows = [...store.rows()].filter(row => row.method === 'tokens');
+      assert.deepEqual(tokensRows.map(row => [row.ref, row.inputTokens, row.resultTokens, row.modelTokens]), [[1, 10, 200, 0], [3, 11, 201, 1], [5, 12, 202, 2], [7, 13, 203, 3]]);
+      const listed = store.query({});
+      assert.deepEqual(listed.map(row => row.target), ['srv__t0', 'srv__t1', 'srv__t2', 'srv__t3'], 'tokens rows are not listed as calls');
+      assert.deepEqual(listed.map(row => row.tokens), [0, 1, 2, 3].map(i => ({ input: 10 + i, result: 200 + i, model: i, seq: 2 * i + 2 })));
+      assert.deepEqual(store.query({ tool: 'srv__t3' }).map(row => row.tokens?.input), [13]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('two writers on one store (two gateways, or a gateway and manifold call) append to one chain', async () => {
     const path = await backend.address();
     {

@@ -3,11 +3,11 @@ import { recordApprovalDecision } from '../audit/index.js';
 import { ManifoldError } from '../core/errors.js';
 import type { GatewayCore } from '../gateway/index.js';
 import { decidePins, type NamedPin, namePins, pinChanges, pinStateOf, selectPins } from '../pinning/index.js';
-import { type ApprovalStore, type PinStore, SqliteApprovalStore, SqlitePinStore } from '../store/index.js';
+import { type ApprovalStore, openApprovalStore, openPinStore, type PinStore } from '../store/index.js';
 import type { ApprovalItem, ApprovalProvider, ConsoleProviders, PinProvider, PinView } from './providers.js';
 
 /** The one place the console opens the pin and approval stores (the file the CLI and the gateway use), per use. */
-const openers = { pins: (path: string): PinStore => new SqlitePinStore(path), approvals: (path: string): ApprovalStore => new SqliteApprovalStore(path) };
+const openers = { pins: (path: string): PinStore => openPinStore(path), approvals: (path: string): ApprovalStore => openApprovalStore(path) };
 
 function withStore<K extends keyof typeof openers, T>(kind: K, path: string, use: (store: ReturnType<(typeof openers)[K]>) => T): T {
   const store = openers[kind](path) as ReturnType<(typeof openers)[K]>;

@@ -7,7 +7,7 @@ import { Catalog } from '../catalog/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';
 import { manifoldVersion } from '../core/version.js';
-import { openAuditStore, type OpenedRunStore, openRunStore, SqliteApprovalStore, SqlitePinStore, storeExists, type UpstreamCredentialStore } from '../store/index.js';
+import { openApprovalStore, openAuditStore, type OpenedRunStore, openPinStore, openRunStore, storeExists, type UpstreamCredentialStore } from '../store/index.js';
 import { StateSeal } from '../core/state-seal.js';
 import { ToolPins } from '../pinning/index.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -190,7 +190,7 @@ export class GatewayCore implements AsyncDisposable {
     const withhold = createScanWithholder(options.config, this.upstreams, this.logger.child('scanner'));
     const pinsOf = options.config.security;
     this.pins = pinsOf.pinning
-      ? new ToolPins({ openStore: () => new SqlitePinStore(runStorePath(options.config, options.configPath)), servers: options.config.servers, logger: this.logger, audit: () => this.audit })
+      ? new ToolPins({ openStore: () => openPinStore(runStorePath(options.config, options.configPath)), servers: options.config.servers, logger: this.logger, audit: () => this.audit })
       : undefined;
     this.catalog = new Catalog([...this.upstreams.values()], this.logger, { withhold, gate: this.pins });
     this.pins?.follow(this.catalog, this.upstreams, pinsOf.pinRefresh);
@@ -243,7 +243,7 @@ export class GatewayCore implements AsyncDisposable {
       servers: options.config.servers,
       catalog: this.catalog,
       seal,
-      store: () => new SqliteApprovalStore(runStorePath(options.config, options.configPath)),
+      store: () => openApprovalStore(runStorePath(options.config, options.configPath)),
       ...(this.audit ? { record: (row: Parameters<AuditLog['append']>[0]) => void this.audit?.append(row).catch(() => {}) } : {}),
       logger: this.logger.child('approval')
     });

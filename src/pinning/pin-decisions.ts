@@ -1,7 +1,7 @@
 import { AuditLog, loadSigningKey } from '../audit/index.js';
 import type { ManifoldConfig } from '../config/index.js';
 import type { PinDecision, PinStore } from '../store/index.js';
-import { SqliteAuditStore } from '../store/index.js';
+import { openAuditStore } from '../store/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type DefinitionChange, diffDefinitions, formatChanges } from './diff-definitions.js';
 import { type NamedPin, namePins } from './pin-names.js';
@@ -35,7 +35,7 @@ function auditPinDecisions(decider: PinDecider, pins: readonly NamedPin[], actio
   const options = decider.config.audit;
   if (!options.enabled || pins.length === 0) return;
   const log = new AuditLog({
-    open: () => new SqliteAuditStore(decider.storePath),
+    open: () => openAuditStore(decider.storePath),
     signer: options.signingKey !== undefined ? loadSigningKey(options.signingKey, decider.configPath) : undefined,
     checkpointEvery: options.checkpointEvery,
     keepDays: undefined,

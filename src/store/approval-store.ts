@@ -26,7 +26,7 @@ export interface StoredApproval {
 }
 
 /**
- * The queue of approvals asked of people (SQLite now; PostgreSQL later). Synchronous, like every store here;
+ * The queue of approvals asked of people (SQLite or PostgreSQL, `openApprovalStore`). Synchronous, like every store here;
  * the gateway and `manifold approvals` work on the same file at once.
  */
 export interface ApprovalStore {

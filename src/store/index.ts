@@ -10,10 +10,12 @@ export { credentialKeyPath, SqliteCredentialStore } from './sqlite/sqlite-creden
 export type { UsageRow, UsageStore } from './usage-store.js';
 export { type AuditCheckpoint, type AuditListedRow, type AuditOutcome, type AuditQuery, type AuditRecord, type AuditRow, type AuditStore, genesisHash, tokensMethod } from './audit-store.js';
 export { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
-export { isPostgresStore, openAuditStore, openCredentialStore, openKeyStore, type OpenedRunStore, openRunStore, type StoreAddress, storeExists, storeLabel } from './open-store.js';
+export { isPostgresStore, openApprovalStore, openAuditStore, openCredentialStore, openKeyStore, type OpenedRunStore, openPinStore, openRunStore, type StoreAddress, storeExists, storeLabel } from './open-store.js';
+export { PostgresApprovalStore } from './postgres/postgres-approval-store.js';
 export { PostgresAuditStore } from './postgres/postgres-audit-store.js';
 export { PostgresCredentialStore } from './postgres/postgres-credential-store.js';
 export { PostgresKeyStore } from './postgres/postgres-key-store.js';
+export { PostgresPinStore } from './postgres/postgres-pin-store.js';
 export { PostgresRunStore } from './postgres/postgres-run-store.js';
 export { acquirePostgres, redactPostgresUrl, releasePostgres, SyncPostgres } from './postgres/sync-postgres.js';
 export { CredentialSeal } from './credential-seal.js';

@@ -1,17 +1,23 @@
 import { existsSync } from 'node:fs';
 
+import type { ApprovalStore } from './approval-store.js';
 import type { AuditStore } from './audit-store.js';
 import type { UpstreamCredentialStore } from './credential-store.js';
 import type { KeyStore } from './key-store.js';
+import type { PinStore } from './pin-store.js';
+import { PostgresApprovalStore } from './postgres/postgres-approval-store.js';
 import { PostgresAuditStore } from './postgres/postgres-audit-store.js';
 import { PostgresCredentialStore } from './postgres/postgres-credential-store.js';
 import { PostgresKeyStore } from './postgres/postgres-key-store.js';
+import { PostgresPinStore } from './postgres/postgres-pin-store.js';
 import { PostgresRunStore } from './postgres/postgres-run-store.js';
 import { isPostgresUrl, redactPostgresUrl } from './postgres/sync-postgres.js';
 import type { RunStore } from './run-store.js';
+import { SqliteApprovalStore } from './sqlite/sqlite-approval-store.js';
 import { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
 import { credentialKeyPath, SqliteCredentialStore } from './sqlite/sqlite-credential-store.js';
 import { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
+import { SqlitePinStore } from './sqlite/sqlite-pin-store.js';
 import { SqliteRunStore } from './sqlite/sqlite-run-store.js';
 import type { UsageStore } from './usage-store.js';
 
@@ -48,6 +54,16 @@ export function openAuditStore(address: StoreAddress, options: { durability?: 'p
 
 export function openKeyStore(address: StoreAddress): KeyStore & { readonly path: string } {
   return isPostgresUrl(address) ? new PostgresKeyStore(address) : new SqliteKeyStore(address);
+}
+
+/** Pinned tool definitions (`security.pinning`), shared by the gateway(s) and `manifold tools`. */
+export function openPinStore(address: StoreAddress): PinStore & { readonly path: string } {
+  return isPostgresUrl(address) ? new PostgresPinStore(address) : new SqlitePinStore(address);
+}
+
+/** Approvals asked of people, shared by the gateway(s) and `manifold approvals`. */
+export function openApprovalStore(address: StoreAddress): ApprovalStore & { readonly path: string } {
+  return isPostgresUrl(address) ? new PostgresApprovalStore(address) : new SqliteApprovalStore(address);
 }
 
 /**

@@ -46,7 +46,7 @@ export interface PinDecision {
 }
 
 /**
- * Where pins live (SQLite now, table `tool_pins`; PostgreSQL later). Synchronous and small: the gateway writes
+ * Where pins live (tables `tool_pins`, `tool_pin_revision`; SQLite or PostgreSQL, `openPinStore`). Synchronous and small: the gateway writes
  * what it sees, the CLI writes decisions, and a revision number tells a running gateway that something changed.
  */
 export interface PinStore {

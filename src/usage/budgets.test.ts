@@ -6,7 +6,7 @@ import { budgetSchema } from '../config/index.js';
 import { type ManifoldError } from '../core/errors.js';
 import type { GatewayRequest } from '../core/pipeline.js';
 import { countTextTokens } from '../discovery/index.js';
-import { SqliteRunStore } from '../store/index.js';
+import { openRunStore } from '../store/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { answerText } from './answer-text.js';
 import { Usage } from './usage.js';
@@ -14,7 +14,7 @@ import { Usage } from './usage.js';
 const logger = createLogger({ level: 'error', sink: () => {} });
 const hour = 3_600_000;
 
-function setup(budgets: unknown[], store = new SqliteRunStore(':memory:'), start = Date.UTC(2027, 0, 31, 22, 30)) {
+function setup(budgets: unknown[], store = openRunStore(':memory:'), start = Date.UTC(2027, 0, 31, 22, 30)) {
   const clock = { now: start };
   const usage = new Usage({
     options: { enabled: true, maxPending: 100 },

@@ -92,4 +92,27 @@ describe('a gateway on a PostgreSQL store', { timeout: 240_000 }, () => {
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
     assert.deepEqual((JSON.parse(viaEnv.stdout) as { workflow: string }[]).map(entry => entry.workflow), ['pair']);
   });
+
+  it('keeps tool pins there: the gateway records them, `manifold tools block` on the same database hides the tool, and the decision is audited in the one chain', async () => {
+    const url = await server.createDatabase();
+    await using written = writeConfig({ servers: { fix: fixtureServer('workflow-tools.ts') }, store: url, audit: { checkpointEvery: 3 } });
+    await using gateway = await startHttpGateway(written.path);
+    {
+      await using client = await connectHttp(gateway.url, { era: 'modern' });
+      const names = async () => (await client.listTools()).tools.map(tool => tool.name);
+      assert.ok((await names()).includes('fix__text'));
+      const pins = await manifold(['tools', 'pins', '--json', '--config', written.path]);
+      assert.equal(pins.code, 0, pins.stderr);
+      const listed = JSON.parse(pins.stdout) as { tool: string; state: string }[];
+      assert.deepEqual(listed.find(pin => pin.tool === 'fix__text')?.state, 'approved', pins.stdout);
+      const blocked = await manifold(['tools', 'block', 'fix__text', '--config', written.path]);
+      assert.equal(blocked.code, 0, blocked.stderr);
+      await waitFor(async () => !(await names()).includes('fix__text'), 'fix__text to leave the list (the gateway reads the pins revision in PostgreSQL)', 10_000);
+    }
+    assert.equal(await gateway.stop(), 0, gateway.stderr());
+    const rows = await auditRows(written.path);
+    assert.ok(rows.some(row => row.method === 'manifold/tools.block' && row.target === 'fix__text'), JSON.stringify(rows.map(row => row.method)));
+    const verified = await auditCli(written.path, ['verify']);
+    assert.equal(verified.code, 0, verified.stderr);
+  });
 });

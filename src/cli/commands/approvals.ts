@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { decideApproval } from '../../approval/index.js';
 import { recordApprovalDecision } from '../../audit/index.js';
 import { runStorePath } from '../../gateway/index.js';
-import { type ApprovalStore, SqliteApprovalStore, type StoredApproval } from '../../store/index.js';
+import { type ApprovalStore, openApprovalStore, type StoredApproval } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, oneLine, type Output } from '../output.js';
@@ -94,7 +94,7 @@ export async function runApprovals(parsed: ParsedCommand, output: Output): Promi
 }
 
 function withStore<T>(path: string, use: (store: ApprovalStore) => T): T {
-  const store = new SqliteApprovalStore(path);
+  const store = openApprovalStore(path);
   try {
     return use(store);
   } finally {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { hashApiKey } from '../../auth/index.js';
-import { SqliteKeyStore } from '../../store/index.js';
+import { openKeyStore } from '../../store/index.js';
 import type { Output } from '../output.js';
 import { parseExpires, runKeys } from './keys.js';
 
@@ -36,7 +36,7 @@ describe('manifold keys', () => {
       const key = output.text().trim();
       assert.match(key, /^mfk_/);
       assert.match(output.errors(), /warning: the config has no "auth:", so the HTTP face asks for no key/);
-      const store = new SqliteKeyStore(join(dir, '.manifold', 'manifold.db'));
+      const store = openKeyStore(join(dir, '.manifold', 'manifold.db'));
       try {
         const [stored] = store.listKeys();
         assert.deepEqual({ ...stored, createdAt: 0 }, { name: 'bot', hash: hashApiKey(key), views: ['a', 'default'], scopes: ['read'], createdAt: 0 });

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { LoadedConfig } from '../../config/index.js';
 import { runStorePath } from '../../gateway/index.js';
 import { decidePins, type NamedPin, namePins, pinChanges, pinStateOf, selectPins } from '../../pinning/index.js';
-import { SqlitePinStore } from '../../store/index.js';
+import { openPinStore, type PinStore } from '../../store/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadCliConfig } from '../open-gateway.js';
 import { formatTable, type Output } from '../output.js';
@@ -23,10 +23,10 @@ function localUser(): string {
   }
 }
 
-function openPins(loaded: LoadedConfig): SqlitePinStore {
+function openPins(loaded: LoadedConfig): PinStore {
   const path = runStorePath(loaded.config, loaded.path);
   if (path === ':memory:') throw new UsageError('store.path is ":memory:", which keeps no pins between processes: set store.path in the config to review and approve tools');
-  return new SqlitePinStore(path);
+  return openPinStore(path);
 }
 
 const shortHash = (hash: string | null) => (hash ? hash.slice(0, 12) : '-');

@@ -1,5 +1,5 @@
-import type { AuditCheckpoint, AuditQuery, AuditRow, AuditStore } from '../audit-store.js';
-import { genesisHash } from '../audit-store.js';
+import type { AuditCheckpoint, AuditListedRow, AuditQuery, AuditRow, AuditStore } from '../audit-store.js';
+import { genesisHash, tokensMethod } from '../audit-store.js';
 import { acquirePostgres, lockKeyOf, releasePostgres, type SyncPostgres } from './sync-postgres.js';
 
 interface Row {
@@ -21,6 +21,10 @@ interface Row {
   result_size: number;
   run_id: string | null;
   step_id: string | null;
+  ref: number | null;
+  input_tokens: number | null;
+  result_tokens: number | null;
+  model_tokens: number | null;
   prev: string;
   hash: string;
 }
@@ -44,6 +48,10 @@ const toAuditRow = (row: Row): AuditRow => ({
   resultSize: Number(row.result_size),
   runId: row.run_id,
   stepId: row.step_id,
+  // Only a `tokens` row has them: absent members leave the other rows' canonical JSON (and hash) unchanged.
+  ...(row.ref !== null && row.ref !== undefined
+    ? { ref: Number(row.ref), inputTokens: Number(row.input_tokens ?? 0), resultTokens: Number(row.result_tokens ?? 0), modelTokens: Number(row.model_tokens ?? 0) }
+    : {}),
   prev: row.prev,
   hash: row.hash
 });
@@ -114,7 +122,8 @@ export class PostgresAuditStore implements AuditStore {
       const json = rows.map(row => ({
         seq: row.seq, time: row.time, principal: row.principal, session: row.session, view: row.view, method: row.method, target: row.target,
         upstream: row.upstream, server: row.server, args_digest: row.argsDigest, args_size: row.argsSize, arguments: row.arguments, outcome: row.outcome,
-        error: row.error, duration_ms: row.durationMs, result_size: row.resultSize, run_id: row.runId, step_id: row.stepId, prev: row.prev, hash: row.hash
+        error: row.error, duration_ms: row.durationMs, result_size: row.resultSize, run_id: row.runId, step_id: row.stepId,
+        ref: row.ref ?? null, input_tokens: row.inputTokens ?? null, result_tokens: row.resultTokens ?? null, model_tokens: row.modelTokens ?? null, prev: row.prev, hash: row.hash
       }));
       // One statement, one round trip: the function takes the lock, checks the head and inserts (postgres-schema.ts).
       const answer = this.db.query<{ appended: boolean; head_seq: number; head_hash: string }>(
@@ -157,7 +166,7 @@ export class PostgresAuditStore implements AuditStore {
     }
   }
 
-  query(query: AuditQuery): AuditRow[] {
+  query(query: AuditQuery): AuditListedRow[] {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (clause: (placeholder: string) => string, value: unknown) => {
@@ -171,9 +180,23 @@ export class PostgresAuditStore implements AuditStore {
       if (query.principal.includes(':')) add(p => `principal = ${p}`, query.principal);
       else add(p => `principal LIKE ${p} ESCAPE '\\'`, `%:${globToLike(query.principal)}`);
     }
+    where.push(`method <> '${tokensMethod}'`);
     params.push(query.limit ?? 100);
-    const sql = `SELECT * FROM (SELECT * FROM audit_log${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}) AS recent ORDER BY seq`;
-    return this.db.query<Row>(sql, params, 'querying the audit log').rows.map(toAuditRow);
+    const sql = `SELECT * FROM (SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}) AS recent ORDER BY seq`;
+    const rows: AuditListedRow[] = this.db.query<Row>(sql, params, 'querying the audit log').rows.map(toAuditRow);
+    if (rows.length === 0) return rows;
+    // A `tokens` row comes after the row it names: read from the first listed seq on.
+    const bySeq = new Map(rows.map(row => [row.seq, row]));
+    const annexes = this.db.query<Row>(
+      `SELECT seq, ref, input_tokens, result_tokens, model_tokens FROM audit_log WHERE seq > $1 AND method = '${tokensMethod}'`,
+      [(rows[0] as AuditRow).seq],
+      'reading the token counts of audit rows'
+    ).rows;
+    for (const annex of annexes) {
+      const row = bySeq.get(Number(annex.ref));
+      if (row) row.tokens = { input: Number(annex.input_tokens ?? 0), result: Number(annex.result_tokens ?? 0), model: Number(annex.model_tokens ?? 0), seq: Number(annex.seq) };
+    }
+    return rows;
   }
 
   prune(cut: AuditCheckpoint): number {

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { SqlitePinStore } from './sqlite-pin-store.js';
+import { storeBackends } from '../../test/helpers/store-backends.js';
+import { openPinStore } from './open-store.js';
 
 const seen = (tool: string, hash: string, approve = true) => ({ server: 's', tool, hash, definition: `{"name":"${tool}","v":"${hash}"}`, approve });
 
-describe('SqlitePinStore', () => {
-  it('records first sight as the baseline, a change as current only, and decisions by another connection bump the revision', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'manifold-pins-'));
-    try {
-      const path = join(dir, 'manifold.db');
-      const gateway = new SqlitePinStore(path);
-      const cli = new SqlitePinStore(path);
+for (const backend of storeBackends()) describe(`PinStore (${backend.name})`, () => {
+  it('records first sight as the baseline, a change as current only, and decisions by another connection bump the revision', async () => {
+    const path = await backend.address();
+    {
+      const gateway = openPinStore(path);
+      const cli = openPinStore(path);
       const start = gateway.revision();
       gateway.observePins([seen('a', 'h1'), seen('b', 'h1', false)], 1000);
       const afterFirst = gateway.revision();
@@ -38,8 +35,25 @@ describe('SqlitePinStore', () => {
       assert.equal(gateway.listPins('s')[1]?.blocked, true);
       gateway.close();
       cli.close();
+    }
+  });
+
+  it('a tool seen twice in one observation is taken in order: the first sighting is the baseline, the last the current', async () => {
+    const path = await backend.address();
+    const store = openPinStore(path);
+    try {
+      const start = store.revision();
+      const revision = store.observePins([seen('c', 'h1'), seen('d', 'h1', false), seen('c', 'h2')], 1000);
+      assert.ok(revision > start);
+      assert.equal(store.revision(), revision);
+      const [c, d] = store.listPins();
+      assert.deepEqual([c?.tool, c?.approvedHash, c?.currentHash, c?.changedAt, c?.firstSeen], ['c', 'h1', 'h2', 1000, 1000]);
+      assert.deepEqual([d?.tool, d?.approvedHash, d?.currentHash, d?.blocked], ['d', null, 'h1', false]);
+      assert.deepEqual(store.decidePins([]), []);
+      assert.equal(store.revision(), revision, 'no decision: no new revision');
+      assert.deepEqual(backend.all(path, 'SELECT tool, current_hash FROM tool_pins ORDER BY tool'), [{ tool: 'c', current_hash: 'h2' }, { tool: 'd', current_hash: 'h1' }], 'in the store itself');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      store.close();
     }
   });
 });
