@@ -43,6 +43,8 @@ describe('an orchestrator run survives kill -9 of the gateway (openai)', { timeo
     const file = join(scratch.dir, 'calls.log');
     const config = (withWriter: boolean) => ({
       gateway: { resumeInterrupted: true },
+      // Rewritten below without the test helper: the counter's destructive write runs without a person's yes.
+      security: { approval: { enabled: false } },
       servers: { c: fixtureServer('counter.ts', [file]) },
       models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'key' } },
       agents: {

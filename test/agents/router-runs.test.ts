@@ -47,6 +47,8 @@ describe('a router run survives kill -9 of the gateway (openai)', { timeout: 400
     const file = join(scratch.dir, 'calls.log');
     const config = (withWorkflow: boolean) => ({
       gateway: { resumeInterrupted: true, runTools: true },
+      // Rewritten below without the test helper: the counter's destructive write runs without a person's yes.
+      security: { approval: { enabled: false } },
       servers: { c: fixtureServer('counter.ts', [file]) },
       models: { local: { provider: 'openai', baseURL: model.baseURL, model: 'scripted', apiKey: 'key' } },
       agents: { reader: { model: 'local', servers: ['c'], instruction: 'AGENT' } },
