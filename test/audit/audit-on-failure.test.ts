@@ -16,7 +16,8 @@ async function callWithStore(audit: Record<string, unknown>): Promise<{ code: nu
   try {
     const folder = join(dir, 'store-is-a-folder');
     mkdirSync(folder);
-    await using config = writeConfig({ servers: { fix: fixtureServer('workflow-tools.ts', [], { cwd: repoRoot }) }, store: { path: folder }, audit });
+    // Pinning off: with no store it holds every tool back (fail closed); this is about the audit's own failure.
+    await using config = writeConfig({ servers: { fix: fixtureServer('workflow-tools.ts', [], { cwd: repoRoot }) }, store: { path: folder }, audit, security: { pinning: false } });
     const result = await runCli(['call', 'fix__text', '--args', '{"text":"hi"}', '--config', config.path]);
     return { code: result.code, out: result.stdout, err: result.stderr };
   } finally {
