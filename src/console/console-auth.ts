@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { dirname } from 'node:path';
 
 import type { ConsoleOptions } from '../config/index.js';
 import type { Authenticator } from '../gateway/index.js';
@@ -39,6 +40,8 @@ export function loadAdminKey(options: ConsoleOptions, storePath: string): string
   if (!keepsKeyFile(storePath)) return randomBytes(32).toString('base64url');
   const path = consoleKeyPath(storePath);
   if (!existsSync(path)) {
+    // The store's folder may not exist yet (nothing was recorded): the key is the first thing kept there.
+    mkdirSync(dirname(path), { recursive: true });
     try {
       writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (error) {
