@@ -2,7 +2,7 @@
  * The scanner's false positives and cost: `npm run bench:scanner` (add `-- --data <dir>` for another folder).
  *
  * False positives: every tool set (`tools.jsonl`, format of docs/DISCOVERY.md "Evaluate retrieval") under the
- * shared data folder (`../shared/data`, beside the project) and under bench/discovery and test/fixtures/retrieval,
+ * `--data` folder (when given, or a `shared/data` folder beside the project when there is one) and under bench/discovery and test/fixtures/retrieval,
  * each scanned as one gateway would (its servers together, so cross-server references count), with the default
  * config. Prints findings per severity per set, by rule, and every high one. These are benign, real tool
  * sets: each finding is a false positive (or a real oddity worth reading).
