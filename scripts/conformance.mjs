@@ -16,11 +16,17 @@ import { join } from 'node:path';
 
 import { parse, stringify } from 'yaml';
 
+import { buildForTests } from './test-build.mjs';
+
 export const suiteVersion = '0.2.0-alpha.12';
 const eras = ['2025-11-25', '2026-07-28'];
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const fixture = join(root, 'test/conformance/fixture-server.ts');
-const manifoldBin = join(root, 'src/cli/bin.ts');
+/**
+ * The arguments for `node` that run a TypeScript entry of the repository: its bundle from the test build
+ * (scripts/test-build.mjs, made at the start of main()) when there is one, else the source through tsx.
+ */
+let testBuild;
+const entryArgs = path => (testBuild ? [join(testBuild, `${path}.mjs`)] : ['--import', 'tsx', join(root, path)]);
 
 /** The set-ups, in the order they run (one at a time: CI has two cores). */
 const setups = [
@@ -99,7 +105,7 @@ function startProcess(command, args, pattern, what, env = {}) {
 
 async function startSetup(setup, work) {
   const stops = [];
-  const fixtureArgs = ['--import', 'tsx', fixture, ...(setup.fixture.transport === 'http' ? ['--http', '0'] : ['--stdio']), '--era', setup.fixture.era];
+  const fixtureArgs = [...entryArgs('test/conformance/fixture-server.ts'), ...(setup.fixture.transport === 'http' ? ['--http', '0'] : ['--stdio']), '--era', setup.fixture.era];
   let upstream;
   if (setup.fixture.transport === 'http') {
     const fixtureProcess = startProcess(process.execPath, fixtureArgs, /serving at (\S+)/, `fixture (${setup.name})`);
@@ -114,7 +120,7 @@ async function startSetup(setup, work) {
   }
   const config = join(work, `manifold-${setup.name}.yaml`);
   writeFileSync(config, stringify({ servers: { fixture: upstream }, gateway: { logLevel: 'warn' } }));
-  const gateway = startProcess(process.execPath, ['--import', 'tsx', manifoldBin, 'serve', '--http', '0', '--config', config], /serving MCP at (\S+)/, `Manifold (${setup.name})`);
+  const gateway = startProcess(process.execPath, [...entryArgs('src/cli/bin.ts'), 'serve', '--http', '0', '--config', config], /serving MCP at (\S+)/, `Manifold (${setup.name})`);
   stops.unshift(gateway.stop);
   const url = await gateway.ready;
   return {
@@ -190,7 +196,7 @@ const connectorScenarios = [
 
 /** Runs one client scenario with the connector driver as the client; returns pass/fail and the failing checks. */
 async function runClientScenario(suite, scenario, era, outDir) {
-  const command = `${process.execPath} --import tsx ${join(root, 'test/conformance/connector-client.ts')}`;
+  const command = [process.execPath, ...entryArgs('test/conformance/connector-client.ts')].join(' ');
   const child = spawn(suite.node, [suite.suite, 'client', '--command', command, '--scenario', scenario, '--spec-version', era, '-o', outDir], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe']
@@ -237,6 +243,8 @@ function isExpected(expected, scenario, setup, era) {
 }
 
 async function main() {
+  // Each set-up starts its processes from one build of the sources (MANIFOLD_TEST_BUILD=off: through tsx).
+  if (process.env.MANIFOLD_TEST_BUILD !== 'off') testBuild = await buildForTests();
   const options = parseCli(process.argv.slice(2));
   const started = Date.now();
   const suite = resolveSuite();

@@ -5,7 +5,7 @@
  * (./nginx-config.ts). Every process is a child of this one and is stopped by its pid.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,8 +73,14 @@ export interface GatewayInstance {
   stop(): Promise<void>;
 }
 
+/** The CLI's test build when the test run made one (scripts/test-build.mjs), else the source through tsx. */
+function cliEntry(): string[] {
+  const built = process.env.MANIFOLD_TEST_BUILD ? join(process.env.MANIFOLD_TEST_BUILD, 'src/cli/bin.ts.mjs') : undefined;
+  return built && existsSync(built) ? [built] : ['--import', 'tsx', join(repoRoot, 'src/cli/bin.ts')];
+}
+
 /**
- * `manifold serve --http <port>` from source (tsx) with `MANIFOLD_INSTANCE_ID`, waiting until `/readyz` answers.
+ * `manifold serve --http <port>` from source (tsx, or the run's test build) with `MANIFOLD_INSTANCE_ID`, waiting until `/readyz` answers.
  * `env` adds to the environment (MANIFOLD_STORE, MANIFOLD_REDIS).
  */
 export async function startGatewayInstance(options: {
@@ -87,7 +93,7 @@ export async function startGatewayInstance(options: {
   const port = options.port ?? (await freePort());
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'src/cli/bin.ts'), 'serve', '--http', String(port), '--config', options.configPath, '--log-level', options.logLevel ?? 'warn'],
+    [...cliEntry(), 'serve', '--http', String(port), '--config', options.configPath, '--log-level', options.logLevel ?? 'warn'],
     { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env, MANIFOLD_INSTANCE_ID: options.id } }
   );
   let log = '';

@@ -141,7 +141,12 @@ describe('console: tool pins and the approval queue, in chromium', { timeout: 30
     await check('approvals-pending');
 
     await row.locator('button', { hasText: 'Approve' }).click();
-    await page.waitForFunction(() => /\S/.test(document.getElementById('action-result')?.textContent ?? ''));
+    // The line says "working…" while the POST is on its way: wait for its answer.
+    await page.waitForFunction(() => {
+      const text = document.getElementById('action-result')?.textContent ?? '';
+      return /\S/.test(text) && text !== 'working…';
+    });
+    assert.doesNotMatch((await page.locator('#action-result').getAttribute('class')) ?? '', /error-text/, (await page.locator('#action-result').textContent()) ?? '');
     const listed = await api('approvals');
     assert.equal(listed.body.find((item: any) => item.id === id)?.status, 'granted', JSON.stringify(listed.body));
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { connectStdio, repoRoot, writeConfig } from '../helpers/gateway.js';
+import { connectStdio, repoRoot, tsEntry, writeConfig } from '../helpers/gateway.js';
 
 interface Retrieved {
   tools: Array<{ name: string; server: string; score: number }>;
@@ -13,7 +12,7 @@ const config = {
   servers: {
     cook: {
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'test/discovery/fixtures/recipes-zh.ts')],
+      args: tsEntry('test/discovery/fixtures/recipes-zh.ts'),
       cwd: repoRoot
     }
   },

@@ -11,6 +11,7 @@ import {
   fixtureServer,
   manifoldCommand,
   repoRoot,
+  tsEntry,
   startHttpGateway,
   waitFor,
   writeConfig
@@ -207,7 +208,7 @@ describe('search follows the catalog', () => {
 describe('a tool renamed in a view, over HTTP (SEP-2243)', () => {
   it('keeps its Mcp-Param header check: a header that contradicts the body is refused with -32020', async () => {
     await using config = writeConfig({
-      servers: { conf: { command: process.execPath, args: ['--import', 'tsx', 'test/conformance/fixture-server.ts', '--stdio'], cwd: repoRoot, prefix: false } },
+      servers: { conf: { command: process.execPath, args: [...tsEntry('test/conformance/fixture-server.ts'), '--stdio'], cwd: repoRoot, prefix: false } },
       views: { regional: { tools: { test_x_mcp_header: { name: 'by_region' } } } }
     });
     await using gateway = await startHttpGateway(config.path);

@@ -4,22 +4,21 @@
  * on a 2025 connection the SDK pushes real requests instead).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import type { Client } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 
-import { connectHttp, repoRoot, startHttpGateway, writeConfig } from '../helpers/gateway.js';
+import { connectHttp, repoRoot, startHttpGateway, tsEntry, writeConfig } from '../helpers/gateway.js';
 
-const fixturePath = join(repoRoot, 'test/conformance/fixture-server.ts');
+const fixturePath = 'test/conformance/fixture-server.ts';
 
 function fixtureConfig(era: 'legacy' | 'modern', gateway: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     // A 2025 server pushes its requests with no call id: only a perClient server gets the client's roots, and
     // relays its requests whatever other clients do (docs/decisions/2026-12-07-per-client-upstream-state.md).
     servers: {
-      fixture: { command: process.execPath, args: ['--import', 'tsx', fixturePath, '--stdio', '--era', era], cwd: repoRoot, prefix: false, perClient: era === 'legacy' }
+      fixture: { command: process.execPath, args: [...tsEntry(fixturePath), '--stdio', '--era', era], cwd: repoRoot, prefix: false, perClient: era === 'legacy' }
     },
     gateway
   };

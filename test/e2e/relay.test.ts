@@ -5,19 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import type { Client } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 
-import { connectHttp, repoRoot, startHttpGateway, waitFor, writeConfig } from '../helpers/gateway.js';
+import { connectHttp, repoRoot, startHttpGateway, tsEntry, waitFor, writeConfig } from '../helpers/gateway.js';
 
-const fixturePath = join(repoRoot, 'test/conformance/fixture-server.ts');
+const fixturePath = 'test/conformance/fixture-server.ts';
 
 /** The fixture over HTTP (both eras), as its own process. */
 async function startFixture(): Promise<{ url: string } & AsyncDisposable> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixturePath, '--http', '0'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...tsEntry(fixturePath), '--http', '0'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`fixture did not start:\n${stderr}`)), 30_000);

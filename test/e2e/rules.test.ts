@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { join } from 'node:path';
 
 import type { Client } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
@@ -14,7 +13,7 @@ import { ResultSchema } from '@modelcontextprotocol/core';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-import { connectHttp, connectSse, connectStdio, manifoldCommand, fixtureServer, type HttpGatewayProcess, repoRoot, startHttpGateway, type TempConfig, writeConfig } from '../helpers/gateway.js';
+import { connectHttp, connectSse, connectStdio, manifoldCommand, fixtureServer, type HttpGatewayProcess, repoRoot, startHttpGateway, type TempConfig, tsEntry, writeConfig } from '../helpers/gateway.js';
 
 const config = {
   servers: { echo: fixtureServer('echo.ts'), fix: fixtureServer('workflow-tools.ts', [], { cwd: repoRoot }) },
@@ -88,7 +87,7 @@ describe('rules on every face, as the local principal', { timeout: 120_000 }, ()
 
   it('HTTP, modern: a list filtered per caller is never marked public for caches', async () => {
     await using withHints = writeConfig({
-      servers: { fixture: { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'test/conformance/fixture-server.ts'), '--stdio'], cwd: repoRoot } },
+      servers: { fixture: { command: process.execPath, args: [...tsEntry('test/conformance/fixture-server.ts'), '--stdio'], cwd: repoRoot } },
       rules: [{ deny: 'tool == "fixture__test_simple_text"' }]
     });
     await using hinted = await startHttpGateway(withHints.path);

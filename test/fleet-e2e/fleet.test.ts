@@ -2,8 +2,9 @@
  * Fleet mode end to end (docs/FLEET.md, issue 14): real Redis, real PostgreSQL, three `manifold serve --http`
  * processes (gw-1..gw-3) and nginx with the generated config, all on free loopback ports
  * (scripts/fleet/processes.ts, the same code as `npm run fleet`). Real SDK clients through nginx: 2026-07-28
- * (stateless), 2025 Streamable HTTP sessions and legacy SSE sessions. A load of FLEET_CALLS calls (default
- * 10,000) at concurrency 64; gw-2 is killed (SIGKILL) half way. Every call is answered: a 2026 call that met the
+ * (stateless), 2025 Streamable HTTP sessions and legacy SSE sessions. A load of FLEET_CALLS calls (10,000 in
+ * `npm run test:fleet`, which CI runs; 2,000 inside the whole suite, to keep `npm test` short) at concurrency 64;
+ * gw-2 is killed (SIGKILL) half way. Every call is answered: a 2026 call that met the
  * dead instance is sent once more (the echo tool only reads, so the spec allows a retry); a 2025 or SSE client
  * whose session died gets 404 (or its stream drops) and the test client opens a new session (the SDK does not
  * re-initialise on its own) and sends the call again. Every answered call is in the PostgreSQL audit log
@@ -18,9 +19,9 @@ import { after, before, describe, it } from 'node:test';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 import { type Fleet, repoRoot, startFleet } from '../../scripts/fleet/processes.js';
-import { fixtureServer } from '../helpers/gateway.js';
+import { fixtureServer, tsEntry } from '../helpers/gateway.js';
 
-const calls = Number(process.env.FLEET_CALLS ?? 10_000);
+const calls = Number(process.env.FLEET_CALLS ?? 2_000);
 const concurrency = 64;
 const limitPerWindow = 20;
 
@@ -39,7 +40,7 @@ async function connect(base: string, mode: Mode): Promise<Client> {
 const textOf = (result: unknown) => ((result as { content?: Array<{ text?: string }> }).content?.[0]?.text ?? '');
 
 function manifold(fleet: Fleet, args: string[], env: Record<string, string> = fleet.env) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args, '--config', fleet.configPath], {
+  return spawnSync(process.execPath, [...tsEntry('src/cli/bin.ts'), ...args, '--config', fleet.configPath], {
     cwd: repoRoot,
     encoding: 'utf8',
     env: { ...process.env, ...env },

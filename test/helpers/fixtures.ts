@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 
-import { manifoldCommand, repoRoot, stopChild, waitForStderr } from './gateway.js';
+import { manifoldCommand, repoRoot, stopChild, tsEntry, waitForStderr } from './gateway.js';
 
 export interface FixtureHttpServer extends AsyncDisposable {
   url: string;
@@ -16,7 +16,7 @@ export interface FixtureHttpServer extends AsyncDisposable {
 
 /** Starts `test/fixtures/servers/<file>` with `args` and waits for the `serving MCP at <url>` line. */
 export async function startFixtureHttp(file: string, args: string[]): Promise<FixtureHttpServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers', file), ...args], {
+  const child = spawn(process.execPath, [...tsEntry(`test/fixtures/servers/${file}`), ...args], {
     stdio: ['ignore', 'ignore', 'pipe']
   });
   const { match, stderr } = await waitForStderr(child, /serving MCP at (\S+)/, file, 20_000);

@@ -3,7 +3,7 @@
  * clients in either protocol era. Everything returned is AsyncDisposable: use `await using`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,8 +14,19 @@ import { stringify } from 'yaml';
 
 export const repoRoot = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
-/** The command that runs the Manifold CLI from source. */
-export const manifoldCommand = { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'src/cli/bin.ts')] };
+/**
+ * How to run a TypeScript entry of this repository (a path from its root) as a process: its bundle from the test
+ * build when the run made one (scripts/test-build.mjs sets MANIFOLD_TEST_BUILD; built from the sources at the
+ * start of the run), else the source through tsx. The arguments for `node`.
+ */
+export function tsEntry(path: string): string[] {
+  const build = process.env.MANIFOLD_TEST_BUILD;
+  const built = build ? join(build, `${path}.mjs`) : undefined;
+  return built && existsSync(built) ? [built] : ['--import', 'tsx', join(repoRoot, path)];
+}
+
+/** The command that runs the Manifold CLI from source (or its test build: {@link tsEntry}). */
+export const manifoldCommand = { command: process.execPath, args: tsEntry('src/cli/bin.ts') };
 
 /** Path of an official npm server's entry (server-everything, server-memory, server-filesystem). */
 export function npmServerPath(name: 'server-everything' | 'server-memory' | 'server-filesystem'): string {
@@ -27,7 +38,7 @@ export function npmServerPath(name: 'server-everything' | 'server-memory' | 'ser
  * repository, where `--import tsx` resolves (the gateway's default cwd, the config's temp folder, has none).
  */
 export function fixtureServer(file: string, args: string[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'test/fixtures/servers', file), ...args], cwd: repoRoot, ...extra };
+  return { command: process.execPath, args: [...tsEntry(`test/fixtures/servers/${file}`), ...args], cwd: repoRoot, ...extra };
 }
 
 export interface TempConfig extends AsyncDisposable {

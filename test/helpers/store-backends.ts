@@ -57,7 +57,8 @@ export function storeBackends(): StoreBackend[] {
         return join(dir, 'nested', 'manifold.db');
       },
       exec: (path, sql) => withSqlite(path, db => db.exec(sql)),
-      all: (path, sql) => withSqlite(path, db => db.prepare(sql).all() as Record<string, unknown>[])
+      // Plain objects: node:sqlite (Node 22) gives rows a null prototype, which deepEqual tells apart.
+      all: (path, sql) => withSqlite(path, db => (db.prepare(sql).all() as Record<string, unknown>[]).map(row => ({ ...row })))
     },
     {
       name: 'postgres',

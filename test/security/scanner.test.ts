@@ -11,11 +11,11 @@ import { describe, it } from 'node:test';
 
 import { corpus } from '../fixtures/malicious/corpus.js';
 import { runCli } from '../helpers/fixtures.js';
-import { connectStdio, defaultServers, type Era, repoRoot, writeConfig } from '../helpers/gateway.js';
+import { connectStdio, defaultServers, type Era, repoRoot, tsEntry, writeConfig } from '../helpers/gateway.js';
 
 const maliciousServer = (name: string, era: Era) => ({
   command: process.execPath,
-  args: ['--import', 'tsx', join(repoRoot, 'test/fixtures/malicious/server.ts'), name],
+  args: [...tsEntry('test/fixtures/malicious/server.ts'), name],
   cwd: repoRoot,
   protocol: era
 });

@@ -365,7 +365,13 @@ describe('run store and definition messages', () => {
     try {
       const folder = join(dir, 'store-is-a-folder');
       mkdirSync(folder);
-      await using config = writeConfig({ servers: fixtureServers, store: { path: folder }, workflows: { one: { steps: [{ id: 'a', call: 'fix__text', with: { text: '"hi"' } }] } } });
+      // Pinning off: with no store it holds every tool back (fail closed); this test is about the run store.
+      await using config = writeConfig({
+        servers: fixtureServers,
+        store: { path: folder },
+        security: { pinning: false, approval: { enabled: false } },
+        workflows: { one: { steps: [{ id: 'a', call: 'fix__text', with: { text: '"hi"' } }] } }
+      });
       let out = '';
       let err = '';
       const code = await main(['run', 'one', '--config', config.path, '--log-level', 'silent'], { out: text => void (out += text + '\n'), err: text => void (err += text + '\n') });
