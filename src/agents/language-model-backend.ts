@@ -4,7 +4,7 @@ import type {
   LanguageModelV3Message,
   LanguageModelV3Prompt
 } from '@ai-sdk/provider';
-import { APICallError } from 'ai';
+import { APICallError } from '@ai-sdk/provider';
 
 import type { ModelConfig } from '../config/index.js';
 import { errorMessage, ManifoldError } from '../core/errors.js';

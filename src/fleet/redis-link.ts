@@ -1,8 +1,13 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+
+import type * as IoRedis from 'ioredis';
+import type { Redis } from 'ioredis';
 
 import type { RedisOptions } from '../config/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
+
+const require = createRequire(import.meta.url);
 
 /** Whether the shared Redis answers: `up` (shared state), `down` (each instance falls back to its own). */
 export type RedisLinkState = 'connecting' | 'up' | 'down';
@@ -112,7 +117,9 @@ export class RedisLink {
   }
 
   private connect(purpose: string): Redis {
-    return new Redis(this.options.url, {
+    // ioredis is loaded with the first connection: a gateway without `redis:` never loads it.
+    const { Redis: RedisClient } = require('ioredis') as typeof IoRedis;
+    return new RedisClient(this.options.url, {
       connectionName: `manifold-${purpose}`,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

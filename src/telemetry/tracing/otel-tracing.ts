@@ -12,19 +12,14 @@ import {
   trace,
   type Tracer
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  TraceIdRatioBasedSampler
-} from '@opentelemetry/sdk-trace-base';
-import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type * as ContextHooks from '@opentelemetry/context-async-hooks';
+import type * as OtelCore from '@opentelemetry/core';
+import type { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as OtelResources from '@opentelemetry/resources';
+import type * as TraceSdk from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createRequire } from 'node:module';
 
 import { manifoldVersion } from '../../core/version.js';
 import { defaultRedactor, type Redactor, safeRedactText, safeRedactValue } from '../../redaction/index.js';
@@ -61,7 +56,35 @@ export const mcpAttributes = {
   requestId: 'jsonrpc.request.id'
 } as const;
 
-const propagator = new W3CTraceContextPropagator();
+// Semantic convention names (@opentelemetry/semantic-conventions' ATTR_*, written out: that package is 200 kB).
+const ATTR_ERROR_TYPE = 'error.type';
+const ATTR_SERVICE_NAME = 'service.name';
+const ATTR_SERVICE_VERSION = 'service.version';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The OpenTelemetry SDK (about 1 MB of code with its exporter), loaded when the first OtelTracing is made: a
+ * gateway that does not trace (most) never loads it, and starts that much sooner. Only @opentelemetry/api is
+ * imported up front (its state is global by design, so the SDK loaded this way shares it).
+ */
+let sdkModules:
+  | { hooks: typeof ContextHooks; core: typeof OtelCore; otlp: typeof OtlpHttp; resources: typeof OtelResources; trace: typeof TraceSdk }
+  | undefined;
+function sdk(): NonNullable<typeof sdkModules> {
+  sdkModules ??= {
+    hooks: require('@opentelemetry/context-async-hooks') as typeof ContextHooks,
+    core: require('@opentelemetry/core') as typeof OtelCore,
+    otlp: require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp,
+    resources: require('@opentelemetry/resources') as typeof OtelResources,
+    trace: require('@opentelemetry/sdk-trace-base') as typeof TraceSdk
+  };
+  return sdkModules;
+}
+
+let w3c: W3CTraceContextPropagator | undefined;
+/** W3C trace context (`traceparent`, `tracestate`), made with the first tracer. */
+const propagator = (): W3CTraceContextPropagator => (w3c ??= new (sdk().core.W3CTraceContextPropagator)());
 let contextManagerSet = false;
 
 /**
@@ -76,9 +99,11 @@ export class OtelTracing implements Tracing {
 
   constructor(options: OtelTracingOptions) {
     this.redactor = options.redactor ?? defaultRedactor;
+    const { hooks, otlp, resources, trace: traceSdk } = sdk();
+    const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler } = traceSdk;
     if (!contextManagerSet) {
       // Another context manager (an embedding app's SDK) is kept: it serves the same purpose.
-      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
       contextManagerSet = true;
     }
     const { settings } = options;
@@ -86,13 +111,13 @@ export class OtelTracing implements Tracing {
       options.exporter ??
       (settings.exporter === 'console'
         ? new StderrSpanExporter()
-        : new OTLPTraceExporter(settings.url ? { url: settings.url } : {}));
+        : new otlp.OTLPTraceExporter(settings.url ? { url: settings.url } : {}));
     const processor =
       options.exporter || settings.exporter === 'console'
         ? new SimpleSpanProcessor(exporter)
         : new BatchSpanProcessor(exporter);
     this.provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({
+      resource: resources.resourceFromAttributes({
         [ATTR_SERVICE_NAME]: settings.serviceName,
         [ATTR_SERVICE_VERSION]: manifoldVersion
       }),
@@ -125,7 +150,7 @@ export class OtelTracing implements Tracing {
     // The upstream's span is this one's child: its context rides in `_meta` (every era) and, by
     // `injectHeaders`, in the HTTP request of a remote server.
     const carrier: Record<string, string> = {};
-    propagator.inject(spanContext, carrier, defaultTextMapSetter);
+    propagator().inject(spanContext, carrier, defaultTextMapSetter);
     const meta = (info.params._meta ?? {}) as Record<string, unknown>;
     const params = { ...info.params, _meta: { ...meta, ...carrier } };
     return this.runIn(span, spanContext, () => run(params));
@@ -157,7 +182,7 @@ export class OtelTracing implements Tracing {
   injectHeaders(headers: Record<string, string>): void {
     const span = trace.getSpan(context.active());
     if (!span || !isSpanContextValid(span.spanContext())) return;
-    propagator.inject(context.active(), headers, defaultTextMapSetter);
+    propagator().inject(context.active(), headers, defaultTextMapSetter);
   }
 
   current(): TraceIds | undefined {
@@ -230,7 +255,7 @@ function extractParent(params: Record<string, unknown> | undefined, headers: Car
     delete carrier.tracestate;
     if (typeof source.tracestate === 'string') carrier.tracestate = source.tracestate;
   }
-  return carrier.traceparent ? propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter) : ROOT_CONTEXT;
+  return carrier.traceparent ? propagator().extract(ROOT_CONTEXT, carrier, defaultTextMapGetter) : ROOT_CONTEXT;
 }
 
 /** `error.type`: the error's code (a ManifoldError's name for it, a JSON-RPC error's number), else its class. */

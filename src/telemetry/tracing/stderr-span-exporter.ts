@@ -1,5 +1,11 @@
-import { ExportResultCode, hrTimeToMicroseconds, type ExportResult } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+/** `ExportResultCode.SUCCESS` of @opentelemetry/core (not imported: the SDK loads only when a gateway traces). */
+const success = 0;
+
+/** An OpenTelemetry high-resolution time (seconds, nanoseconds) in microseconds. */
+const microseconds = ([seconds, nanos]: readonly [number, number]): number => seconds * 1e6 + nanos / 1e3;
 
 /**
  * `exporter: console`: one JSON line per span on stderr. The SDK's ConsoleSpanExporter writes to stdout, which
@@ -16,14 +22,14 @@ export class StderrSpanExporter implements SpanExporter {
           traceId,
           spanId,
           parentSpanId: span.parentSpanContext?.spanId,
-          startUs: hrTimeToMicroseconds(span.startTime),
-          durationUs: hrTimeToMicroseconds(span.duration),
+          startUs: microseconds(span.startTime),
+          durationUs: microseconds(span.duration),
           status: span.status,
           attributes: span.attributes
         }) + '\n'
       );
     }
-    done({ code: ExportResultCode.SUCCESS });
+    done({ code: success });
   }
 
   async shutdown(): Promise<void> {}
