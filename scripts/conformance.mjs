@@ -244,7 +244,7 @@ function isExpected(expected, scenario, setup, era) {
 
 async function main() {
   // Each set-up starts its processes from one build of the sources (MANIFOLD_TEST_BUILD=off: through tsx).
-  if (process.env.MANIFOLD_TEST_BUILD !== 'off') testBuild = await buildForTests();
+  if (process.env.MANIFOLD_TEST_BUILD !== 'off') testBuild = await buildForTests('conformance');
   const options = parseCli(process.argv.slice(2));
   const started = Date.now();
   const suite = resolveSuite();

@@ -42,6 +42,8 @@ function serverProcesses() {
       .split('\n')
       .map(line => line.trim())
       .filter(line => line.includes(root) && /(node_modules\/@modelcontextprotocol\/server-|test\/fixtures\/|test\/conformance\/|src\/cli\/bin\.ts|dist\/cli\/bin\.js)/.test(line))
+      // Another runner's build (the conformance suite, run beside the tests by npm test) is not this run's.
+      .filter(line => !/\.test-build\/(?!tests\/)/.test(line))
       .filter(line => !line.startsWith(String(process.pid) + ' '));
   } catch {
     return [];

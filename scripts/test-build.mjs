@@ -17,7 +17,8 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-export const testBuildDir = join(root, '.test-build');
+/** Each runner builds into its own folder under .test-build/ (the tests and the conformance suite run side by side). */
+export const testBuildDir = (name = 'tests') => join(root, '.test-build', name);
 
 /** The entries, as paths from the repository's root; every .ts under the fixture folders (extra ones are harmless). */
 function entries() {
@@ -36,17 +37,18 @@ function entries() {
 }
 
 /**
- * Builds every entry to `.test-build/<path>.mjs` (e.g. `.test-build/src/cli/bin.ts.mjs`: the path keeps its
+ * Builds every entry to `.test-build/<name>/<path>.mjs` (e.g. `.test-build/tests/src/cli/bin.ts.mjs`: the path keeps its
  * name, so a test that looks for a process by `asks-client.ts` still finds it). Native and worker-loaded
  * packages stay outside the bundle and load from node_modules as usual. Returns the folder.
  */
-export async function buildForTests() {
-  rmSync(testBuildDir, { recursive: true, force: true });
-  mkdirSync(testBuildDir, { recursive: true });
+export async function buildForTests(name = 'tests') {
+  const outdir = testBuildDir(name);
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
   const paths = entries();
   await build({
     entryPoints: Object.fromEntries(paths.map(path => [`${path}`, join(root, path)])),
-    outdir: testBuildDir,
+    outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
@@ -61,8 +63,8 @@ export async function buildForTests() {
     logLevel: 'warning'
   });
   // What the sources read beside themselves by relative URL: the package's own manifest (its version).
-  copyFileSync(join(root, 'package.json'), join(testBuildDir, 'package.json'));
-  return testBuildDir;
+  copyFileSync(join(root, 'package.json'), join(outdir, 'package.json'));
+  return outdir;
 }
 
 /**
@@ -81,12 +83,12 @@ const sourceUrls = {
 
 /**
  * The test files themselves, bundled with what they import from the sources (packages stay in node_modules),
- * into `.test-build/tests/`, code shared between them split into chunks: a test file's process loads a few files
+ * into `.test-build/<name>/test-files/`, code shared between them split into chunks: a test file's process loads a few files
  * instead of transforming hundreds through tsx. Returns each test file's bundle, by the test file's path from
  * the root. `import.meta.url` keeps the source's address (see `sourceUrls`).
  */
-export async function buildTestFiles(files) {
-  const outdir = join(testBuildDir, 'tests');
+export async function buildTestFiles(files, name = 'tests') {
+  const outdir = join(testBuildDir(name), 'test-files');
   rmSync(outdir, { recursive: true, force: true });
   const entryPoints = Object.fromEntries(files.map(file => [relative(root, file).replace(/\.ts$/, ''), file]));
   await build({

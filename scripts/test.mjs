@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The README's test command (`npm test`): typecheck and lint, the unit and end-to-end tests, then the MCP
-// conformance suite through the gateway. Every part runs even if an earlier one fails, and the last line is
-// the sum CI reads: "N passed, N failed" (a failed typecheck or lint counts as one failure each).
+// The README's test command (`npm test`): the unit and end-to-end tests, and beside them (niced) the typecheck,
+// the lint and the MCP conformance suite through the gateway. Every part runs even if another fails, and the
+// last line is the sum CI reads: "N passed, N failed" (a failed typecheck or lint counts as one failure each).
 //
 //   npm test                 everything
 //   npm test -- <filter>     only test files whose path contains <filter> (no check, no conformance)
@@ -51,25 +51,28 @@ const count = (name, result, seconds) => {
 };
 const since = start => Math.round((Date.now() - start) / 1000);
 
-// Typecheck and lint side by side (each is mostly one core), their outputs printed one after the other.
+// The tests in the foreground. Beside them, at a lower priority (nice 10), the typecheck, the lint and the
+// conformance suite: the tests leave about a fifth of two cores idle (waiting on processes, timers and sockets),
+// which these fill without slowing the tests much; their outputs are printed after the tests'.
+const niced = (command, args) => (process.platform === 'win32' ? [command, args] : ['nice', ['-n', '10', command, ...args]]);
+const beside = [];
 if (filters.length === 0) {
-  const checksStarted = Date.now();
-  const checks = await Promise.all([
-    run(npm, ['run', '--silent', 'typecheck'], { buffered: true }),
-    run(npm, ['run', '--silent', 'lint'], { buffered: true })
-  ]);
-  for (const [index, name] of ['typecheck', 'lint'].entries()) {
-    const result = checks[index];
-    process.stdout.write(`\n== ${name}\n${result.output}`);
-    count(name, result, since(checksStarted));
+  for (const [name, command, args] of [
+    ['typecheck', npm, ['run', '--silent', 'typecheck']],
+    ['lint', npm, ['run', '--silent', 'lint']],
+    ['conformance', process.execPath, [`${root}scripts/conformance.mjs`]]
+  ]) {
+    const partStarted = Date.now();
+    beside.push({ name, done: run(...niced(command, args), { buffered: true }).then(result => ({ result, seconds: since(partStarted) })) });
   }
 }
-const parts = [['tests', process.execPath, [`${root}scripts/run-tests.mjs`, ...filters]]];
-if (filters.length === 0) parts.push(['conformance', process.execPath, [`${root}scripts/conformance.mjs`]]);
-for (const [name, command, args] of parts) {
-  process.stdout.write(`\n== ${name}\n`);
-  const partStarted = Date.now();
-  count(name, await run(command, args), since(partStarted));
+process.stdout.write('\n== tests\n');
+const testsStarted = Date.now();
+count('tests', await run(process.execPath, [`${root}scripts/run-tests.mjs`, ...filters]), since(testsStarted));
+for (const { name, done } of beside) {
+  const { result, seconds } = await done;
+  process.stdout.write(`\n== ${name}\n${result.output}`);
+  count(name, result, seconds);
 }
 summary.push(`${since(started)} s in all`);
 process.stdout.write(`\n${summary.join('; ')}\n${passed} passed, ${failed} failed\n`);

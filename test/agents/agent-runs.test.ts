@@ -12,10 +12,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import type { Client } from '@modelcontextprotocol/client';
-
 import { startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { connectHttp, connectStdio, fixtureServer, manifoldCommand, stopChild, waitForStderr, writeConfig } from '../helpers/gateway.js';
+import { callTool, dyingCallMs } from './crash-helpers.js';
 import { firstUserText, protocols, replayedToolCalls, systemPrompt, toolResults } from './wire.js';
 
 async function startGateway(configPath: string, crashAfter?: string): Promise<{ url: string; child: ChildProcess; stderr: () => string } & AsyncDisposable> {
@@ -41,12 +40,6 @@ async function cli(configPath: string, args: string[]): Promise<{ code: number |
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
-}
-
-async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string; structured: any; meta: any }> {
-  const result = await client.callTool({ name, arguments: args });
-  const text = (result.content as Array<{ text?: string }>).map(block => block.text ?? '').join('\n');
-  return { isError: result.isError === true, text, structured: result.structuredContent ?? {}, meta: result._meta ?? {} };
 }
 
 function counts(file: string): Record<string, number> {
@@ -197,7 +190,7 @@ describe('a direct agent run survives kill -9 of the gateway (openai)', { timeou
       // 1. Killed right after the first tool call's result was journaled.
       await using gateway = await startGateway(config.path, 'call-done:turn:1.call:0');
       await using client = await connectHttp(gateway.url);
-      await assert.rejects(callTool(client, 'worker', { task: 'read a, then write b' }));
+      await assert.rejects(callTool(client, 'worker', { task: 'read a, then write b' }, dyingCallMs));
       await crashed(gateway);
       const listed = JSON.parse((await cli(config.path, ['runs', '--json'])).stdout);
       runId = listed[0].id;
@@ -211,7 +204,7 @@ describe('a direct agent run survives kill -9 of the gateway (openai)', { timeou
       await using client = await connectHttp(gateway.url);
       // The resumed run goes on in the background and may reach the crash point before this answer is sent
       // (the audit row is written first): a lost answer is the crash, not a refusal.
-      const resumed = await callTool(client, 'runs_resume', { run_id: runId }).catch(() => undefined);
+      const resumed = await callTool(client, 'runs_resume', { run_id: runId }, dyingCallMs).catch(() => undefined);
       if (resumed) assert.equal(resumed.isError, false, resumed.text);
       await crashed(gateway);
     }
@@ -225,7 +218,7 @@ describe('a direct agent run survives kill -9 of the gateway (openai)', { timeou
       await using client = await connectHttp(gateway.url);
       // The resumed run goes on in the background and may reach the crash point before this answer is sent
       // (the audit row is written first): a lost answer is the crash, not a refusal.
-      const resumed = await callTool(client, 'runs_resume', { run_id: runId }).catch(() => undefined);
+      const resumed = await callTool(client, 'runs_resume', { run_id: runId }, dyingCallMs).catch(() => undefined);
       if (resumed) assert.equal(resumed.isError, false, resumed.text);
       await crashed(gateway);
     }

@@ -45,8 +45,12 @@ export async function cli(configPath: string, args: string[], env: Record<string
   return { code, stdout, stderr };
 }
 
-export async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string; structured: any; meta: any }> {
-  const result = await client.callTool({ name, arguments: args });
+/**
+ * Calls a tool. `timeoutMs` for a call the gateway dies under: the SDK client may not notice a response stream cut
+ * by a kill and wait out its 60 s request timeout (seen once in four runs), where the test only needs the failure.
+ */
+export async function callTool(client: Client, name: string, args: Record<string, unknown>, timeoutMs?: number): Promise<{ isError: boolean; text: string; structured: any; meta: any }> {
+  const result = await client.callTool({ name, arguments: args }, timeoutMs === undefined ? undefined : { timeout: timeoutMs });
   const text = (result.content as Array<{ text?: string }>).map(block => block.text ?? '').join('\n');
   return { isError: result.isError === true, text, structured: result.structuredContent ?? {}, meta: result._meta ?? {} };
 }
@@ -65,3 +69,6 @@ export async function runRecord(configPath: string, runId: string): Promise<{ ru
   assert.equal(shown.code, 0, shown.stderr);
   return JSON.parse(shown.stdout);
 }
+
+/** How long a call the gateway is expected to die under is waited for (its failure is what the test needs). */
+export const dyingCallMs = 20_000;

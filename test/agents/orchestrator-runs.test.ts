@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 
 import { type RecordedRequest, startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { connectHttp, fixtureServer, writeConfig } from '../helpers/gateway.js';
-import { callTool, cli, counts, crashed, runRecord, startGateway } from './crash-helpers.js';
+import { callTool, dyingCallMs, cli, counts, crashed, runRecord, startGateway } from './crash-helpers.js';
 import { firstUserText, systemPrompt, toolResults } from './wire.js';
 
 /** Which model call a request was: the planner, the synthesis, or a worker's turn on its task. */
@@ -60,7 +60,7 @@ describe('an orchestrator run survives kill -9 of the gateway (openai)', { timeo
       // 1. Killed right after the plan was journaled.
       await using gateway = await startGateway(written.path, 'call-done:plan');
       await using client = await connectHttp(gateway.url);
-      await assert.rejects(callTool(client, 'conductor', { task: 'read a and b, then write c' }));
+      await assert.rejects(callTool(client, 'conductor', { task: 'read a and b, then write c' }, dyingCallMs));
       await crashed(gateway);
       const listed = JSON.parse((await cli(written.path, ['runs', '--json'])).stdout);
       runId = listed[0].id;
@@ -147,7 +147,7 @@ describe('an orchestrator run survives kill -9 of the gateway (openai)', { timeo
       // Killed as the worker's write (destructive, not idempotent) was in flight, before it ran.
       await using gateway = await startGateway(config.path, 'call-start:step:1.task:0.turn:1.call:0');
       await using client = await connectHttp(gateway.url);
-      await assert.rejects(callTool(client, 'lead', { task: 'write x' }));
+      await assert.rejects(callTool(client, 'lead', { task: 'write x' }, dyingCallMs));
       await crashed(gateway);
       runId = JSON.parse((await cli(config.path, ['runs', '--json'])).stdout)[0].id;
     }

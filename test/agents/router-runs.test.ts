@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 
 import { type RecordedRequest, startScriptedModelServer } from '../fixtures/model-server/scripted-model-server.js';
 import { connectHttp, fixtureServer, waitFor, writeConfig } from '../helpers/gateway.js';
-import { callTool, cli, counts, crashed, runRecord, startGateway } from './crash-helpers.js';
+import { callTool, dyingCallMs, cli, counts, crashed, runRecord, startGateway } from './crash-helpers.js';
 import { firstUserText, systemPrompt, toolResults } from './wire.js';
 
 /** Which model call a request was: the router's decision, or a turn of the server route's loop or of the agent. */
@@ -74,7 +74,7 @@ describe('a router run survives kill -9 of the gateway (openai)', { timeout: 400
     {
       await using gateway = await startGateway(written.path, 'call-done:route');
       await using client = await connectHttp(gateway.url);
-      await assert.rejects(callTool(client, 'front', { request: 'direct: read a, then write b' }));
+      await assert.rejects(callTool(client, 'front', { request: 'direct: read a, then write b' }, dyingCallMs));
       await crashed(gateway);
       serverRun = await latestRouterRun();
     }
@@ -107,7 +107,7 @@ describe('a router run survives kill -9 of the gateway (openai)', { timeout: 400
     {
       await using gateway = await startGateway(written.path, 'call-done:turn:1.call:0');
       await using client = await connectHttp(gateway.url);
-      await assert.rejects(callTool(client, 'front', { request: 'agent: read c' }));
+      await assert.rejects(callTool(client, 'front', { request: 'agent: read c' }, dyingCallMs));
       await crashed(gateway);
       agentRun = await latestRouterRun();
     }
@@ -136,7 +136,7 @@ describe('a router run survives kill -9 of the gateway (openai)', { timeout: 400
     {
       await using gateway = await startGateway(written.path, 'call-done:first');
       await using client = await connectHttp(gateway.url);
-      await assert.rejects(callTool(client, 'front', { request: 'flow: read d and write e' }));
+      await assert.rejects(callTool(client, 'front', { request: 'flow: read d and write e' }, dyingCallMs));
       await crashed(gateway);
     }
     const flowRun = await latestRouterRun();
