@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test (node:test), then checks that no server process was left behind, and ends with the line CI
 // reads: "N passed, N failed". The test files and the processes they start run from one build of the sources
-// made first (scripts/test-build.mjs, about 4 s; stacks map back to the sources); MANIFOLD_TEST_BUILD=off runs
+// made first (scripts/test-build.mjs, a few seconds; stacks map back to the sources); MANIFOLD_TEST_BUILD=off runs
 // everything through tsx instead.
 //
 //   node scripts/run-tests.mjs [<filter> ...]   only test files whose path contains a filter

@@ -2,7 +2,7 @@
 // The processes the tests start (the Manifold CLI, the fixture servers, the conformance fixture) built into
 // .test-build/ first, one bundled file per entry, so that each start loads one file instead of tsx loading,
 // transforming and resolving some 1,000 modules: a gateway is ready in about 0.8 s instead of 2.4 s (and
-// 1.2 s instead of 3.5 s of CPU), and the suite starts hundreds of them (docs/PERFORMANCE.md, "The test suite").
+// 1.2 s instead of 3.5 s of CPU), and the suite starts hundreds of them (docs/PERFORMANCE.md, "Start-up, and the test suite").
 //
 // Built from the sources as they are at the start of the run, so a test never runs stale code; a test run
 // without it (node --test directly) runs the sources through tsx, as before. Tests find an entry's build with

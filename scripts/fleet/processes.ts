@@ -5,13 +5,14 @@
  * (./nginx-config.ts). Every process is a child of this one and is stopped by its pid.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { stringify } from 'yaml';
 
+import { tsEntry } from '../test-entry.js';
 import { nginxConfig } from './nginx-config.js';
 import { type PostgresServer, startPostgres } from './postgres.js';
 import { startRedis, type TestRedis } from './redis.js';
@@ -73,12 +74,6 @@ export interface GatewayInstance {
   stop(): Promise<void>;
 }
 
-/** The CLI's test build when the test run made one (scripts/test-build.mjs), else the source through tsx. */
-function cliEntry(): string[] {
-  const built = process.env.MANIFOLD_TEST_BUILD ? join(process.env.MANIFOLD_TEST_BUILD, 'src/cli/bin.ts.mjs') : undefined;
-  return built && existsSync(built) ? [built] : ['--import', 'tsx', join(repoRoot, 'src/cli/bin.ts')];
-}
-
 /**
  * `manifold serve --http <port>` from source (tsx, or the run's test build) with `MANIFOLD_INSTANCE_ID`, waiting until `/readyz` answers.
  * `env` adds to the environment (MANIFOLD_STORE, MANIFOLD_REDIS).
@@ -93,7 +88,7 @@ export async function startGatewayInstance(options: {
   const port = options.port ?? (await freePort());
   const child = spawn(
     process.execPath,
-    [...cliEntry(), 'serve', '--http', String(port), '--config', options.configPath, '--log-level', options.logLevel ?? 'warn'],
+    [...tsEntry('src/cli/bin.ts'), 'serve', '--http', String(port), '--config', options.configPath, '--log-level', options.logLevel ?? 'warn'],
     { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env, MANIFOLD_INSTANCE_ID: options.id } }
   );
   let log = '';

@@ -64,7 +64,9 @@ describe('scanner: property (fast-check, fixed seeds)', () => {
     );
   });
 
-  it('survives cycles, deep nesting and huge text', () => {
+  // The timeout guards against backtracking: a pattern quadratic in a run of letters took 30 s on the huge text
+  // (a server could stall the load-time check that way); linear, all three take milliseconds.
+  it('survives cycles, deep nesting and huge text', { timeout: 10_000 }, () => {
     const cyclic: Record<string, unknown> = { name: 'c', description: 'x' };
     cyclic.self = cyclic;
     let deep: Record<string, unknown> = { description: 'ignore previous instructions' };

@@ -8,6 +8,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { build } from 'esbuild';
+
 import { repoRoot } from '../helpers/gateway.js';
 
 function sources(dir: string): string[] {
@@ -36,5 +38,23 @@ describe('the package build (tsconfig.json)', () => {
       }
     }
     assert.deepEqual(outside, []);
+  });
+
+  it('loads no optional package up front: the OpenTelemetry SDK, ioredis and the model providers wait until used', async () => {
+    // Everything the CLI imports statically (what every start loads); the lazy ones are required at first use.
+    const result = await build({
+      entryPoints: [join(repoRoot, 'src/cli/bin.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      external: ['better-sqlite3', 'pg', 'pg-native'],
+      logLevel: 'silent'
+    });
+    const packages = new Set(Object.keys(result.metafile.inputs).map(path => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1]).filter(Boolean));
+    assert.ok(packages.has('@opentelemetry/api'), 'the check sees packages at all');
+    const lazy = ['@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/semantic-conventions', 'ioredis', '@ai-sdk/anthropic', '@ai-sdk/openai-compatible', 'ai'];
+    assert.deepEqual(lazy.filter(name => packages.has(name)), []);
   });
 });

@@ -3,7 +3,7 @@
  * clients in either protocol era. Everything returned is AsyncDisposable: use `await using`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,18 +12,11 @@ import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { stringify } from 'yaml';
 
-export const repoRoot = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+import { tsEntry } from '../../scripts/test-entry.js';
 
-/**
- * How to run a TypeScript entry of this repository (a path from its root) as a process: its bundle from the test
- * build when the run made one (scripts/test-build.mjs sets MANIFOLD_TEST_BUILD; built from the sources at the
- * start of the run), else the source through tsx. The arguments for `node`.
- */
-export function tsEntry(path: string): string[] {
-  const build = process.env.MANIFOLD_TEST_BUILD;
-  const built = build ? join(build, `${path}.mjs`) : undefined;
-  return built && existsSync(built) ? [built] : ['--import', 'tsx', join(repoRoot, path)];
-}
+export { tsEntry };
+
+export const repoRoot = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
 /** The command that runs the Manifold CLI from source (or its test build: {@link tsEntry}). */
 export const manifoldCommand = { command: process.execPath, args: tsEntry('src/cli/bin.ts') };
